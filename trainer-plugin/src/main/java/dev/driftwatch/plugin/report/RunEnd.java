@@ -1,0 +1,12 @@
+package dev.driftwatch.plugin.report;
+
+import java.time.Instant;
+
+/**
+ * The end of a run.
+ *
+ * @param runKey the run's key
+ * @param status {@code completed}, {@code failed} or {@code stopped} (e.g. by the guardrail)
+ * @param endedAt when it ended
+ */
+public record RunEnd(String runKey, String status, Instant endedAt) {}
