@@ -148,6 +148,7 @@ class ChartVariationsTest {
     assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
     assertThat(monitor.<String>get("spec", "endpoints", 0, "path")).isEqualTo("/actuator/prometheus");
     assertThat(monitor.<String>get("spec", "endpoints", 0, "port")).isEqualTo("http");
+    assertThat(monitor.<String>get("spec", "endpoints", 0, "basicAuth", "password", "name")).isEqualTo("driftwatch-scrape");
 
     assertThat(service(deployment.getSpec().getTemplate().getSpec()).getImage())
         .isEqualTo("registry.example.com/driftwatch/monitor-service@sha256:"
