@@ -89,6 +89,23 @@ final class IngestionClient {
         this.cutoff = cutoff;
     }
 
+    /**
+     * Creates a client with the default timeouts and retry policy, for one-off use (the command-line
+     * tool).
+     *
+     * @param baseUrl the service's base URL
+     * @param project the project
+     * @param token the project's API token
+     * @return the client
+     */
+    static IngestionClient create(URI baseUrl, String project, String token) {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        return new IngestionClient(http, baseUrl, project, token, Duration.ofSeconds(30), RetryPolicy.defaults(),
+                System::nanoTime, Sleeper.SYSTEM, () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
+                new ShipCounters(), () -> Long.MAX_VALUE);
+    }
+
     private IngestionClient(IngestionClient other, RetryPolicy policy) {
         this.http = other.http;
         this.projectUrl = other.projectUrl;

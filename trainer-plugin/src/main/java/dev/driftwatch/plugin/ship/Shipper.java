@@ -286,8 +286,15 @@ final class Shipper {
         return outcome;
     }
 
+    /**
+     * Sends one group as its one request.
+     *
+     * @param via the client
+     * @param group the group
+     * @return how it ended
+     */
     @SuppressWarnings("unchecked")
-    private static Outcome sendOnce(IngestionClient via, Group group) {
+    static Outcome sendOnce(IngestionClient via, Group group) {
         return switch (group.kind) {
             case RUN -> via.putRun((RunInfo) group.records.get(0));
             case CHECKPOINTS -> via.postCheckpoints(group.runKey, (List<CheckpointReport>) (List<?>) group.records);
