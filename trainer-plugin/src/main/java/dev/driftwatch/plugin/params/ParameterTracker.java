@@ -9,15 +9,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.driftwatch.plugin.probe.Fingerprints;
 import dev.driftwatch.plugin.report.ParameterDrift;
 import dev.driftwatch.plugin.report.TensorDrift;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -47,8 +43,7 @@ public final class ParameterTracker implements AutoCloseable {
      */
     public ParameterTracker(Block block, NDManager manager) {
         this.manager = manager;
-        MessageDigest sha = sha256();
-        sha.update("driftwatch-base-parameters/v1".getBytes(StandardCharsets.UTF_8));
+        MessageDigest sha = Fingerprints.start("driftwatch-base-parameters/v1");
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter parameter = p.getValue();
             if (!parameter.isInitialized()) {
@@ -58,13 +53,13 @@ public final class ParameterTracker implements AutoCloseable {
             NDArray copy = current.duplicate();
             copy.attach(manager);
             byte[] bytes = copy.toByteArray();
-            text(sha, p.getKey());
-            text(sha, copy.getDataType().name() + copy.getShape());
+            Fingerprints.text(sha, p.getKey());
+            Fingerprints.text(sha, copy.getDataType().name() + copy.getShape());
             sha.update(bytes);
             double baseL2 = l2(copy);
             tracked.add(new Tracked(p.getKey(), parameter, isBuffer(parameter), copy, baseL2));
         }
-        this.fingerprint = HexFormat.of().formatHex(sha.digest());
+        this.fingerprint = Fingerprints.hex(sha);
     }
 
     /**
@@ -213,20 +208,6 @@ public final class ParameterTracker implements AutoCloseable {
             d[i] = f[i];
         }
         return d;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
-        }
-    }
-
-    private static void text(MessageDigest sha, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        sha.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
-        sha.update(b);
     }
 
     /** Frees the base copies. */

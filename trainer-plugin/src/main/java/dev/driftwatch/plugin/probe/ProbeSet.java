@@ -11,12 +11,9 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -292,37 +289,27 @@ public final class ProbeSet {
     }
 
     private String computeFingerprint() {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update("driftwatch-probe-set/v1".getBytes(StandardCharsets.UTF_8));
-            ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            header.putInt(size()).putInt(inputs.size());
-            sha.update(header.array());
-            for (ProbeInput in : inputs) {
-                text(sha, in.dataType().name());
-                text(sha, in.exampleShape().toString());
-                sha.update(in.data().duplicate());
-            }
-            text(sha, "mask:" + (mask == null ? "none" : positions));
-            if (mask != null) {
-                ByteBuffer mb = ByteBuffer.allocate(mask.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                mb.asFloatBuffer().put(mask);
-                sha.update(mb);
-            }
-            for (String s : slices) {
-                text(sha, s);
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+        MessageDigest sha = Fingerprints.start("driftwatch-probe-set/v1");
+        ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        header.putInt(size()).putInt(inputs.size());
+        sha.update(header.array());
+        for (ProbeInput in : inputs) {
+            Fingerprints.text(sha, in.dataType().name());
+            Fingerprints.text(sha, in.exampleShape().toString());
+            sha.update(in.data().duplicate());
         }
+        Fingerprints.text(sha, "mask:" + (mask == null ? "none" : positions));
+        if (mask != null) {
+            ByteBuffer mb = ByteBuffer.allocate(mask.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            mb.asFloatBuffer().put(mask);
+            sha.update(mb);
+        }
+        for (String s : slices) {
+            Fingerprints.text(sha, s);
+        }
+        return Fingerprints.hex(sha);
     }
 
-    private static void text(MessageDigest sha, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        sha.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
-        sha.update(b);
-    }
 
     private static List<String> names(int n, IntFunction<String> name) {
         List<String> out = new ArrayList<>(n);
