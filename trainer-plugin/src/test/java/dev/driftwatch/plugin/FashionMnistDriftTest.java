@@ -4,27 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.driftwatch.plugin.data.FashionMnist;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.report.CheckpointReport;
 import dev.driftwatch.plugin.report.MetricSummary;
 import dev.driftwatch.plugin.report.SliceSummary;
 import dev.driftwatch.plugin.testing.RecordingSink;
+import dev.driftwatch.plugin.testing.SmallModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,12 +99,7 @@ class FashionMnistDriftTest {
 
     private static void fit(Model model, FashionMnist.Split train, IntPredicate classes, boolean headOnly,
             TrainingListener... listeners) throws Exception {
-        Engine.getInstance().setRandomSeed(1234);
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build())
-                .addTrainingListeners(TrainingListener.Defaults.basic())
-                .addTrainingListeners(listeners);
-        try (Trainer trainer = model.newTrainer(config)) {
+        try (Trainer trainer = model.newTrainer(SmallModels.seededSgd(1234, listeners))) {
             if (!model.getBlock().isInitialized()) {
                 trainer.initialize(new Shape(64, FashionMnist.PIXELS));
             }
