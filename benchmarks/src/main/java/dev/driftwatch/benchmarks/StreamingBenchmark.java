@@ -113,7 +113,9 @@ public final class StreamingBenchmark implements Benchmark {
 
     private static Result training(boolean quick, Path spool) throws Exception {
         int rounds = quick ? 2 : 5;
-        int epochs = quick ? 1 : 3;
+        // long enough that the end of training (the bounded flush at close, tens of ms on a busy
+        // machine) weighs as little as it does in a real run
+        int epochs = quick ? 1 : 10;
         train(null, 1, "warm-up"); // engine start-up and JIT, outside both measurements
         long[] without = new long[rounds];
         long[] with = new long[rounds];

@@ -60,6 +60,8 @@ public final class HttpDriftSink implements DriftSink {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** How often the sender looks for a full batch between scheduled exports. */
     private static final long POLL_NANOS = Duration.ofMillis(20).toNanos();
+    /** A failed flush this recent makes close skip its own. */
+    private static final long RECENT_FLUSH_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final URI url;
     private final String project;
@@ -81,6 +83,8 @@ public final class HttpDriftSink implements DriftSink {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
     private volatile boolean stopping;
+    /** When the last flush ended undelivered ({@code nanoClock}), or {@link Long#MIN_VALUE}. */
+    private volatile long lastFailedFlush = Long.MIN_VALUE;
 
     private HttpDriftSink(Builder b) {
         this.url = b.url;
@@ -195,26 +199,33 @@ public final class HttpDriftSink implements DriftSink {
         flushRequests.add(done);
         flushCutoff = Math.min(flushCutoff, cutoff);
         LockSupport.unpark(worker); // also cuts a retry backoff short (sleepUnlessHurried)
+        boolean delivered;
         try {
-            return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            delivered = done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            return false;
+            delivered = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            delivered = false;
         }
+        lastFailedFlush = delivered ? Long.MIN_VALUE : nanoClock.getAsLong();
+        return delivered;
     }
 
     /**
-     * Flushes for at most the flush timeout, stops the sender, leaves whatever is left in the spool
-     * and logs one summary line (with the upload command when records remain). Idempotent.
+     * Flushes for at most the flush timeout (unless a flush failed within the last second), stops
+     * the sender, leaves whatever is left in the spool and logs one summary line (with the upload
+     * command when records remain). Idempotent.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        boolean delivered = flush(flushTimeout);
+        // a flush that just failed (the listener flushes before it closes) is not waited for twice
+        boolean justFailed = lastFailedFlush != Long.MIN_VALUE
+                && nanoClock.getAsLong() - lastFailedFlush < RECENT_FLUSH_NANOS;
+        boolean delivered = !justFailed && flush(flushTimeout);
         stopping = true;
         LockSupport.unpark(worker);
         if (!delivered) {

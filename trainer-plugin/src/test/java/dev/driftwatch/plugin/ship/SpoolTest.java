@@ -85,6 +85,21 @@ class SpoolTest {
     }
 
     @Test
+    void aFileAnotherProcessReplayedAndStartedAgainIsReadFromItsStart() throws Exception {
+        Spool mine = new Spool(dir);
+        mine.append("run-1", null, List.of(line(1), line(2), line(3)));
+        Path file = mine.fileFor("run-1");
+        mine.confirm(file, mine.readPending(file, 2).get(1).endOffset());
+
+        Spool other = new Spool(dir);
+        other.confirm(file, Files.size(file)); // replays the rest: the file is deleted
+        other.append("run-1", null, List.of(line(4)));
+
+        assertThat(mine.readPending(file, 10)).extracting(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step())
+                .containsExactly(4L);
+    }
+
+    @Test
     void rejectedLinesAreKeptApartAndNeverPending() throws Exception {
         Spool spool = new Spool(dir);
         spool.appendRejected("run-1", List.of(line(1)));
