@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,11 +97,8 @@ public final class HttpDriftSink implements DriftSink {
         this.queue = new RecordQueue(b.queueCapacity);
         this.pressure = Math.max(1, b.queueCapacity / 2);
         this.spool = new Spool(b.spoolDir != null ? b.spoolDir : defaultSpoolDir(b.project));
-        HttpClient http = b.httpClient != null ? b.httpClient
-                : HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(b.connectTimeout)
-                        .build();
+        HttpClient given = b.httpClient;
+        Supplier<HttpClient> http = given != null ? () -> given : IngestionClient.lazy(b.connectTimeout);
         Sleeper sleeper = b.sleeper != null ? b.sleeper : this::sleepUnlessHurried;
         IngestionClient client = new IngestionClient(http, b.url, b.project, b.token, b.requestTimeout,
                 b.retryPolicy, b.nanoClock, sleeper, b.jitter, counters, this::retryCutoff);

@@ -17,6 +17,10 @@ class SpoolTest {
     @TempDir
     Path dir;
 
+    private static List<Long> steps(List<Spool.Line> lines) {
+        return lines.stream().map(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step()).toList();
+    }
+
     private static String line(long step) {
         return ReportJson.toLine(Records.checkpoint("run-1", step));
     }
@@ -46,8 +50,7 @@ class SpoolTest {
 
         Spool restarted = new Spool(dir);
 
-        assertThat(restarted.readPending(file, 10)).extracting(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step())
-                .containsExactly(3L);
+        assertThat(steps(restarted.readPending(file, 10))).containsExactly(3L);
         assertThat(restarted.pendingFiles()).containsExactly(file);
     }
 
@@ -95,8 +98,7 @@ class SpoolTest {
         other.confirm(file, Files.size(file)); // replays the rest: the file is deleted
         other.append("run-1", null, List.of(line(4)));
 
-        assertThat(mine.readPending(file, 10)).extracting(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step())
-                .containsExactly(4L);
+        assertThat(steps(mine.readPending(file, 10))).containsExactly(4L);
     }
 
     @Test
