@@ -1,0 +1,94 @@
+package dev.driftwatch.monitor.db;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the embedded PostgreSQL on a persistent data directory, durable settings included.
+ *
+ * <p>When the previous service process was killed (SIGKILL), its PostgreSQL keeps running as an
+ * orphan that still owns the data directory; the launcher shuts that one down first so the new
+ * server can start on the same data.
+ */
+public final class EmbeddedPostgresLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresLauncher.class);
+
+    private EmbeddedPostgresLauncher() {}
+
+    /**
+     * Starts PostgreSQL on the configured data directory (created and initialised when missing).
+     *
+     * @param properties where and how
+     * @return the running server; {@link EmbeddedPostgres#close()} stops it and keeps the data
+     * @throws IOException when it cannot start
+     */
+    public static EmbeddedPostgres start(EmbeddedDatabaseProperties properties) throws IOException {
+        Path dataDir = properties.dataDir().toAbsolutePath();
+        Files.createDirectories(dataDir);
+        stopOrphan(dataDir);
+        log.info("Starting embedded PostgreSQL on data directory {}", dataDir);
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false)
+                .setRegisterShutdownHook(true)
+                .setPort(properties.port())
+                .setPGStartupWait(properties.startupWait())
+                // the library defaults to synchronous_commit=off; an acknowledged write must survive
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("fsync", "on")
+                .setServerConfig("max_connections", "100")
+                .start();
+    }
+
+    private static void stopOrphan(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(pidFile, StandardCharsets.US_ASCII);
+        Optional<ProcessHandle> orphan = lines.isEmpty()
+                ? Optional.empty()
+                : parsePid(lines.get(0)).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+                        .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(true));
+        if (orphan.isEmpty()) {
+            return;
+        }
+        ProcessHandle pg = orphan.get();
+        log.warn("PostgreSQL {} from a previous run still owns {}; shutting it down", pg.pid(), dataDir);
+        pg.destroy(); // SIGTERM: smart shutdown, completes once the dead process's sessions are gone
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (pg.isAlive() && Instant.now().isBefore(deadline)) {
+            try {
+                pg.onExit().get(1, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // keep waiting until the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while stopping the orphaned PostgreSQL", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                break;
+            }
+        }
+        if (pg.isAlive()) {
+            throw new IOException("PostgreSQL " + pg.pid() + " still owns " + dataDir + "; stop it first");
+        }
+    }
+
+    private static Optional<Long> parsePid(String line) {
+        try {
+            return Optional.of(Long.parseLong(line.trim()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

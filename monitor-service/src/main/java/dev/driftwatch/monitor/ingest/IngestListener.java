@@ -1,0 +1,17 @@
+package dev.driftwatch.monitor.ingest;
+
+/**
+ * The seam for work that must happen with every stored upload, atomically with it (alert rule
+ * evaluation, outbox entries). Every bean implementing it is called, in {@code @Order}, inside the
+ * ingest transaction after the checkpoints are written and the run's flags are recomputed; an
+ * exception rolls the whole upload back. Not called when an upload stored nothing new.
+ */
+public interface IngestListener {
+
+    /**
+     * Called after an upload's new checkpoints are stored, in the same transaction.
+     *
+     * @param event what was stored
+     */
+    void onCheckpointsStored(CheckpointsStored event);
+}

@@ -1,0 +1,22 @@
+package dev.driftwatch.monitor.ingest;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Limits of the ingestion API; a request beyond them is rejected (413 or 422) and writes nothing.
+ *
+ * @param maxBodySize largest request body, after gzip decompression
+ * @param maxCheckpoints most checkpoints in one batch
+ * @param maxSlices most slices in one checkpoint
+ * @param maxTensors most parameter tensors in one checkpoint
+ * @param maxTopExamples most top examples in one checkpoint
+ */
+@ConfigurationProperties("driftwatch.ingest")
+public record IngestProperties(
+        @DefaultValue("16MB") DataSize maxBodySize,
+        @DefaultValue("1000") int maxCheckpoints,
+        @DefaultValue("512") int maxSlices,
+        @DefaultValue("10000") int maxTensors,
+        @DefaultValue("1000") int maxTopExamples) {}

@@ -1,0 +1,182 @@
+package dev.driftwatch.monitor.ingest;
+
+import dev.driftwatch.monitor.flag.FlagService;
+import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.run.RunMetadata;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.DoubleFunction;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Stores what the plugin uploads. Each method is one transaction: a batch is stored completely or
+ * not at all, flags are recomputed and every {@link IngestListener} runs before it commits.
+ */
+@Service
+public class IngestService {
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final JdbcTemplate jdbc;
+    private final CheckpointWriter writer;
+    private final FlagService flags;
+    private final List<IngestListener> listeners;
+
+    IngestService(JdbcTemplate jdbc, CheckpointWriter writer, FlagService flags, List<IngestListener> listeners) {
+        this.jdbc = jdbc;
+        this.writer = writer;
+        this.flags = flags;
+        this.listeners = listeners;
+    }
+
+    /**
+     * The outcome of a run upsert.
+     *
+     * @param runId the run's id
+     * @param created true when the run was new
+     */
+    public record RunUpsert(long runId, boolean created) {}
+
+    /**
+     * The outcome of a checkpoint upload.
+     *
+     * @param accepted checkpoints newly stored
+     * @param duplicates checkpoints that were already stored (and left unchanged)
+     * @param flags the run's flags after the upload
+     */
+    public record IngestResult(int accepted, int duplicates, List<String> flags) {}
+
+    /**
+     * Creates a run or updates its metadata (its status and checkpoints are kept).
+     *
+     * @param project the project
+     * @param runKey the run key
+     * @param run the metadata
+     * @return the run's id and whether it was created
+     */
+    @Transactional
+    public RunUpsert upsertRun(Project project, String runKey, RunMetadata run) {
+        RunUpsert result = jdbc.queryForObject("""
+                INSERT INTO run (project_id, run_key, name, method, tags, base_fingerprint, probe_fingerprint,
+                    total_parameters, trainable_parameters, temperature, config, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+                ON CONFLICT (project_id, run_key) DO UPDATE SET name = excluded.name, method = excluded.method,
+                    tags = excluded.tags, base_fingerprint = excluded.base_fingerprint,
+                    probe_fingerprint = excluded.probe_fingerprint, total_parameters = excluded.total_parameters,
+                    trainable_parameters = excluded.trainable_parameters, temperature = excluded.temperature,
+                    config = excluded.config, started_at = excluded.started_at, updated_at = now()
+                RETURNING id, (xmax = 0) AS created
+                """, (rs, n) -> new RunUpsert(rs.getLong(1), rs.getBoolean(2)),
+                project.getId(), runKey, run.name(), run.method(), run.tags().toArray(String[]::new), run.baseFingerprint(),
+                run.probeFingerprint(), run.totalParameters(), run.trainableParameters(), run.temperature(),
+                JSON.writeValueAsString(run.config()), Timestamp.from(run.startedAt()));
+        // the trainable fraction or fingerprints may have changed
+        flags.recompute(result.runId());
+        return result;
+    }
+
+    /**
+     * Stores a batch of checkpoints: new steps are inserted, stored steps are counted as duplicates
+     * and left unchanged, in any order.
+     *
+     * @param project the project
+     * @param runKey the run key
+     * @param parse validates the body given the run's temperature (the checkpoints' default)
+     * @return the counts and the run's flags
+     * @throws ApiProblem 404 for an unknown run, 400/422 from the parser
+     */
+    @Transactional
+    public IngestResult storeCheckpoints(Project project, String runKey, DoubleFunction<List<CheckpointData>> parse) {
+        // the row lock serialises uploads of one run, so the duplicate check below is exact
+        List<double[]> locked = jdbc.query(
+                "SELECT id, temperature FROM run WHERE project_id = ? AND run_key = ? FOR UPDATE",
+                (rs, n) -> new double[] {rs.getLong(1), rs.getDouble(2)}, project.getId(), runKey);
+        if (locked.isEmpty()) {
+            throw ApiProblem.notFound("run '" + runKey + "'");
+        }
+        long runId = (long) locked.get(0)[0];
+        List<CheckpointData> batch = parse.apply(locked.get(0)[1]);
+        Set<Long> stored = existingSteps(runId, batch);
+        List<CheckpointData> fresh = new ArrayList<>(batch.size());
+        for (CheckpointData c : batch) {
+            if (stored.add(c.step())) {
+                fresh.add(c);
+            }
+        }
+        int duplicates = batch.size() - fresh.size();
+        if (!fresh.isEmpty()) {
+            writer.insert(runId, fresh, Instant.now());
+            updateSummary(runId, fresh);
+        }
+        List<String> runFlags = fresh.isEmpty() ? flags.current(runId) : flags.recompute(runId);
+        if (!fresh.isEmpty()) {
+            CheckpointsStored event =
+                    new CheckpointsStored(project.getId(), project.getKey(), runId, runKey, List.copyOf(fresh), duplicates);
+            for (IngestListener listener : listeners) {
+                listener.onCheckpointsStored(event);
+            }
+        }
+        return new IngestResult(fresh.size(), duplicates, runFlags);
+    }
+
+    /**
+     * Marks a run as ended.
+     *
+     * @param project the project
+     * @param runKey the run key
+     * @param end how it ended
+     * @throws ApiProblem 404 for an unknown run
+     */
+    @Transactional
+    public void finishRun(Project project, String runKey, RunEndData end) {
+        int n = jdbc.update("UPDATE run SET status = ?, ended_at = ?, updated_at = now()"
+                        + " WHERE project_id = ? AND run_key = ?",
+                end.status(), Timestamp.from(end.endedAt()), project.getId(), runKey);
+        if (n == 0) {
+            throw ApiProblem.notFound("run '" + runKey + "'");
+        }
+    }
+
+    private Set<Long> existingSteps(long runId, List<CheckpointData> batch) {
+        Long[] steps = batch.stream().map(CheckpointData::step).toArray(Long[]::new);
+        Set<Long> out = new HashSet<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT step FROM checkpoint WHERE run_id = ? AND step = ANY (?)");
+            ps.setLong(1, runId);
+            ps.setArray(2, con.createArrayOf("int8", steps));
+            return ps;
+        }, rs -> {
+            out.add(rs.getLong(1));
+        });
+        return out;
+    }
+
+    private void updateSummary(long runId, List<CheckpointData> fresh) {
+        long maxStep = fresh.stream().mapToLong(CheckpointData::step).max().orElseThrow();
+        Double maxKl = fresh.stream().filter(c -> c.headline() != null).map(c -> c.headline().mean())
+                .max(Double::compare).orElse(null);
+        jdbc.update("""
+                UPDATE run r SET checkpoint_count = r.checkpoint_count + ?,
+                    last_step = GREATEST(r.last_step, ?),
+                    last_checkpoint_at = now(),
+                    max_kl_mean = GREATEST(r.max_kl_mean, ?),
+                    latest_kl_mean = l.kl_mean, latest_kl_ci_low = l.kl_ci_low, latest_kl_ci_high = l.kl_ci_high,
+                    latest_task_loss = (SELECT COALESCE(c.validate_loss, c.train_loss) FROM checkpoint c
+                        WHERE c.run_id = r.id AND COALESCE(c.validate_loss, c.train_loss) IS NOT NULL
+                        ORDER BY c.step DESC LIMIT 1)
+                FROM (SELECT max(kl_mean) AS kl_mean, max(kl_ci_low) AS kl_ci_low, max(kl_ci_high) AS kl_ci_high
+                      FROM (SELECT kl_mean, kl_ci_low, kl_ci_high FROM checkpoint
+                            WHERE run_id = ? AND valid ORDER BY step DESC LIMIT 1) latest) l
+                WHERE r.id = ?
+                """, fresh.size(), maxStep, maxKl, runId, runId);
+    }
+}

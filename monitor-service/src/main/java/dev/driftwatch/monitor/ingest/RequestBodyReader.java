@@ -1,0 +1,117 @@
+package dev.driftwatch.monitor.ingest;
+
+import dev.driftwatch.monitor.problem.ApiProblem;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads an ingestion request body: checks the content type (415), decompresses gzip, enforces the
+ * size limit on the decompressed bytes (413) and parses strict JSON (400: no NaN, no duplicate keys).
+ */
+@Component
+class RequestBodyReader {
+
+    private final ObjectMapper strictJson = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    private final long maxBytes;
+
+    RequestBodyReader(IngestProperties properties) {
+        this.maxBytes = properties.maxBodySize().toBytes();
+    }
+
+    /**
+     * Reads and parses the body.
+     *
+     * @param request the request
+     * @return the JSON tree
+     * @throws ApiProblem 400, 413 or 415
+     */
+    JsonNode read(HttpServletRequest request) {
+        checkContentType(request.getContentType());
+        String encoding = request.getHeader("Content-Encoding");
+        boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
+        if (encoding != null && !gzip && !encoding.trim().equalsIgnoreCase("identity")) {
+            throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-encoding", "Unsupported encoding",
+                    "Content-Encoding must be gzip or identity", List.of(new ApiProblem.FieldProblem(
+                            "Content-Encoding", "must be gzip or identity")));
+        }
+        if (!gzip && request.getContentLengthLong() > maxBytes) {
+            throw tooLarge();
+        }
+        byte[] body;
+        try (InputStream raw = request.getInputStream();
+                InputStream in = gzip ? new GZIPInputStream(raw, 64 * 1024) : raw) {
+            body = readLimited(in);
+        } catch (ZipException | java.io.EOFException e) {
+            throw ApiProblem.invalid("body", "is not valid gzip data");
+        } catch (IOException e) {
+            throw ApiProblem.invalid("body", "could not be read: " + e.getMessage());
+        }
+        if (body.length == 0) {
+            throw ApiProblem.invalid("body", "is required");
+        }
+        try {
+            return strictJson.readTree(body);
+        } catch (JacksonException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            String why = e.getOriginalMessage();
+            int source = why.indexOf(" (start marker");
+            throw ApiProblem.invalid("body", "is not valid JSON" + where + ": "
+                    + (source > 0 ? why.substring(0, source) : why));
+        }
+    }
+
+    private byte[] readLimited(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            total += n;
+            if (total > maxBytes) {
+                throw tooLarge();
+            }
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private ApiProblem tooLarge() {
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "body-too-large", "Body too large",
+                "the body is larger than " + maxBytes + " bytes (after decompression)",
+                List.of(new ApiProblem.FieldProblem("body", "must be at most " + maxBytes + " bytes")));
+    }
+
+    private static void checkContentType(String contentType) {
+        MediaType type = null;
+        try {
+            type = contentType == null ? null : MediaType.parseMediaType(contentType);
+        } catch (IllegalArgumentException e) {
+            // reported below as unsupported
+        }
+        boolean json = type != null && (MediaType.APPLICATION_JSON.includes(type)
+                || ("application".equals(type.getType()) && type.getSubtype().endsWith("+json")));
+        if (!json) {
+            throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type",
+                    "Content-Type must be application/json",
+                    List.of(new ApiProblem.FieldProblem("Content-Type", "must be application/json")));
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.driftwatch.monitor.problem;
+
+import java.net.URI;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+
+/**
+ * A request the service rejects, answered as {@code application/problem+json} (RFC 9457) with the
+ * fields at fault. Thrown anywhere below a controller; {@link ProblemHandler} renders it.
+ */
+public class ApiProblem extends RuntimeException {
+
+    /** Base of the problem type URIs. */
+    public static final String TYPE_BASE = "https://driftwatch.dev/problems/";
+
+    private final HttpStatus status;
+    private final String type;
+    private final String title;
+    private final List<FieldProblem> errors;
+
+    /**
+     * One field at fault.
+     *
+     * @param field the path of the field, e.g. {@code checkpoints[2].metrics.kl_base_ft.mean}
+     * @param message what is wrong with it
+     */
+    public record FieldProblem(String field, String message) {}
+
+    /**
+     * Creates a problem.
+     *
+     * @param status the HTTP status
+     * @param type the last segment of the type URI, e.g. {@code invalid-field}
+     * @param title a short, fixed summary of the problem type
+     * @param detail the explanation of this occurrence
+     * @param errors the fields at fault, may be empty
+     */
+    public ApiProblem(HttpStatus status, String type, String title, String detail, List<FieldProblem> errors) {
+        super(detail);
+        this.status = status;
+        this.type = type;
+        this.title = title;
+        this.errors = List.copyOf(errors);
+    }
+
+    /**
+     * A 400 for invalid fields; the detail names the first.
+     *
+     * @param errors the fields at fault, at least one
+     * @return the problem
+     */
+    public static ApiProblem invalid(List<FieldProblem> errors) {
+        FieldProblem first = errors.get(0);
+        String detail = first.field() + " " + first.message()
+                + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "");
+        return new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-field", "Invalid request", detail, errors);
+    }
+
+    /**
+     * A 400 for one invalid field.
+     *
+     * @param field the field's path
+     * @param message what is wrong
+     * @return the problem
+     */
+    public static ApiProblem invalid(String field, String message) {
+        return invalid(List.of(new FieldProblem(field, message)));
+    }
+
+    /**
+     * A 404 for something that does not exist.
+     *
+     * @param what e.g. {@code run 'abc'}
+     * @return the problem
+     */
+    public static ApiProblem notFound(String what) {
+        return new ApiProblem(HttpStatus.NOT_FOUND, "not-found", "Not found", what + " does not exist", List.of());
+    }
+
+    /**
+     * A 403 for a token of another project.
+     *
+     * @param projectKey the project in the path
+     * @return the problem
+     */
+    public static ApiProblem forbidden(String projectKey) {
+        return new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
+                "this token does not belong to project '" + projectKey + "'", List.of());
+    }
+
+    /** @return the HTTP status */
+    public HttpStatus getStatus() {
+        return status;
+    }
+
+    /** @return the fields at fault */
+    public List<FieldProblem> getErrors() {
+        return errors;
+    }
+
+    /**
+     * Renders the problem.
+     *
+     * @return the problem detail, with an {@code errors} property when fields are at fault
+     */
+    public ProblemDetail toProblemDetail() {
+        ProblemDetail pd = ProblemDetail.forStatusAndDetail(status, getMessage());
+        pd.setType(URI.create(TYPE_BASE + type));
+        pd.setTitle(title);
+        if (!errors.isEmpty()) {
+            pd.setProperty("errors", errors);
+        }
+        return pd;
+    }
+}

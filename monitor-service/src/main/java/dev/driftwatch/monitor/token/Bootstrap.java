@@ -1,0 +1,46 @@
+package dev.driftwatch.monitor.token;
+
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.project.ProjectRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Creates the bootstrap project and token ({@link BootstrapProperties}) at start when missing. */
+@Component
+@EnableConfigurationProperties(BootstrapProperties.class)
+class Bootstrap implements ApplicationRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);
+
+    private final BootstrapProperties properties;
+    private final ProjectRepository projects;
+    private final TokenService tokens;
+
+    Bootstrap(BootstrapProperties properties, ProjectRepository projects, TokenService tokens) {
+        this.properties = properties;
+        this.projects = projects;
+        this.tokens = tokens;
+    }
+
+    @Override
+    @Transactional
+    public void run(ApplicationArguments args) {
+        String key = properties.project();
+        if (key == null || key.isBlank()) {
+            return;
+        }
+        Project project = projects.findByKey(key).orElseGet(() -> {
+            log.info("Creating bootstrap project '{}'", key);
+            return projects.save(new Project(key, key));
+        });
+        String token = properties.token();
+        if (token != null && !token.isBlank()) {
+            tokens.register(project, "bootstrap", token);
+        }
+    }
+}

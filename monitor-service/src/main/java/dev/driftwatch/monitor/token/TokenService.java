@@ -1,0 +1,72 @@
+package dev.driftwatch.monitor.token;
+
+import dev.driftwatch.monitor.project.Project;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Optional;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Issues and resolves project-scoped API tokens. */
+@Service
+public class TokenService {
+
+    /** Every token starts with this, so a leaked one is easy to recognise. */
+    public static final String TOKEN_PREFIX = "dw_";
+
+    private final ApiTokenRepository tokens;
+    private final SecureRandom random = new SecureRandom();
+
+    TokenService(ApiTokenRepository tokens) {
+        this.tokens = tokens;
+    }
+
+    /**
+     * The text of a new token, shown once, and its stored record.
+     *
+     * @param token the text to hand to the user; it is not stored
+     * @param record the stored token
+     */
+    public record IssuedToken(String token, ApiToken record) {}
+
+    /**
+     * Creates a new random token for a project.
+     *
+     * @param project the project it writes to
+     * @param name a display name
+     * @return the token text (shown once) and its record
+     */
+    @Transactional
+    public IssuedToken issue(Project project, String name) {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        String text = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return new IssuedToken(text, register(project, name, text));
+    }
+
+    /**
+     * Stores a token whose text the caller chose (the bootstrap settings), unless it exists already.
+     *
+     * @param project the project it writes to
+     * @param name a display name
+     * @param text the token text
+     * @return the stored token
+     */
+    @Transactional
+    public ApiToken register(Project project, String name, String text) {
+        String hash = TokenHash.of(text);
+        return tokens.findActiveByHash(hash).orElseGet(() -> tokens.save(
+                new ApiToken(project, name, hash, text.substring(0, Math.min(8, text.length())))));
+    }
+
+    /**
+     * Resolves a token text to its valid (not revoked) token.
+     *
+     * @param text the token text from the request
+     * @return the token with its project, or empty
+     */
+    @Transactional(readOnly = true)
+    public Optional<ApiToken> resolve(String text) {
+        return tokens.findActiveByHash(TokenHash.of(text));
+    }
+}
