@@ -1,0 +1,633 @@
+package dev.driftwatch.plugin;
+
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.DriftSink;
+import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.plugin.report.Metrics;
+import dev.driftwatch.plugin.report.RunEnd;
+import dev.driftwatch.plugin.report.RunInfo;
+import dev.driftwatch.plugin.sink.LoggingSink;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@code TrainingListener} that measures how far a fine-tuning run drifts from its base model: at
+ * each checkpoint it runs a fixed probe set through the model ({@code training = false}, on the
+ * training thread) and compares the output distributions with the base's (KL both ways, JS, TV,
+ * top-1 agreement, entropies; per example, aggregated with quantiles and a bootstrap CI, per slice),
+ * and measures how far the parameters moved. Results go to {@link DriftSink}s.
+ *
+ * <p>The base is captured before the first parameter update: at training begin when the model is
+ * already initialised (a loaded base model), otherwise on the first batch before the optimiser step.
+ * Outside guardrail mode the listener never throws into training: failures are logged and the run
+ * goes on; NaN or Inf in the model output is reported as an invalid checkpoint.
+ *
+ * <pre>
+ * DriftListener drift = DriftListener.builder()
+ *         .setProbeSet(probes)
+ *         .optRunKey("fmnist-full-1")
+ *         .optEveryNSteps(100)
+ *         .addSink(new JsonLinesFileSink(Path.of("drift.jsonl")))
+ *         .build();
+ * TrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+ *         .addTrainingListeners(TrainingListener.Defaults.logging())
+ *         .addTrainingListeners(drift);
+ * try (Trainer trainer = model.newTrainer(config)) {
+ *     EasyTrain.fit(trainer, epochs, train, validate);
+ * } // onTrainingEnd (from close) takes a final measurement and finishes the run
+ * </pre>
+ */
+public class DriftListener extends TrainingListenerAdapter {
+
+    private static final Logger logger = LoggerFactory.getLogger(DriftListener.class);
+    private static final Pattern RUN_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** Model property that carries the headline drift of a saved checkpoint. */
+    public static final String PROPERTY_KL = "driftwatch.kl_base_ft";
+
+    private final DriftSettings settings;
+    private final DriftMeter meter;
+    private final SinkFanOut sink;
+    private final String runKey;
+    private final String runName;
+    private final String method;
+    private final List<String> tags;
+    private final Map<String, String> config;
+    private final int everyNSteps;
+    private final boolean everyEpoch;
+    private final boolean atStart;
+    private final boolean atEnd;
+    private final double guardrailLimit;
+    private final Duration flushTimeout;
+
+    private long batches;
+    private int epochs;
+    private long lastMeasuredStep = -1;
+    private boolean started;
+    private boolean finished;
+    private String status = "completed";
+    private Instant startedAt;
+    private CheckpointReport lastReport;
+
+    /**
+     * Creates the listener from a builder.
+     *
+     * @param b the builder
+     */
+    protected DriftListener(Builder b) {
+        this.settings = new DriftSettings(b.probes, b.temperature, b.outputIndex, b.batchSize, b.memoryBudgetBytes,
+                b.topK, b.baseCacheDirectory, b.bootstrapResamples, b.seed, b.topExamples, b.parameterDrift,
+                b.stableRankIterations);
+        this.meter = new DriftMeter(settings);
+        this.sink = new SinkFanOut(b.sinks.isEmpty() ? List.of(new LoggingSink()) : b.sinks);
+        this.runKey = b.runKey != null ? b.runKey : defaultRunKey();
+        this.runName = b.runName != null ? b.runName : runKey;
+        this.method = b.method;
+        this.tags = List.copyOf(b.tags);
+        this.config = Map.copyOf(b.config);
+        this.everyNSteps = b.everyNSteps;
+        this.everyEpoch = b.everyEpoch;
+        this.atStart = b.atStart;
+        this.atEnd = b.atEnd;
+        this.guardrailLimit = b.guardrailLimit;
+        this.flushTimeout = b.flushTimeout;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingBegin(Trainer trainer) {
+        startedAt = Instant.now();
+        safely("capture the base", () -> {
+            if (trainer.getModel().getBlock().isInitialized()) {
+                meter.captureBase(trainer);
+            }
+        });
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        // Listeners see a batch after its backward pass and before the optimiser step, so the
+        // parameters now reflect `batches` updates.
+        long step = batches++;
+        CheckpointReport report = null;
+        if (!finished) {
+            report = safely("measure", () -> {
+                if (!ensureStarted(trainer)) {
+                    return null;
+                }
+                boolean due = (atStart && step == 0) || (everyNSteps > 0 && step > 0 && step % everyNSteps == 0);
+                return due ? checkpoint(trainer, step, false) : null;
+            });
+        }
+        guard(report);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onEpoch(Trainer trainer) {
+        epochs++;
+        CheckpointReport report = null;
+        if (everyEpoch && !finished) {
+            report = safely("measure", () -> ensureStarted(trainer) ? checkpoint(trainer, batches, true) : null);
+        }
+        guard(report);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingEnd(Trainer trainer) {
+        if (finished) {
+            return;
+        }
+        safely("finish the run", () -> {
+            if (atEnd && started && meter.isCaptured() && lastMeasuredStep != batches) {
+                checkpoint(trainer, batches, true);
+            }
+            if (started) {
+                sink.runFinished(new RunEnd(runKey, status, Instant.now()));
+            }
+            return null;
+        });
+        finished = true;
+        safely("flush the sinks", () -> {
+            if (!sink.flush(flushTimeout)) {
+                logger.warn("driftwatch: sinks did not deliver everything within {}", flushTimeout);
+            }
+            sink.close();
+            return null;
+        });
+        meter.close();
+    }
+
+    /**
+     * Returns a callback for {@code SaveModelTrainingListener.setSaveModelCallback}: it measures the
+     * model about to be saved (or reuses this step's measurement) and stores the headline drift in the
+     * model's properties ({@value #PROPERTY_KL} and {@code driftwatch.kl_base_ft_ci_low}/{@code _ci_high},
+     * {@code driftwatch.step}), so saved checkpoints carry it.
+     *
+     * @return the callback
+     */
+    public Consumer<Trainer> saveModelCallback() {
+        return trainer -> {
+            CheckpointReport report = safely("measure for save", () -> {
+                if (!ensureStarted(trainer)) {
+                    return null;
+                }
+                if (lastReport != null && lastMeasuredStep == batches) {
+                    return lastReport;
+                }
+                return checkpoint(trainer, batches, true);
+            });
+            if (report != null && report.valid()) {
+                MetricSummary h = report.headline();
+                trainer.getModel().setProperty(PROPERTY_KL, Double.toString(h.mean()));
+                trainer.getModel().setProperty(PROPERTY_KL + "_ci_low", Double.toString(h.ciLow()));
+                trainer.getModel().setProperty(PROPERTY_KL + "_ci_high", Double.toString(h.ciHigh()));
+                trainer.getModel().setProperty("driftwatch.step", Long.toString(report.step()));
+            }
+            guard(report);
+        };
+    }
+
+    /**
+     * Returns the most recent checkpoint report.
+     *
+     * @return the report, or null before the first checkpoint
+     */
+    public CheckpointReport lastReport() {
+        return lastReport;
+    }
+
+    /**
+     * Returns the run key the reports carry.
+     *
+     * @return the run key
+     */
+    public String runKey() {
+        return runKey;
+    }
+
+    /** Captures the base if still needed and announces the run once; false when measuring is impossible. */
+    private boolean ensureStarted(Trainer trainer) {
+        if (!meter.isCaptured()) {
+            if (batches > 1 && !started) {
+                return false; // capture failed before the first update; measuring now would compare against a moved base
+            }
+            meter.captureBase(trainer);
+        }
+        if (!started) {
+            started = true;
+            long total = meter.totalParameters();
+            long trainable = meter.trainableParameters();
+            String m = method != null ? method : (trainable == total ? "full" : "other");
+            Map<String, String> cfg = new LinkedHashMap<>(config);
+            cfg.putIfAbsent("driftwatch.approximation", meter.approximation());
+            cfg.putIfAbsent("driftwatch.probeCount", Integer.toString(settings.probes().size()));
+            sink.runStarted(new RunInfo(runKey, runName, m, tags, meter.baseFingerprint(),
+                    settings.probes().fingerprint(), total, trainable, settings.temperature(), cfg,
+                    startedAt != null ? startedAt : Instant.now()));
+        }
+        return true;
+    }
+
+    private CheckpointReport checkpoint(Trainer trainer, long step, boolean epochEnd) {
+        if (step == lastMeasuredStep) {
+            return null;
+        }
+        DriftMeter.Measurement m = meter.measure(trainer);
+        Map<String, Double> task = TaskMetrics.collect(trainer, epochEnd);
+        CheckpointReport report;
+        if (m.valid()) {
+            report = new CheckpointReport(runKey, step, epochs, Instant.now(), true, null, meter.approximation(),
+                    settings.temperature(), settings.probes().size(), m.aggregates().metrics(), m.aggregates().slices(),
+                    m.aggregates().top(), m.parameters(), task);
+        } else {
+            logger.warn("driftwatch: checkpoint at step {} is invalid: {}", step, m.invalidReason());
+            report = new CheckpointReport(runKey, step, epochs, Instant.now(), false, m.invalidReason(),
+                    meter.approximation(), settings.temperature(), 0, Map.of(), List.of(), List.of(), m.parameters(),
+                    task);
+        }
+        lastMeasuredStep = step;
+        lastReport = report;
+        sink.checkpoint(report);
+        return report;
+    }
+
+    /** In guardrail mode, stops training when the headline CI's lower bound passes the limit. */
+    private void guard(CheckpointReport report) {
+        if (Double.isNaN(guardrailLimit) || report == null || !report.valid()) {
+            return;
+        }
+        MetricSummary h = report.headline();
+        if (h != null && h.ciLow() > guardrailLimit) {
+            status = "stopped";
+            logger.warn("driftwatch: guardrail stops training at step {}", report.step());
+            throw new DriftLimitExceededException(report.step(), h.ciLow(), guardrailLimit);
+        }
+    }
+
+    private interface Action<T> {
+        T run() throws Exception;
+    }
+
+    private <T> T safely(String what, Action<T> action) {
+        try {
+            return action.run();
+        } catch (Exception | OutOfMemoryError e) {
+            logger.warn("driftwatch: could not {} (training goes on): {}", what, e.toString(), e);
+            return null;
+        }
+    }
+
+    private void safely(String what, Runnable action) {
+        safely(what, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    private static String defaultRunKey() {
+        return "run-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC)
+                .format(Instant.now()) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0x100000));
+    }
+
+    /** Configures a {@link DriftListener}: {@code setX} for required settings, {@code optX} for optional ones. */
+    public static final class Builder {
+        private ProbeSet probes;
+        private final List<DriftSink> sinks = new ArrayList<>();
+        private String runKey;
+        private String runName;
+        private String method;
+        private final List<String> tags = new ArrayList<>();
+        private final Map<String, String> config = new LinkedHashMap<>();
+        private double temperature = 1.0;
+        private int outputIndex;
+        private int batchSize = 256;
+        private long memoryBudgetBytes = 256L << 20;
+        private int topK = 64;
+        private Path baseCacheDirectory;
+        private int bootstrapResamples = 1000;
+        private long seed = 42;
+        private int topExamples = 10;
+        private boolean parameterDrift = true;
+        private int stableRankIterations = 20;
+        private int everyNSteps;
+        private boolean everyEpoch = true;
+        private boolean atStart = true;
+        private boolean atEnd = true;
+        private double guardrailLimit = Double.NaN;
+        private Duration flushTimeout = Duration.ofSeconds(10);
+
+        private Builder() {}
+
+        /**
+         * Sets the probe set (required).
+         *
+         * @param probes the probes
+         * @return this builder
+         */
+        public Builder setProbeSet(ProbeSet probes) {
+            this.probes = probes;
+            return this;
+        }
+
+        /**
+         * Adds a sink; with none, a {@link LoggingSink} is used.
+         *
+         * @param sink where the records go
+         * @return this builder
+         */
+        public Builder addSink(DriftSink sink) {
+            sinks.add(sink);
+            return this;
+        }
+
+        /**
+         * Sets the run key, unique within the project ({@code [A-Za-z0-9._:-]{1,128}}; default
+         * {@code run-<utc time>-<random>}).
+         *
+         * @param runKey the key
+         * @return this builder
+         */
+        public Builder optRunKey(String runKey) {
+            if (runKey == null || !RUN_KEY.matcher(runKey).matches()) {
+                throw new IllegalArgumentException("run key must match [A-Za-z0-9._:-]{1,128}: " + runKey);
+            }
+            this.runKey = runKey;
+            return this;
+        }
+
+        /**
+         * Sets the human-readable run name (default: the run key).
+         *
+         * @param name 1-200 characters
+         * @return this builder
+         */
+        public Builder optRunName(String name) {
+            if (name == null || name.isEmpty() || name.length() > 200) {
+                throw new IllegalArgumentException("run name must be 1-200 characters");
+            }
+            this.runName = name;
+            return this;
+        }
+
+        /**
+         * Sets the fine-tuning method (default: {@code full} when every weight is trainable, else {@code other}).
+         *
+         * @param method {@code full}, {@code head}, {@code adapter}, {@code lora} or {@code other}
+         * @return this builder
+         */
+        public Builder optMethod(String method) {
+            if (!List.of("full", "head", "adapter", "lora", "other").contains(method)) {
+                throw new IllegalArgumentException("method must be full, head, adapter, lora or other: " + method);
+            }
+            this.method = method;
+            return this;
+        }
+
+        /**
+         * Adds tags for filtering runs.
+         *
+         * @param tags labels
+         * @return this builder
+         */
+        public Builder optTags(String... tags) {
+            this.tags.addAll(List.of(tags));
+            return this;
+        }
+
+        /**
+         * Adds a free-form setting worth keeping with the run (learning rate, batch size, ...).
+         *
+         * @param key the setting
+         * @param value its value
+         * @return this builder
+         */
+        public Builder optConfig(String key, String value) {
+            config.put(key, value);
+            return this;
+        }
+
+        /**
+         * Sets the softmax temperature tau of the measurement (default 1).
+         *
+         * @param temperature tau > 0
+         * @return this builder
+         */
+        public Builder optTemperature(double temperature) {
+            this.temperature = temperature;
+            return this;
+        }
+
+        /**
+         * Sets which element of the model's output holds the logits (default 0).
+         *
+         * @param outputIndex the index
+         * @return this builder
+         */
+        public Builder optOutputIndex(int outputIndex) {
+            this.outputIndex = outputIndex;
+            return this;
+        }
+
+        /**
+         * Sets how many probe examples go through one forward pass (default 256).
+         *
+         * @param batchSize examples per batch
+         * @return this builder
+         */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Sets the memory budget for the base log-probabilities (default 256 MiB); beyond it the base is
+         * kept as top-k log-probabilities plus tail mass.
+         *
+         * @param bytes the budget
+         * @return this builder
+         */
+        public Builder optMemoryBudget(long bytes) {
+            this.memoryBudgetBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Sets k of the top-k approximation (default 64).
+         *
+         * @param k classes kept per position
+         * @return this builder
+         */
+        public Builder optTopK(int k) {
+            this.topK = k;
+            return this;
+        }
+
+        /**
+         * Caches captured bases in a directory, keyed by the base-model and probe-set fingerprints, so
+         * runs from the same base reuse them.
+         *
+         * @param directory the cache directory
+         * @return this builder
+         */
+        public Builder optBaseCache(Path directory) {
+            this.baseCacheDirectory = directory;
+            return this;
+        }
+
+        /**
+         * Sets the bootstrap (defaults: 1000 resamples, seed 42).
+         *
+         * @param resamples at least 1000
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optBootstrap(int resamples, long seed) {
+            this.bootstrapResamples = resamples;
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Sets how many top drifting examples each checkpoint lists (default 10).
+         *
+         * @param count the number
+         * @return this builder
+         */
+        public Builder optTopExamples(int count) {
+            this.topExamples = count;
+            return this;
+        }
+
+        /**
+         * Turns parameter drift on or off (default on).
+         *
+         * @param enabled whether to measure it
+         * @return this builder
+         */
+        public Builder optParameterDrift(boolean enabled) {
+            this.parameterDrift = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the power iterations for the stable rank of 2-D weight updates (default 20; 0 turns it off).
+         *
+         * @param iterations the iterations
+         * @return this builder
+         */
+        public Builder optStableRankIterations(int iterations) {
+            this.stableRankIterations = iterations;
+            return this;
+        }
+
+        /**
+         * Measures every {@code n} optimiser steps (default 0: only per epoch).
+         *
+         * @param n steps between checkpoints, 0 for none
+         * @return this builder
+         */
+        public Builder optEveryNSteps(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("every-n-steps must be >= 0");
+            }
+            this.everyNSteps = n;
+            return this;
+        }
+
+        /**
+         * Measures at the end of every epoch (default true).
+         *
+         * @param enabled whether to
+         * @return this builder
+         */
+        public Builder optEveryEpoch(boolean enabled) {
+            this.everyEpoch = enabled;
+            return this;
+        }
+
+        /**
+         * Measures at step 0, before the first update, so trajectories start at zero drift (default true).
+         *
+         * @param enabled whether to
+         * @return this builder
+         */
+        public Builder optMeasureAtStart(boolean enabled) {
+            this.atStart = enabled;
+            return this;
+        }
+
+        /**
+         * Measures at training end when the last step was not measured yet (default true).
+         *
+         * @param enabled whether to
+         * @return this builder
+         */
+        public Builder optMeasureAtEnd(boolean enabled) {
+            this.atEnd = enabled;
+            return this;
+        }
+
+        /**
+         * Turns on guardrail mode: training stops with a {@link DriftLimitExceededException} when the
+         * lower bound of the 95% CI of KL(base||ft) passes the limit.
+         *
+         * @param klLimit the hard limit, nats/token
+         * @return this builder
+         */
+        public Builder optGuardrail(double klLimit) {
+            if (!(klLimit >= 0)) {
+                throw new IllegalArgumentException("guardrail limit must be >= 0: " + klLimit);
+            }
+            this.guardrailLimit = klLimit;
+            return this;
+        }
+
+        /**
+         * Sets how long training end waits for the sinks to deliver (default 10 s).
+         *
+         * @param timeout the bound
+         * @return this builder
+         */
+        public Builder optFlushTimeout(Duration timeout) {
+            this.flushTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Builds the listener.
+         *
+         * @return the listener
+         * @throws IllegalArgumentException when a setting is invalid or the probe set is missing
+         */
+        public DriftListener build() {
+            return new DriftListener(this);
+        }
+    }
+}

@@ -1,0 +1,358 @@
+package dev.driftwatch.plugin;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.Trainer;
+import dev.driftwatch.plugin.base.BaseCacheFile;
+import dev.driftwatch.plugin.base.BaseDistribution;
+import dev.driftwatch.plugin.math.Aggregates;
+import dev.driftwatch.plugin.math.Divergences;
+import dev.driftwatch.plugin.math.StratifiedBootstrap;
+import dev.driftwatch.plugin.params.ParameterTracker;
+import dev.driftwatch.plugin.probe.ProbeChunk;
+import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.report.Metrics;
+import dev.driftwatch.plugin.report.ParameterDrift;
+import dev.driftwatch.plugin.report.TensorDrift;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures drift from the base model on a probe set: captures the base (distributions and
+ * parameters) once, then, at each {@link #measure}, runs the probe forward pass and compares.
+ *
+ * <p>It does the work of {@link DriftListener} without the scheduling, so it can also be driven by
+ * hand (a custom training loop, a benchmark). All NDArray work runs on the calling thread, with
+ * {@code training = false}, inside scoped sub-managers.
+ */
+public final class DriftMeter implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(DriftMeter.class);
+    private static final double LN2 = Math.log(2);
+
+    private final DriftSettings settings;
+    private final ProbeSet probes;
+    private final List<String> sliceNames;
+    private final int[] sliceOf;
+    private final List<String> metricNames;
+    private final Aggregates aggregates;
+
+    private NDManager manager;
+    private List<ProbeChunk> chunks;
+    private BaseDistribution base;
+    private ParameterTracker parameters;
+
+    /**
+     * The outcome of one measurement.
+     *
+     * @param valid false when the model output had NaN or Inf
+     * @param invalidReason why it is invalid, or null
+     * @param aggregates the distribution metrics, or null when invalid
+     * @param parameters the parameter drift, or null when not measured
+     */
+    public record Measurement(boolean valid, String invalidReason, Aggregates.Result aggregates,
+            ParameterDrift parameters) {}
+
+    /**
+     * Creates a meter.
+     *
+     * @param settings what to measure
+     */
+    public DriftMeter(DriftSettings settings) {
+        this.settings = settings;
+        this.probes = settings.probes();
+        this.sliceNames = probes.sliceNames();
+        this.sliceOf = new int[probes.size()];
+        for (int i = 0; i < sliceOf.length; i++) {
+            sliceOf[i] = sliceNames.indexOf(probes.slices().get(i));
+        }
+        List<String> names = new ArrayList<>(Metrics.PER_TOKEN);
+        if (probes.isSequence()) {
+            names.addAll(Metrics.PER_SEQUENCE);
+        }
+        this.metricNames = List.copyOf(names);
+        this.aggregates = new Aggregates(
+                new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed()), settings.topExamples());
+    }
+
+    /**
+     * Tells whether the base has been captured.
+     *
+     * @return true once {@link #captureBase} succeeded
+     */
+    public boolean isCaptured() {
+        return base != null;
+    }
+
+    /**
+     * Captures the base: copies the parameters (theta0) and the base distributions on the probe set,
+     * from the cache file when one matches, else by a forward pass (and then writes the cache). Call
+     * before the first parameter update.
+     *
+     * @param trainer the trainer, with an initialised model
+     * @throws IllegalStateException when the base output has NaN or Inf or does not fit the probe set
+     */
+    public void captureBase(Trainer trainer) {
+        close();
+        manager = trainer.getModel().getNDManager().newSubManager();
+        try {
+            parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
+            chunks = probes.toChunks(manager, settings.batchSize());
+            BaseCacheFile cache = settings.baseCacheDirectory() == null ? null
+                    : new BaseCacheFile(settings.baseCacheDirectory(), parameters.fingerprint(), probes.fingerprint(),
+                            settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK());
+            Optional<BaseDistribution> cached = Optional.empty();
+            if (cache != null) {
+                try {
+                    cached = cache.read(manager);
+                } catch (IOException | RuntimeException e) {
+                    logger.warn("driftwatch: ignoring unreadable base cache {}: {}", cache.path(), e.toString());
+                }
+            }
+            if (cached.isPresent()) {
+                base = cached.get();
+                logger.info("driftwatch: base distributions loaded from {}", cache.path());
+            } else {
+                long positions = (long) probes.size() * probes.positions();
+                base = BaseDistribution.capture(chunks, c -> logProbs(trainer, c), manager, positions,
+                        settings.memoryBudgetBytes(), settings.topK());
+                if (cache != null) {
+                    try {
+                        cache.write(base);
+                    } catch (IOException | RuntimeException e) {
+                        logger.warn("driftwatch: could not write the base cache {}: {}", cache.path(), e.toString());
+                    }
+                }
+            }
+            if (!"exact".equals(base.approximation())) {
+                logger.info("driftwatch: base kept as {} ({} classes do not fit the {} byte budget)",
+                        base.approximation(), base.classes(), settings.memoryBudgetBytes());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Measures the current model against the base.
+     *
+     * @param trainer the trainer whose model is measured
+     * @return the measurement
+     * @throws IllegalStateException when the base has not been captured
+     */
+    public Measurement measure(Trainer trainer) {
+        if (base == null) {
+            throw new IllegalStateException("the base has not been captured");
+        }
+        int m = metricNames.size();
+        int n = probes.size();
+        double[] rows = new double[n * m];
+        double[] entropyBase = base.entropy();
+        boolean sequence = probes.isSequence();
+        for (int c = 0; c < chunks.size(); c++) {
+            ProbeChunk chunk = chunks.get(c);
+            float[] values;
+            try (NDManager scoped = manager.newSubManager()) {
+                base.tempAttach(scoped, chunk, c);
+                NDArray lq = logProbs(trainer, chunk);
+                NDList perExample = Divergences.perExample(
+                        base.perPosition(c, lq), chunk.mask());
+                NDArray out = perExample.get(0);
+                if (sequence) {
+                    out = out.concat(perExample.get(1).get(":, 0:2"), 1);
+                }
+                values = out.toFloatArray();
+            }
+            int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
+            for (int j = 0; j < chunk.size(); j++) {
+                int i = chunk.offset() + j;
+                int r = i * m;
+                int v = j * width;
+                rows[r] = values[v];                    // kl_base_ft
+                rows[r + 1] = values[v + 1];            // kl_ft_base
+                rows[r + 2] = values[v + 2];            // js
+                rows[r + 3] = values[v + 3];            // tv
+                rows[r + 4] = values[v + 4];            // top1_agree
+                rows[r + 5] = entropyBase[i];           // entropy_base
+                rows[r + 6] = values[v + 5];            // entropy_ft
+                if (sequence) {
+                    rows[r + 7] = values[v + 6];        // kl_base_ft_seq
+                    rows[r + 8] = values[v + 7];        // kl_ft_base_seq
+                }
+            }
+        }
+        ParameterDrift drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
+        if (drift != null && !finite(drift)) {
+            return new Measurement(false, "NaN or Inf in the model parameters", null, null);
+        }
+        String invalid = clampOrExplain(rows, m);
+        if (invalid != null) {
+            return new Measurement(false, invalid, null, drift);
+        }
+        return new Measurement(true, null,
+                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0), drift);
+    }
+
+    /**
+     * Runs only the probe forward pass (what a measurement adds to training at the least), for
+     * comparison in benchmarks.
+     *
+     * @param trainer the trainer whose model runs
+     */
+    public void bareForward(Trainer trainer) {
+        for (ProbeChunk chunk : chunks) {
+            try (NDManager scoped = manager.newSubManager()) {
+                scoped.tempAttachAll(chunk.inputs());
+                NDArray logits = trainer.evaluate(chunk.inputs()).get(settings.outputIndex());
+                logits.toFloatArray();
+            }
+        }
+    }
+
+    /** Clamps rounding noise into the metrics' ranges; returns why the rows are invalid, or null. */
+    private String clampOrExplain(double[] rows, int m) {
+        int bad = 0;
+        int first = -1;
+        for (int i = 0; i < rows.length; i++) {
+            double v = rows[i];
+            if (!Double.isFinite(v)) {
+                if (bad++ == 0) {
+                    first = i / m;
+                }
+                continue;
+            }
+            int col = i % m;
+            if (col == 2) {
+                rows[i] = Math.min(LN2, Math.max(0, v));
+            } else if (col == 3 || col == 4) {
+                rows[i] = Math.min(1, Math.max(0, v));
+            } else {
+                rows[i] = Math.max(0, v);
+            }
+        }
+        if (bad == 0) {
+            return null;
+        }
+        return "NaN or Inf in the model output: " + bad + " non-finite values, first on probe example "
+                + probes.ids().get(first);
+    }
+
+    private static boolean finite(ParameterDrift drift) {
+        if (!Double.isFinite(drift.globalRelativeL2())) {
+            return false;
+        }
+        for (TensorDrift t : drift.tensors()) {
+            if (!Double.isFinite(t.deltaL2()) || !Double.isFinite(t.baseL2())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Forward pass of one chunk with training = false, as log-probabilities {@code [b, T, V]} at temperature tau. */
+    private NDArray logProbs(Trainer trainer, ProbeChunk chunk) {
+        NDList out = trainer.evaluate(chunk.inputs());
+        if (out.size() <= settings.outputIndex()) {
+            throw new IllegalStateException("the model returned " + out.size() + " outputs, the logits are expected at "
+                    + settings.outputIndex());
+        }
+        NDArray logits = out.get(settings.outputIndex()).toType(DataType.FLOAT32, false);
+        Shape shape = logits.getShape();
+        if (probes.isSequence()) {
+            if (shape.dimension() != 3 || shape.get(1) != probes.positions() || shape.get(0) != chunk.size()) {
+                throw new IllegalStateException("sequence probes need logits of shape [" + chunk.size() + ", "
+                        + probes.positions() + ", V], the model returned " + shape);
+            }
+        } else {
+            if (shape.dimension() != 2 || shape.get(0) != chunk.size()) {
+                throw new IllegalStateException("classifier probes need logits of shape [" + chunk.size()
+                        + ", V], the model returned " + shape + " (use a mask for sequence outputs)");
+            }
+            logits = logits.expandDims(1);
+        }
+        if (settings.temperature() != 1.0) {
+            logits = logits.div(settings.temperature());
+        }
+        return logits.logSoftmax(-1);
+    }
+
+    /**
+     * Returns the SHA-256 of the base parameters.
+     *
+     * @return 64 hex characters
+     */
+    public String baseFingerprint() {
+        return parameters.fingerprint();
+    }
+
+    /**
+     * Returns the approximation label of the measurements.
+     *
+     * @return {@code exact} or {@code topk(k)}
+     */
+    public String approximation() {
+        return base.approximation();
+    }
+
+    /**
+     * Returns the number of weight elements (buffers excluded).
+     *
+     * @return the total
+     */
+    public long totalParameters() {
+        return parameters.totalParameters();
+    }
+
+    /**
+     * Returns the number of trainable weight elements now.
+     *
+     * @return the trainable count
+     */
+    public long trainableParameters() {
+        return parameters.trainableParameters();
+    }
+
+    /**
+     * Returns the device bytes the meter keeps: the base cache plus the parameter copy plus the probes.
+     *
+     * @return bytes held between checkpoints
+     */
+    public long keptBytes() {
+        long total = 0;
+        if (manager != null) {
+            for (NDArray a : manager.getManagedArrays()) {
+                total += a.size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Returns the manager of everything the meter keeps (for leak checks).
+     *
+     * @return the manager, or null before capture
+     */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Frees everything kept on the device; the meter can capture again afterwards. */
+    @Override
+    public void close() {
+        if (manager != null) {
+            manager.close();
+        }
+        manager = null;
+        base = null;
+        chunks = null;
+        parameters = null;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.driftwatch.plugin;
+
+import dev.driftwatch.plugin.probe.ProbeSet;
+import java.nio.file.Path;
+
+/**
+ * What and how the {@link DriftMeter} measures; built by {@link DriftListener.Builder}.
+ *
+ * @param probes the probe set
+ * @param temperature the softmax temperature tau of the measurement (> 0)
+ * @param outputIndex which element of the model's output {@code NDList} holds the logits
+ * @param batchSize probe examples per forward pass
+ * @param memoryBudgetBytes largest size of the full base log-probabilities before the top-k approximation
+ * @param topK classes kept per position under the top-k approximation
+ * @param baseCacheDirectory where captured bases are cached, or null for no cache
+ * @param bootstrapResamples resamples of the bootstrap interval
+ * @param seed the bootstrap seed
+ * @param topExamples how many top drifting examples each checkpoint lists
+ * @param parameterDrift whether parameter drift is measured
+ * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
+ */
+public record DriftSettings(
+        ProbeSet probes,
+        double temperature,
+        int outputIndex,
+        int batchSize,
+        long memoryBudgetBytes,
+        int topK,
+        Path baseCacheDirectory,
+        int bootstrapResamples,
+        long seed,
+        int topExamples,
+        boolean parameterDrift,
+        int stableRankIterations) {
+
+    /** Validates the settings. */
+    public DriftSettings {
+        if (probes == null) {
+            throw new IllegalArgumentException("a probe set is required");
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be finite and > 0: " + temperature);
+        }
+        if (outputIndex < 0 || batchSize < 1 || memoryBudgetBytes < 0 || topK < 1 || topExamples < 0
+                || stableRankIterations < 0) {
+            throw new IllegalArgumentException("outputIndex, memoryBudgetBytes, topExamples and stableRankIterations"
+                    + " must be >= 0, batchSize and topK >= 1");
+        }
+        if (bootstrapResamples < 1000) {
+            throw new IllegalArgumentException("bootstrapResamples must be >= 1000: " + bootstrapResamples);
+        }
+    }
+}

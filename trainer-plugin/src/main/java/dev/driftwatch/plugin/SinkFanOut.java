@@ -1,0 +1,60 @@
+package dev.driftwatch.plugin;
+
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.DriftSink;
+import dev.driftwatch.plugin.report.RunEnd;
+import dev.driftwatch.plugin.report.RunInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Hands every record to several sinks; a sink that throws is logged and never stops the others or training. */
+final class SinkFanOut implements DriftSink {
+
+    private static final Logger logger = LoggerFactory.getLogger(SinkFanOut.class);
+
+    private final List<DriftSink> sinks;
+
+    SinkFanOut(List<DriftSink> sinks) {
+        this.sinks = List.copyOf(sinks);
+    }
+
+    @Override
+    public void runStarted(RunInfo run) {
+        each("runStarted", s -> s.runStarted(run));
+    }
+
+    @Override
+    public void checkpoint(CheckpointReport report) {
+        each("checkpoint", s -> s.checkpoint(report));
+    }
+
+    @Override
+    public void runFinished(RunEnd end) {
+        each("runFinished", s -> s.runFinished(end));
+    }
+
+    @Override
+    public boolean flush(Duration timeout) {
+        boolean[] all = {true};
+        each("flush", s -> all[0] &= s.flush(timeout));
+        return all[0];
+    }
+
+    @Override
+    public void close() {
+        each("close", DriftSink::close);
+    }
+
+    private void each(String what, Consumer<DriftSink> call) {
+        for (DriftSink sink : sinks) {
+            try {
+                call.accept(sink);
+            } catch (RuntimeException e) {
+                logger.warn("driftwatch: sink {} failed in {}: {}", sink.getClass().getSimpleName(), what, e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.driftwatch.plugin.math;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Per-position divergences between a base distribution P and a current distribution Q, computed
+ * with NDArray operations in log space over the last axis (the classes or the vocabulary).
+ *
+ * <p>Inputs are log-probabilities (from {@code logSoftmax}) of shape {@code [..., V]}; every result has
+ * the leading shape {@code [...]}. All callers must run inside a scoped sub-manager: the results
+ * belong to the manager of the first operand.
+ *
+ * <p>Jensen–Shannon uses {@code log m = lq + softplus(lp - lq) - ln 2}, so it never takes the log of an
+ * underflowed mixture and is exactly 0 when P = Q.
+ */
+public final class Divergences {
+
+    /** Column of {@code KL(P||Q)} in {@link #binned}'s result. */
+    public static final int KL_PQ = 0;
+    /** Column of {@code KL(Q||P)}. */
+    public static final int KL_QP = 1;
+    /** Column of the Jensen–Shannon divergence. */
+    public static final int JS = 2;
+    /** Column of the total variation distance. */
+    public static final int TV = 3;
+    /** Number of columns {@link #binned} returns. */
+    public static final int BINNED_COLUMNS = 4;
+
+    private static final float LN2 = (float) Math.log(2);
+
+    private Divergences() {}
+
+    /**
+     * Computes KL(P||Q), KL(Q||P), JS and TV over the bins of the last axis.
+     *
+     * @param lp log P, shape {@code [..., V]}
+     * @param p P (= exp(lp)), passed in so callers can reuse it
+     * @param lq log Q, same shape
+     * @param q Q (= exp(lq))
+     * @return shape {@code [..., 4]}: columns {@link #KL_PQ}, {@link #KL_QP}, {@link #JS}, {@link #TV}
+     */
+    public static NDArray binned(NDArray lp, NDArray p, NDArray lq, NDArray q) {
+        NDArray d = lp.sub(lq);
+        NDArray klPq = p.mul(d).sum(new int[] {-1});
+        NDArray klQp = q.mul(d).sum(new int[] {-1}).neg();
+        NDArray tv = p.sub(q).abs().sum(new int[] {-1}).mul(0.5f);
+        // softplus(x) = relu(x) + log(1 + exp(-|x|));  c = ln2 - log(1 + exp(-|d|))
+        NDArray c = d.abs().neg().exp().add(1f).log().neg().add(LN2);
+        // JS = 1/2 sum [ p (ln2 - softplus(-d)) + q (ln2 - softplus(d)) ]
+        NDArray js = p.add(q).mul(c)
+                .sub(p.mul(d.neg().maximum(0f)))
+                .sub(q.mul(d.maximum(0f)))
+                .sum(new int[] {-1})
+                .mul(0.5f);
+        return NDArrays.stack(new NDList(klPq, klQp, js, tv), klPq.getShape().dimension());
+    }
+
+    /**
+     * Entropy {@code -sum p log p} over the last axis.
+     *
+     * @param lp log P
+     * @param p P
+     * @return shape {@code [...]}
+     */
+    public static NDArray entropy(NDArray lp, NDArray p) {
+        return p.mul(lp).sum(new int[] {-1}).neg();
+    }
+
+    /**
+     * Coarse log-probabilities over k + 1 bins: the k given log-probabilities and the rest of the mass.
+     *
+     * @param topLogProbs log-probabilities of k chosen classes, shape {@code [..., k]}
+     * @return shape {@code [..., k + 1]}, the last bin {@code log(max(1 - sum, 1e-30))} (computed in float64)
+     */
+    public static NDList withTailBin(NDArray topLogProbs) {
+        NDArray top = topLogProbs.exp();
+        NDArray tailMass = top.toType(DataType.FLOAT64, false)
+                .sum(new int[] {-1}, true)
+                .neg()
+                .add(1.0)
+                .maximum(1e-30)
+                .toType(topLogProbs.getDataType(), false);
+        NDArray logBins = topLogProbs.concat(tailMass.log(), -1);
+        NDArray bins = top.concat(tailMass, -1);
+        return new NDList(logBins, bins);
+    }
+
+    /**
+     * Reduces per-position values to per-example means over the scored positions.
+     *
+     * @param perPosition shape {@code [b, T, M]}
+     * @param mask {@code [b, T]} with 1 for scored positions, or null when all T positions count
+     * @return {@code [b, M]} means and {@code [b, M]} sums, in that order
+     */
+    public static NDList perExample(NDArray perPosition, NDArray mask) {
+        if (mask == null) {
+            NDArray sums = perPosition.sum(new int[] {1});
+            return new NDList(sums.div(perPosition.getShape().get(1)), sums);
+        }
+        NDArray m = mask.toType(perPosition.getDataType(), false);
+        NDArray sums = perPosition.mul(m.expandDims(-1)).sum(new int[] {1});
+        return new NDList(sums.div(m.sum(new int[] {1}, true)), sums);
+    }
+}

@@ -1,0 +1,518 @@
+package dev.driftwatch.plugin.probe;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * A fixed set of probe examples the drift is measured on: model inputs (any number of tensors), an
+ * optional mask of scored positions for sequence models, and an id and a slice label per example.
+ *
+ * <p>The data lives on the Java heap; {@link #toChunks} puts it on a device. A probe set is immutable
+ * and has a SHA-256 {@link #fingerprint()} over its inputs, mask and slice labels, so that only runs
+ * measured on the same probes are compared.
+ *
+ * <pre>
+ * ProbeSet probes = ProbeSet.builder()
+ *         .addInput("image", pixels, new Shape(1, 28, 28))   // float[N * 784]
+ *         .optIds(ids)
+ *         .optSlices(slices)                                 // e.g. "on-task", "off-task/shoes"
+ *         .build();
+ * </pre>
+ */
+public final class ProbeSet {
+
+    /** The slice label of examples that were given none. */
+    public static final String DEFAULT_SLICE = "all";
+
+    private final List<ProbeInput> inputs;
+    private final float[] mask;
+    private final int positions;
+    private final List<String> ids;
+    private final List<String> slices;
+    private final String fingerprint;
+
+    private ProbeSet(List<ProbeInput> inputs, float[] mask, int positions, List<String> ids, List<String> slices) {
+        this.inputs = List.copyOf(inputs);
+        this.mask = mask;
+        this.positions = positions;
+        this.ids = List.copyOf(ids);
+        this.slices = List.copyOf(slices);
+        this.fingerprint = computeFingerprint();
+    }
+
+    /**
+     * Starts a probe set.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a probe set from the first {@code limit} examples of a DJL dataset (its batches' data;
+     * the labels are not needed). Ids are {@code idPrefix + index}.
+     *
+     * @param dataset the dataset, already prepared
+     * @param manager a manager for the batches, closed by the caller
+     * @param limit the largest number of examples to take
+     * @param idPrefix prefix of the generated ids
+     * @param slice the slice label of every example
+     * @return the probe set
+     * @throws IOException when the dataset cannot be read
+     * @throws TranslateException when a batch cannot be built
+     */
+    public static ProbeSet fromDataset(Dataset dataset, NDManager manager, int limit, String idPrefix, String slice)
+            throws IOException, TranslateException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1: " + limit);
+        }
+        List<List<NDArray>> columns = new ArrayList<>();
+        int taken = 0;
+        try (NDManager scoped = manager.newSubManager()) {
+            for (Batch batch : dataset.getData(scoped)) {
+                try (batch) {
+                    NDList data = batch.getData();
+                    int n = (int) Math.min(data.head().getShape().get(0), limit - taken);
+                    for (int j = 0; j < data.size(); j++) {
+                        if (columns.size() <= j) {
+                            columns.add(new ArrayList<>());
+                        }
+                        NDArray part = data.get(j).get("0:" + n);
+                        part.attach(scoped);
+                        columns.get(j).add(part);
+                    }
+                    taken += n;
+                }
+                if (taken >= limit) {
+                    break;
+                }
+            }
+            if (taken == 0) {
+                throw new IllegalArgumentException("the dataset has no examples");
+            }
+            Builder b = builder();
+            for (int j = 0; j < columns.size(); j++) {
+                NDArray all = ai.djl.ndarray.NDArrays.concat(new NDList(columns.get(j)), 0);
+                b.addInput("input" + j, all);
+            }
+            int n = taken;
+            return b.optIds(names(n, i -> idPrefix + i)).optSlices(names(n, i -> slice)).build();
+        }
+    }
+
+    /**
+     * Concatenates probe sets with the same inputs (for example an on-task and an off-task slice).
+     *
+     * @param parts the probe sets, in order
+     * @return one probe set holding all examples
+     */
+    public static ProbeSet concat(ProbeSet... parts) {
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("nothing to concatenate");
+        }
+        ProbeSet first = parts[0];
+        List<ProbeInput> inputs = new ArrayList<>();
+        for (int j = 0; j < first.inputs.size(); j++) {
+            ProbeInput in = first.inputs.get(j);
+            int bytes = 0;
+            for (ProbeSet p : parts) {
+                ProbeInput other = p.inputs.size() > j ? p.inputs.get(j) : null;
+                if (p.inputs.size() != first.inputs.size() || other.dataType() != in.dataType()
+                        || !other.exampleShape().equals(in.exampleShape())) {
+                    throw new IllegalArgumentException("probe sets have different inputs");
+                }
+                bytes += other.data().remaining();
+            }
+            ByteBuffer all = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (ProbeSet p : parts) {
+                all.put(p.inputs.get(j).data().duplicate());
+            }
+            all.flip();
+            inputs.add(new ProbeInput(in.name(), in.dataType(), in.exampleShape(), all));
+        }
+        int n = 0;
+        List<String> ids = new ArrayList<>();
+        List<String> slices = new ArrayList<>();
+        for (ProbeSet p : parts) {
+            if (p.positions != first.positions || (p.mask == null) != (first.mask == null)) {
+                throw new IllegalArgumentException("probe sets have different masks");
+            }
+            n += p.size();
+            ids.addAll(p.ids);
+            slices.addAll(p.slices);
+        }
+        float[] mask = null;
+        if (first.mask != null) {
+            mask = new float[n * first.positions];
+            int at = 0;
+            for (ProbeSet p : parts) {
+                System.arraycopy(p.mask, 0, mask, at, p.mask.length);
+                at += p.mask.length;
+            }
+        }
+        return new ProbeSet(inputs, mask, first.positions, ids, slices);
+    }
+
+    /**
+     * Returns the number of examples.
+     *
+     * @return N
+     */
+    public int size() {
+        return ids.size();
+    }
+
+    /**
+     * Tells whether the probes are sequences with a mask of scored positions.
+     *
+     * @return true for sequence probes
+     */
+    public boolean isSequence() {
+        return mask != null;
+    }
+
+    /**
+     * Returns the number of scored positions per example in the model output: T for sequence probes,
+     * 1 for classifiers.
+     *
+     * @return T
+     */
+    public int positions() {
+        return positions;
+    }
+
+    /**
+     * Returns the input tensors.
+     *
+     * @return the inputs, in the order the model takes them
+     */
+    public List<ProbeInput> inputs() {
+        return inputs;
+    }
+
+    /**
+     * Returns the mask, row-major {@code [N, T]}, or null for classifiers.
+     *
+     * @return a copy of the mask or null
+     */
+    public float[] mask() {
+        return mask == null ? null : mask.clone();
+    }
+
+    /**
+     * Returns the example ids.
+     *
+     * @return N ids
+     */
+    public List<String> ids() {
+        return ids;
+    }
+
+    /**
+     * Returns the slice labels.
+     *
+     * @return N labels
+     */
+    public List<String> slices() {
+        return slices;
+    }
+
+    /**
+     * Returns the distinct slice labels, in order of first appearance.
+     *
+     * @return the slice names
+     */
+    public List<String> sliceNames() {
+        return List.copyOf(new LinkedHashSet<>(slices));
+    }
+
+    /**
+     * Returns the SHA-256 (lower-case hex) of the inputs (types, shapes, bytes), the mask and the slice
+     * labels.
+     *
+     * @return 64 hex characters
+     */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /**
+     * Copies the probes onto a device in batches of at most {@code batchSize} examples.
+     *
+     * @param manager the manager that owns the arrays (and decides the device)
+     * @param batchSize the largest batch
+     * @return the chunks, in order
+     */
+    public List<ProbeChunk> toChunks(NDManager manager, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1: " + batchSize);
+        }
+        List<ProbeChunk> chunks = new ArrayList<>();
+        for (int from = 0; from < size(); from += batchSize) {
+            int n = Math.min(batchSize, size() - from);
+            NDList arrays = new NDList();
+            for (ProbeInput in : inputs) {
+                Shape shape = new Shape(n).addAll(in.exampleShape());
+                arrays.add(manager.create(direct(in.slice(from, n)), shape, in.dataType()));
+            }
+            NDArray m = null;
+            if (mask != null) {
+                m = manager.create(Arrays.copyOfRange(mask, from * positions, (from + n) * positions),
+                        new Shape(n, positions));
+            }
+            chunks.add(new ProbeChunk(from, n, arrays, m));
+        }
+        return chunks;
+    }
+
+    private static ByteBuffer direct(ByteBuffer bytes) {
+        ByteBuffer d = ByteBuffer.allocateDirect(bytes.remaining()).order(ByteOrder.nativeOrder());
+        d.put(bytes.duplicate());
+        d.flip();
+        return d;
+    }
+
+    private String computeFingerprint() {
+        MessageDigest sha = Fingerprints.start("driftwatch-probe-set/v1");
+        ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        header.putInt(size()).putInt(inputs.size());
+        sha.update(header.array());
+        for (ProbeInput in : inputs) {
+            Fingerprints.text(sha, in.dataType().name());
+            Fingerprints.text(sha, in.exampleShape().toString());
+            sha.update(in.data().duplicate());
+        }
+        Fingerprints.text(sha, "mask:" + (mask == null ? "none" : positions));
+        if (mask != null) {
+            ByteBuffer mb = ByteBuffer.allocate(mask.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            mb.asFloatBuffer().put(mask);
+            sha.update(mb);
+        }
+        for (String s : slices) {
+            Fingerprints.text(sha, s);
+        }
+        return Fingerprints.hex(sha);
+    }
+
+
+    private static List<String> names(int n, IntFunction<String> name) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(name.apply(i));
+        }
+        return out;
+    }
+
+    /** Collects the inputs and labels of a {@link ProbeSet}. */
+    public static final class Builder {
+        private final List<ProbeInput> inputs = new ArrayList<>();
+        private float[] mask;
+        private int positions = 1;
+        private List<String> ids;
+        private List<String> slices;
+
+        private Builder() {}
+
+        /**
+         * Adds a float32 input.
+         *
+         * @param name the input's name
+         * @param data row-major values of all examples, {@code N * exampleShape.size()}
+         * @param exampleShape the shape of one example
+         * @return this builder
+         */
+        public Builder addInput(String name, float[] data, Shape exampleShape) {
+            ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(data);
+            return addInput(new ProbeInput(name, DataType.FLOAT32, exampleShape, b));
+        }
+
+        /**
+         * Adds an int32 input (e.g. token ids).
+         *
+         * @param name the input's name
+         * @param data row-major values of all examples
+         * @param exampleShape the shape of one example
+         * @return this builder
+         */
+        public Builder addInput(String name, int[] data, Shape exampleShape) {
+            ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asIntBuffer().put(data);
+            return addInput(new ProbeInput(name, DataType.INT32, exampleShape, b));
+        }
+
+        /**
+         * Adds an int64 input (e.g. token ids for embeddings that want longs).
+         *
+         * @param name the input's name
+         * @param data row-major values of all examples
+         * @param exampleShape the shape of one example
+         * @return this builder
+         */
+        public Builder addInput(String name, long[] data, Shape exampleShape) {
+            ByteBuffer b = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            b.asLongBuffer().put(data);
+            return addInput(new ProbeInput(name, DataType.INT64, exampleShape, b));
+        }
+
+        /**
+         * Adds an input copied from an array whose first axis is the example axis.
+         *
+         * @param name the input's name
+         * @param batched {@code [N, ...]}
+         * @return this builder
+         */
+        public Builder addInput(String name, NDArray batched) {
+            Shape shape = batched.getShape();
+            if (shape.dimension() < 1) {
+                throw new IllegalArgumentException("probe input " + name + " needs an example axis: " + shape);
+            }
+            ByteBuffer b = ByteBuffer.wrap(batched.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+            return addInput(new ProbeInput(name, batched.getDataType(), shape.slice(1), b));
+        }
+
+        /**
+         * Adds an input.
+         *
+         * @param input the input tensor of all examples
+         * @return this builder
+         */
+        public Builder addInput(ProbeInput input) {
+            inputs.add(input);
+            return this;
+        }
+
+        /**
+         * Makes this a sequence probe set: {@code mask[i][t]} is 1 when position t of example i's model
+         * output is scored and 0 when not (padding, prompt). Every example needs a scored position.
+         *
+         * @param mask {@code [N][T]}
+         * @return this builder
+         */
+        public Builder optMask(float[][] mask) {
+            int t = mask.length == 0 ? 0 : mask[0].length;
+            float[] flat = new float[mask.length * t];
+            for (int i = 0; i < mask.length; i++) {
+                if (mask[i].length != t) {
+                    throw new IllegalArgumentException("mask rows differ in length at example " + i);
+                }
+                System.arraycopy(mask[i], 0, flat, i * t, t);
+            }
+            return optMask(flat, t);
+        }
+
+        /**
+         * Makes this a sequence probe set, with a row-major mask.
+         *
+         * @param mask {@code N * positions} values, 1 for scored positions and 0 for the others
+         * @param positions T, the length of the model output's sequence axis
+         * @return this builder
+         */
+        public Builder optMask(float[] mask, int positions) {
+            if (positions < 1 || mask.length % positions != 0) {
+                throw new IllegalArgumentException("mask length " + mask.length + " is not N x " + positions);
+            }
+            this.mask = mask.clone();
+            this.positions = positions;
+            return this;
+        }
+
+        /**
+         * Sets the example ids (default: the index as text).
+         *
+         * @param ids N ids
+         * @return this builder
+         */
+        public Builder optIds(List<String> ids) {
+            this.ids = List.copyOf(ids);
+            return this;
+        }
+
+        /**
+         * Sets the slice label of each example (default {@value #DEFAULT_SLICE}).
+         *
+         * @param slices N labels such as {@code on-task} or {@code off-task/general}
+         * @return this builder
+         */
+        public Builder optSlices(List<String> slices) {
+            this.slices = List.copyOf(slices);
+            return this;
+        }
+
+        /**
+         * Builds the probe set.
+         *
+         * @return the probe set
+         * @throws IllegalArgumentException when the inputs, mask, ids and slices disagree on N
+         */
+        public ProbeSet build() {
+            if (inputs.isEmpty()) {
+                throw new IllegalArgumentException("a probe set needs at least one input");
+            }
+            int n = inputs.get(0).count();
+            if (n < 1) {
+                throw new IllegalArgumentException("a probe set needs at least one example");
+            }
+            for (ProbeInput in : inputs) {
+                if (in.count() != n) {
+                    throw new IllegalArgumentException("input " + in.name() + " has " + in.count()
+                            + " examples, the first input has " + n);
+                }
+            }
+            if (mask != null) {
+                if (mask.length != n * positions) {
+                    throw new IllegalArgumentException("mask has " + mask.length / positions + " rows for " + n
+                            + " examples");
+                }
+                for (int i = 0; i < n; i++) {
+                    float scored = 0;
+                    for (int t = 0; t < positions; t++) {
+                        float v = mask[i * positions + t];
+                        if (v != 0 && v != 1) {
+                            throw new IllegalArgumentException("mask values must be 0 or 1, example " + i);
+                        }
+                        scored += v;
+                    }
+                    if (scored == 0) {
+                        throw new IllegalArgumentException("example " + i + " has no scored position");
+                    }
+                }
+            }
+            List<String> idList = ids != null ? ids : names(n, Integer::toString);
+            List<String> sliceList = slices != null ? slices : names(n, i -> DEFAULT_SLICE);
+            check("ids", idList, n, 256);
+            check("slices", sliceList, n, 128);
+            if (new LinkedHashSet<>(idList).size() != n) {
+                throw new IllegalArgumentException("probe ids must be unique");
+            }
+            return new ProbeSet(inputs, mask, positions, idList, sliceList);
+        }
+
+        private static void check(String what, List<String> values, int n, int maxLength) {
+            if (values.size() != n) {
+                throw new IllegalArgumentException(what + " has " + values.size() + " entries for " + n + " examples");
+            }
+            for (String v : values) {
+                if (v == null || v.isEmpty() || v.length() > maxLength) {
+                    throw new IllegalArgumentException(what + " entries must be 1-" + maxLength + " characters: " + v);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,573 @@
+package dev.driftwatch.plugin.ship;
+
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.DriftSink;
+import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.plugin.report.RunEnd;
+import dev.driftwatch.plugin.report.RunInfo;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link DriftSink} that streams runs and checkpoints to the monitor service's ingestion API
+ * ({@code docs/api/ingestion.md}).
+ *
+ * <p>The training thread only {@code offer}s a record into a bounded queue and returns; it never
+ * waits on the network and never sees an exception. One daemon sender thread exports a batch when
+ * {@code maxBatchSize} records are waiting or {@code scheduleDelay} has passed, one request at a time,
+ * gzip-compressed with the bearer token. Transient failures are retried per the {@link RetryPolicy};
+ * when the service stays unreachable, or the queue is full, records go to an append-only spool file
+ * per run and are replayed, in order, when the service answers again, also by a later process using
+ * the same spool directory (resumed training). {@code (runKey, step)} makes every retry and replay
+ * idempotent on the service. A refusal (a 4xx other than 429) is logged once with the server's
+ * problem detail; the records stay in the spool.
+ *
+ * <pre>
+ * try (HttpDriftSink sink = HttpDriftSink.builder()
+ *         .setUrl("http://localhost:8080")
+ *         .setProject("demo")
+ *         .setToken(System.getenv("DRIFTWATCH_TOKEN"))
+ *         .build()) {
+ *     // hand the sink to the drift listener and train
+ * } // close(): flushes for at most 10 s, leaves the rest in the spool, logs one summary line
+ * </pre>
+ */
+public final class HttpDriftSink implements DriftSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpDriftSink.class);
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
+    private final URI url;
+    private final String project;
+    private final Duration flushTimeout;
+    private final int maxBatch;
+    private final long scheduleDelayNanos;
+    private final LongSupplier nanoClock;
+    private final BlockingQueue<Object> queue;
+    /** Wakes the sender before its delay is over: a full batch, a flush or the shutdown. */
+    private final BlockingQueue<Boolean> signal = new ArrayBlockingQueue<>(1);
+    private final ConcurrentLinkedQueue<CompletableFuture<Boolean>> flushRequests = new ConcurrentLinkedQueue<>();
+    /** While a flush waits: the time after which the sender starts no retry. */
+    private volatile long flushCutoff = Long.MAX_VALUE;
+    private final Object retryWake = new Object();
+    private final Map<String, RunInfo> runs = new ConcurrentHashMap<>();
+    private final ShipCounters counters = new ShipCounters();
+    private final Spool spool;
+    private final Shipper shipper;
+    private final Thread worker;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean overflowLogged = new AtomicBoolean();
+    private volatile boolean stopping;
+
+    private HttpDriftSink(Builder b) {
+        this.url = b.url;
+        this.project = b.project;
+        this.flushTimeout = b.flushTimeout;
+        this.maxBatch = b.maxBatchSize;
+        this.scheduleDelayNanos = b.scheduleDelay.toNanos();
+        this.nanoClock = b.nanoClock;
+        this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.spool = new Spool(b.spoolDir != null ? b.spoolDir : defaultSpoolDir(b.project));
+        HttpClient http = b.httpClient != null ? b.httpClient
+                : HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(b.connectTimeout)
+                        .build();
+        Sleeper sleeper = b.sleeper != null ? b.sleeper : this::sleepUnlessFlushed;
+        IngestionClient client = new IngestionClient(http, b.url, b.project, b.token, b.requestTimeout,
+                b.retryPolicy, b.nanoClock, sleeper, b.jitter, counters, () -> flushCutoff);
+        this.shipper = new Shipper(client, client.withPolicy(RetryPolicy.none()), spool, counters, runs, maxBatch,
+                b.probeInterval, b.nanoClock);
+        this.worker = new Thread(this::work, "driftwatch-sender");
+        this.worker.setDaemon(true);
+        this.worker.start();
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The default spool directory of a project: {@code ~/.driftwatch/spool/<project>}.
+     *
+     * @param project the project
+     * @return the directory
+     */
+    public static Path defaultSpoolDir(String project) {
+        return Path.of(System.getProperty("user.home"), ".driftwatch", "spool", project);
+    }
+
+    @Override
+    public void runStarted(RunInfo run) {
+        if (run != null) {
+            runs.put(run.runKey(), run);
+        }
+        offer(run);
+    }
+
+    @Override
+    public void checkpoint(CheckpointReport report) {
+        offer(report);
+    }
+
+    @Override
+    public void runFinished(RunEnd end) {
+        offer(end);
+    }
+
+    /**
+     * Returns the counters so far.
+     *
+     * @return a snapshot of sent, retried, spooled, replayed, rejected and dropped
+     */
+    public ShipStats stats() {
+        return counters.snapshot();
+    }
+
+    /**
+     * Returns the last refusal or outage the sink logged (e.g. a 401 with the server's detail).
+     *
+     * @return the problem, or empty when everything went through
+     */
+    public Optional<String> lastProblem() {
+        return Optional.ofNullable(shipper.lastProblem());
+    }
+
+    /**
+     * Returns the spool directory.
+     *
+     * @return the directory holding the spool files
+     */
+    public Path spoolDir() {
+        return spool.dir();
+    }
+
+    @Override
+    public boolean flush(Duration timeout) {
+        if (!worker.isAlive()) {
+            return queue.isEmpty() && shipper.nothingPending();
+        }
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        long cutoff = nanoClock.getAsLong() + timeout.toNanos();
+        flushCutoff = Math.min(flushCutoff, cutoff);
+        flushRequests.add(done);
+        signal.offer(Boolean.TRUE);
+        synchronized (retryWake) {
+            retryWake.notifyAll();
+        }
+        try {
+            return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Flushes for at most the flush timeout, stops the sender, leaves whatever is left in the spool
+     * and logs one summary line (with the upload command when records remain). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        boolean delivered = flush(flushTimeout);
+        stopping = true;
+        signal.offer(Boolean.TRUE);
+        if (!delivered) {
+            worker.interrupt(); // cut a request or a backoff short; what it carried goes to the spool
+        }
+        try {
+            worker.join(SHUTDOWN_GRACE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        logSummary();
+    }
+
+    private void offer(Object record) {
+        if (record == null) {
+            return;
+        }
+        try {
+            if (closed.get() || !queue.offer(record)) {
+                spoolFromCaller(record);
+                return;
+            }
+            if (queue.size() >= maxBatch) {
+                signal.offer(Boolean.TRUE);
+            }
+        } catch (RuntimeException e) {
+            // never into training: count it and say it once
+            counters.dropped.incrementAndGet();
+            if (overflowLogged.compareAndSet(false, true)) {
+                LOG.error("driftwatch: cannot hand a record over: {}", e.toString());
+            }
+        }
+    }
+
+    /** The queue is full (or the sink closed): the record goes to the spool rather than being lost. */
+    private void spoolFromCaller(Object record) {
+        if (overflowLogged.compareAndSet(false, true)) {
+            LOG.warn("driftwatch: the send queue is full or closed; spooling records to {}", spool.dir());
+        }
+        String runKey = runKeyOf(record);
+        RunInfo run = runs.get(runKey);
+        try {
+            spool.append(runKey, run == null ? null : ReportJson.toLine(run), List.of(ReportJson.toLine(record)));
+            counters.spooled.incrementAndGet();
+        } catch (IOException e) {
+            counters.dropped.incrementAndGet();
+        }
+    }
+
+    private static String runKeyOf(Object record) {
+        if (record instanceof RunInfo r) {
+            return r.runKey();
+        } else if (record instanceof CheckpointReport c) {
+            return c.runKey();
+        }
+        return ((RunEnd) record).runKey();
+    }
+
+    private void work() {
+        shipper.replay(false);
+        long nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
+        while (!stopping) {
+            try {
+                long wait = nextExport - nanoClock.getAsLong();
+                if (wait > 0) {
+                    signal.poll(wait, TimeUnit.NANOSECONDS);
+                }
+            } catch (InterruptedException e) {
+                continue; // only close interrupts; the loop condition sees it
+            }
+            if (stopping) {
+                break;
+            }
+            List<CompletableFuture<Boolean>> flushes = new ArrayList<>();
+            for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
+                flushes.add(f);
+            }
+            if (!flushes.isEmpty() || queue.size() >= maxBatch || nanoClock.getAsLong() >= nextExport) {
+                exportQueue();
+                shipper.replay(!flushes.isEmpty());
+                nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
+            }
+            if (!flushes.isEmpty()) {
+                boolean done = queue.isEmpty() && shipper.nothingPending();
+                flushCutoff = Long.MAX_VALUE;
+                flushes.forEach(f -> f.complete(done));
+            }
+        }
+        // shutting down: whatever was not delivered stays in the spool
+        Thread.interrupted();
+        List<Object> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        shipper.spoolAll(rest);
+        for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
+            f.complete(false);
+        }
+    }
+
+    private void exportQueue() {
+        List<Object> batch = new ArrayList<>(maxBatch);
+        while (queue.drainTo(batch, maxBatch) > 0) {
+            shipper.export(batch);
+            batch.clear();
+            if (stopping && Thread.currentThread().isInterrupted()) {
+                return;
+            }
+        }
+    }
+
+    /** The default sleeper: a backoff that a flush cuts short, so the flush's deadline is honoured. */
+    private void sleepUnlessFlushed(Duration d) throws InterruptedException {
+        long millis = Math.max(1, d.toMillis());
+        synchronized (retryWake) {
+            retryWake.wait(millis);
+        }
+    }
+
+    private void logSummary() {
+        ShipStats s = stats();
+        List<Path> pending;
+        try {
+            pending = spool.pendingFiles();
+        } catch (IOException e) {
+            pending = List.of();
+        }
+        if (pending.isEmpty()) {
+            LOG.info("driftwatch: shipping to {} (project {}) done: {}", url, project, s);
+            return;
+        }
+        long left = 0;
+        StringBuilder files = new StringBuilder();
+        for (Path p : pending) {
+            try {
+                left += spool.pendingLines(p);
+            } catch (IOException e) {
+                // the count is only informative
+            }
+            files.append(' ').append(p);
+        }
+        LOG.warn("driftwatch: shipping to {} (project {}) ended with {} record(s) left in the spool: {}; the next run "
+                + "with this spool directory replays them, or upload them now with: java -cp <the training job's "
+                + "classpath> dev.driftwatch.plugin.ship.UploadCli upload{} --url {} --project {} --token <token>",
+                url, project, left, s, files, url, project);
+    }
+
+    /**
+     * Builds an {@link HttpDriftSink}. {@code setX} options are required, {@code optX} ones have
+     * defaults.
+     */
+    public static final class Builder {
+
+        private URI url;
+        private String project;
+        private String token;
+        private Path spoolDir;
+        private int queueCapacity = 2048;
+        private int maxBatchSize = 64;
+        private Duration scheduleDelay = Duration.ofSeconds(1);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration requestTimeout = Duration.ofSeconds(10);
+        private Duration probeInterval = Duration.ofSeconds(5);
+        private Duration flushTimeout = Duration.ofSeconds(10);
+        private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private HttpClient httpClient;
+        private LongSupplier nanoClock = System::nanoTime;
+        private Sleeper sleeper;
+        private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
+
+        private Builder() {}
+
+        /**
+         * Sets the service's base URL (required).
+         *
+         * @param url e.g. {@code http://localhost:8080}
+         * @return this builder
+         */
+        public Builder setUrl(String url) {
+            return setUrl(URI.create(url));
+        }
+
+        /**
+         * Sets the service's base URL (required).
+         *
+         * @param url e.g. {@code http://localhost:8080}
+         * @return this builder
+         */
+        public Builder setUrl(URI url) {
+            this.url = url;
+            return this;
+        }
+
+        /**
+         * Sets the project the runs belong to (required).
+         *
+         * @param project the project's key
+         * @return this builder
+         */
+        public Builder setProject(String project) {
+            this.project = project;
+            return this;
+        }
+
+        /**
+         * Sets the project's API token (required).
+         *
+         * @param token the token, e.g. {@code dw_...}
+         * @return this builder
+         */
+        public Builder setToken(String token) {
+            this.token = token;
+            return this;
+        }
+
+        /**
+         * Sets the spool directory (default {@code ~/.driftwatch/spool/<project>}). A later run with
+         * the same directory replays what an earlier one left.
+         *
+         * @param dir the directory
+         * @return this builder
+         */
+        public Builder optSpoolDir(Path dir) {
+            this.spoolDir = dir;
+            return this;
+        }
+
+        /**
+         * Sets how many records may wait in memory (default 2048); beyond, they are spooled.
+         *
+         * @param capacity at least 1
+         * @return this builder
+         */
+        public Builder optQueueCapacity(int capacity) {
+            this.queueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Sets the most checkpoints per request (default 64, at most 1000).
+         *
+         * @param size between 1 and 1000
+         * @return this builder
+         */
+        public Builder optMaxBatchSize(int size) {
+            this.maxBatchSize = size;
+            return this;
+        }
+
+        /**
+         * Sets the longest time a record waits for its batch to fill (default 1 s).
+         *
+         * @param delay the delay
+         * @return this builder
+         */
+        public Builder optScheduleDelay(Duration delay) {
+            this.scheduleDelay = delay;
+            return this;
+        }
+
+        /**
+         * Sets the connect timeout (default 5 s).
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder optConnectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets the longest wait for one answer (default 10 s); a slower answer is a transient failure.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder optRequestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets how often an unreachable service is probed by replaying the spool (default 5 s).
+         *
+         * @param interval the interval
+         * @return this builder
+         */
+        public Builder optProbeInterval(Duration interval) {
+            this.probeInterval = interval;
+            return this;
+        }
+
+        /**
+         * Sets how long {@link #close()} waits for delivery (default 10 s).
+         *
+         * @param timeout the bound
+         * @return this builder
+         */
+        public Builder optFlushTimeout(Duration timeout) {
+            this.flushTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets the retry policy for transient failures (default {@link RetryPolicy#defaults()}).
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder optRetryPolicy(RetryPolicy policy) {
+            this.retryPolicy = policy;
+            return this;
+        }
+
+        /**
+         * Sets the HTTP client (default: an HTTP/1.1 client with the connect timeout).
+         *
+         * @param client the client
+         * @return this builder
+         */
+        public Builder optHttpClient(HttpClient client) {
+            this.httpClient = client;
+            return this;
+        }
+
+        // Visible for testing
+        Builder clock(LongSupplier nanoClock) {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        // Visible for testing
+        Builder sleeper(Sleeper sleeper) {
+            this.sleeper = sleeper;
+            return this;
+        }
+
+        // Visible for testing
+        Builder jitter(DoubleSupplier jitter) {
+            this.jitter = jitter;
+            return this;
+        }
+
+        /**
+         * Builds the sink and starts its sender thread.
+         *
+         * @return the sink
+         * @throws IllegalArgumentException when a required option is missing or an option is out of range
+         */
+        public HttpDriftSink build() {
+            require(url != null, "url is required");
+            require(url.getScheme() != null && url.getScheme().startsWith("http"), "url must be http(s): " + url);
+            require(project != null && !project.isBlank(), "project is required");
+            require(token != null && !token.isBlank(), "token is required");
+            require(queueCapacity >= 1, "queueCapacity must be >= 1");
+            require(maxBatchSize >= 1 && maxBatchSize <= 1000, "maxBatchSize must be in [1, 1000]");
+            for (Duration d : List.of(scheduleDelay, connectTimeout, requestTimeout, probeInterval, flushTimeout)) {
+                require(d != null && !d.isNegative(), "durations must be >= 0");
+            }
+            Objects.requireNonNull(retryPolicy, "retryPolicy");
+            return new HttpDriftSink(this);
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

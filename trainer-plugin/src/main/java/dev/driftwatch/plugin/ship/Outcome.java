@@ -1,0 +1,40 @@
+package dev.driftwatch.plugin.ship;
+
+/** How one request to the service ended, after the retry loop. */
+sealed interface Outcome {
+
+    /**
+     * The service accepted the request (2xx).
+     *
+     * @param status the HTTP status
+     * @param body the response body, possibly empty
+     */
+    record Delivered(int status, String body) implements Outcome {}
+
+    /**
+     * The service could not be reached, or answered only with transient errors, until the retry loop's
+     * time was up (or the sender was interrupted).
+     *
+     * @param reason what went wrong last, for the log
+     */
+    record Unreachable(String reason) implements Outcome {}
+
+    /**
+     * The service refused the request for good: a 4xx other than 429, or another non-transient status.
+     *
+     * @param status the HTTP status
+     * @param problem the server's problem detail, summarised on one line
+     */
+    record Rejected(int status, String problem) implements Outcome {
+
+        /**
+         * Whether the refusal concerns the content (so splitting a batch may save its valid part),
+         * rather than the credentials or the address.
+         *
+         * @return true for 400, 413 and 422
+         */
+        boolean aboutContent() {
+            return status == 400 || status == 413 || status == 422;
+        }
+    }
+}

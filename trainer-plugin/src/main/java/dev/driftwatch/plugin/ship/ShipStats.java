@@ -1,0 +1,26 @@
+package dev.driftwatch.plugin.ship;
+
+/**
+ * A snapshot of the shipping client's counters. Each counts records (a run, a checkpoint or a run
+ * end), except {@code retried}, which counts repeated HTTP requests.
+ *
+ * @param sent records the service accepted when they were first sent
+ * @param retried requests sent again after a transient failure
+ * @param spooled records written to the local spool (service unreachable, queue full, or rejected)
+ * @param replayed records from the spool the service accepted later
+ * @param rejected records the service refused for good (any 4xx but 429); they stay in the spool
+ * @param dropped records lost because the spool could not be written (e.g. disk full); normally 0
+ */
+public record ShipStats(long sent, long retried, long spooled, long replayed, long rejected, long dropped) {
+
+    /**
+     * One line for the log.
+     *
+     * @return e.g. {@code sent=10 retried=2 spooled=3 replayed=3 rejected=0 dropped=0}
+     */
+    @Override
+    public String toString() {
+        return "sent=" + sent + " retried=" + retried + " spooled=" + spooled + " replayed=" + replayed
+                + " rejected=" + rejected + " dropped=" + dropped;
+    }
+}

@@ -1,0 +1,427 @@
+package dev.driftwatch.plugin.ship;
+
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.plugin.report.RunEnd;
+import dev.driftwatch.plugin.report.RunInfo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sender thread's logic: ships batches of records in order, spools what cannot be delivered
+ * now, and replays the spool, in file order, whenever the service answers. Used by one thread only.
+ *
+ * <p>Order within a run is kept: once a run has records in the spool, its new records are appended
+ * behind them rather than sent ahead of them.
+ */
+final class Shipper {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
+
+    private final IngestionClient client;
+    private final IngestionClient probeClient;
+    private final Spool spool;
+    private final ShipCounters counters;
+    private final Map<String, RunInfo> runs;
+    private final int maxBatch;
+    private final long probeIntervalNanos;
+    private final LongSupplier nanoClock;
+
+    /** False after the retry loop gave up; then records are spooled and the service is probed. */
+    private boolean online = true;
+    private long nextProbe;
+    /** Runs the service refused (401, 403, ...): this process sends them no more. */
+    private final Set<String> blocked = new HashSet<>();
+    /** Runs whose refused records were already logged once. */
+    private final Set<String> rejectionLogged = new HashSet<>();
+    private String lastProblem;
+    private boolean spoolFailureLogged;
+
+    /**
+     * Creates the sender logic.
+     *
+     * @param client the client with the full retry loop
+     * @param probeClient the same client with a single attempt, to probe an unreachable service
+     * @param spool the spool
+     * @param counters the counters to update
+     * @param runs the runs announced so far, by key (shared with the training thread)
+     * @param maxBatch the most checkpoints per request
+     * @param probeInterval how often an unreachable service is probed
+     * @param nanoClock {@link System#nanoTime} or a test clock
+     */
+    Shipper(IngestionClient client, IngestionClient probeClient, Spool spool, ShipCounters counters,
+            Map<String, RunInfo> runs, int maxBatch, Duration probeInterval, LongSupplier nanoClock) {
+        this.client = client;
+        this.probeClient = probeClient;
+        this.spool = spool;
+        this.counters = counters;
+        this.runs = runs;
+        this.maxBatch = maxBatch;
+        this.probeIntervalNanos = probeInterval.toNanos();
+        this.nanoClock = nanoClock;
+    }
+
+    /**
+     * Returns the last refusal or outage the sender logged, for the user.
+     *
+     * @return e.g. {@code 403 Forbidden: token of another project}, or null
+     */
+    String lastProblem() {
+        return lastProblem;
+    }
+
+    /**
+     * Ships records that came through the queue, in order.
+     *
+     * @param records runs, checkpoints and run ends
+     */
+    void export(List<Object> records) {
+        for (Group group : Group.of(records, maxBatch)) {
+            if (!online || blocked.contains(group.runKey) || spoolHasPending(group.runKey)) {
+                spoolGroup(group);
+                continue;
+            }
+            Outcome outcome = send(client, group);
+            if (outcome instanceof Outcome.Delivered) {
+                counters.sent.addAndGet(group.records.size());
+            } else if (outcome instanceof Outcome.Unreachable u) {
+                goOffline(u.reason());
+                spoolGroup(group);
+            } else {
+                Outcome.Rejected r = (Outcome.Rejected) outcome;
+                if (r.aboutContent()) {
+                    sendSingly(group, r, null);
+                } else {
+                    block(group.runKey, r);
+                    spoolGroup(group);
+                }
+            }
+        }
+    }
+
+    /**
+     * Replays the spool if the service is reachable; when it is not, probes it once the probe
+     * interval has passed (or at once when {@code now} is true).
+     *
+     * @param now probe an unreachable service now (a flush is waiting)
+     */
+    void replay(boolean now) {
+        List<Path> files;
+        try {
+            files = spool.pendingFiles();
+        } catch (IOException e) {
+            LOG.warn("driftwatch: cannot read the spool directory {}: {}", spool.dir(), e.toString());
+            return;
+        }
+        for (Path file : files) {
+            if (!online) {
+                if (!now && nanoClock.getAsLong() < nextProbe) {
+                    return;
+                }
+                if (!replayFile(file, probeClient, 1)) {
+                    nextProbe = nanoClock.getAsLong() + probeIntervalNanos;
+                    return;
+                }
+                online = true;
+                LOG.info("driftwatch: the service answers again; replaying the spool in {}", spool.dir());
+            }
+            replayFile(file, client, Integer.MAX_VALUE);
+            if (!online) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Tells whether everything handed over has been delivered or given up on for good.
+     *
+     * @return true when no spool file waits for replay
+     */
+    boolean nothingPending() {
+        try {
+            return spool.pendingFiles().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Spools records without trying to send them (used when the sink shuts down).
+     *
+     * @param records the records
+     */
+    void spoolAll(List<Object> records) {
+        for (Group group : Group.of(records, maxBatch)) {
+            spoolGroup(group);
+        }
+    }
+
+    /**
+     * Replays one spool file from its confirmed offset.
+     *
+     * @return false when the replay stopped before the end (service unreachable or run refused)
+     */
+    private boolean replayFile(Path file, IngestionClient via, int maxRequests) {
+        int requests = 0;
+        while (requests < maxRequests) {
+            List<Spool.Line> lines;
+            try {
+                lines = spool.readPending(file, maxBatch);
+            } catch (IOException e) {
+                LOG.warn("driftwatch: cannot read spool file {}: {}", file, e.toString());
+                return false;
+            }
+            if (lines.isEmpty()) {
+                return true;
+            }
+            List<Object> records = new ArrayList<>(lines.size());
+            List<Long> ends = new ArrayList<>(lines.size());
+            for (Spool.Line line : lines) {
+                try {
+                    records.add(ReportJson.fromLine(line.text()));
+                    ends.add(line.endOffset());
+                } catch (RuntimeException e) {
+                    // a line torn by a crash or edited by hand: set it aside (once it heads the chunk)
+                    // and keep the rest flowing
+                    if (records.isEmpty()) {
+                        reject(runKeyOf(file), List.of(line.text()), "unreadable spool line: " + e.getMessage());
+                        if (!confirm(file, line.endOffset())) {
+                            return false;
+                        }
+                    }
+                    break;
+                }
+            }
+            int index = 0;
+            for (Group group : Group.of(records, maxBatch)) {
+                long end = ends.get(index + group.records.size() - 1);
+                index += group.records.size();
+                if (blocked.contains(group.runKey)) {
+                    return false;
+                }
+                Outcome outcome = send(via, group);
+                requests++;
+                if (outcome instanceof Outcome.Delivered) {
+                    counters.replayed.addAndGet(group.records.size());
+                } else if (outcome instanceof Outcome.Unreachable u) {
+                    if (via == client) {
+                        goOffline(u.reason());
+                    }
+                    return false;
+                } else {
+                    Outcome.Rejected r = (Outcome.Rejected) outcome;
+                    if (!r.aboutContent()) {
+                        block(group.runKey, r);
+                        return false;
+                    }
+                    if (!sendSingly(group, r, via)) {
+                        return false;
+                    }
+                }
+                if (!confirm(file, end)) {
+                    return false;
+                }
+                if (requests >= maxRequests) {
+                    return true;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * After a batch was refused for its content, sends its records one by one so that only the
+     * invalid ones are set aside.
+     *
+     * @param via the client for a replay, or null for live records (then counted as sent)
+     * @return false when the service became unreachable meanwhile (the rest is then spooled or left)
+     */
+    private boolean sendSingly(Group group, Outcome.Rejected first, IngestionClient via) {
+        if (group.records.size() == 1) {
+            reject(group.runKey, lines(group.records), first.problem());
+            return true;
+        }
+        for (int i = 0; i < group.records.size(); i++) {
+            Group one = new Group(group.runKey, group.kind, List.of(group.records.get(i)));
+            Outcome outcome = send(via == null ? client : via, one);
+            if (outcome instanceof Outcome.Delivered) {
+                (via == null ? counters.sent : counters.replayed).incrementAndGet();
+            } else if (outcome instanceof Outcome.Rejected r && r.aboutContent()) {
+                reject(group.runKey, lines(one.records), r.problem());
+            } else {
+                if (outcome instanceof Outcome.Unreachable u) {
+                    goOffline(u.reason());
+                } else {
+                    block(group.runKey, (Outcome.Rejected) outcome);
+                }
+                if (via == null) {
+                    spoolGroup(new Group(group.runKey, group.kind,
+                            group.records.subList(i, group.records.size())));
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Outcome send(IngestionClient via, Group group) {
+        Outcome outcome = sendOnce(via, group);
+        // 404 on checkpoints or finish: the run was never created there (e.g. the service lost it),
+        // and we know the run, so create it and try once more.
+        if (outcome instanceof Outcome.Rejected r && r.status() == 404 && group.kind != Kind.RUN) {
+            RunInfo run = runs.get(group.runKey);
+            if (run != null && via.putRun(run) instanceof Outcome.Delivered) {
+                outcome = sendOnce(via, group);
+            }
+        }
+        return outcome;
+    }
+
+    /**
+     * Sends one group as its one request.
+     *
+     * @param via the client
+     * @param group the group
+     * @return how it ended
+     */
+    @SuppressWarnings("unchecked")
+    static Outcome sendOnce(IngestionClient via, Group group) {
+        return switch (group.kind) {
+            case RUN -> via.putRun((RunInfo) group.records.get(0));
+            case CHECKPOINTS -> via.postCheckpoints(group.runKey, (List<CheckpointReport>) (List<?>) group.records);
+            case END -> via.finish((RunEnd) group.records.get(0));
+        };
+    }
+
+    private void goOffline(String reason) {
+        if (online) {
+            lastProblem = "service unreachable: " + reason;
+            LOG.warn("driftwatch: the service is unreachable ({}); spooling records to {} and replaying them when "
+                    + "it answers again", reason, spool.dir());
+        }
+        online = false;
+        nextProbe = nanoClock.getAsLong() + probeIntervalNanos;
+    }
+
+    private void block(String runKey, Outcome.Rejected r) {
+        if (blocked.add(runKey)) {
+            lastProblem = r.problem();
+            String hint = r.status() == 401 ? " (check the API token)"
+                    : r.status() == 403 ? " (the token belongs to another project)" : "";
+            LOG.error("driftwatch: the service refused run {}: {}{}; its records stay in {} and are not sent again "
+                    + "by this process (see docs/cli.md to upload them)", runKey, r.problem(), hint,
+                    spool.fileFor(runKey));
+        }
+    }
+
+    private void reject(String runKey, List<String> lines, String problem) {
+        try {
+            spool.appendRejected(runKey, lines);
+            counters.rejected.addAndGet(lines.size());
+        } catch (IOException e) {
+            counters.dropped.addAndGet(lines.size());
+        }
+        lastProblem = problem;
+        if (rejectionLogged.add(runKey)) {
+            LOG.error("driftwatch: the service refused a record of run {}: {}; kept in {} (further refusals of this "
+                    + "run are counted, not logged)", runKey, problem, spool.dir());
+        }
+    }
+
+    private boolean confirm(Path file, long offset) {
+        try {
+            spool.confirm(file, offset);
+            return true;
+        } catch (IOException e) {
+            LOG.warn("driftwatch: cannot update spool offset of {}: {}", file, e.toString());
+            return false;
+        }
+    }
+
+    private boolean spoolHasPending(String runKey) {
+        try {
+            return spool.hasPending(spool.fileFor(runKey));
+        } catch (IOException e) {
+            return true; // cannot tell: keep the order safe
+        }
+    }
+
+    private void spoolGroup(Group group) {
+        RunInfo run = runs.get(group.runKey);
+        try {
+            spool.append(group.runKey, run == null ? null : ReportJson.toLine(run), lines(group.records));
+            counters.spooled.addAndGet(group.records.size());
+        } catch (IOException | RuntimeException e) {
+            counters.dropped.addAndGet(group.records.size());
+            if (!spoolFailureLogged) {
+                spoolFailureLogged = true;
+                LOG.error("driftwatch: cannot write the spool in {} ({}); records are being dropped", spool.dir(),
+                        e.toString());
+            }
+        }
+    }
+
+    private static List<String> lines(List<Object> records) {
+        List<String> lines = new ArrayList<>(records.size());
+        for (Object r : records) {
+            lines.add(ReportJson.toLine(r));
+        }
+        return lines;
+    }
+
+    private static String runKeyOf(Path file) {
+        String name = file.getFileName().toString();
+        return name.substring(0, name.length() - Spool.EXTENSION.length());
+    }
+
+    /** The kind of request a group of records becomes. */
+    enum Kind { RUN, CHECKPOINTS, END }
+
+    /**
+     * Consecutive records of one run that go in one request.
+     *
+     * @param runKey the run
+     * @param kind the request
+     * @param records one run, one run end, or up to {@code maxBatch} checkpoints
+     */
+    record Group(String runKey, Kind kind, List<Object> records) {
+
+        /**
+         * Splits records, in order, into request-sized groups.
+         *
+         * @param records the records
+         * @param maxBatch the most checkpoints in one group
+         * @return the groups
+         */
+        static List<Group> of(List<Object> records, int maxBatch) {
+            List<Group> groups = new ArrayList<>();
+            Group open = null;
+            for (Object r : records) {
+                if (r instanceof CheckpointReport c) {
+                    if (open == null || !open.runKey.equals(c.runKey()) || open.records.size() >= maxBatch) {
+                        open = new Group(c.runKey(), Kind.CHECKPOINTS, new ArrayList<>());
+                        groups.add(open);
+                    }
+                    open.records.add(c);
+                } else {
+                    open = null;
+                    if (r instanceof RunInfo run) {
+                        groups.add(new Group(run.runKey(), Kind.RUN, List.of(run)));
+                    } else if (r instanceof RunEnd end) {
+                        groups.add(new Group(end.runKey(), Kind.END, List.of(end)));
+                    }
+                }
+            }
+            return groups;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.driftwatch.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Model;
+import ai.djl.nn.Parameter;
+import ai.djl.training.listener.SaveModelTrainingListener;
+import ai.djl.util.Pair;
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.DriftSink;
+import dev.driftwatch.plugin.report.RunEnd;
+import dev.driftwatch.plugin.report.RunInfo;
+import dev.driftwatch.plugin.report.TensorDrift;
+import dev.driftwatch.plugin.testing.RecordingSink;
+import dev.driftwatch.plugin.testing.SmallModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class ListenerBehaviourTest {
+
+    @TempDir
+    Path dir;
+
+    private static DriftListener.Builder listener(RecordingSink sink) {
+        return DriftListener.builder().setProbeSet(SmallModels.probes(32)).optEveryNSteps(4).addSink(sink);
+    }
+
+    private static List<byte[]> trainedWeights(boolean withListener) {
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(true));
+            DriftListener[] extra = withListener
+                    ? new DriftListener[] {listener(new RecordingSink()).optEveryNSteps(1).build()}
+                    : new DriftListener[0];
+            SmallModels.train(model, 7, 2, 1, t -> {}, extra);
+            List<byte[]> out = new ArrayList<>();
+            for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+                out.add(p.getValue().getArray().toByteArray());
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void attachingTheListenerLeavesTheTrainedWeightsBitIdentical() {
+        List<byte[]> without = trainedWeights(false);
+        List<byte[]> with = trainedWeights(true);
+        assertThat(with).hasSameSizeAs(without);
+        for (int i = 0; i < with.size(); i++) {
+            assertThat(with.get(i)).as("parameter %d", i).isEqualTo(without.get(i));
+        }
+    }
+
+    @Test
+    void frozenParametersReportZeroDriftAndBatchNormBuffersAreApart() {
+        RecordingSink sink = new RecordingSink();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(true));
+            SmallModels.train(model, 3, 1, 0, t -> {}); // the "base"
+            SmallModels.train(model, 3, 1, 1, trainer -> {
+                // freezing happens after newTrainer, which unfreezes loaded parameters
+                model.getBlock().getChildren().get(0).getValue().freezeParameters(true);
+            }, listener(sink).build());
+        }
+        CheckpointReport last = sink.checkpoints.get(sink.checkpoints.size() - 1);
+        List<TensorDrift> tensors = last.parameters().tensors();
+        List<TensorDrift> frozen = tensors.stream().filter(t -> t.name().startsWith("01Linear")).toList();
+        assertThat(frozen).hasSize(2).allSatisfy(t -> {
+            assertThat(t.trainable()).isFalse();
+            assertThat(t.deltaL2()).isZero();
+            assertThat(t.stableRank()).isNull();
+        });
+        List<TensorDrift> buffers = tensors.stream().filter(TensorDrift::buffer).toList();
+        assertThat(buffers).extracting(TensorDrift::name)
+                .containsExactlyInAnyOrder("02BatchNorm_runningMean", "02BatchNorm_runningVar");
+        assertThat(buffers).allSatisfy(t -> assertThat(t.deltaL2()).isPositive()); // the forward pass moves them
+        long weights = tensors.stream().filter(t -> !t.buffer()).mapToLong(TensorDrift::size).sum();
+        long trainable = tensors.stream().filter(t -> !t.buffer() && t.trainable()).mapToLong(TensorDrift::size).sum();
+        assertThat(last.parameters().totalParameters()).isEqualTo(weights);
+        assertThat(last.parameters().trainableParameters()).isEqualTo(trainable)
+                .isEqualTo(16 + 16 + 16 * 4 + 4); // BatchNorm gamma and beta, the head's weight and bias
+        assertThat(last.parameters().trainableFraction()).isStrictlyBetween(0.0, 1.0);
+        assertThat(sink.runs.get(0).method()).isEqualTo("other");
+        TensorDrift head = tensors.stream().filter(t -> t.name().equals("04Linear_weight")).findFirst().orElseThrow();
+        assertThat(head.deltaL2()).isPositive();
+        assertThat(head.stableRank()).isNotNull().isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void guardrailStopsTrainingWhenTheLowerBoundPassesTheLimit() {
+        RecordingSink sink = new RecordingSink();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            assertThatThrownBy(() -> SmallModels.train(model, 1, 5, 1, t -> {},
+                    listener(sink).optGuardrail(0.05).build()))
+                    .isInstanceOf(DriftLimitExceededException.class)
+                    .hasMessageContaining("above the limit");
+        }
+        CheckpointReport last = sink.checkpoints.get(sink.checkpoints.size() - 1);
+        assertThat(last.headline().ciLow()).isGreaterThan(0.05);
+        assertThat(last.step()).isLessThan(5 * 16);
+        assertThat(sink.ends).extracting(RunEnd::status).containsExactly("stopped");
+    }
+
+    @Test
+    void aFailingSinkNeverReachesTraining() {
+        DriftSink broken = new DriftSink() {
+            @Override
+            public void runStarted(RunInfo run) {
+                throw new IllegalStateException("boom");
+            }
+
+            @Override
+            public void checkpoint(CheckpointReport report) {
+                throw new IllegalStateException("boom");
+            }
+
+            @Override
+            public void runFinished(RunEnd end) {
+                throw new IllegalStateException("boom");
+            }
+        };
+        RecordingSink sink = new RecordingSink();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 1, 1, t -> {}, listener(sink).addSink(broken).build());
+        }
+        assertThat(sink.checkpoints).isNotEmpty();
+        assertThat(sink.ends).hasSize(1);
+    }
+
+    @Test
+    void aBrokenProbeSetIsLoggedAndTrainingGoesOn() {
+        RecordingSink sink = new RecordingSink();
+        var probes = dev.driftwatch.plugin.probe.ProbeSet.builder()
+                .addInput("x", new float[3 * 5], new ai.djl.ndarray.types.Shape(5)) // the model wants 8 features
+                .build();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 1, 1, t -> {},
+                    DriftListener.builder().setProbeSet(probes).addSink(sink).build());
+        }
+        assertThat(sink.checkpoints).isEmpty();
+    }
+
+    @Test
+    void savedCheckpointsCarryTheHeadlineDrift() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        DriftListener drift = listener(sink).build();
+        SaveModelTrainingListener save = new SaveModelTrainingListener(dir.toString());
+        save.setSaveModelCallback(drift.saveModelCallback());
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 2, 1, t -> {}, save, drift);
+        }
+        Path params = dir.resolve("mlp-0002.params");
+        assertThat(params).exists();
+        try (Model loaded = Model.newInstance("mlp")) {
+            loaded.setBlock(SmallModels.mlp(false));
+            loaded.load(dir, "mlp");
+            CheckpointReport atEpoch2 = sink.checkpoints.stream().filter(c -> c.step() == 32).findFirst().orElseThrow();
+            assertThat(loaded.getProperty(DriftListener.PROPERTY_KL)).isEqualTo(Double.toString(atEpoch2.headline().mean()));
+        }
+        // the save callback and the epoch checkpoint measured step 32 once
+        assertThat(sink.checkpoints.stream().filter(c -> c.step() == 32)).hasSize(1);
+    }
+
+    @Test
+    void runsFromOneBaseReuseTheCachedBase() throws Exception {
+        Path cache = dir.resolve("cache");
+        List<CheckpointReport> firsts = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            RecordingSink sink = new RecordingSink();
+            try (Model model = Model.newInstance("mlp")) {
+                model.setBlock(SmallModels.mlp(false));
+                SmallModels.train(model, 5, 1, 0, t -> {}); // the same base both times
+                SmallModels.train(model, 5, 1, 1, t -> {}, listener(sink).optBaseCache(cache).build());
+            }
+            firsts.add(sink.checkpoints.get(sink.checkpoints.size() - 1));
+        }
+        try (Stream<Path> files = Files.list(cache)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".dwbase"))).hasSize(1);
+        }
+        assertThat(firsts.get(1).metrics()).isEqualTo(firsts.get(0).metrics());
+    }
+}

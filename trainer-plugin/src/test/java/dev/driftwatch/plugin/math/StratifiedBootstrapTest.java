@@ -1,0 +1,62 @@
+package dev.driftwatch.plugin.math;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class StratifiedBootstrapTest {
+
+    @Test
+    void intervalOfABinaryMeanMatchesTheBinomialPercentiles() {
+        // Resample means of {0,0,0,1} are K/4 with K ~ Binomial(4, 1/4): P(K=0) = 0.316 > 2.5%, so the
+        // 2.5th percentile is 0; P(K<=2) = 0.949 < 97.5% < P(K<=3) = 0.996, so the 97.5th is 3/4.
+        double[] rows = {0, 0, 0, 1};
+        var ci = new StratifiedBootstrap(20000, 7).run(rows, 1, new int[4], 1);
+        assertThat(ci.overallLow()[0]).isZero();
+        assertThat(ci.overallHigh()[0]).isEqualTo(0.75);
+    }
+
+    @Test
+    void intervalOfAConstantIsThatConstant() {
+        double[] rows = {0.3, 0.3, 0.3};
+        var ci = new StratifiedBootstrap(1000, 1).run(rows, 1, new int[3], 1);
+        assertThat(ci.overallLow()[0]).isCloseTo(0.3, within(1e-12));
+        assertThat(ci.overallHigh()[0]).isCloseTo(0.3, within(1e-12));
+    }
+
+    @Test
+    void strataKeepTheirSizesSoSliceCompositionIsNotResampled() {
+        // Slice 0 is all 1, slice 1 all 3: every stratified resample mean is exactly 2.
+        double[] rows = {1, 3, 1, 3};
+        var ci = new StratifiedBootstrap(1000, 3).run(rows, 1, new int[] {0, 1, 0, 1}, 2);
+        assertThat(ci.overallLow()[0]).isCloseTo(2, within(1e-12));
+        assertThat(ci.overallHigh()[0]).isCloseTo(2, within(1e-12));
+        assertThat(ci.low()[1][0]).isEqualTo(3);
+    }
+
+    @Test
+    void isSeededAndNormalLikeForLargeSamples() {
+        int n = 4000;
+        double[] rows = new double[n * 2];
+        java.util.Random r = new java.util.Random(5);
+        double sum = 0;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            double v = r.nextGaussian();
+            rows[2 * i] = v;
+            rows[2 * i + 1] = 2 * v;
+            sum += v;
+            sq += v * v;
+        }
+        var a = new StratifiedBootstrap(2000, 11).run(rows, 2, new int[n], 1);
+        var b = new StratifiedBootstrap(2000, 11).run(rows, 2, new int[n], 1);
+        assertThat(a.overallLow()).containsExactly(b.overallLow());
+        double mean = sum / n;
+        double se = Math.sqrt((sq / n - mean * mean) / n);
+        assertThat(a.overallLow()[0]).isCloseTo(mean - 1.96 * se, within(0.25 * se));
+        assertThat(a.overallHigh()[0]).isCloseTo(mean + 1.96 * se, within(0.25 * se));
+        // both metrics share the resamples, so the second interval is exactly twice the first
+        assertThat(a.overallHigh()[1]).isCloseTo(2 * a.overallHigh()[0], within(1e-9));
+    }
+}

@@ -1,0 +1,134 @@
+package dev.driftwatch.plugin.ship;
+
+import dev.driftwatch.plugin.report.ReportJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.zip.GZIPInputStream;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+
+/**
+ * A scriptable stand-in for the ingestion API on MockWebServer: answers the next scripted faults
+ * first, then like the service (200/201 with counts), and records what it accepted, so that tests
+ * can check that every step arrived exactly once.
+ */
+final class FakeService implements AutoCloseable {
+
+    /** A request as the service saw it. */
+    record Seen(String method, String path, Map<String, String> headers, Map<String, Object> json) {}
+
+    final MockWebServer server = new MockWebServer();
+    final ConcurrentLinkedQueue<MockResponse> faults = new ConcurrentLinkedQueue<>();
+    final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
+    /** Steps of accepted checkpoints, in arrival order, duplicates included. */
+    final List<Long> acceptedSteps = Collections.synchronizedList(new ArrayList<>());
+    final List<String> acceptedRuns = Collections.synchronizedList(new ArrayList<>());
+    final List<String> finished = Collections.synchronizedList(new ArrayList<>());
+    /** A batch holding a step this rejects is refused whole, as the service does. */
+    volatile java.util.function.LongPredicate invalidStep = step -> false;
+
+    FakeService() {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return answer(request);
+            }
+        });
+    }
+
+    FakeService start() throws IOException {
+        server.start();
+        return this;
+    }
+
+    FakeService start(int port) throws IOException {
+        server.start(InetAddress.getByName("localhost"), port);
+        return this;
+    }
+
+    String url() {
+        return "http://localhost:" + server.getPort();
+    }
+
+    /** Scripts the next answer(s), before the normal ones. */
+    FakeService thenFail(MockResponse... responses) {
+        faults.addAll(List.of(responses));
+        return this;
+    }
+
+    static MockResponse status(int code) {
+        return new MockResponse().setResponseCode(code);
+    }
+
+    static MockResponse problem(int code, String detail) {
+        return new MockResponse().setResponseCode(code)
+                .setHeader("Content-Type", "application/problem+json")
+                .setBody("{\"type\":\"about:blank\",\"title\":\"Refused\",\"status\":" + code + ",\"detail\":\""
+                        + detail + "\"}");
+    }
+
+    private MockResponse answer(RecordedRequest request) {
+        Map<String, Object> json = Map.of();
+        byte[] body = request.getBody().readByteArray();
+        if (body.length > 0) {
+            json = ReportJson.read(decode(body, request.getHeader("Content-Encoding")));
+        }
+        Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        request.getHeaders().forEach(p -> headers.put(p.getFirst(), p.getSecond()));
+        seen.add(new Seen(request.getMethod(), request.getPath(), headers, json));
+        MockResponse fault = faults.poll();
+        if (fault != null) {
+            return fault;
+        }
+        String path = request.getPath();
+        if ("PUT".equals(request.getMethod())) {
+            acceptedRuns.add(path.substring(path.lastIndexOf('/') + 1));
+            return new MockResponse().setResponseCode(201).setBody("{}");
+        }
+        if (path.endsWith("/checkpoints")) {
+            for (Object c : (List<?>) json.get("checkpoints")) {
+                long step = ((Number) ((Map<?, ?>) c).get("step")).longValue();
+                if (invalidStep.test(step)) {
+                    return problem(400, "checkpoints[].step " + step + " is invalid");
+                }
+            }
+            int n = 0;
+            for (Object c : (List<?>) json.get("checkpoints")) {
+                acceptedSteps.add(((Number) ((Map<?, ?>) c).get("step")).longValue());
+                n++;
+            }
+            return new MockResponse().setBody("{\"accepted\":" + n + ",\"duplicates\":0,\"flags\":[]}");
+        }
+        if (path.endsWith("/finish")) {
+            finished.add(path);
+            return new MockResponse().setBody("{}");
+        }
+        return status(404);
+    }
+
+    private static String decode(byte[] body, String encoding) {
+        if (!"gzip".equals(encoding)) {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.shutdown();
+    }
+}

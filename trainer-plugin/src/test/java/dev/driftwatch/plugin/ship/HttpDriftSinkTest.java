@@ -1,0 +1,231 @@
+package dev.driftwatch.plugin.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.ReportJson;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import okhttp3.mockwebserver.MockResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sink end to end against a scriptable HTTP server: batching, spooling, replay, refusals, close. */
+@Timeout(60)
+class HttpDriftSinkTest {
+
+    private static final String RUN = "run-1";
+    private static final RetryPolicy QUICK = new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(100),
+            Duration.ofMillis(300));
+
+    @TempDir
+    Path spoolDir;
+
+    private FakeService service;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    private HttpDriftSink.Builder sink(String url) {
+        return HttpDriftSink.builder().setUrl(url).setProject("demo").setToken("dw_secret")
+                .optSpoolDir(spoolDir)
+                .optScheduleDelay(Duration.ofMillis(50))
+                .optRetryPolicy(QUICK)
+                .optProbeInterval(Duration.ofMillis(100))
+                .optRequestTimeout(Duration.ofSeconds(2))
+                .optFlushTimeout(Duration.ofSeconds(5));
+    }
+
+    private static void train(HttpDriftSink sink, long from, long to) {
+        for (long step = from; step < to; step++) {
+            sink.checkpoint(Records.checkpoint(RUN, step));
+        }
+    }
+
+    private static List<Long> steps(long from, long to) {
+        return LongStream.range(from, to).boxed().toList();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void streamsEveryRecordOnceInBatches() throws Exception {
+        service = new FakeService().start();
+        try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(16).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 200);
+            sink.runFinished(Records.end(RUN));
+
+            assertThat(sink.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(sink.stats()).isEqualTo(new ShipStats(202, 0, 0, 0, 0, 0));
+        }
+        assertThat(service.acceptedRuns).containsExactly(RUN);
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(steps(0, 200));
+        assertThat(service.finished).hasSize(1);
+        long checkpointRequests = service.seen.stream().filter(s -> s.path().endsWith("/checkpoints")).count();
+        assertThat(checkpointRequests).isBetween(13L, 199L);
+        assertThat(spoolDir).isEmptyDirectory();
+    }
+
+    @Test
+    void aServiceDownAtTheStartGetsEverythingOnceWhenItComesUp() throws Exception {
+        int port = freePort();
+        try (HttpDriftSink sink = sink("http://localhost:" + port).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 50);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> sink.stats().spooled() == 51);
+            assertThat(sink.lastProblem()).hasValueSatisfying(p -> assertThat(p).contains("unreachable"));
+
+            service = new FakeService().start(port);
+            train(sink, 50, 100);
+            sink.runFinished(Records.end(RUN));
+
+            await().atMost(20, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofSeconds(1)));
+            assertThat(sink.stats().replayed() + sink.stats().sent()).isEqualTo(102);
+            assertThat(sink.stats().dropped()).isZero();
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(steps(0, 100));
+        assertThat(service.seen.get(0).method()).isEqualTo("PUT");
+        assertThat(service.seen.get(service.seen.size() - 1).path()).endsWith("/finish");
+        assertThat(spoolDir).isEmptyDirectory();
+    }
+
+    @Test
+    void aLaterProcessReplaysWhatAnEarlierOneLeftInTheSpool() throws Exception {
+        int port = freePort();
+        HttpDriftSink first = sink("http://localhost:" + port).build();
+        first.runStarted(Records.run(RUN));
+        train(first, 0, 30);
+        first.close();
+        assertThat(first.stats().spooled()).isEqualTo(31);
+        assertThat(first.flush(Duration.ofMillis(10))).isFalse();
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(31);
+
+        service = new FakeService().start(port);
+        try (HttpDriftSink resumed = sink(service.url()).build()) {
+            resumed.runStarted(Records.run(RUN));
+            train(resumed, 30, 60);
+            assertThat(resumed.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(resumed.stats().replayed()).isGreaterThanOrEqualTo(31);
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(steps(0, 60));
+        assertThat(spoolDir).isEmptyDirectory();
+    }
+
+    @Test
+    void aFullQueueSpillsIntoTheSpoolAndNothingIsLost() throws Exception {
+        service = new FakeService().start();
+        service.thenFail(new MockResponse().setResponseCode(201).setBody("{}").setHeadersDelay(500, TimeUnit.MILLISECONDS));
+        try (HttpDriftSink sink = sink(service.url()).optQueueCapacity(4).optMaxBatchSize(4).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 100);
+            assertThat(sink.stats().spooled()).isPositive();
+
+            await().atMost(20, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofSeconds(1)));
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 100));
+    }
+
+    @Test
+    void anUnknownTokenIsReportedOnceAndTheRecordsStayInTheSpool() throws Exception {
+        service = new FakeService().start();
+        service.thenFail(FakeService.problem(401, "unknown API token"));
+        try (HttpDriftSink sink = sink(service.url()).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 10);
+            sink.runFinished(Records.end(RUN));
+
+            assertThat(sink.flush(Duration.ofSeconds(5))).isFalse();
+            assertThat(sink.lastProblem()).hasValue("401 Refused: unknown API token");
+            assertThat(sink.stats().sent()).isZero();
+            assertThat(sink.stats().spooled()).isEqualTo(12);
+        }
+        assertThat(service.seen).hasSize(1);
+        List<String> lines = Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"));
+        assertThat(lines).hasSize(12);
+        assertThat(ReportJson.fromLine(lines.get(0))).isEqualTo(Records.run(RUN));
+    }
+
+    @Test
+    void aBatchRefusedForOneBadCheckpointDeliversTheOthers() throws Exception {
+        service = new FakeService().start();
+        service.invalidStep = step -> step == 13;
+        try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(64).optScheduleDelay(Duration.ofMillis(500))
+                .build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 30);
+            sink.flush(Duration.ofSeconds(10));
+
+            assertThat(sink.stats().rejected()).isEqualTo(1);
+            assertThat(sink.stats().sent()).isEqualTo(30);
+            assertThat(sink.lastProblem()).hasValueSatisfying(p -> assertThat(p).contains("400", "13"));
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(
+                steps(0, 30).stream().filter(s -> s != 13).toList());
+        List<String> rejected = Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"));
+        assertThat(rejected).singleElement()
+                .satisfies(l -> assertThat(((CheckpointReport) ReportJson.fromLine(l)).step()).isEqualTo(13));
+    }
+
+    @Test
+    void transientAnswersAreRetriedAndCounted() throws Exception {
+        service = new FakeService().start();
+        service.thenFail(FakeService.status(503).setHeader("Retry-After", "0"), FakeService.status(429));
+        try (HttpDriftSink sink = sink(service.url()).build()) {
+            sink.runStarted(Records.run(RUN));
+            assertThat(sink.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(sink.stats()).isEqualTo(new ShipStats(1, 2, 0, 0, 0, 0));
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndLaterRecordsGoToTheSpool() throws Exception {
+        service = new FakeService().start();
+        HttpDriftSink sink = sink(service.url()).build();
+        sink.runStarted(Records.run(RUN));
+        sink.close();
+        sink.close();
+        sink.checkpoint(Records.checkpoint(RUN, 7));
+
+        assertThat(sink.stats().sent()).isEqualTo(1);
+        assertThat(sink.stats().spooled()).isEqualTo(1);
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(2);
+    }
+
+    @Test
+    void aServiceThatStopsAnsweringDoesNotHoldUpClose() throws Exception {
+        service = new FakeService().start();
+        for (int i = 0; i < 50; i++) {
+            service.thenFail(FakeService.status(503).setHeader("Retry-After", "60"));
+        }
+        HttpDriftSink sink = sink(service.url()).optRetryPolicy(RetryPolicy.defaults())
+                .optFlushTimeout(Duration.ofMillis(500)).build();
+        sink.runStarted(Records.run(RUN));
+        train(sink, 0, 5);
+
+        long start = System.nanoTime();
+        sink.close();
+        long closeNanos = System.nanoTime() - start;
+
+        // bounded by the flush timeout plus the shutdown grace, never by Retry-After's minute
+        assertThat(Duration.ofNanos(closeNanos)).isLessThan(Duration.ofSeconds(30));
+        assertThat(sink.stats().spooled()).isEqualTo(6);
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(6);
+    }
+}

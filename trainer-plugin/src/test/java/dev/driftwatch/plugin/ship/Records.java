@@ -1,0 +1,35 @@
+package dev.driftwatch.plugin.ship;
+
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.plugin.report.Metrics;
+import dev.driftwatch.plugin.report.RunEnd;
+import dev.driftwatch.plugin.report.RunInfo;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Small valid report records for the shipping tests. */
+final class Records {
+
+    static final String FINGERPRINT = "ab".repeat(32);
+
+    private Records() {}
+
+    static RunInfo run(String runKey) {
+        return new RunInfo(runKey, "test run " + runKey, "full", List.of("test"), FINGERPRINT, FINGERPRINT, 1000, 1000,
+                1.0, Map.of("learningRate", "0.01"), Instant.parse("2026-11-27T08:00:00Z"));
+    }
+
+    static CheckpointReport checkpoint(String runKey, long step) {
+        double kl = 0.01 * step;
+        MetricSummary s = new MetricSummary(10, kl, kl, kl, kl, kl, kl, kl);
+        return new CheckpointReport(runKey, step, 0, Instant.parse("2026-11-27T08:00:00Z").plusSeconds(step), true, null,
+                "exact", 1.0, 10, Map.of(Metrics.KL_BASE_FT, s), List.of(), List.of(), null,
+                Map.of("train_loss", 1.0 / (step + 1)));
+    }
+
+    static RunEnd end(String runKey) {
+        return new RunEnd(runKey, "completed", Instant.parse("2026-11-27T09:00:00Z"));
+    }
+}

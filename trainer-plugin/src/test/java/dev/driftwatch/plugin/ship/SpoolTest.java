@@ -1,0 +1,101 @@
+package dev.driftwatch.plugin.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.ReportJson;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolTest {
+
+    @TempDir
+    Path dir;
+
+    private static String line(long step) {
+        return ReportJson.toLine(Records.checkpoint("run-1", step));
+    }
+
+    @Test
+    void startsANewFileWithTheRunAndReadsBackInOrder() throws Exception {
+        Spool spool = new Spool(dir);
+        spool.append("run-1", ReportJson.toLine(Records.run("run-1")), List.of(line(1), line(2)));
+        spool.append("run-1", ReportJson.toLine(Records.run("run-1")), List.of(line(3)));
+
+        List<Spool.Line> lines = spool.readPending(spool.fileFor("run-1"), 10);
+
+        assertThat(lines).extracting(l -> ReportJson.fromLine(l.text()).getClass().getSimpleName())
+                .containsExactly("RunInfo", "CheckpointReport", "CheckpointReport", "CheckpointReport");
+        assertThat(lines).extracting(l -> ReportJson.fromLine(l.text()))
+                .filteredOn(CheckpointReport.class::isInstance)
+                .extracting(r -> ((CheckpointReport) r).step()).containsExactly(1L, 2L, 3L);
+        assertThat(spool.pendingLines(spool.fileFor("run-1"))).isEqualTo(4);
+    }
+
+    @Test
+    void confirmedLinesAreNotReadAgainEvenByANewProcess() throws Exception {
+        Spool spool = new Spool(dir);
+        spool.append("run-1", null, List.of(line(1), line(2), line(3)));
+        Path file = spool.fileFor("run-1");
+        spool.confirm(file, spool.readPending(file, 2).get(1).endOffset());
+
+        Spool restarted = new Spool(dir);
+
+        assertThat(restarted.readPending(file, 10)).extracting(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step())
+                .containsExactly(3L);
+        assertThat(restarted.pendingFiles()).containsExactly(file);
+    }
+
+    @Test
+    void aFullyConfirmedFileIsDeleted() throws Exception {
+        Spool spool = new Spool(dir);
+        spool.append("run-1", null, List.of(line(1)));
+        Path file = spool.fileFor("run-1");
+
+        spool.confirm(file, spool.readPending(file, 10).get(0).endOffset());
+
+        assertThat(file).doesNotExist();
+        assertThat(spool.pendingFiles()).isEmpty();
+    }
+
+    @Test
+    void aLineTornByACrashIsEndedSoTheNextOnesStayReadable() throws Exception {
+        Path file = new Spool(dir).fileFor("run-1");
+        Files.writeString(file, line(1) + "\n" + line(2).substring(0, 20), StandardCharsets.UTF_8);
+
+        Spool spool = new Spool(dir);
+        spool.append("run-1", null, List.of(line(3)));
+
+        assertThat(spool.readPending(file, 10)).extracting(Spool.Line::text).containsExactly(line(1),
+                line(2).substring(0, 20), line(3));
+    }
+
+    @Test
+    void aLineBeingWrittenIsNotRead() throws Exception {
+        Spool spool = new Spool(dir);
+        spool.append("run-1", null, List.of(line(1)));
+        Files.writeString(spool.fileFor("run-1"), "{\"type\":", StandardOpenOption.APPEND);
+
+        assertThat(spool.readPending(spool.fileFor("run-1"), 10)).hasSize(1);
+    }
+
+    @Test
+    void rejectedLinesAreKeptApartAndNeverPending() throws Exception {
+        Spool spool = new Spool(dir);
+        spool.appendRejected("run-1", List.of(line(1)));
+
+        assertThat(dir.resolve("run-1.rejected.jsonl")).hasContent(line(1));
+        assertThat(spool.pendingFiles()).isEmpty();
+    }
+
+    @Test
+    void runKeysBecomePortableFileNames() {
+        assertThat(new Spool(dir).fileFor("fmnist:full/../x").getFileName().toString())
+                .isEqualTo("fmnist_full_.._x.jsonl");
+    }
+}
