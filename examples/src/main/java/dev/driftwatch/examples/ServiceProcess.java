@@ -1,0 +1,434 @@
+package dev.driftwatch.examples;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The monitor service as a separate child JVM, started from its Spring Boot exec jar on a fixed
+ * port and a persistent embedded-PostgreSQL data directory, so that tests, the demo and the
+ * benchmarks can stop it, kill it (SIGKILL, as a crash) and start it again on the same data.
+ *
+ * <pre>
+ * try (ServiceProcess service = ServiceProcess.builder()
+ *         .dataDir(Path.of("target/service-data"))
+ *         .bootstrap("demo", "dw_demo")
+ *         .start()) {                    // returns once /actuator/health/readiness answers UP
+ *     URI url = service.url();           // http://localhost:&lt;port&gt;
+ *     service.kill();                    // SIGKILL
+ *     service.start();                   // same port, same data
+ * }                                      // stop(): SIGTERM, graceful
+ * </pre>
+ *
+ * <p>The jar is the system property {@code driftwatch.service.jar}, else the environment variable
+ * {@code DRIFTWATCH_SERVICE_JAR}, else the newest
+ * {@code monitor-service/target/driftwatch-monitor-service-*-exec.jar} found from the working
+ * directory or its parents (build it with {@code ./mvnw -pl monitor-service -am package -DskipTests}).
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final String JAR_PROPERTY = "driftwatch.service.jar";
+    private static final String JAR_ENV = "DRIFTWATCH_SERVICE_JAR";
+
+    private final Path jar;
+    private final int port;
+    private final Path dataDir;
+    private final Path logFile;
+    private final Map<String, String> properties;
+    private final List<String> jvmArgs;
+    private final Duration startupTimeout;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+    /** Processes the service started (PostgreSQL), remembered at a kill so that close can end them. */
+    private final List<ProcessHandle> orphans = new ArrayList<>();
+
+    private ServiceProcess(Builder b) {
+        this.jar = b.jar != null ? b.jar : findJar();
+        this.port = b.port != 0 ? b.port : freePort();
+        this.dataDir = b.dataDir.toAbsolutePath();
+        this.logFile = b.logFile != null ? b.logFile.toAbsolutePath() : dataDir.resolveSibling(
+                dataDir.getFileName() + "-service.log");
+        this.properties = new LinkedHashMap<>(b.properties);
+        this.jvmArgs = List.copyOf(b.jvmArgs);
+        this.startupTimeout = b.startupTimeout;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Finds a free TCP port on localhost.
+     *
+     * @return the port
+     */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Starts the service (again, after {@link #stop()} or {@link #kill()}) and waits until it is ready.
+     *
+     * @return this
+     * @throws IllegalStateException when it is already running, exits, or is not ready in time
+     */
+    public synchronized ServiceProcess start() {
+        if (isAlive()) {
+            throw new IllegalStateException("the service is already running on port " + port);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.add("-jar");
+        command.add(jar.toString());
+        command.add("--server.port=" + port);
+        command.add("--driftwatch.embedded-db.data-dir=" + dataDir);
+        properties.forEach((k, v) -> command.add("--" + k + "=" + v));
+        try {
+            Files.createDirectories(dataDir);
+            Files.createDirectories(logFile.getParent());
+            Files.writeString(logFile, "---- starting: " + String.join(" ", command) + System.lineSeparator(),
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the service: " + e.getMessage(), e);
+        }
+        try {
+            awaitReady();
+        } catch (RuntimeException e) {
+            kill();
+            throw e;
+        }
+        return this;
+    }
+
+    /**
+     * Returns the service's base URL.
+     *
+     * @return {@code http://localhost:<port>}
+     */
+    public URI url() {
+        return URI.create("http://localhost:" + port);
+    }
+
+    /**
+     * Returns the service's port, fixed across restarts.
+     *
+     * @return the port
+     */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Returns the file the service's output is appended to.
+     *
+     * @return the log file
+     */
+    public Path logFile() {
+        return logFile;
+    }
+
+    /**
+     * Tells whether the service's JVM is running.
+     *
+     * @return true when it is
+     */
+    public synchronized boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * Stops the service gracefully (SIGTERM) and waits for it; after 60 s it is killed.
+     */
+    public synchronized void stop() {
+        if (!isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                kill();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+        }
+    }
+
+    /**
+     * Kills the service's JVM at once (SIGKILL), as a crash would; its embedded PostgreSQL is left
+     * running, as after a real crash, and the next {@link #start()} takes over its data directory.
+     */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.descendants().forEach(orphans::add);
+        postgres().ifPresent(orphans::add);
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits until the service answers {@code /actuator/health/readiness} with 200.
+     *
+     * @throws IllegalStateException when the JVM exits first or the startup timeout passes
+     */
+    public void awaitReady() {
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        HttpRequest ready = HttpRequest.newBuilder(url().resolve("/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        while (System.nanoTime() < deadline) {
+            Process p;
+            synchronized (this) {
+                p = process;
+            }
+            if (p == null || !p.isAlive()) {
+                throw new IllegalStateException("the service exited during startup (status "
+                        + (p == null ? "?" : p.exitValue()) + "); its log " + logFile + " ends with:\n" + logTail());
+            }
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the service", e);
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the service", e);
+            }
+        }
+        throw new IllegalStateException("the service was not ready within " + startupTimeout + "; its log " + logFile
+                + " ends with:\n" + logTail());
+    }
+
+    /** Stops the service (SIGTERM) and ends what a {@link #kill()} left behind. */
+    @Override
+    public synchronized void close() {
+        stop();
+        for (ProcessHandle orphan : orphans) {
+            if (orphan.isAlive()) {
+                orphan.destroy();
+                orphan.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            }
+        }
+        orphans.clear();
+    }
+
+    /** The embedded PostgreSQL, which pg_ctl detaches from the JVM, found by its data directory's pid file. */
+    private java.util.Optional<ProcessHandle> postgres() {
+        try {
+            List<String> pid = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.US_ASCII);
+            return pid.isEmpty() ? java.util.Optional.empty() : ProcessHandle.of(Long.parseLong(pid.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read it: " + e.getMessage() + ")";
+        }
+    }
+
+    private static Path findJar() {
+        String configured = System.getProperty(JAR_PROPERTY, System.getenv(JAR_ENV));
+        if (configured != null && !configured.isBlank()) {
+            Path p = Path.of(configured);
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException("the service jar " + p + " (" + JAR_PROPERTY + " / " + JAR_ENV
+                        + ") does not exist");
+            }
+            return p;
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path target = dir.resolve("monitor-service").resolve("target");
+            if (Files.isDirectory(target)) {
+                Path newest = null;
+                try (DirectoryStream<Path> jars = Files.newDirectoryStream(target,
+                        "driftwatch-monitor-service-*-exec.jar")) {
+                    for (Path j : jars) {
+                        if (newest == null || Files.getLastModifiedTime(j).compareTo(
+                                Files.getLastModifiedTime(newest)) > 0) {
+                            newest = j;
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                if (newest != null) {
+                    return newest;
+                }
+            }
+        }
+        throw new IllegalStateException("no monitor-service exec jar found: build it with "
+                + "./mvnw -pl monitor-service -am package -DskipTests, or set " + JAR_PROPERTY);
+    }
+
+    /** Builds a {@link ServiceProcess}; {@link #dataDir} is required. */
+    public static final class Builder {
+
+        private Path jar;
+        private int port;
+        private Path dataDir;
+        private Path logFile;
+        private final Map<String, String> properties = new LinkedHashMap<>();
+        private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"));
+        private Duration startupTimeout = Duration.ofMinutes(3);
+
+        private Builder() {}
+
+        /**
+         * Sets the embedded PostgreSQL's data directory (required); it survives restarts.
+         *
+         * @param dir the directory
+         * @return this builder
+         */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /**
+         * Sets the HTTP port (default: a free port, kept across restarts).
+         *
+         * @param port the port
+         * @return this builder
+         */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Creates a project and its API token at startup ({@code driftwatch.bootstrap.*}).
+         *
+         * @param project the project's key
+         * @param token the token the service then accepts for it
+         * @return this builder
+         */
+        public Builder bootstrap(String project, String token) {
+            properties.put("driftwatch.bootstrap.project", project);
+            properties.put("driftwatch.bootstrap.token", token);
+            return this;
+        }
+
+        /**
+         * Sets any other Spring property of the service.
+         *
+         * @param key the property, e.g. {@code logging.level.root}
+         * @param value its value
+         * @return this builder
+         */
+        public Builder property(String key, String value) {
+            properties.put(key, value);
+            return this;
+        }
+
+        /**
+         * Adds a JVM option (defaults: {@code -Xmx512m -XX:TieredStopAtLevel=1}).
+         *
+         * @param arg e.g. {@code -Xmx1g}
+         * @return this builder
+         */
+        public Builder jvmArg(String arg) {
+            jvmArgs.add(arg);
+            return this;
+        }
+
+        /**
+         * Sets the service's exec jar (default: see the class comment).
+         *
+         * @param jar the jar
+         * @return this builder
+         */
+        public Builder jar(Path jar) {
+            this.jar = jar;
+            return this;
+        }
+
+        /**
+         * Sets the file the service's output is appended to (default: beside the data directory).
+         *
+         * @param file the log file
+         * @return this builder
+         */
+        public Builder logFile(Path file) {
+            this.logFile = file;
+            return this;
+        }
+
+        /**
+         * Sets the longest wait for readiness (default 3 minutes).
+         *
+         * @param timeout the bound
+         * @return this builder
+         */
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Creates the handle without starting the service.
+         *
+         * @return the handle; call {@link ServiceProcess#start()}
+         */
+        public ServiceProcess build() {
+            Objects.requireNonNull(dataDir, "dataDir");
+            return new ServiceProcess(this);
+        }
+
+        /**
+         * Creates the handle and starts the service.
+         *
+         * @return the running service
+         */
+        public ServiceProcess start() {
+            return build().start();
+        }
+    }
+}
