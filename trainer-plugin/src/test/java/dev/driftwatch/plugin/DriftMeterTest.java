@@ -35,7 +35,8 @@ class DriftMeterTest {
 
     private static final int T = 5;
     private static final int IN = 6;
-    private static final int VOCAB = 12;
+    /** Large enough that the divergences are computed one example at a time (cache-sized slices). */
+    private static final int VOCAB = 30000;
 
     private static DriftSettings settings(ProbeSet probes, int topExamples) {
         return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, topExamples, true, 20);

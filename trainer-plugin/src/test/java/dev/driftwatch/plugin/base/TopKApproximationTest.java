@@ -59,7 +59,7 @@ class TopKApproximationTest {
                 NDManager scoped = m.newSubManager()) {
             dist.tempAttach(scoped, chunk, 0);
             NDArray lq = scoped.create(ft, new Shape(POSITIONS, 1, VOCAB)).logSoftmax(-1);
-            NDArray perExample = Divergences.perExample(dist.perPosition(0, lq), null).get(0);
+            NDArray perExample = Divergences.perExample(dist.perPosition(0, lq, 0, POSITIONS, scoped), null).get(0);
             float[] v = perExample.toFloatArray();
             double pq = 0;
             double qp = 0;
