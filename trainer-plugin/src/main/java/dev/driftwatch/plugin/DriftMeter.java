@@ -36,6 +36,8 @@ public final class DriftMeter implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftMeter.class);
     private static final double LN2 = Math.log(2);
+    /** Values per temporary array when computing divergences (256 Ki floats = 1 MiB, cache-friendly). */
+    private static final long SLICE_ELEMENTS = 1L << 18;
 
     private final DriftSettings settings;
     private final ProbeSet probes;
@@ -48,6 +50,8 @@ public final class DriftMeter implements AutoCloseable {
     private List<ProbeChunk> chunks;
     private BaseDistribution base;
     private ParameterTracker parameters;
+    private boolean trackScratch;
+    private long peakScratchBytes;
 
     /**
      * The outcome of one measurement.
@@ -159,19 +163,36 @@ public final class DriftMeter implements AutoCloseable {
         boolean sequence = probes.isSequence();
         for (int c = 0; c < chunks.size(); c++) {
             ProbeChunk chunk = chunks.get(c);
-            float[] values;
+            int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
+            float[] values = new float[chunk.size() * width];
             try (NDManager scoped = manager.newSubManager()) {
                 base.tempAttach(scoped, chunk, c);
                 NDArray lq = logProbs(trainer, chunk);
-                NDList perExample = Divergences.perExample(
-                        base.perPosition(c, lq), chunk.mask());
-                NDArray out = perExample.get(0);
-                if (sequence) {
-                    out = out.concat(perExample.get(1).get(":, 0:2"), 1);
+                // Work through the chunk in cache-sized slices: with a large vocabulary every
+                // temporary would otherwise be as big as the logits.
+                int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
+                for (int from = 0; from < chunk.size(); from += step) {
+                    int to = Math.min(chunk.size(), from + step);
+                    try (NDManager slice = scoped.newSubManager()) {
+                        NDArray mask = null;
+                        if (chunk.mask() != null) {
+                            mask = chunk.mask().get(from + ":" + to);
+                            mask.attach(slice);
+                        }
+                        NDList perExample = Divergences.perExample(base.perPosition(c, lq, from, to, slice), mask);
+                        NDArray out = perExample.get(0);
+                        if (sequence) {
+                            out = out.concat(perExample.get(1).get(":, 0:2"), 1);
+                        }
+                        float[] part = out.toFloatArray();
+                        System.arraycopy(part, 0, values, from * width, part.length);
+                        if (trackScratch) {
+                            // nothing in the scopes is freed before they close, so now they are at their peak
+                            peakScratchBytes = Math.max(peakScratchBytes, bytes(scoped, chunk, c) + bytes(slice, chunk, c));
+                        }
+                    }
                 }
-                values = out.toFloatArray();
             }
-            int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
             for (int j = 0; j < chunk.size(); j++) {
                 int i = chunk.offset() + j;
                 int r = i * m;
@@ -215,6 +236,44 @@ public final class DriftMeter implements AutoCloseable {
                 logits.toFloatArray();
             }
         }
+    }
+
+    /**
+     * Turns on tracking of the peak bytes of temporary arrays per measured chunk (for benchmarks; it
+     * costs a walk over the scope's arrays per chunk).
+     *
+     * @param enabled whether to track
+     */
+    public void trackScratchBytes(boolean enabled) {
+        this.trackScratch = enabled;
+        this.peakScratchBytes = 0;
+    }
+
+    /**
+     * Returns the largest number of bytes the temporary arrays of one chunk's measurement occupied
+     * since tracking was turned on.
+     *
+     * @return bytes
+     */
+    public long peakScratchBytes() {
+        return peakScratchBytes;
+    }
+
+    /** Bytes of the arrays a scope created (the temporarily attached probe and base arrays excluded). */
+    private long bytes(NDManager scoped, ProbeChunk chunk, int index) {
+        java.util.Set<String> borrowed = new java.util.HashSet<>();
+        chunk.inputs().forEach(a -> borrowed.add(a.getUid()));
+        if (chunk.mask() != null) {
+            borrowed.add(chunk.mask().getUid());
+        }
+        base.arrays(index).forEach(a -> borrowed.add(a.getUid()));
+        long total = 0;
+        for (NDArray a : scoped.getManagedArrays()) {
+            if (!borrowed.contains(a.getUid())) {
+                total += a.size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return total;
     }
 
     /** Clamps rounding noise into the metrics' ranges; returns why the rows are invalid, or null. */

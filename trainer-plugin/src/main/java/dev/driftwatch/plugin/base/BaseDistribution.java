@@ -114,29 +114,60 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * Computes the per-position metrics of the current distribution against the base on one chunk.
-     * Run inside a scoped manager that the chunk's and this chunk's arrays are temporarily attached to
-     * (see {@link #tempAttach}).
+     * Computes the per-position metrics of the current distribution against the base, for the examples
+     * {@code [from, to)} of one chunk. Run inside a scoped manager: the slices taken here are attached to
+     * it, so everything computed is freed with it, while the chunk's own arrays stay.
      *
      * @param chunk the chunk's index
-     * @param lq current log-probabilities {@code [b, T, V]}
-     * @return {@code [b, T, COLUMNS]}: KL(base||ft), KL(ft||base), JS, TV, top-1 agreement, entropy of ft
+     * @param lq current log-probabilities of the whole chunk {@code [b, T, V]}
+     * @param from first example of the slice, within the chunk
+     * @param to end of the slice, exclusive
+     * @param scoped the manager of the slice's temporaries
+     * @return {@code [to - from, T, COLUMNS]}: KL(base||ft), KL(ft||base), JS, TV, top-1 agreement, entropy of ft
      */
-    public NDArray perPosition(int chunk, NDArray lq) {
+    public NDArray perPosition(int chunk, NDArray lq, int from, int to, NDManager scoped) {
         NDList base = chunks.get(chunk);
-        NDArray q = lq.exp();
+        String rows = from + ":" + to;
+        boolean whole = from == 0 && to == lq.getShape().get(0);
+        NDArray lqs = slice(lq, rows, whole, scoped);
+        NDArray lp = slice(base.get(0), rows, whole, scoped);
+        NDArray argmax = slice(base.get(1), rows, whole, scoped);
+        NDArray q = lqs.exp();
         NDArray binned;
         if (topK == 0) {
-            NDArray lp = base.get(0);
-            binned = Divergences.binned(lp, lp.exp(), lq, q);
+            binned = Divergences.binned(lp, lp.exp(), lqs, q);
         } else {
-            NDList ftBins = Divergences.withTailBin(lq.gather(base.get(2), -1));
-            NDArray lpBins = base.get(0);
-            binned = Divergences.binned(lpBins, lpBins.exp(), ftBins.get(0), ftBins.get(1));
+            NDList ftBins = Divergences.withTailBin(lqs.gather(slice(base.get(2), rows, whole, scoped), -1));
+            binned = Divergences.binned(lp, lp.exp(), ftBins.get(0), ftBins.get(1));
         }
-        NDArray top1 = lq.argMax(-1).eq(base.get(1)).toType(lq.getDataType(), false);
-        NDArray entropyFt = Divergences.entropy(lq, q);
+        NDArray top1 = lqs.argMax(-1).eq(argmax).toType(lqs.getDataType(), false);
+        NDArray entropyFt = Divergences.entropy(lqs, q);
         return binned.concat(NDArrays.stack(new NDList(top1, entropyFt), top1.getShape().dimension()), -1);
+    }
+
+    /**
+     * Returns how many examples of a chunk to compute at once so that each temporary array stays near
+     * {@code elements} values (cache-sized), at least one.
+     *
+     * @param positions T
+     * @param elements the target number of values per temporary
+     * @return examples per slice
+     */
+    public int sliceSize(int positions, long elements) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, elements / ((long) positions * classes)));
+    }
+
+    /**
+     * A row slice attached to the scope. The whole array is returned as it is: it is already attached
+     * to the caller's enclosing scope (attaching it again would hand it to the inner scope for good).
+     */
+    private static NDArray slice(NDArray a, String rows, boolean whole, NDManager scoped) {
+        if (whole) {
+            return a;
+        }
+        NDArray s = a.get(rows);
+        s.attach(scoped);
+        return s;
     }
 
     /**
@@ -193,6 +224,16 @@ public final class BaseDistribution implements AutoCloseable {
      */
     public int classes() {
         return classes;
+    }
+
+    /**
+     * Returns the kept arrays of one chunk.
+     *
+     * @param chunk the chunk's index
+     * @return its arrays (owned by this object)
+     */
+    public NDList arrays(int chunk) {
+        return chunks.get(chunk);
     }
 
     /**

@@ -47,14 +47,12 @@ public final class Divergences {
         NDArray klPq = p.mul(d).sum(new int[] {-1});
         NDArray klQp = q.mul(d).sum(new int[] {-1}).neg();
         NDArray tv = p.sub(q).abs().sum(new int[] {-1}).mul(0.5f);
-        // softplus(x) = relu(x) + log(1 + exp(-|x|));  c = ln2 - log(1 + exp(-|d|))
-        NDArray c = d.abs().neg().exp().add(1f).log().neg().add(LN2);
         // JS = 1/2 sum [ p (ln2 - softplus(-d)) + q (ln2 - softplus(d)) ]
-        NDArray js = p.add(q).mul(c)
-                .sub(p.mul(d.neg().maximum(0f)))
-                .sub(q.mul(d.maximum(0f)))
-                .sum(new int[] {-1})
-                .mul(0.5f);
+        //    = 1/2 sum [ (p + q) c - min(p, q) |d| ]   with c = ln2 - log(1 + exp(-|d|)),
+        // since p relu(-d) + q relu(d) = min(p, q) |d|; c is exactly 0 where d is 0.
+        NDArray a = d.abs();
+        NDArray c = a.neg().exp().add(1f).log().neg().add(LN2);
+        NDArray js = p.add(q).mul(c).sub(p.minimum(q).mul(a)).sum(new int[] {-1}).mul(0.5f);
         return NDArrays.stack(new NDList(klPq, klQp, js, tv), klPq.getShape().dimension());
     }
 

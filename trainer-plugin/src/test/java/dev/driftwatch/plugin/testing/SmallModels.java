@@ -94,6 +94,22 @@ public final class SmallModels {
     }
 
     /**
+     * Seeds the engine and configures plain SGD (learning rate 0.1) with DJL's basic listeners first
+     * (so task metrics exist when the given listeners run).
+     *
+     * @param seed the engine seed
+     * @param listeners extra listeners
+     * @return the training configuration
+     */
+    public static DefaultTrainingConfig seededSgd(int seed, TrainingListener... listeners) {
+        Engine.getInstance().setRandomSeed(seed);
+        return new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build())
+                .addTrainingListeners(TrainingListener.Defaults.basic())
+                .addTrainingListeners(listeners);
+    }
+
+    /**
      * Trains a model on the synthetic task.
      *
      * @param model the model (its block set, possibly already initialised)
@@ -105,12 +121,7 @@ public final class SmallModels {
      */
     public static void train(Model model, int seed, int epochs, int shift, Consumer<Trainer> beforeFit,
             TrainingListener... listeners) {
-        Engine.getInstance().setRandomSeed(seed);
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build())
-                .addTrainingListeners(TrainingListener.Defaults.basic())
-                .addTrainingListeners(listeners);
-        try (Trainer trainer = model.newTrainer(config)) {
+        try (Trainer trainer = model.newTrainer(seededSgd(seed, listeners))) {
             if (!model.getBlock().isInitialized()) {
                 trainer.initialize(new Shape(16, FEATURES));
             }

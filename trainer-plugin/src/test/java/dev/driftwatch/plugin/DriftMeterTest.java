@@ -1,0 +1,184 @@
+package dev.driftwatch.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
+import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.plugin.report.Metrics;
+import dev.driftwatch.plugin.report.TopExample;
+import dev.driftwatch.plugin.testing.SmallModels;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(180)
+class DriftMeterTest {
+
+    private static final int T = 5;
+    private static final int IN = 6;
+    /** Large enough that the divergences are computed one example at a time (cache-sized slices). */
+    private static final int VOCAB = 30000;
+
+    private static DriftSettings settings(ProbeSet probes, int topExamples) {
+        return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, topExamples, true, 20);
+    }
+
+    private static void perturb(Block block, NDManager m, float scale) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            try (NDArray noise = m.randomNormal(0, scale, a.getShape(), a.getDataType())) {
+                a.addi(noise);
+            }
+        }
+    }
+
+    @Test
+    void maskedSequenceProbesMatchAReferenceComputedInJava() {
+        int n = 10;
+        Random r = new Random(3);
+        float[] x = new float[n * T * IN];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        float[][] mask = new float[n][T];
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add("seq-" + i);
+            for (int t = 0; t < T; t++) {
+                mask[i][t] = t <= i % T ? 1 : 0; // example i scores positions 0..(i mod T)
+            }
+        }
+        ProbeSet probes = ProbeSet.builder().addInput("x", x, new Shape(T, IN)).optMask(mask).optIds(ids).build();
+        Engine.getInstance().setRandomSeed(11);
+        try (Model model = Model.newInstance("seq")) {
+            model.setBlock(new SequentialBlock()
+                    .add(Linear.builder().setUnits(16).build())
+                    .add(Linear.builder().setUnits(VOCAB).build()));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
+                    DriftMeter meter = new DriftMeter(settings(probes, n))) {
+                trainer.initialize(new Shape(1, T, IN));
+                NDManager m = trainer.getManager();
+                NDArray input = m.create(x, new Shape(n, T, IN));
+                float[] base = trainer.evaluate(new NDList(input)).head().toFloatArray();
+                meter.captureBase(trainer);
+                perturb(model.getBlock(), m, 0.3f);
+                float[] ft = trainer.evaluate(new NDList(input)).head().toFloatArray();
+
+                DriftMeter.Measurement result = meter.measure(trainer);
+
+                assertThat(result.valid()).isTrue();
+                Map<String, Double> reported = new HashMap<>();
+                for (TopExample e : result.aggregates().top()) {
+                    reported.put(e.probeId(), e.value());
+                }
+                double seqSum = 0;
+                for (int i = 0; i < n; i++) {
+                    double sum = 0;
+                    int count = 0;
+                    for (int t = 0; t < T; t++) {
+                        if (mask[i][t] == 1) {
+                            sum += klAt(base, ft, (i * T + t) * VOCAB);
+                            count++;
+                        }
+                    }
+                    assertThat(reported.get("seq-" + i)).as("example %d", i).isCloseTo(sum / count, within(1e-4));
+                    seqSum += sum;
+                }
+                MetricSummary seq = result.aggregates().metrics().get(Metrics.KL_BASE_FT_SEQ);
+                assertThat(seq.mean()).isCloseTo(seqSum / n, within(1e-4));
+                assertThat(Metrics.unit(Metrics.KL_BASE_FT_SEQ)).isEqualTo("nats/sequence");
+            }
+        }
+    }
+
+    /** KL(P||Q) at one position, in double precision from the logits. */
+    private static double klAt(float[] base, float[] ft, int offset) {
+        double[] lp = logSoftmax(base, offset);
+        double[] lq = logSoftmax(ft, offset);
+        double kl = 0;
+        for (int v = 0; v < VOCAB; v++) {
+            kl += Math.exp(lp[v]) * (lp[v] - lq[v]);
+        }
+        return kl;
+    }
+
+    private static double[] logSoftmax(float[] logits, int offset) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < VOCAB; v++) {
+            max = Math.max(max, logits[offset + v]);
+        }
+        double sum = 0;
+        for (int v = 0; v < VOCAB; v++) {
+            sum += Math.exp(logits[offset + v] - max);
+        }
+        double[] out = new double[VOCAB];
+        for (int v = 0; v < VOCAB; v++) {
+            out[v] = logits[offset + v] - max - Math.log(sum);
+        }
+        return out;
+    }
+
+    @Test
+    void noArrayLeaksOverFiveHundredCheckpoints() {
+        Engine.getInstance().setRandomSeed(2);
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(true));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
+                    DriftMeter meter = new DriftMeter(settings(SmallModels.probes(20), 5))) {
+                trainer.initialize(new Shape(1, SmallModels.FEATURES));
+                meter.captureBase(trainer);
+                perturb(model.getBlock(), trainer.getManager(), 0.1f);
+                meter.measure(trainer);
+                int modelArrays = model.getNDManager().getManagedArrays().size();
+                int trainerArrays = trainer.getManager().getManagedArrays().size();
+                int kept = meter.manager().getManagedArrays().size();
+                for (int i = 0; i < 500; i++) {
+                    assertThat(meter.measure(trainer).valid()).isTrue();
+                }
+                assertThat(meter.manager().getManagedArrays()).hasSize(kept);
+                assertThat(model.getNDManager().getManagedArrays()).hasSize(modelArrays);
+                assertThat(trainer.getManager().getManagedArrays()).hasSize(trainerArrays);
+            }
+        }
+    }
+
+    @Test
+    void nanInTheModelOutputMarksTheMeasurementInvalid() {
+        Engine.getInstance().setRandomSeed(2);
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
+                    DriftMeter meter = new DriftMeter(settings(SmallModels.probes(20), 5))) {
+                trainer.initialize(new Shape(1, SmallModels.FEATURES));
+                meter.captureBase(trainer);
+                var parameters = model.getBlock().getParameters();
+                parameters.valueAt(parameters.size() - 1).getArray().muli(Float.NaN); // the head's bias
+
+                DriftMeter.Measurement result = meter.measure(trainer);
+
+                assertThat(result.valid()).isFalse();
+                assertThat(result.invalidReason()).contains("NaN or Inf");
+                assertThat(result.aggregates()).isNull();
+            }
+        }
+    }
+}
