@@ -303,7 +303,7 @@ final class Shipper {
     }
 
     private void goOffline(String reason) {
-        if (online) {
+        if (online && !"interrupted".equals(reason)) { // interrupted: the sink is closing, not an outage
             lastProblem = "service unreachable: " + reason;
             LOG.warn("driftwatch: the service is unreachable ({}); spooling records to {} and replaying them when "
                     + "it answers again", reason, spool.dir());
