@@ -1,13 +1,12 @@
 package dev.driftwatch.monitor.web;
 
-import dev.driftwatch.monitor.flag.FlagService;
+import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.FlagSettings;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.project.ProjectRepository;
+import dev.driftwatch.monitor.project.ProjectSettingsService;
 import dev.driftwatch.monitor.security.ProjectAccess;
-import java.util.ArrayList;
 import java.util.List;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -25,14 +24,12 @@ class SettingsController {
 
     private final ProjectAccess access;
     private final ProjectRepository projects;
-    private final FlagService flags;
-    private final JdbcTemplate jdbc;
+    private final ProjectSettingsService settings;
 
-    SettingsController(ProjectAccess access, ProjectRepository projects, FlagService flags, JdbcTemplate jdbc) {
+    SettingsController(ProjectAccess access, ProjectRepository projects, ProjectSettingsService settings) {
         this.access = access;
         this.projects = projects;
-        this.flags = flags;
-        this.jdbc = jdbc;
+        this.settings = settings;
     }
 
     @GetMapping
@@ -48,33 +45,24 @@ class SettingsController {
             @RequestParam double trainableFractionThreshold, @RequestParam double klThreshold,
             @RequestParam double driftFactor, @RequestParam double lossTolerance, RedirectAttributes redirect) {
         Project p = access.require(project);
-        List<String> errors = new ArrayList<>();
         String trimmed = name.strip();
+        String back = "redirect:/projects/" + p.getKey() + "/settings";
         if (trimmed.isEmpty() || trimmed.length() > 200) {
-            errors.add("The name has 1 to 200 characters.");
+            redirect.addFlashAttribute("errors", List.of("The name has 1 to 200 characters."));
+            return back;
         }
-        if (!(trainableFractionThreshold >= 0 && trainableFractionThreshold <= 1)) {
-            errors.add("The trainable fraction threshold is in [0, 1].");
+        try {
+            settings.update(p.getId(),
+                    new FlagSettings(trainableFractionThreshold, klThreshold, driftFactor, lossTolerance));
+        } catch (ApiProblem e) {
+            redirect.addFlashAttribute("errors",
+                    e.getErrors().stream().map(f -> f.field() + " " + f.message()).toList());
+            return back;
         }
-        if (!(klThreshold >= 0) || Double.isInfinite(klThreshold)) {
-            errors.add("The KL threshold is a finite number >= 0.");
-        }
-        if (!(driftFactor >= 1) || Double.isInfinite(driftFactor)) {
-            errors.add("The drift factor is a finite number >= 1.");
-        }
-        if (!(lossTolerance >= 0 && lossTolerance <= 1)) {
-            errors.add("The loss tolerance is in [0, 1].");
-        }
-        if (!errors.isEmpty()) {
-            redirect.addFlashAttribute("errors", errors);
-            return "redirect:/projects/" + p.getKey() + "/settings";
-        }
-        p.setName(trimmed);
-        p.setFlagSettings(new FlagSettings(trainableFractionThreshold, klThreshold, driftFactor, lossTolerance));
-        projects.save(p);
-        List<Long> runIds = jdbc.queryForList("SELECT id FROM run WHERE project_id = ?", Long.class, p.getId());
-        runIds.forEach(flags::recompute);
-        redirect.addFlashAttribute("saved", "Saved; the flags of " + runIds.size() + " runs were recomputed.");
-        return "redirect:/projects/" + p.getKey() + "/settings";
+        Project saved = projects.findById(p.getId()).orElseThrow();
+        saved.setName(trimmed);
+        projects.save(saved);
+        redirect.addFlashAttribute("saved", "Saved; the flags of the project's runs were recomputed.");
+        return back;
     }
 }
