@@ -1,0 +1,68 @@
+package dev.driftwatch.monitor.web;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.project.ProjectRepository;
+import dev.driftwatch.monitor.token.TokenService;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The running app on a fresh embedded PostgreSQL, with a known UI password and a bootstrap project
+ * and token for uploads. Every test class extending it shares one application context.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class WebTestBase {
+
+    /** The UI user. */
+    static final String USER = "admin";
+    /** Its password, configured (so nothing is generated). */
+    static final String PASSWORD = "ui-test-password";
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) throws IOException {
+        Path dataDir = Files.createTempDirectory("driftwatch-ui-test-pg");
+        registry.add("driftwatch.embedded-db.data-dir", dataDir::toString);
+        registry.add("driftwatch.security.admin-username", () -> USER);
+        registry.add("driftwatch.security.admin-password", () -> PASSWORD);
+        registry.add("driftwatch.bootstrap.project", () -> Uploads.PROJECT);
+        registry.add("driftwatch.bootstrap.token", () -> Uploads.TOKEN);
+    }
+
+    @Autowired
+    ProjectRepository projects;
+
+    @Autowired
+    TokenService tokens;
+
+    /**
+     * Creates a project of its own for a test class, so its runs are the only ones its pages show.
+     *
+     * @param key the project key
+     * @return an upload client with a fresh token of that project
+     */
+    Uploads newProject(String key) {
+        Project project = projects.findByKey(key).orElseGet(() -> projects.save(new Project(key, key + " project")));
+        return new Uploads(port, key, tokens.issue(project, "test").token());
+    }
+
+    /**
+     * Starts a browser and logs it in.
+     *
+     * @return the browser
+     * @throws IOException when it cannot start
+     */
+    Browser loggedInBrowser() throws IOException {
+        Browser browser = Browser.start(port);
+        browser.login(USER, PASSWORD);
+        return browser;
+    }
+}
