@@ -41,7 +41,7 @@ public final class BaseModel {
      */
     public static Path loadOrPretrain(DemoConfig config, DemoData data, PrintStream out) {
         Path dir = config.cacheDir().resolve("base-" + key(config, data));
-        if (Files.isRegularFile(dir.resolve(NAME + "-0000.params"))) {
+        if (isSaved(dir)) {
             out.println("Using the cached base model in " + dir);
             return dir;
         }
@@ -89,6 +89,18 @@ public final class BaseModel {
         } catch (IOException | MalformedModelException e) {
             model.close();
             throw new IllegalStateException("cannot load the base model from " + dir + " (delete it to retrain)", e);
+        }
+    }
+
+    /** True when the directory holds a saved model ({@code Model.save} names it {@code <name>-<epoch>.params}). */
+    private static boolean isSaved(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var files = Files.newDirectoryStream(dir, NAME + "-*.params")) {
+            return files.iterator().hasNext();
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -33,24 +33,40 @@ final class DemoAlerts {
             out.println("Alerting: this service has no alert-rules API; no alert rule created.");
             return;
         }
-        String listed = existing.text() == null ? "" : existing.text();
-        if (existing.ok() && listed.contains(RULE_NAME)) {
-            out.println("Alert rule '" + RULE_NAME + "' exists.");
+        boolean present = existing.array().stream()
+                .anyMatch(r -> r instanceof Map<?, ?> m && RULE_NAME.equals(m.get("name")));
+        if (present) {
+            out.println("Alert rule '" + RULE_NAME + "' is already there.");
             return;
         }
+        ServiceApi.Answer created = api.postInProject("/alert-rules", rule());
+        out.println(created.ok() ? "Alert rule '" + RULE_NAME + "' created: fires when the lower CI bound of"
+                + " KL(base||ft) on an off-task slice stays above " + OFF_TASK_KL_LIMIT + " nats for 2 checkpoints."
+                : "Alerting: could not create the demo's rule: HTTP " + created.status() + " " + created.text());
+    }
+
+    /**
+     * The demo's rule: off-task drift (each {@code off-task/*} slice), CI-aware, two checkpoints in a
+     * row, on the demo's runs, notifying the service log.
+     *
+     * @return the rule as the alert-rules API takes it
+     */
+    static Map<String, Object> rule() {
+        Map<String, Object> condition = new LinkedHashMap<>();
+        condition.put("type", "off_task");
+        condition.put("metric", "kl_base_ft");
+        condition.put("aggregate", "mean");
+        condition.put("op", "above");
+        condition.put("threshold", OFF_TASK_KL_LIMIT);
+        condition.put("ciAware", true);
         Map<String, Object> rule = new LinkedHashMap<>();
         rule.put("name", RULE_NAME);
-        rule.put("metric", "kl_base_ft");
-        rule.put("slice", "off-task/*");
-        rule.put("type", "threshold");
-        rule.put("operator", ">");
-        rule.put("threshold", OFF_TASK_KL_LIMIT);
-        rule.put("ciAware", true);
+        rule.put("severity", "warning");
+        rule.put("scope", Map.of("tag", "demo"));
+        rule.put("condition", condition);
         rule.put("for", 2);
-        ServiceApi.Answer created = api.postInProject("/alert-rules", rule);
-        out.println(created.ok() ? "Alert rule '" + RULE_NAME + "' created: fires when the lower CI bound of KL(base||ft)"
-                + " on an off-task slice stays above " + OFF_TASK_KL_LIMIT + " nats for 2 checkpoints."
-                : "Alerting: could not create the demo's rule: HTTP " + created.status() + " " + created.text());
+        rule.put("channels", List.of(Map.of("type", "log")));
+        return rule;
     }
 
     /**
@@ -86,9 +102,16 @@ final class DemoAlerts {
                 }
             }
         }
-        ServiceApi.Answer alerts = api.getInProject("/alerts");
-        if (alerts.ok()) {
-            out.println("Alerts: " + alerts.text());
+        ServiceApi.Answer alerts = api.getInProject("/alerts?state=all");
+        if (!alerts.ok()) {
+            return;
+        }
+        out.println(alerts.array().isEmpty() ? "No alerts fired." : "Alerts:");
+        for (Object a : alerts.array()) {
+            if (a instanceof Map<?, ?> m && results.stream().anyMatch(r -> r.runKey().equals(m.get("run")))) {
+                out.printf(Locale.ROOT, "  %-8s %s on %s%s: %s%n", m.get("state"), m.get("ruleName"), m.get("run"),
+                        m.get("slice") == null ? "" : " [" + m.get("slice") + "]", m.get("summary"));
+            }
         }
     }
 }

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The few calls the demo (and its end-to-end test) makes to the service's REST API besides ingestion:
- * read a run with its flags, create an alert rule, list alerts. Authenticated with the project token.
+ * The few calls the demo (and its end-to-end test) makes to the service's REST API besides ingestion
+ * (read a run with its flags, create an alert rule, list alerts), with the project's API token.
  */
 public final class ServiceApi {
 
@@ -38,13 +38,13 @@ public final class ServiceApi {
     }
 
     /**
-     * An answer: status and parsed JSON body (a map, or empty when the body is not a JSON object).
+     * An answer: status and parsed JSON body.
      *
      * @param status the HTTP status
-     * @param body the parsed body
+     * @param json the parsed body (a map, a list, ...), or null when it is not JSON
      * @param text the raw body
      */
-    public record Answer(int status, Map<String, Object> body, String text) {
+    public record Answer(int status, Object json, String text) {
         /**
          * Tells whether the status is 2xx.
          *
@@ -52,6 +52,26 @@ public final class ServiceApi {
          */
         public boolean ok() {
             return status / 100 == 2;
+        }
+
+        /**
+         * Returns the body as a JSON object.
+         *
+         * @return the object, or an empty map when the body is not one
+         */
+        @SuppressWarnings("unchecked")
+        public Map<String, Object> body() {
+            return json instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        }
+
+        /**
+         * Returns the body as a JSON array.
+         *
+         * @return the elements, or an empty list when the body is not an array
+         */
+        @SuppressWarnings("unchecked")
+        public List<Object> array() {
+            return json instanceof List<?> l ? (List<Object>) l : List.of();
         }
     }
 
@@ -128,15 +148,15 @@ public final class ServiceApi {
         }
     }
 
-    private static Map<String, Object> parse(String body) {
+    private static Object parse(String body) {
         String t = body == null ? "" : body.strip();
-        if (!t.startsWith("{")) {
-            return Map.of();
+        if (!t.startsWith("{") && !t.startsWith("[")) {
+            return null;
         }
         try {
-            return JSON.std.mapFrom(t);
+            return JSON.std.anyFrom(t);
         } catch (IOException e) {
-            return Map.of();
+            return null;
         }
     }
 
