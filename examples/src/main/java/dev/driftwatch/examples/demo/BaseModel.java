@@ -7,6 +7,8 @@ import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingResult;
 import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
@@ -52,15 +54,23 @@ public final class BaseModel {
         DemoModel net = new DemoModel(config.adapterRank());
         try (Model model = Model.newInstance(NAME, "PyTorch")) {
             model.setBlock(net.block());
-            try (Trainer trainer = model.newTrainer(Training.config(new SoftmaxCrossEntropyLoss("loss"), new Accuracy(), 1e-3f))) {
+            TrainingListener progress = new TrainingListenerAdapter() {
+                private int epoch;
+
+                @Override
+                public void onEpoch(Trainer trainer) {
+                    TrainingResult r = trainer.getTrainingResult();
+                    out.printf(Locale.ROOT, "  pretraining epoch %d/%d: loss %.3f, accuracy %.1f%%%n", ++epoch,
+                            config.pretrainEpochs(), r.getTrainLoss(), 100 * r.getTrainEvaluation("Accuracy"));
+                }
+            };
+            try (Trainer trainer = model.newTrainer(
+                    Training.config(new SoftmaxCrossEntropyLoss("loss"), new Accuracy(), 1e-3f, progress))) {
                 trainer.initialize(DemoTask.batchShape(1));
                 // The adapters stay at their initial values (B = 0): the base is a plain MLP.
                 net.layers().forEach(l -> l.trainAdapter(false));
                 EasyTrain.fit(trainer, config.pretrainEpochs(),
                         Training.dataset(trainer.getManager(), examples, 128, true), null);
-                TrainingResult result = trainer.getTrainingResult();
-                out.printf(Locale.ROOT, "Base model: training loss %.3f, accuracy %.1f%%%n", result.getTrainLoss(),
-                        100 * result.getTrainEvaluation("Accuracy"));
             }
             Files.createDirectories(dir);
             model.save(dir, NAME);

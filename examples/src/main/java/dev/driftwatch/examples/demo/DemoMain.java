@@ -76,7 +76,8 @@ public final class DemoMain {
                 runKey -> List.of(httpSink(url, options, runKey)), out);
         DemoAlerts.printVerdicts(api, results, out);
 
-        out.println("\nOpen " + url + " to see the runs, the flagged run and the fired alert.");
+        out.println("\nOpen " + url.resolve("/projects/" + options.project() + "/runs")
+                + " to see the runs, the flagged run and the fired alert.");
         if (service != null && options.keepRunning()) {
             out.println("The service keeps running; press Ctrl-C to stop it.");
             try {
