@@ -77,7 +77,7 @@ public final class ListenerBenchmark implements Benchmark {
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
                     DriftMeter meter = new DriftMeter(new DriftSettings(probes, 1.0, 0, 256, budget, 64, null, 1000,
-                            42, 10, true, 20))) {
+                            42, 10, true, 4))) {
                 Shape input = c.isSequence() ? new Shape(1, c.sequence(), c.width()) : new Shape(1, PIXELS);
                 trainer.initialize(input);
                 long params = 0;
