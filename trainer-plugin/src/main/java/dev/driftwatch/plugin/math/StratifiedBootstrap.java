@@ -24,8 +24,10 @@ public final class StratifiedBootstrap {
     /** Two-sided 95% interval. */
     private static final double LOW = 0.025;
     private static final double HIGH = 0.975;
-    /** Resamples per parallel task. */
-    private static final int BLOCK = 125;
+    /** Resamples per parallel task (and per seed). */
+    static final int BLOCK = 125;
+    /** SplitMix64's increment. */
+    static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     private final int resamples;
     private final long seed;
@@ -42,6 +44,24 @@ public final class StratifiedBootstrap {
         }
         this.resamples = resamples;
         this.seed = seed;
+    }
+
+    /**
+     * Returns the number of resamples.
+     *
+     * @return the resamples
+     */
+    public int resamples() {
+        return resamples;
+    }
+
+    /**
+     * Returns the seed.
+     *
+     * @return the seed
+     */
+    public long seed() {
+        return seed;
     }
 
     /**
@@ -97,6 +117,20 @@ public final class StratifiedBootstrap {
             resample(local[s], sizes[s], metrics, from, Math.min(resamples, from + BLOCK), mix(seed, s, task % blocks),
                     means[s]);
         });
+        return intervals(means, sizes, n, metrics);
+    }
+
+    /**
+     * Turns resample means into intervals: per stratum, and overall as the size-weighted sum.
+     *
+     * @param means {@code means[s][m * resamples + b]}, sorted in place
+     * @param sizes the strata's sizes
+     * @param n their sum
+     * @param metrics number of metrics
+     * @return the intervals
+     */
+    Intervals intervals(double[][] means, int[] sizes, int n, int metrics) {
+        int strata = sizes.length;
         double[][] low = new double[strata][metrics];
         double[][] high = new double[strata][metrics];
         double[] overall = new double[metrics * resamples];
@@ -120,11 +154,8 @@ public final class StratifiedBootstrap {
             Arrays.fill(sums, 0);
             int j = 0;
             while (j < size) {
-                state += 0x9E3779B97F4A7C15L;
-                long z = state;
-                z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-                z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-                z ^= z >>> 31;
+                state += GOLDEN;
+                long z = mix64(state);
                 int row = (int) (((z & 0xFFFFFFFFL) * size) >>> 32) * metrics;
                 for (int m = 0; m < metrics; m++) {
                     sums[m] += x[row + m];
@@ -143,7 +174,15 @@ public final class StratifiedBootstrap {
         }
     }
 
-    private static long mix(long seed, int stratum, int block) {
+    /** SplitMix64's output function. */
+    static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The seed of one block of resamples of one stratum. */
+    static long mix(long seed, int stratum, int block) {
         long z = seed ^ (0x632BE59BD9B4E019L * (stratum + 1)) ^ (0x9E3779B97F4A7C15L * (block + 1));
         z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
         return z ^ (z >>> 33);
