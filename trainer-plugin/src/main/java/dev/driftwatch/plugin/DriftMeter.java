@@ -9,6 +9,7 @@ import ai.djl.training.Trainer;
 import dev.driftwatch.plugin.base.BaseCacheFile;
 import dev.driftwatch.plugin.base.BaseDistribution;
 import dev.driftwatch.plugin.math.Aggregates;
+import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
 import dev.driftwatch.plugin.params.ParameterTracker;
@@ -45,6 +46,8 @@ public final class DriftMeter implements AutoCloseable {
     private final int[] sliceOf;
     private final List<String> metricNames;
     private final Aggregates aggregates;
+    private final StratifiedBootstrap bootstrap;
+    private DeviceBootstrap deviceBootstrap;
 
     private NDManager manager;
     private List<ProbeChunk> chunks;
@@ -82,8 +85,8 @@ public final class DriftMeter implements AutoCloseable {
             names.addAll(Metrics.PER_SEQUENCE);
         }
         this.metricNames = List.copyOf(names);
-        this.aggregates = new Aggregates(
-                new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed()), settings.topExamples());
+        this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
+        this.aggregates = new Aggregates(bootstrap, settings.topExamples());
     }
 
     /**
@@ -109,6 +112,9 @@ public final class DriftMeter implements AutoCloseable {
         try {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             chunks = probes.toChunks(manager, settings.batchSize());
+            if (DeviceBootstrap.fits(probes.size(), settings.bootstrapResamples())) {
+                deviceBootstrap = new DeviceBootstrap(manager, bootstrap, sliceOf, sliceNames.size());
+            }
             BaseCacheFile cache = settings.baseCacheDirectory() == null ? null
                     : new BaseCacheFile(settings.baseCacheDirectory(), parameters.fingerprint(), probes.fingerprint(),
                             settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK());
@@ -218,8 +224,16 @@ public final class DriftMeter implements AutoCloseable {
         if (invalid != null) {
             return new Measurement(false, invalid, null, drift);
         }
+        StratifiedBootstrap.Intervals ci;
+        if (deviceBootstrap != null) {
+            try (NDManager scoped = manager.newSubManager()) {
+                ci = deviceBootstrap.run(scoped, rows, m);
+            }
+        } else {
+            ci = bootstrap.run(rows, m, sliceOf, sliceNames.size());
+        }
         return new Measurement(true, null,
-                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0), drift);
+                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift);
     }
 
     /**
@@ -410,6 +424,7 @@ public final class DriftMeter implements AutoCloseable {
             manager.close();
         }
         manager = null;
+        deviceBootstrap = null;
         base = null;
         chunks = null;
         parameters = null;

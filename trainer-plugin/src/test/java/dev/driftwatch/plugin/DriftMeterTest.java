@@ -39,7 +39,7 @@ class DriftMeterTest {
     private static final int VOCAB = 30000;
 
     private static DriftSettings settings(ProbeSet probes, int topExamples) {
-        return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, topExamples, true, 20);
+        return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, topExamples, true, 4);
     }
 
     private static void perturb(Block block, NDManager m, float scale) {
