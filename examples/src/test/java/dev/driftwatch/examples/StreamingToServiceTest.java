@@ -12,7 +12,9 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * frozen (slower than any timeout), and a refused token. What the service stored is read from its
  * database: every step exactly once.
  *
- * <p>The "training loop" hands records straight to the sink between steps of CPU work, at the
- * rate a listener would.
+ * <p>Two tests train a real DJL model with the drift listener; the others hand records straight to
+ * the sink from a loop of CPU work, which controls the rate and the timing precisely.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class StreamingToServiceTest {
@@ -101,6 +103,47 @@ class StreamingToServiceTest {
     }
 
     @Test
+    void aRealTrainingRunWithTheListenerIsStoredAsMeasured() {
+        String runKey = "djl-listener";
+        HttpDriftSink sink = sink(runKey).build();
+        int[] epochs = {0};
+
+        List<Long> measured = ListenerTraining.train(sink, runKey, 4, () -> ++epochs[0] < 3);
+
+        assertThat(measured).hasSizeGreaterThan(5);
+        assertThat(sink.stats().sent()).isEqualTo(measured.size() + 2);
+        assertThat(storedSteps(runKey)).containsExactlyElementsOf(measured.stream().distinct().sorted().toList());
+        assertThat(stored(runKey).status()).isEqualTo("completed");
+    }
+
+    @Test
+    void aRealTrainingRunSurvivesTheServiceBeingKilledAndRestarted() {
+        String runKey = "djl-killed";
+        HttpDriftSink sink = sink(runKey).build();
+        AtomicBoolean restarted = new AtomicBoolean();
+        AtomicLong epochsAfterRestart = new AtomicLong();
+        Thread chaos = new Thread(() -> {
+            await().atMost(60, TimeUnit.SECONDS).until(() -> sink.stats().sent() >= 10);
+            service.kill();
+            await().atMost(30, TimeUnit.SECONDS).until(() -> sink.stats().spooled() > 0);
+            service.start();
+            restarted.set(true);
+        }, "chaos");
+        chaos.start();
+
+        // one checkpoint per epoch (16 batches); train on while the chaos runs, then 20 epochs more
+        List<Long> measured = ListenerTraining.train(sink, runKey, 16,
+                () -> chaos.isAlive() || restarted.get() && epochsAfterRestart.incrementAndGet() < 20);
+
+        assertThat(restarted).isTrue();
+        assertThat(sink.stats().spooled()).isPositive();
+        assertThat(sink.stats().dropped()).isZero();
+        assertThat(sink.flush(Duration.ofSeconds(1))).as("everything delivered before close").isTrue();
+        assertThat(storedSteps(runKey)).containsExactlyElementsOf(measured.stream().distinct().sorted().toList());
+        assertThat(stored(runKey).status()).isEqualTo("completed");
+    }
+
+    @Test
     void aServiceDownAtTheStartGetsEveryCheckpointOnceWhenItComesUp() {
         String runKey = "down-at-start";
         service.stop();
@@ -119,40 +162,6 @@ class StreamingToServiceTest {
         }
         assertThat(stored(runKey)).isEqualTo(new Stored(80, 80, 0, 79, "completed", 80));
         assertThat(work.resolve("spool-" + runKey)).isEmptyDirectory();
-    }
-
-    @Test
-    void aServiceKilledMidStreamAndRestartedLosesAndDuplicatesNothing() throws Exception {
-        String runKey = "killed";
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong steps = new AtomicLong();
-        try (HttpDriftSink sink = sink(runKey).build()) {
-            sink.runStarted(TrainingRecords.run(runKey));
-            Thread training = new Thread(() -> {
-                while (!stop.get()) {
-                    // a checkpoint every ~10 ms of training, faster than real listeners, slow enough to keep up
-                    Training.run(sink, runKey, steps.get(), steps.get() + 1, 10);
-                    steps.incrementAndGet();
-                }
-            }, "training");
-            training.start();
-            await().atMost(30, TimeUnit.SECONDS).until(() -> sink.stats().sent() >= 50);
-
-            service.kill();
-            await().atMost(30, TimeUnit.SECONDS).until(() -> sink.stats().spooled() > 0);
-            service.start();
-            long stepsAtRestart = steps.get();
-            await().atMost(60, TimeUnit.SECONDS).until(() -> sink.stats().replayed() > 0
-                    && steps.get() > stepsAtRestart + 50);
-            stop.set(true);
-            training.join();
-            sink.runFinished(TrainingRecords.end(runKey));
-
-            await().atMost(60, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofSeconds(2)));
-            assertThat(sink.stats().dropped()).isZero();
-        }
-        long n = steps.get();
-        assertThat(stored(runKey)).isEqualTo(new Stored(n, n, 0, n - 1, "completed", n));
     }
 
     @Test
@@ -198,8 +207,28 @@ class StreamingToServiceTest {
             assertThat(sink.lastProblem()).hasValueSatisfying(p -> assertThat(p).startsWith("401"));
             assertThat(sink.stats().sent()).isZero();
         }
-        assertThat(Files.readAllLines(work.resolve("spool-" + runKey).resolve(runKey + ".jsonl"))).hasSize(6);
+        Path spoolFile = work.resolve("spool-" + runKey).resolve(runKey + ".jsonl");
+        assertThat(Files.readAllLines(spoolFile)).hasSize(6);
         assertThat(stored(runKey)).isEqualTo(Stored.NONE);
+
+        // with the right token, the command-line tool uploads what the refused run left behind; twice is harmless
+        String[] upload = {"upload", spoolFile.toString(), "--url", service.url().toString(), "--project", PROJECT,
+            "--token", TOKEN};
+        assertThat(cli(upload)).startsWith("0 ").contains("1 run(s), 5 checkpoint(s) (0 already stored)");
+        assertThat(cli(upload)).startsWith("0 ").contains("5 checkpoint(s) (5 already stored)");
+        assertThat(stored(runKey)).isEqualTo(new Stored(5, 5, 0, 4, "running", 5));
+        assertThat(cli("latest", runKey, "--url", service.url().toString(), "--project", PROJECT, "--token", TOKEN))
+                .startsWith("0 ").contains("run bad-token (running), 5 checkpoint(s), last step 4",
+                        String.format(java.util.Locale.ROOT, "latest kl_base_ft %.4f nats/token",
+                                TrainingRecords.checkpoint(runKey, 4).headline().mean()));
+    }
+
+    /** Runs the command-line tool; answers its exit status, a space, and what it printed. */
+    private static String cli(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        int status = dev.driftwatch.plugin.ship.UploadCli.run(print, print, args);
+        return status + " " + out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
@@ -234,8 +263,7 @@ class StreamingToServiceTest {
                 FROM run r JOIN project p ON p.id = r.project_id LEFT JOIN checkpoint c ON c.run_id = r.id
                 WHERE p.project_key = ? AND r.run_key = ?
                 GROUP BY r.status, r.checkpoint_count""";
-        try (Connection db = DriverManager.getConnection(
-                "jdbc:postgresql://localhost:" + databasePort + "/postgres", "postgres", "");
+        try (Connection db = database();
                 PreparedStatement q = db.prepareStatement(sql)) {
             q.setString(1, PROJECT);
             q.setString(2, runKey);
@@ -251,9 +279,31 @@ class StreamingToServiceTest {
         }
     }
 
+    private static List<Long> storedSteps(String runKey) {
+        List<Long> steps = new ArrayList<>();
+        try (Connection db = database();
+                PreparedStatement q = db.prepareStatement("SELECT c.step FROM checkpoint c JOIN run r ON r.id = "
+                        + "c.run_id JOIN project p ON p.id = r.project_id WHERE p.project_key = ? AND r.run_key = ? "
+                        + "ORDER BY c.step")) {
+            q.setString(1, PROJECT);
+            q.setString(2, runKey);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    steps.add(rs.getLong(1));
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return steps;
+    }
+
+    private static Connection database() throws java.sql.SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://localhost:" + databasePort + "/postgres", "postgres", "");
+    }
+
     private static double latestKlMean(String runKey) {
-        try (Connection db = DriverManager.getConnection(
-                "jdbc:postgresql://localhost:" + databasePort + "/postgres", "postgres", "");
+        try (Connection db = database();
                 PreparedStatement q = db.prepareStatement("SELECT r.latest_kl_mean FROM run r JOIN project p ON "
                         + "p.id = r.project_id WHERE p.project_key = ? AND r.run_key = ?")) {
             q.setString(1, PROJECT);

@@ -66,6 +66,8 @@ public final class HttpDriftSink implements DriftSink {
     private final long scheduleDelayNanos;
     private final LongSupplier nanoClock;
     private final BlockingQueue<Object> queue;
+    /** Queue size at which the sender stops retrying and spools instead. */
+    private final int pressure;
     /** Wakes the sender before its delay is over: a full batch, a flush or the shutdown. */
     private final BlockingQueue<Boolean> signal = new ArrayBlockingQueue<>(1);
     private final ConcurrentLinkedQueue<CompletableFuture<Boolean>> flushRequests = new ConcurrentLinkedQueue<>();
@@ -89,6 +91,7 @@ public final class HttpDriftSink implements DriftSink {
         this.scheduleDelayNanos = b.scheduleDelay.toNanos();
         this.nanoClock = b.nanoClock;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.pressure = Math.max(1, b.queueCapacity / 2);
         this.spool = new Spool(b.spoolDir != null ? b.spoolDir : defaultSpoolDir(b.project));
         HttpClient http = b.httpClient != null ? b.httpClient
                 : HttpClient.newBuilder()
@@ -97,12 +100,26 @@ public final class HttpDriftSink implements DriftSink {
                         .build();
         Sleeper sleeper = b.sleeper != null ? b.sleeper : this::sleepUnlessFlushed;
         IngestionClient client = new IngestionClient(http, b.url, b.project, b.token, b.requestTimeout,
-                b.retryPolicy, b.nanoClock, sleeper, b.jitter, counters, () -> flushCutoff);
+                b.retryPolicy, b.nanoClock, sleeper, b.jitter, counters, this::retryCutoff);
         this.shipper = new Shipper(client, client.withPolicy(RetryPolicy.none()), spool, counters, runs, maxBatch,
                 b.probeInterval, b.nanoClock);
         this.worker = new Thread(this::work, "driftwatch-sender");
         this.worker.setDaemon(true);
         this.worker.start();
+    }
+
+    /**
+     * When the sender must stop retrying: at a waiting flush's deadline, and at once when the queue
+     * is half full, since records are safer in the spool than in a queue about to overflow onto the
+     * training thread.
+     */
+    private long retryCutoff() {
+        return queue.size() >= pressure ? Long.MIN_VALUE : flushCutoff;
+    }
+
+    /** Whether a retry loop should look at its cutoff now rather than after its backoff. */
+    private boolean hurry() {
+        return flushCutoff != Long.MAX_VALUE || queue.size() >= pressure;
     }
 
     /**
@@ -176,12 +193,12 @@ public final class HttpDriftSink implements DriftSink {
         }
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         long cutoff = nanoClock.getAsLong() + timeout.toNanos();
-        flushCutoff = Math.min(flushCutoff, cutoff);
         flushRequests.add(done);
-        signal.offer(Boolean.TRUE);
         synchronized (retryWake) {
+            flushCutoff = Math.min(flushCutoff, cutoff);
             retryWake.notifyAll();
         }
+        signal.offer(Boolean.TRUE);
         try {
             return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
@@ -224,8 +241,15 @@ public final class HttpDriftSink implements DriftSink {
                 spoolFromCaller(record);
                 return;
             }
-            if (queue.size() >= maxBatch) {
+            int size = queue.size();
+            if (size >= maxBatch) {
                 signal.offer(Boolean.TRUE);
+            }
+            if (size == pressure) {
+                // the sender may be waiting out a backoff: let it give up and spool instead
+                synchronized (retryWake) {
+                    retryWake.notifyAll();
+                }
             }
         } catch (RuntimeException e) {
             // never into training: count it and say it once
@@ -286,7 +310,9 @@ public final class HttpDriftSink implements DriftSink {
             }
             if (!flushes.isEmpty()) {
                 boolean done = queue.isEmpty() && shipper.nothingPending();
-                flushCutoff = Long.MAX_VALUE;
+                synchronized (retryWake) {
+                    flushCutoff = Long.MAX_VALUE;
+                }
                 flushes.forEach(f -> f.complete(done));
             }
         }
@@ -311,11 +337,18 @@ public final class HttpDriftSink implements DriftSink {
         }
     }
 
-    /** The default sleeper: a backoff that a flush cuts short, so the flush's deadline is honoured. */
+    /**
+     * The default sleeper: a backoff that a flush or a filling queue cuts short, so the retry loop
+     * looks at its cutoff at once. (A backoff that began in a hurry was chosen within the cutoff and
+     * runs its course.)
+     */
     private void sleepUnlessFlushed(Duration d) throws InterruptedException {
-        long millis = Math.max(1, d.toMillis());
+        long end = System.nanoTime() + d.toNanos();
         synchronized (retryWake) {
-            retryWake.wait(millis);
+            boolean hurryAtStart = hurry();
+            for (long left = d.toNanos(); left > 0 && (hurryAtStart || !hurry()); left = end - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.timedWait(retryWake, left);
+            }
         }
     }
 

@@ -67,8 +67,8 @@ final class IngestionClient {
      * @param jitter random numbers in [0, 1)
      * @param counters where retries are counted
      * @param cutoff a {@code nanoClock} time after which no retry starts ({@link Long#MAX_VALUE} for
-     *     none); the sink sets it while a flush waits, and a service that refuses connections is then
-     *     not retried at all, since the records are safe in the spool
+     *     none); the sink sets it while a flush waits or the queue fills up, and a service that
+     *     refuses connections is then not retried at all, since the records are safe in the spool
      */
     IngestionClient(HttpClient http, URI baseUrl, String project, String token, Duration requestTimeout,
             RetryPolicy policy, LongSupplier nanoClock, Sleeper sleeper, DoubleSupplier jitter,

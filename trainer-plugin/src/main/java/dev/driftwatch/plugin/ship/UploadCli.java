@@ -66,7 +66,19 @@ public final class UploadCli {
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(new UploadCli(System.out, System.err, System.getenv()).run(args));
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /**
+     * Runs one command without exiting, for launchers and tests; the environment supplies defaults.
+     *
+     * @param out where results go
+     * @param err where errors and usage go
+     * @param args the command line
+     * @return the exit status: 0 done, 1 refused or unreachable, 2 bad usage or file
+     */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        return new UploadCli(out, err, System.getenv()).run(args);
     }
 
     /**

@@ -195,6 +195,25 @@ class HttpDriftSinkTest {
     }
 
     @Test
+    void aFillingQueueCutsALongBackoffShortAndSpools() throws Exception {
+        service = new FakeService().start();
+        for (int i = 0; i < 3; i++) {
+            service.thenFail(FakeService.status(503).setHeader("Retry-After", "20"));
+        }
+        try (HttpDriftSink sink = sink(service.url()).optRetryPolicy(RetryPolicy.defaults()).optQueueCapacity(16)
+                .optMaxBatchSize(4).build()) {
+            sink.runStarted(Records.run(RUN));
+            await().atMost(5, TimeUnit.SECONDS).until(() -> service.seen.size() == 1);
+            train(sink, 0, 40);
+
+            // waiting out Retry-After would take 20 s; half a queue of records makes the sender spool instead
+            await().atMost(10, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofMillis(500)));
+            assertThat(sink.stats().spooled()).isPositive();
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 40));
+    }
+
+    @Test
     void closeIsIdempotentAndLaterRecordsGoToTheSpool() throws Exception {
         service = new FakeService().start();
         HttpDriftSink sink = sink(service.url()).build();
