@@ -1,0 +1,58 @@
+package dev.driftwatch.monitor.project;
+
+import dev.driftwatch.monitor.flag.FlagService;
+import dev.driftwatch.monitor.problem.ApiProblem;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Changes a project's flagging settings and re-flags its runs with them. */
+@Service
+public class ProjectSettingsService {
+
+    private final ProjectRepository projects;
+    private final FlagService flags;
+    private final JdbcTemplate jdbc;
+
+    ProjectSettingsService(ProjectRepository projects, FlagService flags, JdbcTemplate jdbc) {
+        this.projects = projects;
+        this.flags = flags;
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Validates and stores new settings, then recomputes the flags of every run of the project.
+     *
+     * @param projectId the project
+     * @param settings the settings
+     * @return the updated project
+     * @throws ApiProblem 400 naming the setting out of range
+     */
+    @Transactional
+    public Project update(long projectId, FlagSettings settings) {
+        List<ApiProblem.FieldProblem> problems = new ArrayList<>();
+        check(problems, "trainableFractionThreshold", settings.trainableFractionThreshold(), 0, 1);
+        check(problems, "klThreshold", settings.klThreshold(), 0, Double.MAX_VALUE);
+        check(problems, "driftFactor", settings.driftFactor(), 1, Double.MAX_VALUE);
+        check(problems, "lossTolerance", settings.lossTolerance(), 0, 10);
+        if (!problems.isEmpty()) {
+            throw ApiProblem.invalid(problems);
+        }
+        Project project = projects.findById(projectId).orElseThrow(() -> ApiProblem.notFound("project"));
+        project.setFlagSettings(settings);
+        projects.saveAndFlush(project);
+        for (Long runId : jdbc.queryForList("SELECT id FROM run WHERE project_id = ?", Long.class, projectId)) {
+            flags.recompute(runId);
+        }
+        return project;
+    }
+
+    private static void check(List<ApiProblem.FieldProblem> problems, String field, double v, double min, double max) {
+        if (!Double.isFinite(v) || v < min || v > max) {
+            problems.add(new ApiProblem.FieldProblem(field, "must be a finite number in [" + min + ", "
+                    + (max == Double.MAX_VALUE ? "inf" : max) + "]"));
+        }
+    }
+}

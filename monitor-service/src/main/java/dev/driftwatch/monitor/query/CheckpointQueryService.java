@@ -1,0 +1,346 @@
+package dev.driftwatch.monitor.query;
+
+import dev.driftwatch.monitor.ingest.CheckpointData;
+import dev.driftwatch.monitor.ingest.CheckpointJson;
+import dev.driftwatch.monitor.ingest.Summary;
+import dev.driftwatch.monitor.problem.ApiProblem;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Reads the detail of checkpoints: whole checkpoints, slices, parameter tensors, top examples. */
+@Service
+public class CheckpointQueryService {
+
+    private final JdbcTemplate jdbc;
+
+    CheckpointQueryService(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Reads one checkpoint in its wire form (what the plugin uploaded, defaults filled in).
+     *
+     * @param runId the run
+     * @param step the step
+     * @return the checkpoint
+     * @throws ApiProblem 404 when the step is not stored
+     */
+    @Transactional(readOnly = true)
+    public CheckpointData checkpoint(long runId, long step) {
+        List<CheckpointData> found = jdbc.query("""
+                SELECT step, epoch, measured_at, valid, invalid_reason, approximation, temperature, probe_count,
+                       metrics::text, slices::text, top_examples::text, task_metrics::text, total_parameters,
+                       trainable_parameters, trainable_fraction, global_relative_l2
+                FROM checkpoint WHERE run_id = ? AND step = ?
+                """, (rs, n) -> new CheckpointData(rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant(),
+                        rs.getBoolean(4), rs.getString(5), rs.getString(6), rs.getDouble(7), rs.getInt(8),
+                        CheckpointJson.readMetrics(rs.getString(9)), CheckpointJson.readSlices(rs.getString(10)),
+                        CheckpointJson.readTopExamples(rs.getString(11)),
+                        rs.getObject(13) == null ? null : new CheckpointData.Parameters(rs.getLong(13),
+                                rs.getLong(14), rs.getDouble(15), rs.getDouble(16), List.of()),
+                        CheckpointJson.readTaskMetrics(rs.getString(12))),
+                runId, step);
+        if (found.isEmpty()) {
+            throw ApiProblem.notFound("checkpoint at step " + step);
+        }
+        CheckpointData c = found.get(0);
+        if (c.parameters() == null) {
+            return c;
+        }
+        CheckpointData.Parameters p = c.parameters();
+        List<CheckpointData.Tensor> tensors = tensorsAt(runId, step).map(TensorsAt::tensors).orElse(List.of());
+        return new CheckpointData(c.step(), c.epoch(), c.time(), c.valid(), c.invalidReason(), c.approximation(),
+                c.temperature(), c.probeCount(), c.metrics(), c.slices(), c.topExamples(),
+                new CheckpointData.Parameters(p.totalParameters(), p.trainableParameters(), p.trainableFraction(),
+                        p.globalRelativeL2(), tensors), c.taskMetrics());
+    }
+
+    /**
+     * The parameter tensors of one checkpoint.
+     *
+     * @param step the checkpoint's step
+     * @param tensors per-tensor drift, in upload order
+     */
+    public record TensorsAt(long step, List<CheckpointData.Tensor> tensors) {}
+
+    /**
+     * Reads the tensor drift at a step, or at the latest step that has it.
+     *
+     * @param runId the run
+     * @param step the step, or null for the latest
+     * @return the tensors, if that checkpoint has parameter drift
+     */
+    @Transactional(readOnly = true)
+    public java.util.Optional<TensorsAt> tensorsAt(long runId, Long step) {
+        Map<Integer, String> names = tensorNames(runId);
+        String where = step == null ? "run_id = ? ORDER BY step DESC LIMIT 1" : "run_id = ? AND step = ?";
+        Object[] args = step == null ? new Object[] {runId} : new Object[] {runId, step};
+        List<TensorsAt> rows = jdbc.query("SELECT step, tensor_idx, trainable, buffer, size, delta_l2, base_l2,"
+                + " relative, stable_rank FROM checkpoint_tensors WHERE " + where, (rs, n) -> {
+                    Integer[] idx = (Integer[]) rs.getArray(2).getArray();
+                    Boolean[] trainable = (Boolean[]) rs.getArray(3).getArray();
+                    Boolean[] buffer = (Boolean[]) rs.getArray(4).getArray();
+                    Long[] size = (Long[]) rs.getArray(5).getArray();
+                    Double[] delta = doubles(rs, 6);
+                    Double[] base = doubles(rs, 7);
+                    Double[] relative = doubles(rs, 8);
+                    Double[] rank = doubles(rs, 9);
+                    List<CheckpointData.Tensor> tensors = new ArrayList<>(idx.length);
+                    for (int i = 0; i < idx.length; i++) {
+                        tensors.add(new CheckpointData.Tensor(names.get(idx[i]), trainable[i], buffer[i], size[i],
+                                delta[i], base[i], relative[i], rank[i]));
+                    }
+                    return new TensorsAt(rs.getLong(1), tensors);
+                }, args);
+        return rows.stream().findFirst();
+    }
+
+    /**
+     * One value of every tensor over steps, for a heatmap.
+     *
+     * @param stat the tensor value: relative, deltaL2, baseL2 or stableRank
+     * @param tensors tensor names (rows)
+     * @param steps steps (columns)
+     * @param values {@code values[tensor][step]}, null where a tensor is absent at a step
+     */
+    public record TensorHistory(String stat, List<String> tensors, long[] steps, Double[][] values) {}
+
+    /**
+     * Reads every tensor's drift over the run, at most {@code points} steps (evenly strided, the last
+     * step always included).
+     *
+     * @param runId the run
+     * @param stat relative, deltaL2, baseL2 or stableRank
+     * @param from first step or null
+     * @param to last step or null
+     * @param points most steps
+     * @return the matrix
+     */
+    @Transactional(readOnly = true)
+    public TensorHistory tensorHistory(long runId, String stat, Long from, Long to, int points) {
+        TrajectoryService.checkPoints(points);
+        String column = switch (stat == null ? "relative" : stat) {
+            case "relative" -> "relative";
+            case "deltaL2" -> "delta_l2";
+            case "baseL2" -> "base_l2";
+            case "stableRank" -> "stable_rank";
+            default -> throw ApiProblem.invalid("stat", "must be relative, deltaL2, baseL2 or stableRank");
+        };
+        long lo = from == null ? 0 : from;
+        long hi = to == null ? Long.MAX_VALUE : to;
+        List<Long> allSteps = jdbc.queryForList(
+                "SELECT step FROM checkpoint_tensors WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step",
+                Long.class, runId, lo, hi);
+        List<Long> chosen = stride(allSteps, points);
+        Map<Integer, String> names = tensorNames(runId);
+        List<Integer> order = new ArrayList<>(names.keySet());
+        order.sort(null);
+        Map<Integer, Integer> row = new HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            row.put(order.get(i), i);
+        }
+        Double[][] values = new Double[order.size()][chosen.size()];
+        Map<Long, Integer> col = new HashMap<>();
+        for (int i = 0; i < chosen.size(); i++) {
+            col.put(chosen.get(i), i);
+        }
+        if (!chosen.isEmpty()) {
+            jdbc.query(con -> {
+                var ps = con.prepareStatement("SELECT step, tensor_idx, " + column
+                        + " FROM checkpoint_tensors WHERE run_id = ? AND step = ANY (?)");
+                ps.setLong(1, runId);
+                ps.setArray(2, con.createArrayOf("int8", chosen.toArray()));
+                return ps;
+            }, rs -> {
+                int c = col.get(rs.getLong(1));
+                Integer[] idx = (Integer[]) rs.getArray(2).getArray();
+                Double[] v = doubles(rs, 3);
+                for (int i = 0; i < idx.length; i++) {
+                    values[row.get(idx[i])][c] = v[i];
+                }
+            });
+        }
+        List<String> tensorNames = order.stream().map(names::get).toList();
+        return new TensorHistory(stat == null ? "relative" : stat, tensorNames,
+                chosen.stream().mapToLong(Long::longValue).toArray(), values);
+    }
+
+    /**
+     * The top drifting examples of one checkpoint.
+     *
+     * @param step the checkpoint's step
+     * @param examples the examples, in upload order (descending value)
+     */
+    public record TopExamplesAt(long step, List<CheckpointData.TopExample> examples) {}
+
+    /**
+     * Reads the top examples at a step, or at the latest step.
+     *
+     * @param runId the run
+     * @param step the step, or null for the latest
+     * @return the examples
+     * @throws ApiProblem 404 when there is no such checkpoint
+     */
+    @Transactional(readOnly = true)
+    public TopExamplesAt topExamples(long runId, Long step) {
+        String where = step == null ? "run_id = ? ORDER BY step DESC LIMIT 1" : "run_id = ? AND step = ?";
+        Object[] args = step == null ? new Object[] {runId} : new Object[] {runId, step};
+        List<TopExamplesAt> rows = jdbc.query("SELECT step, top_examples::text FROM checkpoint WHERE " + where,
+                (rs, n) -> new TopExamplesAt(rs.getLong(1), CheckpointJson.readTopExamples(rs.getString(2))), args);
+        if (rows.isEmpty()) {
+            throw ApiProblem.notFound(step == null ? "any checkpoint" : "checkpoint at step " + step);
+        }
+        return rows.get(0);
+    }
+
+    /**
+     * The trajectories of one metric per slice.
+     *
+     * @param metric the metric name
+     * @param stat the statistic
+     * @param slices one series per slice, in first-seen order
+     */
+    public record SliceTrajectories(String metric, String stat, List<SliceSeries> slices) {}
+
+    /**
+     * One slice's trajectory.
+     *
+     * @param slice the slice label
+     * @param steps the steps
+     * @param values the values
+     */
+    public record SliceSeries(String slice, long[] steps, double[] values) {}
+
+    /**
+     * Reads every slice's trajectory of a distribution metric, each downsampled to {@code points}.
+     *
+     * @param runId the run
+     * @param metric a distribution metric
+     * @param from first step or null
+     * @param to last step or null
+     * @param points most points per slice
+     * @return one series per slice
+     */
+    @Transactional(readOnly = true)
+    public SliceTrajectories slices(long runId, MetricRef metric, Long from, Long to, int points) {
+        TrajectoryService.checkPoints(points);
+        if (!metric.hasCi()) {
+            throw ApiProblem.invalid("metric", "slices have distribution metrics only");
+        }
+        int statIndex = MetricRef.STATS.indexOf(metric.stat()) + 1;
+        long lo = from == null ? 0 : from;
+        long hi = to == null ? Long.MAX_VALUE : to;
+        Map<String, List<double[]>> bySlice = new LinkedHashMap<>();
+        jdbc.query("SELECT c.step, s ->> 'slice', (s -> 'metrics' -> ? ->> " + statIndex + ")::float8"
+                        + " FROM checkpoint c CROSS JOIN LATERAL jsonb_array_elements(c.slices) s"
+                        + " WHERE c.run_id = ? AND c.step BETWEEN ? AND ? ORDER BY c.step",
+                rs -> {
+                    double v = rs.getDouble(3);
+                    if (!rs.wasNull()) {
+                        bySlice.computeIfAbsent(rs.getString(2), k -> new ArrayList<>())
+                                .add(new double[] {rs.getLong(1), v});
+                    }
+                }, metric.metric(), runId, lo, hi);
+        List<SliceSeries> out = new ArrayList<>();
+        bySlice.forEach((slice, pts) -> {
+            Downsampler d = new Downsampler((long) pts.get(0)[0], (long) pts.get(pts.size() - 1)[0], pts.size(),
+                    points);
+            pts.forEach(p -> d.add((long) p[0], p[1]));
+            Downsampler.Series s = d.finish();
+            out.add(new SliceSeries(slice, s.steps(), s.values()));
+        });
+        return new SliceTrajectories(metric.metric(), metric.stat(), out);
+    }
+
+    /**
+     * Writes a run's checkpoints as CSV: one row per checkpoint, every metric summary, task metric and
+     * parameter total as columns.
+     *
+     * @param runId the run
+     * @param out where to write
+     */
+    @Transactional(readOnly = true)
+    public void exportCsv(long runId, java.io.PrintWriter out) {
+        List<String> tasks = jdbc.queryForList("SELECT DISTINCT jsonb_object_keys(task_metrics) AS k"
+                + " FROM checkpoint WHERE run_id = ? ORDER BY k", String.class, runId);
+        StringBuilder header = new StringBuilder("step,epoch,time,valid,invalid_reason,approximation,temperature,"
+                + "probe_count");
+        for (String m : MetricRef.METRICS) {
+            header.append(',').append(m).append("_count");
+            for (String s : MetricRef.STATS) {
+                header.append(',').append(m).append('_').append(s);
+            }
+        }
+        for (String t : tasks) {
+            header.append(',').append(Csv.field(t));
+        }
+        header.append(",total_parameters,trainable_parameters,trainable_fraction,global_relative_l2");
+        out.println(header);
+        jdbc.query("SELECT step, epoch, measured_at, valid, invalid_reason, approximation, temperature, probe_count,"
+                + " metrics::text, task_metrics::text, total_parameters, trainable_parameters, trainable_fraction,"
+                + " global_relative_l2 FROM checkpoint WHERE run_id = ? ORDER BY step", rs -> {
+                    StringBuilder line = new StringBuilder();
+                    line.append(rs.getLong(1)).append(',').append(rs.getInt(2)).append(',')
+                            .append(rs.getTimestamp(3).toInstant()).append(',').append(rs.getBoolean(4)).append(',')
+                            .append(Csv.field(rs.getString(5))).append(',').append(rs.getString(6)).append(',')
+                            .append(rs.getDouble(7)).append(',').append(rs.getInt(8));
+                    Map<String, Summary> metrics = CheckpointJson.readMetrics(rs.getString(9));
+                    for (String m : MetricRef.METRICS) {
+                        Summary s = metrics.get(m);
+                        if (s == null) {
+                            line.append(",".repeat(1 + MetricRef.STATS.size()));
+                        } else {
+                            line.append(',').append(s.count()).append(',').append(s.mean()).append(',')
+                                    .append(s.p50()).append(',').append(s.p90()).append(',').append(s.p99())
+                                    .append(',').append(s.max()).append(',').append(s.ciLow()).append(',')
+                                    .append(s.ciHigh());
+                        }
+                    }
+                    Map<String, Double> taskValues = CheckpointJson.readTaskMetrics(rs.getString(10));
+                    for (String t : tasks) {
+                        Double v = taskValues.get(t);
+                        line.append(',').append(v == null ? "" : v.toString());
+                    }
+                    for (int c = 11; c <= 14; c++) {
+                        Object v = rs.getObject(c);
+                        line.append(',').append(v == null ? "" : v.toString());
+                    }
+                    out.println(line);
+                }, runId);
+    }
+
+    private Map<Integer, String> tensorNames(long runId) {
+        Map<Integer, String> names = new HashMap<>();
+        jdbc.query("SELECT tensor_idx, name FROM run_tensor WHERE run_id = ?", rs -> {
+            names.put(rs.getInt(1), rs.getString(2));
+        }, runId);
+        return names;
+    }
+
+    private static Double[] doubles(ResultSet rs, int column) throws SQLException {
+        Array a = rs.getArray(column);
+        return (Double[]) a.getArray();
+    }
+
+    /** Picks at most {@code points} of the steps, evenly strided, always keeping the last. */
+    static List<Long> stride(List<Long> steps, int points) {
+        if (steps.size() <= points) {
+            return steps;
+        }
+        List<Long> out = new ArrayList<>(points);
+        double stride = (double) (steps.size() - 1) / (points - 1);
+        for (int i = 0; i < points; i++) {
+            out.add(steps.get((int) Math.round(i * stride)));
+        }
+        return out;
+    }
+}
