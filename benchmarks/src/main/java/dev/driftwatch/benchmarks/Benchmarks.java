@@ -21,6 +21,7 @@ public final class Benchmarks {
         List<Benchmark> all = new ArrayList<>();
         all.add(new ListenerBenchmark());
         all.add(new StreamingBenchmark());
+        all.add(new AlertLatencyBenchmark());
         return all;
     }
 

@@ -1,6 +1,5 @@
 package dev.driftwatch.monitor.alert;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -59,15 +58,17 @@ public record Condition(
     /** Slices whose label starts with this are off-task. */
     public static final String OFF_TASK_PREFIX = "off-task";
 
-    /** @return true when the CI bound is compared instead of the value */
-    @JsonIgnore
-    public boolean isCiAware() {
+    /**
+     * Not named like a getter, so JSON binding sees only the {@code ciAware} component.
+     *
+     * @return true when the CI bound is compared instead of the value
+     */
+    public boolean checksCiBound() {
         return Boolean.TRUE.equals(ciAware);
     }
 
     /** @return true for {@code op = above} */
-    @JsonIgnore
-    public boolean isAbove() {
+    public boolean wantsAbove() {
         return "above".equals(op);
     }
 }

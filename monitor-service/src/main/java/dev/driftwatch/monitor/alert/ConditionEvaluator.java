@@ -94,13 +94,13 @@ final class ConditionEvaluator {
     private static Observation threshold(Condition c, MetricSource now, String slice, String key) {
         double t = c.threshold();
         String name = label(c) + (slice == null ? "" : " on " + slice);
-        if (c.isCiAware()) {
+        if (c.checksCiBound()) {
             Summary s = now.summary(c.metric(), slice);
             if (s == null) {
                 return null;
             }
-            double bound = c.isAbove() ? s.ciLow() : s.ciHigh();
-            boolean holds = c.isAbove() ? bound > t : bound < t;
+            double bound = c.wantsAbove() ? s.ciLow() : s.ciHigh();
+            boolean holds = c.wantsAbove() ? bound > t : bound < t;
             return new Observation(key, holds, bound, String.format(Locale.ROOT, "%s CI bound %s %s %s at step %d",
                     name, num(bound), holds ? sign(c) : "not " + sign(c), num(t), now.step()));
         }
@@ -108,7 +108,7 @@ final class ConditionEvaluator {
         if (v == null) {
             return null;
         }
-        boolean holds = c.isAbove() ? v > t : v < t;
+        boolean holds = c.wantsAbove() ? v > t : v < t;
         return new Observation(key, holds, v, String.format(Locale.ROOT, "%s %s %s %s at step %d",
                 name, num(v), holds ? sign(c) : "not " + sign(c), num(t), now.step()));
     }
@@ -124,7 +124,7 @@ final class ConditionEvaluator {
         }
         double change = v1 - v0;
         double t = c.threshold();
-        boolean holds = c.isAbove() ? change > t : change < t;
+        boolean holds = c.wantsAbove() ? change > t : change < t;
         return new Observation(key, holds, change, String.format(Locale.ROOT,
                 "%s%s changed by %s from step %d to %d (%s %s %s)", label(c), slice == null ? "" : " on " + slice,
                 num(change), then.step(), now.step(), num(change), holds ? sign(c) : "not " + sign(c), num(t)));
@@ -174,8 +174,8 @@ final class ConditionEvaluator {
             case Condition.CONCENTRATED -> String.format(Locale.ROOT, "one slice's %s >= %sx the mean over slices%s",
                     label(c), num(c.factor()), c.threshold() == null ? "" : " and >= " + num(c.threshold()));
             case Condition.OFF_TASK -> String.format(Locale.ROOT, "%s%s on an off-task slice %s %s",
-                    c.isCiAware() ? ciBound(c) + " of " : "", label(c), sign(c), num(c.threshold()));
-            default -> String.format(Locale.ROOT, "%s%s%s %s %s", c.isCiAware() ? ciBound(c) + " of " : "",
+                    c.checksCiBound() ? ciBound(c) + " of " : "", label(c), sign(c), num(c.threshold()));
+            default -> String.format(Locale.ROOT, "%s%s%s %s %s", c.checksCiBound() ? ciBound(c) + " of " : "",
                     label(c), sliceText(c), sign(c), num(c.threshold()));
         };
         return forCount > 1 ? what + " for " + forCount + " checkpoints" : what;
@@ -189,7 +189,7 @@ final class ConditionEvaluator {
     }
 
     private static String ciBound(Condition c) {
-        return c.isAbove() ? "lower CI bound" : "upper CI bound";
+        return c.wantsAbove() ? "lower CI bound" : "upper CI bound";
     }
 
     private static String label(Condition c) {
@@ -197,7 +197,7 @@ final class ConditionEvaluator {
     }
 
     private static String sign(Condition c) {
-        return c.isAbove() ? ">" : "<";
+        return c.wantsAbove() ? ">" : "<";
     }
 
     private static String num(double v) {

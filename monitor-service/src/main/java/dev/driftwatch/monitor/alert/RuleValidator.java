@@ -139,7 +139,7 @@ final class RuleValidator {
         } else if (slice != null && slice.length() > 128) {
             problem("condition.slice", "must have 1 to 128 characters (or \"*\" for each slice)");
         }
-        boolean ciAware = c.isCiAware();
+        boolean ciAware = c.checksCiBound();
         if (ciAware) {
             if (type.equals(Condition.RATE) || type.equals(Condition.CONCENTRATED)) {
                 problem("condition.ciAware", "applies to threshold and off_task conditions only");
