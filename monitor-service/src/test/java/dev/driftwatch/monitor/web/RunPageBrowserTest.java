@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -15,13 +13,10 @@ import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 
 /** One run's page in a real browser: charts drawn from real data, metric picker, zoom, live updates. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RunPageBrowserTest extends WebTestBase {
 
     private Uploads up;
-    private Browser browser;
-
     @BeforeAll
     void seed() throws IOException {
         up = newProject("run-page");
@@ -31,13 +26,6 @@ class RunPageBrowserTest extends WebTestBase {
         up.run("live", "Live run", "lora", 4_000);
         up.checkpoints("live", 0, 200, 10, 0.5, 0.4);
         browser = loggedInBrowser();
-    }
-
-    @AfterAll
-    void close() throws IOException {
-        if (browser != null) {
-            browser.close();
-        }
     }
 
     private void openRun(String key) {

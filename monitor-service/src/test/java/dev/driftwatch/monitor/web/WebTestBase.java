@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.project.ProjectRepository;
 import dev.driftwatch.monitor.token.TokenService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -17,6 +19,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * and token for uploads. Every test class extending it shares one application context.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class WebTestBase {
 
     /** The UI user. */
@@ -26,6 +29,9 @@ abstract class WebTestBase {
 
     @LocalServerPort
     int port;
+
+    /** The logged-in browser of the test class, if it started one; closed after the class. */
+    Browser browser;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws IOException {
@@ -61,8 +67,15 @@ abstract class WebTestBase {
      * @throws IOException when it cannot start
      */
     Browser loggedInBrowser() throws IOException {
-        Browser browser = Browser.start(port);
-        browser.login(USER, PASSWORD);
-        return browser;
+        Browser started = Browser.start(port);
+        started.login(USER, PASSWORD);
+        return started;
+    }
+
+    @AfterAll
+    void closeBrowser() throws IOException {
+        if (browser != null) {
+            browser.close();
+        }
     }
 }
