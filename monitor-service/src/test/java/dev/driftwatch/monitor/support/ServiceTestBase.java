@@ -1,0 +1,49 @@
+package dev.driftwatch.monitor.support;
+
+import java.util.UUID;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Base of the tests against the running service: an API client and direct SQL for assertions. */
+@ServiceTest
+public abstract class ServiceTestBase {
+
+    @LocalServerPort
+    private int port;
+
+    /** Direct SQL, to assert what is (not) stored. */
+    @Autowired
+    protected JdbcTemplate jdbc;
+
+    /**
+     * A client with the bootstrap token.
+     *
+     * @return the client
+     */
+    protected Api api() {
+        return new Api("http://localhost:" + port, ServiceTest.TOKEN);
+    }
+
+    /**
+     * A run key no other test uses.
+     *
+     * @param prefix a readable prefix
+     * @return the key
+     */
+    protected static String uniqueRunKey(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /**
+     * Counts a run's stored checkpoints.
+     *
+     * @param runKey the run key (in the bootstrap project)
+     * @return the count
+     */
+    protected long checkpointCount(String runKey) {
+        return jdbc.queryForObject("SELECT count(*) FROM checkpoint c JOIN run r ON r.id = c.run_id"
+                + " JOIN project p ON p.id = r.project_id WHERE p.project_key = ? AND r.run_key = ?",
+                Long.class, ServiceTest.PROJECT, runKey);
+    }
+}
