@@ -17,11 +17,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Uploads {
 
-    /** The bootstrap token of the bootstrap project. */
-    static final String TOKEN = "dw_ui-test-token";
-    /** The bootstrap project's key. */
-    static final String PROJECT = "uitest";
-
     private static final JsonMapper JSON = JsonMapper.shared();
     private static final String BASE = "a".repeat(64);
     private static final String PROBE = "b".repeat(64);
