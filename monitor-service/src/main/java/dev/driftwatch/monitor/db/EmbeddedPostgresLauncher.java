@@ -35,7 +35,7 @@ public final class EmbeddedPostgresLauncher {
     public static EmbeddedPostgres start(EmbeddedDatabaseProperties properties) throws IOException {
         Path dataDir = properties.dataDir().toAbsolutePath();
         Files.createDirectories(dataDir);
-        stopOrphan(dataDir);
+        stopLeftover(dataDir);
         log.info("Starting embedded PostgreSQL on data directory {}", dataDir);
         return EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
@@ -50,7 +50,13 @@ public final class EmbeddedPostgresLauncher {
                 .start();
     }
 
-    private static void stopOrphan(Path dataDir) throws IOException {
+    /**
+     * Stops a PostgreSQL that still runs on a data directory although its service process is gone.
+     *
+     * @param dataDir the data directory
+     * @throws IOException when it does not stop within a minute
+     */
+    public static void stopLeftover(Path dataDir) throws IOException {
         Path pidFile = dataDir.resolve("postmaster.pid");
         if (!Files.exists(pidFile)) {
             return;

@@ -1,0 +1,103 @@
+package dev.driftwatch.monitor.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.Payloads;
+import dev.driftwatch.monitor.support.ServiceTest;
+import dev.driftwatch.monitor.support.ServiceTestBase;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Every field the plugin sends comes back unchanged from the query API. */
+class IngestRoundTripTest extends ServiceTestBase {
+
+    private static final String P = ServiceTest.PROJECT;
+
+    @Test
+    void runMetadataRoundTrips() {
+        String key = uniqueRunKey("rt-run");
+        ObjectNode run = Payloads.run("lora", 1000, 37);
+        run.put("runKey", key);
+        Api.Answer created = api().putRun(P, key, run);
+        assertThat(created.status()).isEqualTo(201);
+
+        JsonNode view = api().get("/api/v1/projects/" + P + "/runs/" + key).json();
+        assertThat(view.get("runKey").stringValue()).isEqualTo(key);
+        for (String field : new String[] {"name", "method", "baseFingerprint", "probeFingerprint", "startedAt"}) {
+            assertThat(view.get(field).stringValue()).as(field).isEqualTo(run.get(field).stringValue());
+        }
+        assertThat(view.get("tags")).isEqualTo(run.get("tags"));
+        assertThat(view.get("config")).isEqualTo(run.get("config"));
+        assertThat(view.get("totalParameters").longValue()).isEqualTo(1000);
+        assertThat(view.get("trainableParameters").longValue()).isEqualTo(37);
+        assertThat(view.get("trainableFraction").doubleValue()).isEqualTo(0.037);
+        assertThat(view.get("temperature").doubleValue()).isEqualTo(1.5);
+        assertThat(view.get("status").stringValue()).isEqualTo("running");
+
+        run.put("name", "renamed");
+        assertThat(api().putRun(P, key, run).status()).isEqualTo(200);
+        assertThat(api().get("/api/v1/projects/" + P + "/runs/" + key).json().get("name").stringValue())
+                .isEqualTo("renamed");
+
+        Api.Answer finished = api().json("POST", "/api/v1/projects/" + P + "/runs/" + key + "/finish",
+                "{\"runKey\":\"" + key + "\",\"status\":\"failed\",\"endedAt\":\"2026-11-27T09:00:00Z\"}");
+        assertThat(finished.status()).isEqualTo(200);
+        assertThat(finished.json().get("status").stringValue()).isEqualTo("failed");
+        assertThat(finished.json().get("endedAt").stringValue()).isEqualTo("2026-11-27T09:00:00Z");
+    }
+
+    @Test
+    void everyCheckpointFieldRoundTrips() {
+        String key = uniqueRunKey("rt-cp");
+        api().putRun(P, key, Payloads.run("full", 109386, 109386));
+        ObjectNode full = Payloads.fullCheckpoint(300, 0.4123456789012345, 0.47);
+        full.put("runKey", key);
+        ObjectNode invalid = Api.JSON.createObjectNode();
+        invalid.put("step", 400);
+        invalid.put("valid", false);
+        invalid.put("invalidReason", "NaN in model output");
+        invalid.put("probeCount", 0);
+        invalid.putObject("metrics");
+
+        Api.Answer answer = api().postCheckpoints(P, key, Payloads.batch(full, invalid));
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.json().get("accepted").intValue()).isEqualTo(2);
+
+        JsonNode back = api().get("/api/v1/projects/" + P + "/runs/" + key + "/checkpoints/300").json();
+        ObjectNode expected = full.deepCopy();
+        expected.remove("runKey");
+        expected.putNull("invalidReason");
+        // the stored tensor without a stable rank comes back with an explicit null
+        ((ObjectNode) expected.get("parameters").get("tensors").get(1)).putNull("stableRank");
+        ((ObjectNode) expected.get("parameters").get("tensors").get(2)).putNull("stableRank");
+        assertThat(back).isEqualTo(Api.JSON.readTree(expected.toString()));
+
+        JsonNode backInvalid = api().get("/api/v1/projects/" + P + "/runs/" + key + "/checkpoints/400").json();
+        assertThat(backInvalid.get("valid").booleanValue()).isFalse();
+        assertThat(backInvalid.get("invalidReason").stringValue()).isEqualTo("NaN in model output");
+        assertThat(backInvalid.get("approximation").stringValue()).isEqualTo("exact");
+        // the checkpoint's temperature defaults to the run's
+        assertThat(backInvalid.get("temperature").doubleValue()).isEqualTo(1.5);
+        assertThat(backInvalid.get("parameters").isNull()).isTrue();
+
+        JsonNode run = api().get("/api/v1/projects/" + P + "/runs/" + key).json();
+        assertThat(run.get("checkpointCount").intValue()).isEqualTo(2);
+        assertThat(run.get("lastStep").longValue()).isEqualTo(400);
+        // the latest *valid* checkpoint is the headline
+        assertThat(run.get("latestKlMean").doubleValue()).isEqualTo(0.4123456789012345);
+        assertThat(run.get("latestTaskLoss").doubleValue()).isEqualTo(0.47);
+    }
+
+    @Test
+    void gzipBodiesAreAccepted() {
+        String key = uniqueRunKey("rt-gz");
+        api().putRun(P, key, Payloads.run("head", 100, 10));
+        byte[] body = Payloads.batch(Payloads.checkpoint(1, 0.1)).toString().getBytes();
+        Api.Answer answer = api().send("POST", "/api/v1/projects/" + P + "/runs/" + key + "/checkpoints",
+                "application/json", body, true);
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(checkpointCount(key)).isEqualTo(1);
+    }
+}
