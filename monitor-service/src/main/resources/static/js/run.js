@@ -63,6 +63,10 @@
       data.push(t.ciHigh ? DW.nums(t.ciHigh) : data[1].map(() => null));
     }
     charts.main.setData(data);
+    if (performance.getEntriesByName('driftwatch:chart-drawn').length === 0) {
+      // uPlot draws synchronously in setData: this is when the first chart is on screen (read by the benchmark)
+      performance.mark('driftwatch:chart-drawn');
+    }
     el.dataset.points = String(t.steps.length);
     el.dataset.lastStep = t.steps.length ? String(t.steps[t.steps.length - 1]) : '';
     document.getElementById('unit').textContent = t.unit ? '(' + t.unit + ')' : '';

@@ -22,6 +22,7 @@ public final class Benchmarks {
         all.add(new ListenerBenchmark());
         all.add(new StreamingBenchmark());
         all.add(new AlertLatencyBenchmark());
+        all.add(new UiChartBenchmark());
         return all;
     }
 

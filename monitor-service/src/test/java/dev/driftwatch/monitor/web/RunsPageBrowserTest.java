@@ -5,23 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
 /** The runs list in a real browser: real rows, flags, sparklines, filters, search, sort, escaping. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RunsPageBrowserTest extends WebTestBase {
 
     private static final String XSS = "<script>alert(1)</script>";
-
-    private Browser browser;
 
     @BeforeAll
     void seed() throws IOException {
@@ -37,13 +32,6 @@ class RunsPageBrowserTest extends WebTestBase {
         up.checkpoints("xss", 0, 100, 20, 0.1, 0.5);
         browser = loggedInBrowser();
         browser.open("/projects/runs-page/runs");
-    }
-
-    @AfterAll
-    void close() throws IOException {
-        if (browser != null) {
-            browser.close();
-        }
     }
 
     private List<String> runKeys() {

@@ -17,11 +17,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Uploads {
 
-    /** The bootstrap token of the bootstrap project. */
-    static final String TOKEN = "dw_ui-test-token";
-    /** The bootstrap project's key. */
-    static final String PROJECT = "uitest";
-
     private static final JsonMapper JSON = JsonMapper.shared();
     private static final String BASE = "a".repeat(64);
     private static final String PROBE = "b".repeat(64);
@@ -62,7 +57,8 @@ final class Uploads {
 
     /**
      * Uploads checkpoints {@code from..to} (every {@code every} steps) whose headline KL is
-     * {@code scale * (1 - exp(-step / 200))}, in batches of up to 1000.
+     * {@code scale * (1 - exp(-step / tau))} with {@code tau = max(200, to / 4)} (long runs keep rising
+     * over most of their length), in batches of up to 1000.
      *
      * @param runKey the run
      * @param from first step
@@ -73,8 +69,9 @@ final class Uploads {
      */
     void checkpoints(String runKey, long from, long to, long every, double scale, double loss) {
         List<Object> batch = new ArrayList<>();
+        double tau = Math.max(200, to / 4.0);
         for (long step = from; step <= to; step += every) {
-            batch.add(checkpoint(step, scale, loss));
+            batch.add(checkpoint(step, tau, scale, loss));
             if (batch.size() == 1000) {
                 send("POST", runKey + "/checkpoints", Map.of("checkpoints", batch));
                 batch = new ArrayList<>();
@@ -98,12 +95,14 @@ final class Uploads {
      * One checkpoint in the wire form of docs/api/ingestion.md.
      *
      * @param step the step
+     * @param tau the KL's time constant, in steps
      * @param scale the KL the run approaches
      * @param loss the final task loss
      * @return the checkpoint as a map
      */
-    static Map<String, Object> checkpoint(long step, double scale, double loss) {
-        double kl = scale * (1 - Math.exp(-step / 200.0)) + 0.001;
+    static Map<String, Object> checkpoint(long step, double tau, double scale, double loss) {
+        // a little wobble, so charts look like measurements
+        double kl = scale * (1 - Math.exp(-step / tau)) * (1 + 0.04 * Math.sin(step / (tau / 8))) + 0.001;
         Map<String, Object> metrics = new LinkedHashMap<>();
         for (String m : METRICS) {
             metrics.put(m, summary(m, kl, 600));
@@ -133,8 +132,8 @@ final class Uploads {
         c.put("topExamples", top);
         c.put("parameters", Map.of("totalParameters", 100_000, "trainableParameters", 100_000,
                 "trainableFraction", 1.0, "globalRelativeL2", kl * 0.2, "tensors", tensors));
-        c.put("taskMetrics", Map.of("train_loss", loss + 1.0 / (1 + step / 50.0),
-                "validate_loss", loss + 1.2 / (1 + step / 50.0)));
+        c.put("taskMetrics", Map.of("train_loss", loss + 1.0 / (1 + step / (tau / 4)),
+                "validate_loss", loss + 1.2 / (1 + step / (tau / 4))));
         return c;
     }
 

@@ -1,22 +1,25 @@
 package dev.driftwatch.monitor.web;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.project.ProjectRepository;
+import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.token.TokenService;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /**
- * The running app on a fresh embedded PostgreSQL, with a known UI password and a bootstrap project
- * and token for uploads. Every test class extending it shares one application context.
+ * The running app on the tests' shared embedded PostgreSQL, with a configured UI password. Every test
+ * class extending it shares one application context; each uses a project of its own.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ServiceTest
+@TestPropertySource(properties = {
+        "driftwatch.security.admin-username=" + WebTestBase.USER,
+        "driftwatch.security.admin-password=" + WebTestBase.PASSWORD})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class WebTestBase {
 
     /** The UI user. */
@@ -27,15 +30,8 @@ abstract class WebTestBase {
     @LocalServerPort
     int port;
 
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) throws IOException {
-        Path dataDir = Files.createTempDirectory("driftwatch-ui-test-pg");
-        registry.add("driftwatch.embedded-db.data-dir", dataDir::toString);
-        registry.add("driftwatch.security.admin-username", () -> USER);
-        registry.add("driftwatch.security.admin-password", () -> PASSWORD);
-        registry.add("driftwatch.bootstrap.project", () -> Uploads.PROJECT);
-        registry.add("driftwatch.bootstrap.token", () -> Uploads.TOKEN);
-    }
+    /** The logged-in browser of the test class, if it started one; closed after the class. */
+    Browser browser;
 
     @Autowired
     ProjectRepository projects;
@@ -61,8 +57,15 @@ abstract class WebTestBase {
      * @throws IOException when it cannot start
      */
     Browser loggedInBrowser() throws IOException {
-        Browser browser = Browser.start(port);
-        browser.login(USER, PASSWORD);
-        return browser;
+        Browser started = Browser.start(port);
+        started.login(USER, PASSWORD);
+        return started;
+    }
+
+    @AfterAll
+    void closeBrowser() throws IOException {
+        if (browser != null) {
+            browser.close();
+        }
     }
 }
