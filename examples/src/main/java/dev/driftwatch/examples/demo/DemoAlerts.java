@@ -95,7 +95,7 @@ final class DemoAlerts {
             MetricSummary h = r.headline();
             out.printf(Locale.ROOT, "  %-36s %-8s %s  flags %s%n", r.runKey(), flagged ? "FLAGGED" : "ok",
                     h == null ? "" : String.format(Locale.ROOT, "KL %.3f [%.3f, %.3f]", h.mean(), h.ciLow(), h.ciHigh()),
-                    DemoMain.flags(v));
+                    ServiceApi.list(v, "flags"));
             for (Object reason : ServiceApi.list(v, "flagReasons")) {
                 if (reason instanceof Map<?, ?> m) {
                     out.println("      " + m.get("flag") + ": " + m.get("reason"));

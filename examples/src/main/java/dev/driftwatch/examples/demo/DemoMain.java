@@ -16,7 +16,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -130,10 +129,5 @@ public final class DemoMain {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** Visible for the verdict printing: the flags the service gave a run. */
-    static List<Object> flags(Map<String, Object> run) {
-        return ServiceApi.list(run, "flags");
     }
 }

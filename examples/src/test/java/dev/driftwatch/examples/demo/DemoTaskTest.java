@@ -8,14 +8,16 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The demo's data split and probe set, on the synthetic stand-in (no files needed). */
 class DemoTaskTest {
 
-    private final DemoConfig config = DemoConfig.quick(Path.of("unused"));
-    private final DemoData data = DemoData.synthetic(30_000, 4_000, 1);
+    private final DemoConfig config = new DemoConfig(Path.of("unused"), Path.of("unused"), 1, 1_000, 1, 500, 10, 5,
+            16, 10, 100, 2, List.of(FineTuneMethod.HEAD), 0);
+    private final DemoData data = DemoData.synthetic(3_000, 1_000, 1);
 
     @Test
     void probesHaveEveryClassWithItsSlice() {
