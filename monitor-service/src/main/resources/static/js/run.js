@@ -220,11 +220,15 @@
 
   async function reloadSeries() {
     setRangeText();
-    const jobs = [loadMain(), loadSlices(), loadDistribution(), loadHeatmap()];
-    const results = await Promise.allSettled(jobs);
+    // the headline chart first and alone: on a long run the other charts' queries would compete with it
+    try {
+      await loadMain();
+    } catch (e) {
+      console.error(e);
+      DW.status(document.getElementById('chart-main'), e.message, true);
+    }
+    const results = await Promise.allSettled([loadSlices(), loadDistribution(), loadHeatmap()]);
     results.filter(r => r.status === 'rejected').forEach(r => console.error(r.reason));
-    const failed = results[0].status === 'rejected';
-    if (failed) DW.status(document.getElementById('chart-main'), results[0].reason.message, true);
     root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
   }
 
@@ -258,7 +262,6 @@
   });
 
   mainChart();
-  reloadSeries();
-  showTopExamples(null);
+  reloadSeries().then(() => showTopExamples(null));
   live();
 })();

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -149,13 +150,19 @@ final class Browser implements AutoCloseable {
         if (dir == null || dir.isBlank()) {
             return;
         }
+        Dimension window = driver.manage().window().getSize();
         try {
+            // the whole page, not just the window: grow the window to the page's height for the picture
+            long height = ((Number) js("return document.documentElement.scrollHeight;")).longValue();
+            driver.manage().window().setSize(new Dimension(window.getWidth(), (int) Math.min(height + 20, 2400)));
             Path target = Path.of(dir, name + ".png");
             Files.createDirectories(target.getParent());
             Files.write(target, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
             assertThat(target).isNotEmptyFile();
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        } finally {
+            driver.manage().window().setSize(window);
         }
     }
 
