@@ -7,15 +7,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -150,19 +149,16 @@ final class Browser implements AutoCloseable {
         if (dir == null || dir.isBlank()) {
             return;
         }
-        Dimension window = driver.manage().window().getSize();
         try {
-            // the whole page, not just the window: grow the window to the page's height for the picture
-            long height = ((Number) js("return document.documentElement.scrollHeight;")).longValue();
-            driver.manage().window().setSize(new Dimension(window.getWidth(), (int) Math.min(height + 20, 2400)));
+            // the whole page, not just the window (Chrome's own full-page capture)
+            Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot",
+                    Map.of("format", "png", "captureBeyondViewport", true));
             Path target = Path.of(dir, name + ".png");
             Files.createDirectories(target.getParent());
-            Files.write(target, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+            Files.write(target, Base64.getDecoder().decode((String) shot.get("data")));
             assertThat(target).isNotEmptyFile();
         } catch (IOException e) {
             throw new IllegalStateException(e);
-        } finally {
-            driver.manage().window().setSize(window);
         }
     }
 
