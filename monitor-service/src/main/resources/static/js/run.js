@@ -159,19 +159,28 @@
       return;
     }
     const cellH = Math.max(4, Math.min(18, Math.floor(400 / rows)));
+    // tensor names on the left when the rows are tall enough to read
+    const labelW = cellH >= 10 ? 170 : 0;
     const width = Math.max(300, el.clientWidth - 10);
-    const cellW = width / cols;
+    const cellW = (width - labelW) / cols;
     canvas.width = width;
     canvas.height = rows * cellH;
     let max = 0;
     h.values.forEach(r => r.forEach(v => { if (typeof v === 'number' && v > max) max = v; }));
     const ctx = canvas.getContext('2d');
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.font = Math.min(11, cellH - 2) + 'px sans-serif';
+    ctx.textBaseline = 'middle';
     for (let i = 0; i < rows; i++) {
+      if (labelW > 0) {
+        ctx.fillStyle = '#1d2330';
+        const name = h.tensors[i];
+        ctx.fillText(name.length > 26 ? '…' + name.slice(-25) : name, 2, i * cellH + cellH / 2, labelW - 6);
+      }
       for (let j = 0; j < cols; j++) {
         const v = h.values[i][j];
         ctx.fillStyle = typeof v === 'number' ? color(max > 0 ? v / max : 0) : '#eee';
-        ctx.fillRect(j * cellW, i * cellH, Math.ceil(cellW), cellH);
+        ctx.fillRect(labelW + j * cellW, i * cellH, Math.ceil(cellW), cellH);
       }
     }
     el.dataset.rows = String(rows);
@@ -180,7 +189,7 @@
     canvas.onmousemove = ev => {
       const r = canvas.getBoundingClientRect();
       const i = Math.floor((ev.clientY - r.top) / cellH);
-      const j = Math.floor((ev.clientX - r.left) / cellW);
+      const j = Math.floor((ev.clientX - r.left - labelW) / cellW);
       if (i >= 0 && i < rows && j >= 0 && j < cols) {
         tip.textContent = h.tensors[i] + ' @ step ' + h.steps[j] + ': ' + DW.fmt(h.values[i][j]);
       }
@@ -220,11 +229,15 @@
 
   async function reloadSeries() {
     setRangeText();
-    const jobs = [loadMain(), loadSlices(), loadDistribution(), loadHeatmap()];
-    const results = await Promise.allSettled(jobs);
+    // the headline chart first and alone: on a long run the other charts' queries would compete with it
+    try {
+      await loadMain();
+    } catch (e) {
+      console.error(e);
+      DW.status(document.getElementById('chart-main'), e.message, true);
+    }
+    const results = await Promise.allSettled([loadSlices(), loadDistribution(), loadHeatmap()]);
     results.filter(r => r.status === 'rejected').forEach(r => console.error(r.reason));
-    const failed = results[0].status === 'rejected';
-    if (failed) DW.status(document.getElementById('chart-main'), results[0].reason.message, true);
     root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
   }
 
@@ -258,7 +271,6 @@
   });
 
   mainChart();
-  reloadSeries();
-  showTopExamples(null);
+  reloadSeries().then(() => showTopExamples(null));
   live();
 })();

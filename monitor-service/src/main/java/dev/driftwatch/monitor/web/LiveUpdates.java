@@ -54,7 +54,11 @@ class LiveUpdates implements IngestListener {
             return s.isEmpty() ? null : s;
         });
         emitter.onCompletion(remove);
-        emitter.onTimeout(remove);
+        emitter.onTimeout(() -> {
+            remove.run();
+            // completing here ends the stream quietly; the browser's EventSource reconnects by itself
+            emitter.complete();
+        });
         emitter.onError(e -> remove.run());
         try {
             // an immediate comment makes the browser's EventSource report "open" at once

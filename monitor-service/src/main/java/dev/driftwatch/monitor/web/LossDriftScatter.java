@@ -60,10 +60,14 @@ record LossDriftScatter(List<Point> points, int width, int height, double lossMi
         if (usable.isEmpty()) {
             return new LossDriftScatter(List.of(), WIDTH, HEIGHT, 0, 1, 0, 1);
         }
-        double lossMin = usable.stream().mapToDouble(RunView::latestTaskLoss).min().orElseThrow();
-        double lossMax = usable.stream().mapToDouble(RunView::latestTaskLoss).max().orElseThrow();
-        double klMax = usable.stream().mapToDouble(RunView::latestKlMean).max().orElseThrow();
-        double lossSpan = lossMax > lossMin ? lossMax - lossMin : 1;
+        double lowestLoss = usable.stream().mapToDouble(RunView::latestTaskLoss).min().orElseThrow();
+        double highestLoss = usable.stream().mapToDouble(RunView::latestTaskLoss).max().orElseThrow();
+        // a margin around the points, so none sits on an axis (runs at the same loss are common)
+        double pad = Math.max((highestLoss - lowestLoss) * 0.1, Math.max(Math.abs(highestLoss) * 0.05, 1e-3));
+        double lossMin = lowestLoss - pad;
+        double lossMax = highestLoss + pad;
+        double klMax = usable.stream().mapToDouble(RunView::latestKlMean).max().orElseThrow() * 1.1;
+        double lossSpan = lossMax - lossMin;
         double klSpan = klMax > 0 ? klMax : 1;
         List<Point> points = new ArrayList<>();
         for (RunView r : usable) {

@@ -5,6 +5,7 @@ import dev.driftwatch.monitor.run.Run;
 import dev.driftwatch.monitor.run.RunRepository;
 import dev.driftwatch.monitor.run.RunView;
 import dev.driftwatch.monitor.security.ProjectAccess;
+import io.swagger.v3.oas.annotations.Hidden;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -25,6 +26,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  */
 @Controller
 @UiPage
+@Hidden // a page and its event stream, not part of the versioned API
 @RequestMapping("/projects/{project}/runs/{runKey}")
 class RunPageController {
 

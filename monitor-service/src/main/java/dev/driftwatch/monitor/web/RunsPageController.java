@@ -1,13 +1,10 @@
 package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.project.Project;
-import dev.driftwatch.monitor.query.MetricRef;
 import dev.driftwatch.monitor.query.RunQueryService;
 import dev.driftwatch.monitor.query.RunQueryService.RunFilter;
 import dev.driftwatch.monitor.query.RunQueryService.RunPage;
 import dev.driftwatch.monitor.query.RunQueryService.Sort;
-import dev.driftwatch.monitor.query.Trajectory;
-import dev.driftwatch.monitor.query.TrajectoryService;
 import dev.driftwatch.monitor.run.RunView;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import java.util.HashMap;
@@ -30,18 +27,16 @@ class RunsPageController {
 
     /** Runs per page. */
     static final int PAGE_SIZE = 25;
-    /** Points of a sparkline; a handful per pixel column is plenty. */
-    private static final int SPARK_POINTS = 60;
 
     private final ProjectAccess access;
     private final RunQueryService runs;
-    private final TrajectoryService trajectories;
+    private final SparklineQuery sparklines;
     private final JdbcTemplate jdbc;
 
-    RunsPageController(ProjectAccess access, RunQueryService runs, TrajectoryService trajectories, JdbcTemplate jdbc) {
+    RunsPageController(ProjectAccess access, RunQueryService runs, SparklineQuery sparklines, JdbcTemplate jdbc) {
         this.access = access;
         this.runs = runs;
-        this.trajectories = trajectories;
+        this.sparklines = sparklines;
         this.jdbc = jdbc;
     }
 
@@ -82,12 +77,7 @@ class RunsPageController {
                 ids.put(rs.getString(1), rs.getLong(2));
             });
         }
-        MetricRef headline = MetricRef.parse(MetricRef.METRICS.get(0), null);
-        return views.stream().map(v -> {
-            Trajectory t = trajectories.trajectory(ids.get(v.runKey()), v.runKey(), headline, null, null, SPARK_POINTS,
-                    false);
-            return new RunRow(v, Sparkline.of(t.steps(), t.values()));
-        }).toList();
+        return views.stream().map(v -> new RunRow(v, sparklines.sparkline(ids.get(v.runKey())))).toList();
     }
 
     /**

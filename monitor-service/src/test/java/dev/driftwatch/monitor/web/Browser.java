@@ -7,14 +7,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -150,9 +150,12 @@ final class Browser implements AutoCloseable {
             return;
         }
         try {
+            // the whole page, not just the window (Chrome's own full-page capture)
+            Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot",
+                    Map.of("format", "png", "captureBeyondViewport", true));
             Path target = Path.of(dir, name + ".png");
             Files.createDirectories(target.getParent());
-            Files.write(target, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+            Files.write(target, Base64.getDecoder().decode((String) shot.get("data")));
             assertThat(target).isNotEmptyFile();
         } catch (IOException e) {
             throw new IllegalStateException(e);
