@@ -182,4 +182,30 @@ class DriftMeterTest {
             }
         }
     }
+
+    @Test
+    void aHigherTemperatureSoftensBothDistributionsAndShrinksTheDrift() {
+        Engine.getInstance().setRandomSeed(4);
+        ProbeSet probes = SmallModels.probes(40);
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
+                    DriftMeter cold = new DriftMeter(settings(probes, 5));
+                    DriftMeter hot = new DriftMeter(new DriftSettings(probes, 4.0, 0, 4, 256L << 20, 64, null, 1000, 42,
+                            5, false, 0))) {
+                trainer.initialize(new Shape(1, SmallModels.FEATURES));
+                cold.captureBase(trainer);
+                hot.captureBase(trainer);
+                perturb(model.getBlock(), trainer.getManager(), 0.5f);
+
+                double atOne = cold.measure(trainer).aggregates().metrics().get(Metrics.KL_BASE_FT).mean();
+                var atFour = hot.measure(trainer).aggregates().metrics();
+
+                assertThat(atOne).isPositive();
+                assertThat(atFour.get(Metrics.KL_BASE_FT).mean()).isPositive().isLessThan(atOne);
+                assertThat(atFour.get(Metrics.ENTROPY_BASE).mean()).isGreaterThan(
+                        cold.measure(trainer).aggregates().metrics().get(Metrics.ENTROPY_BASE).mean());
+            }
+        }
+    }
 }
