@@ -181,7 +181,7 @@ public final class DriftMeter implements AutoCloseable {
             float[] values = new float[chunk.size() * width];
             try (NDManager scoped = manager.newSubManager()) {
                 base.tempAttach(scoped, chunk, c);
-                NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b));
+                NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
                 // Work through the group in cache-sized slices: with a large vocabulary every
                 // temporary would otherwise be as big as the logits.
                 int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);

@@ -80,7 +80,7 @@ public final class BaseDistribution implements AutoCloseable {
         for (ProbeGroup chunk : probes) {
             try (NDManager scoped = owner.newSubManager()) {
                 chunk.tempAttach(scoped);
-                NDArray lp = logProbs(chunk, logProbs).toType(DataType.FLOAT32, false);
+                NDArray lp = logProbs(chunk, logProbs, scoped).toType(DataType.FLOAT32, false);
                 if (lp.isNaN().logicalOr(lp.isInfinite()).any().getBoolean()) {
                     throw new IllegalStateException("the base model's output has NaN or Inf on probe examples "
                             + chunk.offset() + ".." + (chunk.offset() + chunk.size() - 1));
@@ -115,19 +115,26 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * Runs the forward batches of a group and concatenates their log-probabilities.
+     * Runs the forward batches of a group and concatenates their log-probabilities. Each batch runs in
+     * its own scope, so a batch's activations are freed before the next one runs; only the
+     * log-probabilities move on to the caller's scope.
      *
-     * @param group the group, temporarily attached to the caller's scope
-     * @param logProbs computes the log-probabilities of one forward batch
-     * @return {@code [group size, T, V]}, in the caller's scope
+     * @param group the group
+     * @param logProbs computes the log-probabilities of one forward batch, in the manager of its inputs
+     * @param scoped the caller's scope, which receives the result
+     * @return {@code [group size, T, V]}, attached to {@code scoped}
      */
-    public static NDArray logProbs(ProbeGroup group, Function<ProbeChunk, NDArray> logProbs) {
-        if (group.batches().size() == 1) {
-            return logProbs.apply(group.batches().get(0));
-        }
+    public static NDArray logProbs(ProbeGroup group, Function<ProbeChunk, NDArray> logProbs, NDManager scoped) {
         NDList parts = new NDList(group.batches().size());
-        group.batches().forEach(b -> parts.add(logProbs.apply(b)));
-        return NDArrays.concat(parts, 0);
+        for (ProbeChunk batch : group.batches()) {
+            try (NDManager forward = scoped.newSubManager()) {
+                forward.tempAttachAll(batch.inputs());
+                NDArray lq = logProbs.apply(batch);
+                lq.attach(scoped);
+                parts.add(lq);
+            }
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
     }
 
     /**

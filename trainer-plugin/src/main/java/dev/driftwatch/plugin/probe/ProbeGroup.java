@@ -49,18 +49,12 @@ public record ProbeGroup(int offset, int size, List<ProbeChunk> batches, NDArray
     }
 
     /**
-     * Temporarily attaches the group's inputs and mask to a scoped manager, so everything computed from
-     * them is freed with the scope while they stay.
+     * Temporarily attaches the group's mask to a scoped manager, so everything computed from it is freed
+     * with the scope while it stays. (The inputs are attached per forward batch, each in its own scope.)
      *
      * @param scoped the scope
      */
     public void tempAttach(NDManager scoped) {
-        for (ProbeChunk b : batches) {
-            scoped.tempAttachAll(b.inputs());
-            if (b.mask() != null && b.mask() != mask) {
-                scoped.tempAttachAll(b.mask());
-            }
-        }
         if (mask != null) {
             scoped.tempAttachAll(mask);
         }
