@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.plugin.ship.HttpDriftSink;
+import dev.driftwatch.plugin.sink.JsonLinesFileSink;
 import dev.driftwatch.plugin.ship.RetryPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,6 +140,21 @@ class StreamingToServiceTest {
         assertThat(sink.stats().spooled()).isPositive();
         assertThat(sink.stats().dropped()).isZero();
         assertThat(sink.flush(Duration.ofSeconds(1))).as("everything delivered before close").isTrue();
+        assertThat(storedSteps(runKey)).containsExactlyElementsOf(measured.stream().distinct().sorted().toList());
+        assertThat(stored(runKey).status()).isEqualTo("completed");
+    }
+
+    @Test
+    void anOfflineRunWrittenToAFileIsUploadedByTheCommandLineTool() {
+        String runKey = "offline";
+        Path file = work.resolve("offline.jsonl");
+        List<Long> measured = ListenerTraining.train(new JsonLinesFileSink(file), runKey, 4, () -> false);
+
+        String printed = cli("upload", file.toString(), "--url", service.url().toString(), "--project", PROJECT,
+                "--token", TOKEN);
+
+        assertThat(printed).startsWith("0 ").contains("1 run(s), " + measured.size() + " checkpoint(s)",
+                "1 run end(s), 0 refused, 0 unreadable line(s)");
         assertThat(storedSteps(runKey)).containsExactlyElementsOf(measured.stream().distinct().sorted().toList());
         assertThat(stored(runKey).status()).isEqualTo("completed");
     }

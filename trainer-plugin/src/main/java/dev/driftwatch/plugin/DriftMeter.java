@@ -14,6 +14,7 @@ import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
 import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
+import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.report.Metrics;
 import dev.driftwatch.plugin.report.ParameterDrift;
@@ -51,6 +52,7 @@ public final class DriftMeter implements AutoCloseable {
 
     private NDManager manager;
     private List<ProbeChunk> chunks;
+    private List<ProbeGroup> groups;
     private BaseDistribution base;
     private ParameterTracker parameters;
     private boolean trackScratch;
@@ -112,6 +114,8 @@ public final class DriftMeter implements AutoCloseable {
         try {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             chunks = probes.toChunks(manager, settings.batchSize());
+            long perBatch = (long) settings.batchSize() * probes.positions() * outputClasses(trainer);
+            groups = ProbeGroup.of(chunks, (int) Math.max(1, Math.min(chunks.size(), SLICE_ELEMENTS / perBatch)), manager);
             if (DeviceBootstrap.fits(probes.size(), settings.bootstrapResamples())) {
                 deviceBootstrap = new DeviceBootstrap(manager, bootstrap, sliceOf, sliceNames.size());
             }
@@ -126,12 +130,16 @@ public final class DriftMeter implements AutoCloseable {
                     logger.warn("driftwatch: ignoring unreadable base cache {}: {}", cache.path(), e.toString());
                 }
             }
+            if (cached.isPresent() && cached.get().groups() != groups.size()) {
+                cached.get().close();
+                cached = Optional.empty();
+            }
             if (cached.isPresent()) {
                 base = cached.get();
                 logger.info("driftwatch: base distributions loaded from {}", cache.path());
             } else {
                 long positions = (long) probes.size() * probes.positions();
-                base = BaseDistribution.capture(chunks, c -> logProbs(trainer, c), manager, positions,
+                base = BaseDistribution.capture(groups, c -> logProbs(trainer, c), manager, positions,
                         settings.memoryBudgetBytes(), settings.topK());
                 if (cache != null) {
                     try {
@@ -167,14 +175,14 @@ public final class DriftMeter implements AutoCloseable {
         double[] rows = new double[n * m];
         double[] entropyBase = base.entropy();
         boolean sequence = probes.isSequence();
-        for (int c = 0; c < chunks.size(); c++) {
-            ProbeChunk chunk = chunks.get(c);
+        for (int c = 0; c < groups.size(); c++) {
+            ProbeGroup chunk = groups.get(c);
             int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
             float[] values = new float[chunk.size() * width];
             try (NDManager scoped = manager.newSubManager()) {
                 base.tempAttach(scoped, chunk, c);
-                NDArray lq = logProbs(trainer, chunk);
-                // Work through the chunk in cache-sized slices: with a large vocabulary every
+                NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
+                // Work through the group in cache-sized slices: with a large vocabulary every
                 // temporary would otherwise be as big as the logits.
                 int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
                 for (int from = 0; from < chunk.size(); from += step) {
@@ -274,11 +282,16 @@ public final class DriftMeter implements AutoCloseable {
     }
 
     /** Bytes of the arrays a scope created (the temporarily attached probe and base arrays excluded). */
-    private long bytes(NDManager scoped, ProbeChunk chunk, int index) {
+    private long bytes(NDManager scoped, ProbeGroup group, int index) {
         java.util.Set<String> borrowed = new java.util.HashSet<>();
-        chunk.inputs().forEach(a -> borrowed.add(a.getUid()));
-        if (chunk.mask() != null) {
-            borrowed.add(chunk.mask().getUid());
+        for (ProbeChunk b : group.batches()) {
+            b.inputs().forEach(a -> borrowed.add(a.getUid()));
+            if (b.mask() != null) {
+                borrowed.add(b.mask().getUid());
+            }
+        }
+        if (group.mask() != null) {
+            borrowed.add(group.mask().getUid());
         }
         base.arrays(index).forEach(a -> borrowed.add(a.getUid()));
         long total = 0;
@@ -288,6 +301,21 @@ public final class DriftMeter implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /** V, from the logits of a forward pass on the first probe example. */
+    private long outputClasses(Trainer trainer) {
+        try (NDManager scoped = manager.newSubManager()) {
+            ProbeChunk first = chunks.get(0);
+            scoped.tempAttachAll(first.inputs());
+            if (first.mask() != null) {
+                scoped.tempAttachAll(first.mask());
+            }
+            NDList one = new NDList();
+            first.inputs().forEach(a -> one.add(a.get("0:1")));
+            NDArray mask = first.mask() == null ? null : first.mask().get("0:1");
+            return logProbs(trainer, new ProbeChunk(0, 1, one, mask)).getShape().get(2);
+        }
     }
 
     /** Clamps rounding noise into the metrics' ranges; returns why the rows are invalid, or null. */
@@ -427,6 +455,7 @@ public final class DriftMeter implements AutoCloseable {
         deviceBootstrap = null;
         base = null;
         chunks = null;
+        groups = null;
         parameters = null;
     }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.monitor.alert.notify.WebhookSigner;
 import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.Payloads;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -73,6 +74,28 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(detail.get("transitions").findValuesAsString("state"))
                 .containsExactly("pending", "firing", "resolved");
         assertThat(detail.get("notifications").findValuesAsString("status")).containsExactly("delivered", "delivered");
+    }
+
+    @Test
+    void oneOutOfOrderBatchIsEvaluatedInStepOrder() {
+        String run = unique("batch");
+        createRun(run, "t");
+        createRule(thresholdRule(run, "/batch", 0.5, 3));
+        Api.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(Payloads.checkpoint(30, 0.9),
+                Payloads.checkpoint(10, 0.9), Payloads.checkpoint(20, 0.9), Payloads.checkpoint(50, 0.1),
+                Payloads.checkpoint(40, 0.9)));
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/batch").size() == 2);
+        assertThat(kinds("/batch")).containsExactly("firing", "resolved");
+        assertThat(receiver.on("/batch").stream().map(r -> Api.JSON.readTree(r.body()).get("alert").get("step")
+                .longValue()).toList()).containsExactly(30L, 50L);
+        JsonNode alert = alerts("?state=all&run=" + run).get(0);
+        assertThat(alert.get("startedStep").longValue()).isEqualTo(10);
+        assertThat(alert.get("lastStep").longValue()).isEqualTo(50);
+        assertThat(alert.get("consecutive").intValue()).isEqualTo(4);
+        JsonNode detail = api().get(alertsPath() + "/" + alert.get("id").longValue()).json();
+        assertThat(detail.get("transitions").findValues("step")).extracting(JsonNode::longValue)
+                .containsExactly(10L, 30L, 50L);
     }
 
     @Test

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,8 +23,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The training thread only {@code offer}s a record into a bounded queue and returns; it never
  * waits on the network and never sees an exception. One daemon sender thread exports a batch when
- * {@code maxBatchSize} records are waiting or {@code scheduleDelay} has passed, one request at a time,
+ * {@code maxBatchSize} records are waiting (it looks every 20 ms) or {@code scheduleDelay} has
+ * passed, one request at a time,
  * gzip-compressed with the bearer token. Transient failures are retried per the {@link RetryPolicy};
  * when the service stays unreachable, or the queue is full, records go to an append-only spool file
  * per run and are replayed, in order, when the service answers again, also by a later process using
@@ -58,6 +59,10 @@ public final class HttpDriftSink implements DriftSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpDriftSink.class);
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** How often the sender looks for a full batch between scheduled exports. */
+    private static final long POLL_NANOS = Duration.ofMillis(20).toNanos();
+    /** A failed flush this recent makes close skip its own. */
+    private static final long RECENT_FLUSH_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final URI url;
     private final String project;
@@ -65,15 +70,12 @@ public final class HttpDriftSink implements DriftSink {
     private final int maxBatch;
     private final long scheduleDelayNanos;
     private final LongSupplier nanoClock;
-    private final BlockingQueue<Object> queue;
+    private final RecordQueue queue;
     /** Queue size at which the sender stops retrying and spools instead. */
     private final int pressure;
-    /** Wakes the sender before its delay is over: a full batch, a flush or the shutdown. */
-    private final BlockingQueue<Boolean> signal = new ArrayBlockingQueue<>(1);
     private final ConcurrentLinkedQueue<CompletableFuture<Boolean>> flushRequests = new ConcurrentLinkedQueue<>();
     /** While a flush waits: the time after which the sender starts no retry. */
     private volatile long flushCutoff = Long.MAX_VALUE;
-    private final Object retryWake = new Object();
     private final Map<String, RunInfo> runs = new ConcurrentHashMap<>();
     private final ShipCounters counters = new ShipCounters();
     private final Spool spool;
@@ -82,6 +84,8 @@ public final class HttpDriftSink implements DriftSink {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
     private volatile boolean stopping;
+    /** When the last flush ended undelivered ({@code nanoClock}), or {@link Long#MIN_VALUE}. */
+    private volatile long lastFailedFlush = Long.MIN_VALUE;
 
     private HttpDriftSink(Builder b) {
         this.url = b.url;
@@ -90,15 +94,12 @@ public final class HttpDriftSink implements DriftSink {
         this.maxBatch = b.maxBatchSize;
         this.scheduleDelayNanos = b.scheduleDelay.toNanos();
         this.nanoClock = b.nanoClock;
-        this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.queue = new RecordQueue(b.queueCapacity);
         this.pressure = Math.max(1, b.queueCapacity / 2);
         this.spool = new Spool(b.spoolDir != null ? b.spoolDir : defaultSpoolDir(b.project));
-        HttpClient http = b.httpClient != null ? b.httpClient
-                : HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(b.connectTimeout)
-                        .build();
-        Sleeper sleeper = b.sleeper != null ? b.sleeper : this::sleepUnlessFlushed;
+        HttpClient given = b.httpClient;
+        Supplier<HttpClient> http = given != null ? () -> given : IngestionClient.lazy(b.connectTimeout);
+        Sleeper sleeper = b.sleeper != null ? b.sleeper : this::sleepUnlessHurried;
         IngestionClient client = new IngestionClient(http, b.url, b.project, b.token, b.requestTimeout,
                 b.retryPolicy, b.nanoClock, sleeper, b.jitter, counters, this::retryCutoff);
         this.shipper = new Shipper(client, client.withPolicy(RetryPolicy.none()), spool, counters, runs, maxBatch,
@@ -189,38 +190,42 @@ public final class HttpDriftSink implements DriftSink {
     @Override
     public boolean flush(Duration timeout) {
         if (!worker.isAlive()) {
-            return queue.isEmpty() && shipper.nothingPending();
+            return queue.size() == 0 && shipper.nothingPending();
         }
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         long cutoff = nanoClock.getAsLong() + timeout.toNanos();
         flushRequests.add(done);
-        synchronized (retryWake) {
-            flushCutoff = Math.min(flushCutoff, cutoff);
-            retryWake.notifyAll();
-        }
-        signal.offer(Boolean.TRUE);
+        flushCutoff = Math.min(flushCutoff, cutoff);
+        LockSupport.unpark(worker); // also cuts a retry backoff short (sleepUnlessHurried)
+        boolean delivered;
         try {
-            return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            delivered = done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            return false;
+            delivered = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            delivered = false;
         }
+        lastFailedFlush = delivered ? Long.MIN_VALUE : nanoClock.getAsLong();
+        return delivered;
     }
 
     /**
-     * Flushes for at most the flush timeout, stops the sender, leaves whatever is left in the spool
-     * and logs one summary line (with the upload command when records remain). Idempotent.
+     * Flushes for at most the flush timeout (unless a flush failed within the last second), stops
+     * the sender, leaves whatever is left in the spool and logs one summary line (with the upload
+     * command when records remain). Idempotent.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        boolean delivered = flush(flushTimeout);
+        // a flush that just failed (the listener flushes before it closes) is not waited for twice
+        boolean justFailed = lastFailedFlush != Long.MIN_VALUE
+                && nanoClock.getAsLong() - lastFailedFlush < RECENT_FLUSH_NANOS;
+        boolean delivered = !justFailed && flush(flushTimeout);
         stopping = true;
-        signal.offer(Boolean.TRUE);
+        LockSupport.unpark(worker);
         if (!delivered) {
             worker.interrupt(); // cut a request or a backoff short; what it carried goes to the spool
         }
@@ -237,19 +242,16 @@ public final class HttpDriftSink implements DriftSink {
             return;
         }
         try {
-            if (closed.get() || !queue.offer(record)) {
+            int size = closed.get() ? -1 : queue.offer(record);
+            if (size < 0) {
                 spoolFromCaller(record);
                 return;
             }
-            int size = queue.size();
-            if (size >= maxBatch) {
-                signal.offer(Boolean.TRUE);
-            }
             if (size == pressure) {
-                // the sender may be waiting out a backoff: let it give up and spool instead
-                synchronized (retryWake) {
-                    retryWake.notifyAll();
-                }
+                // half a queue: a sender waiting out a backoff must spool instead. Full batches are
+                // not signalled: waking the sender from here can hand it this thread's CPU (wake-up
+                // preemption on a busy machine); it looks at the queue every few milliseconds instead.
+                LockSupport.unpark(worker);
             }
         } catch (RuntimeException e) {
             // never into training: count it and say it once
@@ -285,17 +287,15 @@ public final class HttpDriftSink implements DriftSink {
     }
 
     private void work() {
+        warmUp();
         shipper.replay(false);
         long nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
         while (!stopping) {
-            try {
-                long wait = nextExport - nanoClock.getAsLong();
-                if (wait > 0) {
-                    signal.poll(wait, TimeUnit.NANOSECONDS);
-                }
-            } catch (InterruptedException e) {
-                continue; // only close interrupts; the loop condition sees it
+            long wait = Math.min(nextExport - nanoClock.getAsLong(), POLL_NANOS);
+            if (wait > 0 && queue.size() < maxBatch && flushRequests.isEmpty()) {
+                LockSupport.parkNanos(this, wait);
             }
+            Thread.interrupted(); // only close interrupts, to end a request; the loop condition sees it
             if (stopping) {
                 break;
             }
@@ -309,20 +309,31 @@ public final class HttpDriftSink implements DriftSink {
                 nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
             }
             if (!flushes.isEmpty()) {
-                boolean done = queue.isEmpty() && shipper.nothingPending();
-                synchronized (retryWake) {
-                    flushCutoff = Long.MAX_VALUE;
-                }
+                boolean done = queue.size() == 0 && shipper.nothingPending();
+                flushCutoff = Long.MAX_VALUE;
                 flushes.forEach(f -> f.complete(done));
             }
         }
         // shutting down: whatever was not delivered stays in the spool
         Thread.interrupted();
         List<Object> rest = new ArrayList<>();
-        queue.drainTo(rest);
+        queue.drainTo(rest, Integer.MAX_VALUE);
         shipper.spoolAll(rest);
         for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
             f.complete(false);
+        }
+    }
+
+    /**
+     * Loads and exercises the JSON mapping on this thread before records arrive, so that the first
+     * records (and a training thread that must spool one) do not pay for class loading.
+     */
+    private static void warmUp() {
+        try {
+            RunEnd probe = new RunEnd("warm-up", "completed", java.time.Instant.EPOCH);
+            ReportJson.fromLine(ReportJson.toLine(probe));
+        } catch (RuntimeException e) {
+            // only a warm-up; the real records will say what is wrong
         }
     }
 
@@ -342,12 +353,13 @@ public final class HttpDriftSink implements DriftSink {
      * looks at its cutoff at once. (A backoff that began in a hurry was chosen within the cutoff and
      * runs its course.)
      */
-    private void sleepUnlessFlushed(Duration d) throws InterruptedException {
+    private void sleepUnlessHurried(Duration d) throws InterruptedException {
         long end = System.nanoTime() + d.toNanos();
-        synchronized (retryWake) {
-            boolean hurryAtStart = hurry();
-            for (long left = d.toNanos(); left > 0 && (hurryAtStart || !hurry()); left = end - System.nanoTime()) {
-                TimeUnit.NANOSECONDS.timedWait(retryWake, left);
+        boolean hurryAtStart = hurry();
+        for (long left = d.toNanos(); left > 0 && (hurryAtStart || !hurry()); left = end - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
             }
         }
     }

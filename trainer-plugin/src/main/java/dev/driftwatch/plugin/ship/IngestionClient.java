@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -42,7 +43,7 @@ final class IngestionClient {
     /** The User-Agent sent with every request, e.g. {@code driftwatch-trainer-plugin/0.1.0}. */
     static final String USER_AGENT = "driftwatch-trainer-plugin/" + version();
 
-    private final HttpClient http;
+    private final Supplier<HttpClient> http;
     private final String projectUrl;
     private final String token;
     private final Duration requestTimeout;
@@ -56,7 +57,8 @@ final class IngestionClient {
     /**
      * Creates a client.
      *
-     * @param http the HTTP client (its connect timeout applies)
+     * @param http supplies the HTTP client (its connect timeout applies); called on every request,
+     *     so it should hand out one client, created on first use ({@link #lazy})
      * @param baseUrl the service's base URL, e.g. {@code http://localhost:8080}
      * @param project the project every request is scoped to
      * @param token the project's API token
@@ -70,7 +72,7 @@ final class IngestionClient {
      *     none); the sink sets it while a flush waits or the queue fills up, and a service that
      *     refuses connections is then not retried at all, since the records are safe in the spool
      */
-    IngestionClient(HttpClient http, URI baseUrl, String project, String token, Duration requestTimeout,
+    IngestionClient(Supplier<HttpClient> http, URI baseUrl, String project, String token, Duration requestTimeout,
             RetryPolicy policy, LongSupplier nanoClock, Sleeper sleeper, DoubleSupplier jitter,
             ShipCounters counters, LongSupplier cutoff) {
         this.http = Objects.requireNonNull(http, "http");
@@ -99,9 +101,7 @@ final class IngestionClient {
      * @return the client
      */
     static IngestionClient create(URI baseUrl, String project, String token) {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        return new IngestionClient(http, baseUrl, project, token, Duration.ofSeconds(30), RetryPolicy.defaults(),
+        return new IngestionClient(lazy(Duration.ofSeconds(5)), baseUrl, project, token, Duration.ofSeconds(30), RetryPolicy.defaults(),
                 System::nanoTime, Sleeper.SYSTEM, () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
                 new ShipCounters(), () -> Long.MAX_VALUE);
     }
@@ -198,7 +198,7 @@ final class IngestionClient {
             String failure;
             Duration retryAfter = null;
             try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.get().send(request, HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {
                     return new Outcome.Delivered(status, response.body());
@@ -246,6 +246,36 @@ final class IngestionClient {
                 .header("Content-Encoding", "gzip")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(gzip(json)))
                 .build();
+    }
+
+    /**
+     * Supplies one HTTP/1.1 client, created on first use: creating it (TLS set-up, a selector thread)
+     * takes a noticeable time once per JVM, which then falls on the sender thread rather than on the
+     * thread that builds the sink.
+     *
+     * @param connectTimeout the connect timeout
+     * @return the supplier
+     */
+    static Supplier<HttpClient> lazy(Duration connectTimeout) {
+        return new Supplier<>() {
+            private volatile HttpClient client;
+
+            @Override
+            public HttpClient get() {
+                HttpClient c = client;
+                if (c == null) {
+                    synchronized (this) {
+                        c = client;
+                        if (c == null) {
+                            c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                                    .connectTimeout(connectTimeout).build();
+                            client = c;
+                        }
+                    }
+                }
+                return c;
+            }
+        };
     }
 
     /**

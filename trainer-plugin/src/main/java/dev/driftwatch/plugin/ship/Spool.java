@@ -261,7 +261,11 @@ final class Spool {
     private long load(Path file) throws IOException {
         Long known = offsets.get(file);
         if (known != null) {
-            return known;
+            // another process sharing the directory may have replayed and deleted the file since
+            if (known == 0 || (Files.exists(file) && Files.size(file) >= known)) {
+                return known;
+            }
+            offsets.remove(file);
         }
         long offset = 0;
         Path offsetFile = offsetFile(file);

@@ -46,7 +46,7 @@ class IngestionClientTest {
             sleeps.add(d);
             now.addAndGet(d.toNanos());
         };
-        return new IngestionClient(http, URI.create(service.url() + "/"), "demo", "dw_secret", requestTimeout, policy,
+        return new IngestionClient(() -> http, URI.create(service.url() + "/"), "demo", "dw_secret", requestTimeout, policy,
                 now::get, fakeSleep, () -> 0.5, counters, () -> Long.MAX_VALUE);
     }
 

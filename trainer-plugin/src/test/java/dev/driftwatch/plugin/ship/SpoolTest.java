@@ -17,6 +17,10 @@ class SpoolTest {
     @TempDir
     Path dir;
 
+    private static List<Long> steps(List<Spool.Line> lines) {
+        return lines.stream().map(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step()).toList();
+    }
+
     private static String line(long step) {
         return ReportJson.toLine(Records.checkpoint("run-1", step));
     }
@@ -46,8 +50,7 @@ class SpoolTest {
 
         Spool restarted = new Spool(dir);
 
-        assertThat(restarted.readPending(file, 10)).extracting(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step())
-                .containsExactly(3L);
+        assertThat(steps(restarted.readPending(file, 10))).containsExactly(3L);
         assertThat(restarted.pendingFiles()).containsExactly(file);
     }
 
@@ -82,6 +85,20 @@ class SpoolTest {
         Files.writeString(spool.fileFor("run-1"), "{\"type\":", StandardOpenOption.APPEND);
 
         assertThat(spool.readPending(spool.fileFor("run-1"), 10)).hasSize(1);
+    }
+
+    @Test
+    void aFileAnotherProcessReplayedAndStartedAgainIsReadFromItsStart() throws Exception {
+        Spool mine = new Spool(dir);
+        mine.append("run-1", null, List.of(line(1), line(2), line(3)));
+        Path file = mine.fileFor("run-1");
+        mine.confirm(file, mine.readPending(file, 2).get(1).endOffset());
+
+        Spool other = new Spool(dir);
+        other.confirm(file, Files.size(file)); // replays the rest: the file is deleted
+        other.append("run-1", null, List.of(line(4)));
+
+        assertThat(steps(mine.readPending(file, 10))).containsExactly(4L);
     }
 
     @Test
