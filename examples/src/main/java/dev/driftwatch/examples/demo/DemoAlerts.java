@@ -94,7 +94,8 @@ final class DemoAlerts {
             boolean flagged = Boolean.TRUE.equals(v.get("flagged"));
             MetricSummary h = r.headline();
             out.printf(Locale.ROOT, "  %-36s %-8s %s  flags %s%n", r.runKey(), flagged ? "FLAGGED" : "ok",
-                    h == null ? "" : String.format(Locale.ROOT, "KL %.3f [%.3f, %.3f]", h.mean(), h.ciLow(), h.ciHigh()),
+                    h == null ? "" : String.format(Locale.ROOT, "KL %.3f [%.3f, %.3f]", h.mean(), h.ciLow(),
+                            h.ciHigh()),
                     ServiceApi.list(v, "flags"));
             for (Object reason : ServiceApi.list(v, "flagReasons")) {
                 if (reason instanceof Map<?, ?> m) {

@@ -96,6 +96,7 @@ public final class DemoMain {
                 .setProject(options.project())
                 .setToken(options.token())
                 .optSpoolDir(options.home().resolve("spool"))
+                .optFlushTimeout(FineTuneRun.DELIVERY_WAIT)
                 .build();
     }
 
@@ -107,7 +108,8 @@ public final class DemoMain {
         }
         DriftDemo.run(options.config(), prefix,
                 runKey -> List.of(new JsonLinesFileSink(options.offline().resolve(runKey + ".jsonl"))), out);
-        out.println("\nReports written to " + options.offline() + "; upload them with driftwatch-upload (docs/cli.md).");
+        out.println("\nReports written to " + options.offline()
+                + "; upload them with driftwatch-upload (docs/cli.md).");
     }
 
     private static ServiceProcess startService(DemoOptions options, PrintStream out) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,6 +21,9 @@ import java.util.Locale;
  * on-task images with a {@link DriftListener} measuring drift on the probe set at every round.
  */
 final class FineTuneRun {
+
+    /** How long training end waits for the sinks to deliver. */
+    static final Duration DELIVERY_WAIT = Duration.ofSeconds(30);
 
     private final DemoConfig config;
     private final Path baseDir;
@@ -61,7 +65,9 @@ final class FineTuneRun {
                 .optConfig("adapterRank", Integer.toString(config.adapterRank()))
                 .optConfig("seed", Long.toString(config.seed()))
                 .optBootstrap(1000, config.seed())
-                .optBaseCache(config.cacheDir().resolve("base-distributions"));
+                .optBaseCache(config.cacheDir().resolve("base-distributions"))
+                // the demo wants every checkpoint on the service before it reads the verdicts back
+                .optFlushTimeout(DELIVERY_WAIT);
         sinks.forEach(builder::addSink);
         DriftListener drift = builder.build();
         ProgressPrinter progress = new ProgressPrinter(drift, method.wireName(), config.steps(), out);

@@ -38,9 +38,9 @@ final class ProgressPrinter extends TrainingListenerAdapter {
     @Override
     public void onEpoch(Trainer trainer) {
         var result = trainer.getTrainingResult();
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-8s step %4d/%d  %s  val loss %.3f acc %5.1f%%",
-                label, steps, totalSteps, bar(), result.getValidateLoss(),
-                100 * result.getValidateEvaluation("Accuracy")));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                "  %-8s step %4d/%d  %s  val loss %.3f acc %5.1f%%", label, steps, totalSteps, bar(),
+                result.getValidateLoss(), 100 * result.getValidateEvaluation("Accuracy")));
         CheckpointReport report = drift.lastReport();
         if (report != null && report.valid()) {
             MetricSummary h = report.headline();

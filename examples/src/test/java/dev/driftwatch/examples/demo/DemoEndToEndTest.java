@@ -60,8 +60,13 @@ class DemoEndToEndTest {
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         DemoAlerts.createRule(api, out);
         results = DriftDemo.run(DemoConfig.quick(work.resolve("cache")), "e2e", runKey -> List.<DriftSink>of(
-                HttpDriftSink.builder().setUrl(service.url()).setProject(PROJECT).setToken(TOKEN)
-                        .optSpoolDir(work.resolve("spool")).build()), out);
+                HttpDriftSink.builder()
+                        .setUrl(service.url())
+                        .setProject(PROJECT)
+                        .setToken(TOKEN)
+                        .optSpoolDir(work.resolve("spool"))
+                        .optFlushTimeout(FineTuneRun.DELIVERY_WAIT)
+                        .build()), out);
         DemoAlerts.printVerdicts(api, results, out);
         output = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(output);

@@ -50,7 +50,8 @@ class DemoTaskTest {
         DemoTask.Examples fineTuning = DemoTask.fineTuning(data, config);
 
         assertThat(Arrays.stream(pretraining.indices()).max().getAsInt()).isLessThan(config.pretrainImages());
-        assertThat(Arrays.stream(fineTuning.indices()).min().getAsInt()).isGreaterThanOrEqualTo(config.pretrainImages());
+        assertThat(Arrays.stream(fineTuning.indices()).min().getAsInt())
+                .isGreaterThanOrEqualTo(config.pretrainImages());
         assertThat(fineTuning.count()).isEqualTo(config.fineTuneImages());
         for (float label : fineTuning.labels()) {
             assertThat(DemoTask.ON_TASK_CLASSES).contains((int) label);
