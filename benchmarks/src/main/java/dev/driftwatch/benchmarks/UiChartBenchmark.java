@@ -37,7 +37,8 @@ final class UiChartBenchmark implements Benchmark {
     private static final String TOKEN = "dw_benchmark-token";
     private static final String PASSWORD = "benchmark-password";
     private static final File DRIVER = new File("/usr/bin/chromedriver");
-    private static final File CHROMIUM = new File("/usr/lib/chromium/chromium");
+    private static final File CHROMIUM = new File(new File("/usr/lib/chromium/chromium").canExecute()
+            ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
 
     private final HttpClient http = HttpClient.newHttpClient();
 

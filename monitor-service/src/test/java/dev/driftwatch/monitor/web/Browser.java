@@ -29,7 +29,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 final class Browser implements AutoCloseable {
 
     static final File DRIVER = new File(System.getProperty("driftwatch.chromedriver", "/usr/bin/chromedriver"));
-    static final File CHROMIUM = new File(System.getProperty("driftwatch.chromium", "/usr/lib/chromium/chromium"));
+    static final File CHROMIUM = new File(System.getProperty("driftwatch.chromium",
+            new File("/usr/lib/chromium/chromium").canExecute() ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium"));
 
     private final ChromeDriver driver;
     private final Path profile;
