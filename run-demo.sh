@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 for arg in "$@"; do
   if [ "$arg" = "-h" ] || [ "$arg" = "--help" ]; then
-    sed -n '/USAGE = """/,/""";/p' examples/src/main/java/dev/driftwatch/examples/demo/DemoOptions.java | sed '1d;$d'
+    sed -n '/USAGE = """/,/""";/p' examples/src/main/java/dev/driftwatch/examples/demo/DemoOptions.java | sed '1d;$d;s/^            //'
     exit 0
   fi
 done
