@@ -27,6 +27,10 @@ final class CopyText {
             return this;
         }
         StringBuilder out = next();
+        if (!needsEscape(value)) {
+            out.append(value);
+            return this;
+        }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
@@ -38,6 +42,16 @@ final class CopyText {
             }
         }
         return this;
+    }
+
+    private static boolean needsEscape(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+                return true;
+            }
+        }
+        return false;
     }
 
     CopyText number(long value) {
