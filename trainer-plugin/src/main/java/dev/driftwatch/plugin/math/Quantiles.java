@@ -31,12 +31,7 @@ public final class Quantiles {
      */
     public static double ofSorted(double[] sorted, int from, int to, double q) {
         int n = to - from;
-        if (n <= 0) {
-            throw new IllegalArgumentException("no values");
-        }
-        if (!(q >= 0 && q <= 1)) {
-            throw new IllegalArgumentException("quantile must be in [0, 1]: " + q);
-        }
+        check(n, q);
         double h = (n - 1) * q;
         int lo = (int) Math.floor(h);
         int hi = Math.min(lo + 1, n - 1);
@@ -61,12 +56,7 @@ public final class Quantiles {
      */
     public static double ofTail(double[] values, int from, int to, double q) {
         int n = to - from;
-        if (n <= 0) {
-            throw new IllegalArgumentException("no values");
-        }
-        if (!(q >= 0 && q <= 1)) {
-            throw new IllegalArgumentException("quantile must be in [0, 1]: " + q);
-        }
+        check(n, q);
         int lo = (int) Math.floor((n - 1) * q);
         int hi = Math.min(lo + 1, n - 1);
         // ranks lo and hi from the bottom are ranks n-1-hi and n-1-lo from the top
@@ -95,5 +85,14 @@ public final class Quantiles {
         double a = sign * smallest[fromTop ? n - 1 - lo : lo];
         double b = sign * smallest[fromTop ? n - 1 - hi : hi];
         return a + ((n - 1) * q - lo) * (b - a);
+    }
+
+    private static void check(int n, double q) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("no values");
+        }
+        if (!(q >= 0 && q <= 1)) {
+            throw new IllegalArgumentException("quantile must be in [0, 1]: " + q);
+        }
     }
 }
