@@ -11,6 +11,7 @@ import dev.driftwatch.plugin.base.BaseDistribution;
 import dev.driftwatch.plugin.math.Aggregates;
 import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
+import dev.driftwatch.plugin.math.HostDivergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
 import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
@@ -55,6 +56,10 @@ public final class DriftMeter implements AutoCloseable {
     private List<ProbeGroup> groups;
     private BaseDistribution base;
     private ParameterTracker parameters;
+    /** Whether log-probabilities and metrics are computed on the JVM (small outputs, see {@link HostDivergences}). */
+    private boolean onHost;
+    /** Per group, the base's log-probabilities, argmax and mask as JVM arrays (when measured on the host). */
+    private List<HostGroup> hostGroups;
     private boolean trackScratch;
     private long peakScratchBytes;
 
@@ -68,6 +73,9 @@ public final class DriftMeter implements AutoCloseable {
      */
     public record Measurement(boolean valid, String invalidReason, Aggregates.Result aggregates,
             ParameterDrift parameters) {}
+
+    /** A probe group's base arrays copied to the JVM once, for measuring on the host. */
+    private record HostGroup(float[] logProbs, long[] argmax, float[] mask) {}
 
     /**
      * Creates a meter.
@@ -115,6 +123,8 @@ public final class DriftMeter implements AutoCloseable {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             chunks = probes.toChunks(manager, settings.batchSize());
             long perBatch = (long) settings.batchSize() * probes.positions() * outputClasses(trainer);
+            // Small outputs: one copy to the JVM and a loop beat a few hundred native operations.
+            onHost = perBatch <= SLICE_ELEMENTS;
             groups = ProbeGroup.of(chunks, (int) Math.max(1, Math.min(chunks.size(), SLICE_ELEMENTS / perBatch)), manager);
             if (DeviceBootstrap.fits(probes.size(), settings.bootstrapResamples())) {
                 deviceBootstrap = new DeviceBootstrap(manager, bootstrap, sliceOf, sliceNames.size());
@@ -175,38 +185,26 @@ public final class DriftMeter implements AutoCloseable {
         double[] rows = new double[n * m];
         double[] entropyBase = base.entropy();
         boolean sequence = probes.isSequence();
+        boolean host = onHost && base.topK() == 0;
+        if (host && hostGroups == null) {
+            hostGroups = new ArrayList<>();
+            for (int c = 0; c < groups.size(); c++) {
+                NDArray mask = groups.get(c).mask();
+                float[] weights = null;
+                if (mask != null) {
+                    try (NDArray copy = mask.toType(DataType.FLOAT32, true)) {
+                        weights = copy.toFloatArray();
+                    }
+                }
+                hostGroups.add(new HostGroup(base.arrays(c).get(0).toFloatArray(), base.arrays(c).get(1).toLongArray(),
+                        weights));
+            }
+        }
         for (int c = 0; c < groups.size(); c++) {
             ProbeGroup chunk = groups.get(c);
             int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
-            float[] values = new float[chunk.size() * width];
-            try (NDManager scoped = manager.newSubManager()) {
-                base.tempAttach(scoped, chunk, c);
-                NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
-                // Work through the group in cache-sized slices: with a large vocabulary every
-                // temporary would otherwise be as big as the logits.
-                int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
-                for (int from = 0; from < chunk.size(); from += step) {
-                    int to = Math.min(chunk.size(), from + step);
-                    try (NDManager slice = scoped.newSubManager()) {
-                        NDArray mask = null;
-                        if (chunk.mask() != null) {
-                            mask = chunk.mask().get(from + ":" + to);
-                            mask.attach(slice);
-                        }
-                        NDList perExample = Divergences.perExample(base.perPosition(c, lq, from, to, slice), mask);
-                        NDArray out = perExample.get(0);
-                        if (sequence) {
-                            out = out.concat(perExample.get(1).get(":, 0:2"), 1);
-                        }
-                        float[] part = out.toFloatArray();
-                        System.arraycopy(part, 0, values, from * width, part.length);
-                        if (trackScratch) {
-                            // nothing in the scopes is freed before they close, so now they are at their peak
-                            peakScratchBytes = Math.max(peakScratchBytes, bytes(scoped, chunk, c) + bytes(slice, chunk, c));
-                        }
-                    }
-                }
-            }
+            double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
+                    : measureOnDevice(trainer, chunk, c, width);
             for (int j = 0; j < chunk.size(); j++) {
                 int i = chunk.offset() + j;
                 int r = i * m;
@@ -242,6 +240,61 @@ public final class DriftMeter implements AutoCloseable {
         }
         return new Measurement(true, null,
                 aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift);
+    }
+
+    /** The per-example values of one group through NDArray operations, in cache-sized slices. */
+    private double[] measureOnDevice(Trainer trainer, ProbeGroup chunk, int c, int width) {
+    double[] values = new double[chunk.size() * width];
+    boolean sequence = probes.isSequence();
+    try (NDManager scoped = manager.newSubManager()) {
+            base.tempAttach(scoped, chunk, c);
+            NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
+            // Work through the group in cache-sized slices: with a large vocabulary every
+            // temporary would otherwise be as big as the logits.
+            int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
+            for (int from = 0; from < chunk.size(); from += step) {
+                int to = Math.min(chunk.size(), from + step);
+                try (NDManager slice = scoped.newSubManager()) {
+                    NDArray mask = null;
+                    if (chunk.mask() != null) {
+                        mask = chunk.mask().get(from + ":" + to);
+                        mask.attach(slice);
+                    }
+                    NDList perExample = Divergences.perExample(base.perPosition(c, lq, from, to, slice), mask);
+                    NDArray out = perExample.get(0);
+                    if (sequence) {
+                        out = out.concat(perExample.get(1).get(":, 0:2"), 1);
+                    }
+                    float[] part = out.toFloatArray();
+                    for (int k = 0; k < part.length; k++) {
+                        values[from * width + k] = part[k];
+                    }
+                    if (trackScratch) {
+                        // nothing in the scopes is freed before they close, so now they are at their peak
+                        peakScratchBytes = Math.max(peakScratchBytes, bytes(scoped, chunk, c) + bytes(slice, chunk, c));
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
+    /** The per-example values of one group on the JVM: one copy of the logits, then {@link HostDivergences}. */
+    private double[] measureOnHost(Trainer trainer, ProbeGroup group, HostGroup kept) {
+        int classes = base.classes();
+        float[] logits = new float[group.size() * probes.positions() * classes];
+        int at = 0;
+        for (ProbeChunk batch : group.batches()) {
+            try (NDManager forward = manager.newSubManager()) {
+                forward.tempAttachAll(batch.inputs());
+                float[] part = logits(trainer, batch).toFloatArray();
+                System.arraycopy(part, 0, logits, at, part.length);
+                at += part.length;
+            }
+        }
+        float[] lq = HostDivergences.logSoftmax(logits, classes, settings.temperature());
+        return HostDivergences.perExample(kept.logProbs(), kept.argmax(), lq, probes.positions(), classes, kept.mask(),
+                probes.isSequence());
     }
 
     /**
@@ -358,8 +411,8 @@ public final class DriftMeter implements AutoCloseable {
         return true;
     }
 
-    /** Forward pass of one chunk with training = false, as log-probabilities {@code [b, T, V]} at temperature tau. */
-    private NDArray logProbs(Trainer trainer, ProbeChunk chunk) {
+    /** Forward pass of one chunk with training = false, as float32 logits {@code [b, T, V]}. */
+    private NDArray logits(Trainer trainer, ProbeChunk chunk) {
         NDList out = trainer.evaluate(chunk.inputs());
         if (out.size() <= settings.outputIndex()) {
             throw new IllegalStateException("the model returned " + out.size() + " outputs, the logits are expected at "
@@ -378,6 +431,21 @@ public final class DriftMeter implements AutoCloseable {
                         + ", V], the model returned " + shape + " (use a mask for sequence outputs)");
             }
             logits = logits.expandDims(1);
+        }
+        return logits;
+    }
+
+    /**
+     * Forward pass of one chunk with training = false, as log-probabilities {@code [b, T, V]} at
+     * temperature tau. On the host path the log-softmax is {@link HostDivergences#logSoftmax}, the one
+     * the measurements use, so an unchanged model measures exactly zero.
+     */
+    private NDArray logProbs(Trainer trainer, ProbeChunk chunk) {
+        NDArray logits = logits(trainer, chunk);
+        if (onHost) {
+            float[] lp = HostDivergences.logSoftmax(logits.toFloatArray(), (int) logits.getShape().get(2),
+                    settings.temperature());
+            return logits.getManager().create(lp, logits.getShape());
         }
         if (settings.temperature() != 1.0) {
             logits = logits.div(settings.temperature());
@@ -453,6 +521,8 @@ public final class DriftMeter implements AutoCloseable {
         }
         manager = null;
         deviceBootstrap = null;
+        hostGroups = null;
+        onHost = false;
         base = null;
         chunks = null;
         groups = null;

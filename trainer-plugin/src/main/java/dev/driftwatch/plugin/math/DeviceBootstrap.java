@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.Shape;
 /**
  * The {@link StratifiedBootstrap} as one matrix product on the device: the resamples are drawn once
  * (same seeds, same draws) and kept as a count matrix {@code C[b][i]} (how often resample b drew
- * example i), so each checkpoint's resample sums of all metrics and strata are {@code C X} for the
- * per-example matrix X. Every checkpoint thus uses the same resamples (common random numbers), which
+ * example i), so each checkpoint's resample sums of a stratum's metrics are {@code X_s^T C_s} for
+ * the stratum's per-example matrix {@code X_s} and its block of counts {@code C_s} (its members' rows:
+ * the other strata's rows would multiply zeros). Every checkpoint thus uses the same resamples (common random numbers), which
  * also makes intervals of consecutive checkpoints comparable.
  *
  * <p>The count matrix takes {@code resamples * N * 4} bytes; {@link #fits} tells whether that is
@@ -22,7 +23,9 @@ public final class DeviceBootstrap implements AutoCloseable {
     private final StratifiedBootstrap bootstrap;
     private final int[] stratumOf;
     private final int[] sizes;
-    private final NDArray countsTransposed;
+    private final int[][] members;
+    /** Per stratum, {@code [members, resamples]}: how often each resample drew each member. */
+    private final NDArray[] counts;
 
     /**
      * Tells whether the count matrix for a probe set is small enough to keep.
@@ -49,7 +52,7 @@ public final class DeviceBootstrap implements AutoCloseable {
         int n = stratumOf.length;
         int resamples = bootstrap.resamples();
         this.sizes = new int[strata];
-        int[][] members = new int[strata][];
+        this.members = new int[strata][];
         for (int s : stratumOf) {
             sizes[s]++;
         }
@@ -60,8 +63,11 @@ public final class DeviceBootstrap implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             members[stratumOf[i]][fill[stratumOf[i]]++] = i;
         }
-        // counts transposed, [N, B], so that X^T C^T lands in the manager of X (the caller's scope)
-        float[] counts = new float[n * resamples];
+        // per stratum [members, B], indexed by the member's position in its stratum
+        float[][] counts = new float[strata][];
+        for (int s = 0; s < strata; s++) {
+            counts[s] = new float[sizes[s] * resamples];
+        }
         int blocks = (resamples + StratifiedBootstrap.BLOCK - 1) / StratifiedBootstrap.BLOCK;
         for (int s = 0; s < strata; s++) {
             int size = sizes[s];
@@ -73,16 +79,19 @@ public final class DeviceBootstrap implements AutoCloseable {
                     while (j < size) {
                         state += StratifiedBootstrap.GOLDEN;
                         long z = StratifiedBootstrap.mix64(state);
-                        counts[members[s][(int) (((z & 0xFFFFFFFFL) * size) >>> 32)] * resamples + b]++;
+                        counts[s][(int) (((z & 0xFFFFFFFFL) * size) >>> 32) * resamples + b]++;
                         if (++j < size) {
-                            counts[members[s][(int) (((z >>> 32) * size) >>> 32)] * resamples + b]++;
+                            counts[s][(int) (((z >>> 32) * size) >>> 32) * resamples + b]++;
                             j++;
                         }
                     }
                 }
             }
         }
-        this.countsTransposed = manager.create(counts, new Shape(n, resamples));
+        this.counts = new NDArray[strata];
+        for (int s = 0; s < strata; s++) {
+            this.counts[s] = manager.create(counts[s], new Shape(sizes[s], resamples));
+        }
     }
 
     /**
@@ -94,31 +103,33 @@ public final class DeviceBootstrap implements AutoCloseable {
      * @return the intervals
      */
     public StratifiedBootstrap.Intervals run(NDManager scoped, double[] rows, int metrics) {
-        int n = stratumOf.length;
         int strata = sizes.length;
         int resamples = bootstrap.resamples();
-        int width = strata * metrics;
-        float[] x = new float[n * width];
-        for (int i = 0; i < n; i++) {
-            int at = i * width + stratumOf[i] * metrics;
-            for (int m = 0; m < metrics; m++) {
-                x[at + m] = (float) rows[i * metrics + m];
-            }
-        }
-        NDArray xt = scoped.create(x, new Shape(n, width)).toDevice(countsTransposed.getDevice(), false).transpose();
-        float[] sums = xt.matMul(countsTransposed).toFloatArray(); // [strata * metrics, B]
-        double[][] means = new double[strata][metrics * resamples];
+        double[][] means = new double[strata][];
         for (int s = 0; s < strata; s++) {
-            for (int k = 0; k < metrics * resamples; k++) {
-                means[s][k] = sums[s * metrics * resamples + k] / (double) sizes[s];
+            int size = sizes[s];
+            float[] xt = new float[metrics * size]; // X_s^T, so the product needs no transpose
+            for (int j = 0; j < size; j++) {
+                int row = members[s][j] * metrics;
+                for (int m = 0; m < metrics; m++) {
+                    xt[m * size + j] = (float) rows[row + m];
+                }
+            }
+            NDArray x = scoped.create(xt, new Shape(metrics, size)).toDevice(counts[s].getDevice(), false);
+            float[] sums = x.matMul(counts[s]).toFloatArray(); // [metrics, B], in x's (scoped) manager
+            means[s] = new double[metrics * resamples];
+            for (int k = 0; k < sums.length; k++) {
+                means[s][k] = sums[k] / (double) size;
             }
         }
-        return bootstrap.intervals(means, sizes, n, metrics);
+        return bootstrap.intervals(means, sizes, stratumOf.length, metrics);
     }
 
     /** Frees the count matrix. */
     @Override
     public void close() {
-        countsTransposed.close();
+        for (NDArray c : counts) {
+            c.close();
+        }
     }
 }

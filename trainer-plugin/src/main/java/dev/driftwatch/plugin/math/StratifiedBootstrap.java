@@ -123,7 +123,7 @@ public final class StratifiedBootstrap {
     /**
      * Turns resample means into intervals: per stratum, and overall as the size-weighted sum.
      *
-     * @param means {@code means[s][m * resamples + b]}, sorted in place
+     * @param means {@code means[s][m * resamples + b]}
      * @param sizes the strata's sizes
      * @param n their sum
      * @param metrics number of metrics
@@ -192,9 +192,8 @@ public final class StratifiedBootstrap {
         for (int m = 0; m < metrics; m++) {
             int from = m * resamples;
             int to = from + resamples;
-            Arrays.sort(byMetric, from, to);
-            low[m] = Quantiles.ofSorted(byMetric, from, to, LOW);
-            high[m] = Quantiles.ofSorted(byMetric, from, to, HIGH);
+            low[m] = Quantiles.ofTail(byMetric, from, to, LOW);
+            high[m] = Quantiles.ofTail(byMetric, from, to, HIGH);
         }
     }
 }
