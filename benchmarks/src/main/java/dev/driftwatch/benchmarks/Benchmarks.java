@@ -19,6 +19,8 @@ public final class Benchmarks {
     /** Every benchmark, in the order they run. */
     static List<Benchmark> all() {
         List<Benchmark> all = new ArrayList<>();
+        all.add(new IngestBenchmark());
+        all.add(new TrajectoryBenchmark());
         all.add(new UiChartBenchmark());
         return all;
     }

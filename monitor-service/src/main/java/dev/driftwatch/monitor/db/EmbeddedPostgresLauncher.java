@@ -47,7 +47,22 @@ public final class EmbeddedPostgresLauncher {
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("fsync", "on")
                 .setServerConfig("max_connections", "100")
+                // IPv4 loopback only: with "localhost" a port taken on one address family lets the
+                // server start on the other, and clients may silently reach another PostgreSQL
+                .setServerConfig("listen_addresses", "127.0.0.1")
                 .start();
+    }
+
+    /**
+     * Returns the JDBC URL of a database on the embedded server, over the IPv4 loopback address it
+     * listens on.
+     *
+     * @param postgres the server
+     * @param database the database name
+     * @return the URL
+     */
+    public static String jdbcUrl(EmbeddedPostgres postgres, String database) {
+        return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database;
     }
 
     /**

@@ -20,12 +20,14 @@ class MigrationsTest {
     @Test
     void migrationsApplyOnAnEmptyDatabase() throws Exception {
         String db = "empty_" + UUID.randomUUID().toString().replace("-", "");
-        try (Connection c = SharedPostgres.get().getPostgresDatabase().getConnection();
+        try (Connection c = java.sql.DriverManager.getConnection(SharedPostgres.jdbcUrl("postgres"));
                 Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + db);
         }
-        DataSource ds = SharedPostgres.get().getDatabase("postgres", db);
-        MigrateResult result = Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        Flyway flyway = Flyway.configure().dataSource(SharedPostgres.jdbcUrl(db), "postgres", null)
+                .locations("classpath:db/migration").load();
+        DataSource ds = flyway.getConfiguration().getDataSource();
+        MigrateResult result = flyway.migrate();
         assertThat(result.success).isTrue();
         assertThat(result.migrationsExecuted).isPositive();
         List<String> tables = new ArrayList<>();
@@ -37,7 +39,6 @@ class MigrationsTest {
         }
         assertThat(tables).contains("project", "api_token", "run", "checkpoint", "run_tensor", "checkpoint_tensors");
         // a second run finds nothing to do
-        assertThat(Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate()
-                .migrationsExecuted).isZero();
+        assertThat(flyway.migrate().migrationsExecuted).isZero();
     }
 }

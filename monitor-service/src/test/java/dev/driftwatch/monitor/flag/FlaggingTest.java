@@ -101,6 +101,44 @@ class FlaggingTest extends ServiceTestBase {
         assertThat(flags("mid")).containsExactly("parameter-heavy", "drifts-far");
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void concurrentUploadsToComparableRunsDoNotDeadlock() throws Exception {
+        String[] keys = {"c-light-1", "c-light-2", "c-heavy-1", "c-heavy-2"};
+        for (String k : keys) {
+            run(k, k.contains("light") ? "head" : "full", 1000, k.contains("light") ? 10 : 1000, Payloads.FP_B);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+            for (String k : keys) {
+                answers.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int b = 0; b < 10; b++) {
+                        ObjectNode[] cps = new ObjectNode[5];
+                        for (int i = 0; i < 5; i++) {
+                            double kl = k.contains("light") ? 0.02 : 0.3;
+                            cps[i] = Payloads.checkpoint(b * 5 + i, kl, 0.5);
+                        }
+                        if (project.api().postCheckpoints(project.key(), k, Payloads.batch(cps)).status() == 200) {
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : answers) {
+                assertThat(f.get()).isEqualTo(10);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // every upload was answered 200, and once all are in, the heavy runs are flagged
+        upload("c-light-1", Payloads.checkpoint(1000, 0.02, 0.5));
+        assertThat(flags("c-heavy-1")).containsExactly("parameter-heavy", "drifts-far");
+        assertThat(flags("c-heavy-2")).containsExactly("parameter-heavy", "drifts-far");
+    }
+
     private void run(String key, String method, long total, long trainable, String probeFingerprint) {
         ObjectNode body = Payloads.run(method, total, trainable);
         body.put("probeFingerprint", probeFingerprint);
