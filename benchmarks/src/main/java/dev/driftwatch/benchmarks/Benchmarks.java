@@ -21,6 +21,7 @@ public final class Benchmarks {
         List<Benchmark> all = new ArrayList<>();
         all.add(new IngestBenchmark());
         all.add(new TrajectoryBenchmark());
+        all.add(new AlertLatencyBenchmark());
         all.add(new UiChartBenchmark());
         return all;
     }

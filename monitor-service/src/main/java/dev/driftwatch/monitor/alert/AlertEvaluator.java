@@ -10,8 +10,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.core.annotation.Order;
@@ -23,8 +25,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Evaluates the rules in scope of a run on every upload, inside the ingest transaction: the new
  * checkpoints in step order, each through {@link ConditionEvaluator} and {@link AlertStateMachine};
  * alert changes and their notifications (the outbox) commit or roll back with the upload. A
- * checkpoint older than an instance's last evaluated step (a late, out-of-order upload) does not
- * move that instance's state.
+ * checkpoint at or before an instance's last recorded step (a late, out-of-order upload) does not
+ * move that instance's state. An episode whose state did not change is written once per upload.
  */
 @Component
 @Order(100)
@@ -59,6 +61,7 @@ class AlertEvaluator implements IngestListener {
         long newest = ordered.get(ordered.size() - 1).step();
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
+        Set<AlertState> dirty = new LinkedHashSet<>();
         for (CheckpointData checkpoint : ordered) {
             MetricSource source = MetricSource.of(checkpoint);
             for (AlertRule rule : active) {
@@ -77,7 +80,12 @@ class AlertEvaluator implements IngestListener {
                     if (!wasOpen && change.state() == null) {
                         continue; // nothing open, nothing started: no row to touch
                     }
+                    if (change.state() == null && change.notification() == null) {
+                        dirty.add(s); // only counters moved: one write at the end of the upload
+                        continue;
+                    }
                     alerts.save(event.runId(), s, change, null);
+                    dirty.remove(s);
                     if (change.state() != null) {
                         entered.add(change.state());
                     }
@@ -87,6 +95,9 @@ class AlertEvaluator implements IngestListener {
                     }
                 }
             }
+        }
+        for (AlertState s : dirty) {
+            alerts.save(event.runId(), s, AlertStateMachine.Change.NONE, null);
         }
         countAfterCommit(entered);
     }

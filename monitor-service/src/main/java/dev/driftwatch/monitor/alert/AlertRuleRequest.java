@@ -33,4 +33,8 @@ public record AlertRuleRequest(
         Condition condition,
         @JsonProperty("for") Integer forCheckpoints,
         String repeatInterval,
-        List<Channel> channels) {}
+        List<Channel> channels) {
+
+    /** The severities, lowest first. */
+    public static final List<String> SEVERITIES = List.of("info", "warning", "critical");
+}

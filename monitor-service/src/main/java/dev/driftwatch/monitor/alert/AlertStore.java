@@ -51,12 +51,18 @@ class AlertStore {
     record OpenAlert(long runId, String runKey, AlertState state) {}
 
     /**
-     * Loads and locks the open episodes of a rule.
+     * Loads and locks the open episodes of a rule (and their runs).
      *
      * @param ruleId the rule
      * @return the episodes, in id order
      */
     List<OpenAlert> open(long ruleId) {
+        // lock the runs first, as ingest does: an upload of one of these runs in flight finishes before
+        // the rule change reads its alerts, and one that starts later sees the change
+        jdbc.query("""
+                SELECT id FROM run WHERE id IN (SELECT run_id FROM alert WHERE rule_id = ? AND state IN ('pending', 'firing'))
+                ORDER BY id FOR UPDATE
+                """, rs -> { }, ruleId);
         return jdbc.query("SELECT " + COLUMNS + ", r.run_key, a.run_id FROM alert a JOIN run r ON r.id = a.run_id"
                         + " WHERE a.rule_id = ? AND a.state IN ('pending', 'firing') ORDER BY a.id FOR UPDATE OF a",
                 (rs, i) -> new OpenAlert(rs.getLong("run_id"), rs.getString("run_key"), read(rs)), ruleId);

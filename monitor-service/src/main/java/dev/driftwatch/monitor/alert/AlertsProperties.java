@@ -40,6 +40,28 @@ public record AlertsProperties(
         @DefaultValue("1h") Duration activeRunWindow,
         @DefaultValue("500") int maxGaugedRuns) {
 
+    /** Rejects settings the dispatcher and the gauges cannot work with, at start. */
+    public AlertsProperties {
+        require(batchSize >= 1, "batch-size must be at least 1");
+        require(maxAttempts >= 1, "max-attempts must be at least 1");
+        require(maxGaugedRuns >= 0, "max-gauged-runs must not be negative");
+        require(positive(dispatchInterval) && positive(gaugeRefresh),
+                "dispatch-interval and gauge-refresh must be positive");
+        require(!initialBackoff.isNegative() && maxBackoff.compareTo(initialBackoff) >= 0,
+                "initial-backoff must not be negative and max-backoff at least initial-backoff");
+        require(positive(connectTimeout) && positive(requestTimeout), "timeouts must be positive");
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException("driftwatch.alerts." + message);
+        }
+    }
+
     /** @return true when webhooks are signed */
     public boolean signs() {
         return webhookSecret != null && !webhookSecret.isEmpty();

@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.alert;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 
 /**
  * Where a rule's notifications go.
@@ -18,4 +19,6 @@ public record Channel(String type, String url) {
     public static final String SLACK = "slack";
     /** The service log. */
     public static final String LOG = "log";
+    /** Every channel type. */
+    public static final List<String> TYPES = List.of(WEBHOOK, SLACK, LOG);
 }

@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.alert;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 
 /**
  * What a rule checks at every checkpoint. Which fields matter depends on {@link #type()}:
@@ -53,6 +54,10 @@ public record Condition(
     public static final String CONCENTRATED = "concentrated";
     /** Condition type: the run is parameter-heavy and drifts far. */
     public static final String FLAG = "flag";
+    /** Every condition type, in the order a form offers them. */
+    public static final List<String> TYPES = List.of(THRESHOLD, RATE, OFF_TASK, CONCENTRATED, FLAG);
+    /** The comparison operators. */
+    public static final List<String> OPS = List.of("above", "below");
     /** The {@code slice} value that makes one alert per slice. */
     public static final String EACH_SLICE = "*";
     /** Slices whose label starts with this are off-task. */

@@ -17,10 +17,6 @@ import java.util.regex.Pattern;
  */
 final class RuleValidator {
 
-    static final List<String> SEVERITIES = List.of("info", "warning", "critical");
-    static final List<String> TYPES = List.of(Condition.THRESHOLD, Condition.RATE, Condition.OFF_TASK,
-            Condition.CONCENTRATED, Condition.FLAG);
-    static final List<String> OPS = List.of("above", "below");
     static final int MAX_WINDOW = 1000;
     static final int MAX_FOR = 1000;
     static final int MAX_CHANNELS = 10;
@@ -61,8 +57,8 @@ final class RuleValidator {
             problem("name", "is required, 1 to 200 characters");
         }
         String severity = r.severity() == null ? "warning" : r.severity();
-        if (!SEVERITIES.contains(severity)) {
-            problem("severity", "must be one of " + String.join(", ", SEVERITIES));
+        if (!AlertRuleRequest.SEVERITIES.contains(severity)) {
+            problem("severity", "must be one of " + String.join(", ", AlertRuleRequest.SEVERITIES));
         }
         Scope scope = scope(r.scope());
         Condition condition = condition(r.condition());
@@ -97,8 +93,8 @@ final class RuleValidator {
             return null;
         }
         String type = c.type();
-        if (type == null || !TYPES.contains(type)) {
-            problem("condition.type", "must be one of " + String.join(", ", TYPES));
+        if (type == null || !Condition.TYPES.contains(type)) {
+            problem("condition.type", "must be one of " + String.join(", ", Condition.TYPES));
             return c;
         }
         if (type.equals(Condition.FLAG)) {
@@ -109,7 +105,7 @@ final class RuleValidator {
             forbid(c.threshold(), "threshold", type);
             forbid(c.window(), "window", type);
             forbid(c.factor(), "factor", type);
-            forbid(c.ciAware(), "ciAware", type);
+            forbid(c.checksCiBound() ? Boolean.TRUE : null, "ciAware", type); // false is harmless (forms send it)
             return new Condition(type, null, null, null, null, null, null, null, null);
         }
         boolean slicesOnly = type.equals(Condition.OFF_TASK) || type.equals(Condition.CONCENTRATED);
@@ -165,7 +161,7 @@ final class RuleValidator {
             if (op == null) {
                 op = type.equals(Condition.OFF_TASK) ? "above" : null;
             }
-            if (op == null || !OPS.contains(op)) {
+            if (op == null || !Condition.OPS.contains(op)) {
                 problem("condition.op", "must be above or below");
             }
             if (threshold == null || !Double.isFinite(threshold)) {

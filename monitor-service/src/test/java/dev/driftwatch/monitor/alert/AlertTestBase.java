@@ -126,11 +126,35 @@ abstract class AlertTestBase {
      * @return the JSON text
      */
     protected String thresholdRule(String runKey, String path, double threshold, int forCount) {
+        return rule(runKey, "KL high " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": %s}""".formatted(threshold),
+                forCount, webhook(path));
+    }
+
+    /**
+     * A rule body scoped to one run.
+     *
+     * @param runKey the run it watches
+     * @param name the rule name
+     * @param condition the condition object
+     * @param forCount the for count
+     * @param channels the channels array
+     * @return the JSON text
+     */
+    protected static String rule(String runKey, String name, String condition, int forCount, String channels) {
         return """
-                {"name": "KL high %s", "scope": {"run": "%s"},
-                 "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": %s},
-                 "for": %d, "channels": [{"type": "webhook", "url": "%s"}]}
-                """.formatted(runKey, runKey, threshold, forCount, receiver.url(path));
+                {"name": "%s", "scope": {"run": "%s"}, "condition": %s, "for": %d, "channels": %s}
+                """.formatted(name, runKey, condition, forCount, channels);
+    }
+
+    /**
+     * A channels array with one webhook to the receiver.
+     *
+     * @param path the receiver path
+     * @return the JSON text
+     */
+    protected String webhook(String path) {
+        return "[{\"type\": \"webhook\", \"url\": \"" + receiver.url(path) + "\"}]";
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.monitor.alert.notify.WebhookSigner;
 import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.Payloads;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,8 @@ import tools.jackson.databind.JsonNode;
 class AlertingFlowTest extends AlertTestBase {
 
     private static final Duration QUIET = Duration.ofMillis(800);
+    private static final String ABOVE_HALF =
+            "{\"type\": \"threshold\", \"metric\": \"kl_base_ft\", \"op\": \"above\", \"threshold\": 0.5}";
 
     private List<String> kinds(String path) {
         return receiver.on(path).stream().map(r -> Api.JSON.readTree(r.body()).get("kind").stringValue()).toList();
@@ -71,6 +74,28 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(detail.get("transitions").findValuesAsString("state"))
                 .containsExactly("pending", "firing", "resolved");
         assertThat(detail.get("notifications").findValuesAsString("status")).containsExactly("delivered", "delivered");
+    }
+
+    @Test
+    void oneOutOfOrderBatchIsEvaluatedInStepOrder() {
+        String run = unique("batch");
+        createRun(run, "t");
+        createRule(thresholdRule(run, "/batch", 0.5, 3));
+        Api.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(Payloads.checkpoint(30, 0.9),
+                Payloads.checkpoint(10, 0.9), Payloads.checkpoint(20, 0.9), Payloads.checkpoint(50, 0.1),
+                Payloads.checkpoint(40, 0.9)));
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/batch").size() == 2);
+        assertThat(kinds("/batch")).containsExactly("firing", "resolved");
+        assertThat(receiver.on("/batch").stream().map(r -> Api.JSON.readTree(r.body()).get("alert").get("step")
+                .longValue()).toList()).containsExactly(30L, 50L);
+        JsonNode alert = alerts("?state=all&run=" + run).get(0);
+        assertThat(alert.get("startedStep").longValue()).isEqualTo(10);
+        assertThat(alert.get("lastStep").longValue()).isEqualTo(50);
+        assertThat(alert.get("consecutive").intValue()).isEqualTo(4);
+        JsonNode detail = api().get(alertsPath() + "/" + alert.get("id").longValue()).json();
+        assertThat(detail.get("transitions").findValues("step")).extracting(JsonNode::longValue)
+                .containsExactly(10L, 30L, 50L);
     }
 
     @Test
@@ -144,19 +169,13 @@ class AlertingFlowTest extends AlertTestBase {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        createRule("""
-                {"name": "down", "scope": {"run": "%s"},
-                 "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5},
-                 "channels": [{"type": "webhook", "url": "http://127.0.0.1:%d/x"}]}
-                """.formatted(run, closedPort));
+        createRule(rule(run, "down", ABOVE_HALF, 1,
+                "[{\"type\": \"webhook\", \"url\": \"http://127.0.0.1:" + closedPort + "/x\"}]"));
         upload(run, 10, 0.9);
         await().atMost(Duration.ofSeconds(20)).until(() -> notifications(run, "failed") == 1);
         // max-attempts=4 in the tests: three retries, the fourth failure is final
         assertThat(attemptOutcomes(run)).containsExactly("retry", "retry", "retry", "failed");
-        List<java.sql.Timestamp> at = jdbc.queryForList("""
-                SELECT na.at FROM notification_attempt na JOIN notification n ON n.id = na.notification_id
-                JOIN alert a ON a.id = n.alert_id JOIN run r ON r.id = a.run_id WHERE r.run_key = ? ORDER BY na.attempt
-                """, java.sql.Timestamp.class, run);
+        List<java.sql.Timestamp> at = attempts(run, "at", java.sql.Timestamp.class);
         long firstGap = at.get(1).getTime() - at.get(0).getTime();
         long lastGap = at.get(3).getTime() - at.get(2).getTime();
         assertThat(lastGap).as("backoff grows").isGreaterThan(firstGap);
@@ -166,17 +185,14 @@ class AlertingFlowTest extends AlertTestBase {
     void slackAndLogChannels() {
         String run = unique("slack");
         createRun(run, "t");
-        createRule("""
-                {"name": "to slack", "severity": "critical", "scope": {"run": "%s"},
-                 "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5},
-                 "channels": [{"type": "slack", "url": "%s"}, {"type": "log"}]}
-                """.formatted(run, receiver.url("/slack")));
+        createRule(rule(run, "to slack", ABOVE_HALF, 1, "[{\"type\": \"slack\", \"url\": \""
+                + receiver.url("/slack") + "\"}, {\"type\": \"log\"}]"));
         upload(run, 10, 0.9);
         await().atMost(Duration.ofSeconds(10)).until(() -> notifications(run, "delivered") == 2);
         WebhookReceiver.Received slack = receiver.on("/slack").get(0);
         JsonNode body = Api.JSON.readTree(slack.body());
         assertThat(body.properties()).hasSize(1);
-        assertThat(body.get("text").stringValue()).startsWith("*[FIRING]* *to slack* (critical)").contains(run);
+        assertThat(body.get("text").stringValue()).startsWith("*[FIRING]* *to slack* (warning)").contains(run);
         assertThat(slack.headers()).doesNotContainKey("x-driftwatch-signature-256");
     }
 
@@ -184,12 +200,9 @@ class AlertingFlowTest extends AlertTestBase {
     void ciAwareRuleWaitsForTheLowerBound() {
         String run = unique("ci");
         createRun(run, "t");
-        createRule("""
-                {"name": "confidently high", "scope": {"run": "%s"},
-                 "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5,
-                               "ciAware": true},
-                 "channels": [{"type": "webhook", "url": "%s"}]}
-                """.formatted(run, receiver.url("/ci")));
+        createRule(rule(run, "confidently high", """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5, "ciAware": true}""",
+                1, webhook("/ci")));
         upload(run, 10, 0.52); // CI [0.468, 0.572]: mean above, lower bound not
         assertThat(alerts("?state=all&run=" + run)).isEmpty();
         upload(run, 20, 0.6); // CI [0.54, 0.66]
@@ -202,11 +215,9 @@ class AlertingFlowTest extends AlertTestBase {
     void rateRuleUsesTheStoredWindowAndIgnoresLateCheckpoints() {
         String run = unique("rate");
         createRun(run, "t");
-        createRule("""
-                {"name": "rising", "scope": {"run": "%s"},
-                 "condition": {"type": "rate", "metric": "kl_base_ft", "op": "above", "threshold": 0.2, "window": 3},
-                 "channels": [{"type": "webhook", "url": "%s"}]}
-                """.formatted(run, receiver.url("/rate")));
+        createRule(rule(run, "rising", """
+                {"type": "rate", "metric": "kl_base_ft", "op": "above", "threshold": 0.2, "window": 3}""",
+                1, webhook("/rate")));
         upload(run, 10, 0.10);
         upload(run, 20, 0.15);
         upload(run, 30, 0.20); // +0.10 over the window
@@ -218,7 +229,7 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(open).hasSize(1);
         assertThat(open.get(0).get("state").stringValue()).isEqualTo("firing");
         assertThat(open.get(0).get("lastStep").longValue()).isEqualTo(40);
-        upload(run, 50, 0.46); // +0.01 since step 35... window is 35, 40, 50: +0.46 since 35
+        upload(run, 50, 0.46); // window 35, 40, 50: +0.46 since the late step 35, still firing
         upload(run, 60, 0.47); // window 40, 50, 60: +0.02
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/rate").size() == 2);
         assertThat(kinds("/rate")).containsExactly("firing", "resolved");
@@ -228,11 +239,7 @@ class AlertingFlowTest extends AlertTestBase {
     void offTaskRuleAlertsPerSlice() {
         String run = unique("offtask");
         createRun(run, "t");
-        createRule("""
-                {"name": "off-task drift", "scope": {"run": "%s"},
-                 "condition": {"type": "off_task", "threshold": 0.5},
-                 "channels": [{"type": "webhook", "url": "%s"}]}
-                """.formatted(run, receiver.url("/off")));
+        createRule(rule(run, "off-task drift", "{\"type\": \"off_task\", \"threshold\": 0.5}", 1, webhook("/off")));
         upload(run, 10, 1.0, Map.of("on-task", 2.0, "off-task/general", 0.2, "off-task/safety", 0.9));
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/off").size() == 1);
         JsonNode open = alerts("?run=" + run);
@@ -246,11 +253,8 @@ class AlertingFlowTest extends AlertTestBase {
     void concentratedDriftRule() {
         String run = unique("conc");
         createRun(run, "t");
-        createRule("""
-                {"name": "one slice", "scope": {"run": "%s"},
-                 "condition": {"type": "concentrated", "factor": 2.0},
-                 "channels": [{"type": "log"}]}
-                """.formatted(run));
+        createRule(rule(run, "one slice", "{\"type\": \"concentrated\", \"factor\": 2.0}", 1,
+                "[{\"type\": \"log\"}]"));
         upload(run, 10, 0.5, Map.of("a", 0.5, "b", 0.6, "c", 0.55));
         assertThat(alerts("?state=all&run=" + run)).isEmpty();
         upload(run, 20, 0.5, Map.of("a", 0.1, "b", 0.1, "c", 1.0));
@@ -263,10 +267,7 @@ class AlertingFlowTest extends AlertTestBase {
     void flagRuleFiresWhenTheRunIsParameterHeavyAndDriftsFar() {
         String run = unique("flag");
         createRun(run, "t"); // trainable fraction 1.0: parameter-heavy
-        createRule("""
-                {"name": "heavy and drifting", "scope": {"run": "%s"}, "condition": {"type": "flag"},
-                 "channels": [{"type": "webhook", "url": "%s"}]}
-                """.formatted(run, receiver.url("/flag")));
+        createRule(rule(run, "heavy and drifting", "{\"type\": \"flag\"}", 1, webhook("/flag")));
         upload(run, 10, 0.3); // lower CI bound 0.27 < the project's 0.5: not drifting far
         assertThat(alerts("?state=all&run=" + run)).isEmpty();
         upload(run, 20, 0.8); // lower CI bound 0.72
@@ -326,16 +327,18 @@ class AlertingFlowTest extends AlertTestBase {
     }
 
     private List<String> attemptOutcomes(String run) {
-        return jdbc.queryForList("""
-                SELECT na.outcome FROM notification_attempt na JOIN notification n ON n.id = na.notification_id
-                JOIN alert a ON a.id = n.alert_id JOIN run r ON r.id = a.run_id WHERE r.run_key = ? ORDER BY na.attempt
-                """, String.class, run);
+        return attempts(run, "outcome", String.class);
     }
 
     private List<Integer> attemptStatuses(String run) {
-        return jdbc.queryForList("""
-                SELECT na.http_status FROM notification_attempt na JOIN notification n ON n.id = na.notification_id
+        return attempts(run, "http_status", Integer.class);
+    }
+
+    /** One column of a run's delivery log, in attempt order. */
+    private <T> List<T> attempts(String run, String column, Class<T> type) {
+        return jdbc.queryForList("SELECT na." + column + """
+                 FROM notification_attempt na JOIN notification n ON n.id = na.notification_id
                 JOIN alert a ON a.id = n.alert_id JOIN run r ON r.id = a.run_id WHERE r.run_key = ? ORDER BY na.attempt
-                """, Integer.class, run);
+                """, type, run);
     }
 }

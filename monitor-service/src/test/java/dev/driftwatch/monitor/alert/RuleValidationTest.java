@@ -90,6 +90,15 @@ class RuleValidationTest extends AlertTestBase {
     }
 
     @Test
+    void formDefaultsThatDoNotApplyAreAccepted() {
+        // a form sends ciAware=false for every type; only true is out of place on a flag rule
+        JsonNode flag = createRule("{\"name\": \"flag\", \"condition\": {\"type\": \"flag\", \"ciAware\": false}}");
+        assertThat(flag.get("condition").has("ciAware")).isFalse();
+        assertRejected("POST", rulesPath(), "{\"name\": \"flag\", \"condition\": {\"type\": \"flag\", \"ciAware\": true}}",
+                "condition.ciAware");
+    }
+
+    @Test
     void crudRoundTripAndABadUpdateChangesNothing() {
         String body = """
                 {"name": "round trip", "severity": "critical", "scope": {"tag": "demo"},
