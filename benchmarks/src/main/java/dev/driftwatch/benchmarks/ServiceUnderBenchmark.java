@@ -45,6 +45,11 @@ final class ServiceUnderBenchmark implements AutoCloseable {
         base = "http://localhost:" + port;
     }
 
+    /** @return the service's base URL, e.g. {@code http://localhost:41234} */
+    String baseUrl() {
+        return base;
+    }
+
     /** @return the service's data source (its embedded PostgreSQL) */
     DataSource dataSource() {
         return context.getBean(DataSource.class);

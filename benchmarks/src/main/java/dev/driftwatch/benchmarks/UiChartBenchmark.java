@@ -1,12 +1,8 @@
 package dev.driftwatch.benchmarks;
 
-import dev.driftwatch.monitor.DriftwatchApplication;
 import java.io.File;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,26 +17,21 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.springframework.boot.SpringApplication;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The run page of a run with 100k checkpoints (10k in quick mode) in headless Chromium: the time until
  * its trajectory chart is drawn, against the time until the bare page (HTML, styles, scripts, without
  * any chart data) has loaded; and the bytes the page fetched (HTML, scripts, styles and every chart's
- * downsampled data), against the run's raw data (its CSV export, every checkpoint's values). The service runs in this JVM on a fresh embedded PostgreSQL and
- * the checkpoints arrive through the real ingestion API.
+ * downsampled data), against the run's raw data (its CSV export, every checkpoint's values). The service
+ * runs in this JVM ({@link ServiceUnderBenchmark}) and the checkpoints arrive through its ingestion API.
  */
 final class UiChartBenchmark implements Benchmark {
 
-    private static final String PROJECT = "bench";
-    private static final String TOKEN = "dw_benchmark-token";
     private static final String PASSWORD = "benchmark-password";
+    private static final String RUN = "long";
     private static final File DRIVER = new File("/usr/bin/chromedriver");
     private static final File CHROMIUM = new File(new File("/usr/lib/chromium/chromium").canExecute()
             ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Override
     public String name() {
@@ -54,26 +45,23 @@ final class UiChartBenchmark implements Benchmark {
         }
         int checkpoints = quick ? 10_000 : 100_000;
         int repeats = quick ? 2 : 5;
-        Path dataDir = Files.createTempDirectory("driftwatch-bench-pg");
         Path profile = Files.createTempDirectory("driftwatch-bench-chromium");
-        ConfigurableApplicationContext app = new SpringApplication(DriftwatchApplication.class).run(
-                "--server.port=0", "--driftwatch.embedded-db.data-dir=" + dataDir,
-                "--driftwatch.security.admin-password=" + PASSWORD, "--driftwatch.bootstrap.project=" + PROJECT,
-                "--driftwatch.bootstrap.token=" + TOKEN, "--logging.level.root=WARN");
+        // a system property, read at start: the UI login of the in-process service
+        System.setProperty("driftwatch.security.admin-password", PASSWORD);
         ChromeDriver browser = null;
-        try {
-            String base = "http://localhost:" + app.getEnvironment().getProperty("local.server.port");
+        try (ServiceUnderBenchmark service = new ServiceUnderBenchmark()) {
+            String base = service.baseUrl();
             long ingestStart = System.nanoTime();
-            upload(base, checkpoints);
+            upload(service, checkpoints);
             System.err.printf(Locale.ROOT, "ui-chart: uploaded %d checkpoints in %.1f s%n", checkpoints,
                     (System.nanoTime() - ingestStart) / 1e9);
-            long rawBytes = rawCsvBytes(base);
+            long rawBytes = service.send("GET", runPath() + "/export.csv", null).body().length;
             browser = chromium(profile);
             login(browser, base);
             double[] chartMs = new double[repeats];
             double[] bareMs = new double[repeats];
             double[] bytes = new double[repeats];
-            String page = base + "/projects/" + PROJECT + "/runs/long";
+            String page = base + "/projects/" + ServiceUnderBenchmark.PROJECT + "/runs/" + RUN;
             for (int i = 0; i < repeats; i++) {
                 browser.get(page);
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
@@ -101,21 +89,21 @@ final class UiChartBenchmark implements Benchmark {
                     new Result(name(), "run page, all it fetched, vs raw CSV", transferred, "bytes",
                             rawBytes, transferred / rawBytes, "< 1x raw", transferred < rawBytes));
         } finally {
+            System.clearProperty("driftwatch.security.admin-password");
             if (browser != null) {
                 browser.quit();
             }
-            app.close();
             delete(profile);
-            delete(dataDir);
         }
     }
 
+    private static String runPath() {
+        return "/api/v1/projects/" + ServiceUnderBenchmark.PROJECT + "/runs/" + RUN;
+    }
+
     /** Uploads one run with lean checkpoints (the headline summary and a task loss), 1000 per batch. */
-    private void upload(String base, int checkpoints) throws IOException, InterruptedException {
-        String api = base + "/api/v1/projects/" + PROJECT + "/runs/long";
-        send("PUT", api, """
-                {"name": "100k checkpoints", "method": "full", "baseFingerprint": "%s", "probeFingerprint": "%s",
-                 "totalParameters": 1000, "trainableParameters": 1000}""".formatted("a".repeat(64), "b".repeat(64)));
+    private static void upload(ServiceUnderBenchmark service, int checkpoints) {
+        service.createRun(RUN);
         StringBuilder batch = new StringBuilder();
         int inBatch = 0;
         for (int step = 0; step < checkpoints; step++) {
@@ -126,29 +114,11 @@ final class UiChartBenchmark implements Benchmark {
                     "taskMetrics":{"train_loss":%.6f}}""", step, kl, kl * 0.6, kl * 1.8, kl * 2.6, kl * 3, kl * 0.95,
                     kl * 1.05, 1.0 / (1 + step / 1000.0)));
             if (++inBatch == 1000 || step == checkpoints - 1) {
-                send("POST", api + "/checkpoints", "{\"checkpoints\":[" + batch + "]}");
+                service.send("POST", runPath() + "/checkpoints",
+                        ("{\"checkpoints\":[" + batch + "]}").getBytes(StandardCharsets.UTF_8));
                 batch.setLength(0);
                 inBatch = 0;
             }
-        }
-    }
-
-    private long rawCsvBytes(String base) throws IOException, InterruptedException {
-        HttpResponse<byte[]> csv = http.send(HttpRequest.newBuilder(
-                        URI.create(base + "/api/v1/projects/" + PROJECT + "/runs/long/export.csv"))
-                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (csv.statusCode() != 200) {
-            throw new IllegalStateException("CSV export answered " + csv.statusCode());
-        }
-        return csv.body().length;
-    }
-
-    private void send(String method, String url, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 300) {
-            throw new IllegalStateException(method + " " + url + " answered " + r.statusCode() + ": " + r.body());
         }
     }
 

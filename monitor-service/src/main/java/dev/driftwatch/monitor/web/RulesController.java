@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.alert.AlertRule;
+import dev.driftwatch.monitor.alert.AlertRuleRequest;
 import dev.driftwatch.monitor.alert.AlertRuleService;
 import dev.driftwatch.monitor.alert.Channel;
 import dev.driftwatch.monitor.alert.Condition;
@@ -84,11 +85,11 @@ class RulesController {
         model.addAttribute("form", form);
         model.addAttribute("editing", editing);
         model.addAttribute("errors", errors);
-        model.addAttribute("types", List.of(Condition.THRESHOLD, Condition.RATE, Condition.OFF_TASK,
-                Condition.CONCENTRATED, Condition.FLAG));
+        model.addAttribute("types", Condition.TYPES);
+        model.addAttribute("severities", AlertRuleRequest.SEVERITIES);
         model.addAttribute("metricNames", MetricNames.ALL);
         model.addAttribute("aggregates", MetricNames.AGGREGATES);
-        model.addAttribute("channelTypes", List.of(Channel.LOG, Channel.WEBHOOK, Channel.SLACK));
+        model.addAttribute("channelTypes", Channel.TYPES);
         return "rules";
     }
 }
