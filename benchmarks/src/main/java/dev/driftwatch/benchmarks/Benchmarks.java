@@ -19,7 +19,12 @@ public final class Benchmarks {
     /** Every benchmark, in the order they run. */
     static List<Benchmark> all() {
         List<Benchmark> all = new ArrayList<>();
+        all.add(new ListenerBenchmark());
         all.add(new StreamingBenchmark());
+        all.add(new IngestBenchmark());
+        all.add(new TrajectoryBenchmark());
+        all.add(new AlertLatencyBenchmark());
+        all.add(new UiChartBenchmark());
         return all;
     }
 

@@ -9,10 +9,13 @@ import ai.djl.training.Trainer;
 import dev.driftwatch.plugin.base.BaseCacheFile;
 import dev.driftwatch.plugin.base.BaseDistribution;
 import dev.driftwatch.plugin.math.Aggregates;
+import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
+import dev.driftwatch.plugin.math.HostDivergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
 import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
+import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.report.Metrics;
 import dev.driftwatch.plugin.report.ParameterDrift;
@@ -36,6 +39,8 @@ public final class DriftMeter implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftMeter.class);
     private static final double LN2 = Math.log(2);
+    /** Values per temporary array when computing divergences (256 Ki floats = 1 MiB, cache-friendly). */
+    private static final long SLICE_ELEMENTS = 1L << 18;
 
     private final DriftSettings settings;
     private final ProbeSet probes;
@@ -43,11 +48,20 @@ public final class DriftMeter implements AutoCloseable {
     private final int[] sliceOf;
     private final List<String> metricNames;
     private final Aggregates aggregates;
+    private final StratifiedBootstrap bootstrap;
+    private DeviceBootstrap deviceBootstrap;
 
     private NDManager manager;
     private List<ProbeChunk> chunks;
+    private List<ProbeGroup> groups;
     private BaseDistribution base;
     private ParameterTracker parameters;
+    /** Whether log-probabilities and metrics are computed on the JVM (small outputs, see {@link HostDivergences}). */
+    private boolean onHost;
+    /** Per group, the base's log-probabilities, argmax and mask as JVM arrays (when measured on the host). */
+    private List<HostGroup> hostGroups;
+    private boolean trackScratch;
+    private long peakScratchBytes;
 
     /**
      * The outcome of one measurement.
@@ -59,6 +73,9 @@ public final class DriftMeter implements AutoCloseable {
      */
     public record Measurement(boolean valid, String invalidReason, Aggregates.Result aggregates,
             ParameterDrift parameters) {}
+
+    /** A probe group's base arrays copied to the JVM once, for measuring on the host. */
+    private record HostGroup(float[] logProbs, long[] argmax, float[] mask) {}
 
     /**
      * Creates a meter.
@@ -78,8 +95,8 @@ public final class DriftMeter implements AutoCloseable {
             names.addAll(Metrics.PER_SEQUENCE);
         }
         this.metricNames = List.copyOf(names);
-        this.aggregates = new Aggregates(
-                new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed()), settings.topExamples());
+        this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
+        this.aggregates = new Aggregates(bootstrap, settings.topExamples());
     }
 
     /**
@@ -105,6 +122,13 @@ public final class DriftMeter implements AutoCloseable {
         try {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             chunks = probes.toChunks(manager, settings.batchSize());
+            long perBatch = (long) settings.batchSize() * probes.positions() * outputClasses(trainer);
+            // Small outputs: one copy to the JVM and a loop beat a few hundred native operations.
+            onHost = perBatch <= SLICE_ELEMENTS;
+            groups = ProbeGroup.of(chunks, (int) Math.max(1, Math.min(chunks.size(), SLICE_ELEMENTS / perBatch)), manager);
+            if (DeviceBootstrap.fits(probes.size(), settings.bootstrapResamples())) {
+                deviceBootstrap = new DeviceBootstrap(manager, bootstrap, sliceOf, sliceNames.size());
+            }
             BaseCacheFile cache = settings.baseCacheDirectory() == null ? null
                     : new BaseCacheFile(settings.baseCacheDirectory(), parameters.fingerprint(), probes.fingerprint(),
                             settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK());
@@ -116,12 +140,16 @@ public final class DriftMeter implements AutoCloseable {
                     logger.warn("driftwatch: ignoring unreadable base cache {}: {}", cache.path(), e.toString());
                 }
             }
+            if (cached.isPresent() && cached.get().groups() != groups.size()) {
+                cached.get().close();
+                cached = Optional.empty();
+            }
             if (cached.isPresent()) {
                 base = cached.get();
                 logger.info("driftwatch: base distributions loaded from {}", cache.path());
             } else {
                 long positions = (long) probes.size() * probes.positions();
-                base = BaseDistribution.capture(chunks, c -> logProbs(trainer, c), manager, positions,
+                base = BaseDistribution.capture(groups, c -> logProbs(trainer, c), manager, positions,
                         settings.memoryBudgetBytes(), settings.topK());
                 if (cache != null) {
                     try {
@@ -157,21 +185,26 @@ public final class DriftMeter implements AutoCloseable {
         double[] rows = new double[n * m];
         double[] entropyBase = base.entropy();
         boolean sequence = probes.isSequence();
-        for (int c = 0; c < chunks.size(); c++) {
-            ProbeChunk chunk = chunks.get(c);
-            float[] values;
-            try (NDManager scoped = manager.newSubManager()) {
-                base.tempAttach(scoped, chunk, c);
-                NDArray lq = logProbs(trainer, chunk);
-                NDList perExample = Divergences.perExample(
-                        base.perPosition(c, lq), chunk.mask());
-                NDArray out = perExample.get(0);
-                if (sequence) {
-                    out = out.concat(perExample.get(1).get(":, 0:2"), 1);
+        boolean host = onHost && base.topK() == 0;
+        if (host && hostGroups == null) {
+            hostGroups = new ArrayList<>();
+            for (int c = 0; c < groups.size(); c++) {
+                NDArray mask = groups.get(c).mask();
+                float[] weights = null;
+                if (mask != null) {
+                    try (NDArray copy = mask.toType(DataType.FLOAT32, true)) {
+                        weights = copy.toFloatArray();
+                    }
                 }
-                values = out.toFloatArray();
+                hostGroups.add(new HostGroup(base.arrays(c).get(0).toFloatArray(), base.arrays(c).get(1).toLongArray(),
+                        weights));
             }
+        }
+        for (int c = 0; c < groups.size(); c++) {
+            ProbeGroup chunk = groups.get(c);
             int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
+            double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
+                    : measureOnDevice(trainer, chunk, c, width);
             for (int j = 0; j < chunk.size(); j++) {
                 int i = chunk.offset() + j;
                 int r = i * m;
@@ -197,8 +230,71 @@ public final class DriftMeter implements AutoCloseable {
         if (invalid != null) {
             return new Measurement(false, invalid, null, drift);
         }
+        StratifiedBootstrap.Intervals ci;
+        if (deviceBootstrap != null) {
+            try (NDManager scoped = manager.newSubManager()) {
+                ci = deviceBootstrap.run(scoped, rows, m);
+            }
+        } else {
+            ci = bootstrap.run(rows, m, sliceOf, sliceNames.size());
+        }
         return new Measurement(true, null,
-                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0), drift);
+                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift);
+    }
+
+    /** The per-example values of one group through NDArray operations, in cache-sized slices. */
+    private double[] measureOnDevice(Trainer trainer, ProbeGroup chunk, int c, int width) {
+    double[] values = new double[chunk.size() * width];
+    boolean sequence = probes.isSequence();
+    try (NDManager scoped = manager.newSubManager()) {
+            base.tempAttach(scoped, chunk, c);
+            NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
+            // Work through the group in cache-sized slices: with a large vocabulary every
+            // temporary would otherwise be as big as the logits.
+            int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
+            for (int from = 0; from < chunk.size(); from += step) {
+                int to = Math.min(chunk.size(), from + step);
+                try (NDManager slice = scoped.newSubManager()) {
+                    NDArray mask = null;
+                    if (chunk.mask() != null) {
+                        mask = chunk.mask().get(from + ":" + to);
+                        mask.attach(slice);
+                    }
+                    NDList perExample = Divergences.perExample(base.perPosition(c, lq, from, to, slice), mask);
+                    NDArray out = perExample.get(0);
+                    if (sequence) {
+                        out = out.concat(perExample.get(1).get(":, 0:2"), 1);
+                    }
+                    float[] part = out.toFloatArray();
+                    for (int k = 0; k < part.length; k++) {
+                        values[from * width + k] = part[k];
+                    }
+                    if (trackScratch) {
+                        // nothing in the scopes is freed before they close, so now they are at their peak
+                        peakScratchBytes = Math.max(peakScratchBytes, bytes(scoped, chunk, c) + bytes(slice, chunk, c));
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
+    /** The per-example values of one group on the JVM: one copy of the logits, then {@link HostDivergences}. */
+    private double[] measureOnHost(Trainer trainer, ProbeGroup group, HostGroup kept) {
+        int classes = base.classes();
+        float[] logits = new float[group.size() * probes.positions() * classes];
+        int at = 0;
+        for (ProbeChunk batch : group.batches()) {
+            try (NDManager forward = manager.newSubManager()) {
+                forward.tempAttachAll(batch.inputs());
+                float[] part = logits(trainer, batch).toFloatArray();
+                System.arraycopy(part, 0, logits, at, part.length);
+                at += part.length;
+            }
+        }
+        float[] lq = HostDivergences.logSoftmax(logits, classes, settings.temperature());
+        return HostDivergences.perExample(kept.logProbs(), kept.argmax(), lq, probes.positions(), classes, kept.mask(),
+                probes.isSequence());
     }
 
     /**
@@ -214,6 +310,64 @@ public final class DriftMeter implements AutoCloseable {
                 NDArray logits = trainer.evaluate(chunk.inputs()).get(settings.outputIndex());
                 logits.toFloatArray();
             }
+        }
+    }
+
+    /**
+     * Turns on tracking of the peak bytes of temporary arrays per measured chunk (for benchmarks; it
+     * costs a walk over the scope's arrays per chunk).
+     *
+     * @param enabled whether to track
+     */
+    public void trackScratchBytes(boolean enabled) {
+        this.trackScratch = enabled;
+        this.peakScratchBytes = 0;
+    }
+
+    /**
+     * Returns the largest number of bytes the temporary arrays of one chunk's measurement occupied
+     * since tracking was turned on.
+     *
+     * @return bytes
+     */
+    public long peakScratchBytes() {
+        return peakScratchBytes;
+    }
+
+    /** Bytes of the arrays a scope created (the temporarily attached probe and base arrays excluded). */
+    private long bytes(NDManager scoped, ProbeGroup group, int index) {
+        java.util.Set<String> borrowed = new java.util.HashSet<>();
+        for (ProbeChunk b : group.batches()) {
+            b.inputs().forEach(a -> borrowed.add(a.getUid()));
+            if (b.mask() != null) {
+                borrowed.add(b.mask().getUid());
+            }
+        }
+        if (group.mask() != null) {
+            borrowed.add(group.mask().getUid());
+        }
+        base.arrays(index).forEach(a -> borrowed.add(a.getUid()));
+        long total = 0;
+        for (NDArray a : scoped.getManagedArrays()) {
+            if (!borrowed.contains(a.getUid())) {
+                total += a.size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return total;
+    }
+
+    /** V, from the logits of a forward pass on the first probe example. */
+    private long outputClasses(Trainer trainer) {
+        try (NDManager scoped = manager.newSubManager()) {
+            ProbeChunk first = chunks.get(0);
+            scoped.tempAttachAll(first.inputs());
+            if (first.mask() != null) {
+                scoped.tempAttachAll(first.mask());
+            }
+            NDList one = new NDList();
+            first.inputs().forEach(a -> one.add(a.get("0:1")));
+            NDArray mask = first.mask() == null ? null : first.mask().get("0:1");
+            return logProbs(trainer, new ProbeChunk(0, 1, one, mask)).getShape().get(2);
         }
     }
 
@@ -257,8 +411,8 @@ public final class DriftMeter implements AutoCloseable {
         return true;
     }
 
-    /** Forward pass of one chunk with training = false, as log-probabilities {@code [b, T, V]} at temperature tau. */
-    private NDArray logProbs(Trainer trainer, ProbeChunk chunk) {
+    /** Forward pass of one chunk with training = false, as float32 logits {@code [b, T, V]}. */
+    private NDArray logits(Trainer trainer, ProbeChunk chunk) {
         NDList out = trainer.evaluate(chunk.inputs());
         if (out.size() <= settings.outputIndex()) {
             throw new IllegalStateException("the model returned " + out.size() + " outputs, the logits are expected at "
@@ -277,6 +431,21 @@ public final class DriftMeter implements AutoCloseable {
                         + ", V], the model returned " + shape + " (use a mask for sequence outputs)");
             }
             logits = logits.expandDims(1);
+        }
+        return logits;
+    }
+
+    /**
+     * Forward pass of one chunk with training = false, as log-probabilities {@code [b, T, V]} at
+     * temperature tau. On the host path the log-softmax is {@link HostDivergences#logSoftmax}, the one
+     * the measurements use, so an unchanged model measures exactly zero.
+     */
+    private NDArray logProbs(Trainer trainer, ProbeChunk chunk) {
+        NDArray logits = logits(trainer, chunk);
+        if (onHost) {
+            float[] lp = HostDivergences.logSoftmax(logits.toFloatArray(), (int) logits.getShape().get(2),
+                    settings.temperature());
+            return logits.getManager().create(lp, logits.getShape());
         }
         if (settings.temperature() != 1.0) {
             logits = logits.div(settings.temperature());
@@ -351,8 +520,12 @@ public final class DriftMeter implements AutoCloseable {
             manager.close();
         }
         manager = null;
+        deviceBootstrap = null;
+        hostGroups = null;
+        onHost = false;
         base = null;
         chunks = null;
+        groups = null;
         parameters = null;
     }
 }

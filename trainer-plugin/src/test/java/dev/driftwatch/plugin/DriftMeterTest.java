@@ -35,10 +35,9 @@ class DriftMeterTest {
 
     private static final int T = 5;
     private static final int IN = 6;
-    private static final int VOCAB = 12;
 
     private static DriftSettings settings(ProbeSet probes, int topExamples) {
-        return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, topExamples, true, 20);
+        return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, topExamples, true, 4);
     }
 
     private static void perturb(Block block, NDManager m, float scale) {
@@ -50,8 +49,11 @@ class DriftMeterTest {
         }
     }
 
-    @Test
-    void maskedSequenceProbesMatchAReferenceComputedInJava() {
+    @org.junit.jupiter.params.ParameterizedTest
+    // 12 classes: several forward batches share one divergence pass (masks concatenated);
+    // 30000: the divergences run one example at a time (cache-sized slices)
+    @org.junit.jupiter.params.provider.ValueSource(ints = {12, 30000})
+    void maskedSequenceProbesMatchAReferenceComputedInJava(int vocab) {
         int n = 10;
         Random r = new Random(3);
         float[] x = new float[n * T * IN];
@@ -71,7 +73,7 @@ class DriftMeterTest {
         try (Model model = Model.newInstance("seq")) {
             model.setBlock(new SequentialBlock()
                     .add(Linear.builder().setUnits(16).build())
-                    .add(Linear.builder().setUnits(VOCAB).build()));
+                    .add(Linear.builder().setUnits(vocab).build()));
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
                     DriftMeter meter = new DriftMeter(settings(probes, n))) {
                 trainer.initialize(new Shape(1, T, IN));
@@ -95,7 +97,7 @@ class DriftMeterTest {
                     int count = 0;
                     for (int t = 0; t < T; t++) {
                         if (mask[i][t] == 1) {
-                            sum += klAt(base, ft, (i * T + t) * VOCAB);
+                            sum += klAt(base, ft, (i * T + t) * vocab, vocab);
                             count++;
                         }
                     }
@@ -110,27 +112,27 @@ class DriftMeterTest {
     }
 
     /** KL(P||Q) at one position, in double precision from the logits. */
-    private static double klAt(float[] base, float[] ft, int offset) {
-        double[] lp = logSoftmax(base, offset);
-        double[] lq = logSoftmax(ft, offset);
+    private static double klAt(float[] base, float[] ft, int offset, int vocab) {
+        double[] lp = logSoftmax(base, offset, vocab);
+        double[] lq = logSoftmax(ft, offset, vocab);
         double kl = 0;
-        for (int v = 0; v < VOCAB; v++) {
+        for (int v = 0; v < vocab; v++) {
             kl += Math.exp(lp[v]) * (lp[v] - lq[v]);
         }
         return kl;
     }
 
-    private static double[] logSoftmax(float[] logits, int offset) {
+    private static double[] logSoftmax(float[] logits, int offset, int vocab) {
         double max = Double.NEGATIVE_INFINITY;
-        for (int v = 0; v < VOCAB; v++) {
+        for (int v = 0; v < vocab; v++) {
             max = Math.max(max, logits[offset + v]);
         }
         double sum = 0;
-        for (int v = 0; v < VOCAB; v++) {
+        for (int v = 0; v < vocab; v++) {
             sum += Math.exp(logits[offset + v] - max);
         }
-        double[] out = new double[VOCAB];
-        for (int v = 0; v < VOCAB; v++) {
+        double[] out = new double[vocab];
+        for (int v = 0; v < vocab; v++) {
             out[v] = logits[offset + v] - max - Math.log(sum);
         }
         return out;
@@ -177,6 +179,32 @@ class DriftMeterTest {
                 assertThat(result.valid()).isFalse();
                 assertThat(result.invalidReason()).contains("NaN or Inf");
                 assertThat(result.aggregates()).isNull();
+            }
+        }
+    }
+
+    @Test
+    void aHigherTemperatureSoftensBothDistributionsAndShrinksTheDrift() {
+        Engine.getInstance().setRandomSeed(4);
+        ProbeSet probes = SmallModels.probes(40);
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
+                    DriftMeter cold = new DriftMeter(settings(probes, 5));
+                    DriftMeter hot = new DriftMeter(new DriftSettings(probes, 4.0, 0, 4, 256L << 20, 64, null, 1000, 42,
+                            5, false, 0))) {
+                trainer.initialize(new Shape(1, SmallModels.FEATURES));
+                cold.captureBase(trainer);
+                hot.captureBase(trainer);
+                perturb(model.getBlock(), trainer.getManager(), 0.5f);
+
+                double atOne = cold.measure(trainer).aggregates().metrics().get(Metrics.KL_BASE_FT).mean();
+                var atFour = hot.measure(trainer).aggregates().metrics();
+
+                assertThat(atOne).isPositive();
+                assertThat(atFour.get(Metrics.KL_BASE_FT).mean()).isPositive().isLessThan(atOne);
+                assertThat(atFour.get(Metrics.ENTROPY_BASE).mean()).isGreaterThan(
+                        cold.measure(trainer).aggregates().metrics().get(Metrics.ENTROPY_BASE).mean());
             }
         }
     }

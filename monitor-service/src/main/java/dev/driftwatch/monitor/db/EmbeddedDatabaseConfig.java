@@ -30,7 +30,7 @@ class EmbeddedDatabaseConfig {
     HikariDataSource dataSource(EmbeddedPostgres postgres) {
         return DataSourceBuilder.create()
                 .type(HikariDataSource.class)
-                .url(postgres.getJdbcUrl("postgres", "postgres"))
+                .url(EmbeddedPostgresLauncher.jdbcUrl(postgres, "postgres"))
                 .username("postgres")
                 .build();
     }

@@ -35,7 +35,7 @@ public final class EmbeddedPostgresLauncher {
     public static EmbeddedPostgres start(EmbeddedDatabaseProperties properties) throws IOException {
         Path dataDir = properties.dataDir().toAbsolutePath();
         Files.createDirectories(dataDir);
-        stopOrphan(dataDir);
+        stopLeftover(dataDir);
         log.info("Starting embedded PostgreSQL on data directory {}", dataDir);
         return EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
@@ -47,10 +47,31 @@ public final class EmbeddedPostgresLauncher {
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("fsync", "on")
                 .setServerConfig("max_connections", "100")
+                // IPv4 loopback only: with "localhost" a port taken on one address family lets the
+                // server start on the other, and clients may silently reach another PostgreSQL
+                .setServerConfig("listen_addresses", "127.0.0.1")
                 .start();
     }
 
-    private static void stopOrphan(Path dataDir) throws IOException {
+    /**
+     * Returns the JDBC URL of a database on the embedded server, over the IPv4 loopback address it
+     * listens on.
+     *
+     * @param postgres the server
+     * @param database the database name
+     * @return the URL
+     */
+    public static String jdbcUrl(EmbeddedPostgres postgres, String database) {
+        return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database;
+    }
+
+    /**
+     * Stops a PostgreSQL that still runs on a data directory although its service process is gone.
+     *
+     * @param dataDir the data directory
+     * @throws IOException when it does not stop within a minute
+     */
+    public static void stopLeftover(Path dataDir) throws IOException {
         Path pidFile = dataDir.resolve("postmaster.pid");
         if (!Files.exists(pidFile)) {
             return;

@@ -71,7 +71,13 @@ public class FlagService {
         List<RunFacts> lightestRuns = comparable.stream().filter(r -> r.fraction() == lightest).toList();
         List<String> flags = store(run, decide(run, lightestRuns));
         if (run.fraction() == lightest) {
-            comparable.stream().filter(r -> r.id() != run.id()).limit(MAX_RECOMPUTED)
+            // The heavier runs are measured against this one. Only they are re-flagged (a run never
+            // touches runs as light as itself), in id order, skipping any that another upload holds
+            // (that upload re-flags it): concurrent uploads cannot deadlock on each other's rows.
+            comparable.stream().filter(r -> r.fraction() > lightest)
+                    .sorted(java.util.Comparator.comparingLong(RunFacts::id)).limit(MAX_RECOMPUTED)
+                    .filter(r -> !jdbc.queryForList("SELECT id FROM run WHERE id = ? FOR UPDATE SKIP LOCKED",
+                            Long.class, r.id()).isEmpty())
                     .forEach(r -> store(r, decide(r, lightestRuns)));
         }
         return flags;

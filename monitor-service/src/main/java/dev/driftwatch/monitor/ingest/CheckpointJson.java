@@ -20,20 +20,30 @@ public final class CheckpointJson {
     private CheckpointJson() {}
 
     /**
-     * Encodes summaries keyed by metric.
+     * Encodes summaries keyed by metric. Written by hand rather than through a mapper: it runs for
+     * every checkpoint and slice on the ingest path.
      *
      * @param metrics the summaries
      * @return the jsonb text
      */
     public static String metrics(Map<String, Summary> metrics) {
-        return JSON.writeValueAsString(metricsTree(metrics));
+        return appendMetrics(new StringBuilder(96 * metrics.size() + 2), metrics).toString();
     }
 
-    private static Map<String, Object> metricsTree(Map<String, Summary> metrics) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        metrics.forEach((name, s) -> out.put(name,
-                List.of(s.count(), s.mean(), s.p50(), s.p90(), s.p99(), s.max(), s.ciLow(), s.ciHigh())));
-        return out;
+    private static StringBuilder appendMetrics(StringBuilder sb, Map<String, Summary> metrics) {
+        sb.append('{');
+        boolean first = true;
+        for (Map.Entry<String, Summary> e : metrics.entrySet()) {
+            Summary s = e.getValue();
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            string(sb, e.getKey()).append(":[").append(s.count()).append(',').append(s.mean()).append(',')
+                    .append(s.p50()).append(',').append(s.p90()).append(',').append(s.p99()).append(',')
+                    .append(s.max()).append(',').append(s.ciLow()).append(',').append(s.ciHigh()).append(']');
+        }
+        return sb.append('}');
     }
 
     /**
@@ -43,15 +53,14 @@ public final class CheckpointJson {
      * @return the jsonb text
      */
     public static String slices(List<CheckpointData.Slice> slices) {
-        List<Object> out = new ArrayList<>(slices.size());
-        for (CheckpointData.Slice s : slices) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("slice", s.slice());
-            m.put("count", s.count());
-            m.put("metrics", metricsTree(s.metrics()));
-            out.add(m);
+        StringBuilder sb = new StringBuilder(256 * slices.size() + 2).append('[');
+        for (int i = 0; i < slices.size(); i++) {
+            CheckpointData.Slice s = slices.get(i);
+            sb.append(i > 0 ? ",{\"slice\":" : "{\"slice\":");
+            string(sb, s.slice()).append(",\"count\":").append(s.count()).append(",\"metrics\":");
+            appendMetrics(sb, s.metrics()).append('}');
         }
-        return JSON.writeValueAsString(out);
+        return sb.append(']').toString();
     }
 
     /**
@@ -61,7 +70,15 @@ public final class CheckpointJson {
      * @return the jsonb text
      */
     public static String topExamples(List<CheckpointData.TopExample> top) {
-        return JSON.writeValueAsString(top);
+        StringBuilder sb = new StringBuilder(96 * top.size() + 2).append('[');
+        for (int i = 0; i < top.size(); i++) {
+            CheckpointData.TopExample t = top.get(i);
+            sb.append(i > 0 ? ",{\"probeId\":" : "{\"probeId\":");
+            string(sb, t.probeId()).append(",\"slice\":");
+            string(sb, t.slice()).append(",\"metric\":");
+            string(sb, t.metric()).append(",\"value\":").append(t.value()).append('}');
+        }
+        return sb.append(']').toString();
     }
 
     /**
@@ -71,7 +88,32 @@ public final class CheckpointJson {
      * @return the jsonb text
      */
     public static String taskMetrics(Map<String, Double> taskMetrics) {
-        return JSON.writeValueAsString(taskMetrics);
+        StringBuilder sb = new StringBuilder(32 * taskMetrics.size() + 2).append('{');
+        boolean first = true;
+        for (Map.Entry<String, Double> e : taskMetrics.entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            string(sb, e.getKey()).append(':').append(e.getValue().doubleValue());
+        }
+        return sb.append('}').toString();
+    }
+
+    /** Appends a JSON string literal (RFC 8259 escaping). */
+    private static StringBuilder string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"');
     }
 
     /**

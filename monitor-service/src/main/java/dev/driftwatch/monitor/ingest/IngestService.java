@@ -97,14 +97,14 @@ public class IngestService {
     @Transactional
     public IngestResult storeCheckpoints(Project project, String runKey, DoubleFunction<List<CheckpointData>> parse) {
         // the row lock serialises uploads of one run, so the duplicate check below is exact
-        List<double[]> locked = jdbc.query(
+        List<LockedRun> locked = jdbc.query(
                 "SELECT id, temperature FROM run WHERE project_id = ? AND run_key = ? FOR UPDATE",
-                (rs, n) -> new double[] {rs.getLong(1), rs.getDouble(2)}, project.getId(), runKey);
+                (rs, n) -> new LockedRun(rs.getLong(1), rs.getDouble(2)), project.getId(), runKey);
         if (locked.isEmpty()) {
             throw ApiProblem.notFound("run '" + runKey + "'");
         }
-        long runId = (long) locked.get(0)[0];
-        List<CheckpointData> batch = parse.apply(locked.get(0)[1]);
+        long runId = locked.get(0).id();
+        List<CheckpointData> batch = parse.apply(locked.get(0).temperature());
         Set<Long> stored = existingSteps(runId, batch);
         List<CheckpointData> fresh = new ArrayList<>(batch.size());
         for (CheckpointData c : batch) {
@@ -127,6 +127,9 @@ public class IngestService {
         }
         return new IngestResult(fresh.size(), duplicates, runFlags);
     }
+
+    /** The run an upload writes to, locked for the upload's transaction. */
+    private record LockedRun(long id, double temperature) {}
 
     /**
      * Marks a run as ended.

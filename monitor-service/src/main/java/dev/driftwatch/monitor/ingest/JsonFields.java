@@ -45,10 +45,10 @@ final class JsonFields {
     }
 
     /** Returns the field, or null when absent (recording a problem when it is required). */
-    private JsonNode present(JsonNode object, String p, String field, boolean required) {
+    private JsonNode present(JsonNode object, String parent, String field, boolean required) {
         JsonNode n = get(object, field);
         if (n == null && required) {
-            problem(p, "is required");
+            problem(path(parent, field), "is required");
         }
         return n;
     }
@@ -62,36 +62,34 @@ final class JsonFields {
     }
 
     String string(JsonNode object, String parent, String field, boolean required, int minLength, int maxLength) {
-        String p = path(parent, field);
-        JsonNode n = present(object, p, field, required);
+        JsonNode n = present(object, parent, field, required);
         if (n == null) {
             return null;
         }
         if (!n.isString()) {
-            problem(p, "must be a string");
+            problem(path(parent, field), "must be a string");
             return null;
         }
         String s = n.stringValue();
         if (s.length() < minLength || s.length() > maxLength) {
-            problem(p, "must have " + minLength + " to " + maxLength + " characters");
+            problem(path(parent, field), "must have " + minLength + " to " + maxLength + " characters");
             return null;
         }
         return s;
     }
 
     Long integer(JsonNode object, String parent, String field, boolean required, long min, long max) {
-        String p = path(parent, field);
-        JsonNode n = present(object, p, field, required);
+        JsonNode n = present(object, parent, field, required);
         if (n == null) {
             return null;
         }
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            problem(p, "must be an integer");
+            problem(path(parent, field), "must be an integer");
             return null;
         }
         long v = n.longValue();
         if (v < min || v > max) {
-            problem(p, max == Long.MAX_VALUE ? "must be an integer >= " + min
+            problem(path(parent, field), max == Long.MAX_VALUE ? "must be an integer >= " + min
                     : "must be an integer in [" + min + ", " + max + "]");
             return null;
         }
@@ -100,22 +98,22 @@ final class JsonFields {
 
     /** Reads a finite number; {@code null} when absent (after recording a problem if required). */
     Double number(JsonNode object, String parent, String field, boolean required) {
-        String p = path(parent, field);
-        JsonNode n = present(object, p, field, required);
+        JsonNode n = present(object, parent, field, required);
         if (n == null) {
             return null;
         }
-        return finite(n, p);
+        return finite(n, parent, field);
     }
 
     Double finite(JsonNode n, String p) {
-        if (!n.isNumber()) {
-            problem(p, "must be a finite number");
-            return null;
-        }
-        double v = n.doubleValue();
+        return finite(n, p, null);
+    }
+
+    /** Reads a finite number at {@code parent.field} (or at {@code parent} when field is null). */
+    private Double finite(JsonNode n, String parent, String field) {
+        double v = n.isNumber() ? n.doubleValue() : Double.NaN;
         if (!Double.isFinite(v)) {
-            problem(p, "must be a finite number");
+            problem(field == null ? parent : path(parent, field), "must be a finite number");
             return null;
         }
         return v;
@@ -158,7 +156,7 @@ final class JsonFields {
 
     /** Returns the object at {@code field}, or null (recording a problem when present but not an object). */
     JsonNode object(JsonNode object, String parent, String field, boolean required) {
-        JsonNode n = present(object, path(parent, field), field, required);
+        JsonNode n = present(object, parent, field, required);
         if (n == null) {
             return null;
         }

@@ -61,13 +61,14 @@ class QueryController {
             @RequestParam(required = false) String flag,
             @RequestParam(required = false) String baseFingerprint,
             @RequestParam(required = false) String probeFingerprint,
+            @RequestParam(required = false) String q,
             @RequestParam(defaultValue = "started") RunQueryService.Sort sort,
             @RequestParam(required = false) Boolean ascending,
             @RequestParam(defaultValue = "0") int page,
             @RequestParam(defaultValue = "50") int size) {
         Project p = access.require(project);
         return runQueries.list(p.getId(), new RunQueryService.RunFilter(tag, method, status, flagged, flag,
-                baseFingerprint, probeFingerprint), sort, ascending, page, size);
+                baseFingerprint, probeFingerprint, q), sort, ascending, page, size);
     }
 
     @GetMapping("/runs/{runKey}")

@@ -34,9 +34,10 @@ public class RunQueryService {
      * @param flag runs with this flag raised: parameter-heavy or drifts-far
      * @param baseFingerprint runs on this base
      * @param probeFingerprint runs measured on this probe set
+     * @param search runs whose name or key contains this text, ignoring case
      */
     public record RunFilter(String tag, String method, String status, Boolean flagged, String flag,
-            String baseFingerprint, String probeFingerprint) {}
+            String baseFingerprint, String probeFingerprint, String search) {}
 
     /**
      * One page of runs.
@@ -122,6 +123,11 @@ public class RunQueryService {
         if (filter.probeFingerprint() != null) {
             where.append(" and r.probeFingerprint = :probe");
             params.put("probe", filter.probeFingerprint());
+        }
+        if (filter.search() != null && !filter.search().isBlank()) {
+            where.append(" and (lower(r.name) like :search escape '\\' or lower(r.runKey) like :search escape '\\')");
+            params.put("search", "%" + filter.search().strip().toLowerCase(java.util.Locale.ROOT)
+                    .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
         }
         boolean desc = ascending == null ? sort.descendingByDefault : !ascending;
         String order = " order by " + sort.property + (desc ? " desc nulls last" : " asc nulls last") + ", r.id";

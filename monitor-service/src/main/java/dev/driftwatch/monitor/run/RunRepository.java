@@ -1,11 +1,9 @@
 package dev.driftwatch.monitor.run;
 
-import jakarta.persistence.LockModeType;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.JpaSpecificationExecutor;
-import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Query;
 
 /** Runs by project and key. */
@@ -20,18 +18,6 @@ public interface RunRepository extends JpaRepository<Run, Long>, JpaSpecificatio
      */
     @Query("select r from Run r where r.project.id = :projectId and r.runKey = :runKey")
     Optional<Run> findByKey(Long projectId, String runKey);
-
-    /**
-     * Finds a run and locks its row until the transaction ends, so batches of one run are stored one
-     * after the other (idempotency checks and summaries stay exact under concurrent uploads).
-     *
-     * @param projectId the project's id
-     * @param runKey the run key
-     * @return the locked run, if any
-     */
-    @Lock(LockModeType.PESSIMISTIC_WRITE)
-    @Query("select r from Run r where r.project.id = :projectId and r.runKey = :runKey")
-    Optional<Run> findByKeyForUpdate(Long projectId, String runKey);
 
     /**
      * Lists the runs comparable to each other: same project, base and probe fingerprints.

@@ -19,9 +19,9 @@ import tools.jackson.databind.ObjectMapper;
  *       (and {@link ProjectAccess} pins it to its project); reads ({@code GET}) accept a token or a
  *       logged-in UI session. The chain reads an existing session but never creates one, and CSRF is
  *       off here because session users may only read.
- *   <li>{@link #appChain} (everything else, order 10): the place for the UI's form login, CSRF and
- *       session settings. Until the UI adds its login it permits the actuator, the OpenAPI document
- *       and everything else.
+ *   <li>{@link #appChain} (everything else, order 10): the web UI with form login (the account is
+ *       {@code web.AdminAccount}), CSRF on forms and a script-src 'self' content security policy; the
+ *       health and Prometheus endpoints, the OpenAPI document and static resources are public.
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -60,7 +60,14 @@ public class SecurityConfig {
         http.authorizeHttpRequests(a -> a
                 .requestMatchers("/actuator/health/**", "/actuator/prometheus", "/v3/api-docs/**",
                         "/swagger-ui/**", "/swagger-ui.html").permitAll()
-                .anyRequest().permitAll());
+                .requestMatchers("/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/error").permitAll()
+                .anyRequest().authenticated())
+                // the web UI: form login, CSRF on (the default), and no inline scripts may run
+                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                .logout(l -> l.logoutSuccessUrl("/login?logout"))
+                .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(
+                        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+                                + " img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")));
         return http.build();
     }
 }

@@ -2,15 +2,11 @@ package dev.driftwatch.monitor.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.project.Project;
-import dev.driftwatch.monitor.project.ProjectRepository;
 import dev.driftwatch.monitor.support.Api;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import dev.driftwatch.monitor.token.ApiTokenRepository;
-import dev.driftwatch.monitor.token.TokenService;
-import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -21,10 +17,6 @@ class AuthorizationTest extends ServiceTestBase {
     private static final String P = ServiceTest.PROJECT;
 
     @Autowired
-    private ProjectRepository projects;
-    @Autowired
-    private TokenService tokens;
-    @Autowired
     private ApiTokenRepository tokenRepository;
 
     private String otherProject;
@@ -33,9 +25,9 @@ class AuthorizationTest extends ServiceTestBase {
 
     @BeforeEach
     void setUp() {
-        otherProject = "other-" + UUID.randomUUID().toString().substring(0, 8);
-        Project other = projects.save(new Project(otherProject, "Other"));
-        otherToken = tokens.issue(other, "test").token();
+        OwnProject other = newProject("other");
+        otherProject = other.key();
+        otherToken = other.token();
         runKey = uniqueRunKey("auth");
         assertThat(api().putRun(P, runKey, Payloads.run("full", 10, 10)).status()).isEqualTo(201);
     }

@@ -139,6 +139,20 @@ public final class Payloads {
     }
 
     /**
+     * A minimal valid checkpoint with a validation loss, for flagging.
+     *
+     * @param step the step
+     * @param kl the headline KL mean (its CI is mean +- 10%)
+     * @param loss the validation loss
+     * @return the checkpoint
+     */
+    public static ObjectNode checkpoint(long step, double kl, double loss) {
+        ObjectNode c = checkpoint(step, kl);
+        c.putObject("taskMetrics").put("validate_loss", loss);
+        return c;
+    }
+
+    /**
      * Wraps checkpoints into an upload body.
      *
      * @param checkpoints the checkpoints

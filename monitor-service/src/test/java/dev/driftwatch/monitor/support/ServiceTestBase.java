@@ -1,5 +1,8 @@
 package dev.driftwatch.monitor.support;
 
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.project.ProjectRepository;
+import dev.driftwatch.monitor.token.TokenService;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -15,6 +18,33 @@ public abstract class ServiceTestBase {
     /** Direct SQL, to assert what is (not) stored. */
     @Autowired
     protected JdbcTemplate jdbc;
+
+    @Autowired
+    private ProjectRepository projects;
+    @Autowired
+    private TokenService tokens;
+
+    /**
+     * A project of its own with a token.
+     *
+     * @param key the project key
+     * @param token the project's token
+     * @param api a client with that token
+     */
+    protected record OwnProject(String key, String token, Api api) {}
+
+    /**
+     * Creates a new project and a token for it, for tests that must not see other tests' runs.
+     *
+     * @param prefix a readable prefix of the key
+     * @return the project and a client
+     */
+    protected OwnProject newProject(String prefix) {
+        String key = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Project p = projects.save(new Project(key, key));
+        String token = tokens.issue(p, "test").token();
+        return new OwnProject(key, token, api().withToken(token));
+    }
 
     /**
      * A client with the bootstrap token.

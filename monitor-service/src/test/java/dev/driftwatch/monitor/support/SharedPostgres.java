@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.support;
 
+import dev.driftwatch.monitor.db.EmbeddedPostgresLauncher;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,8 @@ public final class SharedPostgres {
         if (postgres == null) {
             try {
                 Path dir = Files.createTempDirectory("driftwatch-test-pg");
-                postgres = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(true).start();
+                postgres = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(true)
+                        .setServerConfig("listen_addresses", "127.0.0.1").start();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start the embedded PostgreSQL for tests", e);
             }
@@ -43,7 +45,7 @@ public final class SharedPostgres {
      * @return the URL
      */
     public static String jdbcUrl(String database) {
-        return get().getJdbcUrl("postgres", database);
+        return EmbeddedPostgresLauncher.jdbcUrl(get(), database) + "?user=postgres";
     }
 
     /** Points a Spring test context at the shared server (instead of starting the service's own). */

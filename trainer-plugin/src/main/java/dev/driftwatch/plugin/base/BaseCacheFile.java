@@ -27,7 +27,7 @@ import java.util.Optional;
  */
 public final class BaseCacheFile {
 
-    private static final String MAGIC = "driftwatch-base/v1";
+    private static final String MAGIC = "driftwatch-base/v2";
 
     private final Path file;
     private final String key;

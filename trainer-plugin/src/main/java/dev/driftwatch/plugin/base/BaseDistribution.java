@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.probe.ProbeChunk;
+import dev.driftwatch.plugin.probe.ProbeGroup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -34,7 +35,7 @@ public final class BaseDistribution implements AutoCloseable {
 
     private final int topK;
     private final int classes;
-    private final List<NDList> chunks;
+    private final List<NDList> chunks; // per probe group
     private final double[] entropy;
 
     /**
@@ -42,7 +43,7 @@ public final class BaseDistribution implements AutoCloseable {
      *
      * @param topK 0 for exact, else k
      * @param classes V, the size of the distribution's last axis
-     * @param chunks per probe chunk: {@code [logBins, argmax]} when exact, {@code [logBins, argmax,
+     * @param chunks per probe group: {@code [logBins, argmax]} when exact, {@code [logBins, argmax,
      *     topIndices]} for top-k; owned by this object from now on
      * @param entropy per-example base entropy (nats/token)
      */
@@ -54,10 +55,10 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * Runs the base model over the probe chunks and keeps what the measurements need.
+     * Runs the base model over the probe groups and keeps what the measurements need.
      *
-     * @param probes the probe chunks
-     * @param logProbs computes log-probabilities {@code [b, T, V]} of a chunk, in the manager of the chunk's inputs
+     * @param probes the probe groups
+     * @param logProbs computes log-probabilities {@code [b, T, V]} of a forward batch, in the manager of its inputs
      * @param owner the manager that will own the kept arrays
      * @param totalPositions {@code N * T}, to decide between exact and top-k
      * @param budgetBytes the memory budget for the full log-probabilities
@@ -66,7 +67,7 @@ public final class BaseDistribution implements AutoCloseable {
      * @throws IllegalStateException when the base output has NaN or Inf
      */
     public static BaseDistribution capture(
-            List<ProbeChunk> probes,
+            List<ProbeGroup> probes,
             Function<ProbeChunk, NDArray> logProbs,
             NDManager owner,
             long totalPositions,
@@ -76,10 +77,10 @@ public final class BaseDistribution implements AutoCloseable {
         List<double[]> entropies = new ArrayList<>();
         int keepTopK = -1;
         int classes = 0;
-        for (ProbeChunk chunk : probes) {
+        for (ProbeGroup chunk : probes) {
             try (NDManager scoped = owner.newSubManager()) {
-                tempAttach(scoped, chunk);
-                NDArray lp = logProbs.apply(chunk).toType(DataType.FLOAT32, false);
+                chunk.tempAttach(scoped);
+                NDArray lp = logProbs(chunk, logProbs, scoped).toType(DataType.FLOAT32, false);
                 if (lp.isNaN().logicalOr(lp.isInfinite()).any().getBoolean()) {
                     throw new IllegalStateException("the base model's output has NaN or Inf on probe examples "
                             + chunk.offset() + ".." + (chunk.offset() + chunk.size() - 1));
@@ -114,49 +115,105 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * Computes the per-position metrics of the current distribution against the base on one chunk.
-     * Run inside a scoped manager that the chunk's and this chunk's arrays are temporarily attached to
-     * (see {@link #tempAttach}).
+     * Runs the forward batches of a group and concatenates their log-probabilities. Each batch runs in
+     * its own scope, so a batch's activations are freed before the next one runs; only the
+     * log-probabilities move on to the caller's scope.
      *
-     * @param chunk the chunk's index
-     * @param lq current log-probabilities {@code [b, T, V]}
-     * @return {@code [b, T, COLUMNS]}: KL(base||ft), KL(ft||base), JS, TV, top-1 agreement, entropy of ft
+     * @param group the group
+     * @param logProbs computes the log-probabilities of one forward batch, in the manager of its inputs
+     * @param scoped the caller's scope, which receives the result
+     * @return {@code [group size, T, V]}, attached to {@code scoped}
      */
-    public NDArray perPosition(int chunk, NDArray lq) {
+    public static NDArray logProbs(ProbeGroup group, Function<ProbeChunk, NDArray> logProbs, NDManager scoped) {
+        NDList parts = new NDList(group.batches().size());
+        for (ProbeChunk batch : group.batches()) {
+            try (NDManager forward = scoped.newSubManager()) {
+                forward.tempAttachAll(batch.inputs());
+                NDArray lq = logProbs.apply(batch);
+                lq.attach(scoped);
+                parts.add(lq);
+            }
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+    }
+
+    /**
+     * Computes the per-position metrics of the current distribution against the base, for the examples
+     * {@code [from, to)} of one group. Run inside a scoped manager: the slices taken here are attached to
+     * it, so everything computed is freed with it, while the chunk's own arrays stay.
+     *
+     * @param chunk the group's index
+     * @param lq current log-probabilities of the whole group {@code [b, T, V]}
+     * @param from first example of the slice, within the group
+     * @param to end of the slice, exclusive
+     * @param scoped the manager of the slice's temporaries
+     * @return {@code [to - from, T, COLUMNS]}: KL(base||ft), KL(ft||base), JS, TV, top-1 agreement, entropy of ft
+     */
+    public NDArray perPosition(int chunk, NDArray lq, int from, int to, NDManager scoped) {
         NDList base = chunks.get(chunk);
-        NDArray q = lq.exp();
+        String rows = from + ":" + to;
+        boolean whole = from == 0 && to == lq.getShape().get(0);
+        NDArray lqs = slice(lq, rows, whole, scoped);
+        NDArray lp = slice(base.get(0), rows, whole, scoped);
+        NDArray argmax = slice(base.get(1), rows, whole, scoped);
+        NDArray q = lqs.exp();
         NDArray binned;
         if (topK == 0) {
-            NDArray lp = base.get(0);
-            binned = Divergences.binned(lp, lp.exp(), lq, q);
+            binned = Divergences.binned(lp, lp.exp(), lqs, q);
         } else {
-            NDList ftBins = Divergences.withTailBin(lq.gather(base.get(2), -1));
-            NDArray lpBins = base.get(0);
-            binned = Divergences.binned(lpBins, lpBins.exp(), ftBins.get(0), ftBins.get(1));
+            NDList ftBins = Divergences.withTailBin(lqs.gather(slice(base.get(2), rows, whole, scoped), -1));
+            binned = Divergences.binned(lp, lp.exp(), ftBins.get(0), ftBins.get(1));
         }
-        NDArray top1 = lq.argMax(-1).eq(base.get(1)).toType(lq.getDataType(), false);
-        NDArray entropyFt = Divergences.entropy(lq, q);
+        NDArray top1 = lqs.argMax(-1).eq(argmax).toType(lqs.getDataType(), false);
+        NDArray entropyFt = Divergences.entropy(lqs, q);
         return binned.concat(NDArrays.stack(new NDList(top1, entropyFt), top1.getShape().dimension()), -1);
     }
 
     /**
-     * Temporarily attaches a probe chunk's arrays and this base's arrays for it to a scoped manager, so
+     * Returns how many examples of a chunk to compute at once so that each temporary array stays near
+     * {@code elements} values (cache-sized), at least one.
+     *
+     * @param positions T
+     * @param elements the target number of values per temporary
+     * @return examples per slice
+     */
+    public int sliceSize(int positions, long elements) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, elements / ((long) positions * classes)));
+    }
+
+    /**
+     * A row slice attached to the scope. The whole array is returned as it is: it is already attached
+     * to the caller's enclosing scope (attaching it again would hand it to the inner scope for good).
+     */
+    private static NDArray slice(NDArray a, String rows, boolean whole, NDManager scoped) {
+        if (whole) {
+            return a;
+        }
+        NDArray s = a.get(rows);
+        s.attach(scoped);
+        return s;
+    }
+
+    /**
+     * Temporarily attaches a probe group's arrays and this base's arrays for it to a scoped manager, so
      * that everything computed from them is freed with the scope.
      *
      * @param scoped the scoped manager
-     * @param chunk the probe chunk
-     * @param index the chunk's index
+     * @param group the probe group
+     * @param index the group's index
      */
-    public void tempAttach(NDManager scoped, ProbeChunk chunk, int index) {
-        tempAttach(scoped, chunk);
+    public void tempAttach(NDManager scoped, ProbeGroup group, int index) {
+        group.tempAttach(scoped);
         scoped.tempAttachAll(chunks.get(index));
     }
 
-    private static void tempAttach(NDManager scoped, ProbeChunk chunk) {
-        scoped.tempAttachAll(chunk.inputs());
-        if (chunk.mask() != null) {
-            scoped.tempAttachAll(chunk.mask());
-        }
+    /**
+     * Returns the number of probe groups this base was captured for.
+     *
+     * @return the group count
+     */
+    public int groups() {
+        return chunks.size();
     }
 
     /**
@@ -193,6 +250,16 @@ public final class BaseDistribution implements AutoCloseable {
      */
     public int classes() {
         return classes;
+    }
+
+    /**
+     * Returns the kept arrays of one probe group.
+     *
+     * @param chunk the group's index
+     * @return its arrays (owned by this object)
+     */
+    public NDList arrays(int chunk) {
+        return chunks.get(chunk);
     }
 
     /**

@@ -53,10 +53,27 @@ public final class Aggregates {
      */
     public Result aggregate(double[] rows, List<String> names, List<String> ids, List<String> sliceNames,
             int[] sliceOf, int rankBy) {
+        return aggregate(rows, names, ids, sliceNames, sliceOf, rankBy,
+                bootstrap.run(rows, names.size(), sliceOf, sliceNames.size()));
+    }
+
+    /**
+     * Aggregates the rows with intervals computed elsewhere (e.g. by a {@link DeviceBootstrap}).
+     *
+     * @param rows row-major values, {@code rows[i * names.size() + m]}
+     * @param names the metric name of each column
+     * @param ids the example ids
+     * @param sliceNames the distinct slice names
+     * @param sliceOf the slice index of each example
+     * @param rankBy the column the top examples are ranked by
+     * @param ci the bootstrap intervals of the rows
+     * @return the aggregates
+     */
+    public Result aggregate(double[] rows, List<String> names, List<String> ids, List<String> sliceNames,
+            int[] sliceOf, int rankBy, StratifiedBootstrap.Intervals ci) {
         int m = names.size();
         int n = sliceOf.length;
         int strata = sliceNames.size();
-        StratifiedBootstrap.Intervals ci = bootstrap.run(rows, m, sliceOf, strata);
 
         // Sort each metric's values once per slice: slice members first gathered contiguously.
         int[] start = new int[strata + 1];

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
 
 /**
  * Per-position divergences between a base distribution P and a current distribution Q, computed
@@ -43,18 +44,19 @@ public final class Divergences {
      * @return shape {@code [..., 4]}: columns {@link #KL_PQ}, {@link #KL_QP}, {@link #JS}, {@link #TV}
      */
     public static NDArray binned(NDArray lp, NDArray p, NDArray lq, NDArray q) {
+        // Every pass over [..., V] costs as much as the next (a 32k vocabulary makes them dominate),
+        // so intermediates are shared and updated in place where they are not needed again.
         NDArray d = lp.sub(lq);
-        NDArray klPq = p.mul(d).sum(new int[] {-1});
-        NDArray klQp = q.mul(d).sum(new int[] {-1}).neg();
-        NDArray tv = p.sub(q).abs().sum(new int[] {-1}).mul(0.5f);
-        // softplus(x) = relu(x) + log(1 + exp(-|x|));  c = ln2 - log(1 + exp(-|d|))
-        NDArray c = d.abs().neg().exp().add(1f).log().neg().add(LN2);
+        NDArray klPq = dot(p, d);
+        NDArray klQp = dot(q, d).negi();
+        NDArray low = p.minimum(q);
+        NDArray tv = p.sub(q).abs().sum(new int[] {-1}).muli(0.5f);
         // JS = 1/2 sum [ p (ln2 - softplus(-d)) + q (ln2 - softplus(d)) ]
-        NDArray js = p.add(q).mul(c)
-                .sub(p.mul(d.neg().maximum(0f)))
-                .sub(q.mul(d.maximum(0f)))
-                .sum(new int[] {-1})
-                .mul(0.5f);
+        //    = 1/2 sum [ (p + q) c - min(p, q) |d| ]   with c = ln2 - softplus(-|d|),
+        // since p relu(-d) + q relu(d) = min(p, q) |d|; c is exactly 0 where d is 0.
+        NDArray a = d.abs();
+        NDArray negC = Activation.softPlus(a.neg()).subi(LN2);
+        NDArray js = dot(p.add(q), negC).addi(dot(low, a)).muli(-0.5f);
         return NDArrays.stack(new NDList(klPq, klQp, js, tv), klPq.getShape().dimension());
     }
 
@@ -66,7 +68,12 @@ public final class Divergences {
      * @return shape {@code [...]}
      */
     public static NDArray entropy(NDArray lp, NDArray p) {
-        return p.mul(lp).sum(new int[] {-1}).neg();
+        return dot(p, lp).negi();
+    }
+
+    /** {@code sum(x * y)} over the last axis. */
+    private static NDArray dot(NDArray x, NDArray y) {
+        return x.mul(y).sum(new int[] {-1});
     }
 
     /**

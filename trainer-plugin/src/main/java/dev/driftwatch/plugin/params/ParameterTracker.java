@@ -35,6 +35,11 @@ public final class ParameterTracker implements AutoCloseable {
 
     private record Tracked(String name, Parameter parameter, boolean buffer, NDArray base, double baseL2) {}
 
+    /** The last right singular vector estimate per tracked tensor, to warm-start the next power iteration. */
+    private final java.util.Map<Integer, NDArray> singularVectors = new java.util.HashMap<>();
+    /** This checkpoint's new estimates, kept only for tensors whose update is not zero. */
+    private final java.util.Map<Integer, NDArray> pendingVectors = new java.util.HashMap<>();
+
     /**
      * Copies the block's initialised parameters as the base.
      *
@@ -121,7 +126,7 @@ public final class ParameterTracker implements AutoCloseable {
                 Tracked t = tracked.get(i);
                 scoped.tempAttachAll(t.base);
                 NDArray delta = t.base.sub(t.parameter.getArray()).toType(DataType.FLOAT32, false);
-                squares.add(delta.square().sum());
+                squares.add(delta.norm());
                 if (stableRankIterations > 0 && !t.buffer && t.parameter.requiresGradient()
                         && delta.getShape().dimension() == 2) {
                     ranks.add(largestSingularValueSquared(scoped, delta, stableRankIterations, i));
@@ -129,6 +134,10 @@ public final class ParameterTracker implements AutoCloseable {
                 }
             }
             deltaSq = toDoubles(NDArrays.stack(squares));
+            for (int i = 0; i < n; i++) {
+                deltaSq[i] *= deltaSq[i];
+            }
+            keepSingularVectors(deltaSq);
             if (!ranks.isEmpty()) {
                 double[] s = toDoubles(NDArrays.stack(ranks));
                 int j = 0;
@@ -170,22 +179,50 @@ public final class ParameterTracker implements AutoCloseable {
         return new ParameterDrift(total, trainable, fraction, global, tensors);
     }
 
-    /** Power iteration on dW^T dW from a fixed start vector (seeded by the tensor index, not the engine RNG). */
-    private static NDArray largestSingularValueSquared(NDManager scoped, NDArray delta, int iterations, int seed) {
-        Shape shape = delta.getShape();
-        int cols = (int) shape.get(1);
-        SplittableRandom random = new SplittableRandom(0x5EED + seed);
-        float[] start = new float[cols];
-        for (int j = 0; j < cols; j++) {
-            start[j] = (float) (random.nextDouble() - 0.5);
+    /**
+     * Power iteration on {@code dW^T dW}, warm-started from the previous checkpoint's vector (updates
+     * change slowly between checkpoints, so a few iterations suffice); the first start is a fixed
+     * pseudo-random vector seeded by the tensor index (never the engine's RNG, which training uses)
+     * and gets five times the iterations.
+     */
+    private NDArray largestSingularValueSquared(NDManager scoped, NDArray delta, int iterations, int index) {
+        int cols = (int) delta.getShape().get(1);
+        NDArray previous = singularVectors.get(index);
+        NDArray v;
+        int rounds = iterations;
+        if (previous == null) {
+            SplittableRandom random = new SplittableRandom(0x5EED + index);
+            float[] start = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                start[j] = (float) (random.nextDouble() - 0.5);
+            }
+            v = scoped.create(start, new Shape(cols, 1)).toDevice(delta.getDevice(), false);
+            rounds = 5 * iterations;
+        } else {
+            v = previous;
         }
-        NDArray v = scoped.create(start, new Shape(cols, 1)).toDevice(delta.getDevice(), false);
         NDArray transposed = delta.transpose();
-        for (int it = 0; it < iterations; it++) {
-            NDArray w = transposed.matMul(delta.matMul(v));
+        for (int it = 0; it < rounds; it++) {
+            NDArray w = transposed.matMul(delta.matMul(v)); // results belong to delta's (scoped) manager
             v = w.div(w.norm().add(1e-30f));
         }
+        pendingVectors.put(index, v);
         return delta.matMul(v).square().sum();
+    }
+
+    /** Keeps the new vector estimates of tensors that moved (a zero update yields a zero vector, a dead start). */
+    private void keepSingularVectors(double[] deltaSq) {
+        pendingVectors.forEach((index, v) -> {
+            NDArray previous = singularVectors.get(index);
+            if (deltaSq[index] > 0 && v != previous) {
+                v.attach(manager);
+                singularVectors.put(index, v);
+                if (previous != null) {
+                    previous.close();
+                }
+            }
+        });
+        pendingVectors.clear();
     }
 
     /** delta / base; a tensor that starts at zero (a zero-initialised bias) is measured against a unit norm. */
@@ -214,5 +251,7 @@ public final class ParameterTracker implements AutoCloseable {
     @Override
     public void close() {
         tracked.forEach(t -> t.base.close());
+        singularVectors.values().forEach(NDArray::close);
+        singularVectors.clear();
     }
 }

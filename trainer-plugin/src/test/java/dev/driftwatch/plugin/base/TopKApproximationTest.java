@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.probe.ProbeChunk;
+import dev.driftwatch.plugin.probe.ProbeGroup;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -52,14 +53,15 @@ class TopKApproximationTest {
     }
 
     private static double[] meanKlBothWays(NDManager m, float[] base, float[] ft, long budget, int k) {
-        ProbeChunk chunk = new ProbeChunk(0, POSITIONS, new NDList(m.zeros(new Shape(POSITIONS))), null);
+        ProbeGroup chunk = ProbeGroup.of(
+                List.of(new ProbeChunk(0, POSITIONS, new NDList(m.zeros(new Shape(POSITIONS))), null)), 1, m).get(0);
         NDArray baseLogits = m.create(base, new Shape(POSITIONS, 1, VOCAB));
         try (BaseDistribution dist = BaseDistribution.capture(List.of(chunk),
                 c -> baseLogits.logSoftmax(-1), m, POSITIONS, budget, k);
                 NDManager scoped = m.newSubManager()) {
             dist.tempAttach(scoped, chunk, 0);
             NDArray lq = scoped.create(ft, new Shape(POSITIONS, 1, VOCAB)).logSoftmax(-1);
-            NDArray perExample = Divergences.perExample(dist.perPosition(0, lq), null).get(0);
+            NDArray perExample = Divergences.perExample(dist.perPosition(0, lq, 0, POSITIONS, scoped), null).get(0);
             float[] v = perExample.toFloatArray();
             double pq = 0;
             double qp = 0;

@@ -32,4 +32,23 @@ class QuantilesTest {
         assertThat(s.max()).isEqualTo(10);
         assertThat(s.p50()).isEqualTo(2.5);
     }
+
+    @Test
+    void theTailQuantileOfUnsortedValuesIsTheSortedOne() {
+        java.util.Random r = new java.util.Random(5);
+        for (int n : new int[] {1, 2, 3, 40, 1000, 5000}) {
+            double[] values = new double[n + 3];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = r.nextInt(50) / 7.0; // ties on purpose
+            }
+            double[] before = values.clone();
+            double[] sorted = java.util.Arrays.copyOfRange(values, 2, 2 + n);
+            java.util.Arrays.sort(sorted);
+            for (double q : new double[] {0, 0.001, 0.025, 0.3, 0.5, 0.9, 0.975, 0.999, 1}) {
+                assertThat(Quantiles.ofTail(values, 2, 2 + n, q)).as("n %d q %s", n, q)
+                        .isEqualTo(Quantiles.ofSorted(sorted, q));
+            }
+            assertThat(values).containsExactly(before);
+        }
+    }
 }

@@ -59,4 +59,31 @@ class StratifiedBootstrapTest {
         // both metrics share the resamples, so the second interval is exactly twice the first
         assertThat(a.overallHigh()[1]).isCloseTo(2 * a.overallHigh()[0], within(1e-9));
     }
+
+    @Test
+    void theDeviceCountMatrixGivesTheSameIntervalsAsTheStreamingDraws() {
+        int n = 300;
+        int metrics = 3;
+        double[] rows = new double[n * metrics];
+        int[] stratumOf = new int[n];
+        java.util.Random r = new java.util.Random(9);
+        for (int i = 0; i < n; i++) {
+            stratumOf[i] = i % 3;
+            for (int m = 0; m < metrics; m++) {
+                rows[i * metrics + m] = r.nextDouble() * (m + 1) + stratumOf[i];
+            }
+        }
+        StratifiedBootstrap bootstrap = new StratifiedBootstrap(1000, 13);
+        var streaming = bootstrap.run(rows, metrics, stratumOf, 3);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                DeviceBootstrap device = new DeviceBootstrap(m, bootstrap, stratumOf, 3);
+                ai.djl.ndarray.NDManager scoped = m.newSubManager()) {
+            var onDevice = device.run(scoped, rows, metrics);
+            for (int k = 0; k < metrics; k++) {
+                assertThat(onDevice.overallLow()[k]).isCloseTo(streaming.overallLow()[k], within(1e-5));
+                assertThat(onDevice.overallHigh()[k]).isCloseTo(streaming.overallHigh()[k], within(1e-5));
+                assertThat(onDevice.low()[2][k]).isCloseTo(streaming.low()[2][k], within(1e-5));
+            }
+        }
+    }
 }

@@ -1,0 +1,135 @@
+package dev.driftwatch.examples.demo;
+
+import dev.driftwatch.examples.ServiceProcess;
+import dev.driftwatch.plugin.report.DriftSink;
+import dev.driftwatch.plugin.ship.HttpDriftSink;
+import dev.driftwatch.plugin.sink.JsonLinesFileSink;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The main job: starts the monitor service on its embedded PostgreSQL (with a bootstrap project and
+ * token), creates an alert rule, fine-tunes the demo runs with the drift listener streaming into the
+ * service, prints what the service made of them and keeps the service running until Ctrl-C.
+ * {@code run-demo.sh} builds and runs this; see {@link DemoOptions#USAGE} for the options.
+ */
+public final class DemoMain {
+
+    private DemoMain() {}
+
+    /**
+     * Runs the demo.
+     *
+     * @param args see {@link DemoOptions#USAGE}
+     */
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("run-demo: " + e.getMessage());
+            System.err.print(DemoOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        PrintStream out = System.out;
+        String prefix = "fmnist-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
+                .withZone(ZoneOffset.UTC).format(Instant.now());
+        if (options.offline() != null) {
+            runOffline(options, prefix, out);
+            return;
+        }
+        ServiceProcess service = options.url() == null ? startService(options, out) : null;
+        URI url = service != null ? service.url() : URI.create(options.url());
+        CountDownLatch stopped = new CountDownLatch(1);
+        if (service != null) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                out.println("\nStopping the service...");
+                service.close();
+                stopped.countDown();
+            }, "demo-shutdown"));
+        }
+        out.println("driftwatch is running at " + url + "  (UI and API; project '" + options.project() + "')");
+        if (service != null) {
+            UiLogin.find(service.logFile(), options.home()).ifPresentOrElse(
+                    login -> out.println("UI login: " + login),
+                    () -> out.println("UI login: user admin, with the password the service printed at its first"
+                            + " start (see " + service.logFile() + ")"));
+        }
+        ServiceApi api = new ServiceApi(url, options.project(), options.token());
+        DemoAlerts.createRule(api, out);
+
+        List<RunResult> results = DriftDemo.run(options.config(), prefix,
+                runKey -> List.of(httpSink(url, options, runKey)), out);
+        DemoAlerts.printVerdicts(api, results, out);
+
+        out.println("\nOpen " + url.resolve("/projects/" + options.project() + "/runs")
+                + " to see the runs, the flagged run and the fired alert.");
+        if (service != null && options.keepRunning()) {
+            out.println("The service keeps running; press Ctrl-C to stop it.");
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else if (service != null) {
+            // The shutdown hook stops it.
+            System.exit(0);
+        }
+    }
+
+    private static DriftSink httpSink(URI url, DemoOptions options, String runKey) {
+        return HttpDriftSink.builder()
+                .setUrl(url)
+                .setProject(options.project())
+                .setToken(options.token())
+                .optSpoolDir(options.home().resolve("spool"))
+                .optFlushTimeout(FineTuneRun.DELIVERY_WAIT)
+                .build();
+    }
+
+    private static void runOffline(DemoOptions options, String prefix, PrintStream out) {
+        try {
+            Files.createDirectories(options.offline());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        DriftDemo.run(options.config(), prefix,
+                runKey -> List.of(new JsonLinesFileSink(options.offline().resolve(runKey + ".jsonl"))), out);
+        out.println("\nReports written to " + options.offline()
+                + "; upload them with driftwatch-upload (docs/cli.md).");
+    }
+
+    private static ServiceProcess startService(DemoOptions options, PrintStream out) {
+        int port = options.port() != 0 ? options.port() : (isFree(8080) ? 8080 : ServiceProcess.freePort());
+        Path home = options.home();
+        out.println("Starting the driftwatch service on port " + port + " with its embedded PostgreSQL in "
+                + home.resolve("pgdata") + " (log: " + home.resolve("service.log") + ")...");
+        return ServiceProcess.builder()
+                .dataDir(home.resolve("pgdata"))
+                .logFile(home.resolve("service.log"))
+                .port(port)
+                .bootstrap(options.project(), options.token())
+                .start();
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

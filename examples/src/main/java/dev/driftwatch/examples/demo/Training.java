@@ -1,0 +1,105 @@
+package dev.driftwatch.examples.demo;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.util.Iterator;
+
+/** The demo's training plumbing: datasets, the training configuration and a loop in rounds of steps. */
+final class Training {
+
+    private Training() {}
+
+    /**
+     * Puts examples into a DJL dataset.
+     *
+     * @param manager owns the arrays
+     * @param examples the images and labels
+     * @param batchSize examples per batch
+     * @param shuffle whether to sample randomly (seeded by the engine's seed)
+     * @return the dataset
+     */
+    static ArrayDataset dataset(NDManager manager, DemoTask.Examples examples, int batchSize, boolean shuffle) {
+        return new ArrayDataset.Builder()
+                .setData(manager.create(examples.images(), DemoTask.batchShape(examples.count())))
+                .optLabels(manager.create(examples.labels(), new Shape(examples.count())))
+                .setSampling(batchSize, shuffle)
+                .build();
+    }
+
+    /**
+     * The training configuration: a loss named {@code loss} (so checkpoints carry {@code train_loss}
+     * and {@code validate_loss}), accuracy, Adam.
+     *
+     * @param loss the loss
+     * @param accuracy the accuracy evaluator (named {@code Accuracy})
+     * @param learningRate Adam's learning rate
+     * @param listeners listeners after DJL's basic ones (which must come first: they compute the
+     *     epoch's results the drift listener reads)
+     * @return the configuration
+     */
+    static DefaultTrainingConfig config(Loss loss, Accuracy accuracy, float learningRate,
+            TrainingListener... listeners) {
+        return new DefaultTrainingConfig(loss)
+                .addEvaluator(accuracy)
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build())
+                .addTrainingListeners(TrainingListener.Defaults.basic())
+                .addTrainingListeners(listeners);
+    }
+
+    /**
+     * Trains for a number of steps in rounds: after every {@code roundSteps} steps it evaluates the
+     * validation set and ends an "epoch" for the listeners, so every drift checkpoint carries a
+     * validation loss. The training set is re-shuffled whenever it runs out.
+     *
+     * @param trainer the trainer
+     * @param train the training set
+     * @param validation the validation set
+     * @param steps the total steps
+     * @param roundSteps steps per round
+     * @param stepDelayMillis a pause after each step (0 for none)
+     * @throws IOException when a batch cannot be read
+     * @throws TranslateException when a batch cannot be built
+     */
+    static void fitInRounds(Trainer trainer, ArrayDataset train, ArrayDataset validation, int steps, int roundSteps,
+            long stepDelayMillis) throws IOException, TranslateException {
+        Iterator<Batch> batches = trainer.iterateDataset(train).iterator();
+        int done = 0;
+        while (done < steps) {
+            for (int inRound = 0; inRound < roundSteps && done < steps; inRound++, done++) {
+                if (!batches.hasNext()) {
+                    batches = trainer.iterateDataset(train).iterator();
+                }
+                try (Batch batch = batches.next()) {
+                    EasyTrain.trainBatch(trainer, batch);
+                    trainer.step();
+                }
+                pause(stepDelayMillis);
+            }
+            EasyTrain.evaluateDataset(trainer, validation);
+            trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+        }
+    }
+
+    private static void pause(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

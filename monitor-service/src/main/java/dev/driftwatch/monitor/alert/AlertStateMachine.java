@@ -1,0 +1,105 @@
+package dev.driftwatch.monitor.alert;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The alert state machine (Prometheus / Grafana semantics), pure so it can be tested alone. Per
+ * instance and checkpoint: while the condition holds, a new episode starts pending, and turns firing
+ * once it has held for {@code for} consecutive checkpoints (at once when {@code for} is 1); a firing
+ * episode notifies again after the repeat interval. When the condition stops holding, a pending
+ * episode is cleared silently and a firing one is resolved (notified once).
+ */
+final class AlertStateMachine {
+
+    private AlertStateMachine() {}
+
+    /**
+     * The result of one step.
+     *
+     * @param state the state entered, or null when the state did not change
+     * @param notification the notification kind to send (firing, repeat, resolved), or null
+     * @param newEpisode true when a new episode was started (the state object was reset)
+     */
+    record Change(String state, String notification, boolean newEpisode) {
+
+        static final Change NONE = new Change(null, null, false);
+    }
+
+    /**
+     * Applies one observation to an instance's latest episode, updating it in place.
+     *
+     * @param s the latest episode (may be closed, or new with a null state)
+     * @param holds whether the condition holds at this checkpoint
+     * @param step the checkpoint's step
+     * @param value the observed value
+     * @param summary the observation in words
+     * @param forCount the rule's {@code for}
+     * @param repeat the rule's repeat interval (zero: never)
+     * @param now the current time
+     * @return what changed
+     */
+    static Change apply(AlertState s, boolean holds, long step, Double value, String summary, int forCount,
+            Duration repeat, Instant now) {
+        if (!s.open()) {
+            if (!holds) {
+                return Change.NONE;
+            }
+            s.id = null;
+            s.consecutive = 1;
+            s.startedStep = step;
+            s.startedAt = now;
+            s.firedAt = null;
+            s.endedAt = null;
+            s.lastNotifiedAt = null;
+            s.notifications = 0;
+            observe(s, step, value, summary);
+            if (forCount <= 1) {
+                fire(s, now);
+                return new Change(AlertState.FIRING, AlertState.FIRING, true);
+            }
+            s.state = AlertState.PENDING;
+            return new Change(AlertState.PENDING, null, true);
+        }
+        observe(s, step, value, summary);
+        if (holds) {
+            s.consecutive++;
+            if (AlertState.PENDING.equals(s.state)) {
+                if (s.consecutive >= forCount) {
+                    fire(s, now);
+                    return new Change(AlertState.FIRING, AlertState.FIRING, false);
+                }
+                return Change.NONE;
+            }
+            if (!repeat.isZero() && s.lastNotifiedAt != null
+                    && !now.isBefore(s.lastNotifiedAt.plus(repeat))) {
+                s.lastNotifiedAt = now;
+                s.notifications++;
+                return new Change(null, "repeat", false);
+            }
+            return Change.NONE;
+        }
+        s.endedAt = now;
+        if (AlertState.PENDING.equals(s.state)) {
+            s.state = AlertState.CLEARED;
+            return new Change(AlertState.CLEARED, null, false);
+        }
+        s.state = AlertState.RESOLVED;
+        s.lastNotifiedAt = now;
+        s.notifications++;
+        return new Change(AlertState.RESOLVED, AlertState.RESOLVED, false);
+    }
+
+    private static void fire(AlertState s, Instant now) {
+        s.state = AlertState.FIRING;
+        s.firedAt = now;
+        s.lastNotifiedAt = now;
+        s.notifications++;
+    }
+
+    private static void observe(AlertState s, long step, Double value, String summary) {
+        s.lastStep = step;
+        s.lastValue = value;
+        s.summary = summary;
+    }
+}

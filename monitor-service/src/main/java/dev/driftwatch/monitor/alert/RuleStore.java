@@ -1,0 +1,90 @@
+package dev.driftwatch.monitor.alert;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Rule rows: the JDBC side of {@link AlertRuleService} and of the evaluator's rule lookup. */
+@Component
+class RuleStore {
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final String SELECT = """
+            SELECT ar.id, p.project_key, ar.name, ar.enabled, ar.severity, ar.scope_tag, ar.scope_run_key, ar.for_count,
+                ar.repeat_seconds, ar.condition::text AS condition, ar.channels::text AS channels, ar.created_at,
+                ar.updated_at
+            FROM alert_rule ar JOIN project p ON p.id = ar.project_id
+            """;
+
+    private final JdbcTemplate jdbc;
+
+    RuleStore(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    List<AlertRule> list(long projectId) {
+        return jdbc.query(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id",
+                RuleStore::read, projectId);
+    }
+
+    Optional<AlertRule> find(long projectId, long ruleId) {
+        return jdbc.query(SELECT + " WHERE ar.project_id = ? AND ar.id = ? AND ar.deleted_at IS NULL",
+                RuleStore::read, projectId, ruleId).stream().findFirst();
+    }
+
+    /** The enabled rules whose scope includes a run. */
+    List<AlertRule> activeFor(long projectId, long runId) {
+        return jdbc.query(SELECT + """
+                 JOIN run r ON r.id = ? AND r.project_id = ar.project_id
+                WHERE ar.project_id = ? AND ar.enabled AND ar.deleted_at IS NULL
+                  AND (ar.scope_run_key IS NULL OR ar.scope_run_key = r.run_key)
+                  AND (ar.scope_tag IS NULL OR ar.scope_tag = ANY (r.tags))
+                ORDER BY ar.id
+                """, RuleStore::read, runId, projectId);
+    }
+
+    long insert(long projectId, AlertRuleRequest r) {
+        return jdbc.queryForObject("""
+                INSERT INTO alert_rule (project_id, name, enabled, severity, scope_tag, scope_run_key, for_count,
+                    repeat_seconds, condition, channels)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb) RETURNING id
+                """, Long.class, projectId, r.name(), r.enabled(), r.severity(), r.scope().tag(), r.scope().run(),
+                r.forCheckpoints(), java.time.Duration.parse(r.repeatInterval()).toSeconds(),
+                JSON.writeValueAsString(r.condition()), JSON.writeValueAsString(r.channels()));
+    }
+
+    void update(long ruleId, AlertRuleRequest r) {
+        jdbc.update("""
+                UPDATE alert_rule SET name = ?, enabled = ?, severity = ?, scope_tag = ?, scope_run_key = ?, for_count = ?,
+                    repeat_seconds = ?, condition = ?::jsonb, channels = ?::jsonb, updated_at = now()
+                WHERE id = ?
+                """, r.name(), r.enabled(), r.severity(), r.scope().tag(), r.scope().run(), r.forCheckpoints(),
+                java.time.Duration.parse(r.repeatInterval()).toSeconds(), JSON.writeValueAsString(r.condition()),
+                JSON.writeValueAsString(r.channels()), ruleId);
+    }
+
+    void markDeleted(long ruleId) {
+        jdbc.update("UPDATE alert_rule SET deleted_at = now(), enabled = false, updated_at = now() WHERE id = ?",
+                ruleId);
+    }
+
+    /** Locks a rule row so concurrent edits of one rule serialise. */
+    void lock(long ruleId) {
+        jdbc.query("SELECT id FROM alert_rule WHERE id = ? FOR UPDATE", rs -> { }, ruleId);
+    }
+
+    private static AlertRule read(ResultSet rs, int row) throws SQLException {
+        return new AlertRule(rs.getLong("id"), rs.getString("project_key"), rs.getString("name"),
+                rs.getBoolean("enabled"), rs.getString("severity"),
+                new Scope(rs.getString("scope_tag"), rs.getString("scope_run_key")),
+                JSON.readValue(rs.getString("condition"), Condition.class), rs.getInt("for_count"),
+                java.time.Duration.ofSeconds(rs.getLong("repeat_seconds")).toString(),
+                List.of(JSON.readValue(rs.getString("channels"), Channel[].class)),
+                AlertStore.instant(rs, "created_at"), AlertStore.instant(rs, "updated_at"));
+    }
+}

@@ -1,0 +1,39 @@
+package dev.driftwatch.monitor.web;
+
+import dev.driftwatch.monitor.alert.AlertQueryService;
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.security.ProjectAccess;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/** A project's alerts: the open ones (pending, firing) or the whole history, newest first. */
+@Controller
+@UiPage
+class AlertsController {
+
+    /** Most alert episodes on the page. */
+    static final int LIMIT = 500;
+
+    private final ProjectAccess access;
+    private final AlertQueryService alerts;
+
+    AlertsController(ProjectAccess access, AlertQueryService alerts) {
+        this.access = access;
+        this.alerts = alerts;
+    }
+
+    @GetMapping("/projects/{project}/alerts")
+    String list(@PathVariable String project, @RequestParam(defaultValue = "false") boolean open,
+            @RequestParam(required = false) String run, Model model) {
+        Project p = access.require(project);
+        String runKey = run == null || run.isBlank() ? null : run.strip();
+        model.addAttribute("project", p);
+        model.addAttribute("open", open);
+        model.addAttribute("run", runKey);
+        model.addAttribute("alerts", alerts.list(p, new AlertQueryService.Filter(open, null, runKey, LIMIT)));
+        return "alerts";
+    }
+}

@@ -1,0 +1,114 @@
+package dev.driftwatch.monitor.web;
+
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.query.RunQueryService;
+import dev.driftwatch.monitor.query.RunQueryService.RunFilter;
+import dev.driftwatch.monitor.query.RunQueryService.Sort;
+import dev.driftwatch.monitor.run.RunView;
+import dev.driftwatch.monitor.security.ProjectAccess;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/**
+ * Compares runs: up to {@value #MAX_RUNS} overlaid on one metric (drawn from the query API's compare
+ * endpoint), and the task loss against drift of one group of comparable runs (same base and probe set).
+ */
+@Controller
+@UiPage
+class ComparePageController {
+
+    /** Most runs overlaid, as the compare API allows. */
+    static final int MAX_RUNS = 20;
+
+    private final ProjectAccess access;
+    private final RunQueryService runs;
+    private final JdbcTemplate jdbc;
+
+    ComparePageController(ProjectAccess access, RunQueryService runs, JdbcTemplate jdbc) {
+        this.access = access;
+        this.runs = runs;
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * A group of comparable runs.
+     *
+     * @param base base fingerprint
+     * @param probe probe-set fingerprint
+     * @param runs number of runs in it
+     */
+    record Group(String base, String probe, long runs) {
+
+        /** @return the group's value in the picker */
+        public String id() {
+            return base + ":" + probe;
+        }
+
+        /** @return a short label */
+        public String label() {
+            return "base " + base.substring(0, 8) + "…, probes " + probe.substring(0, 8) + "… (" + runs + " runs)";
+        }
+    }
+
+    @GetMapping("/projects/{project}/compare")
+    String compare(@PathVariable String project, @RequestParam(required = false) List<String> runs,
+            @RequestParam(defaultValue = "kl_base_ft") String metric, @RequestParam(required = false) String group,
+            Model model) {
+        Project p = access.require(project);
+        List<String> selected = new ArrayList<>(new LinkedHashSet<>(runs == null ? List.<String>of() : runs));
+        boolean truncated = selected.size() > MAX_RUNS;
+        if (truncated) {
+            selected = selected.subList(0, MAX_RUNS);
+        }
+        List<RunView> all = this.runs.list(p.getId(), new RunFilter(null, null, null, null, null, null, null, null),
+                Sort.started, null, 0, RunQueryService.MAX_PAGE_SIZE).runs();
+        List<Group> groups = jdbc.query("""
+                SELECT base_fingerprint, probe_fingerprint, count(*) FROM run WHERE project_id = ?
+                GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""",
+                (rs, n) -> new Group(rs.getString(1), rs.getString(2), rs.getLong(3)), p.getId());
+        Group chosen = chooseGroup(groups, group, selected, all);
+        List<RunView> comparable = chosen == null ? List.of() : this.runs.list(p.getId(),
+                new RunFilter(null, null, null, null, null, chosen.base(), chosen.probe(), null), Sort.latestDrift,
+                null, 0, RunQueryService.MAX_PAGE_SIZE).runs();
+        model.addAttribute("project", p);
+        model.addAttribute("allRuns", all);
+        model.addAttribute("selected", selected);
+        model.addAttribute("truncated", truncated);
+        model.addAttribute("metric", metric);
+        model.addAttribute("metrics", RunPageController.METRICS);
+        model.addAttribute("groups", groups);
+        model.addAttribute("group", chosen);
+        model.addAttribute("scatter", LossDriftScatter.of(comparable));
+        return "compare";
+    }
+
+    /** The asked-for group, else the group of the first selected run, else the largest group. */
+    private static Group chooseGroup(List<Group> groups, String asked, List<String> selected, List<RunView> all) {
+        if (asked != null) {
+            for (Group g : groups) {
+                if (g.id().equals(asked)) {
+                    return g;
+                }
+            }
+        }
+        if (!selected.isEmpty()) {
+            for (RunView r : all) {
+                if (r.runKey().equals(selected.get(0))) {
+                    for (Group g : groups) {
+                        if (g.base().equals(r.baseFingerprint()) && g.probe().equals(r.probeFingerprint())) {
+                            return g;
+                        }
+                    }
+                }
+            }
+        }
+        return groups.isEmpty() ? null : groups.get(0);
+    }
+}

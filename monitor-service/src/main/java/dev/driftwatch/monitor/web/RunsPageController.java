@@ -1,0 +1,166 @@
+package dev.driftwatch.monitor.web;
+
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.query.RunQueryService;
+import dev.driftwatch.monitor.query.RunQueryService.RunFilter;
+import dev.driftwatch.monitor.query.RunQueryService.RunPage;
+import dev.driftwatch.monitor.query.RunQueryService.Sort;
+import dev.driftwatch.monitor.run.RunView;
+import dev.driftwatch.monitor.security.ProjectAccess;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/**
+ * A project's runs: filter, search, sort and paginate through {@link RunQueryService}, each row with
+ * its flags and reasons and a sparkline of its headline KL.
+ */
+@Controller
+@UiPage
+class RunsPageController {
+
+    /** Runs per page. */
+    static final int PAGE_SIZE = 25;
+
+    private final ProjectAccess access;
+    private final RunQueryService runs;
+    private final SparklineQuery sparklines;
+    private final JdbcTemplate jdbc;
+
+    RunsPageController(ProjectAccess access, RunQueryService runs, SparklineQuery sparklines, JdbcTemplate jdbc) {
+        this.access = access;
+        this.runs = runs;
+        this.sparklines = sparklines;
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * A row of the list.
+     *
+     * @param run the run
+     * @param spark its headline KL sparkline
+     */
+    record RunRow(RunView run, Sparkline spark) {}
+
+    @GetMapping("/projects/{project}/runs")
+    String list(@PathVariable String project, RunListParams params, Model model) {
+        Project p = access.require(project);
+        RunFilter filter = new RunFilter(params.blankToNull(params.tag()), params.blankToNull(params.method()),
+                params.blankToNull(params.status()), "flagged".equals(params.flag()) ? Boolean.TRUE : null,
+                "parameter-heavy".equals(params.flag()) || "drifts-far".equals(params.flag()) ? params.flag() : null,
+                null, null, params.blankToNull(params.q()));
+        RunPage page = runs.list(p.getId(), filter, params.sortOrDefault(), params.ascending(), params.pageOrZero(),
+                PAGE_SIZE);
+        model.addAttribute("project", p);
+        model.addAttribute("params", params);
+        model.addAttribute("page", page);
+        model.addAttribute("rows", rows(p, page.runs()));
+        model.addAttribute("lastPage", Math.max(0, (page.total() - 1) / PAGE_SIZE));
+        return "runs";
+    }
+
+    private List<RunRow> rows(Project p, List<RunView> views) {
+        Map<String, Long> ids = new HashMap<>();
+        if (!views.isEmpty()) {
+            jdbc.query(con -> {
+                var ps = con.prepareStatement("SELECT run_key, id FROM run WHERE project_id = ? AND run_key = ANY (?)");
+                ps.setLong(1, p.getId());
+                ps.setArray(2, con.createArrayOf("varchar", views.stream().map(RunView::runKey).toArray()));
+                return ps;
+            }, rs -> {
+                ids.put(rs.getString(1), rs.getLong(2));
+            });
+        }
+        return views.stream().map(v -> new RunRow(v, sparklines.sparkline(ids.get(v.runKey())))).toList();
+    }
+
+    /**
+     * The list's query parameters, bound from the request; builds the links that change one of them.
+     *
+     * @param q search text (name or key)
+     * @param status run status
+     * @param method fine-tuning method
+     * @param flag parameter-heavy, drifts-far or flagged (both)
+     * @param tag a tag
+     * @param sort a {@link Sort} name
+     * @param dir asc or desc, empty for the sort's natural direction
+     * @param page page number from 0
+     */
+    record RunListParams(String q, String status, String method, String flag, String tag, String sort, String dir,
+            Integer page) {
+
+        public Sort sortOrDefault() {
+            try {
+                return sort == null || sort.isBlank() ? Sort.started : Sort.valueOf(sort);
+            } catch (IllegalArgumentException e) {
+                return Sort.started;
+            }
+        }
+
+        Boolean ascending() {
+            return "asc".equals(dir) ? Boolean.TRUE : "desc".equals(dir) ? Boolean.FALSE : null;
+        }
+
+        int pageOrZero() {
+            return page == null || page < 0 ? 0 : page;
+        }
+
+        String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s.strip();
+        }
+
+        /**
+         * The link that sorts by a column: a new column in its natural direction (names A to Z, the
+         * rest largest or newest first); clicking the current column again flips the direction.
+         *
+         * @param column a {@link Sort} name
+         * @return the query string
+         */
+        public String sortLink(String column) {
+            if (!column.equals(sortOrDefault().name())) {
+                return link(column, null, 0);
+            }
+            boolean naturalAscending = sortOrDefault() == Sort.name;
+            boolean nowAscending = ascending() == null ? naturalAscending : ascending();
+            return link(column, nowAscending ? "desc" : "asc", 0);
+        }
+
+        /**
+         * The link to another page of the same list.
+         *
+         * @param n the page number
+         * @return the query string
+         */
+        public String pageLink(long n) {
+            return link(sort, dir, n);
+        }
+
+        private String link(String s, String d, long p) {
+            var b = org.springframework.web.util.UriComponentsBuilder.newInstance();
+            add(b, "q", q);
+            add(b, "status", status);
+            add(b, "method", method);
+            add(b, "flag", flag);
+            add(b, "tag", tag);
+            add(b, "sort", s);
+            add(b, "dir", d);
+            if (p > 0) {
+                b.queryParam("page", p);
+            }
+            String query = b.encode().build().getQuery();
+            return query == null ? "?" : "?" + query;
+        }
+
+        private static void add(org.springframework.web.util.UriComponentsBuilder b, String name, String value) {
+            if (value != null && !value.isBlank()) {
+                b.queryParam(name, value);
+            }
+        }
+    }
+}

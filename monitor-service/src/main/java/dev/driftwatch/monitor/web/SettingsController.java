@@ -1,0 +1,68 @@
+package dev.driftwatch.monitor.web;
+
+import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.monitor.project.FlagSettings;
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.project.ProjectRepository;
+import dev.driftwatch.monitor.project.ProjectSettingsService;
+import dev.driftwatch.monitor.security.ProjectAccess;
+import java.util.List;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/** A project's name and flagging thresholds; saving recomputes the flags of its runs. */
+@Controller
+@UiPage
+@RequestMapping("/projects/{project}/settings")
+class SettingsController {
+
+    private final ProjectAccess access;
+    private final ProjectRepository projects;
+    private final ProjectSettingsService settings;
+
+    SettingsController(ProjectAccess access, ProjectRepository projects, ProjectSettingsService settings) {
+        this.access = access;
+        this.projects = projects;
+        this.settings = settings;
+    }
+
+    @GetMapping
+    String show(@PathVariable String project, Model model) {
+        Project p = access.require(project);
+        model.addAttribute("project", p);
+        model.addAttribute("settings", p.getFlagSettings());
+        return "settings";
+    }
+
+    @PostMapping
+    String save(@PathVariable String project, @RequestParam String name,
+            @RequestParam double trainableFractionThreshold, @RequestParam double klThreshold,
+            @RequestParam double driftFactor, @RequestParam double lossTolerance, RedirectAttributes redirect) {
+        Project p = access.require(project);
+        String trimmed = name.strip();
+        String back = "redirect:/projects/" + p.getKey() + "/settings";
+        if (trimmed.isEmpty() || trimmed.length() > 200) {
+            redirect.addFlashAttribute("errors", List.of("The name has 1 to 200 characters."));
+            return back;
+        }
+        try {
+            settings.update(p.getId(),
+                    new FlagSettings(trainableFractionThreshold, klThreshold, driftFactor, lossTolerance));
+        } catch (ApiProblem e) {
+            redirect.addFlashAttribute("errors",
+                    e.getErrors().stream().map(f -> f.field() + " " + f.message()).toList());
+            return back;
+        }
+        Project saved = projects.findById(p.getId()).orElseThrow();
+        saved.setName(trimmed);
+        projects.save(saved);
+        redirect.addFlashAttribute("saved", "Saved; the flags of the project's runs were recomputed.");
+        return back;
+    }
+}

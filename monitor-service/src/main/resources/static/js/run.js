@@ -1,0 +1,276 @@
+/* The run page: trajectory with CI band, metric picker, slices, distribution, heatmap, top examples, live. */
+'use strict';
+
+(() => {
+  const root = document.getElementById('run');
+  const api = root.dataset.api;
+  const metricSelect = document.getElementById('metric');
+  const range = { from: null, to: null };
+  const charts = {};
+
+  /** The metric picker's value as the API's metric and stat parameters. */
+  function metric() {
+    return metricSelect.value;
+  }
+
+  function isDistribution(m) {
+    return !m.startsWith('task:') && !m.startsWith('param:');
+  }
+
+  function setRangeText() {
+    const t = document.getElementById('range');
+    t.textContent = range.from === null ? 'all steps' : 'steps ' + range.from + '–' + range.to;
+    document.getElementById('reset-zoom').hidden = range.from === null;
+  }
+
+  function zoom(from, to) {
+    range.from = from;
+    range.to = to;
+    reloadSeries();
+  }
+
+  // ---- main trajectory with its CI band -------------------------------------------------------
+  function mainChart() {
+    const el = document.getElementById('chart-main');
+    const m = metric();
+    if (charts.main) charts.main.destroy();
+    const series = [{ label: m + ' mean', stroke: DW.PALETTE[0], width: 1.5 }];
+    let bands = [];
+    if (isDistribution(m)) {
+      series.push({ label: 'CI low', stroke: 'rgba(43,95,217,0.35)', width: 1 });
+      series.push({ label: 'CI high', stroke: 'rgba(43,95,217,0.35)', width: 1 });
+      bands = [{ series: [3, 2], fill: 'rgba(43,95,217,0.15)' }];
+    } else {
+      series[0].label = m;
+    }
+    charts.main = DW.lineChart(el, '', series, bands, zoom, '');
+    el.querySelector('.uplot').addEventListener('click', () => {
+      const u = charts.main;
+      if (u.cursor.idx !== null && u.cursor.idx !== undefined && u.data[0].length > 0) {
+        showTopExamples(u.data[0][u.cursor.idx]);
+      }
+    });
+  }
+
+  async function loadMain() {
+    const el = document.getElementById('chart-main');
+    const m = metric();
+    const t = await DW.json(api + '/trajectory?' + DW.query({
+      metric: m, ci: isDistribution(m), points: DW.pointsFor(el), from: range.from, to: range.to }));
+    const data = [Array.from(t.steps), DW.nums(t.values)];
+    if (isDistribution(m)) {
+      data.push(t.ciLow ? DW.nums(t.ciLow) : data[1].map(() => null));
+      data.push(t.ciHigh ? DW.nums(t.ciHigh) : data[1].map(() => null));
+    }
+    charts.main.setData(data);
+    if (performance.getEntriesByName('driftwatch:chart-drawn').length === 0) {
+      // uPlot draws synchronously in setData: this is when the first chart is on screen (read by the benchmark)
+      performance.mark('driftwatch:chart-drawn');
+    }
+    el.dataset.points = String(t.steps.length);
+    el.dataset.lastStep = t.steps.length ? String(t.steps[t.steps.length - 1]) : '';
+    document.getElementById('unit').textContent = t.unit ? '(' + t.unit + ')' : '';
+    DW.status(el, t.steps.length + ' of ' + t.sourcePoints + ' checkpoints' + (t.downsampled ? ' (downsampled: drag to zoom)' : ''));
+  }
+
+  // ---- per-slice lines ---------------------------------------------------------------------------
+  async function loadSlices() {
+    const el = document.getElementById('chart-slices');
+    const m = metric();
+    if (!isDistribution(m)) {
+      el.hidden = true;
+      return;
+    }
+    el.hidden = false;
+    const s = await DW.json(api + '/slices?' + DW.query({
+      metric: m, points: DW.pointsFor(el), from: range.from, to: range.to }));
+    // align every slice on the union of their steps; uPlot needs one x array
+    const steps = Array.from(new Set(s.slices.flatMap(x => Array.from(x.steps)))).sort((a, b) => a - b);
+    const index = new Map(steps.map((v, i) => [v, i]));
+    const data = [steps];
+    const series = [];
+    s.slices.forEach((slice, i) => {
+      const offTask = slice.slice.startsWith('off-task');
+      const col = steps.map(() => null);
+      slice.steps.forEach((st, j) => { col[index.get(st)] = DW.num(slice.values[j]); });
+      data.push(col);
+      series.push({ label: slice.slice + (offTask ? ' (off-task)' : ''), stroke: DW.PALETTE[i % DW.PALETTE.length],
+        width: offTask ? 2 : 1.5, dash: offTask ? [6, 4] : undefined, spanGaps: true });
+    });
+    if (charts.slices) charts.slices.destroy();
+    el.querySelectorAll('.uplot').forEach(n => n.remove());
+    charts.slices = DW.lineChart(el, '', series, [], zoom, '');
+    charts.slices.setData(data);
+    el.dataset.slices = String(s.slices.length);
+    DW.status(el, s.slices.length + ' slices; dashed = off-task');
+  }
+
+  // ---- per-example distribution: p50 / p90 / p99 ------------------------------------------------
+  async function loadDistribution() {
+    const el = document.getElementById('chart-dist');
+    const m = metric();
+    if (!isDistribution(m)) {
+      el.hidden = true;
+      return;
+    }
+    el.hidden = false;
+    const stats = ['p50', 'p90', 'p99'];
+    const ts = await Promise.all(stats.map(stat => DW.json(api + '/trajectory?' + DW.query({
+      metric: m, stat: stat, points: DW.pointsFor(el), from: range.from, to: range.to }))));
+    // the three series are downsampled independently; align them on p50's steps by step lookup
+    const steps = Array.from(ts[0].steps);
+    const data = [steps].concat(ts.map(t => {
+      const byStep = new Map(Array.from(t.steps, (st, i) => [st, DW.num(t.values[i])]));
+      return steps.map(st => byStep.has(st) ? byStep.get(st) : null);
+    }));
+    if (!charts.dist) {
+      charts.dist = DW.lineChart(el, '', [
+        { label: 'p50', stroke: '#2e9d4f', width: 1.5, spanGaps: true },
+        { label: 'p90', stroke: '#d99a2b', width: 1.5, spanGaps: true },
+        { label: 'p99', stroke: '#d9482b', width: 1.5, spanGaps: true }],
+        [{ series: [3, 1], fill: 'rgba(217,154,43,0.12)' }], zoom, '');
+    }
+    charts.dist.setData(data);
+  }
+
+  // ---- parameter drift heatmap: tensors x checkpoints -------------------------------------------
+  function color(t) {
+    // white -> blue -> red, t in [0, 1]
+    const c = t < 0.5 ? [255 - 2 * t * (255 - 43), 255 - 2 * t * (255 - 95), 255 - 2 * t * (255 - 217)]
+      : [43 + (t - 0.5) * 2 * (217 - 43), 95 - (t - 0.5) * 2 * (95 - 43), 217 - (t - 0.5) * 2 * (217 - 43)];
+    return 'rgb(' + c.map(Math.round).join(',') + ')';
+  }
+
+  async function loadHeatmap() {
+    const el = document.getElementById('heatmap');
+    const canvas = el.querySelector('canvas');
+    const tip = document.getElementById('heatmap-tip');
+    let h;
+    try {
+      h = await DW.json(api + '/tensors/history?' + DW.query({ stat: 'relative', points: 200, from: range.from, to: range.to }));
+    } catch (e) {
+      DW.status(el, 'no parameter drift recorded');
+      return;
+    }
+    const rows = h.tensors.length;
+    const cols = h.steps.length;
+    if (rows === 0 || cols === 0) {
+      DW.status(el, 'no parameter drift recorded');
+      return;
+    }
+    const cellH = Math.max(4, Math.min(18, Math.floor(400 / rows)));
+    // tensor names on the left when the rows are tall enough to read
+    const labelW = cellH >= 10 ? 170 : 0;
+    const width = Math.max(300, el.clientWidth - 10);
+    const cellW = (width - labelW) / cols;
+    canvas.width = width;
+    canvas.height = rows * cellH;
+    let max = 0;
+    h.values.forEach(r => r.forEach(v => { if (typeof v === 'number' && v > max) max = v; }));
+    const ctx = canvas.getContext('2d');
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.font = Math.min(11, cellH - 2) + 'px sans-serif';
+    ctx.textBaseline = 'middle';
+    for (let i = 0; i < rows; i++) {
+      if (labelW > 0) {
+        ctx.fillStyle = '#1d2330';
+        const name = h.tensors[i];
+        ctx.fillText(name.length > 26 ? '…' + name.slice(-25) : name, 2, i * cellH + cellH / 2, labelW - 6);
+      }
+      for (let j = 0; j < cols; j++) {
+        const v = h.values[i][j];
+        ctx.fillStyle = typeof v === 'number' ? color(max > 0 ? v / max : 0) : '#eee';
+        ctx.fillRect(labelW + j * cellW, i * cellH, Math.ceil(cellW), cellH);
+      }
+    }
+    el.dataset.rows = String(rows);
+    el.dataset.cols = String(cols);
+    DW.status(el, rows + ' tensors × ' + cols + ' checkpoints, relative L2 drift, max ' + DW.fmt(max));
+    canvas.onmousemove = ev => {
+      const r = canvas.getBoundingClientRect();
+      const i = Math.floor((ev.clientY - r.top) / cellH);
+      const j = Math.floor((ev.clientX - r.left - labelW) / cellW);
+      if (i >= 0 && i < rows && j >= 0 && j < cols) {
+        tip.textContent = h.tensors[i] + ' @ step ' + h.steps[j] + ': ' + DW.fmt(h.values[i][j]);
+      }
+    };
+  }
+
+  // ---- top drifting examples at a step ----------------------------------------------------------
+  async function showTopExamples(step) {
+    const body = document.querySelector('#top-examples tbody');
+    const caption = document.getElementById('top-step');
+    let t;
+    try {
+      t = await DW.json(api + '/top-examples?' + DW.query({ step: step }));
+    } catch (e) {
+      caption.textContent = e.message;
+      return;
+    }
+    caption.textContent = 'at step ' + t.step;
+    document.getElementById('top-step-input').value = t.step;
+    body.replaceChildren();
+    for (const ex of t.examples) {
+      const tr = document.createElement('tr');
+      for (const v of [ex.probeId, ex.slice, ex.metric, DW.fmt(ex.value)]) {
+        const td = document.createElement('td');
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      tr.lastChild.className = 'num';
+      body.appendChild(tr);
+    }
+    if (t.examples.length === 0) {
+      const tr = document.createElement('tr');
+      tr.innerHTML = '<td colspan="4" class="muted">none recorded</td>';
+      body.appendChild(tr);
+    }
+  }
+
+  async function reloadSeries() {
+    setRangeText();
+    // the headline chart first and alone: on a long run the other charts' queries would compete with it
+    try {
+      await loadMain();
+    } catch (e) {
+      console.error(e);
+      DW.status(document.getElementById('chart-main'), e.message, true);
+    }
+    const results = await Promise.allSettled([loadSlices(), loadDistribution(), loadHeatmap()]);
+    results.filter(r => r.status === 'rejected').forEach(r => console.error(r.reason));
+    root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
+  }
+
+  // ---- live updates -------------------------------------------------------------------------------
+  function live() {
+    const badge = document.getElementById('live');
+    if (!root.dataset.events || !window.EventSource) return;
+    const source = new EventSource(root.dataset.events);
+    source.onopen = () => { badge.textContent = '● live'; badge.classList.remove('off'); };
+    source.onerror = () => { badge.textContent = '○ reconnecting'; badge.classList.add('off'); };
+    source.addEventListener('checkpoints', ev => {
+      const e = JSON.parse(ev.data);
+      const count = document.getElementById('checkpoint-count');
+      count.textContent = String(Number(count.textContent) + e.steps.length);
+      document.getElementById('last-step').textContent = String(Math.max(Number(document.getElementById('last-step').textContent) || 0, e.lastStep));
+      // a zoomed view stays where the user put it; the full view grows with the run
+      if (range.to === null || e.lastStep <= range.to) reloadSeries();
+    });
+  }
+
+  metricSelect.addEventListener('change', () => {
+    mainChart();
+    if (charts.dist) { charts.dist.destroy(); charts.dist = null; }
+    reloadSeries();
+  });
+  document.getElementById('reset-zoom').addEventListener('click', () => zoom(null, null));
+  document.getElementById('top-form').addEventListener('submit', ev => {
+    ev.preventDefault();
+    const v = document.getElementById('top-step-input').value;
+    showTopExamples(v === '' ? null : Number(v));
+  });
+
+  mainChart();
+  reloadSeries().then(() => showTopExamples(null));
+  live();
+})();

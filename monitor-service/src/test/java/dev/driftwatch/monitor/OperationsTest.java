@@ -1,0 +1,47 @@
+package dev.driftwatch.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.ServiceTestBase;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Health and readiness probes, and the OpenAPI document with its copy in docs/api. */
+class OperationsTest extends ServiceTestBase {
+
+    /** The copy of the OpenAPI document in the repository. */
+    static final Path OPENAPI_COPY = Path.of("..", "docs", "api", "openapi.json");
+
+    @Test
+    void healthLivenessAndReadinessAreUp() {
+        Api anonymous = api().withToken(null);
+        for (String path : new String[] {"/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness"}) {
+            Api.Answer a = anonymous.get(path);
+            assertThat(a.status()).as(path).isEqualTo(200);
+            assertThat(a.json().get("status").stringValue()).isEqualTo("UP");
+        }
+    }
+
+    /**
+     * Keeps docs/api/openapi.json equal to the served document: when they differ the copy is
+     * rewritten and the test fails, so the change shows up in the diff and is committed.
+     */
+    @Test
+    void openApiCopyInDocsIsInSync() throws Exception {
+        Api.Answer a = api().withToken(null).get("/v3/api-docs");
+        assertThat(a.status()).isEqualTo(200);
+        JsonNode served = a.json();
+        assertThat(served.get("paths").has("/api/v1/projects/{project}/runs/{runKey}/checkpoints")).isTrue();
+        String pretty = Api.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(served) + "\n";
+        String copy = Files.exists(OPENAPI_COPY) ? Files.readString(OPENAPI_COPY, StandardCharsets.UTF_8) : "";
+        if (!copy.equals(pretty)) {
+            Files.writeString(OPENAPI_COPY, pretty, StandardCharsets.UTF_8);
+        }
+        assertThat(copy).as("docs/api/openapi.json was out of date and has been rewritten; commit it")
+                .isEqualTo(pretty);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.driftwatch.monitor.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.alert.ConditionEvaluator.Observation;
+import dev.driftwatch.monitor.alert.ConditionEvaluator.RunFlags;
+import dev.driftwatch.monitor.ingest.CheckpointData;
+import dev.driftwatch.monitor.ingest.Summary;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConditionEvaluatorTest {
+
+    /** A summary with the given mean and CI bounds. */
+    private static Summary summary(double mean, double ciLow, double ciHigh) {
+        return new Summary(100, mean, mean, mean, mean, mean, ciLow, ciHigh);
+    }
+
+    private static MetricSource source(long step, double kl, double ciLow, double ciHigh, Map<String, Double> slices) {
+        List<CheckpointData.Slice> s = new ArrayList<>();
+        slices.forEach((name, v) -> s.add(new CheckpointData.Slice(name, 50,
+                Map.of(MetricNames.HEADLINE, summary(v, v * 0.9, v * 1.1)))));
+        return new MetricSource(step, Map.of(MetricNames.HEADLINE, summary(kl, ciLow, ciHigh)), s,
+                Map.of("validate_loss", 0.4), 0.2, 0.05);
+    }
+
+    private static MetricSource source(long step, double kl) {
+        return source(step, kl, kl * 0.9, kl * 1.1, Map.of());
+    }
+
+    private static Condition threshold(String op, double t, boolean ciAware) {
+        return new Condition("threshold", "kl_base_ft", "mean", null, op, t, ciAware ? true : null, null, null);
+    }
+
+    private static List<Observation> observe(Condition c, MetricSource now) {
+        return ConditionEvaluator.observe(c, now, n -> null, null);
+    }
+
+    @Test
+    void thresholdAboveAndBelow() {
+        assertThat(observe(threshold("above", 0.5, false), source(1, 0.6)).get(0).holds()).isTrue();
+        assertThat(observe(threshold("above", 0.5, false), source(1, 0.5)).get(0).holds()).isFalse();
+        assertThat(observe(threshold("below", 0.5, false), source(1, 0.4)).get(0).holds()).isTrue();
+        assertThat(observe(threshold("below", 0.5, false), source(1, 0.6)).get(0).holds()).isFalse();
+    }
+
+    @Test
+    void ciAwareAboveNeedsTheLowerBoundAboveTheThreshold() {
+        // mean above the threshold but the CI reaches below it: not confidently above
+        MetricSource uncertain = source(1, 0.6, 0.45, 0.75, Map.of());
+        assertThat(observe(threshold("above", 0.5, false), uncertain).get(0).holds()).isTrue();
+        Observation ci = observe(threshold("above", 0.5, true), uncertain).get(0);
+        assertThat(ci.holds()).isFalse();
+        assertThat(ci.value()).isEqualTo(0.45);
+        assertThat(observe(threshold("above", 0.5, true), source(1, 0.6, 0.55, 0.65, Map.of())).get(0).holds())
+                .isTrue();
+    }
+
+    @Test
+    void ciAwareBelowNeedsTheUpperBoundBelowTheThreshold() {
+        assertThat(observe(threshold("below", 0.5, true), source(1, 0.4, 0.3, 0.55, Map.of())).get(0).holds())
+                .isFalse();
+        assertThat(observe(threshold("below", 0.5, true), source(1, 0.4, 0.3, 0.45, Map.of())).get(0).holds())
+                .isTrue();
+    }
+
+    @Test
+    void otherAggregatesScalarsAndSlices() {
+        Condition p99 = new Condition("threshold", "kl_base_ft", "ciHigh", null, "above", 0.65, null, null, null);
+        assertThat(observe(p99, source(1, 0.6)).get(0).value()).isEqualTo(0.66, org.assertj.core.data.Offset.offset(1e-9));
+        Condition loss = new Condition("threshold", "validate_loss", null, null, "above", 0.3, null, null, null);
+        assertThat(observe(loss, source(1, 0.6)).get(0).holds()).isTrue();
+        Map<String, Double> slices = new LinkedHashMap<>();
+        slices.put("on-task", 0.2);
+        slices.put("off-task/general", 0.9);
+        Condition each = new Condition("threshold", "kl_base_ft", "mean", "*", "above", 0.5, null, null, null);
+        List<Observation> seen = observe(each, source(1, 0.5, 0.4, 0.6, slices));
+        assertThat(seen).extracting(Observation::sliceKey).containsExactly("on-task", "off-task/general");
+        assertThat(seen).extracting(Observation::holds).containsExactly(false, true);
+        Condition missing = new Condition("threshold", "kl_base_ft", "mean", "nope", "above", 0.5, null, null, null);
+        assertThat(observe(missing, source(1, 0.6))).isEmpty();
+    }
+
+    @Test
+    void offTaskLooksAtOffTaskSlicesOnly() {
+        Map<String, Double> slices = new LinkedHashMap<>();
+        slices.put("on-task", 2.0);
+        slices.put("off-task/general", 0.3);
+        slices.put("off-task/safety", 0.8);
+        Condition offTask = new Condition("off_task", "kl_base_ft", "mean", null, "above", 0.5, null, null, null);
+        List<Observation> seen = observe(offTask, source(1, 1.0, 0.9, 1.1, slices));
+        assertThat(seen).extracting(Observation::sliceKey).containsExactly("off-task/general", "off-task/safety");
+        assertThat(seen).extracting(Observation::holds).containsExactly(false, true);
+    }
+
+    @Test
+    void rateComparesWithTheCheckpointWindowMinusOneBack() {
+        Condition rate = new Condition("rate", "kl_base_ft", "mean", null, "above", 0.2, null, 3, null);
+        List<Integer> asked = new ArrayList<>();
+        List<Observation> rising = ConditionEvaluator.observe(rate, source(30, 0.7), n -> {
+            asked.add(n);
+            return source(10, 0.4);
+        }, null);
+        assertThat(asked).containsExactly(2);
+        assertThat(rising.get(0).holds()).isTrue();
+        assertThat(rising.get(0).value()).isEqualTo(0.3, org.assertj.core.data.Offset.offset(1e-9));
+        List<Observation> flat = ConditionEvaluator.observe(rate, source(30, 0.5), n -> source(10, 0.4), null);
+        assertThat(flat.get(0).holds()).isFalse();
+        Condition falling = new Condition("rate", "kl_base_ft", "mean", null, "below", -0.2, null, 3, null);
+        assertThat(ConditionEvaluator.observe(falling, source(30, 0.1), n -> source(10, 0.4), null).get(0).holds())
+                .isTrue();
+        // not enough history yet: no observation, the state stays as it is
+        assertThat(ConditionEvaluator.observe(rate, source(30, 0.7), n -> null, null)).isEmpty();
+    }
+
+    @Test
+    void concentratedDriftComparesTheTopSliceWithTheMean() {
+        Condition conc = new Condition("concentrated", "kl_base_ft", "mean", null, null, null, null, null, 2.0);
+        Map<String, Double> even = Map.of("a", 0.5, "b", 0.6, "c", 0.55);
+        assertThat(observe(conc, source(1, 0.5, 0.4, 0.6, even)).get(0).holds()).isFalse();
+        Map<String, Double> one = new LinkedHashMap<>();
+        one.put("a", 0.1);
+        one.put("b", 0.1);
+        one.put("c", 1.0); // mean 0.4, top 1.0 = 2.5x
+        Observation o = observe(conc, source(1, 0.5, 0.4, 0.6, one)).get(0);
+        assertThat(o.holds()).isTrue();
+        assertThat(o.value()).isEqualTo(2.5, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(o.summary()).contains("slice c");
+        Condition withFloor = new Condition("concentrated", "kl_base_ft", "mean", null, null, 2.0, null, null, 2.0);
+        assertThat(observe(withFloor, source(1, 0.5, 0.4, 0.6, one)).get(0).holds()).isFalse();
+        assertThat(observe(conc, source(1, 0.5, 0.4, 0.6, Map.of("only", 3.0)))).isEmpty();
+    }
+
+    @Test
+    void flagNeedsBothFlagsAndIsOnlyObservedWhenFlagsAreGiven() {
+        Condition flag = new Condition("flag", null, null, null, null, null, null, null, null);
+        assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, new RunFlags(true, true)).get(0).holds())
+                .isTrue();
+        assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, new RunFlags(true, false)).get(0).holds())
+                .isFalse();
+        assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, null)).isEmpty();
+    }
+
+    @Test
+    void describesConditions() {
+        assertThat(ConditionEvaluator.describe(threshold("above", 0.5, true), 3))
+                .isEqualTo("lower CI bound of kl_base_ft mean > 0.5000 for 3 checkpoints");
+    }
+}

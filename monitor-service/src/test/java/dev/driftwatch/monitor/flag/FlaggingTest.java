@@ -1,0 +1,169 @@
+package dev.driftwatch.monitor.flag;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.Payloads;
+import dev.driftwatch.monitor.support.ServiceTestBase;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Flagging decisions on constructed runs, each test in a project of its own (default settings:
+ * trainable fraction 0.10, KL threshold 0.5 nats/token, factor 3, loss tolerance 10%).
+ */
+class FlaggingTest extends ServiceTestBase {
+
+    private OwnProject project;
+
+    @BeforeEach
+    void newProject() {
+        project = newProject("flags");
+    }
+
+    @Test
+    void parameterHeavyAtOrAboveTheThreshold() {
+        run("at-threshold", "head", 1000, 100, Payloads.FP_B);
+        run("below", "head", 1000, 99, Payloads.FP_B);
+        assertThat(flags("at-threshold")).containsExactly("parameter-heavy");
+        assertThat(flags("below")).isEmpty();
+        assertThat(view("at-threshold").get("flagReasons").get(0).get("reason").stringValue())
+                .contains("0.1000").contains("at or above");
+    }
+
+    @Test
+    void drifsFarWhenTheLowerCiBoundCrossesTheThreshold() {
+        run("far", "full", 1000, 1000, Payloads.FP_B);
+        Api.Answer a = upload("far", Payloads.checkpoint(1, 0.8, 0.5));
+        assertThat(a.json().get("flags").toString()).isEqualTo("[\"parameter-heavy\",\"drifts-far\"]");
+        assertThat(view("far").get("flagged").booleanValue()).isTrue();
+        // mean 0.54 is above 0.5 but its lower CI bound (0.486) is not: no flag
+        run("near", "full", 1000, 1000, Payloads.FP_B);
+        upload("near", Payloads.checkpoint(1, 0.54, 0.5));
+        assertThat(flags("near")).containsExactly("parameter-heavy");
+        // the latest checkpoint decides: it came down again
+        upload("far", Payloads.checkpoint(2, 0.1, 0.4));
+        assertThat(flags("far")).containsExactly("parameter-heavy");
+    }
+
+    @Test
+    void driftsFarRelativeToTheLightestComparableRunAtSimilarLoss() {
+        run("light", "head", 1000, 10, Payloads.FP_B);
+        upload("light", Payloads.checkpoint(1, 0.01, 1.0), Payloads.checkpoint(2, 0.05, 0.5));
+        run("six-times", "full", 1000, 1000, Payloads.FP_B);
+        upload("six-times", Payloads.checkpoint(1, 0.3, 0.52));
+        run("two-times", "full", 1000, 1000, Payloads.FP_B);
+        upload("two-times", Payloads.checkpoint(1, 0.1, 0.5));
+        run("other-loss", "full", 1000, 1000, Payloads.FP_B);
+        upload("other-loss", Payloads.checkpoint(1, 0.3, 0.8));
+        run("other-probes", "full", 1000, 1000, "c".repeat(64));
+        upload("other-probes", Payloads.checkpoint(1, 0.3, 0.5));
+
+        assertThat(flags("light")).isEmpty();
+        assertThat(flags("six-times")).containsExactly("parameter-heavy", "drifts-far");
+        String reason = view("six-times").get("flagReasons").get(1).get("reason").stringValue();
+        assertThat(reason).contains("6.0x").contains("'light'");
+        assertThat(flags("two-times")).containsExactly("parameter-heavy");
+        assertThat(flags("other-loss")).containsExactly("parameter-heavy");
+        assertThat(flags("other-probes")).containsExactly("parameter-heavy");
+
+        JsonNode flagged = project.api().get("/api/v1/projects/" + project.key() + "/runs?flagged=true").json();
+        assertThat(keys(flagged)).containsExactly("six-times");
+        JsonNode far = project.api().get("/api/v1/projects/" + project.key() + "/runs?flag=drifts-far").json();
+        assertThat(keys(far)).containsExactly("six-times");
+    }
+
+    @Test
+    void aLighterRunArrivingLaterReflagsTheHeavierOnes() {
+        run("heavy", "full", 1000, 1000, Payloads.FP_B);
+        upload("heavy", Payloads.checkpoint(1, 0.3, 0.5));
+        assertThat(flags("heavy")).containsExactly("parameter-heavy");
+        run("lighter", "lora", 1000, 20, Payloads.FP_B);
+        upload("lighter", Payloads.checkpoint(1, 0.02, 0.49));
+        assertThat(flags("heavy")).containsExactly("parameter-heavy", "drifts-far");
+    }
+
+    @Test
+    void changedSettingsReflagEveryRun() {
+        run("mid", "full", 1000, 1000, Payloads.FP_B);
+        upload("mid", Payloads.checkpoint(1, 0.3, 0.5));
+        assertThat(flags("mid")).containsExactly("parameter-heavy");
+        Api.Answer a = project.api().json("PUT", "/api/v1/projects/" + project.key() + "/settings",
+                "{\"trainableFractionThreshold\":1.01,\"klThreshold\":0.2,\"driftFactor\":3,\"lossTolerance\":0.1}");
+        assertThat(a.status()).as(a.text()).isEqualTo(400);
+        a = project.api().json("PUT", "/api/v1/projects/" + project.key() + "/settings",
+                "{\"trainableFractionThreshold\":1.0,\"klThreshold\":0.2,\"driftFactor\":3,\"lossTolerance\":0.1}");
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        assertThat(flags("mid")).containsExactly("parameter-heavy", "drifts-far");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void concurrentUploadsToComparableRunsDoNotDeadlock() throws Exception {
+        String[] keys = {"c-light-1", "c-light-2", "c-heavy-1", "c-heavy-2"};
+        for (String k : keys) {
+            run(k, k.contains("light") ? "head" : "full", 1000, k.contains("light") ? 10 : 1000, Payloads.FP_B);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+            for (String k : keys) {
+                answers.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int b = 0; b < 10; b++) {
+                        ObjectNode[] cps = new ObjectNode[5];
+                        for (int i = 0; i < 5; i++) {
+                            double kl = k.contains("light") ? 0.02 : 0.3;
+                            cps[i] = Payloads.checkpoint(b * 5 + i, kl, 0.5);
+                        }
+                        if (project.api().postCheckpoints(project.key(), k, Payloads.batch(cps)).status() == 200) {
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : answers) {
+                assertThat(f.get()).isEqualTo(10);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // every upload was answered 200, and once all are in, the heavy runs are flagged
+        upload("c-light-1", Payloads.checkpoint(1000, 0.02, 0.5));
+        assertThat(flags("c-heavy-1")).containsExactly("parameter-heavy", "drifts-far");
+        assertThat(flags("c-heavy-2")).containsExactly("parameter-heavy", "drifts-far");
+    }
+
+    private void run(String key, String method, long total, long trainable, String probeFingerprint) {
+        ObjectNode body = Payloads.run(method, total, trainable);
+        body.put("probeFingerprint", probeFingerprint);
+        assertThat(project.api().putRun(project.key(), key, body).status()).isEqualTo(201);
+    }
+
+    private Api.Answer upload(String key, ObjectNode... checkpoints) {
+        Api.Answer a = project.api().postCheckpoints(project.key(), key, Payloads.batch(checkpoints));
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        return a;
+    }
+
+    private JsonNode view(String key) {
+        return project.api().get("/api/v1/projects/" + project.key() + "/runs/" + key).json();
+    }
+
+    private List<String> flags(String key) {
+        List<String> out = new ArrayList<>();
+        view(key).get("flags").forEach(f -> out.add(f.stringValue()));
+        return out;
+    }
+
+    private static List<String> keys(JsonNode page) {
+        List<String> out = new ArrayList<>();
+        page.get("runs").forEach(r -> out.add(r.get("runKey").stringValue()));
+        return out;
+    }
+}

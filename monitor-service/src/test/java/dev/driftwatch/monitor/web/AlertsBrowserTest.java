@@ -1,0 +1,111 @@
+package dev.driftwatch.monitor.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+/** The rules editor and the alerts page in a real browser: a rule made in the editor fires on new data. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class AlertsBrowserTest extends WebTestBase {
+
+    private Uploads up;
+
+    @BeforeAll
+    void start() throws IOException {
+        up = newProject("alerts");
+        up.run("calm", "Calm run", "head", 1_000);
+        up.run("wild", "Wild run", "full", 100_000);
+        browser = loggedInBrowser();
+    }
+
+    private void fillRule(String name, String threshold, String forCount) {
+        WebElement n = browser.driver().findElement(By.id("rule-name"));
+        n.clear();
+        n.sendKeys(name);
+        new Select(browser.driver().findElement(By.id("rule-type"))).selectByValue("threshold");
+        new Select(browser.driver().findElement(By.id("rule-metric"))).selectByValue("kl_base_ft");
+        new Select(browser.driver().findElement(By.id("rule-op"))).selectByValue("above");
+        WebElement t = browser.driver().findElement(By.id("rule-threshold"));
+        t.clear();
+        t.sendKeys(threshold);
+        new Select(browser.driver().findElement(By.id("rule-ci"))).selectByValue("true");
+        WebElement f = browser.driver().findElement(By.id("rule-for"));
+        f.clear();
+        f.sendKeys(forCount);
+    }
+
+    /** The rules table's row of a rule, or null. */
+    private WebElement ruleRow(String name) {
+        return browser.driver().findElements(By.cssSelector("#rules tr.rule-row")).stream()
+                .filter(r -> r.findElement(By.tagName("a")).getText().equals(name)).findFirst().orElse(null);
+    }
+
+    @Test
+    void aRuleCreatedInTheEditorFiresOnNewData() {
+        browser.open("/projects/alerts/rules");
+        fillRule("KL above 0.5 <i>CI</i>", "0.5", "2");
+        browser.driver().findElement(By.id("save-rule")).click();
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("#rules tr.rule-row")).isEmpty());
+        WebElement rule = browser.driver().findElement(By.cssSelector("#rules tr.rule-row"));
+        assertThat(rule.getText()).contains("KL above 0.5 <i>CI</i>", "threshold: kl_base_ft mean", "above 0.5",
+                "(CI bound)");
+        browser.screenshot("rules");
+
+        // the wild run drifts to KL ~2 (CI lower bound above 0.5 from about step 70), the calm one to 0.2
+        up.checkpoints("wild", 0, 400, 20, 2.0, 0.3);
+        up.checkpoints("calm", 0, 400, 20, 0.2, 0.3);
+
+        browser.open("/projects/alerts/alerts");
+        List<WebElement> rows = browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"));
+        assertThat(rows).extracting(r -> r.getDomAttribute("data-run")).containsExactly("wild");
+        WebElement alert = rows.get(0);
+        assertThat(alert.getDomAttribute("data-state")).isEqualTo("firing");
+        assertThat(alert.getDomAttribute("data-rule")).isEqualTo("KL above 0.5 <i>CI</i>");
+        browser.screenshot("alerts");
+
+        // the run calms down (a new, calm phase): the alert resolves and stays in the history
+        up.checkpoints("wild", 420, 460, 20, 0.01, 0.3);
+        browser.open("/projects/alerts/alerts?open=true");
+        assertThat(browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"))).isEmpty();
+        browser.open("/projects/alerts/alerts");
+        assertThat(browser.driver().findElements(By.cssSelector("#alerts tr.alert-row")))
+                .extracting(r -> r.getDomAttribute("data-state")).containsExactly("resolved");
+    }
+
+    @Test
+    void showsTheValidatorsProblemsAndEditsAndDeletesRules() {
+        browser.open("/projects/alerts/rules");
+        fillRule("broken", "not-a-number", "1");
+        browser.driver().findElement(By.id("save-rule")).click();
+        assertThat(browser.driver().findElement(By.id("rule-errors")).getText())
+                .contains("condition.threshold must be a number");
+        // the form keeps what the user typed
+        assertThat(browser.driver().findElement(By.id("rule-name")).getDomProperty("value")).isEqualTo("broken");
+
+        fillRule("to edit", "0.7", "0");
+        browser.driver().findElement(By.id("save-rule")).click();
+        assertThat(browser.driver().findElement(By.id("rule-errors")).getText()).contains("for");
+
+        fillRule("to edit", "0.7", "1");
+        browser.driver().findElement(By.id("save-rule")).click();
+        browser.waitUntil(d -> ruleRow("to edit") != null);
+        ruleRow("to edit").findElement(By.linkText("to edit")).click();
+        browser.waitUntil(d -> d.getCurrentUrl().matches(".*/rules/\\d+$"));
+        assertThat(browser.driver().findElement(By.id("save-rule")).getText()).isEqualTo("Save rule");
+        fillRule("edited", "0.9", "3");
+        browser.driver().findElement(By.id("save-rule")).click();
+        browser.waitUntil(d -> ruleRow("edited") != null);
+        assertThat(ruleRow("edited").getText()).contains("above 0.9");
+        assertThat(ruleRow("to edit")).isNull();
+        ruleRow("edited").findElement(By.cssSelector("button.danger")).click();
+        browser.waitUntil(d -> ruleRow("edited") == null);
+    }
+}

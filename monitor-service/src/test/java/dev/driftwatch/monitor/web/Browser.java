@@ -1,0 +1,176 @@
+package dev.driftwatch.monitor.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Debian's headless Chromium driven by its chromedriver, both from {@code /usr/bin}; Selenium never
+ * downloads anything (the driver path is explicit). Without them a test is skipped, unless
+ * {@code CI=true}, where a missing browser fails the test.
+ */
+final class Browser implements AutoCloseable {
+
+    static final File DRIVER = new File(System.getProperty("driftwatch.chromedriver", "/usr/bin/chromedriver"));
+    static final File CHROMIUM = new File(System.getProperty("driftwatch.chromium",
+            new File("/usr/lib/chromium/chromium").canExecute() ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium"));
+
+    private final ChromeDriver driver;
+    private final Path profile;
+    private final String base;
+
+    private Browser(ChromeDriver driver, Path profile, String base) {
+        this.driver = driver;
+        this.profile = profile;
+        this.base = base;
+    }
+
+    /**
+     * Starts a browser, or skips the test when Chromium is not installed (fails on CI).
+     *
+     * @param port the app's port
+     * @return the browser
+     * @throws IOException when the profile directory cannot be created
+     */
+    static Browser start(int port) throws IOException {
+        boolean present = DRIVER.canExecute() && CHROMIUM.canExecute();
+        if (!present) {
+            String message = "Chromium or chromedriver not found (" + CHROMIUM + ", " + DRIVER + "): browser test skipped";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(message.replace("skipped", "required when CI=true"));
+            }
+            Assumptions.abort(message);
+        }
+        Path profile = Files.createTempDirectory("driftwatch-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1400,1000", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER)
+                .usingAnyFreePort().build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+        return new Browser(driver, profile, "http://localhost:" + port);
+    }
+
+    /** @return the driver */
+    WebDriver driver() {
+        return driver;
+    }
+
+    /**
+     * Opens a path of the app.
+     *
+     * @param path e.g. {@code /projects}
+     */
+    void open(String path) {
+        driver.get(base + path);
+    }
+
+    /**
+     * Logs in through the form.
+     *
+     * @param user the user name
+     * @param password the password
+     */
+    void login(String user, String password) {
+        open("/login");
+        driver.findElement(By.id("username")).sendKeys(user);
+        driver.findElement(By.id("password")).sendKeys(password);
+        driver.findElement(By.id("login")).click();
+        waitUntil(d -> !d.getCurrentUrl().contains("/login"));
+    }
+
+    /**
+     * Waits up to 15 seconds for a condition.
+     *
+     * @param condition the condition
+     */
+    void waitUntil(java.util.function.Function<WebDriver, Boolean> condition) {
+        new WebDriverWait(driver, Duration.ofSeconds(15)).ignoring(StaleElementReferenceException.class)
+                .until(condition::apply);
+    }
+
+    /**
+     * Runs a script in the page.
+     *
+     * @param script the script body (use {@code return})
+     * @param args its arguments
+     * @return its result
+     */
+    Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /**
+     * Counts the pixels of the first canvas inside an element that are not transparent or white: a
+     * drawn chart has thousands, a blank one none.
+     *
+     * @param cssSelector the container
+     * @return the number of drawn pixels
+     */
+    long drawnPixels(String cssSelector) {
+        Object n = js("""
+                const c = document.querySelector(arguments[0] + ' canvas');
+                if (!c || c.width === 0 || c.height === 0) return 0;
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 0; i < d.length; i += 4) {
+                  if (d[i + 3] > 0 && !(d[i] > 250 && d[i + 1] > 250 && d[i + 2] > 250)) n++;
+                }
+                return n;""", cssSelector);
+        return ((Number) n).longValue();
+    }
+
+    /**
+     * Saves a screenshot when {@code -Ddriftwatch.screenshots=<dir>} is set (for the docs).
+     *
+     * @param name file name without extension
+     */
+    void screenshot(String name) {
+        String dir = System.getProperty("driftwatch.screenshots");
+        if (dir == null || dir.isBlank()) {
+            return;
+        }
+        try {
+            // the whole page, not just the window (Chrome's own full-page capture)
+            Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot",
+                    Map.of("format", "png", "captureBeyondViewport", true));
+            Path target = Path.of(dir, name + ".png");
+            Files.createDirectories(target.getParent());
+            Files.write(target, Base64.getDecoder().decode((String) shot.get("data")));
+            assertThat(target).isNotEmptyFile();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            driver.quit();
+        } finally {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

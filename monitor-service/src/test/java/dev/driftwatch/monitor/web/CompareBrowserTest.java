@@ -1,0 +1,57 @@
+package dev.driftwatch.monitor.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/** The compare page in a real browser: overlay of selected runs and the loss-against-drift scatter. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class CompareBrowserTest extends WebTestBase {
+
+    @BeforeAll
+    void seed() throws IOException {
+        Uploads up = newProject("compare");
+        up.run("full", "Full", "full", 100_000);
+        up.checkpoints("full", 0, 400, 20, 2.0, 0.30);
+        up.run("head", "Head", "head", 2_000);
+        up.checkpoints("head", 0, 400, 20, 0.3, 0.30);
+        up.run("lora", "LoRA", "lora", 5_000);
+        up.checkpoints("lora", 0, 400, 20, 0.8, 0.45);
+        browser = loggedInBrowser();
+    }
+
+    @Test
+    void overlaysTheRunsSelectedInTheList() {
+        browser.open("/projects/compare/runs");
+        for (String key : List.of("full", "head", "lora")) {
+            browser.driver().findElement(By.cssSelector("tr[data-run-key='" + key + "'] input[type=checkbox]")).click();
+        }
+        browser.driver().findElement(By.id("compare-selected")).click();
+        browser.waitUntil(d -> d.getCurrentUrl().contains("/compare"));
+        browser.waitUntil(d -> "3".equals(d.findElement(By.id("chart-compare")).getDomAttribute("data-series")));
+        assertThat(browser.drawnPixels("#chart-compare")).isGreaterThan(2000);
+        assertThat(browser.driver().findElement(By.id("chart-compare")).getText()).contains("full", "head", "lora");
+        browser.screenshot("compare");
+    }
+
+    @Test
+    void scatterShowsWhoReachedTheLossWithLeastDrift() {
+        browser.open("/projects/compare/compare?runs=full&runs=head&metric=js");
+        List<WebElement> points = browser.driver().findElements(By.cssSelector("#scatter g.point"));
+        assertThat(points).extracting(p -> p.getDomAttribute("data-run-key"))
+                .containsExactlyInAnyOrder("full", "head", "lora");
+        List<String> frontier = browser.driver().findElements(By.cssSelector("#scatter g.on-frontier")).stream()
+                .map(p -> p.getDomAttribute("data-run-key")).toList();
+        // head reaches full's loss with a seventh of its drift; lora drifts less than full but its loss is worse
+        assertThat(frontier).contains("head").doesNotContain("full");
+        browser.waitUntil(d -> "2".equals(d.findElement(By.id("chart-compare")).getDomAttribute("data-series")));
+        assertThat(browser.drawnPixels("#chart-compare")).isGreaterThan(1000);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.driftwatch.monitor.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/** Login, projects, API tokens and settings in a real browser; CSRF and login checked over plain HTTP. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ManagementBrowserTest extends WebTestBase {
+
+    @BeforeAll
+    void start() throws IOException {
+        newProject("manage");
+        browser = loggedInBrowser();
+    }
+
+    @Test
+    void wrongPasswordIsRefused() throws IOException {
+        try (Browser other = Browser.start(port)) {
+            other.open("/projects");
+            assertThat(other.driver().getCurrentUrl()).endsWith("/login");
+            other.driver().findElement(By.id("username")).sendKeys(USER);
+            other.driver().findElement(By.id("password")).sendKeys("wrong");
+            other.driver().findElement(By.id("login")).click();
+            other.waitUntil(d -> d.getCurrentUrl().contains("error"));
+            assertThat(other.driver().findElement(By.cssSelector("p.error")).getText()).contains("Wrong");
+            other.screenshot("login");
+        }
+    }
+
+    @Test
+    void formsWithoutCsrfTokenAreRejected() throws Exception {
+        HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("username=" + USER + "&password=" + PASSWORD)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(403);
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/projects/manage/tokens")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(302);
+        assertThat(page.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/login"));
+    }
+
+    @Test
+    void createsAProjectAndATokenShownOnceThatUploadsThenRevokesIt() throws Exception {
+        browser.open("/projects");
+        browser.driver().findElement(By.name("key")).sendKeys("made-in-ui");
+        browser.driver().findElement(By.name("name")).sendKeys("Made <b>in</b> UI");
+        browser.driver().findElement(By.cssSelector("form.inline button")).click();
+        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/projects/made-in-ui/runs"));
+        assertThat(browser.driver().findElement(By.cssSelector(".project-name")).getText()).isEqualTo("Made <b>in</b> UI");
+
+        browser.open("/projects/made-in-ui/tokens");
+        browser.driver().findElement(By.id("token-name")).sendKeys("ci");
+        browser.driver().findElement(By.id("create-token")).click();
+        String token = browser.driver().findElement(By.id("token-text")).getText();
+        assertThat(token).startsWith("dw_").hasSizeGreaterThan(30);
+        browser.screenshot("tokens");
+        // the token works for uploads
+        new Uploads(port, "made-in-ui", token).run("r1", "first", "head", 10);
+        // shown once: a reload no longer has it
+        browser.open("/projects/made-in-ui/tokens");
+        assertThat(browser.driver().findElements(By.id("token-text"))).isEmpty();
+        WebElement row = browser.driver().findElement(By.cssSelector("#tokens tbody tr"));
+        assertThat(row.getText()).contains("ci", token.substring(0, 8), "active");
+
+        row.findElement(By.cssSelector("button.danger")).click();
+        browser.waitUntil(d -> d.findElement(By.cssSelector("#tokens tbody tr")).getText().contains("revoked"));
+        HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/api/v1/projects/made-in-ui/runs/r1"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void savesThresholdsAndRejectsBadOnes() {
+        browser.open("/projects/manage/settings");
+        WebElement kl = browser.driver().findElement(By.id("klThreshold"));
+        kl.clear();
+        kl.sendKeys("0.25");
+        browser.driver().findElement(By.id("save-settings")).click();
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("p.notice")).isEmpty());
+        assertThat(browser.driver().findElement(By.id("klThreshold")).getDomProperty("value")).isEqualTo("0.25");
+        assertThat(projects.findByKey("manage").orElseThrow().getFlagSettings().klThreshold()).isEqualTo(0.25);
+        browser.screenshot("settings");
+
+        // the browser's own validation would stop -1, so remove it to reach the server's
+        browser.js("document.getElementById('klThreshold').removeAttribute('min');");
+        kl = browser.driver().findElement(By.id("klThreshold"));
+        kl.clear();
+        kl.sendKeys("-1");
+        browser.driver().findElement(By.id("save-settings")).click();
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("ul.error")).isEmpty());
+        assertThat(browser.driver().findElement(By.cssSelector("ul.error")).getText()).contains("klThreshold");
+        assertThat(projects.findByKey("manage").orElseThrow().getFlagSettings().klThreshold()).isEqualTo(0.25);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.driftwatch.monitor.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.Select;
+
+/** One run's page in a real browser: charts drawn from real data, metric picker, zoom, live updates. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RunPageBrowserTest extends WebTestBase {
+
+    private Uploads up;
+    @BeforeAll
+    void seed() throws IOException {
+        up = newProject("run-page");
+        up.run("big", "Big run", "full", 100_000, "demo");
+        // 5000 checkpoints: more than a chart's width, so the server downsamples
+        up.checkpoints("big", 0, 49_990, 10, 1.5, 0.3);
+        up.run("live", "Live run", "lora", 4_000);
+        up.checkpoints("live", 0, 200, 10, 0.5, 0.4);
+        browser = loggedInBrowser();
+    }
+
+    private void openRun(String key) {
+        browser.open("/projects/run-page/runs/" + key);
+        browser.waitUntil(d -> !"".equals(attr("run", "data-loaded")) && attr("run", "data-loaded") != null);
+    }
+
+    private String attr(String id, String name) {
+        return browser.driver().findElement(By.id(id)).getDomAttribute(name);
+    }
+
+    @Test
+    void drawsTheTrajectoryWithItsBandSlicesDistributionAndHeatmap() {
+        openRun("big");
+        WebElement main = browser.driver().findElement(By.id("chart-main"));
+        int points = Integer.parseInt(main.getDomAttribute("data-points"));
+        assertThat(points).isBetween(100, 4000);
+        assertThat(main.getText()).contains("of 5000 checkpoints", "downsampled");
+        assertThat(browser.drawnPixels("#chart-main")).isGreaterThan(2000);
+        assertThat(browser.drawnPixels("#chart-slices")).isGreaterThan(1000);
+        assertThat(attr("chart-slices", "data-slices")).isEqualTo("3");
+        assertThat(browser.driver().findElement(By.id("chart-slices")).getText()).contains("off-task/general (off-task)");
+        assertThat(browser.drawnPixels("#chart-dist")).isGreaterThan(1000);
+        browser.waitUntil(d -> attr("heatmap", "data-rows") != null);
+        assertThat(attr("heatmap", "data-rows")).isEqualTo("6");
+        assertThat(browser.drawnPixels("#heatmap")).isGreaterThan(1000);
+        assertThat(browser.driver().findElement(By.id("run")).getText())
+                .contains("Base fingerprint", "a".repeat(64), "learningRate", "0.01");
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("#top-examples tbody tr")).isEmpty());
+        assertThat(browser.driver().findElement(By.id("top-step")).getText()).isEqualTo("at step 49990");
+        assertThat(browser.driver().findElements(By.cssSelector("#top-examples tbody tr"))).hasSize(5);
+        browser.screenshot("run-page");
+    }
+
+    @Test
+    void metricPickerSwitchesToEveryMetric() {
+        openRun("big");
+        Select metric = new Select(browser.driver().findElement(By.id("metric")));
+        assertThat(metric.getOptions()).extracting(WebElement::getText).contains("Jensen–Shannon",
+                "Task: train_loss", "Task: validate_loss", "Parameter drift (relative L2)");
+        for (String value : new String[] {"js", "kl_ft_base", "tv", "top1_agree", "entropy_ft",
+                "param:globalRelativeL2", "task:validate_loss"}) {
+            String before = attr("run", "data-loaded");
+            metric.selectByValue(value);
+            browser.waitUntil(d -> !before.equals(attr("run", "data-loaded")));
+            assertThat(browser.drawnPixels("#chart-main")).as(value).isGreaterThan(1000);
+            assertThat(attr("chart-main", "data-points")).as(value).isNotEqualTo("0");
+        }
+        assertThat(browser.driver().findElement(By.id("chart-slices")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void zoomingAsksTheServerForFullResolutionOfTheRange() {
+        openRun("big");
+        WebElement over = browser.driver().findElement(By.cssSelector("#chart-main .u-over"));
+        int width = over.getSize().getWidth();
+        String before = attr("run", "data-loaded");
+        // drag over a tenth of the plot: about 500 checkpoints, fewer than the chart's points
+        new Actions(browser.driver()).moveToElement(over, -width / 2 + 10, 0).clickAndHold()
+                .moveByOffset(width / 10, 0).release().perform();
+        browser.waitUntil(d -> !before.equals(attr("run", "data-loaded")));
+        WebElement main = browser.driver().findElement(By.id("chart-main"));
+        assertThat(main.getText()).doesNotContain("downsampled");
+        assertThat(browser.driver().findElement(By.id("range")).getText()).startsWith("steps ");
+        int zoomed = Integer.parseInt(main.getDomAttribute("data-points"));
+        assertThat(zoomed).isBetween(100, 1000);
+        assertThat(browser.drawnPixels("#chart-main")).isGreaterThan(1000);
+        String zoomedLoad = attr("run", "data-loaded");
+        browser.driver().findElement(By.id("reset-zoom")).click();
+        browser.waitUntil(d -> !zoomedLoad.equals(attr("run", "data-loaded")));
+        assertThat(main.getText()).contains("downsampled");
+    }
+
+    @Test
+    void aNewCheckpointAppearsWithoutReload() {
+        openRun("live");
+        browser.waitUntil(d -> d.findElement(By.id("live")).getText().contains("live"));
+        assertThat(browser.driver().findElement(By.id("checkpoint-count")).getText()).isEqualTo("21");
+        browser.js("window.__sameDocument = true;");
+        up.checkpoints("live", 210, 230, 10, 0.5, 0.4);
+        browser.waitUntil(d -> "24".equals(d.findElement(By.id("checkpoint-count")).getText()));
+        browser.waitUntil(d -> "230".equals(attr("chart-main", "data-last-step")));
+        assertThat(browser.driver().findElement(By.id("last-step")).getText()).isEqualTo("230");
+        assertThat(browser.js("return window.__sameDocument === true;")).isEqualTo(true);
+    }
+
+    @Test
+    void anUnknownRunIsA404Page() {
+        browser.open("/projects/run-page/runs/nope");
+        assertThat(browser.driver().findElement(By.tagName("h1")).getText()).isEqualTo("404");
+    }
+}

@@ -1,0 +1,181 @@
+package dev.driftwatch.monitor.web;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Uploads runs and checkpoints through the real ingestion API, as the trainer plugin does, so the UI
+ * tests read data that went the whole way in. The drift values follow a curve chosen per run.
+ */
+final class Uploads {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+    private static final String BASE = "a".repeat(64);
+    private static final String PROBE = "b".repeat(64);
+    private static final List<String> METRICS =
+            List.of("kl_base_ft", "kl_ft_base", "js", "tv", "top1_agree", "entropy_base", "entropy_ft");
+    private static final List<String> SLICES = List.of("on-task", "off-task/general", "off-task/safety");
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String api;
+    private final String token;
+
+    Uploads(int port, String project, String token) {
+        this.api = "http://localhost:" + port + "/api/v1/projects/" + project + "/runs/";
+        this.token = token;
+    }
+
+    /**
+     * Creates or updates a run.
+     *
+     * @param runKey the key
+     * @param name the display name
+     * @param method full, head, ...
+     * @param trainable trainable parameters out of 100000
+     * @param tags tags
+     */
+    void run(String runKey, String name, String method, long trainable, String... tags) {
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("name", name);
+        run.put("method", method);
+        run.put("tags", List.of(tags));
+        run.put("baseFingerprint", BASE);
+        run.put("probeFingerprint", PROBE);
+        run.put("totalParameters", 100_000);
+        run.put("trainableParameters", trainable);
+        run.put("config", Map.of("learningRate", "0.01"));
+        send("PUT", runKey, run);
+    }
+
+    /**
+     * Uploads checkpoints {@code from..to} (every {@code every} steps) whose headline KL is
+     * {@code scale * (1 - exp(-step / tau))} with {@code tau = max(200, to / 4)} (long runs keep rising
+     * over most of their length), in batches of up to 1000.
+     *
+     * @param runKey the run
+     * @param from first step
+     * @param to last step, inclusive
+     * @param every step interval
+     * @param scale the KL the run approaches
+     * @param loss the task loss the run ends at
+     */
+    void checkpoints(String runKey, long from, long to, long every, double scale, double loss) {
+        List<Object> batch = new ArrayList<>();
+        double tau = Math.max(200, to / 4.0);
+        for (long step = from; step <= to; step += every) {
+            batch.add(checkpoint(step, tau, scale, loss));
+            if (batch.size() == 1000) {
+                send("POST", runKey + "/checkpoints", Map.of("checkpoints", batch));
+                batch = new ArrayList<>();
+            }
+        }
+        if (!batch.isEmpty()) {
+            send("POST", runKey + "/checkpoints", Map.of("checkpoints", batch));
+        }
+    }
+
+    /**
+     * Marks a run completed.
+     *
+     * @param runKey the run
+     */
+    void finish(String runKey) {
+        send("POST", runKey + "/finish", Map.of("status", "completed"));
+    }
+
+    /**
+     * One checkpoint in the wire form of docs/api/ingestion.md.
+     *
+     * @param step the step
+     * @param tau the KL's time constant, in steps
+     * @param scale the KL the run approaches
+     * @param loss the final task loss
+     * @return the checkpoint as a map
+     */
+    static Map<String, Object> checkpoint(long step, double tau, double scale, double loss) {
+        // a little wobble, so charts look like measurements
+        double kl = scale * (1 - Math.exp(-step / tau)) * (1 + 0.04 * Math.sin(step / (tau / 8))) + 0.001;
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        for (String m : METRICS) {
+            metrics.put(m, summary(m, kl, 600));
+        }
+        List<Object> slices = new ArrayList<>();
+        for (int i = 0; i < SLICES.size(); i++) {
+            double sliceKl = kl * (i == 0 ? 1.6 : 0.4 + 0.2 * i);
+            slices.add(Map.of("slice", SLICES.get(i), "count", 200, "metrics",
+                    Map.of("kl_base_ft", summary("kl_base_ft", sliceKl, 200), "js", summary("js", sliceKl, 200))));
+        }
+        List<Object> top = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            top.add(Map.of("probeId", "probe-" + (step % 7 + i), "slice", SLICES.get(i % 3), "metric", "kl_base_ft",
+                    "value", kl * (5 - i)));
+        }
+        List<Object> tensors = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            double rel = kl * 0.1 * (t + 1);
+            tensors.add(Map.of("name", "layer" + t + "_weight", "trainable", true, "buffer", false, "size", 1000,
+                    "deltaL2", rel * 10, "baseL2", 10.0, "relative", rel));
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("step", step);
+        c.put("probeCount", 600);
+        c.put("metrics", metrics);
+        c.put("slices", slices);
+        c.put("topExamples", top);
+        c.put("parameters", Map.of("totalParameters", 100_000, "trainableParameters", 100_000,
+                "trainableFraction", 1.0, "globalRelativeL2", kl * 0.2, "tensors", tensors));
+        c.put("taskMetrics", Map.of("train_loss", loss + 1.0 / (1 + step / (tau / 4)),
+                "validate_loss", loss + 1.2 / (1 + step / (tau / 4))));
+        return c;
+    }
+
+    private static Map<String, Object> summary(String metric, double kl, int count) {
+        double mean = switch (metric) {
+            case "js" -> Math.min(0.69, kl / 4);
+            case "tv", "top1_agree" -> Math.min(1, metric.equals("tv") ? kl / 3 : 1 - kl / 10);
+            case "entropy_base" -> 1.2;
+            case "entropy_ft" -> 1.2 + kl / 5;
+            default -> kl;
+        };
+        mean = Math.max(0, Math.min(metric.equals("js") ? 0.69 : 1e9, mean));
+        double hi = metric.equals("tv") || metric.equals("top1_agree") ? 1 : metric.equals("js") ? Math.log(2) : 1e9;
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("count", count);
+        s.put("mean", mean);
+        s.put("p50", mean * 0.6);
+        s.put("p90", Math.min(hi, mean * 1.8));
+        s.put("p99", Math.min(hi, mean * 2.6));
+        s.put("max", Math.min(hi, mean * 3.0));
+        s.put("ciLow", mean * 0.92);
+        s.put("ciHigh", Math.min(hi, mean * 1.08));
+        return s;
+    }
+
+    private void send(String method, String path, Object body) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(api + path))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                    .build();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 300) {
+                throw new IllegalStateException(method + " " + path + " -> " + response.statusCode() + ": "
+                        + response.body());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The main job: builds driftwatch, starts the monitor service on its embedded PostgreSQL and
+# streams live demo fine-tuning runs (Fashion-MNIST: full, head-only, low-rank adapter) into it.
+# Prints the URL and the UI login; the service keeps running until Ctrl-C.
+# Options (see --help): --data DIR, --port N, --home DIR, --quick, --steps N, --url URL, --no-wait ...
+set -euo pipefail
+cd "$(dirname "$0")"
+
+for arg in "$@"; do
+  if [ "$arg" = "-h" ] || [ "$arg" = "--help" ]; then
+    sed -n '/USAGE = """/,/""";/p' examples/src/main/java/dev/driftwatch/examples/demo/DemoOptions.java | sed '1d;$d;s/^            //'
+    exit 0
+  fi
+done
+
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+if ! "$JAVA" -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
+  echo "run-demo: needs a JDK 17 or newer (found: $("$JAVA" -version 2>&1 | head -1))" >&2
+  exit 1
+fi
+
+if [ "${DRIFTWATCH_SKIP_BUILD:-0}" != "1" ]; then
+  echo "Building driftwatch (./mvnw -q -DskipTests package; the first build downloads the Maven dependencies)..."
+  ./mvnw -q -B -DskipTests package
+fi
+
+CLASSPATH_FILE=examples/target/demo-classpath.txt
+if [ ! -f "$CLASSPATH_FILE" ]; then
+  echo "run-demo: $CLASSPATH_FILE is missing; the build did not finish" >&2
+  exit 1
+fi
+
+# exec: Ctrl-C reaches the demo's JVM, whose shutdown hook stops the service.
+exec "$JAVA" -Xmx2g \
+  -Dai.djl.offline=true \
+  -Dai.djl.pytorch.num_interop_threads=1 \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -Dorg.slf4j.simpleLogger.log.ai.djl=error \
+  -Dorg.slf4j.simpleLogger.showDateTime=false \
+  -cp "examples/target/classes:$(cat "$CLASSPATH_FILE")" \
+  dev.driftwatch.examples.demo.DemoMain "$@"

@@ -1,0 +1,59 @@
+package dev.driftwatch.plugin.params;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import dev.driftwatch.plugin.report.ParameterDrift;
+import dev.driftwatch.plugin.report.TensorDrift;
+import org.junit.jupiter.api.Test;
+
+class ParameterTrackerTest {
+
+    @Test
+    void measuresNormsAndTheStableRankOfAKnownUpdate() {
+        try (Model model = Model.newInstance("linear")) {
+            model.setBlock(Linear.builder().setUnits(3).build());
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()))) {
+                trainer.initialize(new Shape(1, 3));
+                NDManager m = model.getNDManager();
+                NDArray weight = model.getBlock().getParameters().get("weight").getArray();
+                weight.set(m.create(new float[] {1, 0, 0, 0, 2, 0, 0, 0, 2}, new Shape(3, 3)).toByteBuffer());
+                try (NDManager owned = m.newSubManager()) {
+                    ParameterTracker tracker = new ParameterTracker(model.getBlock(), owned);
+                    // dW = diag(3, 1, 0): ||dW||_F^2 = 10, ||dW||_2^2 = 9, stable rank 10/9
+                    weight.addi(m.create(new float[] {3, 0, 0, 0, 1, 0, 0, 0, 0}, new Shape(3, 3)));
+
+                    ParameterDrift drift = tracker.measure(4);
+
+                    TensorDrift w = drift.tensors().stream().filter(t -> t.name().equals("weight")).findFirst()
+                            .orElseThrow();
+                    assertThat(w.baseL2()).isCloseTo(3.0, within(1e-6));
+                    assertThat(w.deltaL2()).isCloseTo(Math.sqrt(10), within(1e-5));
+                    assertThat(w.relative()).isCloseTo(Math.sqrt(10) / 3, within(1e-5));
+                    assertThat(w.stableRank()).isCloseTo(10.0 / 9, within(1e-3));
+                    TensorDrift bias = drift.tensors().stream().filter(t -> t.name().equals("bias")).findFirst()
+                            .orElseThrow();
+                    assertThat(bias.deltaL2()).isZero();
+                    assertThat(bias.stableRank()).isNull();
+                    assertThat(drift.totalParameters()).isEqualTo(12);
+                    assertThat(drift.globalRelativeL2()).isCloseTo(Math.sqrt(10) / 3, within(1e-5));
+
+                    // a rank-one update has stable rank 1; the warm start carries over
+                    weight.addi(m.create(new float[] {-3, 0, 0, 0, -1, 0, 0, 0, 0}, new Shape(3, 3)));
+                    weight.addi(m.create(new float[] {1, 2, 2, 2, 4, 4, 0, 0, 0}, new Shape(3, 3)));
+                    assertThat(tracker.measure(4).tensors().get(0).stableRank()).isCloseTo(1.0, within(1e-4));
+                    assertThat(tracker.fingerprint()).hasSize(64);
+                }
+            }
+        }
+    }
+}
