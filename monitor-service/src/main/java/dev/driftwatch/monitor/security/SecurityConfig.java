@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.security;
 
 import dev.driftwatch.monitor.token.TokenService;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -24,7 +25,9 @@ import tools.jackson.databind.ObjectMapper;
  *       health and Prometheus endpoints, the OpenAPI document and static resources are public.
  * </ul>
  */
+// Only a servlet web application has HTTP security (a migrate-only run has no web server).
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class SecurityConfig {
 
     /** Order of the API chain; a UI chain must use a larger number. */

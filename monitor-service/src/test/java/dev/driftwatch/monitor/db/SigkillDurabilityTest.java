@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.ChildService;
 import dev.driftwatch.monitor.support.Payloads;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -112,17 +111,11 @@ class SigkillDurabilityTest {
     }
 
     private static Process start(Path dataDir, int port, Path log) throws IOException {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classpath,
-                "dev.driftwatch.monitor.DriftwatchApplication",
+        return ChildService.start(log,
                 "--server.port=" + port,
                 "--driftwatch.embedded-db.data-dir=" + dataDir,
                 "--driftwatch.bootstrap.project=" + PROJECT,
-                "--driftwatch.bootstrap.token=" + TOKEN,
-                "--spring.main.banner-mode=off"));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "--driftwatch.bootstrap.token=" + TOKEN);
     }
 
     private static void awaitReady(Api api, Process process) {
