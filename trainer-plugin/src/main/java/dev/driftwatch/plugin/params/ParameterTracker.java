@@ -129,7 +129,7 @@ public final class ParameterTracker implements AutoCloseable {
                 squares.add(delta.norm());
                 if (stableRankIterations > 0 && !t.buffer && t.parameter.requiresGradient()
                         && delta.getShape().dimension() == 2) {
-                    ranks.add(largestSingularValueSquared(scoped, delta, stableRankIterations, i));
+                    ranks.add(largestSingularValue(scoped, delta, stableRankIterations, i));
                     ranked[i] = true;
                 }
             }
@@ -143,7 +143,8 @@ public final class ParameterTracker implements AutoCloseable {
                 int j = 0;
                 for (int i = 0; i < n; i++) {
                     if (ranked[i]) {
-                        sigmaSq[i] = s[j++];
+                        sigmaSq[i] = s[j] * s[j];
+                        j++;
                     }
                 }
             }
@@ -183,9 +184,9 @@ public final class ParameterTracker implements AutoCloseable {
      * Power iteration on {@code dW^T dW}, warm-started from the previous checkpoint's vector (updates
      * change slowly between checkpoints, so a few iterations suffice); the first start is a fixed
      * pseudo-random vector seeded by the tensor index (never the engine's RNG, which training uses)
-     * and gets five times the iterations.
+     * and gets five times the iterations. Returns {@code ||dW v||}, the largest singular value estimate.
      */
-    private NDArray largestSingularValueSquared(NDManager scoped, NDArray delta, int iterations, int index) {
+    private NDArray largestSingularValue(NDManager scoped, NDArray delta, int iterations, int index) {
         int cols = (int) delta.getShape().get(1);
         NDArray previous = singularVectors.get(index);
         NDArray v;
@@ -207,7 +208,7 @@ public final class ParameterTracker implements AutoCloseable {
             v = w.div(w.norm().add(1e-30f));
         }
         pendingVectors.put(index, v);
-        return delta.matMul(v).square().sum();
+        return delta.matMul(v).norm(); // squared on the JVM
     }
 
     /** Keeps the new vector estimates of tensors that moved (a zero update yields a zero vector, a dead start). */
