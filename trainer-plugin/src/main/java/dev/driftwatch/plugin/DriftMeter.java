@@ -41,6 +41,8 @@ public final class DriftMeter implements AutoCloseable {
     private static final double LN2 = Math.log(2);
     /** Values per temporary array when computing divergences (256 Ki floats = 1 MiB, cache-friendly). */
     private static final long SLICE_ELEMENTS = 1L << 18;
+    /** Largest base (N * T * V values, 16 MiB) measured on the JVM, which keeps a copy of it on the heap. */
+    private static final long HOST_MAX_VALUES = 1L << 22;
 
     private final DriftSettings settings;
     private final ProbeSet probes;
@@ -122,9 +124,10 @@ public final class DriftMeter implements AutoCloseable {
         try {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             chunks = probes.toChunks(manager, settings.batchSize());
-            long perBatch = (long) settings.batchSize() * probes.positions() * outputClasses(trainer);
+            long classes = outputClasses(trainer);
+            long perBatch = (long) settings.batchSize() * probes.positions() * classes;
             // Small outputs: one copy to the JVM and a loop beat a few hundred native operations.
-            onHost = perBatch <= SLICE_ELEMENTS;
+            onHost = perBatch <= SLICE_ELEMENTS && (long) probes.size() * probes.positions() * classes <= HOST_MAX_VALUES;
             groups = ProbeGroup.of(chunks, (int) Math.max(1, Math.min(chunks.size(), SLICE_ELEMENTS / perBatch)), manager);
             if (DeviceBootstrap.fits(probes.size(), settings.bootstrapResamples())) {
                 deviceBootstrap = new DeviceBootstrap(manager, bootstrap, sliceOf, sliceNames.size());

@@ -164,7 +164,7 @@ public final class BaseDistribution implements AutoCloseable {
             NDList ftBins = Divergences.withTailBin(lqs.gather(slice(base.get(2), rows, whole, scoped), -1));
             binned = Divergences.binned(lp, lp.exp(), ftBins.get(0), ftBins.get(1));
         }
-        NDArray top1 = lqs.argMax(-1).eq(argmax).toType(lqs.getDataType(), false);
+        NDArray top1 = Divergences.topAgrees(lqs, argmax).toType(lqs.getDataType(), false);
         NDArray entropyFt = Divergences.entropy(lqs, q);
         return binned.concat(NDArrays.stack(new NDList(top1, entropyFt), top1.getShape().dimension()), -1);
     }

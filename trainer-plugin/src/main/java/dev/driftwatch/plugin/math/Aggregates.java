@@ -99,20 +99,45 @@ public final class Aggregates {
             for (int k = 0; k < n; k++) {
                 column[k] = rows[order[k] * m + c];
             }
-            System.arraycopy(column, 0, all, 0, n);
-            Arrays.sort(all);
-            overall.put(names.get(c), summary(all, 0, n, ci.overallLow()[c], ci.overallHigh()[c]));
             for (int s = 0; s < strata; s++) {
                 Arrays.sort(column, start[s], start[s + 1]);
                 perSlice.get(s).put(names.get(c),
                         summary(column, start[s], start[s + 1], ci.low()[s][c], ci.high()[s][c]));
             }
+            mergeSortedRuns(column, start, all);
+            overall.put(names.get(c), summary(all, 0, n, ci.overallLow()[c], ci.overallHigh()[c]));
         }
         List<SliceSummary> slices = new ArrayList<>(strata);
         for (int s = 0; s < strata; s++) {
             slices.add(new SliceSummary(sliceNames.get(s), start[s + 1] - start[s], perSlice.get(s)));
         }
         return new Result(overall, slices, top(rows, m, rankBy, names.get(rankBy), ids, sliceNames, sliceOf));
+    }
+
+    /** Most slices for which merging the sorted slices beats sorting all values again. */
+    private static final int MAX_MERGED_RUNS = 8;
+
+    /**
+     * Writes the values of the sorted runs {@code in[start[s], start[s + 1])} to {@code out}, sorted:
+     * merged when there are few runs (the slices are sorted already), else sorted again.
+     */
+    private static void mergeSortedRuns(double[] in, int[] start, double[] out) {
+        int runs = start.length - 1;
+        if (runs > MAX_MERGED_RUNS) {
+            System.arraycopy(in, 0, out, 0, out.length);
+            Arrays.sort(out);
+            return;
+        }
+        int[] at = Arrays.copyOf(start, runs);
+        for (int k = 0; k < out.length; k++) {
+            int best = -1;
+            for (int s = 0; s < runs; s++) {
+                if (at[s] < start[s + 1] && (best < 0 || in[at[s]] < in[at[best]])) {
+                    best = s;
+                }
+            }
+            out[k] = in[at[best]++];
+        }
     }
 
     private List<TopExample> top(double[] rows, int m, int rankBy, String metric, List<String> ids,

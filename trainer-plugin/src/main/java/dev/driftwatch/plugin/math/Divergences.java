@@ -45,19 +45,31 @@ public final class Divergences {
      */
     public static NDArray binned(NDArray lp, NDArray p, NDArray lq, NDArray q) {
         // Every pass over [..., V] costs as much as the next (a 32k vocabulary makes them dominate),
-        // so intermediates are shared and updated in place where they are not needed again.
+        // so intermediates are shared. (No in-place ops: on PyTorch they are slower than a new array.)
         NDArray d = lp.sub(lq);
         NDArray klPq = dot(p, d);
-        NDArray klQp = dot(q, d).negi();
-        NDArray low = p.minimum(q);
-        NDArray tv = p.sub(q).abs().sum(new int[] {-1}).muli(0.5f);
+        NDArray klQp = dot(q, d).neg();
+        NDArray tv = p.sub(q).abs().sum(new int[] {-1}).mul(0.5f);
         // JS = 1/2 sum [ p (ln2 - softplus(-d)) + q (ln2 - softplus(d)) ]
         //    = 1/2 sum [ (p + q) c - min(p, q) |d| ]   with c = ln2 - softplus(-|d|),
         // since p relu(-d) + q relu(d) = min(p, q) |d|; c is exactly 0 where d is 0.
         NDArray a = d.abs();
-        NDArray negC = Activation.softPlus(a.neg()).subi(LN2);
-        NDArray js = dot(p.add(q), negC).addi(dot(low, a)).muli(-0.5f);
+        NDArray negC = Activation.softPlus(a.neg()).sub(LN2);
+        NDArray js = dot(p.add(q), negC).add(dot(p.minimum(q), a)).mul(-0.5f);
         return NDArrays.stack(new NDList(klPq, klQp, js, tv), klPq.getShape().dimension());
+    }
+
+    /**
+     * Top-1 agreement: whether the base's top class is a top class of Q (on a tie, any of the tied
+     * classes agrees). A maximum and a gather cost about half an {@code argMax} over a large vocabulary.
+     *
+     * @param lq log Q, shape {@code [..., V]}
+     * @param baseArgmax the base's top class per position, shape {@code [...]}
+     * @return booleans, shape {@code [...]}
+     */
+    public static NDArray topAgrees(NDArray lq, NDArray baseArgmax) {
+        NDArray atBaseTop = lq.gather(baseArgmax.expandDims(-1), -1).squeeze(-1);
+        return atBaseTop.gte(lq.max(new int[] {-1}));
     }
 
     /**
@@ -68,7 +80,7 @@ public final class Divergences {
      * @return shape {@code [...]}
      */
     public static NDArray entropy(NDArray lp, NDArray p) {
-        return dot(p, lp).negi();
+        return dot(p, lp).neg();
     }
 
     /** {@code sum(x * y)} over the last axis. */

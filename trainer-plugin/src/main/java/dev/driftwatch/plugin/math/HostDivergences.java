@@ -85,13 +85,11 @@ public final class HostDivergences {
                 double js = 0;
                 double tv = 0;
                 double entropy = 0;
-                int argmax = 0;
+                float max = lq[at];
                 for (int v = 0; v < classes; v++) {
                     double lpv = lp[at + v];
                     double lqv = lq[at + v];
-                    if (lq[at + v] > lq[at + argmax]) {
-                        argmax = v;
-                    }
+                    max = Math.max(max, lq[at + v]);
                     double p = Math.exp(lpv);
                     double q = Math.exp(lqv);
                     double d = lpv - lqv;
@@ -111,7 +109,8 @@ public final class HostDivergences {
                 acc[Divergences.KL_QP] += w * klQp;
                 acc[Divergences.JS] += w * 0.5 * js;
                 acc[Divergences.TV] += w * 0.5 * tv;
-                acc[Divergences.BINNED_COLUMNS] += argmax == baseArgmax[position] ? w : 0;
+                // as Divergences.topAgrees: the base's top class is a top class of Q
+                acc[Divergences.BINNED_COLUMNS] += lq[at + (int) baseArgmax[position]] >= max ? w : 0;
                 acc[Divergences.BINNED_COLUMNS + 1] += w * entropy;
             }
             int row = i * width;

@@ -129,7 +129,7 @@ public final class ParameterTracker implements AutoCloseable {
                 squares.add(delta.norm());
                 if (stableRankIterations > 0 && !t.buffer && t.parameter.requiresGradient()
                         && delta.getShape().dimension() == 2) {
-                    ranks.add(largestSingularValueSquared(scoped, delta, stableRankIterations, i));
+                    ranks.add(largestSingularValue(scoped, delta, stableRankIterations, i));
                     ranked[i] = true;
                 }
             }
@@ -137,16 +137,17 @@ public final class ParameterTracker implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 deltaSq[i] *= deltaSq[i];
             }
-            keepSingularVectors(deltaSq);
             if (!ranks.isEmpty()) {
                 double[] s = toDoubles(NDArrays.stack(ranks));
                 int j = 0;
                 for (int i = 0; i < n; i++) {
                     if (ranked[i]) {
-                        sigmaSq[i] = s[j++];
+                        sigmaSq[i] = s[j] * s[j];
+                        j++;
                     }
                 }
             }
+            keepSingularVectors(sigmaSq);
         }
         List<TensorDrift> tensors = new ArrayList<>(n);
         double trainableDeltaSq = 0;
@@ -183,9 +184,9 @@ public final class ParameterTracker implements AutoCloseable {
      * Power iteration on {@code dW^T dW}, warm-started from the previous checkpoint's vector (updates
      * change slowly between checkpoints, so a few iterations suffice); the first start is a fixed
      * pseudo-random vector seeded by the tensor index (never the engine's RNG, which training uses)
-     * and gets five times the iterations.
+     * and gets five times the iterations. Returns {@code ||dW v||}, the largest singular value estimate.
      */
-    private NDArray largestSingularValueSquared(NDManager scoped, NDArray delta, int iterations, int index) {
+    private NDArray largestSingularValue(NDManager scoped, NDArray delta, int iterations, int index) {
         int cols = (int) delta.getShape().get(1);
         NDArray previous = singularVectors.get(index);
         NDArray v;
@@ -204,22 +205,25 @@ public final class ParameterTracker implements AutoCloseable {
         NDArray transposed = delta.transpose();
         for (int it = 0; it < rounds; it++) {
             NDArray w = transposed.matMul(delta.matMul(v)); // results belong to delta's (scoped) manager
-            v = w.div(w.norm().add(1e-30f));
+            v = w.div(w.norm()); // a zero w gives NaN, and the estimate tells keepSingularVectors to drop v
         }
         pendingVectors.put(index, v);
-        return delta.matMul(v).square().sum();
+        return delta.matMul(v).norm(); // squared on the JVM
     }
 
-    /** Keeps the new vector estimates of tensors that moved (a zero update yields a zero vector, a dead start). */
-    private void keepSingularVectors(double[] deltaSq) {
+    /**
+     * Keeps the new vector estimates whose singular value estimate is positive and finite; any other
+     * (a zero update, or a start orthogonal to it) is a dead start, so the next checkpoint starts afresh.
+     */
+    private void keepSingularVectors(double[] sigmaSq) {
         pendingVectors.forEach((index, v) -> {
-            NDArray previous = singularVectors.get(index);
-            if (deltaSq[index] > 0 && v != previous) {
+            NDArray previous = singularVectors.remove(index);
+            if (sigmaSq[index] > 0 && Double.isFinite(sigmaSq[index])) {
                 v.attach(manager);
                 singularVectors.put(index, v);
-                if (previous != null) {
-                    previous.close();
-                }
+            }
+            if (previous != null && previous != v) {
+                previous.close();
             }
         });
         pendingVectors.clear();
