@@ -1,8 +1,11 @@
 package dev.driftwatch.monitor.problem;
 
 import java.net.URI;
+import java.sql.SQLException;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -17,12 +20,19 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 /**
  * Renders every error of the REST API as {@code application/problem+json}: our own
  * {@link ApiProblem}s, Spring MVC's (bad parameters, unsupported media types, unknown paths) and, as
- * a last resort, anything unexpected (logged, 500).
+ * transient database concurrency failures (503 with {@code Retry-After}) and, as a last resort,
+ * anything unexpected (logged, 500).
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    /** Seconds a client waits before retrying after a transient database failure. */
+    static final String RETRY_AFTER_SECONDS = "1";
+
+    /** PostgreSQL's serialization_failure, deadlock_detected and lock_not_available (lock timeout). */
+    private static final Set<String> TRANSIENT_SQL_STATES = Set.of("40001", "40P01", "55P03");
 
     @ExceptionHandler(ApiProblem.class)
     ResponseEntity<ProblemDetail> apiProblem(ApiProblem problem) {
@@ -42,8 +52,44 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 .body(ApiProblem.invalid(field, "has an invalid value '" + e.getValue() + "'").toProblemDetail());
     }
 
+    /**
+     * A lock timeout, deadlock or serialization failure: the transaction rolled back and wrote
+     * nothing, and every write of the API is idempotent, so the client is told to retry shortly.
+     */
+    @ExceptionHandler(TransientDataAccessException.class)
+    ResponseEntity<ProblemDetail> transientDatabaseFailure(TransientDataAccessException e) {
+        return busy(e);
+    }
+
+    private static ResponseEntity<ProblemDetail> busy(Exception e) {
+        log.warn("Transient database conflict, answered 503 for a retry: {}", e.getMessage());
+        ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                "the database was busy (lock or serialization conflict); retry the request");
+        pd.setType(URI.create(ApiProblem.TYPE_BASE + "busy"));
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(pd);
+    }
+
+    /**
+     * Whether a failure was caused by PostgreSQL giving up on a lock or a serializable
+     * transaction. Spring translates some of these SQL states to a {@link TransientDataAccessException}
+     * but leaves others (55P03, a lock timeout) uncategorized, so the cause chain is checked too.
+     */
+    static boolean isTransientConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransientDataAccessException
+                    || t instanceof SQLException sql && TRANSIENT_SQL_STATES.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        if (isTransientConflict(e)) {
+            return busy(e);
+        }
         log.error("Unexpected error", e);
         ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, "internal error");
         pd.setType(URI.create(ApiProblem.TYPE_BASE + "internal"));

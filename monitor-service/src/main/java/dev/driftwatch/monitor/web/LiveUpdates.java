@@ -4,10 +4,18 @@ import dev.driftwatch.monitor.ingest.CheckpointData;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
@@ -20,15 +28,36 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * Pushes new checkpoints to the open pages of their run as server-sent events. Fed by the ingest
  * seam, but only after the upload commits: a page never hears of a checkpoint it cannot read yet, and
  * a rolled-back upload is never announced. Runs last in the seam's order, since it only registers.
+ *
+ * <p>A heartbeat comment every {@code driftwatch.web.sse-heartbeat} (default 20 s) finds streams
+ * whose browser went away and drops them. As a lifecycle bean in the highest phase it stops before
+ * the web server's graceful shutdown, and completes every open stream then: otherwise each open page
+ * would hold the shutdown for the whole {@code spring.lifecycle.timeout-per-shutdown-phase}.
  */
 @Component
 @Order(Ordered.LOWEST_PRECEDENCE)
-class LiveUpdates implements IngestListener {
+class LiveUpdates implements IngestListener, SmartLifecycle {
 
     /** An open page waits at most this long before the browser reconnects; keeps threads bounded. */
     private static final long TIMEOUT_MILLIS = 10 * 60_000L;
 
+    private static final Logger log = LoggerFactory.getLogger(LiveUpdates.class);
+
     private final Map<Long, Set<SseEmitter>> byRun = new ConcurrentHashMap<>();
+    private final Duration heartbeat;
+    private volatile ScheduledExecutorService heartbeats;
+
+    /**
+     * Creates the registry.
+     *
+     * @param heartbeat how often open streams get a heartbeat comment
+     */
+    LiveUpdates(@Value("${driftwatch.web.sse-heartbeat:20s}") Duration heartbeat) {
+        if (heartbeat.isNegative() || heartbeat.isZero()) {
+            throw new IllegalArgumentException("driftwatch.web.sse-heartbeat must be positive, was " + heartbeat);
+        }
+        this.heartbeat = heartbeat;
+    }
 
     /**
      * What a page hears when checkpoints of its run were stored.
@@ -66,7 +95,75 @@ class LiveUpdates implements IngestListener {
         } catch (IOException e) {
             emitter.completeWithError(e);
         }
+        if (heartbeats == null) {
+            // stopping or stopped: the server is shutting down, so the page reconnects elsewhere
+            completeAll();
+        }
         return emitter;
+    }
+
+    @Override
+    public void start() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sse-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        long millis = heartbeat.toMillis();
+        executor.scheduleWithFixedDelay(this::sendHeartbeats, millis, millis, TimeUnit.MILLISECONDS);
+        heartbeats = executor;
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService executor = heartbeats;
+        heartbeats = null;
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+        completeAll();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return heartbeats != null;
+    }
+
+    /** The highest phase: stopped first, before the web server waits for open requests. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    private void completeAll() {
+        int n = 0;
+        for (Set<SseEmitter> emitters : byRun.values()) {
+            for (SseEmitter emitter : emitters) {
+                emitter.complete();
+                n++;
+            }
+        }
+        byRun.clear();
+        if (n > 0) {
+            log.info("Closed {} open event stream(s) for shutdown", n);
+        }
+    }
+
+    private void sendHeartbeats() {
+        for (Set<SseEmitter> emitters : byRun.values()) {
+            for (SseEmitter emitter : emitters) {
+                send(emitter, SseEmitter.event().comment("heartbeat"));
+            }
+        }
+    }
+
+    /** Sends an event; a failed send means the page went away, and its callbacks unregister it. */
+    private static void send(SseEmitter emitter, SseEmitter.SseEventBuilder event) {
+        try {
+            emitter.send(event);
+        } catch (IOException | IllegalStateException e) {
+            emitter.completeWithError(e);
+        }
     }
 
     /** @return the number of open streams, for tests and diagnostics */
@@ -96,12 +193,7 @@ class LiveUpdates implements IngestListener {
             return;
         }
         for (SseEmitter emitter : emitters) {
-            try {
-                emitter.send(SseEmitter.event().name("checkpoints").data(event, MediaType.APPLICATION_JSON));
-            } catch (IOException | IllegalStateException e) {
-                // the page went away; its completion callback unregisters it
-                emitter.completeWithError(e);
-            }
+            send(emitter, SseEmitter.event().name("checkpoints").data(event, MediaType.APPLICATION_JSON));
         }
     }
 }

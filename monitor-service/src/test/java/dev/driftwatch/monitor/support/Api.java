@@ -51,8 +51,9 @@ public final class Api {
      * @param status the HTTP status
      * @param contentType the Content-Type, or empty
      * @param text the body text
+     * @param retryAfter the Retry-After header, or empty
      */
-    public record Answer(int status, String contentType, String text) {
+    public record Answer(int status, String contentType, String text, String retryAfter) {
 
         /** @return the body as JSON */
         public JsonNode json() {
@@ -110,7 +111,8 @@ public final class Api {
                 : HttpRequest.BodyPublishers.ofByteArray(payload));
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(),
+                    r.headers().firstValue("Retry-After").orElse(""));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -52,7 +52,7 @@ class AlertsBrowserTest extends WebTestBase {
     void aRuleCreatedInTheEditorFiresOnNewData() {
         browser.open("/projects/alerts/rules");
         fillRule("KL above 0.5 <i>CI</i>", "0.5", "2");
-        browser.driver().findElement(By.id("save-rule")).click();
+        browser.clickToNewPage(By.id("save-rule"));
         browser.waitUntil(d -> !d.findElements(By.cssSelector("#rules tr.rule-row")).isEmpty());
         WebElement rule = browser.driver().findElement(By.cssSelector("#rules tr.rule-row"));
         assertThat(rule.getText()).contains("KL above 0.5 <i>CI</i>", "threshold: kl_base_ft mean", "above 0.5",
@@ -84,28 +84,28 @@ class AlertsBrowserTest extends WebTestBase {
     void showsTheValidatorsProblemsAndEditsAndDeletesRules() {
         browser.open("/projects/alerts/rules");
         fillRule("broken", "not-a-number", "1");
-        browser.driver().findElement(By.id("save-rule")).click();
+        browser.clickToNewPage(By.id("save-rule"));
         assertThat(browser.driver().findElement(By.id("rule-errors")).getText())
                 .contains("condition.threshold must be a number");
         // the form keeps what the user typed
         assertThat(browser.driver().findElement(By.id("rule-name")).getDomProperty("value")).isEqualTo("broken");
 
         fillRule("to edit", "0.7", "0");
-        browser.driver().findElement(By.id("save-rule")).click();
+        browser.clickToNewPage(By.id("save-rule"));
         assertThat(browser.driver().findElement(By.id("rule-errors")).getText()).contains("for");
 
         fillRule("to edit", "0.7", "1");
-        browser.driver().findElement(By.id("save-rule")).click();
+        browser.clickToNewPage(By.id("save-rule"));
         browser.waitUntil(d -> ruleRow("to edit") != null);
-        ruleRow("to edit").findElement(By.linkText("to edit")).click();
+        browser.clickToNewPage(ruleRow("to edit").findElement(By.linkText("to edit")));
         browser.waitUntil(d -> d.getCurrentUrl().matches(".*/rules/\\d+$"));
         assertThat(browser.driver().findElement(By.id("save-rule")).getText()).isEqualTo("Save rule");
         fillRule("edited", "0.9", "3");
-        browser.driver().findElement(By.id("save-rule")).click();
+        browser.clickToNewPage(By.id("save-rule"));
         browser.waitUntil(d -> ruleRow("edited") != null);
         assertThat(ruleRow("edited").getText()).contains("above 0.9");
         assertThat(ruleRow("to edit")).isNull();
-        ruleRow("edited").findElement(By.cssSelector("button.danger")).click();
+        browser.clickToNewPage(ruleRow("edited").findElement(By.cssSelector("button.danger")));
         browser.waitUntil(d -> ruleRow("edited") == null);
     }
 }

@@ -16,9 +16,11 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -95,8 +97,31 @@ final class Browser implements AutoCloseable {
         open("/login");
         driver.findElement(By.id("username")).sendKeys(user);
         driver.findElement(By.id("password")).sendKeys(password);
-        driver.findElement(By.id("login")).click();
+        clickToNewPage(By.id("login"));
         waitUntil(d -> !d.getCurrentUrl().contains("/login"));
+    }
+
+    /**
+     * Clicks what loads a new page (a form's submit button, a link) and waits until that page has
+     * loaded. A click returns before the browser navigates, so reading the page right after it may
+     * read the old page or none; under load that is a flaky test.
+     *
+     * @param target the element to click
+     */
+    void clickToNewPage(By target) {
+        clickToNewPage(driver.findElement(target));
+    }
+
+    /**
+     * Clicks an element that loads a new page and waits until that page has loaded.
+     *
+     * @param target the element to click
+     */
+    void clickToNewPage(WebElement target) {
+        WebElement oldPage = driver.findElement(By.tagName("html"));
+        target.click();
+        waitUntil(d -> ExpectedConditions.stalenessOf(oldPage).apply(d)
+                && "complete".equals(js("return document.readyState")));
     }
 
     /**

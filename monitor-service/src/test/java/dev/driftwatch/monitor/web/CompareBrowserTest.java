@@ -33,7 +33,7 @@ class CompareBrowserTest extends WebTestBase {
         for (String key : List.of("full", "head", "lora")) {
             browser.driver().findElement(By.cssSelector("tr[data-run-key='" + key + "'] input[type=checkbox]")).click();
         }
-        browser.driver().findElement(By.id("compare-selected")).click();
+        browser.clickToNewPage(By.id("compare-selected"));
         browser.waitUntil(d -> d.getCurrentUrl().contains("/compare"));
         browser.waitUntil(d -> "3".equals(d.findElement(By.id("chart-compare")).getDomAttribute("data-series")));
         assertThat(browser.drawnPixels("#chart-compare")).isGreaterThan(2000);

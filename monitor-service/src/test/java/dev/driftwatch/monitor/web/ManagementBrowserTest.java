@@ -31,7 +31,7 @@ class ManagementBrowserTest extends WebTestBase {
             assertThat(other.driver().getCurrentUrl()).endsWith("/login");
             other.driver().findElement(By.id("username")).sendKeys(USER);
             other.driver().findElement(By.id("password")).sendKeys("wrong");
-            other.driver().findElement(By.id("login")).click();
+            other.clickToNewPage(By.id("login"));
             other.waitUntil(d -> d.getCurrentUrl().contains("error"));
             assertThat(other.driver().findElement(By.cssSelector("p.error")).getText()).contains("Wrong");
             other.screenshot("login");
@@ -58,13 +58,13 @@ class ManagementBrowserTest extends WebTestBase {
         browser.open("/projects");
         browser.driver().findElement(By.name("key")).sendKeys("made-in-ui");
         browser.driver().findElement(By.name("name")).sendKeys("Made <b>in</b> UI");
-        browser.driver().findElement(By.cssSelector("form.inline button")).click();
+        browser.clickToNewPage(By.cssSelector("form.inline button"));
         browser.waitUntil(d -> d.getCurrentUrl().endsWith("/projects/made-in-ui/runs"));
         assertThat(browser.driver().findElement(By.cssSelector(".project-name")).getText()).isEqualTo("Made <b>in</b> UI");
 
         browser.open("/projects/made-in-ui/tokens");
         browser.driver().findElement(By.id("token-name")).sendKeys("ci");
-        browser.driver().findElement(By.id("create-token")).click();
+        browser.clickToNewPage(By.id("create-token"));
         String token = browser.driver().findElement(By.id("token-text")).getText();
         assertThat(token).startsWith("dw_").hasSizeGreaterThan(30);
         browser.screenshot("tokens");
@@ -76,7 +76,7 @@ class ManagementBrowserTest extends WebTestBase {
         WebElement row = browser.driver().findElement(By.cssSelector("#tokens tbody tr"));
         assertThat(row.getText()).contains("ci", token.substring(0, 8), "active");
 
-        row.findElement(By.cssSelector("button.danger")).click();
+        browser.clickToNewPage(row.findElement(By.cssSelector("button.danger")));
         browser.waitUntil(d -> d.findElement(By.cssSelector("#tokens tbody tr")).getText().contains("revoked"));
         HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + port + "/api/v1/projects/made-in-ui/runs/r1"))
@@ -90,7 +90,7 @@ class ManagementBrowserTest extends WebTestBase {
         WebElement kl = browser.driver().findElement(By.id("klThreshold"));
         kl.clear();
         kl.sendKeys("0.25");
-        browser.driver().findElement(By.id("save-settings")).click();
+        browser.clickToNewPage(By.id("save-settings"));
         browser.waitUntil(d -> !d.findElements(By.cssSelector("p.notice")).isEmpty());
         assertThat(browser.driver().findElement(By.id("klThreshold")).getDomProperty("value")).isEqualTo("0.25");
         assertThat(projects.findByKey("manage").orElseThrow().getFlagSettings().klThreshold()).isEqualTo(0.25);
@@ -101,7 +101,7 @@ class ManagementBrowserTest extends WebTestBase {
         kl = browser.driver().findElement(By.id("klThreshold"));
         kl.clear();
         kl.sendKeys("-1");
-        browser.driver().findElement(By.id("save-settings")).click();
+        browser.clickToNewPage(By.id("save-settings"));
         browser.waitUntil(d -> !d.findElements(By.cssSelector("ul.error")).isEmpty());
         assertThat(browser.driver().findElement(By.cssSelector("ul.error")).getText()).contains("klThreshold");
         assertThat(projects.findByKey("manage").orElseThrow().getFlagSettings().klThreshold()).isEqualTo(0.25);

@@ -70,7 +70,7 @@ class RunsPageBrowserTest extends WebTestBase {
     void filtersByMethodStatusFlagAndTag() {
         browser.open("/projects/runs-page/runs");
         new Select(browser.driver().findElement(By.id("method"))).selectByValue("head");
-        browser.driver().findElement(By.id("apply")).click();
+        browser.clickToNewPage(By.id("apply"));
         browser.waitUntil(d -> d.getCurrentUrl().contains("method=head"));
         assertThat(runKeys()).containsExactly("head-b");
 
@@ -88,7 +88,7 @@ class RunsPageBrowserTest extends WebTestBase {
     void searchesNameAndKey() {
         browser.open("/projects/runs-page/runs");
         browser.driver().findElement(By.id("q")).sendKeys("lora");
-        browser.driver().findElement(By.id("apply")).click();
+        browser.clickToNewPage(By.id("apply"));
         browser.waitUntil(d -> d.getCurrentUrl().contains("q=lora"));
         assertThat(runKeys()).containsExactly("lora-c");
         browser.open("/projects/runs-page/runs?q=HEAD-b");
@@ -98,16 +98,16 @@ class RunsPageBrowserTest extends WebTestBase {
     @Test
     void sortsByLatestDriftBothWaysAndPaginates() {
         browser.open("/projects/runs-page/runs");
-        browser.driver().findElement(By.id("sort-latest")).click();
+        browser.clickToNewPage(By.id("sort-latest"));
         browser.waitUntil(d -> d.getCurrentUrl().contains("sort=latestDrift"));
         assertThat(runKeys()).containsExactly("full-a", "lora-c", "head-b", "xss");
-        browser.driver().findElement(By.id("sort-latest")).click();
+        browser.clickToNewPage(By.id("sort-latest"));
         browser.waitUntil(d -> d.getCurrentUrl().contains("dir=asc"));
         assertThat(runKeys()).containsExactly("xss", "head-b", "lora-c", "full-a");
-        browser.driver().findElement(By.id("sort-name")).click();
+        browser.clickToNewPage(By.id("sort-name"));
         browser.waitUntil(d -> d.getCurrentUrl().contains("sort=name"));
         assertThat(runKeys()).containsExactly("xss", "full-a", "head-b", "lora-c");
-        browser.driver().findElement(By.id("sort-name")).click();
+        browser.clickToNewPage(By.id("sort-name"));
         browser.waitUntil(d -> d.getCurrentUrl().contains("dir=desc"));
         assertThat(runKeys()).containsExactly("lora-c", "head-b", "full-a", "xss");
         assertThat(browser.driver().findElement(By.cssSelector(".pager")).getText()).contains("page 1 of 1");
