@@ -246,7 +246,10 @@
     const badge = document.getElementById('live');
     if (!root.dataset.events || !window.EventSource) return;
     const source = new EventSource(root.dataset.events);
-    source.onopen = () => { badge.textContent = '● live'; badge.classList.remove('off'); };
+    // an ended run can still receive late uploads (a replayed spool), so it listens too, but only a
+    // running run is called live
+    const openText = root.dataset.status === 'running' ? '● live' : '● up to date';
+    source.onopen = () => { badge.textContent = openText; badge.classList.remove('off'); };
     source.onerror = () => { badge.textContent = '○ reconnecting'; badge.classList.add('off'); };
     source.addEventListener('checkpoints', ev => {
       const e = JSON.parse(ev.data);

@@ -25,6 +25,9 @@ class RunPageBrowserTest extends WebTestBase {
         up.checkpoints("big", 0, 49_990, 10, 1.5, 0.3);
         up.run("live", "Live run", "lora", 4_000);
         up.checkpoints("live", 0, 200, 10, 0.5, 0.4);
+        up.run("ended", "Ended run", "head", 4_000);
+        up.checkpoints("ended", 0, 50, 10, 0.2, 0.4);
+        up.finish("ended");
         browser = loggedInBrowser();
     }
 
@@ -110,6 +113,13 @@ class RunPageBrowserTest extends WebTestBase {
         browser.waitUntil(d -> "230".equals(attr("chart-main", "data-last-step")));
         assertThat(browser.driver().findElement(By.id("last-step")).getText()).isEqualTo("230");
         assertThat(browser.js("return window.__sameDocument === true;")).isEqualTo(true);
+    }
+
+    @Test
+    void anEndedRunListensForLateUploadsButIsNotCalledLive() {
+        openRun("ended");
+        browser.waitUntil(d -> d.findElement(By.id("live")).getText().contains("up to date"));
+        assertThat(browser.driver().findElement(By.id("live")).getText()).doesNotContain("live");
     }
 
     @Test
