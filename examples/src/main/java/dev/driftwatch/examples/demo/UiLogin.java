@@ -75,10 +75,12 @@ final class UiLogin {
     private static void save(Path file, String login) {
         try {
             Files.createDirectories(file.getParent());
+            // owner-only from the moment it exists, so the password is never readable by others
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, login + System.lineSeparator(), StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException | UnsupportedOperationException e) {
-            // Only a convenience for the next start; the login was printed.
+            // Only a convenience for the next start (a non-POSIX file system gets none); the login was printed.
         }
     }
 }
