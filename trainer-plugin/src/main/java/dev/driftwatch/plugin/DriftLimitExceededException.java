@@ -11,8 +11,11 @@ public class DriftLimitExceededException extends TrainingDivergedException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The step at which the limit was passed. */
     private final long step;
+    /** The lower CI bound of KL(base||ft), nats/token. */
     private final double ciLow;
+    /** The limit, nats/token. */
     private final double limit;
 
     /**

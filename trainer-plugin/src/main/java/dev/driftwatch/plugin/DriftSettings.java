@@ -33,7 +33,22 @@ public record DriftSettings(
         boolean parameterDrift,
         int stableRankIterations) {
 
-    /** Validates the settings. */
+    /**
+     * Validates the settings.
+     *
+     * @param probes the probe set
+     * @param temperature the softmax temperature tau of the measurement (> 0)
+     * @param outputIndex which element of the model's output {@code NDList} holds the logits
+     * @param batchSize probe examples per forward pass
+     * @param memoryBudgetBytes largest size of the full base log-probabilities before the top-k approximation
+     * @param topK classes kept per position under the top-k approximation
+     * @param baseCacheDirectory where captured bases are cached, or null for no cache
+     * @param bootstrapResamples resamples of the bootstrap interval
+     * @param seed the bootstrap seed
+     * @param topExamples how many top drifting examples each checkpoint lists
+     * @param parameterDrift whether parameter drift is measured
+     * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
+     */
     public DriftSettings {
         if (probes == null) {
             throw new IllegalArgumentException("a probe set is required");

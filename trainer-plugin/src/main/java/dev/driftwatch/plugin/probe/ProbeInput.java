@@ -16,7 +16,14 @@ import java.nio.ByteOrder;
  */
 public record ProbeInput(String name, DataType dataType, Shape exampleShape, ByteBuffer data) {
 
-    /** Validates the sizes and keeps a read-only little-endian view of the data. */
+    /**
+     * Validates the sizes and keeps a read-only little-endian view of the data.
+     *
+     * @param name the input's name (informative; inputs are passed to the model in order)
+     * @param dataType the element type
+     * @param exampleShape the shape of one example, without the batch axis
+     * @param data {@code N * exampleShape.size() * dataType.getNumOfBytes()} bytes
+     */
     public ProbeInput {
         if (dataType.getNumOfBytes() <= 0) {
             throw new IllegalArgumentException("unsupported data type for probe input " + name + ": " + dataType);

@@ -38,7 +38,24 @@ public record CheckpointReport(
         ParameterDrift parameters,
         Map<String, Double> taskMetrics) {
 
-    /** Copies the collections so the record stays immutable. */
+    /**
+     * Copies the collections so the record stays immutable.
+     *
+     * @param runKey the client-chosen run key
+     * @param step the global training step (batches seen)
+     * @param epoch the epoch the step belongs to
+     * @param time when it was measured
+     * @param valid false when the model output had NaN or Inf; the metrics are then empty
+     * @param invalidReason why it is invalid, or null
+     * @param approximation {@code exact}, or {@code topk(k)} when the base was kept as top-k log-probs
+     * @param temperature the softmax temperature of the measurement
+     * @param probeCount number of probe examples measured
+     * @param metrics aggregates keyed by metric name ({@link Metrics})
+     * @param slices the same aggregates per probe slice
+     * @param topExamples the examples that drifted most, by descending value
+     * @param parameters parameter drift, or null when not measured at this checkpoint
+     * @param taskMetrics the trainer's own metrics, e.g. {@code train_loss}, {@code validate_accuracy}
+     */
     public CheckpointReport {
         metrics = Map.copyOf(metrics);
         slices = List.copyOf(slices);

@@ -18,7 +18,15 @@ public record ParameterDrift(
         double globalRelativeL2,
         List<TensorDrift> tensors) {
 
-    /** Copies the list so the record stays immutable. */
+    /**
+     * Copies the list so the record stays immutable.
+     *
+     * @param totalParameters number of parameter elements, buffers excluded
+     * @param trainableParameters number of trainable parameter elements
+     * @param trainableFraction {@code trainableParameters / totalParameters}
+     * @param globalRelativeL2 {@code ||theta - theta0|| / ||theta0||} over all trainable weights
+     * @param tensors per-tensor drift, weights and buffers
+     */
     public ParameterDrift {
         tensors = List.copyOf(tensors);
     }

@@ -32,7 +32,21 @@ public record RunInfo(
         Map<String, String> config,
         Instant startedAt) {
 
-    /** Copies the collections so the record stays immutable. */
+    /**
+     * Copies the collections so the record stays immutable.
+     *
+     * @param runKey client-chosen key, unique within the project ({@code [A-Za-z0-9._:-]{1,128}})
+     * @param name human-readable name
+     * @param method how it fine-tunes: {@code full}, {@code head}, {@code adapter}, {@code lora} or {@code other}
+     * @param tags free labels for filtering
+     * @param baseFingerprint SHA-256 (hex) of the base parameters
+     * @param probeFingerprint SHA-256 (hex) of the probe set (inputs, masks, slice labels)
+     * @param totalParameters number of parameter elements, buffers excluded
+     * @param trainableParameters number of trainable parameter elements
+     * @param temperature the softmax temperature of the measurements
+     * @param config free-form settings worth keeping (learning rate, batch size, ...)
+     * @param startedAt when training started
+     */
     public RunInfo {
         tags = List.copyOf(tags);
         config = Map.copyOf(config);

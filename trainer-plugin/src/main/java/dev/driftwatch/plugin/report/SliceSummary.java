@@ -11,7 +11,13 @@ import java.util.Map;
  */
 public record SliceSummary(String slice, int count, Map<String, MetricSummary> metrics) {
 
-    /** Copies the map so the record stays immutable. */
+    /**
+     * Copies the map so the record stays immutable.
+     *
+     * @param slice the slice label
+     * @param count number of probe examples in the slice
+     * @param metrics aggregates keyed by metric name ({@link Metrics})
+     */
     public SliceSummary {
         metrics = Map.copyOf(metrics);
     }

@@ -23,7 +23,13 @@ import java.util.Objects;
  */
 public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, Duration maxElapsed) {
 
-    /** Checks the durations. */
+    /**
+     * Checks the durations.
+     *
+     * @param initialBackoff the base wait before the first retry
+     * @param maxBackoff the cap of the exponential base wait
+     * @param maxElapsed the bound of the whole loop, first attempt included
+     */
     public RetryPolicy {
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
