@@ -17,6 +17,7 @@ import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.probe.ProbeShapes;
 import dev.driftwatch.plugin.report.Metrics;
 import dev.driftwatch.plugin.report.ParameterDrift;
 import dev.driftwatch.plugin.report.TensorDrift;
@@ -416,23 +417,23 @@ public final class DriftMeter implements AutoCloseable {
 
     /** Forward pass of one chunk with training = false, as float32 logits {@code [b, T, V]}. */
     private NDArray logits(Trainer trainer, ProbeChunk chunk) {
-        NDList out = trainer.evaluate(chunk.inputs());
+        NDList out;
+        try {
+            out = trainer.evaluate(chunk.inputs());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(ProbeShapes.forwardFailed(probes, chunk, trainer.getModel().getBlock(), e), e);
+        }
         if (out.size() <= settings.outputIndex()) {
             throw new IllegalStateException("the model returned " + out.size() + " outputs, the logits are expected at "
                     + settings.outputIndex());
         }
         NDArray logits = out.get(settings.outputIndex()).toType(DataType.FLOAT32, false);
         Shape shape = logits.getShape();
-        if (probes.isSequence()) {
-            if (shape.dimension() != 3 || shape.get(1) != probes.positions() || shape.get(0) != chunk.size()) {
-                throw new IllegalStateException("sequence probes need logits of shape [" + chunk.size() + ", "
-                        + probes.positions() + ", V], the model returned " + shape);
-            }
-        } else {
-            if (shape.dimension() != 2 || shape.get(0) != chunk.size()) {
-                throw new IllegalStateException("classifier probes need logits of shape [" + chunk.size()
-                        + ", V], the model returned " + shape + " (use a mask for sequence outputs)");
-            }
+        String wrong = ProbeShapes.logitsMismatch(probes, chunk.size(), shape);
+        if (wrong != null) {
+            throw new IllegalArgumentException(wrong);
+        }
+        if (!probes.isSequence()) {
             logits = logits.expandDims(1);
         }
         return logits;

@@ -26,12 +26,35 @@ import java.util.function.IntFunction;
  * and has a SHA-256 {@link #fingerprint()} over its inputs, mask and slice labels, so that only runs
  * measured on the same probes are compared.
  *
+ * <p>Shapes and types:
+ * <ul>
+ *   <li><b>Inputs</b>: one or more tensors, passed to the model in the order they were added, each
+ *       {@code [N, ...exampleShape]} with the example axis first. Values are given row-major as
+ *       {@code float[]} (float32), {@code int[]} (int32) or {@code long[]} (int64) of
+ *       {@code N * exampleShape.size()} elements, or as an {@link NDArray} {@code [N, ...]} of any
+ *       of those types.
+ *   <li><b>Model output</b>: the logits at {@code optOutputIndex} of the model's output, float
+ *       {@code [b, V]} for a classifier (no mask), {@code [b, T, V]} for a sequence model.
+ *   <li><b>Mask</b> (sequence models only): float {@code [N, T]}, {@code float[N][T]} or row-major
+ *       {@code float[N * T]} with T given; 1 for a scored position of the model output, 0 for one to
+ *       skip (padding, the prompt); every example needs at least one 1. T is the length of the
+ *       <em>output's</em> sequence axis.
+ * </ul>
+ * A mismatch is an {@link IllegalArgumentException} naming what was expected and what was given:
+ * at {@link Builder#build()} for counts and the mask, at the first forward pass for shapes the model
+ * rejects ({@link ProbeShapes}).
+ *
  * <pre>
  * ProbeSet probes = ProbeSet.builder()
  *         .addInput("image", pixels, new Shape(1, 28, 28))   // float[N * 784]
  *         .optIds(ids)
  *         .optSlices(slices)                                 // e.g. "on-task", "off-task/shoes"
  *         .build();
+ *
+ * ProbeSet sequences = ProbeSet.builder()
+ *         .addInput("tokens", tokenIds, new Shape(64))       // long[N * 64], int64 token ids
+ *         .optMask(mask)                                     // float[N][64]: 1 = scored continuation token
+ *         .build();                                          // the model must return logits [b, 64, V]
  * </pre>
  */
 public final class ProbeSet {
@@ -410,7 +433,8 @@ public final class ProbeSet {
             float[] flat = new float[mask.length * t];
             for (int i = 0; i < mask.length; i++) {
                 if (mask[i].length != t) {
-                    throw new IllegalArgumentException("mask rows differ in length at example " + i);
+                    throw new IllegalArgumentException("the mask must be [N][T] with rows of equal length: row 0 has "
+                            + t + " positions, row " + i + " has " + mask[i].length);
                 }
                 System.arraycopy(mask[i], 0, flat, i * t, t);
             }
@@ -426,7 +450,8 @@ public final class ProbeSet {
          */
         public Builder optMask(float[] mask, int positions) {
             if (positions < 1 || mask.length % positions != 0) {
-                throw new IllegalArgumentException("mask length " + mask.length + " is not N x " + positions);
+                throw new IllegalArgumentException("the mask must hold N x T values (row-major [N, T]) with T = "
+                        + positions + " >= 1; given " + mask.length + " values");
             }
             this.mask = mask.clone();
             this.positions = positions;
@@ -477,15 +502,17 @@ public final class ProbeSet {
             }
             if (mask != null) {
                 if (mask.length != n * positions) {
-                    throw new IllegalArgumentException("mask has " + mask.length / positions + " rows for " + n
-                            + " examples");
+                    throw new IllegalArgumentException("the mask must be [N, T] = [" + n + ", " + positions
+                            + "] (one row per probe example); given " + mask.length + " values, "
+                            + (mask.length / positions) + " rows");
                 }
                 for (int i = 0; i < n; i++) {
                     float scored = 0;
                     for (int t = 0; t < positions; t++) {
                         float v = mask[i * positions + t];
                         if (v != 0 && v != 1) {
-                            throw new IllegalArgumentException("mask values must be 0 or 1, example " + i);
+                            throw new IllegalArgumentException("mask values must be 0 or 1; given " + v
+                                    + " at example " + i + ", position " + t);
                         }
                         scored += v;
                     }
