@@ -175,7 +175,8 @@ public class DriftListener extends TrainingListenerAdapter {
         });
         finished = true;
         safely("flush the sinks", () -> {
-            if (!sink.flush(flushTimeout)) {
+            // a zero timeout asks without waiting; the streaming client then spools the rest at close
+            if (!sink.flush(flushTimeout) && !flushTimeout.isZero()) {
                 logger.warn("driftwatch: sinks did not deliver everything within {}", flushTimeout);
             }
             sink.close();
@@ -611,12 +612,18 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Sets how long training end waits for the sinks to deliver (default 10 s).
+         * Sets how long training end ({@code onTrainingEnd}, fired by {@code trainer.close()}) waits for
+         * the sinks to deliver before closing them (default 10 s). With
+         * {@link dev.driftwatch.plugin.ship.HttpDriftSink} what is
+         * not delivered by then goes to its spool; zero never waits: the rest is spooled at once.
          *
-         * @param timeout the bound
+         * @param timeout the bound, zero or more
          * @return this builder
          */
         public Builder optFlushTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative()) {
+                throw new IllegalArgumentException("flush timeout must be >= 0: " + timeout);
+            }
             this.flushTimeout = timeout;
             return this;
         }

@@ -46,14 +46,15 @@ import org.slf4j.LoggerFactory;
  * problem detail; the records stay in the spool.
  *
  * <pre>
- * try (HttpDriftSink sink = HttpDriftSink.builder()
- *         .setUrl("http://localhost:8080")
- *         .setProject("demo")
- *         .setToken(System.getenv("DRIFTWATCH_TOKEN"))
+ * try (HttpDriftSink sink = HttpDriftSink.builder()   // DRIFTWATCH_URL, DRIFTWATCH_PROJECT, DRIFTWATCH_TOKEN
  *         .build()) {
  *     // hand the sink to the drift listener and train
  * } // close(): flushes for at most 10 s, leaves the rest in the spool, logs one summary line
  * </pre>
+ *
+ * <p>The URL, project and token default to the environment variables {@code DRIFTWATCH_URL},
+ * {@code DRIFTWATCH_PROJECT} and {@code DRIFTWATCH_TOKEN}, the ones {@code driftwatch-upload}
+ * ({@link UploadCli}) reads too; {@code setUrl}, {@code setProject} and {@code setToken} override them.
  */
 public final class HttpDriftSink implements DriftSink {
 
@@ -124,12 +125,18 @@ public final class HttpDriftSink implements DriftSink {
     }
 
     /**
-     * Starts a builder.
+     * Starts a builder, with the URL, project and token taken from the environment variables
+     * {@code DRIFTWATCH_URL}, {@code DRIFTWATCH_PROJECT} and {@code DRIFTWATCH_TOKEN} when they are set.
      *
      * @return a new builder
      */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(System.getenv());
+    }
+
+    // Visible for testing
+    static Builder builder(Map<String, String> environment) {
+        return new Builder(environment);
     }
 
     /**
@@ -187,10 +194,20 @@ public final class HttpDriftSink implements DriftSink {
         return spool.dir();
     }
 
+    /**
+     * Waits at most {@code timeout} until the queue and the spool are delivered. A zero timeout never
+     * waits: it answers whether everything is delivered already (and, when not, lets a following
+     * {@link #close()} spool the rest at once).
+     *
+     * @param timeout the longest wait
+     * @return true when everything handed over so far was delivered
+     */
     @Override
     public boolean flush(Duration timeout) {
-        if (!worker.isAlive()) {
-            return queue.size() == 0 && shipper.nothingPending();
+        if (!worker.isAlive() || timeout.isZero() || timeout.isNegative()) {
+            boolean delivered = queue.size() == 0 && shipper.nothingPending();
+            lastFailedFlush = delivered ? Long.MIN_VALUE : nanoClock.getAsLong();
+            return delivered;
         }
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         long cutoff = nanoClock.getAsLong() + timeout.toNanos();
@@ -415,10 +432,20 @@ public final class HttpDriftSink implements DriftSink {
         private Sleeper sleeper;
         private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
 
-        private Builder() {}
+        private Builder(Map<String, String> env) {
+            String envUrl = ServiceEnvironment.get(env, ServiceEnvironment.URL);
+            try {
+                this.url = envUrl == null ? null : URI.create(envUrl);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the environment variable " + ServiceEnvironment.URL
+                        + " is not a URL: " + e.getMessage(), e);
+            }
+            this.project = ServiceEnvironment.get(env, ServiceEnvironment.PROJECT);
+            this.token = ServiceEnvironment.get(env, ServiceEnvironment.TOKEN);
+        }
 
         /**
-         * Sets the service's base URL (required).
+         * Sets the service's base URL (required unless {@code DRIFTWATCH_URL} is set).
          *
          * @param url e.g. {@code http://localhost:8080}
          * @return this builder
@@ -428,7 +455,7 @@ public final class HttpDriftSink implements DriftSink {
         }
 
         /**
-         * Sets the service's base URL (required).
+         * Sets the service's base URL (required unless {@code DRIFTWATCH_URL} is set).
          *
          * @param url e.g. {@code http://localhost:8080}
          * @return this builder
@@ -439,7 +466,7 @@ public final class HttpDriftSink implements DriftSink {
         }
 
         /**
-         * Sets the project the runs belong to (required).
+         * Sets the project the runs belong to (required unless {@code DRIFTWATCH_PROJECT} is set).
          *
          * @param project the project's key
          * @return this builder
@@ -450,7 +477,7 @@ public final class HttpDriftSink implements DriftSink {
         }
 
         /**
-         * Sets the project's API token (required).
+         * Sets the project's API token (required unless {@code DRIFTWATCH_TOKEN} is set).
          *
          * @param token the token, e.g. {@code dw_...}
          * @return this builder
@@ -539,7 +566,8 @@ public final class HttpDriftSink implements DriftSink {
         }
 
         /**
-         * Sets how long {@link #close()} waits for delivery (default 10 s).
+         * Sets how long {@link #close()} waits for delivery (default 10 s); whatever is not delivered
+         * by then is spooled. Zero never waits: close spools what is left at once.
          *
          * @param timeout the bound
          * @return this builder
@@ -596,10 +624,12 @@ public final class HttpDriftSink implements DriftSink {
          * @throws IllegalArgumentException when a required option is missing or an option is out of range
          */
         public HttpDriftSink build() {
-            require(url != null, "url is required");
+            require(url != null, "url is required: setUrl(...) or the environment variable " + ServiceEnvironment.URL);
             require(url.getScheme() != null && url.getScheme().startsWith("http"), "url must be http(s): " + url);
-            require(project != null && !project.isBlank(), "project is required");
-            require(token != null && !token.isBlank(), "token is required");
+            require(project != null && !project.isBlank(),
+                    "project is required: setProject(...) or the environment variable " + ServiceEnvironment.PROJECT);
+            require(token != null && !token.isBlank(),
+                    "token is required: setToken(...) or the environment variable " + ServiceEnvironment.TOKEN);
             require(queueCapacity >= 1, "queueCapacity must be >= 1");
             require(maxBatchSize >= 1 && maxBatchSize <= 1000, "maxBatchSize must be in [1, 1000]");
             for (Duration d : List.of(scheduleDelay, connectTimeout, requestTimeout, probeInterval, flushTimeout)) {

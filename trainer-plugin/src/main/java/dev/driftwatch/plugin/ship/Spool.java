@@ -32,6 +32,8 @@ final class Spool {
     /** The extension of the file of records the service refused. */
     static final String REJECTED_EXTENSION = ".rejected.jsonl";
     private static final String OFFSET_EXTENSION = ".offset";
+    /** An empty file that marks a directory as a spool, so that the CLI knows a spool file from an offline one. */
+    static final String MARKER = ".driftwatch-spool";
 
     private final Path dir;
     /** Confirmed byte offset per spool file, loaded lazily. */
@@ -87,7 +89,7 @@ final class Spool {
      */
     synchronized void append(String runKey, String header, List<String> lines) throws IOException {
         Path file = fileFor(runKey);
-        Files.createDirectories(dir);
+        createDirectory();
         boolean fresh = !Files.exists(file);
         StringBuilder sb = new StringBuilder();
         if (fresh && header != null && !(lines.size() > 0 && lines.get(0).equals(header))) {
@@ -224,6 +226,53 @@ final class Spool {
             }
         }
         return lines;
+    }
+
+    private void createDirectory() throws IOException {
+        Files.createDirectories(dir);
+        Path marker = dir.resolve(MARKER);
+        if (!Files.exists(marker)) {
+            try {
+                Files.createFile(marker);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // another process sharing the directory made it first
+            }
+        }
+    }
+
+    /**
+     * Tells whether a file is a run's spool file (rather than, say, an offline file of the same
+     * format): a {@code .jsonl} file, not a rejected one, in a directory the spool marked, or with an
+     * offset file beside it.
+     *
+     * @param file the file
+     * @return true for a spool file
+     */
+    static boolean isSpoolFile(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(EXTENSION) || name.endsWith(REJECTED_EXTENSION)) {
+            return false;
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        return (parent != null && Files.exists(parent.resolve(MARKER))) || Files.exists(offsetFile(file));
+    }
+
+    /**
+     * Deletes a spool file (and its offset file) whose every record was acknowledged by another way
+     * than replay (the command-line upload), unless it grew since it was read.
+     *
+     * @param file the spool file
+     * @param readBytes how many bytes of it were read and acknowledged
+     * @return true when it was deleted, false when it has grown (a job is still appending to it)
+     * @throws IOException when it cannot be deleted
+     */
+    static boolean removeAcknowledged(Path file, long readBytes) throws IOException {
+        if (Files.exists(file) && Files.size(file) > readBytes) {
+            return false;
+        }
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(offsetFile(file));
+        return true;
     }
 
     /**

@@ -25,8 +25,9 @@ import java.util.Map;
  * java -cp ... dev.driftwatch.plugin.ship.UploadCli latest run-1 --project demo --token dw_...
  * </pre>
  *
- * <p>Options fall back to the environment variables {@code DRIFTWATCH_URL} (default
- * {@code http://localhost:8080}), {@code DRIFTWATCH_PROJECT} and {@code DRIFTWATCH_TOKEN}. Exit
+ * <p>Options fall back to the environment variables {@code DRIFTWATCH_URL},
+ * {@code DRIFTWATCH_PROJECT} and {@code DRIFTWATCH_TOKEN}, the ones {@link HttpDriftSink#builder()}
+ * reads. Exit
  * status: 0 done, 1 the service refused or could not be reached, 2 bad usage or an unreadable file.
  */
 public final class UploadCli {
@@ -39,8 +40,8 @@ public final class UploadCli {
               upload  sends JSON-lines records (a spool file or an offline file) to the service;
                       idempotent: records already stored are counted as duplicates
               latest  prints the run's status and its latest drift (kl_base_ft with its 95% CI)
-              --url defaults to $DRIFTWATCH_URL or http://localhost:8080,
-              --project to $DRIFTWATCH_PROJECT, --token to $DRIFTWATCH_TOKEN;
+              --url defaults to $DRIFTWATCH_URL, --project to $DRIFTWATCH_PROJECT,
+              --token to $DRIFTWATCH_TOKEN (the variables the streaming client reads);
               --retry-for: how long to retry an unreachable or busy service per request (default 30 s)""";
 
     private final PrintStream out;
@@ -89,9 +90,9 @@ public final class UploadCli {
      */
     int run(String[] args) {
         List<String> positional = new ArrayList<>();
-        String url = env.getOrDefault("DRIFTWATCH_URL", "http://localhost:8080");
-        String project = env.get("DRIFTWATCH_PROJECT");
-        String token = env.get("DRIFTWATCH_TOKEN");
+        String url = ServiceEnvironment.get(env, ServiceEnvironment.URL);
+        String project = ServiceEnvironment.get(env, ServiceEnvironment.PROJECT);
+        String token = ServiceEnvironment.get(env, ServiceEnvironment.TOKEN);
         String retryFor = "30";
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -119,6 +120,9 @@ public final class UploadCli {
         }
         if (positional.size() < 2) {
             return usage(positional.isEmpty() ? "missing command" : "missing argument of " + positional.get(0));
+        }
+        if (url == null || url.isBlank()) {
+            return usage("--url (or DRIFTWATCH_URL) is required");
         }
         if (project == null || project.isBlank()) {
             return usage("--project (or DRIFTWATCH_PROJECT) is required");
@@ -170,6 +174,13 @@ public final class UploadCli {
         Tally tally = new Tally();
         List<Object> pending = new ArrayList<>();
         long lineNo = 0;
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            err.println("driftwatch-upload: cannot read " + file + ": " + e.getMessage());
+            return 2;
+        }
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line; (line = reader.readLine()) != null; ) {
                 lineNo++;
@@ -199,7 +210,33 @@ public final class UploadCli {
             return 2;
         }
         out.printf(Locale.ROOT, "%s: uploaded to %s (project %s): %s%n", file, url, project, tally);
+        if (Spool.isSpoolFile(file)) {
+            removeSpoolFile(file, size, tally);
+        }
         return tally.refused > 0 ? 1 : 0;
+    }
+
+    /**
+     * A spool file whose records were all acknowledged is removed, so that the next job with this
+     * spool directory does not replay it; one with refused or unreadable records is kept.
+     */
+    private void removeSpoolFile(Path file, long readBytes, Tally tally) {
+        if (tally.refused > 0 || tally.skipped > 0) {
+            out.printf(Locale.ROOT, "%s: kept the spool file: %d record(s) refused, %d unreadable line(s)%n", file,
+                    tally.refused, tally.skipped);
+            return;
+        }
+        try {
+            if (Spool.removeAcknowledged(file, readBytes)) {
+                out.printf(Locale.ROOT, "%s: removed the spool file: the service acknowledged all its records, so the"
+                        + " next job will not replay it%n", file);
+            } else {
+                out.printf(Locale.ROOT, "%s: kept the spool file: it grew while it was uploaded (a job is still"
+                        + " writing to it)%n", file);
+            }
+        } catch (IOException e) {
+            err.println("driftwatch-upload: could not remove the spool file " + file + ": " + e.getMessage());
+        }
     }
 
     private int failed(Path file, Tally tally) {

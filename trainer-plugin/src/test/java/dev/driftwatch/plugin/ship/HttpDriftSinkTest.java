@@ -247,4 +247,29 @@ class HttpDriftSinkTest {
         assertThat(sink.stats().spooled()).isEqualTo(6);
         assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(6);
     }
+
+    @Test
+    void aZeroFlushTimeoutSpoolsAtOnceAndNeverWaits() throws Exception {
+        service = new FakeService().start();
+        for (int i = 0; i < 50; i++) {
+            service.thenFail(FakeService.status(503).setHeader("Retry-After", "60"));
+        }
+        HttpDriftSink sink = sink(service.url()).optRetryPolicy(RetryPolicy.defaults())
+                .optFlushTimeout(Duration.ZERO).build();
+        sink.runStarted(Records.run(RUN));
+        train(sink, 0, 5);
+        sink.runFinished(Records.end(RUN));
+
+        long start = System.nanoTime();
+        boolean delivered = sink.flush(Duration.ZERO);
+        sink.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(delivered).isFalse();
+        // no wait for delivery (the default would wait 10 s, Retry-After asks for 60 s): only the
+        // sender's stop, its request cut short, and the spool write
+        assertThat(took).isLessThan(Duration.ofSeconds(10));
+        assertThat(sink.stats().spooled()).isEqualTo(7);
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(7);
+    }
 }

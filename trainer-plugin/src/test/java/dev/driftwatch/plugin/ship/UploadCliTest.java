@@ -166,4 +166,77 @@ class UploadCliTest {
                 "usage: driftwatch-upload upload");
         assertThat(service.seen).isEmpty();
     }
+
+    /** A spool file as the streaming client leaves it: run, checkpoints and end in a marked spool directory. */
+    private Path spoolFile(int checkpoints) throws Exception {
+        Spool spool = new Spool(dir.resolve("spool"));
+        List<String> lines = new ArrayList<>();
+        for (int step = 0; step < checkpoints; step++) {
+            lines.add(ReportJson.toLine(Records.checkpoint("run-1", step)));
+        }
+        lines.add(ReportJson.toLine(Records.end("run-1")));
+        spool.append("run-1", ReportJson.toLine(Records.run("run-1")), lines);
+        return spool.fileFor("run-1");
+    }
+
+    @Test
+    void aFullyAcknowledgedSpoolFileIsRemovedAndTheToolSaysSo() throws Exception {
+        Path file = spoolFile(3);
+        Files.writeString(file.resolveSibling(file.getFileName() + ".offset"), "0");
+
+        int status = run("upload", file.toString());
+
+        assertThat(status).isZero();
+        assertThat(service.acceptedSteps).containsExactly(0L, 1L, 2L);
+        assertThat(file).doesNotExist();
+        assertThat(file.resolveSibling(file.getFileName() + ".offset")).doesNotExist();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains(file + ": removed the spool file: the service"
+                + " acknowledged all its records, so the next job will not replay it");
+        // the next job with this spool directory has nothing to replay
+        assertThat(new Spool(file.getParent()).pendingFiles()).isEmpty();
+    }
+
+    @Test
+    void aSpoolFileWithRefusedRecordsIsKept() throws Exception {
+        Path file = spoolFile(3);
+        service.invalidStep = step -> step == 1;
+
+        assertThat(run("upload", file.toString())).isEqualTo(1);
+
+        assertThat(file).exists();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("kept the spool file: 1 record(s) refused");
+    }
+
+    @Test
+    void anOfflineFileIsNeverRemoved() throws Exception {
+        Path file = file(3); // written by JsonLinesFileSink's format, outside any spool directory
+
+        assertThat(run("upload", file.toString())).isZero();
+
+        assertThat(file).exists();
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("spool file");
+    }
+
+    @Test
+    void theServiceUrlComesFromTheListenersVariableAndIsRequired() throws Exception {
+        Path file = file(1);
+
+        int status = run(Map.of("DRIFTWATCH_PROJECT", "demo", "DRIFTWATCH_TOKEN", "dw_t"), "upload", file.toString());
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--url (or DRIFTWATCH_URL) is required");
+        assertThat(service.seen).isEmpty();
+        // the streaming client reads the same variables
+        Map<String, String> env = Map.of("DRIFTWATCH_URL", service.url(), "DRIFTWATCH_PROJECT", "demo",
+                "DRIFTWATCH_TOKEN", "dw_t");
+        try (HttpDriftSink sink = HttpDriftSink.builder(env).optSpoolDir(dir.resolve("sink-spool")).build()) {
+            sink.runStarted(Records.run("run-env"));
+            assertThat(sink.flush(java.time.Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(service.acceptedRuns).containsExactly("run-env");
+        assertThat(service.seen.get(0).path()).startsWith("/api/v1/projects/demo/");
+        assertThat(service.seen.get(0).headers()).containsEntry("Authorization", "Bearer dw_t");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpDriftSink.builder(Map.of()).build())
+                .hasMessage("url is required: setUrl(...) or the environment variable DRIFTWATCH_URL");
+    }
 }
