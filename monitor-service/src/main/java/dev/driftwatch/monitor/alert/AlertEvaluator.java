@@ -6,6 +6,7 @@ import dev.driftwatch.monitor.alert.notify.NotificationOutbox;
 import dev.driftwatch.monitor.ingest.CheckpointData;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
+import dev.driftwatch.monitor.ingest.RunEnded;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +28,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * alert changes and their notifications (the outbox) commit or roll back with the upload. A
  * checkpoint at or before an instance's last recorded step (a late, out-of-order upload) does not
  * move that instance's state. An episode whose state did not change is written once per upload.
+ *
+ * <p>Rules watch running runs only. When a run ends, its open alerts end with it (firing ones resolve
+ * and notify once, pending ones clear; the transition's note says the run ended), and checkpoints of
+ * an ended run uploaded later (a late replay) are not evaluated.
  */
 @Component
 @Order(100)
@@ -51,7 +56,7 @@ class AlertEvaluator implements IngestListener {
     @Override
     public void onCheckpointsStored(CheckpointsStored event) {
         List<AlertRule> active = rules.activeFor(event.projectId(), event.runId());
-        if (active.isEmpty()) {
+        if (active.isEmpty() || alerts.runEnded(event.runId())) {
             return;
         }
         Map<String, AlertState> states = alerts.latest(event.runId());
@@ -103,8 +108,32 @@ class AlertEvaluator implements IngestListener {
     }
 
     /**
+     * Ends the open alerts of a run that ended: firing ones resolve (and notify once), pending ones
+     * clear, with the note {@code run ended (<status>)}. They leave the firing gauge with it.
+     *
+     * @param event the run and how it ended
+     */
+    @Override
+    public void onRunEnded(RunEnded event) {
+        List<AlertState> open = alerts.openOfRun(event.runId());
+        if (open.isEmpty()) {
+            return;
+        }
+        Map<Long, AlertRule> byId = new java.util.HashMap<>();
+        String note = "run ended (" + event.status() + ")";
+        Instant now = clock.instant();
+        List<String> entered = new ArrayList<>();
+        for (AlertState s : open) {
+            AlertRule rule = byId.computeIfAbsent(s.ruleId, id -> rules.findAny(id));
+            end(rule, event.runId(), event.runKey(), s, note, now, entered);
+        }
+        countAfterCommit(entered);
+    }
+
+    /**
      * Ends a rule's open alerts because the rule changed or was deleted: firing ones resolve (and
-     * notify once), pending ones clear. Runs in the caller's transaction.
+     * notify once), pending ones clear. Runs in the caller's transaction. Alerts of ended runs were
+     * ended with their runs, so this touches live runs only.
      *
      * @param rule the rule as it was
      * @param note why, recorded with the transition
@@ -113,16 +142,21 @@ class AlertEvaluator implements IngestListener {
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
         for (AlertStore.OpenAlert open : alerts.open(rule.id())) {
-            AlertState s = open.state();
-            AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
-                    s.summary + " (" + note + ")", rule.forCheckpoints(), rule.repeat(), now);
-            alerts.save(open.runId(), s, change, note);
-            entered.add(change.state());
-            if (change.notification() != null) {
-                outbox.enqueue(notice(rule, open.runKey(), s, change.notification()), s.notifications, rule.channels());
-            }
+            end(rule, open.runId(), open.runKey(), open.state(), note, now, entered);
         }
         countAfterCommit(entered);
+    }
+
+    /** One open episode ends: the state machine's "condition no longer holds" step, saved and notified. */
+    private void end(AlertRule rule, long runId, String runKey, AlertState s, String note, Instant now,
+            List<String> entered) {
+        AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
+                s.summary + " (" + note + ")", rule.forCheckpoints(), rule.repeat(), now);
+        alerts.save(runId, s, change, note);
+        entered.add(change.state());
+        if (change.notification() != null) {
+            outbox.enqueue(notice(rule, runKey, s, change.notification()), s.notifications, rule.channels());
+        }
     }
 
     private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, String kind) {

@@ -20,7 +20,9 @@ public class AlertQueryService {
 
     private static final String SELECT = """
             SELECT a.id, a.rule_id, ar.name, ar.severity, r.run_key, a.slice_key, a.state, a.consecutive, a.started_step,
-                a.last_step, a.last_value, a.summary, a.started_at, a.fired_at, a.ended_at, a.notifications
+                a.last_step, a.last_value, a.summary, a.started_at, a.fired_at, a.ended_at,
+                (SELECT count(*) FROM notification n WHERE n.alert_id = a.id) AS notifications,
+                (SELECT count(*) FROM notification n WHERE n.alert_id = a.id AND n.status = 'delivered') AS delivered
             FROM alert a JOIN alert_rule ar ON ar.id = a.rule_id JOIN run r ON r.id = a.run_id
             WHERE ar.project_id = ?
             """;
@@ -103,6 +105,7 @@ public class AlertQueryService {
                 rs.getString("run_key"), slice.isEmpty() ? null : slice, rs.getString("state"),
                 rs.getInt("consecutive"), rs.getLong("started_step"), rs.getLong("last_step"),
                 (Double) rs.getObject("last_value"), rs.getString("summary"), AlertStore.instant(rs, "started_at"),
-                AlertStore.instant(rs, "fired_at"), AlertStore.instant(rs, "ended_at"), rs.getInt("notifications"));
+                AlertStore.instant(rs, "fired_at"), AlertStore.instant(rs, "ended_at"), rs.getInt("notifications"),
+                rs.getInt("delivered"));
     }
 }

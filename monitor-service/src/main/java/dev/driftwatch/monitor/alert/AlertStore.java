@@ -69,6 +69,28 @@ class AlertStore {
     }
 
     /**
+     * Loads and locks the open episodes of a run (its row is locked by the caller).
+     *
+     * @param runId the run
+     * @return the episodes, in id order
+     */
+    List<AlertState> openOfRun(long runId) {
+        return jdbc.query("SELECT " + COLUMNS + " FROM alert a WHERE a.run_id = ? AND a.state IN ('pending', 'firing')"
+                + " ORDER BY a.id FOR UPDATE", (rs, i) -> read(rs), runId);
+    }
+
+    /**
+     * Tells whether a run has ended (completed, failed or stopped).
+     *
+     * @param runId the run
+     * @return true once its end was recorded
+     */
+    boolean runEnded(long runId) {
+        return Boolean.TRUE.equals(jdbc.queryForObject("SELECT status <> 'running' FROM run WHERE id = ?",
+                Boolean.class, runId));
+    }
+
+    /**
      * The key of an instance in {@link #latest}.
      *
      * @param ruleId the rule

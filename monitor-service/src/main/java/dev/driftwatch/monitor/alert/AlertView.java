@@ -20,7 +20,9 @@ import java.time.Instant;
  * @param startedAt when the episode started
  * @param firedAt when it fired, or null
  * @param endedAt when it resolved or cleared, or null
- * @param notifications notifications sent for it (firing, repeats, resolved)
+ * @param notifications its notifications: one per channel for each of its events (firing, repeats,
+ *     resolved), whatever their delivery status; the ones {@link AlertDetail#notifications()} lists
+ * @param delivered how many of those were delivered
  */
 public record AlertView(
         long id,
@@ -38,4 +40,5 @@ public record AlertView(
         Instant startedAt,
         Instant firedAt,
         Instant endedAt,
-        int notifications) {}
+        int notifications,
+        int delivered) {}

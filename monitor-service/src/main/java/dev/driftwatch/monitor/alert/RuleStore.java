@@ -37,6 +37,11 @@ class RuleStore {
                 RuleStore::read, projectId, ruleId).stream().findFirst();
     }
 
+    /** A rule by id, deleted or not (an alert outlives its rule's deletion in the history). */
+    AlertRule findAny(long ruleId) {
+        return jdbc.queryForObject(SELECT + " WHERE ar.id = ?", RuleStore::read, ruleId);
+    }
+
     /** The enabled rules whose scope includes a run. */
     List<AlertRule> activeFor(long projectId, long runId) {
         return jdbc.query(SELECT + """

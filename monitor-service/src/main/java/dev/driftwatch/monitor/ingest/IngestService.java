@@ -141,11 +141,15 @@ public class IngestService {
      */
     @Transactional
     public void finishRun(Project project, String runKey, RunEndData end) {
-        int n = jdbc.update("UPDATE run SET status = ?, ended_at = ?, updated_at = now()"
-                        + " WHERE project_id = ? AND run_key = ?",
+        List<Long> ended = jdbc.queryForList("UPDATE run SET status = ?, ended_at = ?, updated_at = now()"
+                        + " WHERE project_id = ? AND run_key = ? RETURNING id", Long.class,
                 end.status(), Timestamp.from(end.endedAt()), project.getId(), runKey);
-        if (n == 0) {
+        if (ended.isEmpty()) {
             throw ApiProblem.notFound("run '" + runKey + "'");
+        }
+        RunEnded event = new RunEnded(project.getId(), project.getKey(), ended.get(0), runKey, end.status());
+        for (IngestListener listener : listeners) {
+            listener.onRunEnded(event);
         }
     }
 

@@ -291,6 +291,79 @@ class AlertingFlowTest extends AlertTestBase {
     }
 
     @Test
+    void anEndedRunsAlertsEndWithItLeaveTheFiringGaugeAndSayWhy() {
+        String run = unique("ended");
+        createRun(run, "t");
+        JsonNode firingRule = createRule(thresholdRule(run, "/ended", 0.5, 1));
+        createRule(rule(run, "pending " + run, ABOVE_HALF, 5, webhook("/ended-pending")));
+        upload(run, 10, 0.9);
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/ended").size() == 1);
+        assertThat(alerts("?run=" + run).findValuesAsString("state")).containsExactlyInAnyOrder("firing", "pending");
+        double firingBefore = awaitFiringGauge(n -> n >= 1);
+
+        Api.Answer finish = api().json("POST", "/api/v1/projects/" + AlertTest.PROJECT + "/runs/" + run + "/finish",
+                "{\"status\": \"completed\"}");
+        assertThat(finish.status()).as(finish.text()).isEqualTo(200);
+
+        // firing resolves and notifies once, pending clears silently; nothing of the run is open
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/ended").size() == 2);
+        assertThat(kinds("/ended")).containsExactly("firing", "resolved");
+        assertThat(receiver.on("/ended-pending")).isEmpty();
+        assertThat(alerts("?run=" + run)).isEmpty();
+        JsonNode history = alerts("?state=all&run=" + run);
+        assertThat(history.findValuesAsString("state")).containsExactlyInAnyOrder("resolved", "cleared");
+        for (JsonNode episode : history) {
+            JsonNode detail = api().get(alertsPath() + "/" + episode.get("id").longValue()).json();
+            JsonNode last = detail.get("transitions").get(detail.get("transitions").size() - 1);
+            assertThat(last.get("note").stringValue()).isEqualTo("run ended (completed)");
+            assertThat(detail.get("alert").get("summary").stringValue()).endsWith("(run ended (completed))");
+        }
+        awaitFiringGauge(n -> n == firingBefore - 1);
+
+        // a late checkpoint of the ended run opens nothing; changing the rule sends nothing for it
+        upload(run, 20, 0.95);
+        assertThat(alerts("?run=" + run)).isEmpty();
+        Api.Answer put = api().json("PUT", rulesPath() + "/" + firingRule.get("id").longValue(),
+                thresholdRule(run, "/ended", 0.4, 1));
+        assertThat(put.status()).as(put.text()).isEqualTo(200);
+        await().during(QUIET).atMost(QUIET.multipliedBy(3)).until(() -> receiver.on("/ended").size() == 2);
+        assertThat(alerts("?state=all&run=" + run)).hasSize(2);
+    }
+
+    @Test
+    void theAlertListCountsTheNotificationsTheDetailShows() {
+        String run = unique("counts");
+        createRun(run, "t");
+        createRule(rule(run, "two channels", ABOVE_HALF, 1, "[{\"type\": \"webhook\", \"url\": \""
+                + receiver.url("/counts") + "\"}, {\"type\": \"log\"}]"));
+        upload(run, 10, 0.9); // fires: one event, one notification per channel
+        upload(run, 20, 0.1); // resolves: again one per channel
+        await().atMost(Duration.ofSeconds(10)).until(() -> notifications(run, "delivered") == 4);
+        JsonNode listed = alerts("?state=all&run=" + run).get(0);
+        JsonNode detail = api().get(alertsPath() + "/" + listed.get("id").longValue()).json();
+        assertThat(detail.get("notifications")).hasSize(4);
+        assertThat(listed.get("notifications").intValue()).isEqualTo(detail.get("notifications").size());
+        assertThat(listed.get("delivered").intValue()).isEqualTo(
+                detail.get("notifications").findValuesAsString("status").stream().filter("delivered"::equals).count());
+        assertThat(detail.get("alert").get("notifications").intValue()).isEqualTo(4);
+    }
+
+    /** Waits until driftwatch_alerts_firing satisfies the test, and returns it. */
+    private double awaitFiringGauge(java.util.function.DoublePredicate test) {
+        double[] seen = new double[1];
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^driftwatch_alerts_firing(?:\\{[^}]*})? (\\S+)$")
+                    .matcher(api().get("/actuator/prometheus").text());
+            if (!m.find()) {
+                return false;
+            }
+            seen[0] = Double.parseDouble(m.group(1));
+            return test.test(seen[0]);
+        });
+        return seen[0];
+    }
+
+    @Test
     void rulesScopedByTagOnlyWatchTaggedRuns() {
         String tag = unique("tag");
         String tagged = unique("tagged");
