@@ -116,7 +116,7 @@
     el.hidden = false;
     const stats = ['p50', 'p90', 'p99'];
     const ts = await Promise.all(stats.map(stat => DW.json(api + '/trajectory?' + DW.query({
-      metric: m, stat: stat, points: DW.pointsFor(el), from: range.from, to: range.to }))));
+      metric: m, stat: stat, ci: false, points: DW.pointsFor(el), from: range.from, to: range.to }))));
     // the three series are downsampled independently; align them on p50's steps by step lookup
     const steps = Array.from(ts[0].steps);
     const data = [steps].concat(ts.map(t => {

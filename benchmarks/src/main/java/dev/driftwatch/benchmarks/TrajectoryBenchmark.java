@@ -57,7 +57,7 @@ final class TrajectoryBenchmark implements Benchmark {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
                 s.execute("VACUUM ANALYZE checkpoint"); // what autovacuum does to a table after a bulk load
             }
-            String path = "/api/v1/projects/" + ServiceUnderBenchmark.PROJECT + "/runs/long/trajectory?points=" + POINTS;
+            String path = "/api/v1/projects/" + ServiceUnderBenchmark.PROJECT + "/runs/long/trajectory?ci=false&points=" + POINTS;
             TreeMap<Long, Double> served = null;
             TreeMap<Long, Double> raw = null;
             for (int i = 0; i < 10; i++) {

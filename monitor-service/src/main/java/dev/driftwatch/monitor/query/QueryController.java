@@ -8,6 +8,7 @@ import dev.driftwatch.monitor.run.RunRepository;
 import dev.driftwatch.monitor.run.RunView;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -86,7 +87,9 @@ class QueryController {
             @RequestParam(required = false) Long from,
             @RequestParam(required = false) Long to,
             @RequestParam(defaultValue = "" + TrajectoryService.DEFAULT_POINTS) int points,
-            @RequestParam(defaultValue = "false") boolean ci) {
+            @Parameter(description = "include, for a distribution metric, each point's bootstrap 95% CI of the"
+                    + " metric's mean (ciLow, ciHigh); false leaves them null and skips reading them, for speed")
+            @RequestParam(defaultValue = "true") boolean ci) {
         Run r = run(access.require(project), runKey);
         return trajectories.trajectory(r.getId(), runKey, MetricRef.parse(metric, stat), from, to, points, ci);
     }

@@ -67,6 +67,17 @@ class TrajectoryApiTest extends ServiceTestBase {
     }
 
     @Test
+    void theCiIsIncludedByDefaultAndCanBeLeftOut() {
+        JsonNode byDefault = get("/trajectory?points=50");
+        assertThat(byDefault.get("ciLow").size()).isEqualTo(byDefault.get("steps").size());
+        assertThat(byDefault.get("ciHigh").get(0).doubleValue()).isEqualTo(byDefault.get("values").get(0).doubleValue() * 1.1);
+        JsonNode without = get("/trajectory?points=50&ci=false");
+        assertThat(without.get("values")).isEqualTo(byDefault.get("values"));
+        assertThat(without.get("ciLow").isNull()).isTrue();
+        assertThat(without.get("ciHigh").isNull()).isTrue();
+    }
+
+    @Test
     void stepRangeIsRespectedForZoom() {
         JsonNode t = get("/trajectory?from=1000&to=2000&points=40");
         long[] steps = longs(t.get("steps"));
