@@ -78,7 +78,8 @@ app.kubernetes.io/component: monitor-service
 {{/*
 A secret value the chart manages: the given value, else the one already stored in the release's
 Secret (so upgrades keep a generated value), else a new random one.
-Call with (list $ "<given value>" "<key in the app Secret>").
+Call with (list $ "<given value>" "<key in the app Secret>"), or with a fourth element "token" for an
+API token in the service's one token format: "dw_" and 43 random characters.
 The lookup runs only against a live cluster: a client-only render (helm template, lint, helm-java)
 reports Helm's placeholder Kubernetes v1.20, below the chart's minimum of 1.25, and some of those
 tools would otherwise try to reach a cluster.
@@ -96,6 +97,8 @@ tools would otherwise try to reach a cluster.
 {{- end }}
 {{- if and $existing $existing.data (hasKey $existing.data $key) }}
 {{- index $existing.data $key | b64dec }}
+{{- else if and (gt (len .) 3) (eq (index . 3) "token") }}
+{{- printf "dw_%s" (randAlphaNum 43) }}
 {{- else }}
 {{- randAlphaNum 32 }}
 {{- end }}

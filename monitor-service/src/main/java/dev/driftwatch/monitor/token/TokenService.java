@@ -4,6 +4,7 @@ import dev.driftwatch.monitor.project.Project;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -13,6 +14,11 @@ public class TokenService {
 
     /** Every token starts with this, so a leaked one is easy to recognise. */
     public static final String TOKEN_PREFIX = "dw_";
+    /**
+     * The one token format, of issued tokens and of the ones the docs tell operators to make for the
+     * bootstrap settings: the prefix and 256 random bits in URL-safe base64 without padding (43 characters).
+     */
+    public static final Pattern FORMAT = Pattern.compile("dw_[A-Za-z0-9_-]{43}");
 
     private final ApiTokenRepository tokens;
     private final SecureRandom random = new SecureRandom();
@@ -38,10 +44,20 @@ public class TokenService {
      */
     @Transactional
     public IssuedToken issue(Project project, String name) {
+        String text = newText(random);
+        return new IssuedToken(text, register(project, name, text));
+    }
+
+    /**
+     * Makes the text of a new token in the {@link #FORMAT}.
+     *
+     * @param random the source of its 256 random bits
+     * @return the text
+     */
+    static String newText(SecureRandom random) {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
-        String text = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        return new IssuedToken(text, register(project, name, text));
+        return TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /**
