@@ -1,6 +1,7 @@
 package com.example.finetune;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.driftwatch.plugin.ship.UploadCli;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +44,8 @@ class FineTuneTest {
         int port = freePort();
         Path data = Files.createTempDirectory(TARGET, "service-data-");
         String jar = System.getProperty("service.jar");
-        assertThat(jar).as("-Dservice.jar: the monitor service's exec jar").isNotBlank();
-        assertThat(Path.of(jar)).as("the monitor service's exec jar").isRegularFile();
+        assertTrue(jar != null && Files.isRegularFile(Path.of(jar)),
+                "-Dservice.jar must name the monitor service's exec jar: " + jar);
         Process service = new ProcessBuilder(JAVA, "-Xmx512m", "-XX:TieredStopAtLevel=1",
                 "-jar", jar,
                 "--server.port=" + port,
@@ -61,14 +63,14 @@ class FineTuneTest {
             Path home = Files.createTempDirectory(TARGET, "job-home-");
             String log = runJob(FineTune.class, runKey, home, Map.of(
                     "DRIFTWATCH_URL", url.toString(), "DRIFTWATCH_PROJECT", project, "DRIFTWATCH_TOKEN", token));
-            assertThat(log).contains("driftwatch: shipping to " + url + " (project " + project + ") done");
+            assertTrue(log.contains("driftwatch: shipping to " + url + " (project " + project + ") done"), log);
             assertStored(url, project, token, runKey);
 
             // everything was acknowledged: nothing is left in the job's spool
             Path spool = home.resolve(".driftwatch").resolve("spool").resolve(project);
             if (Files.isDirectory(spool)) {
                 try (Stream<Path> left = Files.list(spool)) {
-                    assertThat(left.filter(p -> p.toString().endsWith(".jsonl")).toList()).isEmpty();
+                    assertEquals(List.of(), left.filter(p -> p.toString().endsWith(".jsonl")).toList());
                 }
             }
 
@@ -77,11 +79,11 @@ class FineTuneTest {
             Path offline = Files.createTempDirectory(TARGET, "offline-job-");
             runJob(OfflineFineTune.class, offlineKey, offline, Map.of());
             Path file = offline.resolve("runs").resolve(offlineKey + ".jsonl");
-            assertThat(Files.readAllLines(file)).hasSize(1 + 5 + 1); // run, 5 checkpoints, end
+            assertEquals(1 + 5 + 1, Files.readAllLines(file).size()); // run, 5 checkpoints, end
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             int status = UploadCli.run(new PrintStream(out, true, StandardCharsets.UTF_8), System.err,
                     "upload", file.toString(), "--url", url.toString(), "--project", project, "--token", token);
-            assertThat(status).as(out.toString(StandardCharsets.UTF_8)).isZero();
+            assertEquals(0, status, out.toString(StandardCharsets.UTF_8));
             assertStored(url, project, token, offlineKey);
         } finally {
             service.destroy();
@@ -107,29 +109,29 @@ class FineTuneTest {
                 .redirectOutput(log.toFile());
         job.environment().putAll(env);
         Process training = job.start();
-        assertThat(training.waitFor(5, TimeUnit.MINUTES)).as("the job ends; its log: %s", log).isTrue();
+        assertTrue(training.waitFor(5, TimeUnit.MINUTES), "the job ends; its log: " + log);
         String text = Files.readString(log);
-        assertThat(training.exitValue()).as(text).isZero();
+        assertEquals(0, training.exitValue(), text);
         return text;
     }
 
     /** The service stored the whole run: 2 epochs of 16 steps, measured every 8 steps (0, 8, 16, 24, 32). */
     private void assertStored(URI url, String project, String token, String runKey) throws Exception {
         Map<String, Object> run = getJson(url.resolve("/api/v1/projects/" + project + "/runs/" + runKey), token);
-        assertThat(run.get("status")).isEqualTo("completed");
-        assertThat(((Number) run.get("checkpointCount")).intValue()).isEqualTo(5);
-        assertThat(((Number) run.get("lastStep")).longValue()).isEqualTo(32);
+        assertEquals("completed", run.get("status"), run.toString());
+        assertEquals(5, ((Number) run.get("checkpointCount")).intValue(), run.toString());
+        assertEquals(32, ((Number) run.get("lastStep")).longValue(), run.toString());
         double kl = ((Number) run.get("latestKlMean")).doubleValue();
-        assertThat(kl).isPositive();
-        assertThat(((Number) run.get("latestKlCiLow")).doubleValue()).isLessThanOrEqualTo(kl);
-        assertThat(((Number) run.get("latestKlCiHigh")).doubleValue()).isGreaterThanOrEqualTo(kl);
+        assertTrue(kl > 0, run.toString());
+        assertTrue(((Number) run.get("latestKlCiLow")).doubleValue() <= kl, run.toString());
+        assertTrue(((Number) run.get("latestKlCiHigh")).doubleValue() >= kl, run.toString());
     }
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> getJson(URI uri, String token) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
                 .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertEquals(200, response.statusCode(), response.body());
         return (Map<String, Object>) (Map<?, ?>) JSON.std.mapFrom(response.body());
     }
 
@@ -138,7 +140,7 @@ class FineTuneTest {
                 .timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline) {
-            assertThat(service.isAlive()).as("the service exited; see target/service.log").isTrue();
+            assertTrue(service.isAlive(), "the service exited; see target/service.log");
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
