@@ -177,7 +177,9 @@ class StreamingToServiceTest {
             assertThat(sink.stats().dropped()).isZero();
         }
         assertThat(stored(runKey)).isEqualTo(new Stored(80, 80, 0, 79, "completed", 80));
-        assertThat(work.resolve("spool-" + runKey)).isEmptyDirectory();
+        try (java.util.stream.Stream<Path> left = Files.list(work.resolve("spool-" + runKey))) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsOnly(".driftwatch-spool"); // the marker
+        }
     }
 
     @Test
@@ -227,11 +229,17 @@ class StreamingToServiceTest {
         assertThat(Files.readAllLines(spoolFile)).hasSize(6);
         assertThat(stored(runKey)).isEqualTo(Stored.NONE);
 
-        // with the right token, the command-line tool uploads what the refused run left behind; twice is harmless
+        // with the right token, the command-line tool uploads what the refused run left behind and removes the
+        // spool file, so the next job does not replay it; uploading the same records again is harmless
+        Path copy = Files.copy(spoolFile, work.resolve(runKey + "-copy.jsonl"));
         String[] upload = {"upload", spoolFile.toString(), "--url", service.url().toString(), "--project", PROJECT,
             "--token", TOKEN};
-        assertThat(cli(upload)).startsWith("0 ").contains("1 run(s), 5 checkpoint(s) (0 already stored)");
-        assertThat(cli(upload)).startsWith("0 ").contains("5 checkpoint(s) (5 already stored)");
+        assertThat(cli(upload)).startsWith("0 ").contains("1 run(s), 5 checkpoint(s) (0 already stored)",
+                spoolFile + ": removed the spool file");
+        assertThat(spoolFile).doesNotExist();
+        upload[1] = copy.toString();
+        assertThat(cli(upload)).startsWith("0 ").contains("5 checkpoint(s) (5 already stored)")
+                .doesNotContain("removed");
         assertThat(stored(runKey)).isEqualTo(new Stored(5, 5, 0, 4, "running", 5));
         assertThat(cli("latest", runKey, "--url", service.url().toString(), "--project", PROJECT, "--token", TOKEN))
                 .startsWith("0 ").contains("run bad-token (running), 5 checkpoint(s), last step 4",

@@ -158,7 +158,7 @@ class UploadCliTest {
     @Test
     void badUsageIsExplained() {
         assertThat(run("upload")).isEqualTo(2);
-        assertThat(run(Map.of(), "latest", "x")).isEqualTo(2);
+        assertThat(run(Map.of("DRIFTWATCH_URL", service.url()), "latest", "x")).isEqualTo(2);
         assertThat(run("frobnicate", "x")).isEqualTo(2);
         assertThat(run("upload", dir.resolve("missing.jsonl").toString())).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing argument of upload",
