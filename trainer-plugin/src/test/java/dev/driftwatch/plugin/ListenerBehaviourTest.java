@@ -137,6 +137,44 @@ class ListenerBehaviourTest {
     }
 
     @Test
+    void aZeroFlushTimeoutAsksTheSinksWithoutWaitingThenClosesThem() {
+        List<java.time.Duration> asked = new ArrayList<>();
+        boolean[] closed = new boolean[1];
+        RecordingSink sink = new RecordingSink();
+        DriftSink undelivered = new DriftSink() {
+            @Override
+            public void runStarted(RunInfo run) {}
+
+            @Override
+            public void checkpoint(CheckpointReport report) {}
+
+            @Override
+            public void runFinished(RunEnd end) {}
+
+            @Override
+            public boolean flush(java.time.Duration timeout) {
+                asked.add(timeout);
+                return false; // as a sink whose service is down
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 1, 1, t -> {},
+                    listener(sink).addSink(undelivered).optFlushTimeout(java.time.Duration.ZERO).build());
+        }
+        assertThat(asked).containsExactly(java.time.Duration.ZERO);
+        assertThat(closed[0]).isTrue();
+        assertThat(sink.ends).hasSize(1);
+        assertThatThrownBy(() -> DriftListener.builder().optFlushTimeout(java.time.Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aBrokenProbeSetIsLoggedAndTrainingGoesOn() {
         RecordingSink sink = new RecordingSink();
         var probes = dev.driftwatch.plugin.probe.ProbeSet.builder()
