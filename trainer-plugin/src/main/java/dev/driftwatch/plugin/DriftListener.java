@@ -38,12 +38,18 @@ import org.slf4j.LoggerFactory;
  * Outside guardrail mode the listener never throws into training: failures are logged and the run
  * goes on; NaN or Inf in the model output is reported as an invalid checkpoint.
  *
+ * <p>The probe set fixes the shapes: each probe input is {@code [N, ...]} (float32, int32 or int64, in
+ * the order the model takes its inputs), the model's output at {@code optOutputIndex} must be logits
+ * {@code [b, V]} for a classifier or {@code [b, T, V]} for a sequence model, whose probe set then has
+ * a float mask {@code [N, T]} of the scored positions (see {@link ProbeSet}). A mismatch is logged
+ * with the expected and the given shapes, and the run is not measured.
+ *
  * <pre>
  * DriftListener drift = DriftListener.builder()
  *         .setProbeSet(probes)
  *         .optRunKey("fmnist-full-1")
  *         .optEveryNSteps(100)
- *         .addSink(new JsonLinesFileSink(Path.of("drift.jsonl")))
+ *         .addSink(HttpDriftSink.builder().build())   // DRIFTWATCH_URL, _PROJECT, _TOKEN; or a JsonLinesFileSink
  *         .build();
  * TrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
  *         .addTrainingListeners(TrainingListener.Defaults.logging())
