@@ -160,7 +160,7 @@ class StreamingToServiceTest {
     }
 
     @Test
-    void aServiceDownAtTheStartGetsEveryCheckpointOnceWhenItComesUp() {
+    void aServiceDownAtTheStartGetsEveryCheckpointOnceWhenItComesUp() throws Exception {
         String runKey = "down-at-start";
         service.stop();
         try (HttpDriftSink sink = sink(runKey).build()) {
