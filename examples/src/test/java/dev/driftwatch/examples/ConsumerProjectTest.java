@@ -27,9 +27,9 @@ import org.w3c.dom.NodeList;
 class ConsumerProjectTest {
 
     private static final Path ROOT = root();
-    /** {@code <!-- example: path[#region] -->} right before a fenced block. */
+    /** A fenced block whose info string names the file it shows: {@code ```java source=path[#region]}. */
     private static final Pattern EXAMPLE_BLOCK = Pattern.compile(
-            "<!-- example: (\\S+?)(?:#(\\S+))? -->\\n```[a-z]*\\n(.*?)```", Pattern.DOTALL);
+            "```[a-z]+ source=([^\\s#]+)(?:#(\\S+))?\\n(.*?)```", Pattern.DOTALL);
 
     @Test
     void theListenerDocsShowTheExampleProjectsFiles() throws IOException {
