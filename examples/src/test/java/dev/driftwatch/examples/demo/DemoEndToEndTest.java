@@ -121,10 +121,13 @@ class DemoEndToEndTest {
         assertThat(alerts).anySatisfy(a -> {
             Map<?, ?> alert = (Map<?, ?>) a;
             assertThat(alert.get("ruleName")).isEqualTo(DemoAlerts.RULE_NAME);
-            assertThat(alert.get("state")).isEqualTo("firing");
+            assertThat(alert.get("firedAt")).isNotNull(); // it fired while the run trained
+            // and ended with the run (docs/alerting.md): resolved, saying why
+            assertThat(alert.get("state")).isEqualTo("resolved");
+            assertThat((String) alert.get("summary")).endsWith("(run ended (completed))");
             assertThat((String) alert.get("slice")).startsWith("off-task/");
         });
-        assertThat(output).contains("FLAGGED").contains("firing");
+        assertThat(output).contains("FLAGGED").contains("resolved").contains("run ended (completed)");
     }
 
     @Test
