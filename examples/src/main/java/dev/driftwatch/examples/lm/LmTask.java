@@ -134,19 +134,23 @@ public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pre
         List<int[]> tokens = new ArrayList<>();
         float[] mask = new float[probeText.size() * t];
         long[] ids = new long[probeText.size() * t];
+        long[] targets = new long[probeText.size() * t];
         for (int i = 0; i < probeText.size(); i++) {
-            int[] row = probeRow(vocabulary, probeText.get(i), t);
+            int[] full = withEos(vocabulary.encode(probeText.get(i)));
+            int[] row = java.util.Arrays.copyOf(full, t); // cut or padded (PAD_ID is 0)
             tokens.add(row);
-            int length = 1 + vocabulary.encode(probeText.get(i)).length; // <eos> + tokens
             for (int p = 0; p < t; p++) {
                 ids[i * t + p] = row[p];
                 // position p predicts token p+1: scored when that token is in the continuation and exists
-                mask[i * t + p] = p + 1 > config.promptTokens() && p + 1 < length ? 1 : 0;
+                boolean scored = p + 1 > config.promptTokens() && p + 1 < full.length;
+                mask[i * t + p] = scored ? 1 : 0;
+                targets[i * t + p] = scored ? full[p + 1] : WordVocabulary.PAD_ID;
             }
         }
         ProbeSet probes = ProbeSet.builder()
                 .addInput("tokens", ids, new Shape(t))
                 .optMask(mask, t)
+                .optTargets(targets)
                 .optIds(probeIds)
                 .optSlices(probeSlices)
                 .build();
@@ -154,13 +158,12 @@ public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pre
                 windows(vocabulary, fineTuneText, t), windows(vocabulary, validationText, t), probes, tokens);
     }
 
-    /** {@code <eos>} and the quotation's tokens, cut or padded to T. */
-    private static int[] probeRow(WordVocabulary vocabulary, String text, int t) {
-        int[] encoded = vocabulary.encode(text);
-        int[] row = new int[t];
-        row[0] = WordVocabulary.EOS_ID;
-        System.arraycopy(encoded, 0, row, 1, Math.min(encoded.length, t - 1));
-        return row;
+    /** {@code <eos>} followed by the tokens. */
+    private static int[] withEos(int[] encoded) {
+        int[] full = new int[encoded.length + 1];
+        full[0] = WordVocabulary.EOS_ID;
+        System.arraycopy(encoded, 0, full, 1, encoded.length);
+        return full;
     }
 
     /** The texts as one stream ({@code <eos>} before each), cut into windows of T+1 tokens overlapping by one. */
