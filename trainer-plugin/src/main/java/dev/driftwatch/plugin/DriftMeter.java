@@ -442,6 +442,15 @@ public final class DriftMeter implements AutoCloseable {
         return total;
     }
 
+    /**
+     * Returns V, the size of the model output's last axis (classes or vocabulary), once the base is captured.
+     *
+     * @return V, or 0 before capture
+     */
+    public long outputClasses() {
+        return base == null ? 0 : base.classes();
+    }
+
     /** V, from the logits of a forward pass on the first probe example. */
     private long outputClasses(Trainer trainer) {
         try (NDManager scoped = manager.newSubManager()) {

@@ -123,7 +123,9 @@ class LmEndToEndTest {
             assertThat(number(run, "checkpointCount")).isEqualTo(1 + config.steps() / config.roundSteps());
             assertThat(number(run, "latestKlMean")).isEqualTo(r.headline().mean());
             Map<String, Object> last = checkpoint(r.runKey(), (long) number(run, "lastStep"));
-            assertThat((Map<?, ?>) last.get("metrics")).containsKeys("kl_base_ft", "kl_base_ft_seq");
+            Map<?, ?> metrics = (Map<?, ?>) last.get("metrics");
+            assertThat(metrics.containsKey("kl_base_ft") && metrics.containsKey("kl_base_ft_seq")).as("%s", metrics.keySet())
+                    .isTrue();
             assertThat(((Number) last.get("probeCount")).intValue()).isEqualTo(
                     config.probesPerSlice() * (1 + LmConfig.OFF_TASK.size()));
         }
