@@ -100,7 +100,8 @@ final class TokenDetails {
         double[] klAt = new double[t];
         for (int p = 0; p <= last; p++) {
             tokens.add(token(tokenIds[i * t + p]));
-            kl.add(p > 0 && mask[i * t + p - 1] != 0 ? klAt[p - 1] = positionKl(lp, topIndices, k, lq, p, v) : null);
+            // token p is predicted by position p - 1
+            kl.add(p > 0 && mask[i * t + p - 1] != 0 ? klAt[p - 1] = positionKl(lp, topIndices, k, lq, p - 1, v) : null);
         }
         // the token the last scored position predicts
         long next = last + 1 < t ? tokenIds[i * t + last + 1] : targets != null ? targets[i * t + last] : -1;

@@ -30,9 +30,11 @@ import java.util.Random;
  * @param validation the on-task validation text
  * @param probes the probe set
  * @param probeTokens each probe's input token ids (T each), in probe order
+ * @param probeTargets each probe's next-token ids, row-major {@code [N, T]} ({@code <pad>} where not scored), for
+ *     {@code ProbeSet.Builder.optTargets} once the service stores the task-loss metrics they produce
  */
 public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pretrainValidation, Windows fineTuning,
-        Windows validation, ProbeSet probes, List<int[]> probeTokens) {
+        Windows validation, ProbeSet probes, List<int[]> probeTokens, long[] probeTargets) {
 
     /** The slice of the fine-tuning category. */
     public static final String ON_TASK = dev.driftwatch.examples.demo.ProgressPrinter.ON_TASK;
@@ -150,12 +152,11 @@ public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pre
         ProbeSet probes = ProbeSet.builder()
                 .addInput("tokens", ids, new Shape(t))
                 .optMask(mask, t)
-                .optTargets(targets)
                 .optIds(probeIds)
                 .optSlices(probeSlices)
                 .build();
         return new LmTask(vocabulary, windows(vocabulary, pretrainText, t), windows(vocabulary, heldOutText, t),
-                windows(vocabulary, fineTuneText, t), windows(vocabulary, validationText, t), probes, tokens);
+                windows(vocabulary, fineTuneText, t), windows(vocabulary, validationText, t), probes, tokens, targets);
     }
 
     /** {@code <eos>} followed by the tokens. */
