@@ -15,6 +15,8 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.plugin.report.ReportJson;
 import dev.driftwatch.plugin.report.TokenDrift;
 import dev.driftwatch.plugin.report.TopExample;
 import java.util.ArrayList;
@@ -74,7 +76,14 @@ class TokenDriftTest {
                 DriftMeterTest.perturb(model.getBlock(), trainer.getManager(), 0.05f);
                 float[] ft = trainer.evaluate(new NDList(input)).head().toFloatArray();
 
-                List<TopExample> top = meter.measure(trainer).aggregates().top();
+                DriftMeter.Measurement measured = meter.measure(trainer);
+                List<TopExample> top = measured.aggregates().top();
+                // the wire form keeps the detail (a base probability outside the kept top-k travels as null)
+                CheckpointReport report = new CheckpointReport("run", 1, 0, java.time.Instant.EPOCH, true, null,
+                        meter.approximation(), 1.0, n, measured.aggregates().metrics(), measured.aggregates().slices(),
+                        top, null, java.util.Map.of());
+                CheckpointReport back = (CheckpointReport) ReportJson.fromLine(ReportJson.toLine(report));
+                assertThat(back.topExamples()).usingRecursiveComparison().isEqualTo(top);
 
                 assertThat(top).hasSize(4);
                 for (TopExample e : top) {
