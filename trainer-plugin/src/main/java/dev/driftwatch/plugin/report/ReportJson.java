@@ -115,9 +115,6 @@ public final class ReportJson {
             tm.put("slice", t.slice());
             tm.put("metric", t.metric());
             tm.put("value", t.value());
-            if (t.tokens() != null) {
-                tm.put("tokens", toMap(t.tokens()));
-            }
             top.add(tm);
         }
         m.put("topExamples", top);
@@ -126,59 +123,6 @@ public final class ReportJson {
         }
         m.put("taskMetrics", c.taskMetrics());
         return m;
-    }
-
-    /** A top example's per-token drift in its wire form; a base probability the top-k base lacks is null. */
-    private static Map<String, Object> toMap(TokenDrift d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tokens", d.tokens());
-        m.put("kl", d.kl());
-        List<Object> worst = new ArrayList<>();
-        for (TokenDrift.Position p : d.worst()) {
-            Map<String, Object> pm = new LinkedHashMap<>();
-            pm.put("index", p.index());
-            pm.put("kl", p.kl());
-            pm.put("base", choices(p.base()));
-            pm.put("fineTuned", choices(p.fineTuned()));
-            worst.add(pm);
-        }
-        m.put("worst", worst);
-        return m;
-    }
-
-    private static List<Object> choices(List<TokenDrift.Choice> choices) {
-        List<Object> out = new ArrayList<>();
-        for (TokenDrift.Choice c : choices) {
-            Map<String, Object> cm = new LinkedHashMap<>();
-            cm.put("token", c.token());
-            cm.put("base", Double.isNaN(c.base()) ? null : c.base());
-            cm.put("fineTuned", c.fineTuned());
-            out.add(cm);
-        }
-        return out;
-    }
-
-    private static TokenDrift tokenDrift(Map<String, Object> m) {
-        List<String> tokens = new ArrayList<>();
-        list(m.get("tokens")).forEach(t -> tokens.add(String.valueOf(t)));
-        List<Double> kl = new ArrayList<>();
-        list(m.get("kl")).forEach(v -> kl.add(v == null ? null : ((Number) v).doubleValue()));
-        List<TokenDrift.Position> worst = new ArrayList<>();
-        for (Object o : list(m.get("worst"))) {
-            Map<String, Object> pm = map(o);
-            worst.add(new TokenDrift.Position(((Number) pm.get("index")).intValue(), dbl(pm, "kl", 0),
-                    readChoices(pm.get("base")), readChoices(pm.get("fineTuned"))));
-        }
-        return new TokenDrift(tokens, kl, worst);
-    }
-
-    private static List<TokenDrift.Choice> readChoices(Object o) {
-        List<TokenDrift.Choice> out = new ArrayList<>();
-        for (Object c : list(o)) {
-            Map<String, Object> cm = map(c);
-            out.add(new TokenDrift.Choice(str(cm, "token"), dbl(cm, "base", Double.NaN), dbl(cm, "fineTuned", 0)));
-        }
-        return out;
     }
 
     /**
@@ -328,8 +272,7 @@ public final class ReportJson {
         List<TopExample> top = new ArrayList<>();
         for (Object o : list(m.get("topExamples"))) {
             Map<String, Object> tm = map(o);
-            top.add(new TopExample(str(tm, "probeId"), str(tm, "slice"), str(tm, "metric"), dbl(tm, "value", 0),
-                    tm.get("tokens") == null ? null : tokenDrift(map(tm.get("tokens")))));
+            top.add(new TopExample(str(tm, "probeId"), str(tm, "slice"), str(tm, "metric"), dbl(tm, "value", 0)));
         }
         ParameterDrift params = null;
         if (m.get("parameters") != null) {
