@@ -90,8 +90,11 @@ public class DriftListener extends TrainingListenerAdapter {
      * @param b the builder
      */
     protected DriftListener(Builder b) {
-        this.settings = b.buildSettings();
+        this.settings = new DriftSettings(b.probes, b.temperature, b.outputIndex, b.batchSize, b.memoryBudgetBytes,
+                b.topK, b.baseCacheDirectory, b.bootstrapResamples, b.seed, b.topExamples, b.parameterDrift,
+                b.stableRankIterations);
         this.meter = new DriftMeter(settings);
+        this.meter.useVocabulary(b.vocabulary);
         this.sink = new SinkFanOut(b.sinks.isEmpty() ? List.of(new LoggingSink()) : b.sinks);
         this.runKey = b.runKey != null ? b.runKey : defaultRunKey();
         this.runName = b.runName != null ? b.runName : runKey;
@@ -340,8 +343,23 @@ public class DriftListener extends TrainingListenerAdapter {
         private boolean atEnd = true;
         private double guardrailLimit = Double.NaN;
         private Duration flushTimeout = Duration.ofSeconds(10);
+        private List<String> vocabulary;
 
         private Builder() {}
+
+        /**
+         * Gives the listener a vocabulary, so that the top drifting examples of a sequence probe set
+         * carry their text as tokens, the KL of every token's prediction and, at the worst positions, the
+         * base's and the fine-tuned model's most likely tokens with their probabilities. The probe set's
+         * first input must hold the token ids.
+         *
+         * @param tokens the text of token id i at index i
+         * @return this builder
+         */
+        public Builder optVocabulary(List<String> tokens) {
+            this.vocabulary = List.copyOf(tokens);
+            return this;
+        }
 
         /**
          * Sets the probe set (required).
@@ -627,22 +645,6 @@ public class DriftListener extends TrainingListenerAdapter {
          */
         public DriftListener build() {
             return new DriftListener(this);
-        }
-
-        /**
-         * Builds only the measuring settings of these options, for a {@link DriftMeter} driven by a
-         * custom training loop (no scheduling, no sinks):
-         *
-         * <pre>
-         * DriftMeter meter = new DriftMeter(DriftListener.builder().setProbeSet(probes).optTopK(32).buildSettings());
-         * </pre>
-         *
-         * @return the settings
-         * @throws IllegalArgumentException when a setting is invalid or the probe set is missing
-         */
-        public DriftSettings buildSettings() {
-            return new DriftSettings(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK,
-                    baseCacheDirectory, bootstrapResamples, seed, topExamples, parameterDrift, stableRankIterations);
         }
     }
 }
