@@ -51,8 +51,6 @@ public final class DriftMeter implements AutoCloseable {
     private final int[] sliceOf;
     private final List<String> metricNames;
     private final Aggregates aggregates;
-    /** Per-token detail of the top examples, when a vocabulary was given. */
-    private TokenDetails tokenDetails;
     private final StratifiedBootstrap bootstrap;
     /** Scores the task on labelled probes, or null when the probes carry no targets. */
     private final TaskScores task;
@@ -290,36 +288,8 @@ public final class DriftMeter implements AutoCloseable {
         } else {
             ci = bootstrap.run(rows, m, sliceOf, sliceNames.size());
         }
-        Aggregates.Result result = aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci);
-        if (tokenDetails != null) {
-            result = withTokenDetail(trainer, result);
-        }
-        return new Measurement(true, null, result, drift);
-    }
-
-    /**
-     * Gives the meter a vocabulary (token id to text), so that the top drifting examples of a
-     * sequence probe set carry their per-token drift ({@link dev.driftwatch.plugin.report.TokenDrift}).
-     * The probe set's first input must hold the token ids.
-     *
-     * @param tokens token i's text at index i, or null for none
-     */
-    public void useVocabulary(List<String> tokens) {
-        if (tokens != null && !probes.isSequence()) {
-            throw new IllegalArgumentException("a vocabulary needs a sequence probe set (with a mask)");
-        }
-        this.tokenDetails = tokens == null ? null : new TokenDetails(probes, tokens);
-    }
-
-    /** The top examples with their token detail; without it when that fails (it never fails the measurement). */
-    private Aggregates.Result withTokenDetail(Trainer trainer, Aggregates.Result result) {
-        try {
-            return new Aggregates.Result(result.metrics(), result.slices(),
-                    tokenDetails.describe(result.top(), groups, base, c -> logProbs(trainer, c), manager));
-        } catch (RuntimeException e) {
-            logger.warn("driftwatch: no per-token detail for the top examples: {}", e.toString());
-            return result;
-        }
+        return new Measurement(true, null,
+                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift);
     }
 
     /** The per-example values of one group through NDArray operations, in cache-sized slices. */

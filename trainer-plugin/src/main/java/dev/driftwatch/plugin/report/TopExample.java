@@ -7,19 +7,5 @@ package dev.driftwatch.plugin.report;
  * @param slice the example's slice label
  * @param metric the metric it was ranked by (normally {@link Metrics#HEADLINE})
  * @param value its per-example value of that metric
- * @param tokens per-token drift in words, for sequence probes when the listener has a vocabulary; else null
  */
-public record TopExample(String probeId, String slice, String metric, double value, TokenDrift tokens) {
-
-    /**
-     * Creates a top example without token detail.
-     *
-     * @param probeId the example's id in the probe set
-     * @param slice the example's slice label
-     * @param metric the metric it was ranked by
-     * @param value its per-example value of that metric
-     */
-    public TopExample(String probeId, String slice, String metric, double value) {
-        this(probeId, slice, metric, value, null);
-    }
-}
+public record TopExample(String probeId, String slice, String metric, double value) {}
