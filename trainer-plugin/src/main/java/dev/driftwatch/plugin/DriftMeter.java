@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.Trainer;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.plugin.base.BaseCacheFile;
 import dev.driftwatch.plugin.base.BaseDistribution;
 import dev.driftwatch.plugin.math.Aggregates;
@@ -17,9 +20,6 @@ import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.probe.ProbeSet;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.ParameterDrift;
-import dev.driftwatch.plugin.report.TensorDrift;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +49,8 @@ public final class DriftMeter implements AutoCloseable {
     private final List<String> sliceNames;
     private final int[] sliceOf;
     private final List<String> metricNames;
+    /** Per measured metric, its column in a per-example row of the divergences, or -1 for the base entropy. */
+    private final int[] sourceColumn;
     private final Aggregates aggregates;
     private final StratifiedBootstrap bootstrap;
     private DeviceBootstrap deviceBootstrap;
@@ -92,11 +94,18 @@ public final class DriftMeter implements AutoCloseable {
         for (int i = 0; i < sliceOf.length; i++) {
             sliceOf[i] = sliceNames.indexOf(probes.slices().get(i));
         }
-        List<String> names = new ArrayList<>(Metrics.PER_TOKEN);
-        if (probes.isSequence()) {
-            names.addAll(Metrics.PER_SEQUENCE);
+        List<Metric> measured = Metric.measured(probes.isSequence());
+        this.metricNames = Metric.wireNames(measured);
+        this.sourceColumn = new int[measured.size()];
+        List<Metric> row = new ArrayList<>(Divergences.ROW);
+        row.addAll(Divergences.SEQUENCE_SUMS);
+        for (int k = 0; k < sourceColumn.length; k++) {
+            // entropy_base is the base's own entropy, not a column of the comparison
+            sourceColumn[k] = measured.get(k) == Metric.ENTROPY_BASE ? -1 : row.indexOf(measured.get(k));
+            if (sourceColumn[k] < 0 && measured.get(k) != Metric.ENTROPY_BASE) {
+                throw new IllegalStateException("no per-example column computes " + measured.get(k));
+            }
         }
-        this.metricNames = List.copyOf(names);
         this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
         this.aggregates = new Aggregates(bootstrap, settings.topExamples());
     }
@@ -205,23 +214,15 @@ public final class DriftMeter implements AutoCloseable {
         }
         for (int c = 0; c < groups.size(); c++) {
             ProbeGroup chunk = groups.get(c);
-            int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
+            int width = Divergences.ROW.size() + (sequence ? Divergences.SEQUENCE_SUMS.size() : 0);
             double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
                     : measureOnDevice(trainer, chunk, c, width);
             for (int j = 0; j < chunk.size(); j++) {
                 int i = chunk.offset() + j;
                 int r = i * m;
                 int v = j * width;
-                rows[r] = values[v];                    // kl_base_ft
-                rows[r + 1] = values[v + 1];            // kl_ft_base
-                rows[r + 2] = values[v + 2];            // js
-                rows[r + 3] = values[v + 3];            // tv
-                rows[r + 4] = values[v + 4];            // top1_agree
-                rows[r + 5] = entropyBase[i];           // entropy_base
-                rows[r + 6] = values[v + 5];            // entropy_ft
-                if (sequence) {
-                    rows[r + 7] = values[v + 6];        // kl_base_ft_seq
-                    rows[r + 8] = values[v + 7];        // kl_ft_base_seq
+                for (int k = 0; k < m; k++) {
+                    rows[r + k] = sourceColumn[k] < 0 ? entropyBase[i] : values[v + sourceColumn[k]];
                 }
             }
         }

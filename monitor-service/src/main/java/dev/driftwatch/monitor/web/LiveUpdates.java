@@ -1,6 +1,6 @@
 package dev.driftwatch.monitor.web;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
 import java.io.IOException;
@@ -176,7 +176,7 @@ class LiveUpdates implements IngestListener, SmartLifecycle {
         if (!byRun.containsKey(stored.runId())) {
             return;
         }
-        List<Long> steps = stored.stored().stream().map(CheckpointData::step).toList();
+        List<Long> steps = stored.stored().stream().map(CheckpointReport::step).toList();
         long last = steps.stream().mapToLong(Long::longValue).max().orElse(-1);
         CheckpointsEvent event = new CheckpointsEvent(stored.runKey(), steps, last);
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
