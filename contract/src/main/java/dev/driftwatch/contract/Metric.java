@@ -26,26 +26,46 @@ public enum Metric {
 
     /** KL(base || fine-tuned), nats/token: the forgetting direction and the headline metric. */
     KL_BASE_FT("kl_base_ft", "KL(base ‖ fine-tuned), headline", Unit.NATS_PER_TOKEN, Direction.HIGHER_IS_MORE_DRIFT,
-            Range.NON_NEGATIVE, false),
+            Range.NON_NEGATIVE, Needs.ANY_PROBES),
     /** KL(fine-tuned || base), nats/token: the direction RL penalties use. */
     KL_FT_BASE("kl_ft_base", "KL(fine-tuned ‖ base)", Unit.NATS_PER_TOKEN, Direction.HIGHER_IS_MORE_DRIFT,
-            Range.NON_NEGATIVE, false),
+            Range.NON_NEGATIVE, Needs.ANY_PROBES),
     /** Jensen-Shannon divergence, nats/token, at most ln 2. */
-    JS("js", "Jensen–Shannon", Unit.NATS_PER_TOKEN, Direction.HIGHER_IS_MORE_DRIFT, Range.LN2, false),
+    JS("js", "Jensen–Shannon", Unit.NATS_PER_TOKEN, Direction.HIGHER_IS_MORE_DRIFT, Range.LN2, Needs.ANY_PROBES),
     /** Total variation distance, in [0, 1]. */
-    TV("tv", "Total variation", Unit.FRACTION, Direction.HIGHER_IS_MORE_DRIFT, Range.UNIT, false),
+    TV("tv", "Total variation", Unit.FRACTION, Direction.HIGHER_IS_MORE_DRIFT, Range.UNIT, Needs.ANY_PROBES),
     /** Fraction of positions where the base and fine-tuned argmax agree, in [0, 1]. */
-    TOP1_AGREE("top1_agree", "Top-1 agreement", Unit.FRACTION, Direction.LOWER_IS_MORE_DRIFT, Range.UNIT, false),
+    TOP1_AGREE("top1_agree", "Top-1 agreement", Unit.FRACTION, Direction.LOWER_IS_MORE_DRIFT, Range.UNIT,
+            Needs.ANY_PROBES),
     /** Entropy of the base distribution, nats/token. */
-    ENTROPY_BASE("entropy_base", "Entropy, base", Unit.NATS_PER_TOKEN, Direction.NEUTRAL, Range.NON_NEGATIVE, false),
+    ENTROPY_BASE("entropy_base", "Entropy, base", Unit.NATS_PER_TOKEN, Direction.NEUTRAL, Range.NON_NEGATIVE,
+            Needs.ANY_PROBES),
     /** Entropy of the fine-tuned distribution, nats/token. */
-    ENTROPY_FT("entropy_ft", "Entropy, fine-tuned", Unit.NATS_PER_TOKEN, Direction.NEUTRAL, Range.NON_NEGATIVE, false),
+    ENTROPY_FT("entropy_ft", "Entropy, fine-tuned", Unit.NATS_PER_TOKEN, Direction.NEUTRAL, Range.NON_NEGATIVE,
+            Needs.ANY_PROBES),
     /** KL(base || fine-tuned) summed over a sequence's masked positions, nats/sequence. */
     KL_BASE_FT_SEQ("kl_base_ft_seq", "KL(base ‖ fine-tuned) per sequence", Unit.NATS_PER_SEQUENCE,
-            Direction.HIGHER_IS_MORE_DRIFT, Range.NON_NEGATIVE, true),
+            Direction.HIGHER_IS_MORE_DRIFT, Range.NON_NEGATIVE, Needs.SEQUENCES),
     /** KL(fine-tuned || base) summed over a sequence's masked positions, nats/sequence. */
     KL_FT_BASE_SEQ("kl_ft_base_seq", "KL(fine-tuned ‖ base) per sequence", Unit.NATS_PER_SEQUENCE,
-            Direction.HIGHER_IS_MORE_DRIFT, Range.NON_NEGATIVE, true);
+            Direction.HIGHER_IS_MORE_DRIFT, Range.NON_NEGATIVE, Needs.SEQUENCES),
+    /** Task loss of the base on the probe targets, mean -log p(target) over scored positions, nats/token. */
+    TASK_LOSS_BASE("task_loss_base", "Task loss, base", Unit.NATS_PER_TOKEN, Direction.NEUTRAL, Range.NON_NEGATIVE,
+            Needs.TARGETS),
+    /** Task loss of the fine-tuned model on the probe targets, nats/token. */
+    TASK_LOSS_FT("task_loss_ft", "Task loss, fine-tuned", Unit.NATS_PER_TOKEN, Direction.NEUTRAL, Range.NON_NEGATIVE,
+            Needs.TARGETS),
+    /** Forgetting: fine-tuned task loss minus base task loss, per example, nats/token (negative = learned). */
+    FORGETTING("forgetting", "Forgetting (task loss increase)", Unit.NATS_PER_TOKEN, Direction.HIGHER_IS_MORE_DRIFT,
+            Range.ANY, Needs.TARGETS),
+    /** Fraction of scored positions where the base's argmax is the target. */
+    ACCURACY_BASE("accuracy_base", "Accuracy, base", Unit.FRACTION, Direction.NEUTRAL, Range.UNIT, Needs.TARGETS),
+    /** Fraction of scored positions where the fine-tuned model's argmax is the target. */
+    ACCURACY_FT("accuracy_ft", "Accuracy, fine-tuned", Unit.FRACTION, Direction.LOWER_IS_MORE_DRIFT, Range.UNIT,
+            Needs.TARGETS),
+    /** Accuracy drop: base accuracy minus fine-tuned accuracy, per example, in [-1, 1]. */
+    ACCURACY_DROP("accuracy_drop", "Accuracy drop", Unit.FRACTION, Direction.HIGHER_IS_MORE_DRIFT, Range.SIGNED_UNIT,
+            Needs.TARGETS);
 
     /** The headline drift metric. */
     public static final Metric HEADLINE = KL_BASE_FT;
@@ -92,6 +112,16 @@ public enum Metric {
         NEUTRAL
     }
 
+    /** What a probe set must have for a metric to be measured. */
+    public enum Needs {
+        /** Every probe set. */
+        ANY_PROBES,
+        /** Sequence probes (the per-sequence sums). */
+        SEQUENCES,
+        /** Probes with targets: class labels or next tokens (task loss, accuracy, forgetting). */
+        TARGETS
+    }
+
     /**
      * The closed interval a metric's values lie in, up to a relative rounding slack of 1e-9 above the
      * maximum.
@@ -108,6 +138,10 @@ public enum Metric {
                 "must be a finite number >= 0", "must be a finite number >= 0");
         /** [0, 1]. */
         public static final Range UNIT = new Range(0, 1, "must be in [0, 1]", "must be in [0, 1]");
+        /** [-1, 1], a difference of two fractions. */
+        public static final Range SIGNED_UNIT = new Range(-1, 1, "must be in [-1, 1]", "must be in [-1, 1]");
+        /** Any finite number, e.g. a difference of two losses. */
+        public static final Range ANY = new Range(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, null, null);
         /** [0, ln 2], the range of the Jensen-Shannon divergence in nats. */
         public static final Range LN2 = new Range(0, Math.log(2), "must be a finite number >= 0", "must be <= ln 2");
 
@@ -133,7 +167,7 @@ public enum Metric {
             if (value < min) {
                 return belowRule;
             }
-            return value > max * (1 + SLACK) ? aboveRule : null;
+            return value > max + SLACK * Math.abs(max) ? aboveRule : null;
         }
     }
 
@@ -142,15 +176,15 @@ public enum Metric {
     private final Unit unit;
     private final Direction direction;
     private final Range range;
-    private final boolean perSequence;
+    private final Needs needs;
 
-    Metric(String wireName, String label, Unit unit, Direction direction, Range range, boolean perSequence) {
+    Metric(String wireName, String label, Unit unit, Direction direction, Range range, Needs needs) {
         this.wireName = wireName;
         this.label = label;
         this.unit = unit;
         this.direction = direction;
         this.range = range;
-        this.perSequence = perSequence;
+        this.needs = needs;
     }
 
     /**
@@ -199,12 +233,21 @@ public enum Metric {
     }
 
     /**
+     * Returns what a probe set needs for the metric to be measured.
+     *
+     * @return any probes, sequences or targets
+     */
+    public Needs needs() {
+        return needs;
+    }
+
+    /**
      * Tells whether the metric exists only for sequence probes (the {@code _seq} sums).
      *
      * @return true for sequence sums
      */
     public boolean perSequence() {
-        return perSequence;
+        return needs == Needs.SEQUENCES;
     }
 
     /**
@@ -240,10 +283,22 @@ public enum Metric {
      * Returns the metrics measured for a probe set, in display order.
      *
      * @param sequence whether the probes are sequences (then the {@code _seq} sums are included)
+     * @param targets whether the probes carry targets (then task loss, accuracy and forgetting are)
      * @return the metrics
      */
-    public static List<Metric> measured(boolean sequence) {
-        return Arrays.stream(values()).filter(m -> sequence || !m.perSequence).toList();
+    public static List<Metric> measured(boolean sequence, boolean targets) {
+        return Arrays.stream(values()).filter(m -> m.needs == Needs.ANY_PROBES
+                || (sequence && m.needs == Needs.SEQUENCES) || (targets && m.needs == Needs.TARGETS)).toList();
+    }
+
+    /**
+     * Returns the metrics of a given need, in display order.
+     *
+     * @param needs what the probes need
+     * @return the metrics
+     */
+    public static List<Metric> needing(Needs needs) {
+        return Arrays.stream(values()).filter(m -> m.needs == needs).toList();
     }
 
     /**

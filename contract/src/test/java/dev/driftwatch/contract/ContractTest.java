@@ -45,14 +45,17 @@ class ContractTest {
 
     @Test
     void metricsCarryNameUnitDirectionAndRange() {
-        assertThat(Metric.allWireNames()).containsExactly("kl_base_ft", "kl_ft_base", "js", "tv", "top1_agree",
+        assertThat(Metric.allWireNames()).startsWith("kl_base_ft", "kl_ft_base", "js", "tv", "top1_agree",
                 "entropy_base", "entropy_ft", "kl_base_ft_seq", "kl_ft_base_seq");
         assertThat(Metric.byName("js")).contains(Metric.JS);
         assertThat(Metric.byName("kl_newer")).isEmpty();
         assertThat(Metric.KL_BASE_FT_SEQ.unit().symbol()).isEqualTo("nats/sequence");
         assertThat(Metric.TOP1_AGREE.direction()).isEqualTo(Metric.Direction.LOWER_IS_MORE_DRIFT);
-        assertThat(Metric.measured(false)).doesNotContain(Metric.KL_BASE_FT_SEQ).hasSize(7);
-        assertThat(Metric.measured(true)).hasSize(Metric.values().length);
+        assertThat(Metric.measured(false, false)).doesNotContain(Metric.KL_BASE_FT_SEQ, Metric.FORGETTING).hasSize(7);
+        assertThat(Metric.measured(true, false)).contains(Metric.KL_BASE_FT_SEQ).hasSize(9);
+        assertThat(Metric.measured(true, true)).hasSize(Metric.values().length);
+        assertThat(Metric.FORGETTING.range().violation(-3.5)).isNull();
+        assertThat(Metric.ACCURACY_DROP.range().violation(-1.5)).isEqualTo("must be in [-1, 1]");
 
         assertThat(Metric.JS.range().violation(Math.log(2) * (1 + 1e-10))).isNull();
         assertThat(Metric.JS.range().violation(0.7)).isEqualTo("must be <= ln 2");

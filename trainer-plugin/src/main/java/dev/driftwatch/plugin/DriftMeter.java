@@ -16,6 +16,7 @@ import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.HostDivergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
+import dev.driftwatch.plugin.math.TaskScores;
 import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
@@ -38,7 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class DriftMeter implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftMeter.class);
-    private static final double LN2 = Math.log(2);
+    /** {@link #sourceColumn} of entropy_base: the base's own entropy. */
+    private static final int BASE_ENTROPY = -1;
+    /** {@link #sourceColumn} of the metrics scored on the probe targets ({@link TaskScores}). */
+    private static final int TASK_SCORES = -2;
     /** Values per temporary array when computing divergences (256 Ki floats = 1 MiB, cache-friendly). */
     private static final long SLICE_ELEMENTS = 1L << 18;
     /** Largest base (N * T * V values, 16 MiB) measured on the JVM, which keeps a copy of it on the heap. */
@@ -49,10 +53,22 @@ public final class DriftMeter implements AutoCloseable {
     private final List<String> sliceNames;
     private final int[] sliceOf;
     private final List<String> metricNames;
-    /** Per measured metric, its column in a per-example row of the divergences, or -1 for the base entropy. */
+    /** Per measured metric, its column in a per-example row of the divergences, or one of the sources below. */
     private final int[] sourceColumn;
+    /** Per measured metric, its range: rounding noise is clamped into it. */
+    private final Metric.Range[] metricRanges;
     private final Aggregates aggregates;
     private final StratifiedBootstrap bootstrap;
+    /** Scores the task on labelled probes, or null when the probes carry no targets. */
+    private final TaskScores task;
+    /** Column of {@link Metric#TASK_LOSS_BASE} in a row, or -1 without targets. */
+    private final int taskColumn;
+    /** The base's per-example task loss and accuracy, captured with the base. */
+    private double[] baseLoss;
+    private double[] baseAccuracy;
+    /** The current model's per-example task loss and accuracy, filled by each measurement. */
+    private double[] ftLoss;
+    private double[] ftAccuracy;
     private DeviceBootstrap deviceBootstrap;
 
     private NDManager manager;
@@ -94,18 +110,27 @@ public final class DriftMeter implements AutoCloseable {
         for (int i = 0; i < sliceOf.length; i++) {
             sliceOf[i] = sliceNames.indexOf(probes.slices().get(i));
         }
-        List<Metric> measured = Metric.measured(probes.isSequence());
+        List<Metric> measured = Metric.measured(probes.isSequence(), probes.hasTargets());
         this.metricNames = Metric.wireNames(measured);
+        this.metricRanges = measured.stream().map(Metric::range).toArray(Metric.Range[]::new);
         this.sourceColumn = new int[measured.size()];
         List<Metric> row = new ArrayList<>(Divergences.ROW);
         row.addAll(Divergences.SEQUENCE_SUMS);
         for (int k = 0; k < sourceColumn.length; k++) {
-            // entropy_base is the base's own entropy, not a column of the comparison
-            sourceColumn[k] = measured.get(k) == Metric.ENTROPY_BASE ? -1 : row.indexOf(measured.get(k));
-            if (sourceColumn[k] < 0 && measured.get(k) != Metric.ENTROPY_BASE) {
-                throw new IllegalStateException("no per-example column computes " + measured.get(k));
+            Metric metric = measured.get(k);
+            if (metric == Metric.ENTROPY_BASE) {
+                sourceColumn[k] = BASE_ENTROPY;     // the base's own entropy, not a column of the comparison
+            } else if (metric.needs() == Metric.Needs.TARGETS) {
+                sourceColumn[k] = TASK_SCORES;      // from the task scores, below
+            } else {
+                sourceColumn[k] = row.indexOf(metric);
+                if (sourceColumn[k] < 0) {
+                    throw new IllegalStateException("no per-example column computes " + metric);
+                }
             }
         }
+        this.taskColumn = measured.indexOf(Metric.TASK_LOSS_BASE);
+        this.task = probes.hasTargets() ? new TaskScores(probes.targets(), probes.mask(), probes.positions()) : null;
         this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
         this.aggregates = new Aggregates(bootstrap, settings.topExamples());
     }
@@ -171,6 +196,9 @@ public final class DriftMeter implements AutoCloseable {
                     }
                 }
             }
+            if (task != null) {
+                captureBaseTask(trainer, classes);
+            }
             if (!"exact".equals(base.approximation())) {
                 logger.info("driftwatch: base kept as {} ({} classes do not fit the {} byte budget)",
                         base.approximation(), base.classes(), settings.memoryBudgetBytes());
@@ -178,6 +206,25 @@ public final class DriftMeter implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Scores the base on the probe targets by its own forward pass (the base distribution may be a
+     * top-k approximation or come from the cache, so it is not reused here). Once per run.
+     */
+    private void captureBaseTask(Trainer trainer, long classes) {
+        task.checkClasses(classes);
+        int n = probes.size();
+        baseLoss = new double[n];
+        baseAccuracy = new double[n];
+        ftLoss = new double[n];
+        ftAccuracy = new double[n];
+        for (ProbeChunk chunk : chunks) {
+            try (NDManager scoped = manager.newSubManager()) {
+                scoped.tempAttachAll(chunk.inputs());
+                task.score(logProbs(trainer, chunk), chunk.offset(), scoped, baseLoss, baseAccuracy);
+            }
         }
     }
 
@@ -222,7 +269,20 @@ public final class DriftMeter implements AutoCloseable {
                 int r = i * m;
                 int v = j * width;
                 for (int k = 0; k < m; k++) {
-                    rows[r + k] = sourceColumn[k] < 0 ? entropyBase[i] : values[v + sourceColumn[k]];
+                    if (sourceColumn[k] >= 0) {
+                        rows[r + k] = values[v + sourceColumn[k]];
+                    } else if (sourceColumn[k] == BASE_ENTROPY) {
+                        rows[r + k] = entropyBase[i];
+                    }
+                }
+                if (task != null) {
+                    int t = r + taskColumn;
+                    rows[t] = baseLoss[i];                          // task_loss_base
+                    rows[t + 1] = ftLoss[i];                        // task_loss_ft
+                    rows[t + 2] = ftLoss[i] - baseLoss[i];          // forgetting
+                    rows[t + 3] = baseAccuracy[i];                  // accuracy_base
+                    rows[t + 4] = ftAccuracy[i];                    // accuracy_ft
+                    rows[t + 5] = baseAccuracy[i] - ftAccuracy[i];  // accuracy_drop
                 }
             }
         }
@@ -253,6 +313,9 @@ public final class DriftMeter implements AutoCloseable {
     try (NDManager scoped = manager.newSubManager()) {
             base.tempAttach(scoped, chunk, c);
             NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
+            if (task != null) {
+                task.score(lq, chunk.offset(), scoped, ftLoss, ftAccuracy);
+            }
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
@@ -297,6 +360,9 @@ public final class DriftMeter implements AutoCloseable {
             }
         }
         float[] lq = HostDivergences.logSoftmax(logits, classes, settings.temperature());
+        if (task != null) {
+            task.score(lq, classes, group.offset(), group.size(), ftLoss, ftAccuracy);
+        }
         return HostDivergences.perExample(kept.logProbs(), kept.argmax(), lq, probes.positions(), classes, kept.mask(),
                 probes.isSequence());
     }
@@ -387,14 +453,9 @@ public final class DriftMeter implements AutoCloseable {
                 }
                 continue;
             }
-            int col = i % m;
-            if (col == 2) {
-                rows[i] = Math.min(LN2, Math.max(0, v));
-            } else if (col == 3 || col == 4) {
-                rows[i] = Math.min(1, Math.max(0, v));
-            } else {
-                rows[i] = Math.max(0, v);
-            }
+            // e.g. KL >= 0, JS <= ln 2; forgetting and the accuracy drop have either sign
+            Metric.Range range = metricRanges[i % m];
+            rows[i] = Math.min(range.max(), Math.max(range.min(), v));
         }
         if (bad == 0) {
             return null;

@@ -36,10 +36,11 @@ class RunPageController {
 
     /**
      * The metric picker's fixed entries, value and label: every metric of the contract measured for all
-     * probe sets (the per-sequence sums only appear for runs that report them), then parameter drift.
+     * probe sets (those of sequence or labelled probes only appear for runs that report them), then
+     * parameter drift.
      */
     static final List<MetricOption> METRICS = Stream.concat(
-            Arrays.stream(Metric.values()).filter(m -> !m.perSequence())
+            Metric.needing(Metric.Needs.ANY_PROBES).stream()
                     .map(m -> new MetricOption(m.wireName(), m.label())),
             Stream.of(new MetricOption("param:globalRelativeL2", "Parameter drift (relative L2)"))).toList();
 
@@ -86,8 +87,8 @@ class RunPageController {
 
     /**
      * The fixed metrics, then the other distribution metrics the run's latest checkpoint reports (the
-     * per-sequence sums, and by name alone metrics this service's contract does not know), then its task
-     * metrics (losses, accuracies).
+     * per-sequence sums, task loss and forgetting, and by name alone metrics this service's contract does
+     * not know), then its task metrics (the trainer's losses, accuracies).
      */
     private List<MetricOption> metricOptions(Run run) {
         List<String> reported = run.getLastStep() == null ? List.of() : jdbc.queryForList(
@@ -97,7 +98,7 @@ class RunPageController {
                 "SELECT jsonb_object_keys(task_metrics) FROM checkpoint WHERE run_id = ? AND step = ? ORDER BY 1",
                 String.class, run.getId(), run.getLastStep());
         List<MetricOption> options = new ArrayList<>(METRICS);
-        Arrays.stream(Metric.values()).filter(m -> m.perSequence() && reported.contains(m.wireName()))
+        Arrays.stream(Metric.values()).filter(m -> m.needs() != Metric.Needs.ANY_PROBES && reported.contains(m.wireName()))
                 .forEach(m -> options.add(options.size() - 1, new MetricOption(m.wireName(), m.label())));
         reported.stream().filter(name -> Metric.byName(name).isEmpty())
                 .forEach(name -> options.add(options.size() - 1, new MetricOption(name, name)));
