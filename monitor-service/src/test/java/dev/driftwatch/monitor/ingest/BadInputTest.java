@@ -353,7 +353,7 @@ class BadInputTest extends ServiceTestBase {
                 "runKey"));
         out.add(new Case("run key too long", a -> a.putRun(P, "k".repeat(129), Payloads.run("full", 1, 1)),
                 "runKey"));
-        out.add(new Case("trajectory with bad metric", a -> a.get(runPath() + "/trajectory?metric=accuracy"),
+        out.add(new Case("trajectory with bad metric", a -> a.get(runPath() + "/trajectory?metric=Top-1%20accuracy"),
                 "metric"));
         out.add(new Case("trajectory with bad stat", a -> a.get(runPath() + "/trajectory?stat=p42"), "stat"));
         out.add(new Case("trajectory with too few points", a -> a.get(runPath() + "/trajectory?points=2"), "points"));

@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.contract.ContractVersion;
+import dev.driftwatch.contract.Metric;
 import dev.driftwatch.monitor.support.Api;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
@@ -53,6 +54,22 @@ class ContractEvolutionTest extends ServiceTestBase {
                 Payloads.batch(Payloads.checkpoint(3, 0.1)));
         assertThat(garbled.status()).isEqualTo(400);
         assertThat(checkpointCount(key)).as("nothing written by refused uploads").isEqualTo(1);
+    }
+
+    @Test
+    void serviceSaysWhichContractItReads() {
+        JsonNode contract = api().get("/api/v1/contract").json();
+        assertThat(contract.get("version").stringValue()).isEqualTo(ContractVersion.CURRENT);
+        assertThat(contract.get("accepts").stringValue()).isEqualTo("1.x");
+        assertThat(contract.get("header").stringValue()).isEqualTo(ContractVersion.HEADER);
+        assertThat(contract.get("metrics")).hasSize(Metric.values().length);
+        JsonNode js = contract.get("metrics").get(Metric.JS.ordinal());
+        assertThat(js.get("name").stringValue()).isEqualTo("js");
+        assertThat(js.get("unit").stringValue()).isEqualTo("nats/token");
+        assertThat(js.get("max").doubleValue()).isEqualTo(Math.log(2));
+        assertThat(contract.get("metrics").get(0).get("max").isNull()).isTrue();
+        assertThat(contract.get("statistics").toString())
+                .isEqualTo("[\"mean\",\"p50\",\"p90\",\"p99\",\"max\",\"ciLow\",\"ciHigh\"]");
     }
 
     @Test
