@@ -60,7 +60,8 @@ class ConsumerProjectTest {
         assertThat(text(bom, "version")).isEqualTo(version);
 
         Map<String, String> pinned = managed(bom, properties(bom));
-        assertThat(pinned).containsEntry("dev.driftwatch:driftwatch-trainer-plugin", version);
+        assertThat(pinned).containsEntry("dev.driftwatch:driftwatch-trainer-plugin", version)
+                .containsEntry("dev.driftwatch:driftwatch-contract", version);
         Map<String, String> tested = managed(parent, properties);
         for (String djl : List.of("ai.djl:api", "ai.djl.pytorch:pytorch-engine", "ai.djl.pytorch:pytorch-jni",
                 "ai.djl.pytorch:pytorch-native-cpu:linux-x86_64")) {
