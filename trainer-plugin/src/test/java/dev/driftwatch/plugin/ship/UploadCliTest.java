@@ -185,10 +185,10 @@ class UploadCliTest {
         Spool spool = new Spool(dir.resolve("spool"));
         List<String> lines = new ArrayList<>();
         for (int step = 0; step < checkpoints; step++) {
-            lines.add(ReportJson.toLine(Records.checkpoint("run-1", step)));
+            lines.add(WireJson.toLine(Records.checkpoint("run-1", step)));
         }
-        lines.add(ReportJson.toLine(Records.end("run-1")));
-        spool.append("run-1", ReportJson.toLine(Records.run("run-1")), lines);
+        lines.add(WireJson.toLine(Records.end("run-1")));
+        spool.append("run-1", WireJson.toLine(Records.run("run-1")), lines);
         return spool.fileFor("run-1");
     }
 
