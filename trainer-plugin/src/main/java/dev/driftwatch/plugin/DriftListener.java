@@ -57,8 +57,15 @@ public class DriftListener extends TrainingListenerAdapter {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftListener.class);
     private static final Pattern RUN_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** Prefix of the model properties a saved checkpoint carries. */
+    public static final String PROPERTY_PREFIX = "driftwatch.";
     /** Model property that carries the headline drift of a saved checkpoint. */
-    public static final String PROPERTY_KL = "driftwatch.kl_base_ft";
+    public static final String PROPERTY_KL = PROPERTY_PREFIX + Metrics.KL_BASE_FT;
+    /** Model property that carries the forgetting (all probes) of a saved checkpoint with labelled probes. */
+    public static final String PROPERTY_FORGETTING = PROPERTY_PREFIX + Metrics.FORGETTING;
+    /** Metrics written into saved checkpoints, when measured. */
+    private static final List<String> SAVED_METRICS =
+            List.of(Metrics.KL_BASE_FT, Metrics.FORGETTING, Metrics.ACCURACY_DROP, Metrics.TASK_LOSS_FT);
 
     private final DriftSettings settings;
     private final DriftMeter meter;
@@ -186,9 +193,11 @@ public class DriftListener extends TrainingListenerAdapter {
 
     /**
      * Returns a callback for {@code SaveModelTrainingListener.setSaveModelCallback}: it measures the
-     * model about to be saved (or reuses this step's measurement) and stores the headline drift in the
-     * model's properties ({@value #PROPERTY_KL} and {@code driftwatch.kl_base_ft_ci_low}/{@code _ci_high},
-     * {@code driftwatch.step}), so saved checkpoints carry it.
+     * model about to be saved (or reuses this step's measurement) and stores the drift in the model's
+     * properties, which DJL writes into the saved {@code .params} file: {@value #PROPERTY_KL} with
+     * {@code _ci_low} / {@code _ci_high}, {@code driftwatch.step}, and, when the probes carry targets,
+     * {@code driftwatch.forgetting}, {@code driftwatch.accuracy_drop} and {@code driftwatch.task_loss_ft}
+     * (each with its interval). So the user can pick the saved file by its drift and forgetting.
      *
      * @return the callback
      */
@@ -204,11 +213,16 @@ public class DriftListener extends TrainingListenerAdapter {
                 return checkpoint(trainer, batches, true);
             });
             if (report != null && report.valid()) {
-                MetricSummary h = report.headline();
-                trainer.getModel().setProperty(PROPERTY_KL, Double.toString(h.mean()));
-                trainer.getModel().setProperty(PROPERTY_KL + "_ci_low", Double.toString(h.ciLow()));
-                trainer.getModel().setProperty(PROPERTY_KL + "_ci_high", Double.toString(h.ciHigh()));
-                trainer.getModel().setProperty("driftwatch.step", Long.toString(report.step()));
+                for (String metric : SAVED_METRICS) {
+                    MetricSummary m = report.metrics().get(metric);
+                    if (m != null) {
+                        String key = PROPERTY_PREFIX + metric;
+                        trainer.getModel().setProperty(key, Double.toString(m.mean()));
+                        trainer.getModel().setProperty(key + "_ci_low", Double.toString(m.ciLow()));
+                        trainer.getModel().setProperty(key + "_ci_high", Double.toString(m.ciHigh()));
+                    }
+                }
+                trainer.getModel().setProperty(PROPERTY_PREFIX + "step", Long.toString(report.step()));
             }
             guard(report);
         };
