@@ -23,7 +23,8 @@ final class PayloadParser {
 
     /** Metric names of the wire format. */
     static final List<String> METRICS = List.of("kl_base_ft", "kl_ft_base", "js", "tv", "top1_agree",
-            "entropy_base", "entropy_ft", "kl_base_ft_seq", "kl_ft_base_seq");
+            "entropy_base", "entropy_ft", "kl_base_ft_seq", "kl_ft_base_seq", "task_loss_base", "task_loss_ft",
+            "forgetting", "accuracy_base", "accuracy_ft", "accuracy_drop");
 
     private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern APPROXIMATION = Pattern.compile("exact|topk\\([1-9][0-9]{0,8}\\)");

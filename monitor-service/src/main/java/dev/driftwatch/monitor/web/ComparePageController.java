@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.web;
 
+import dev.driftwatch.monitor.forgetting.ForgettingService;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.query.RunQueryService;
 import dev.driftwatch.monitor.query.RunQueryService.RunFilter;
@@ -18,7 +19,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 
 /**
  * Compares runs: up to {@value #MAX_RUNS} overlaid on one metric (drawn from the query API's compare
- * endpoint), and the task loss against drift of one group of comparable runs (same base and probe set).
+ * endpoint), and, for one group of comparable runs (same base and probe set), the task loss against
+ * drift and the fit of off-task forgetting against drift over all their checkpoints.
  */
 @Controller
 @UiPage
@@ -30,11 +32,14 @@ class ComparePageController {
     private final ProjectAccess access;
     private final RunQueryService runs;
     private final JdbcTemplate jdbc;
+    private final ForgettingService forgetting;
 
-    ComparePageController(ProjectAccess access, RunQueryService runs, JdbcTemplate jdbc) {
+    ComparePageController(ProjectAccess access, RunQueryService runs, JdbcTemplate jdbc,
+            ForgettingService forgetting) {
         this.access = access;
         this.runs = runs;
         this.jdbc = jdbc;
+        this.forgetting = forgetting;
     }
 
     /**
@@ -86,6 +91,10 @@ class ComparePageController {
         model.addAttribute("groups", groups);
         model.addAttribute("group", chosen);
         model.addAttribute("scatter", LossDriftScatter.of(comparable));
+        ForgettingService.GroupFit fit = chosen == null ? null
+                : forgetting.fit(p.getId(), chosen.base(), chosen.probe());
+        model.addAttribute("fit", fit);
+        model.addAttribute("forgettingScatter", fit == null ? null : ForgettingScatter.of(fit));
         return "compare";
     }
 
