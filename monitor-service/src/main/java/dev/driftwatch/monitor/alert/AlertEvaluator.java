@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.alert;
 import dev.driftwatch.monitor.alert.metrics.AlertCounters;
 import dev.driftwatch.monitor.alert.notify.AlertNotice;
 import dev.driftwatch.monitor.alert.notify.NotificationOutbox;
+import dev.driftwatch.monitor.forgetting.ForgettingService;
 import dev.driftwatch.monitor.ingest.CheckpointData;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
@@ -38,9 +39,11 @@ class AlertEvaluator implements IngestListener {
     private final NotificationOutbox outbox;
     private final AlertCounters counters;
     private final Clock clock;
+    private final ForgettingService forgetting;
 
     AlertEvaluator(RuleStore rules, AlertStore alerts, NotificationOutbox outbox, AlertCounters counters,
-            ObjectProvider<Clock> clock) {
+            ObjectProvider<Clock> clock, ForgettingService forgetting) {
+        this.forgetting = forgetting;
         this.rules = rules;
         this.alerts = alerts;
         this.outbox = outbox;
@@ -67,7 +70,8 @@ class AlertEvaluator implements IngestListener {
             for (AlertRule rule : active) {
                 List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source,
                         n -> alerts.lookBack(event.runId(), checkpoint.step(), n),
-                        checkpoint.step() == newest ? flags : null);
+                        checkpoint.step() == newest ? flags : null,
+                        step -> forgetting.forecastAt(event.runId(), step));
                 for (ConditionEvaluator.Observation o : seen) {
                     AlertState s = states.computeIfAbsent(AlertStore.key(rule.id(), o.sliceKey()),
                             k -> new AlertState(rule.id(), o.sliceKey()));

@@ -18,9 +18,13 @@ import java.util.List;
  *   <li>{@code concentrated}: one slice's value is at least {@code factor} times the mean over all
  *       slices (and, when set, at least {@code threshold}).
  *   <li>{@code flag}: the run is flagged parameter-heavy and drifts-far at once.
+ *   <li>{@code forecast}: the lower bound of the 95% forecast of the headline KL at the run's planned
+ *       final step (config {@code plannedSteps}; docs/forgetting.md) is above {@code threshold}, the
+ *       drift budget: the run is heading over it, though its drift may still be below.
  * </ul>
  *
- * @param type {@code threshold}, {@code rate}, {@code off_task}, {@code concentrated} or {@code flag}
+ * @param type {@code threshold}, {@code rate}, {@code off_task}, {@code concentrated}, {@code flag} or
+ *     {@code forecast}
  * @param metric a metric name ({@link MetricNames#ALL}); null for {@code flag}
  * @param aggregate {@code mean}, {@code p50}, {@code p90}, {@code p99}, {@code max}, {@code ciLow} or
  *     {@code ciHigh}; null for scalar metrics and {@code flag}
@@ -54,8 +58,10 @@ public record Condition(
     public static final String CONCENTRATED = "concentrated";
     /** Condition type: the run is parameter-heavy and drifts far. */
     public static final String FLAG = "flag";
+    /** Condition type: the forecast of the headline KL at the planned final step exceeds a budget. */
+    public static final String FORECAST = "forecast";
     /** Every condition type, in the order a form offers them. */
-    public static final List<String> TYPES = List.of(THRESHOLD, RATE, OFF_TASK, CONCENTRATED, FLAG);
+    public static final List<String> TYPES = List.of(THRESHOLD, RATE, OFF_TASK, CONCENTRATED, FLAG, FORECAST);
     /** The comparison operators. */
     public static final List<String> OPS = List.of("above", "below");
     /** The {@code slice} value that makes one alert per slice. */

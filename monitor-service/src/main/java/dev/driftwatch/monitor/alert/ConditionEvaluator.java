@@ -1,11 +1,13 @@
 package dev.driftwatch.monitor.alert;
 
 import dev.driftwatch.monitor.ingest.CheckpointData;
+import dev.driftwatch.monitor.forgetting.PowerLawForecast.Forecast;
 import dev.driftwatch.monitor.ingest.Summary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntFunction;
+import java.util.function.LongFunction;
 
 /**
  * Evaluates a condition on one checkpoint. Pure: the caller supplies the checkpoint, a way to look
@@ -44,8 +46,34 @@ final class ConditionEvaluator {
      * @return one observation per instance with data; none when the checkpoint lacks the numbers
      */
     static List<Observation> observe(Condition c, MetricSource now, IntFunction<MetricSource> back, RunFlags flags) {
+        return observe(c, now, back, flags, step -> null);
+    }
+
+    /**
+     * Evaluates a condition, with the run's drift forecasts for {@code forecast} conditions.
+     *
+     * @param c the condition
+     * @param now the checkpoint
+     * @param back returns the valid checkpoint {@code n} checkpoints before {@code now}, or null
+     * @param flags the run's flags, or null when they do not apply to this checkpoint
+     * @param forecast the forecast of the headline KL at the planned final step made from the checkpoints
+     *     up to a step, or null when the run has no planned step or too few checkpoints
+     * @return one observation per instance with data; none when the checkpoint lacks the numbers
+     */
+    static List<Observation> observe(Condition c, MetricSource now, IntFunction<MetricSource> back, RunFlags flags,
+            LongFunction<Forecast> forecast) {
         List<Observation> out = new ArrayList<>();
         switch (c.type()) {
+            case Condition.FORECAST -> {
+                Forecast f = forecast.apply(now.step());
+                if (f != null) {
+                    boolean holds = f.low() > c.threshold();
+                    out.add(new Observation("", holds, f.low(), String.format(Locale.ROOT,
+                            "forecast KL at the planned step %d: %s (95%% %s to %s) from %d checkpoints up to step %d;"
+                                    + " lower bound %s budget %s", f.step(), num(f.estimate()), num(f.low()),
+                            num(f.high()), f.points(), f.lastStep(), holds ? ">" : "not >", num(c.threshold()))));
+                }
+            }
             case Condition.FLAG -> {
                 if (flags != null) {
                     boolean holds = flags.parameterHeavy() && flags.driftsFar();
@@ -169,6 +197,8 @@ final class ConditionEvaluator {
     static String describe(Condition c, int forCount) {
         String what = switch (c.type()) {
             case Condition.FLAG -> "run flagged parameter-heavy and drifts-far";
+            case Condition.FORECAST -> "lower 95% bound of the forecast KL at the planned final step > "
+                    + num(c.threshold());
             case Condition.RATE -> String.format(Locale.ROOT, "change of %s over %d checkpoints %s %s",
                     label(c) + sliceText(c), c.window(), sign(c), num(c.threshold()));
             case Condition.CONCENTRATED -> String.format(Locale.ROOT, "one slice's %s >= %sx the mean over slices%s",

@@ -108,6 +108,22 @@ final class RuleValidator {
             forbid(c.checksCiBound() ? Boolean.TRUE : null, "ciAware", type); // false is harmless (forms send it)
             return new Condition(type, null, null, null, null, null, null, null, null);
         }
+        if (type.equals(Condition.FORECAST)) {
+            // forecasts are of the headline KL, whose trajectory every run has
+            if (c.metric() != null && !MetricNames.HEADLINE.equals(c.metric())) {
+                problem("condition.metric", "a forecast is of " + MetricNames.HEADLINE + " only");
+            }
+            forbid(c.aggregate() == null || "mean".equals(c.aggregate()) ? null : c.aggregate(), "aggregate", type);
+            forbid(blankToNull(c.slice()), "slice", type);
+            forbid(c.op() == null || "above".equals(c.op()) ? null : c.op(), "op", type);
+            forbid(c.window(), "window", type);
+            forbid(c.factor(), "factor", type);
+            forbid(c.checksCiBound() ? Boolean.TRUE : null, "ciAware", type);
+            if (c.threshold() == null || !Double.isFinite(c.threshold()) || c.threshold() <= 0) {
+                problem("condition.threshold", "is required, the drift budget: a finite number > 0");
+            }
+            return new Condition(type, MetricNames.HEADLINE, "mean", null, "above", c.threshold(), null, null, null);
+        }
         boolean slicesOnly = type.equals(Condition.OFF_TASK) || type.equals(Condition.CONCENTRATED);
         String metric = c.metric() == null && slicesOnly ? MetricNames.HEADLINE : c.metric();
         boolean scalar = MetricNames.SCALAR.contains(metric);

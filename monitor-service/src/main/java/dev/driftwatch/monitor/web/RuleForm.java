@@ -69,18 +69,20 @@ public record RuleForm(String name, String enabled, String severity, String scop
     AlertRuleRequest toRequest() {
         List<FieldProblem> problems = new ArrayList<>();
         String t = blank(type);
-        boolean flag = Condition.FLAG.equals(t);
+        // a forecast rule has only its budget (the threshold): the rest is fixed (docs/forgetting.md)
+        boolean noMetric = Condition.FLAG.equals(t) || Condition.FORECAST.equals(t);
+        boolean forecast = Condition.FORECAST.equals(t);
         boolean concentrated = Condition.CONCENTRATED.equals(t);
         boolean rate = Condition.RATE.equals(t);
         boolean slicesOnly = concentrated || Condition.OFF_TASK.equals(t);
-        String m = flag ? null : blank(metric);
+        String m = noMetric ? null : blank(metric);
         boolean scalar = isScalar(m);
         Condition condition = new Condition(t, m,
-                flag || scalar ? null : blank(aggregate),
-                flag || slicesOnly ? null : blank(slice),
-                flag || concentrated ? null : blank(op),
-                flag ? null : number("condition.threshold", threshold, problems),
-                "true".equals(ciAware) && !flag && !rate && !concentrated ? Boolean.TRUE : null,
+                noMetric || scalar ? null : blank(aggregate),
+                noMetric || slicesOnly ? null : blank(slice),
+                noMetric || concentrated ? null : blank(op),
+                noMetric && !forecast ? null : number("condition.threshold", threshold, problems),
+                "true".equals(ciAware) && !noMetric && !rate && !concentrated ? Boolean.TRUE : null,
                 rate ? integer("condition.window", window, problems) : null,
                 concentrated ? number("condition.factor", factor, problems) : null);
         Scope scope = new Scope(blank(scopeTag), blank(scopeRun));
