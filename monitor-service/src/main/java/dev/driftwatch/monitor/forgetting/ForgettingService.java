@@ -172,8 +172,8 @@ public class ForgettingService {
      * The recommended checkpoint of a run.
      *
      * @param budget the drift budget (the project's KL threshold), nats/token
-     * @param lossMetric the task loss compared ({@code validate_loss} when every checkpoint has it, else
-     *     {@code train_loss})
+     * @param lossMetric the task loss compared ({@code validate_loss} when at least half the checkpoints
+     *     have it, else {@code train_loss}); checkpoints without it are not candidates
      * @param best the checkpoint with the lowest loss whose KL interval upper bound is within the budget,
      *     or null when none is
      * @param pareto the loss-vs-drift Pareto front
@@ -278,12 +278,15 @@ public class ForgettingService {
         long[] steps = new long[checkpoints.size()];
         double[] kl = new double[checkpoints.size()];
         List<Point> points = new ArrayList<>();
-        boolean allValidate = checkpoints.stream().allMatch(c -> c[4] != null);
+        // the validation loss when most checkpoints have one (a run's first checkpoint, before any
+        // training, often has none); the checkpoints without the chosen loss are not candidates
+        long withValidate = checkpoints.stream().filter(c -> c[4] != null).count();
+        boolean useValidate = 2 * withValidate >= checkpoints.size();
         for (int i = 0; i < checkpoints.size(); i++) {
             Object[] c = checkpoints.get(i);
             steps[i] = (Long) c[0];
             kl[i] = c[1] == null ? Double.NaN : (Double) c[1];
-            Double loss = (Double) (allValidate ? c[4] : c[3]);
+            Double loss = (Double) (useValidate ? c[4] : c[3]);
             if (loss != null && c[1] != null && c[2] != null) {
                 points.add(new Point(steps[i], loss, kl[i], (Double) c[2]));
             }
@@ -291,7 +294,7 @@ public class ForgettingService {
         RecommendationView recommendation = null;
         if (!points.isEmpty()) {
             CheckpointRecommender.Recommendation r = CheckpointRecommender.recommend(points, budget);
-            recommendation = new RecommendationView(budget, allValidate ? "validate_loss" : "train_loss", r.best(),
+            recommendation = new RecommendationView(budget, useValidate ? "validate_loss" : "train_loss", r.best(),
                     r.pareto());
         }
         return new RunForgetting(run.getRunKey(), observed, predicted, forecast(run, steps, kl), recommendation);
