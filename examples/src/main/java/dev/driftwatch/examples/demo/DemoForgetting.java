@@ -1,6 +1,8 @@
 package dev.driftwatch.examples.demo;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,60 +34,68 @@ final class DemoForgetting {
     }
 
     private static void report(ServiceApi api, List<RunResult> results, PrintStream out) {
-        if (results.isEmpty()) {
-            return;
-        }
-        Optional<Map<String, Object>> first = api.run(results.get(0).runKey());
-        if (first.isEmpty()) {
-            return;
-        }
-        Map<String, Object> fit = ServiceApi.require(api.getInProject("/forgetting-fit?baseFingerprint="
-                + first.get().get("baseFingerprint") + "&probeFingerprint=" + first.get().get("probeFingerprint")),
-                "read the forgetting fit");
-        out.println("\nDrift and forgetting (docs/forgetting.md):");
-        if (fit.get("best") instanceof Map<?, ?> best) {
-            out.printf(Locale.ROOT, "  %s ~ %.4f + %.4f x %s on %s: R^2 %.3f [95%% CI %.3f, %.3f], residual SD %.4f,"
-                    + " over %s checkpoints of %s runs%n", fit.get("target"), num(best.get("intercept")),
-                    num(best.get("slope")), best.get("metric"), best.get("slice"), num(best.get("r2")),
-                    num(best.get("r2Low")), num(best.get("r2High")), num(best.get("residualSd")), fit.get("points"),
-                    fit.get("runs"));
-            if (fit.get("parameterDrift") instanceof Map<?, ?> p) {
-                out.printf(Locale.ROOT, "  parameter drift (global relative L2) on the same checkpoints: R^2 %.3f"
-                        + " [%.3f, %.3f]%n", num(p.get("r2")), num(p.get("r2Low")), num(p.get("r2High")));
-            }
-        } else {
-            out.println("  too few labelled checkpoints for a fit");
-        }
-        out.println("  run                                   forecast final KL from 20% / 50% of training"
-                + "        recommended checkpoint");
+        // one fit per group of comparable runs (the image demo's and the LM demo's)
+        Map<String, List<RunResult>> groups = new LinkedHashMap<>();
         for (RunResult r : results) {
-            ServiceApi.Answer a = api.getInProject("/runs/" + r.runKey() + "/forgetting");
-            if (!a.ok()) {
-                out.println("  " + r.runKey() + ": HTTP " + a.status());
-                continue;
+            Optional<Map<String, Object>> run = api.run(r.runKey());
+            if (run.isPresent()) {
+                groups.computeIfAbsent("baseFingerprint=" + run.get().get("baseFingerprint") + "&probeFingerprint="
+                        + run.get().get("probeFingerprint"), k -> new ArrayList<>()).add(r);
             }
-            Map<String, Object> f = a.body();
-            StringBuilder forecast = new StringBuilder();
-            if (f.get("forecast") instanceof Map<?, ?> fc) {
-                for (Object o : ServiceApi.list(cast(fc), "backtest")) {
-                    Map<?, ?> b = (Map<?, ?>) o;
-                    forecast.append(String.format(Locale.ROOT, "%s%.3f (err %+.0f%%%s)",
-                            forecast.length() == 0 ? "" : " / ", num(b.get("estimate")),
-                            100 * num(b.get("relativeError")), Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed"));
-                }
-                if (forecast.length() > 0 && fc.get("backtest") instanceof List<?> l && !l.isEmpty()) {
-                    forecast.append(String.format(Locale.ROOT, " vs final %.3f",
-                            num(((Map<?, ?>) l.get(0)).get("actual"))));
-                }
-            }
-            String recommended = "none within the budget";
-            if (f.get("recommendation") instanceof Map<?, ?> rec && rec.get("best") instanceof Map<?, ?> best) {
-                recommended = String.format(Locale.ROOT, "step %s (%s %.3f, KL %.3f <= budget %.2f)", best.get("step"),
-                        rec.get("lossMetric"), num(best.get("loss")), num(best.get("drift")), num(rec.get("budget")));
-            }
-            out.printf(Locale.ROOT, "  %-37s %-45s %s%n", r.runKey(), forecast.length() == 0 ? "-" : forecast,
-                    recommended);
         }
+        out.println("\nDrift and forgetting (docs/forgetting.md):");
+        for (Map.Entry<String, List<RunResult>> group : groups.entrySet()) {
+            Map<String, Object> fit = ServiceApi.require(api.getInProject("/forgetting-fit?" + group.getKey()),
+                    "read the forgetting fit");
+            List<RunResult> runs = group.getValue();
+            out.println("  runs " + String.join(", ", runs.stream().map(RunResult::runKey).toList()) + ":");
+            if (fit.get("best") instanceof Map<?, ?> best) {
+                out.printf(Locale.ROOT, "  %s ~ %.4f + %.4f x %s on %s: R^2 %.3f [95%% CI %.3f, %.3f],"
+                        + " residual SD %.4f, over %s checkpoints of %s runs%n", fit.get("target"),
+                        num(best.get("intercept")), num(best.get("slope")), best.get("metric"), best.get("slice"),
+                        num(best.get("r2")), num(best.get("r2Low")), num(best.get("r2High")),
+                        num(best.get("residualSd")), fit.get("points"), fit.get("runs"));
+                if (fit.get("parameterDrift") instanceof Map<?, ?> p) {
+                    out.printf(Locale.ROOT, "  parameter drift (global relative L2) on the same checkpoints: R^2 %.3f"
+                            + " [%.3f, %.3f]%n", num(p.get("r2")), num(p.get("r2Low")), num(p.get("r2High")));
+                }
+            } else {
+                out.println("  too few labelled checkpoints for a fit");
+            }
+            out.println("  run                                   forecast final KL from 20% / 50% of training"
+                    + "        recommended checkpoint");
+            for (RunResult r : runs) {
+                printRun(api, r, out);
+            }
+        }
+    }
+
+    private static void printRun(ServiceApi api, RunResult r, PrintStream out) {
+        ServiceApi.Answer a = api.getInProject("/runs/" + r.runKey() + "/forgetting");
+        if (!a.ok()) {
+            out.println("  " + r.runKey() + ": HTTP " + a.status());
+            return;
+        }
+        Map<String, Object> f = a.body();
+        StringBuilder forecast = new StringBuilder();
+        if (f.get("forecast") instanceof Map<?, ?> fc) {
+            for (Object o : ServiceApi.list(cast(fc), "backtest")) {
+                Map<?, ?> b = (Map<?, ?>) o;
+                forecast.append(String.format(Locale.ROOT, "%s%.3f (err %+.0f%%%s)",
+                        forecast.length() == 0 ? "" : " / ", num(b.get("estimate")),
+                        100 * num(b.get("relativeError")), Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed"));
+            }
+            if (forecast.length() > 0 && fc.get("backtest") instanceof List<?> l && !l.isEmpty()) {
+                forecast.append(String.format(Locale.ROOT, " vs final %.3f", num(((Map<?, ?>) l.get(0)).get("actual"))));
+            }
+        }
+        String recommended = "none within the budget";
+        if (f.get("recommendation") instanceof Map<?, ?> rec && rec.get("best") instanceof Map<?, ?> best) {
+            recommended = String.format(Locale.ROOT, "step %s (%s %.3f, KL %.3f <= budget %.2f)", best.get("step"),
+                    rec.get("lossMetric"), num(best.get("loss")), num(best.get("drift")), num(rec.get("budget")));
+        }
+        out.printf(Locale.ROOT, "  %-37s %-45s %s%n", r.runKey(), forecast.length() == 0 ? "-" : forecast,
+                recommended);
     }
 
     @SuppressWarnings("unchecked")
