@@ -2,13 +2,15 @@ package dev.driftwatch.plugin;
 
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.RunKey;
+import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.plugin.probe.ProbeSet;
-import dev.driftwatch.plugin.report.CheckpointReport;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
 import dev.driftwatch.plugin.sink.LoggingSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,16 +57,15 @@ import org.slf4j.LoggerFactory;
 public class DriftListener extends TrainingListenerAdapter {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftListener.class);
-    private static final Pattern RUN_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** Prefix of the model properties a saved checkpoint carries. */
     public static final String PROPERTY_PREFIX = "driftwatch.";
     /** Model property that carries the headline drift of a saved checkpoint. */
-    public static final String PROPERTY_KL = PROPERTY_PREFIX + Metrics.KL_BASE_FT;
+    public static final String PROPERTY_KL = PROPERTY_PREFIX + Metric.KL_BASE_FT.wireName();
     /** Model property that carries the forgetting (all probes) of a saved checkpoint with labelled probes. */
-    public static final String PROPERTY_FORGETTING = PROPERTY_PREFIX + Metrics.FORGETTING;
+    public static final String PROPERTY_FORGETTING = PROPERTY_PREFIX + Metric.FORGETTING.wireName();
     /** Metrics written into saved checkpoints, when measured. */
-    private static final List<String> SAVED_METRICS =
-            List.of(Metrics.KL_BASE_FT, Metrics.FORGETTING, Metrics.ACCURACY_DROP, Metrics.TASK_LOSS_FT);
+    private static final List<Metric> SAVED_METRICS =
+            List.of(Metric.KL_BASE_FT, Metric.FORGETTING, Metric.ACCURACY_DROP, Metric.TASK_LOSS_FT);
 
     private final DriftSettings settings;
     private final DriftMeter meter;
@@ -87,7 +87,7 @@ public class DriftListener extends TrainingListenerAdapter {
     private long lastMeasuredStep = -1;
     private boolean started;
     private boolean finished;
-    private String status = "completed";
+    private RunStatus status = RunStatus.COMPLETED;
     private Instant startedAt;
     private CheckpointReport lastReport;
 
@@ -174,7 +174,7 @@ public class DriftListener extends TrainingListenerAdapter {
                 checkpoint(trainer, batches, true);
             }
             if (started) {
-                sink.runFinished(new RunEnd(runKey, status, Instant.now()));
+                sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
             }
             return null;
         });
@@ -211,10 +211,10 @@ public class DriftListener extends TrainingListenerAdapter {
                 return checkpoint(trainer, batches, true);
             });
             if (report != null && report.valid()) {
-                for (String metric : SAVED_METRICS) {
-                    MetricSummary m = report.metrics().get(metric);
+                for (Metric metric : SAVED_METRICS) {
+                    MetricSummary m = report.metrics().get(metric.wireName());
                     if (m != null) {
-                        String key = PROPERTY_PREFIX + metric;
+                        String key = PROPERTY_PREFIX + metric.wireName();
                         trainer.getModel().setProperty(key, Double.toString(m.mean()));
                         trainer.getModel().setProperty(key + "_ci_low", Double.toString(m.ciLow()));
                         trainer.getModel().setProperty(key + "_ci_high", Double.toString(m.ciHigh()));
@@ -297,7 +297,7 @@ public class DriftListener extends TrainingListenerAdapter {
         }
         MetricSummary h = report.headline();
         if (h != null && h.ciLow() > guardrailLimit) {
-            status = "stopped";
+            status = RunStatus.STOPPED;
             logger.warn("driftwatch: guardrail stops training at step {}", report.step());
             throw new DriftLimitExceededException(report.step(), h.ciLow(), guardrailLimit);
         }
@@ -380,16 +380,14 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Sets the run key, unique within the project ({@code [A-Za-z0-9._:-]{1,128}}; default
+         * Sets the run key, unique within the project ({@link RunKey}; default
          * {@code run-<utc time>-<random>}).
          *
          * @param runKey the key
          * @return this builder
          */
         public Builder optRunKey(String runKey) {
-            if (runKey == null || !RUN_KEY.matcher(runKey).matches()) {
-                throw new IllegalArgumentException("run key must match [A-Za-z0-9._:-]{1,128}: " + runKey);
-            }
+            RunKey.require(runKey);
             this.runKey = runKey;
             return this;
         }

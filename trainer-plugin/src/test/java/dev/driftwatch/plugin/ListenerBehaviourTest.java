@@ -7,11 +7,11 @@ import ai.djl.Model;
 import ai.djl.nn.Parameter;
 import ai.djl.training.listener.SaveModelTrainingListener;
 import ai.djl.util.Pair;
-import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
-import dev.driftwatch.plugin.report.TensorDrift;
 import dev.driftwatch.plugin.testing.RecordingSink;
 import dev.driftwatch.plugin.testing.SmallModels;
 import java.nio.file.Files;
@@ -170,7 +170,7 @@ class ListenerBehaviourTest {
             loaded.load(dir, "mlp");
             CheckpointReport atEpoch2 = sink.checkpoints.stream().filter(c -> c.step() == 32).findFirst().orElseThrow();
             assertThat(loaded.getProperty(DriftListener.PROPERTY_KL)).isEqualTo(Double.toString(atEpoch2.headline().mean()));
-            var forgetting = atEpoch2.metrics().get(dev.driftwatch.plugin.report.Metrics.FORGETTING);
+            var forgetting = atEpoch2.metrics().get(dev.driftwatch.contract.Metric.FORGETTING.wireName());
             assertThat(loaded.getProperty(DriftListener.PROPERTY_FORGETTING))
                     .isEqualTo(Double.toString(forgetting.mean()));
             assertThat(loaded.getProperty(DriftListener.PROPERTY_FORGETTING + "_ci_high"))

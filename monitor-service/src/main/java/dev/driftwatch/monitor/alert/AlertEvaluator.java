@@ -1,10 +1,10 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.alert.metrics.AlertCounters;
 import dev.driftwatch.monitor.alert.notify.AlertNotice;
+import dev.driftwatch.monitor.alert.notify.NotificationKind;
 import dev.driftwatch.monitor.alert.notify.NotificationOutbox;
-import dev.driftwatch.monitor.forgetting.ForgettingService;
-import dev.driftwatch.monitor.ingest.CheckpointData;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
 import java.time.Clock;
@@ -39,11 +39,9 @@ class AlertEvaluator implements IngestListener {
     private final NotificationOutbox outbox;
     private final AlertCounters counters;
     private final Clock clock;
-    private final ForgettingService forgetting;
 
     AlertEvaluator(RuleStore rules, AlertStore alerts, NotificationOutbox outbox, AlertCounters counters,
-            ObjectProvider<Clock> clock, ForgettingService forgetting) {
-        this.forgetting = forgetting;
+            ObjectProvider<Clock> clock) {
         this.rules = rules;
         this.alerts = alerts;
         this.outbox = outbox;
@@ -59,19 +57,18 @@ class AlertEvaluator implements IngestListener {
         }
         Map<String, AlertState> states = alerts.latest(event.runId());
         ConditionEvaluator.RunFlags flags = alerts.flags(event.runId());
-        List<CheckpointData> ordered = event.stored().stream()
-                .sorted(Comparator.comparingLong(CheckpointData::step)).toList();
+        List<CheckpointReport> ordered = event.stored().stream()
+                .sorted(Comparator.comparingLong(CheckpointReport::step)).toList();
         long newest = ordered.get(ordered.size() - 1).step();
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
         Set<AlertState> dirty = new LinkedHashSet<>();
-        for (CheckpointData checkpoint : ordered) {
+        for (CheckpointReport checkpoint : ordered) {
             MetricSource source = MetricSource.of(checkpoint);
             for (AlertRule rule : active) {
                 List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source,
                         n -> alerts.lookBack(event.runId(), checkpoint.step(), n),
-                        checkpoint.step() == newest ? flags : null,
-                        step -> forgetting.forecastAt(event.runId(), step));
+                        checkpoint.step() == newest ? flags : null);
                 for (ConditionEvaluator.Observation o : seen) {
                     AlertState s = states.computeIfAbsent(AlertStore.key(rule.id(), o.sliceKey()),
                             k -> new AlertState(rule.id(), o.sliceKey()));
@@ -91,7 +88,7 @@ class AlertEvaluator implements IngestListener {
                     alerts.save(event.runId(), s, change, null);
                     dirty.remove(s);
                     if (change.state() != null) {
-                        entered.add(change.state());
+                        entered.add(change.state().wireName());
                     }
                     if (change.notification() != null) {
                         outbox.enqueue(notice(rule, event.runKey(), s, change.notification()), s.notifications,
@@ -121,7 +118,7 @@ class AlertEvaluator implements IngestListener {
             AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
                     s.summary + " (" + note + ")", rule.forCheckpoints(), rule.repeat(), now);
             alerts.save(open.runId(), s, change, note);
-            entered.add(change.state());
+            entered.add(change.state().wireName());
             if (change.notification() != null) {
                 outbox.enqueue(notice(rule, open.runKey(), s, change.notification()), s.notifications, rule.channels());
             }
@@ -129,11 +126,11 @@ class AlertEvaluator implements IngestListener {
         countAfterCommit(entered);
     }
 
-    private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, String kind) {
+    private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, NotificationKind kind) {
         return new AlertNotice(s.id, kind, rule.id(), rule.name(), rule.severity(), rule.project(), runKey,
                 s.sliceKey.isEmpty() ? null : s.sliceKey, ConditionEvaluator.describe(rule.condition(),
                         rule.forCheckpoints()), s.summary, s.lastValue, s.lastStep, s.startedAt, s.firedAt,
-                AlertState.RESOLVED.equals(s.state) ? s.endedAt : null);
+                s.state == AlertStatus.RESOLVED ? s.endedAt : null);
     }
 
     private void countAfterCommit(List<String> entered) {

@@ -349,29 +349,6 @@ public class ForgettingService {
     }
 
     /**
-     * Forecasts a run's headline KL at its planned final step from its valid checkpoints up to a step,
-     * as the {@code forecast} alert rule sees it at that checkpoint.
-     *
-     * @param runId the run
-     * @param upTo the latest step the forecast may use
-     * @return the forecast, or null without a planned final step or with too few checkpoints
-     */
-    @Transactional(readOnly = true)
-    public Forecast forecastAt(long runId, long upTo) {
-        List<String> config = jdbc.queryForList("SELECT config ->> ? FROM run WHERE id = ?", String.class,
-                PLANNED_STEPS, runId);
-        Long planned = config.isEmpty() ? null : positive(config.get(0));
-        if (planned == null) {
-            return null;
-        }
-        List<double[]> rows = jdbc.query("SELECT step, kl_mean FROM checkpoint WHERE run_id = ? AND valid"
-                + " AND step <= ? ORDER BY step", (rs, i) -> new double[] {rs.getLong(1), rs.getDouble(2)}, runId, upTo);
-        long[] steps = rows.stream().mapToLong(r -> (long) r[0]).toArray();
-        double[] kl = rows.stream().mapToDouble(r -> r[1]).toArray();
-        return PowerLawForecast.of(steps, kl, Math.max(planned, upTo), LEVEL);
-    }
-
-    /**
      * Returns the planned final step a run states in its config.
      *
      * @param run the run
