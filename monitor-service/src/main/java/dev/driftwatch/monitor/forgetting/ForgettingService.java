@@ -192,6 +192,28 @@ public class ForgettingService {
     public record RunForgetting(String runKey, Observed observed, Predicted predicted, ForecastView forecast,
             RecommendationView recommendation) {}
 
+    /**
+     * A group of comparable runs of a project.
+     *
+     * @param baseFingerprint the base
+     * @param probeFingerprint the probe set
+     * @param runs number of runs in it
+     */
+    public record ComparableGroup(String baseFingerprint, String probeFingerprint, long runs) {}
+
+    /**
+     * Lists a project's groups of comparable runs, largest first.
+     *
+     * @param projectId the project
+     * @return the groups
+     */
+    @Transactional(readOnly = true)
+    public List<ComparableGroup> comparableGroups(long projectId) {
+        return jdbc.query("SELECT base_fingerprint, probe_fingerprint, count(*) FROM run WHERE project_id = ?"
+                + " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+                (rs, n) -> new ComparableGroup(rs.getString(1), rs.getString(2), rs.getLong(3)), projectId);
+    }
+
     /** The values of one checkpoint this service needs. */
     private record Row(String runKey, long step, Map<String, Double> drift, Double parameterDrift,
             Observed forgetting) {}
