@@ -199,7 +199,7 @@ public class DriftListener extends TrainingListenerAdapter {
     /**
      * Returns a callback for {@code SaveModelTrainingListener.setSaveModelCallback}: it measures the
      * model about to be saved (or reuses this step's measurement) and stores the drift in the model's
-     * properties, which DJL writes into the saved {@code .params} file: {@value #PROPERTY_KL} with
+     * properties, which DJL writes into the saved {@code .params} file: {@link #PROPERTY_KL} ({@code driftwatch.kl_base_ft}) with
      * {@code _ci_low} / {@code _ci_high}, {@code driftwatch.step}, and, when the probes carry targets,
      * {@code driftwatch.forgetting}, {@code driftwatch.accuracy_drop} and {@code driftwatch.task_loss_ft}
      * (each with its interval). So the user can pick the saved file by its drift and forgetting.
