@@ -49,6 +49,8 @@ public final class DriftMeter implements AutoCloseable {
     private final List<String> sliceNames;
     private final int[] sliceOf;
     private final List<String> metricNames;
+    /** Per example, its number of scored positions (1 for a classifier). */
+    private final double[] scoredPositions;
     private final Aggregates aggregates;
     private final StratifiedBootstrap bootstrap;
     private DeviceBootstrap deviceBootstrap;
@@ -72,12 +74,15 @@ public final class DriftMeter implements AutoCloseable {
      * @param invalidReason why it is invalid, or null
      * @param aggregates the distribution metrics, or null when invalid
      * @param parameters the parameter drift, or null when not measured
+     * @param samplingStdError the standard error of the headline mean that the sampled base tail adds
+     *     (nats/token; 0 when the base is exact or top-k without samples), already inside the bootstrap
+     *     interval, which resamples the examples with their independent sampling noise
      */
     public record Measurement(boolean valid, String invalidReason, Aggregates.Result aggregates,
-            ParameterDrift parameters) {}
+            ParameterDrift parameters, double samplingStdError) {}
 
     /** A probe group's base arrays copied to the JVM once, for measuring on the host. */
-    private record HostGroup(float[] logProbs, long[] argmax, float[] mask) {}
+    private record HostGroup(float[] logits, double[] logNormalizers, long[] argmax, float[] mask) {}
 
     /**
      * Creates a meter.
@@ -97,6 +102,17 @@ public final class DriftMeter implements AutoCloseable {
             names.addAll(Metrics.PER_SEQUENCE);
         }
         this.metricNames = List.copyOf(names);
+        this.scoredPositions = new double[probes.size()];
+        float[] mask = probes.mask();
+        for (int i = 0; i < scoredPositions.length; i++) {
+            if (mask == null) {
+                scoredPositions[i] = probes.positions();
+            } else {
+                for (int t = 0; t < probes.positions(); t++) {
+                    scoredPositions[i] += mask[i * probes.positions() + t];
+                }
+            }
+        }
         this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
         this.aggregates = new Aggregates(bootstrap, settings.topExamples());
     }
@@ -134,7 +150,8 @@ public final class DriftMeter implements AutoCloseable {
             }
             BaseCacheFile cache = settings.baseCacheDirectory() == null ? null
                     : new BaseCacheFile(settings.baseCacheDirectory(), parameters.fingerprint(), probes.fingerprint(),
-                            settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK());
+                            settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK(),
+                            settings.tailSamples(), settings.seed());
             Optional<BaseDistribution> cached = Optional.empty();
             if (cache != null) {
                 try {
@@ -152,8 +169,9 @@ public final class DriftMeter implements AutoCloseable {
                 logger.info("driftwatch: base distributions loaded from {}", cache.path());
             } else {
                 long positions = (long) probes.size() * probes.positions();
-                base = BaseDistribution.capture(groups, c -> logProbs(trainer, c), manager, positions,
-                        settings.memoryBudgetBytes(), settings.topK());
+                base = BaseDistribution.capture(groups, c -> logits(trainer, c), manager, positions,
+                        settings.temperature(), new BaseDistribution.Budget(settings.memoryBudgetBytes(),
+                                settings.topK(), settings.tailSamples(), settings.seed()));
                 if (cache != null) {
                     try {
                         cache.write(base);
@@ -186,6 +204,7 @@ public final class DriftMeter implements AutoCloseable {
         int m = metricNames.size();
         int n = probes.size();
         double[] rows = new double[n * m];
+        double[] samplingVariance = new double[n];
         double[] entropyBase = base.entropy();
         boolean sequence = probes.isSequence();
         boolean host = onHost && base.topK() == 0;
@@ -199,13 +218,18 @@ public final class DriftMeter implements AutoCloseable {
                         weights = copy.toFloatArray();
                     }
                 }
-                hostGroups.add(new HostGroup(base.arrays(c).get(0).toFloatArray(), base.arrays(c).get(1).toLongArray(),
-                        weights));
+                NDList kept = base.arrays(c);
+                float[] logits = kept.get(0).toFloatArray();
+                // the normalisers again, by the same code as the current model's: an unchanged model then
+                // gives bit-identical log-probabilities (the device's differ in the last bits)
+                double[] lse = HostDivergences.logNormalizers(logits, base.classes(), settings.temperature());
+                hostGroups.add(new HostGroup(logits, lse, kept.get(2).toLongArray(), weights));
             }
         }
         for (int c = 0; c < groups.size(); c++) {
             ProbeGroup chunk = groups.get(c);
             int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
+            int columns = BaseDistribution.COLUMNS;
             double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
                     : measureOnDevice(trainer, chunk, c, width);
             for (int j = 0; j < chunk.size(); j++) {
@@ -219,19 +243,21 @@ public final class DriftMeter implements AutoCloseable {
                 rows[r + 4] = values[v + 4];            // top1_agree
                 rows[r + 5] = entropyBase[i];           // entropy_base
                 rows[r + 6] = values[v + 5];            // entropy_ft
+                // the variance of the example's mean over its scored positions
+                samplingVariance[i] = values[v + BaseDistribution.KL_BASE_FT_VARIANCE] / scoredPositions[i];
                 if (sequence) {
-                    rows[r + 7] = values[v + 6];        // kl_base_ft_seq
-                    rows[r + 8] = values[v + 7];        // kl_ft_base_seq
+                    rows[r + 7] = values[v + columns];      // kl_base_ft_seq
+                    rows[r + 8] = values[v + columns + 1];  // kl_ft_base_seq
                 }
             }
         }
         ParameterDrift drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
         if (drift != null && !finite(drift)) {
-            return new Measurement(false, "NaN or Inf in the model parameters", null, null);
+            return new Measurement(false, "NaN or Inf in the model parameters", null, null, 0);
         }
         String invalid = clampOrExplain(rows, m);
         if (invalid != null) {
-            return new Measurement(false, invalid, null, drift);
+            return new Measurement(false, invalid, null, drift, 0);
         }
         StratifiedBootstrap.Intervals ci;
         if (deviceBootstrap != null) {
@@ -241,8 +267,13 @@ public final class DriftMeter implements AutoCloseable {
         } else {
             ci = bootstrap.run(rows, m, sliceOf, sliceNames.size());
         }
+        double variance = 0;
+        for (double v : samplingVariance) {
+            variance += v;
+        }
         return new Measurement(true, null,
-                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift);
+                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift,
+                Math.sqrt(variance) / n);
     }
 
     /** The per-example values of one group through NDArray operations, in cache-sized slices. */
@@ -251,7 +282,7 @@ public final class DriftMeter implements AutoCloseable {
     boolean sequence = probes.isSequence();
     try (NDManager scoped = manager.newSubManager()) {
             base.tempAttach(scoped, chunk, c);
-            NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
+            NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
@@ -263,12 +294,12 @@ public final class DriftMeter implements AutoCloseable {
                         mask = chunk.mask().get(from + ":" + to);
                         mask.attach(slice);
                     }
-                    NDList perExample = Divergences.perExample(base.perPosition(c, lq, from, to, slice), mask);
+                    NDList perExample = Divergences.perExample(base.perPosition(c, logits, from, to, slice), mask);
                     NDArray out = perExample.get(0);
                     if (sequence) {
                         out = out.concat(perExample.get(1).get(":, 0:2"), 1);
                     }
-                    float[] part = out.toFloatArray();
+                    double[] part = out.toDoubleArray();
                     for (int k = 0; k < part.length; k++) {
                         values[from * width + k] = part[k];
                     }
@@ -295,9 +326,8 @@ public final class DriftMeter implements AutoCloseable {
                 at += part.length;
             }
         }
-        float[] lq = HostDivergences.logSoftmax(logits, classes, settings.temperature());
-        return HostDivergences.perExample(kept.logProbs(), kept.argmax(), lq, probes.positions(), classes, kept.mask(),
-                probes.isSequence());
+        return HostDivergences.perExample(kept.logits(), kept.logNormalizers(), kept.argmax(), logits,
+                settings.temperature(), probes.positions(), classes, kept.mask(), probes.isSequence());
     }
 
     /**
@@ -370,7 +400,7 @@ public final class DriftMeter implements AutoCloseable {
             NDList one = new NDList();
             first.inputs().forEach(a -> one.add(a.get("0:1")));
             NDArray mask = first.mask() == null ? null : first.mask().get("0:1");
-            return logProbs(trainer, new ProbeChunk(0, 1, one, mask)).getShape().get(2);
+            return logits(trainer, new ProbeChunk(0, 1, one, mask)).getShape().get(2);
         }
     }
 
@@ -436,24 +466,6 @@ public final class DriftMeter implements AutoCloseable {
             logits = logits.expandDims(1);
         }
         return logits;
-    }
-
-    /**
-     * Forward pass of one chunk with training = false, as log-probabilities {@code [b, T, V]} at
-     * temperature tau. On the host path the log-softmax is {@link HostDivergences#logSoftmax}, the one
-     * the measurements use, so an unchanged model measures exactly zero.
-     */
-    private NDArray logProbs(Trainer trainer, ProbeChunk chunk) {
-        NDArray logits = logits(trainer, chunk);
-        if (onHost) {
-            float[] lp = HostDivergences.logSoftmax(logits.toFloatArray(), (int) logits.getShape().get(2),
-                    settings.temperature());
-            return logits.getManager().create(lp, logits.getShape());
-        }
-        if (settings.temperature() != 1.0) {
-            logits = logits.div(settings.temperature());
-        }
-        return logits.logSoftmax(-1);
     }
 
     /**

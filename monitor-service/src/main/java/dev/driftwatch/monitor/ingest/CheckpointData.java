@@ -12,7 +12,7 @@ import java.util.Map;
  * @param time when it was measured
  * @param valid false when the model output had NaN/Inf
  * @param invalidReason why it is invalid, or null
- * @param approximation {@code exact} or {@code topk(k)}
+ * @param approximation {@code exact}, {@code topk(k)} or {@code topk(k)+tail(m)}
  * @param temperature softmax temperature (the run's when the upload left it out)
  * @param probeCount probe examples measured
  * @param metrics summaries by metric name, in upload order
