@@ -13,6 +13,7 @@ import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.HostDivergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
+import dev.driftwatch.plugin.math.TaskScores;
 import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
@@ -53,6 +54,16 @@ public final class DriftMeter implements AutoCloseable {
     private final double[] scoredPositions;
     private final Aggregates aggregates;
     private final StratifiedBootstrap bootstrap;
+    /** Scores the task on labelled probes, or null when the probes carry no targets. */
+    private final TaskScores task;
+    /** Column of {@link Metrics#TASK_LOSS_BASE} in a row, or -1 without targets. */
+    private final int taskColumn;
+    /** The base's per-example task loss and accuracy, captured with the base. */
+    private double[] baseLoss;
+    private double[] baseAccuracy;
+    /** The current model's per-example task loss and accuracy, filled by each measurement. */
+    private double[] ftLoss;
+    private double[] ftAccuracy;
     private DeviceBootstrap deviceBootstrap;
 
     private NDManager manager;
@@ -101,6 +112,11 @@ public final class DriftMeter implements AutoCloseable {
         if (probes.isSequence()) {
             names.addAll(Metrics.PER_SEQUENCE);
         }
+        this.taskColumn = probes.hasTargets() ? names.size() : -1;
+        if (probes.hasTargets()) {
+            names.addAll(Metrics.PER_TARGET);
+        }
+        this.task = probes.hasTargets() ? new TaskScores(probes.targets(), probes.mask(), probes.positions()) : null;
         this.metricNames = List.copyOf(names);
         this.scoredPositions = new double[probes.size()];
         float[] mask = probes.mask();
@@ -180,6 +196,9 @@ public final class DriftMeter implements AutoCloseable {
                     }
                 }
             }
+            if (task != null) {
+                captureBaseTask(trainer, classes);
+            }
             if (!"exact".equals(base.approximation())) {
                 logger.info("driftwatch: base kept as {} ({} classes do not fit the {} byte budget)",
                         base.approximation(), base.classes(), settings.memoryBudgetBytes());
@@ -187,6 +206,25 @@ public final class DriftMeter implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Scores the base on the probe targets by its own forward pass (the base distribution may be a
+     * top-k approximation or come from the cache, so it is not reused here). Once per run.
+     */
+    private void captureBaseTask(Trainer trainer, long classes) {
+        task.checkClasses(classes);
+        int n = probes.size();
+        baseLoss = new double[n];
+        baseAccuracy = new double[n];
+        ftLoss = new double[n];
+        ftAccuracy = new double[n];
+        for (ProbeChunk chunk : chunks) {
+            try (NDManager scoped = manager.newSubManager()) {
+                scoped.tempAttachAll(chunk.inputs());
+                task.score(logProbs(logits(trainer, chunk)), chunk.offset(), scoped, baseLoss, baseAccuracy);
+            }
         }
     }
 
@@ -249,6 +287,15 @@ public final class DriftMeter implements AutoCloseable {
                     rows[r + 7] = values[v + columns];      // kl_base_ft_seq
                     rows[r + 8] = values[v + columns + 1];  // kl_ft_base_seq
                 }
+                if (task != null) {
+                    int t = r + taskColumn;
+                    rows[t] = baseLoss[i];                          // task_loss_base
+                    rows[t + 1] = ftLoss[i];                        // task_loss_ft
+                    rows[t + 2] = ftLoss[i] - baseLoss[i];          // forgetting
+                    rows[t + 3] = baseAccuracy[i];                  // accuracy_base
+                    rows[t + 4] = ftAccuracy[i];                    // accuracy_ft
+                    rows[t + 5] = baseAccuracy[i] - ftAccuracy[i];  // accuracy_drop
+                }
             }
         }
         ParameterDrift drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
@@ -283,6 +330,9 @@ public final class DriftMeter implements AutoCloseable {
     try (NDManager scoped = manager.newSubManager()) {
             base.tempAttach(scoped, chunk, c);
             NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
+            if (task != null) {
+                task.score(logProbs(logits), chunk.offset(), scoped, ftLoss, ftAccuracy);
+            }
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
@@ -325,6 +375,10 @@ public final class DriftMeter implements AutoCloseable {
                 System.arraycopy(part, 0, logits, at, part.length);
                 at += part.length;
             }
+        }
+        if (task != null) {
+            task.score(HostDivergences.logSoftmax(logits, classes, settings.temperature()), classes, group.offset(),
+                    group.size(), ftLoss, ftAccuracy);
         }
         return HostDivergences.perExample(kept.logits(), kept.logNormalizers(), kept.argmax(), logits,
                 settings.temperature(), probes.positions(), classes, kept.mask(), probes.isSequence());
@@ -417,7 +471,13 @@ public final class DriftMeter implements AutoCloseable {
                 continue;
             }
             int col = i % m;
-            if (col == 2) {
+            if (taskColumn >= 0 && col >= taskColumn) {
+                // losses are >= 0 up to rounding; forgetting and the accuracy drop have either sign
+                int k = col - taskColumn;
+                if (k < 2) {
+                    rows[i] = Math.max(0, v);
+                }
+            } else if (col == 2) {
                 rows[i] = Math.min(LN2, Math.max(0, v));
             } else if (col == 3 || col == 4) {
                 rows[i] = Math.min(1, Math.max(0, v));
@@ -466,6 +526,18 @@ public final class DriftMeter implements AutoCloseable {
             logits = logits.expandDims(1);
         }
         return logits;
+    }
+
+    /**
+     * Float32 log-probabilities {@code [b, T, V]} at temperature tau for the task scores, formed in float64
+     * (a float32 log-softmax over a large vocabulary is off by ~1e-5) and rounded once.
+     */
+    private NDArray logProbs(NDArray logits) {
+        NDArray x = logits.toType(DataType.FLOAT64, false);
+        if (settings.temperature() != 1.0) {
+            x = x.div(settings.temperature());
+        }
+        return x.sub(Divergences.logSumExp(x)).toType(DataType.FLOAT32, false);
     }
 
     /**

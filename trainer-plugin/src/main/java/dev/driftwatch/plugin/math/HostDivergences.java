@@ -49,6 +49,25 @@ public final class HostDivergences {
     }
 
     /**
+     * Log-softmax over each row of {@code classes} values after dividing by the temperature, formed in
+     * double and rounded to float once.
+     *
+     * @param logits row-major {@code [rows, classes]}
+     * @param classes V
+     * @param temperature tau
+     * @return the log-probabilities, same layout
+     */
+    public static float[] logSoftmax(float[] logits, int classes, double temperature) {
+        double[] lse = logNormalizers(logits, classes, temperature);
+        float[] out = new float[logits.length];
+        double inverse = 1.0 / temperature;
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = (float) (logits[i] * inverse - lse[i / classes]);
+        }
+        return out;
+    }
+
+    /**
      * Computes the per-example metrics of Q against P.
      *
      * @param baseLogits base logits {@code [examples, positions, classes]}
