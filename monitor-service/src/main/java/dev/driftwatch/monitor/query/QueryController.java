@@ -109,6 +109,30 @@ class QueryController {
         return checkpoints.slices(r.getId(), MetricRef.parse(metric, stat), from, to, points);
     }
 
+    @GetMapping("/runs/{runKey}/probe-plan")
+    @Operation(summary = "Probes needed for a 95% interval of a chosen half-width, overall and per slice, "
+            + "planned from a checkpoint (default: the latest valid one)")
+    ProbePlan probePlan(@PathVariable String project, @PathVariable String runKey,
+            @RequestParam(defaultValue = "kl_base_ft") String metric,
+            @RequestParam String halfWidth,
+            @RequestParam(required = false) Long step) {
+        double wanted;
+        try {
+            wanted = Double.parseDouble(halfWidth);
+        } catch (NumberFormatException e) {
+            throw ApiProblem.invalid("halfWidth", "must be a positive number");
+        }
+        if (!(wanted > 0) || Double.isInfinite(wanted)) {
+            throw ApiProblem.invalid("halfWidth", "must be a positive number");
+        }
+        Run r = run(access.require(project), runKey);
+        CheckpointData c = checkpoints.checkpoint(r.getId(), step != null ? step : checkpoints.latestValidStep(r.getId()));
+        if (!c.valid() || !c.metrics().containsKey(metric)) {
+            throw ApiProblem.invalid("metric", "'" + metric + "' is not measured at step " + c.step());
+        }
+        return ProbePlan.of(c, metric, wanted);
+    }
+
     @GetMapping("/runs/{runKey}/tensors")
     @Operation(summary = "Parameter-tensor drift at a step (default: the latest step that has it)")
     CheckpointQueryService.TensorsAt tensors(@PathVariable String project, @PathVariable String runKey,

@@ -60,6 +60,10 @@ class RunPageBrowserTest extends WebTestBase {
         browser.waitUntil(d -> !d.findElements(By.cssSelector("#top-examples tbody tr")).isEmpty());
         assertThat(browser.driver().findElement(By.id("top-step")).getText()).isEqualTo("at step 49990");
         assertThat(browser.driver().findElements(By.cssSelector("#top-examples tbody tr"))).hasSize(5);
+        // the probe-size planner: all probes and one row per slice, at the latest step
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("#probe-plan tbody tr")).isEmpty());
+        assertThat(browser.driver().findElement(By.id("plan-step")).getText()).isEqualTo("kl_base_ft at step 49990");
+        assertThat(browser.driver().findElement(By.cssSelector("#probe-plan tbody tr")).getText()).startsWith("all probes");
         browser.screenshot("run-page");
     }
 

@@ -241,7 +241,7 @@ public final class BaseDistribution implements AutoCloseable {
         NDArray sum = e.sum(new int[] {-1}, true);
         NDArray lseQ = sum.log().add(max);
         NDArray lq = x.sub(lseQ);
-        NDArray q = e.div(sum);
+        NDArray q = lq.exp(); // (not e / sum: an unchanged model then gives bit-identical P and Q)
         NDArray entropyFt = Divergences.entropy(lq, q);
         // on the logits themselves: the same order as the log-probabilities, without their rounding
         NDArray top1 = Divergences.topAgrees(current, argmax).toType(DataType.FLOAT64, false);
