@@ -1,7 +1,8 @@
 package dev.driftwatch.monitor.query;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
-import dev.driftwatch.monitor.ingest.Summary;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,14 +45,14 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
      * @return the plan; slices that did not measure the metric are left out
      * @throws IllegalArgumentException when the checkpoint lacks the metric
      */
-    public static ProbePlan of(CheckpointData checkpoint, String metric, double halfWidth) {
-        Summary all = checkpoint.metrics().get(metric);
+    public static ProbePlan of(CheckpointReport checkpoint, String metric, double halfWidth) {
+        MetricSummary all = checkpoint.metrics().get(metric);
         if (all == null) {
             throw new IllegalArgumentException("metric '" + metric + "' is not measured at step " + checkpoint.step());
         }
         List<Row> slices = new ArrayList<>();
-        for (CheckpointData.Slice s : checkpoint.slices()) {
-            Summary summary = s.metrics().get(metric);
+        for (SliceSummary s : checkpoint.slices()) {
+            MetricSummary summary = s.metrics().get(metric);
             if (summary != null) {
                 slices.add(row(s.slice(), summary, halfWidth));
             }
@@ -59,7 +60,7 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
         return new ProbePlan(metric, checkpoint.step(), halfWidth, row(null, all, halfWidth), slices);
     }
 
-    private static Row row(String slice, Summary s, double halfWidth) {
+    private static Row row(String slice, MetricSummary s, double halfWidth) {
         double current = (s.ciHigh() - s.ciLow()) / 2;
         return new Row(slice, s.count(), s.mean(), current, needed(s.count(), current, halfWidth));
     }

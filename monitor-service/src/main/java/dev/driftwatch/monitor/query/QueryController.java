@@ -1,6 +1,6 @@
 package dev.driftwatch.monitor.query;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.run.Run;
@@ -93,8 +93,8 @@ class QueryController {
 
     @GetMapping("/runs/{runKey}/checkpoints/{step}")
     @Operation(summary = "One checkpoint as uploaded (wire form)")
-    CheckpointData checkpoint(@PathVariable String project, @PathVariable String runKey, @PathVariable long step) {
-        return checkpoints.checkpoint(run(access.require(project), runKey).getId(), step);
+    CheckpointReport checkpoint(@PathVariable String project, @PathVariable String runKey, @PathVariable long step) {
+        return checkpoints.checkpoint(run(access.require(project), runKey).getId(), runKey, step);
     }
 
     @GetMapping("/runs/{runKey}/slices")
@@ -126,7 +126,8 @@ class QueryController {
             throw ApiProblem.invalid("halfWidth", "must be a positive number");
         }
         Run r = run(access.require(project), runKey);
-        CheckpointData c = checkpoints.checkpoint(r.getId(), step != null ? step : checkpoints.latestValidStep(r.getId()));
+        CheckpointReport c = checkpoints.checkpoint(r.getId(), runKey,
+                step != null ? step : checkpoints.latestValidStep(r.getId()));
         if (!c.valid() || !c.metrics().containsKey(metric)) {
             throw ApiProblem.invalid("metric", "'" + metric + "' is not measured at step " + c.step());
         }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
+import dev.driftwatch.contract.Metric;
+import java.util.List;
 
 /**
  * Per-position divergences between a base distribution P and a current distribution Q, computed
@@ -28,6 +30,15 @@ public final class Divergences {
     public static final int TV = 3;
     /** Number of columns {@link #binned} returns. */
     public static final int BINNED_COLUMNS = 4;
+
+    /**
+     * The metrics of a per-example row, in column order, as {@link #perExample} (first tensor) and
+     * {@link HostDivergences#perExample} return them: the binned columns, top-1 agreement, entropy of Q.
+     */
+    public static final List<Metric> ROW =
+            List.of(Metric.KL_BASE_FT, Metric.KL_FT_BASE, Metric.JS, Metric.TV, Metric.TOP1_AGREE, Metric.ENTROPY_FT);
+    /** The per-sequence sums appended to a row for sequence probes, in column order. */
+    public static final List<Metric> SEQUENCE_SUMS = List.of(Metric.KL_BASE_FT_SEQ, Metric.KL_FT_BASE_SEQ);
 
     /** ln 2 as a double: a float constant (0.6931472) would put a 2e-8 error into every float64 JS. */
     private static final double LN2 = Math.log(2);

@@ -10,7 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import dev.driftwatch.plugin.report.TensorDrift;
+import dev.driftwatch.contract.TensorDrift;
 import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Timeout;
