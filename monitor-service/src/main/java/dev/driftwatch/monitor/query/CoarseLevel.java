@@ -11,7 +11,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Reads the headline trajectory ({@code kl_mean}) from the coarse level, table
- * {@code checkpoint_coarse} (migration V3, docs/storage.md): per run, aligned blocks of {@code 2^k}
+ * {@code checkpoint_coarse} (migration V21, docs/storage.md): per run, aligned blocks of {@code 2^k}
  * steps ({@value #MIN_LEVEL} &lt;= k &lt;= {@value #MAX_LEVEL}) with their checkpoint count and first,
  * last, minimum and maximum points, kept exact on every insert by a database trigger.
  *
