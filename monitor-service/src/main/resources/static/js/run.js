@@ -238,6 +238,7 @@
     }
     const results = await Promise.allSettled([loadSlices(), loadDistribution(), loadHeatmap()]);
     results.filter(r => r.status === 'rejected').forEach(r => console.error(r.reason));
+    document.dispatchEvent(new CustomEvent('driftwatch:reloaded'));
     root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
   }
 

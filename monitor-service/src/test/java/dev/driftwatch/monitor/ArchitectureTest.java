@@ -68,9 +68,9 @@ class ArchitectureTest {
         noClasses().that().areAnnotatedWith(Controller.class).or().areAnnotatedWith(RestController.class)
                 .should().beAnnotatedWith(Transactional.class)
                 .because("one service call is one transaction per user action").check(classes);
-        FreezingArchRule.freeze(noMethods().that().areDeclaredInClassesThat().areAnnotatedWith(Controller.class)
+        noMethods().that().areDeclaredInClassesThat().areAnnotatedWith(Controller.class)
                 .or().areDeclaredInClassesThat().areAnnotatedWith(RestController.class)
                 .should().beAnnotatedWith(Transactional.class)
-                .because("one service call is one transaction per user action")).check(classes);
+                .because("one service call is one transaction per user action").check(classes);
     }
 }

@@ -1,7 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
 import dev.driftwatch.contract.CheckpointReport;
-import dev.driftwatch.monitor.alert.metrics.AlertCounters;
 import dev.driftwatch.monitor.alert.notify.AlertNotice;
 import dev.driftwatch.monitor.alert.notify.NotificationKind;
 import dev.driftwatch.monitor.alert.notify.NotificationOutbox;
@@ -17,10 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Evaluates the rules in scope of a run on every upload, inside the ingest transaction: the new
@@ -37,15 +35,15 @@ class AlertEvaluator implements IngestListener {
     private final RuleStore rules;
     private final AlertStore alerts;
     private final NotificationOutbox outbox;
-    private final AlertCounters counters;
+    private final ApplicationEventPublisher events;
     private final Clock clock;
 
-    AlertEvaluator(RuleStore rules, AlertStore alerts, NotificationOutbox outbox, AlertCounters counters,
+    AlertEvaluator(RuleStore rules, AlertStore alerts, NotificationOutbox outbox, ApplicationEventPublisher events,
             ObjectProvider<Clock> clock) {
         this.rules = rules;
         this.alerts = alerts;
         this.outbox = outbox;
-        this.counters = counters;
+        this.events = events;
         this.clock = clock.getIfAvailable(Clock::systemUTC);
     }
 
@@ -133,19 +131,10 @@ class AlertEvaluator implements IngestListener {
                 s.state == AlertStatus.RESOLVED ? s.endedAt : null);
     }
 
+    /** Counted after the commit ({@code @TransactionalEventListener}): a rolled-back upload never counts. */
     private void countAfterCommit(List<String> entered) {
-        if (entered.isEmpty()) {
-            return;
+        if (!entered.isEmpty()) {
+            events.publishEvent(new AlertTransitions(List.copyOf(entered)));
         }
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            entered.forEach(counters::transition);
-            return;
-        }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                entered.forEach(counters::transition);
-            }
-        });
     }
 }

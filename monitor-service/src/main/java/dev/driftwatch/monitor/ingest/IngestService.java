@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.DoubleFunction;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -32,8 +33,11 @@ public class IngestService {
     private final CheckpointWriter writer;
     private final FlagService flags;
     private final List<IngestListener> listeners;
+    private final ApplicationEventPublisher events;
 
-    IngestService(JdbcTemplate jdbc, CheckpointWriter writer, FlagService flags, List<IngestListener> listeners) {
+    IngestService(JdbcTemplate jdbc, CheckpointWriter writer, FlagService flags, List<IngestListener> listeners,
+            ApplicationEventPublisher events) {
+        this.events = events;
         this.jdbc = jdbc;
         this.writer = writer;
         this.flags = flags;
@@ -126,6 +130,7 @@ public class IngestService {
             for (IngestListener listener : listeners) {
                 listener.onCheckpointsStored(event);
             }
+            events.publishEvent(event); // for what must wait for the commit (@TransactionalEventListener)
         }
         return new IngestResult(fresh.size(), duplicates, runFlags);
     }

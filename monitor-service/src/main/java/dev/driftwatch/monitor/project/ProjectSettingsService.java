@@ -32,6 +32,21 @@ public class ProjectSettingsService {
      */
     @Transactional
     public Project update(long projectId, FlagSettings settings) {
+        return update(projectId, null, settings);
+    }
+
+    /**
+     * Renames the project and stores new settings in one transaction (the settings page's one user
+     * action), then recomputes the flags of every run of the project.
+     *
+     * @param projectId the project
+     * @param name the new display name, or null to keep it
+     * @param settings the settings
+     * @return the updated project
+     * @throws ApiProblem 400 naming the setting out of range; nothing is changed then
+     */
+    @Transactional
+    public Project update(long projectId, String name, FlagSettings settings) {
         List<ApiProblem.FieldProblem> problems = new ArrayList<>();
         check(problems, "trainableFractionThreshold", settings.trainableFractionThreshold(), 0, 1);
         check(problems, "klThreshold", settings.klThreshold(), 0, Double.MAX_VALUE);
@@ -42,6 +57,9 @@ public class ProjectSettingsService {
         }
         Project project = projects.findById(projectId).orElseThrow(() -> ApiProblem.notFound("project"));
         project.setFlagSettings(settings);
+        if (name != null) {
+            project.setName(name);
+        }
         projects.saveAndFlush(project);
         for (Long runId : jdbc.queryForList("SELECT id FROM run WHERE project_id = ?", Long.class, projectId)) {
             flags.recompute(runId);

@@ -30,6 +30,23 @@ public class TokenService {
     public record IssuedToken(String token, ApiToken record) {}
 
     /**
+     * Revokes one of a project's tokens, in one transaction.
+     *
+     * @param project the project
+     * @param tokenId the token's id
+     * @return false when the project has no such token
+     */
+    @Transactional
+    public boolean revoke(Project project, long tokenId) {
+        Optional<ApiToken> token = tokens.findById(tokenId).filter(t -> t.getProject().getId().equals(project.getId()));
+        token.ifPresent(t -> {
+            t.revoke();
+            tokens.save(t);
+        });
+        return token.isPresent();
+    }
+
+    /**
      * Creates a new random token for a project.
      *
      * @param project the project it writes to

@@ -3,7 +3,6 @@ package dev.driftwatch.monitor.web;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.FlagSettings;
 import dev.driftwatch.monitor.project.Project;
-import dev.driftwatch.monitor.project.ProjectRepository;
 import dev.driftwatch.monitor.project.ProjectSettingsService;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import java.util.List;
@@ -23,12 +22,10 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 class SettingsController {
 
     private final ProjectAccess access;
-    private final ProjectRepository projects;
     private final ProjectSettingsService settings;
 
-    SettingsController(ProjectAccess access, ProjectRepository projects, ProjectSettingsService settings) {
+    SettingsController(ProjectAccess access, ProjectSettingsService settings) {
         this.access = access;
-        this.projects = projects;
         this.settings = settings;
     }
 
@@ -52,16 +49,14 @@ class SettingsController {
             return back;
         }
         try {
-            settings.update(p.getId(),
+            // one user action, one transaction: the name and the settings change together or not at all
+            settings.update(p.getId(), trimmed,
                     new FlagSettings(trainableFractionThreshold, klThreshold, driftFactor, lossTolerance));
         } catch (ApiProblem e) {
             redirect.addFlashAttribute("errors",
                     e.getErrors().stream().map(f -> f.field() + " " + f.message()).toList());
             return back;
         }
-        Project saved = projects.findById(p.getId()).orElseThrow();
-        saved.setName(trimmed);
-        projects.save(saved);
         redirect.addFlashAttribute("saved", "Saved; the flags of the project's runs were recomputed.");
         return back;
     }

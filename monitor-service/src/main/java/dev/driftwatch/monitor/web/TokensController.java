@@ -2,12 +2,10 @@ package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.security.ProjectAccess;
-import dev.driftwatch.monitor.token.ApiToken;
 import dev.driftwatch.monitor.token.ApiTokenRepository;
 import dev.driftwatch.monitor.token.TokenService;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
-import org.springframework.transaction.annotation.Transactional;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -57,14 +55,11 @@ class TokensController {
     }
 
     @PostMapping("/{id}/revoke")
-    @Transactional
     String revoke(@PathVariable String project, @PathVariable long id) {
         Project p = access.require(project);
-        ApiToken token = tokens.findById(id)
-                .filter(t -> t.getProject().getId().equals(p.getId()))
-                .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "no such token"));
-        token.revoke();
-        tokens.save(token);
+        if (!tokenService.revoke(p, id)) {
+            throw new ResponseStatusException(HttpStatus.NOT_FOUND, "no such token");
+        }
         return "redirect:/projects/" + p.getKey() + "/tokens";
     }
 }

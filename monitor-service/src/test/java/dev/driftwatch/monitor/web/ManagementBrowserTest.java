@@ -90,10 +90,14 @@ class ManagementBrowserTest extends WebTestBase {
         WebElement kl = browser.driver().findElement(By.id("klThreshold"));
         kl.clear();
         kl.sendKeys("0.25");
+        WebElement name = browser.driver().findElement(By.name("name"));
+        name.clear();
+        name.sendKeys("Managed project");
         browser.clickToNewPage(By.id("save-settings"));
         browser.waitUntil(d -> !d.findElements(By.cssSelector("p.notice")).isEmpty());
         assertThat(browser.driver().findElement(By.id("klThreshold")).getDomProperty("value")).isEqualTo("0.25");
         assertThat(projects.findByKey("manage").orElseThrow().getFlagSettings().klThreshold()).isEqualTo(0.25);
+        assertThat(projects.findByKey("manage").orElseThrow().getName()).isEqualTo("Managed project");
         browser.screenshot("settings");
 
         // the browser's own validation would stop -1, so remove it to reach the server's
@@ -101,9 +105,14 @@ class ManagementBrowserTest extends WebTestBase {
         kl = browser.driver().findElement(By.id("klThreshold"));
         kl.clear();
         kl.sendKeys("-1");
+        name = browser.driver().findElement(By.name("name"));
+        name.clear();
+        name.sendKeys("Renamed with a bad threshold");
         browser.clickToNewPage(By.id("save-settings"));
         browser.waitUntil(d -> !d.findElements(By.cssSelector("ul.error")).isEmpty());
         assertThat(browser.driver().findElement(By.cssSelector("ul.error")).getText()).contains("klThreshold");
         assertThat(projects.findByKey("manage").orElseThrow().getFlagSettings().klThreshold()).isEqualTo(0.25);
+        // one user action, one transaction: the rename did not happen without the settings
+        assertThat(projects.findByKey("manage").orElseThrow().getName()).isEqualTo("Managed project");
     }
 }

@@ -1,16 +1,16 @@
 package dev.driftwatch.monitor.alert.metrics;
 
+import dev.driftwatch.monitor.alert.AlertTransitions;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
-import dev.driftwatch.monitor.ingest.IngestListener;
-import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.event.TransactionalEventListener;
 
-/** Counts uploads and checkpoints once their transaction has committed (a rolled-back one never counts). */
+/**
+ * Counts uploads, checkpoints and alert transitions once their transaction has committed (a
+ * rolled-back one never counts); outside a transaction they count at once.
+ */
 @Component
-@Order(1000)
-class IngestCounting implements IngestListener {
+class IngestCounting {
 
     private final AlertCounters counters;
 
@@ -18,19 +18,13 @@ class IngestCounting implements IngestListener {
         this.counters = counters;
     }
 
-    @Override
-    public void onCheckpointsStored(CheckpointsStored event) {
-        int stored = event.stored().size();
-        int duplicates = event.duplicates();
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            counters.ingested(stored, duplicates);
-            return;
-        }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                counters.ingested(stored, duplicates);
-            }
-        });
+    @TransactionalEventListener(fallbackExecution = true)
+    void onCheckpointsStored(CheckpointsStored event) {
+        counters.ingested(event.stored().size(), event.duplicates());
+    }
+
+    @TransactionalEventListener(fallbackExecution = true)
+    void onAlertTransitions(AlertTransitions event) {
+        event.entered().forEach(counters::transition);
     }
 }

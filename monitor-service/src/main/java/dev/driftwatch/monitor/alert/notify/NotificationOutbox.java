@@ -3,26 +3,26 @@ package dev.driftwatch.monitor.alert.notify;
 import dev.driftwatch.monitor.alert.Channel;
 import java.util.List;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The transactional outbox: notifications are rows written in the caller's transaction (the ingest
  * that made an alert fire), so they exist exactly when the alert change committed. The
- * {@link NotificationDispatcher} delivers them; this instance's dispatcher is woken after the commit.
+ * {@link NotificationDispatcher} delivers them; this instance's dispatcher is woken after the commit
+ * ({@link DispatcherWakeUp}).
  */
 @Component
 public class NotificationOutbox {
 
     private final JdbcTemplate jdbc;
-    private final NotificationDispatcher dispatcher;
+    private final ApplicationEventPublisher events;
     private final Notifiers notifiers;
 
-    NotificationOutbox(JdbcTemplate jdbc, NotificationDispatcher dispatcher, Notifiers notifiers) {
+    NotificationOutbox(JdbcTemplate jdbc, ApplicationEventPublisher events, Notifiers notifiers) {
         this.jdbc = jdbc;
-        this.dispatcher = dispatcher;
+        this.events = events;
         this.notifiers = notifiers;
     }
 
@@ -47,13 +47,8 @@ public class NotificationOutbox {
                     """, deliveryId, key, notice.alertId(), notice.kind().wireName(), ch.type(), ch.url(),
                     notifiers.of(ch.type()).render(ch, deliveryId, notice));
         }
-        if (written > 0 && TransactionSynchronizationManager.isSynchronizationActive()) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    dispatcher.wakeUp();
-                }
-            });
+        if (written > 0) {
+            events.publishEvent(new NotificationsEnqueued(written));
         }
         return written;
     }
