@@ -13,8 +13,10 @@
     return metricSelect.value;
   }
 
+  /** Whether the picked metric has statistics and slices (scalars and task metrics have neither). */
   function isDistribution(m) {
-    return !m.startsWith('task:') && !m.startsWith('param:');
+    const option = Array.from(metricSelect.options).find(o => o.value === m);
+    return !option || option.dataset.distribution !== 'false';
   }
 
   function setRangeText() {
