@@ -13,8 +13,10 @@
     return metricSelect.value;
   }
 
+  /** Whether the picked metric has statistics and slices (scalars and task metrics have neither). */
   function isDistribution(m) {
-    return !m.startsWith('task:') && !m.startsWith('param:');
+    const option = Array.from(metricSelect.options).find(o => o.value === m);
+    return !option || option.dataset.distribution !== 'false';
   }
 
   function setRangeText() {
@@ -277,6 +279,7 @@
     }
     const results = await Promise.allSettled([loadSlices(), loadDistribution(), loadHeatmap()]);
     results.filter(r => r.status === 'rejected').forEach(r => console.error(r.reason));
+    document.dispatchEvent(new CustomEvent('driftwatch:reloaded'));
     root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
   }
 

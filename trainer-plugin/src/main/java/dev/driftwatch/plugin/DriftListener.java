@@ -3,6 +3,7 @@ package dev.driftwatch.plugin;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.RunEnd;
 import dev.driftwatch.contract.RunInfo;
@@ -56,8 +57,15 @@ import org.slf4j.LoggerFactory;
 public class DriftListener extends TrainingListenerAdapter {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftListener.class);
+    /** Prefix of the model properties a saved checkpoint carries. */
+    public static final String PROPERTY_PREFIX = "driftwatch.";
     /** Model property that carries the headline drift of a saved checkpoint. */
-    public static final String PROPERTY_KL = "driftwatch.kl_base_ft";
+    public static final String PROPERTY_KL = PROPERTY_PREFIX + Metric.KL_BASE_FT.wireName();
+    /** Model property that carries the forgetting (all probes) of a saved checkpoint with labelled probes. */
+    public static final String PROPERTY_FORGETTING = PROPERTY_PREFIX + Metric.FORGETTING.wireName();
+    /** Metrics written into saved checkpoints, when measured. */
+    private static final List<Metric> SAVED_METRICS =
+            List.of(Metric.KL_BASE_FT, Metric.FORGETTING, Metric.ACCURACY_DROP, Metric.TASK_LOSS_FT);
 
     private final DriftSettings settings;
     private final DriftMeter meter;
@@ -183,9 +191,11 @@ public class DriftListener extends TrainingListenerAdapter {
 
     /**
      * Returns a callback for {@code SaveModelTrainingListener.setSaveModelCallback}: it measures the
-     * model about to be saved (or reuses this step's measurement) and stores the headline drift in the
-     * model's properties ({@value #PROPERTY_KL} and {@code driftwatch.kl_base_ft_ci_low}/{@code _ci_high},
-     * {@code driftwatch.step}), so saved checkpoints carry it.
+     * model about to be saved (or reuses this step's measurement) and stores the drift in the model's
+     * properties, which DJL writes into the saved {@code .params} file: {@value #PROPERTY_KL} with
+     * {@code _ci_low} / {@code _ci_high}, {@code driftwatch.step}, and, when the probes carry targets,
+     * {@code driftwatch.forgetting}, {@code driftwatch.accuracy_drop} and {@code driftwatch.task_loss_ft}
+     * (each with its interval). So the user can pick the saved file by its drift and forgetting.
      *
      * @return the callback
      */
@@ -201,11 +211,16 @@ public class DriftListener extends TrainingListenerAdapter {
                 return checkpoint(trainer, batches, true);
             });
             if (report != null && report.valid()) {
-                MetricSummary h = report.headline();
-                trainer.getModel().setProperty(PROPERTY_KL, Double.toString(h.mean()));
-                trainer.getModel().setProperty(PROPERTY_KL + "_ci_low", Double.toString(h.ciLow()));
-                trainer.getModel().setProperty(PROPERTY_KL + "_ci_high", Double.toString(h.ciHigh()));
-                trainer.getModel().setProperty("driftwatch.step", Long.toString(report.step()));
+                for (Metric metric : SAVED_METRICS) {
+                    MetricSummary m = report.metrics().get(metric.wireName());
+                    if (m != null) {
+                        String key = PROPERTY_PREFIX + metric.wireName();
+                        trainer.getModel().setProperty(key, Double.toString(m.mean()));
+                        trainer.getModel().setProperty(key + "_ci_low", Double.toString(m.ciLow()));
+                        trainer.getModel().setProperty(key + "_ci_high", Double.toString(m.ciHigh()));
+                    }
+                }
+                trainer.getModel().setProperty(PROPERTY_PREFIX + "step", Long.toString(report.step()));
             }
             guard(report);
         };

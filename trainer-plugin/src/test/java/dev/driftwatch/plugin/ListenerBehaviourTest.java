@@ -151,9 +151,12 @@ class ListenerBehaviourTest {
     }
 
     @Test
-    void savedCheckpointsCarryTheHeadlineDrift() throws Exception {
+    void savedCheckpointsCarryTheHeadlineDriftAndTheForgetting() throws Exception {
         RecordingSink sink = new RecordingSink();
-        DriftListener drift = listener(sink).build();
+        var plain = SmallModels.probes(32);
+        var labelled = dev.driftwatch.plugin.probe.ProbeSet.builder().addInput(plain.inputs().get(0))
+                .optSlices(plain.slices()).optLabels(SmallModels.labels(32, 0)).build();
+        DriftListener drift = listener(sink).setProbeSet(labelled).build();
         SaveModelTrainingListener save = new SaveModelTrainingListener(dir.toString());
         save.setSaveModelCallback(drift.saveModelCallback());
         try (Model model = Model.newInstance("mlp")) {
@@ -167,6 +170,13 @@ class ListenerBehaviourTest {
             loaded.load(dir, "mlp");
             CheckpointReport atEpoch2 = sink.checkpoints.stream().filter(c -> c.step() == 32).findFirst().orElseThrow();
             assertThat(loaded.getProperty(DriftListener.PROPERTY_KL)).isEqualTo(Double.toString(atEpoch2.headline().mean()));
+            var forgetting = atEpoch2.metrics().get(dev.driftwatch.contract.Metric.FORGETTING.wireName());
+            assertThat(loaded.getProperty(DriftListener.PROPERTY_FORGETTING))
+                    .isEqualTo(Double.toString(forgetting.mean()));
+            assertThat(loaded.getProperty(DriftListener.PROPERTY_FORGETTING + "_ci_high"))
+                    .isEqualTo(Double.toString(forgetting.ciHigh()));
+            // trained on labels shifted by one class, the model forgets the probes' original labels
+            assertThat(forgetting.mean()).isPositive();
         }
         // the save callback and the epoch checkpoint measured step 32 once
         assertThat(sink.checkpoints.stream().filter(c -> c.step() == 32)).hasSize(1);

@@ -76,6 +76,7 @@ public final class DemoMain {
 
         List<RunResult> results = runDemos(options, stamp, runKey -> List.of(httpSink(url, options, runKey)), out);
         DemoAlerts.printVerdicts(api, results, out);
+        DemoForgetting.print(api, results, out);
 
         out.println("\nOpen " + url.resolve("/projects/" + options.project() + "/runs")
                 + " to see the runs, the flagged run and the fired alert.");

@@ -126,7 +126,9 @@ public final class DemoTask {
             ids.add("test-" + e.indices()[i] + " (" + data.className(label) + ")");
             slices.add(sliceOf(label));
         }
-        return ProbeSet.builder().addInput("image", e.images(), DemoModel.INPUT).optIds(ids).optSlices(slices).build();
+        // the labels let the listener measure task loss, accuracy and forgetting per slice
+        return ProbeSet.builder().addInput("image", e.images(), DemoModel.INPUT).optIds(ids).optSlices(slices)
+                .optLabels(e.labels()).build();
     }
 
     private static Set<Integer> probeIndices(DemoData data, DemoConfig config) {

@@ -61,7 +61,7 @@ final class FineTuneRun {
                 .optConfig("learningRate", Float.toString(method.learningRate()))
                 .optConfig("optimizer", "adam")
                 .optConfig("batchSize", Integer.toString(config.batchSize()))
-                .optConfig("steps", Integer.toString(config.steps()))
+                .optConfig("plannedSteps", Integer.toString(config.steps())) // the drift forecast's horizon
                 .optConfig("adapterRank", Integer.toString(config.adapterRank()))
                 .optConfig("seed", Long.toString(config.seed()))
                 .optBootstrap(1000, config.seed())

@@ -63,7 +63,7 @@ final class LmFineTuneRun {
                 .optConfig("learningRate", Float.toString(method.learningRate()))
                 .optConfig("optimizer", "adam")
                 .optConfig("batchSize", Integer.toString(config.batchSize()))
-                .optConfig("steps", Integer.toString(config.steps()))
+                .optConfig("plannedSteps", Integer.toString(config.steps())) // the drift forecast's horizon
                 .optConfig("vocabulary", Integer.toString(task.vocabulary().size()))
                 .optConfig("context", Integer.toString(config.context()))
                 .optConfig("adapterRank", Integer.toString(config.adapterRank()))

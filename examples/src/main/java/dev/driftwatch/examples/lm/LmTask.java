@@ -30,8 +30,8 @@ import java.util.Random;
  * @param validation the on-task validation text
  * @param probes the probe set
  * @param probeTokens each probe's input token ids (T each), in probe order
- * @param probeTargets each probe's next-token ids, row-major {@code [N, T]} ({@code <pad>} where not scored), for
- *     {@code ProbeSet.Builder.optTargets} once the service stores the task-loss metrics they produce
+ * @param probeTargets each probe's next-token ids, row-major {@code [N, T]} ({@code <pad>} where not scored), also
+ *     given to the probe set ({@code ProbeSet.Builder.optTargets}), so forgetting is measured
  */
 public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pretrainValidation, Windows fineTuning,
         Windows validation, ProbeSet probes, List<int[]> probeTokens, long[] probeTargets) {
@@ -154,6 +154,7 @@ public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pre
                 .optMask(mask, t)
                 .optIds(probeIds)
                 .optSlices(probeSlices)
+                .optTargets(targets) // next tokens: task loss, accuracy and forgetting per slice
                 .build();
         return new LmTask(vocabulary, windows(vocabulary, pretrainText, t), windows(vocabulary, heldOutText, t),
                 windows(vocabulary, fineTuneText, t), windows(vocabulary, validationText, t), probes, tokens, targets);

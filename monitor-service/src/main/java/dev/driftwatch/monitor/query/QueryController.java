@@ -88,7 +88,14 @@ class QueryController {
             @RequestParam(defaultValue = "" + TrajectoryService.DEFAULT_POINTS) int points,
             @RequestParam(defaultValue = "false") boolean ci) {
         Run r = run(access.require(project), runKey);
-        return trajectories.trajectory(r.getId(), runKey, MetricRef.parse(metric, stat), from, to, points, ci);
+        MetricRef ref = MetricRef.parse(metric, stat);
+        Trajectory t = trajectories.trajectory(r.getId(), runKey, ref, from, to, points, ci);
+        if (!ref.known() && t.sourcePoints() > 0 && t.steps().length == 0) {
+            // a name neither the contract nor this run knows is far more likely a typo than a metric
+            throw ApiProblem.invalid("metric", "'" + ref.metric() + "' is not a metric of this service"
+                    + " (docs/api/README.md#metrics) and no checkpoint of this run reports it");
+        }
+        return t;
     }
 
     @GetMapping("/runs/{runKey}/checkpoints/{step}")

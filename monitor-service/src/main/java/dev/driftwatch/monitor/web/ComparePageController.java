@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.web;
 
+import dev.driftwatch.monitor.forgetting.ForgettingService;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.query.RunQueryService;
 import dev.driftwatch.monitor.query.RunQueryService.RunFilter;
@@ -9,7 +10,6 @@ import dev.driftwatch.monitor.security.ProjectAccess;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,7 +18,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 
 /**
  * Compares runs: up to {@value #MAX_RUNS} overlaid on one metric (drawn from the query API's compare
- * endpoint), and the task loss against drift of one group of comparable runs (same base and probe set).
+ * endpoint), and, for one group of comparable runs (same base and probe set), the task loss against
+ * drift and the fit of off-task forgetting against drift over all their checkpoints.
  */
 @Controller
 @UiPage
@@ -29,12 +30,12 @@ class ComparePageController {
 
     private final ProjectAccess access;
     private final RunQueryService runs;
-    private final JdbcTemplate jdbc;
+    private final ForgettingService forgetting;
 
-    ComparePageController(ProjectAccess access, RunQueryService runs, JdbcTemplate jdbc) {
+    ComparePageController(ProjectAccess access, RunQueryService runs, ForgettingService forgetting) {
         this.access = access;
         this.runs = runs;
-        this.jdbc = jdbc;
+        this.forgetting = forgetting;
     }
 
     /**
@@ -69,10 +70,8 @@ class ComparePageController {
         }
         List<RunView> all = this.runs.list(p.getId(), new RunFilter(null, null, null, null, null, null, null, null),
                 Sort.started, null, 0, RunQueryService.MAX_PAGE_SIZE).runs();
-        List<Group> groups = jdbc.query("""
-                SELECT base_fingerprint, probe_fingerprint, count(*) FROM run WHERE project_id = ?
-                GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""",
-                (rs, n) -> new Group(rs.getString(1), rs.getString(2), rs.getLong(3)), p.getId());
+        List<Group> groups = forgetting.comparableGroups(p.getId()).stream()
+                .map(g -> new Group(g.baseFingerprint(), g.probeFingerprint(), g.runs())).toList();
         Group chosen = chooseGroup(groups, group, selected, all);
         List<RunView> comparable = chosen == null ? List.of() : this.runs.list(p.getId(),
                 new RunFilter(null, null, null, null, null, chosen.base(), chosen.probe(), null), Sort.latestDrift,
@@ -86,6 +85,10 @@ class ComparePageController {
         model.addAttribute("groups", groups);
         model.addAttribute("group", chosen);
         model.addAttribute("scatter", LossDriftScatter.of(comparable));
+        ForgettingService.GroupFit fit = chosen == null ? null
+                : forgetting.fit(p.getId(), chosen.base(), chosen.probe());
+        model.addAttribute("fit", fit);
+        model.addAttribute("forgettingScatter", fit == null ? null : ForgettingScatter.of(fit));
         return "compare";
     }
 

@@ -74,7 +74,7 @@ class RunPageBrowserTest extends WebTestBase {
         assertThat(metric.getOptions()).extracting(WebElement::getText).contains("Jensen–Shannon",
                 "Task: train_loss", "Task: validate_loss", "Parameter drift (relative L2)");
         for (String value : new String[] {"js", "kl_ft_base", "tv", "top1_agree", "entropy_ft",
-                "param:globalRelativeL2", "task:validate_loss"}) {
+                "global_relative_l2", "validate_loss"}) {
             String before = attr("run", "data-loaded");
             metric.selectByValue(value);
             browser.waitUntil(d -> !before.equals(attr("run", "data-loaded")));

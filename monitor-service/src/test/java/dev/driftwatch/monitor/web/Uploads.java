@@ -43,6 +43,21 @@ final class Uploads {
      * @param tags tags
      */
     void run(String runKey, String name, String method, long trainable, String... tags) {
+        run(runKey, name, method, trainable, Map.of("learningRate", "0.01"), tags);
+    }
+
+    /**
+     * Creates or updates a run with a config.
+     *
+     * @param runKey the key
+     * @param name the display name
+     * @param method full, head, ...
+     * @param trainable trainable parameters out of 100000
+     * @param config the run's config, e.g. {@code plannedSteps}
+     * @param tags tags
+     */
+    void run(String runKey, String name, String method, long trainable, Map<String, String> config,
+            String... tags) {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("name", name);
         run.put("method", method);
@@ -51,7 +66,7 @@ final class Uploads {
         run.put("probeFingerprint", PROBE);
         run.put("totalParameters", 100_000);
         run.put("trainableParameters", trainable);
-        run.put("config", Map.of("learningRate", "0.01"));
+        run.put("config", config);
         send("PUT", runKey, run);
     }
 
@@ -68,10 +83,30 @@ final class Uploads {
      * @param loss the task loss the run ends at
      */
     void checkpoints(String runKey, long from, long to, long every, double scale, double loss) {
+        checkpoints(runKey, from, to, every, scale, loss, false);
+    }
+
+    /**
+     * Uploads checkpoints as {@link #checkpoints(String, long, long, long, double, double)} does, with
+     * labelled probes when asked: then every slice also reports forgetting, half its KL plus a wobble.
+     *
+     * @param runKey the run
+     * @param from first step
+     * @param to last step, inclusive
+     * @param every step interval
+     * @param scale the KL the run approaches
+     * @param loss the task loss the run ends at
+     * @param labelled whether the slices report forgetting
+     */
+    void checkpoints(String runKey, long from, long to, long every, double scale, double loss, boolean labelled) {
         List<Object> batch = new ArrayList<>();
         double tau = Math.max(200, to / 4.0);
         for (long step = from; step <= to; step += every) {
-            batch.add(checkpoint(step, tau, scale, loss));
+            Map<String, Object> c = checkpoint(step, tau, scale, loss);
+            if (labelled) {
+                addForgetting(c, step);
+            }
+            batch.add(c);
             if (batch.size() == 1000) {
                 send("POST", runKey + "/checkpoints", Map.of("checkpoints", batch));
                 batch = new ArrayList<>();
@@ -135,6 +170,24 @@ final class Uploads {
         c.put("taskMetrics", Map.of("train_loss", loss + 1.0 / (1 + step / (tau / 4)),
                 "validate_loss", loss + 1.2 / (1 + step / (tau / 4))));
         return c;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addForgetting(Map<String, Object> checkpoint, long step) {
+        List<Object> slices = new ArrayList<>();
+        for (Object o : (List<Object>) checkpoint.get("slices")) {
+            Map<String, Object> slice = new LinkedHashMap<>((Map<String, Object>) o);
+            Map<String, Object> metrics = new LinkedHashMap<>((Map<String, Object>) slice.get("metrics"));
+            double kl = (Double) ((Map<String, Object>) metrics.get("kl_base_ft")).get("mean");
+            metrics.put("forgetting", summary("forgetting", 0.5 * kl + 0.002 * Math.sin(step / 7.0) + 0.003, 200));
+            slice.put("metrics", metrics);
+            slices.add(slice);
+        }
+        checkpoint.put("slices", slices);
+        Map<String, Object> metrics = new LinkedHashMap<>((Map<String, Object>) checkpoint.get("metrics"));
+        double kl = (Double) ((Map<String, Object>) metrics.get("kl_base_ft")).get("mean");
+        metrics.put("forgetting", summary("forgetting", 0.5 * kl + 0.003, 600));
+        checkpoint.put("metrics", metrics);
     }
 
     private static Map<String, Object> summary(String metric, double kl, int count) {

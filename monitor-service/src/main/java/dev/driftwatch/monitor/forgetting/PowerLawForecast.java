@@ -1,0 +1,204 @@
+package dev.driftwatch.monitor.forgetting;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.math3.distribution.TDistribution;
+
+/**
+ * Forecasts a run's drift at a later step (its planned final step) from the checkpoints so far, by a
+ * shifted power law in the step: {@code drift(t) = a (t + s)^b}, with multiplicative (log-normal) noise.
+ *
+ * <p>For a given shift s the law is a line in {@code (log(t + s), log drift)}, fitted by least squares
+ * ({@link LinearFit}); s runs over a geometric grid from 1/10000 of the horizon to the horizon. Early in a run
+ * the data hardly pin s down, and different s extrapolate very differently, so no single s is trusted:
+ * each s is weighted by its marginal likelihood (flat priors on a, b, log sigma and log s:
+ * {@code |X'X|^(-1/2) RSS^(-(n-2)/2)}), and the forecast is the weighted mixture of the lines' Student-t
+ * predictive distributions (n - 2 degrees of freedom). The estimate is the mixture's median, the interval
+ * its central {@code level} range, back on the drift scale. Checkpoints with zero or non-finite drift are
+ * left out (no logarithm there).
+ */
+public final class PowerLawForecast {
+
+    /** Fewest usable checkpoints for a forecast (two degrees of freedom left after a, b and s). */
+    public static final int MIN_POINTS = 5;
+    /** Grid points of the shift per decade. */
+    private static final int PER_DECADE = 8;
+
+    /**
+     * A forecast.
+     *
+     * @param step the step forecast for
+     * @param estimate the forecast drift (the fitted median)
+     * @param low lower bound of the prediction interval
+     * @param high upper bound of the prediction interval
+     * @param level the interval's level
+     * @param exponent the fitted power b
+     * @param shift the fitted shift s
+     * @param points the checkpoints used
+     * @param lastStep the latest step used
+     */
+    public record Forecast(long step, double estimate, double low, double high, double level, double exponent,
+            double shift, int points, long lastStep) {}
+
+    /** The line of one shift, with its posterior weight. */
+    private record Candidate(double shift, LinearFit fit, double rss, double weight) {}
+
+    private final List<Candidate> plausible;
+    private final Candidate best;
+    private final int n;
+    private final long lastStep;
+    private final double level;
+    private final TDistribution t;
+
+    private PowerLawForecast(List<Candidate> plausible, Candidate best, int n, long lastStep, double level) {
+        this.plausible = plausible;
+        this.best = best;
+        this.n = n;
+        this.lastStep = lastStep;
+        this.level = level;
+        this.t = new TDistribution(null, n - 2);
+    }
+
+    /**
+     * Fits the law to a run's checkpoints.
+     *
+     * @param steps the checkpoints' steps
+     * @param drift the checkpoints' drift, as many as steps
+     * @param horizon the last step forecasts will be asked for (sets the range of the shift grid)
+     * @param level the intervals' level, e.g. 0.95
+     * @return the fitted law, or null with fewer than {@link #MIN_POINTS} usable checkpoints
+     */
+    public static PowerLawForecast fit(long[] steps, double[] drift, long horizon, double level) {
+        int n = 0;
+        long last = Long.MIN_VALUE;
+        long first = Long.MAX_VALUE;
+        for (int i = 0; i < steps.length; i++) {
+            if (usable(steps[i], drift[i])) {
+                n++;
+                last = Math.max(last, steps[i]);
+                first = Math.min(first, steps[i]);
+            }
+        }
+        if (n < MIN_POINTS) {
+            return null;
+        }
+        double[] t = new double[n];
+        double[] y = new double[n];
+        int k = 0;
+        for (int i = 0; i < steps.length; i++) {
+            if (usable(steps[i], drift[i])) {
+                t[k] = steps[i];
+                y[k++] = Math.log(drift[i]);
+            }
+        }
+        double scale = Math.max(1, Math.max(horizon, last));
+        List<Candidate> all = new ArrayList<>();
+        Candidate best = null;
+        for (int g = -4 * PER_DECADE; g <= 0; g++) {
+            double s = scale * Math.pow(10, (double) g / PER_DECADE);
+            if (first + s <= 0) {
+                continue;
+            }
+            double[] x = new double[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = Math.log(t[i] + s);
+            }
+            LinearFit line = LinearFit.of(x, y);
+            if (line == null) {
+                continue;
+            }
+            Candidate c = new Candidate(s, line, line.residualSd() * line.residualSd() * (n - 2), 0);
+            all.add(c);
+            if (best == null || c.rss() < best.rss()) {
+                best = c;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        // Posterior weight of each shift (flat priors on a, b, log sigma and log s): the marginal
+        // likelihood of a linear regression, |X'X|^(-1/2) RSS^(-(n-2)/2), in logs to avoid underflow.
+        double[] logW = new double[all.size()];
+        double top = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < all.size(); i++) {
+            Candidate c = all.get(i);
+            logW[i] = -0.5 * Math.log(n * c.fit().sxx()) - 0.5 * (n - 2) * Math.log(Math.max(c.rss(), 1e-300));
+            top = Math.max(top, logW[i]);
+        }
+        List<Candidate> plausible = new ArrayList<>();
+        double total = 0;
+        for (int i = 0; i < all.size(); i++) {
+            total += Math.exp(logW[i] - top);
+        }
+        for (int i = 0; i < all.size(); i++) {
+            double w = Math.exp(logW[i] - top) / total;
+            if (w > 1e-6) {
+                plausible.add(new Candidate(all.get(i).shift(), all.get(i).fit(), all.get(i).rss(), w));
+            }
+        }
+        return new PowerLawForecast(List.copyOf(plausible), best, n, last, level);
+    }
+
+    /**
+     * Forecasts the drift at a step.
+     *
+     * @param step the step, usually the planned final step
+     * @return the forecast
+     */
+    public Forecast at(long step) {
+        int m = plausible.size();
+        double[] mid = new double[m];
+        double[] scale = new double[m];
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < m; i++) {
+            Candidate c = plausible.get(i);
+            LinearFit f = c.fit();
+            double x0 = Math.log(step + c.shift());
+            mid[i] = f.at(x0);
+            scale[i] = f.residualSd() * Math.sqrt(1 + 1.0 / n + (x0 - f.xMean()) * (x0 - f.xMean()) / f.sxx());
+            lo = Math.min(lo, mid[i] - 50 * scale[i] - 1);
+            hi = Math.max(hi, mid[i] + 50 * scale[i] + 1);
+        }
+        double tail = (1 - level) / 2;
+        return new Forecast(step, Math.exp(quantile(mid, scale, 0.5, lo, hi)),
+                Math.exp(quantile(mid, scale, tail, lo, hi)), Math.exp(quantile(mid, scale, 1 - tail, lo, hi)), level,
+                best.fit().slope(), best.shift(), n, lastStep);
+    }
+
+    /** The p-quantile of the weighted mixture of t distributions (log drift), by bisection. */
+    private double quantile(double[] mid, double[] scale, double p, double lo, double hi) {
+        for (int iteration = 0; iteration < 100 && hi - lo > 1e-6; iteration++) {
+            double x = 0.5 * (lo + hi);
+            double cdf = 0;
+            for (int i = 0; i < mid.length; i++) {
+                cdf += plausible.get(i).weight() * (scale[i] > 0 ? t.cumulativeProbability((x - mid[i]) / scale[i])
+                        : (x >= mid[i] ? 1 : 0));
+            }
+            if (cdf < p) {
+                lo = x;
+            } else {
+                hi = x;
+            }
+        }
+        return 0.5 * (lo + hi);
+    }
+
+    /**
+     * Fits and forecasts in one go.
+     *
+     * @param steps the checkpoints' steps
+     * @param drift the checkpoints' drift
+     * @param finalStep the step to forecast
+     * @param level the interval's level
+     * @return the forecast, or null when there are too few usable checkpoints
+     */
+    public static Forecast of(long[] steps, double[] drift, long finalStep, double level) {
+        PowerLawForecast law = fit(steps, drift, finalStep, level);
+        return law == null ? null : law.at(finalStep);
+    }
+
+    private static boolean usable(long step, double drift) {
+        return step >= 0 && drift > 0 && Double.isFinite(drift);
+    }
+}

@@ -1,0 +1,225 @@
+package dev.driftwatch.monitor.forgetting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.Payloads;
+import dev.driftwatch.monitor.support.ServiceTestBase;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The forgetting API on three labelled runs and one unlabelled run of one comparable group: the fit
+ * and R² equal an independent computation, the unlabelled run gets a prediction from it, forecasts and
+ * recommended checkpoints come with every run.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ForgettingApiTest extends ServiceTestBase {
+
+    /** 25 checkpoints: 5 of them by 20% of the planned steps, the fewest a forecast needs. */
+    private static final int CHECKPOINTS = 25;
+    private static final long EVERY = 20;
+    private static final long PLANNED = CHECKPOINTS * EVERY;
+    private static final String[] LABELLED = {"full", "head", "adapter"};
+
+    private OwnProject project;
+    /** Per labelled checkpoint: off-task KL, all-probes KL, all-probes JS, parameter drift, off-task forgetting. */
+    private final List<double[]> points = new ArrayList<>();
+    /** Per run: step, validate loss, KL mean, KL CI high. */
+    private final List<List<double[]>> perRun = new ArrayList<>();
+    private double unlabelledOffTaskKl;
+
+    @BeforeAll
+    void upload() {
+        project = newProject("forget");
+        Random r = new Random(8);
+        for (int run = 0; run < 4; run++) {
+            boolean labelled = run < LABELLED.length;
+            String key = labelled ? LABELLED[run] : "unlabelled";
+            ObjectNode body = Payloads.run(labelled ? LABELLED[run] : "lora", 1000, 100);
+            ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, Long.toString(PLANNED));
+            Api.Answer created = project.api().putRun(project.key(), key, body);
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            double scale = 0.05 * (run + 1);
+            List<double[]> rows = new ArrayList<>();
+            ObjectNode[] batch = new ObjectNode[CHECKPOINTS];
+            for (int i = 0; i < CHECKPOINTS; i++) {
+                long step = (i + 1) * EVERY;
+                double kl = scale * Math.pow(step / (double) EVERY, 0.5) * Math.exp(0.05 * r.nextGaussian());
+                double offKl = kl * (0.5 + 0.1 * r.nextDouble());
+                double onKl = 2 * kl - offKl;
+                double js = 0.02 + 0.05 * r.nextDouble();      // unrelated to forgetting
+                double l2 = 0.01 * (run + 1) * (i + 1);
+                double forgetting = 0.02 + 0.9 * offKl + 0.01 * r.nextGaussian();
+                double loss = 1.0 / (1 + i) + 0.05 * run + 0.02 * r.nextDouble();
+                batch[i] = checkpoint(step, kl, onKl, offKl, js, l2, labelled ? forgetting : null, loss);
+                rows.add(new double[] {step, loss, kl, kl * 1.1});
+                if (labelled) {
+                    points.add(new double[] {offKl, kl, js, l2, forgetting});
+                } else {
+                    unlabelledOffTaskKl = offKl;
+                }
+            }
+            perRun.add(rows);
+            Api.Answer a = project.api().postCheckpoints(project.key(), key, Payloads.batch(batch));
+            assertThat(a.status()).as(a.text()).isEqualTo(200);
+        }
+    }
+
+    private static ObjectNode checkpoint(long step, double kl, double onKl, double offKl, double js, double l2,
+            Double forgetting, double loss) {
+        ObjectNode c = Api.JSON.createObjectNode();
+        c.put("step", step);
+        c.put("probeCount", 600);
+        ObjectNode metrics = c.putObject("metrics");
+        metrics.set("kl_base_ft", Payloads.summary(600, kl));
+        metrics.set("js", Payloads.summary(600, js));
+        if (forgetting != null) {
+            metrics.set("forgetting", Payloads.summary(600, forgetting));
+        }
+        ArrayNode slices = c.putArray("slices");
+        for (String name : List.of("on-task", "off-task/general")) {
+            ObjectNode s = slices.addObject();
+            s.put("slice", name);
+            s.put("count", 300);
+            ObjectNode m = s.putObject("metrics");
+            m.set("kl_base_ft", Payloads.summary(300, name.equals("on-task") ? onKl : offKl));
+            if (forgetting != null) {
+                m.set("forgetting", Payloads.summary(300, name.equals("on-task") ? 0.01 : forgetting));
+                m.set("accuracy_drop", Payloads.summary(300, 0.1));
+            }
+        }
+        ObjectNode p = c.putObject("parameters");
+        p.put("totalParameters", 1000);
+        p.put("trainableParameters", 100);
+        p.put("trainableFraction", 0.1);
+        p.put("globalRelativeL2", l2);
+        p.putArray("tensors");
+        c.putObject("taskMetrics").put("validate_loss", loss);
+        return c;
+    }
+
+    /** slope, intercept, R² of y on column x, by the covariance formulas. */
+    private double[] independentFit(int x) {
+        int n = points.size();
+        double mx = points.stream().mapToDouble(p -> p[x]).average().orElseThrow();
+        double my = points.stream().mapToDouble(p -> p[4]).average().orElseThrow();
+        double cov = 0;
+        double vx = 0;
+        double vy = 0;
+        for (double[] p : points) {
+            cov += (p[x] - mx) * (p[4] - my);
+            vx += (p[x] - mx) * (p[x] - mx);
+            vy += (p[4] - my) * (p[4] - my);
+        }
+        double slope = cov / vx;
+        return new double[] {slope, my - slope * mx, cov * cov / (vx * vy), n};
+    }
+
+    private JsonNode get(String path) {
+        Api.Answer a = project.api().get("/api/v1/projects/" + project.key() + path);
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        return a.json();
+    }
+
+    @Test
+    void theFitOfOffTaskForgettingOnDriftEqualsAnIndependentComputation() {
+        JsonNode fit = get("/forgetting-fit?baseFingerprint=" + Payloads.FP_A + "&probeFingerprint=" + Payloads.FP_B);
+
+        assertThat(fit.get("runs").intValue()).isEqualTo(3);
+        assertThat(fit.get("points").intValue()).isEqualTo(3 * CHECKPOINTS);
+        assertThat(fit.get("target").stringValue()).isEqualTo("forgetting on off-task slices");
+        JsonNode best = fit.get("best");
+        assertThat(best.get("metric").stringValue()).isEqualTo("kl_base_ft");
+        assertThat(best.get("slice").stringValue()).isEqualTo("off-task/general");
+        double[] expected = independentFit(0);
+        assertThat(best.get("slope").doubleValue()).isCloseTo(expected[0], within(1e-9));
+        assertThat(best.get("intercept").doubleValue()).isCloseTo(expected[1], within(1e-9));
+        assertThat(best.get("r2").doubleValue()).isCloseTo(expected[2], within(1e-9));
+        assertThat(best.get("r2Low").doubleValue()).isLessThan(expected[2]);
+        assertThat(best.get("r2High").doubleValue()).isGreaterThan(expected[2]);
+        // every other candidate explains less; JS (unrelated by construction) far less
+        for (JsonNode c : fit.get("candidates")) {
+            assertThat(c.get("r2").doubleValue()).isLessThanOrEqualTo(expected[2] + 1e-9);
+            if (c.get("metric").stringValue().equals("js")) {
+                assertThat(c.get("r2").doubleValue()).isCloseTo(independentFit(2)[2], within(1e-9)).isLessThan(0.3);
+            }
+        }
+        assertThat(fit.get("parameterDrift").get("r2").doubleValue()).isCloseTo(independentFit(3)[2], within(1e-9));
+        assertThat(fit.get("scatter")).hasSize(3 * CHECKPOINTS);
+    }
+
+    @Test
+    void aRunWithoutLabelsGetsItsForgettingPredictedWithAPredictionInterval() {
+        JsonNode run = get("/runs/unlabelled/forgetting");
+
+        assertThat(run.get("observed").isNull()).isTrue();
+        JsonNode predicted = run.get("predicted");
+        double[] fit = independentFit(0);
+        assertThat(predicted.get("drift").doubleValue()).isCloseTo(unlabelledOffTaskKl, within(1e-12));
+        double estimate = fit[1] + fit[0] * unlabelledOffTaskKl;
+        assertThat(predicted.get("estimate").doubleValue()).isCloseTo(estimate, within(1e-9));
+        // the textbook prediction interval, written out here
+        int n = points.size();
+        double mx = points.stream().mapToDouble(p -> p[0]).average().orElseThrow();
+        double sxx = points.stream().mapToDouble(p -> (p[0] - mx) * (p[0] - mx)).sum();
+        double rss = points.stream().mapToDouble(p -> Math.pow(p[4] - fit[1] - fit[0] * p[0], 2)).sum();
+        double half = new org.apache.commons.math3.distribution.TDistribution(n - 2).inverseCumulativeProbability(0.975)
+                * Math.sqrt(rss / (n - 2)) * Math.sqrt(1 + 1.0 / n + Math.pow(unlabelledOffTaskKl - mx, 2) / sxx);
+        assertThat(predicted.get("low").doubleValue()).isCloseTo(estimate - half, within(1e-9));
+        assertThat(predicted.get("high").doubleValue()).isCloseTo(estimate + half, within(1e-9));
+    }
+
+    @Test
+    void labelledRunsReportObservedForgettingAForecastAndTheRecommendedCheckpoint() {
+        JsonNode run = get("/runs/head/forgetting");
+
+        assertThat(run.get("observed").get("step").longValue()).isEqualTo(PLANNED);
+        assertThat(run.get("observed").get("accuracyDrop").doubleValue()).isCloseTo(0.1, within(1e-12));
+        assertThat(run.get("predicted").isNull()).isTrue();
+        JsonNode forecast = run.get("forecast");
+        assertThat(forecast.get("plannedSteps").longValue()).isEqualTo(PLANNED);
+        JsonNode atFinal = forecast.get("atFinal");
+        assertThat(atFinal.get("low").doubleValue()).isLessThan(atFinal.get("estimate").doubleValue());
+        assertThat(atFinal.get("high").doubleValue()).isGreaterThan(atFinal.get("estimate").doubleValue());
+        // the run reached its planned step: the forecasts from 20% and 50% of it are checked
+        assertThat(forecast.get("backtest")).hasSize(2);
+        double finalKl = perRun.get(1).get(CHECKPOINTS - 1)[2];
+        for (JsonNode b : forecast.get("backtest")) {
+            assertThat(b.get("actual").doubleValue()).isCloseTo(finalKl, within(1e-12));
+            assertThat(b.get("madeAtStep").longValue()).isLessThanOrEqualTo((long) (b.get("fraction").doubleValue()
+                    * PLANNED));
+        }
+
+        JsonNode rec = run.get("recommendation");
+        assertThat(rec.get("budget").doubleValue()).isEqualTo(0.5);
+        assertThat(rec.get("lossMetric").stringValue()).isEqualTo("validate_loss");
+        double[] best = null;
+        for (double[] c : perRun.get(1)) {
+            if (c[3] <= 0.5 && (best == null || c[1] < best[1])) {
+                best = c;
+            }
+        }
+        assertThat(best).isNotNull();
+        assertThat(rec.get("best").get("step").longValue()).isEqualTo((long) best[0]);
+        assertThat(rec.get("pareto").size()).isPositive();
+    }
+
+    @Test
+    void badFingerprintsAreA400NamingTheField() {
+        Api.Answer a = project.api().get("/api/v1/projects/" + project.key() + "/forgetting-fit?baseFingerprint=xyz"
+                + "&probeFingerprint=" + Payloads.FP_B);
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.text()).contains("baseFingerprint");
+        assertThat(project.api().get("/api/v1/projects/" + project.key() + "/runs/nope/forgetting").status())
+                .isEqualTo(404);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.driftwatch.monitor.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+
+/**
+ * Forgetting in a real browser: the compare page's drift-forgetting scatter with its fit, and the run
+ * page's forgetting (measured or predicted), forecast band and recommended checkpoint.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ForgettingBrowserTest extends WebTestBase {
+
+    @BeforeAll
+    void seed() throws IOException {
+        Uploads up = newProject("forgetting");
+        Map<String, String> planned = Map.of("plannedSteps", "400");
+        up.run("full", "Full", "full", 100_000, planned);
+        up.checkpoints("full", 0, 400, 20, 1.2, 0.30, true);
+        up.run("head", "Head", "head", 2_000, planned);
+        up.checkpoints("head", 0, 400, 20, 0.3, 0.32, true);
+        up.run("lora", "LoRA", "lora", 5_000, planned);
+        up.checkpoints("lora", 0, 400, 20, 0.6, 0.35, true);
+        up.run("nolabels", "No labels", "full", 100_000, planned);
+        up.checkpoints("nolabels", 0, 200, 20, 0.9, 0.30, false);
+        browser = loggedInBrowser();
+    }
+
+    @Test
+    void comparePageShowsForgettingAgainstDriftWithItsFit() {
+        browser.open("/projects/forgetting/compare");
+        assertThat(browser.driver().findElements(By.cssSelector("#forgetting-scatter circle.fit-point"))).hasSize(63);
+        assertThat(browser.driver().findElement(By.cssSelector("#forgetting-scatter polyline.fit-line"))
+                .getDomAttribute("points")).isNotBlank();
+        // forgetting is half the slice's KL by construction: the KL of that slice fits almost perfectly
+        double r2 = Double.parseDouble(browser.driver().findElement(By.id("fit-r2")).getText());
+        assertThat(r2).isGreaterThan(0.95);
+        assertThat(browser.driver().findElement(By.id("fit-summary")).getText())
+                .contains("forgetting on off-task slices", "Parameter drift");
+        assertThat(browser.driver().findElements(By.cssSelector("#fit-candidates tbody tr")).size()).isGreaterThan(3);
+        browser.screenshot("forgetting-compare");
+    }
+
+    @Test
+    void runPageShowsMeasuredForgettingTheForecastAndTheRecommendedCheckpoint() {
+        browser.open("/projects/forgetting/runs/head");
+        browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
+        assertThat(browser.driver().findElement(By.id("forgetting-summary")).getText())
+                .startsWith("Measured forgetting on off-task slices at step 400");
+        assertThat(browser.driver().findElement(By.id("recommendation-summary")).getText()).startsWith("Recommended: step");
+        assertThat(browser.driver().findElements(By.cssSelector("#pareto tbody tr"))).isNotEmpty();
+        assertThat(browser.driver().findElements(By.cssSelector("#pareto tbody tr.recommended"))).hasSize(1);
+        // the run reached its planned step: the forecasts from 20% and 50% of training are checked
+        assertThat(browser.driver().findElements(By.cssSelector("#forecast-backtest li"))).hasSize(2);
+        assertThat(browser.drawnPixels("#chart-forecast")).isGreaterThan(500);
+    }
+
+    @Test
+    void aRunWithoutLabelsGetsPredictedForgettingAndAForecastBand() {
+        browser.open("/projects/forgetting/runs/nolabels");
+        browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
+        assertThat(browser.driver().findElement(By.id("forgetting-summary")).getText())
+                .startsWith("Predicted forgetting at step 200").contains("95% prediction interval");
+        assertThat(browser.driver().findElement(By.id("forecast-summary")).getText())
+                .startsWith("Forecast KL at the planned step 400");
+        assertThat(Integer.parseInt(browser.driver().findElement(By.id("chart-forecast"))
+                .getDomAttribute("data-forecast-points"))).isGreaterThan(10);
+        browser.screenshot("forgetting-run");
+    }
+}
