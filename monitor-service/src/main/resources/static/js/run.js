@@ -13,8 +13,10 @@
     return metricSelect.value;
   }
 
+  /** Whether the picked metric has statistics and slices (scalars and task metrics have neither). */
   function isDistribution(m) {
-    return !m.startsWith('task:') && !m.startsWith('param:');
+    const option = Array.from(metricSelect.options).find(o => o.value === m);
+    return !option || option.dataset.distribution !== 'false';
   }
 
   function setRangeText() {
@@ -227,6 +229,45 @@
     }
   }
 
+  // ---- probe-size planner -----------------------------------------------------------------------
+  async function showProbePlan(halfWidth) {
+    const body = document.querySelector('#probe-plan tbody');
+    const caption = document.getElementById('plan-step');
+    const m = metric();
+    if (m.startsWith('param:')) {
+      caption.textContent = 'pick a distribution metric';
+      body.replaceChildren();
+      return;
+    }
+    let plan;
+    try {
+      if (halfWidth === null) {
+        // default: a tenth of the latest mean
+        const latest = await DW.json(api + '/probe-plan?' + DW.query({ metric: m, halfWidth: 1 }));
+        halfWidth = Math.abs(latest.overall.mean) / 10 || 1;
+        document.getElementById('plan-half-width').value = DW.fmt(halfWidth);
+      }
+      plan = await DW.json(api + '/probe-plan?' + DW.query({ metric: m, halfWidth: halfWidth }));
+    } catch (e) {
+      caption.textContent = e.message;
+      return;
+    }
+    caption.textContent = m + ' at step ' + plan.step;
+    body.replaceChildren();
+    for (const row of [plan.overall].concat(plan.slices)) {
+      const tr = document.createElement('tr');
+      const cells = [row.slice === null ? 'all probes' : row.slice, String(row.probes), DW.fmt(row.mean),
+        DW.fmt(row.currentHalfWidth), String(row.needed)];
+      cells.forEach((v, i) => {
+        const td = document.createElement('td');
+        td.textContent = v;
+        if (i > 0) td.className = 'num';
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    }
+  }
+
   async function reloadSeries() {
     setRangeText();
     // the headline chart first and alone: on a long run the other charts' queries would compete with it
@@ -275,6 +316,11 @@
   });
 
   mainChart();
-  reloadSeries().then(() => showTopExamples(null));
+  reloadSeries().then(() => showTopExamples(null)).then(() => showProbePlan(null));
+  document.getElementById('plan-form').addEventListener('submit', ev => {
+    ev.preventDefault();
+    const v = document.getElementById('plan-half-width').value;
+    showProbePlan(v === '' ? null : Number(v));
+  });
   live();
 })();

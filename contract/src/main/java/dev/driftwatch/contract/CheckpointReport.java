@@ -15,7 +15,8 @@ import java.util.Map;
  * @param time when it was measured
  * @param valid false when the model output had NaN or Inf; the metrics are then empty
  * @param invalidReason why it is invalid, or null
- * @param approximation {@code exact}, or {@code topk(k)} when the base was kept as top-k log-probs
+ * @param approximation {@code exact}, {@code topk(k)} when the base was kept as its top-k classes and
+ *     tail mass, {@code topk(k)+tail(m)} with m sampled tail classes as well
  * @param temperature the softmax temperature of the measurement
  * @param probeCount number of probe examples measured
  * @param metrics aggregates keyed by metric wire name ({@link Metric}; a newer plugin may send names this

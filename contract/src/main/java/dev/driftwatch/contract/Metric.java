@@ -169,6 +169,25 @@ public enum Metric {
             }
             return value > max + SLACK * Math.abs(max) ? aboveRule : null;
         }
+
+        /**
+         * Returns the range as the API reference and the OpenAPI description write it.
+         *
+         * @return {@code ≥ 0}, {@code [0, 1]}, {@code [0, ln 2]}, {@code [-1, 1]} or {@code any}
+         */
+        public String text() {
+            if (Double.isInfinite(min) && Double.isInfinite(max)) {
+                return "any";
+            }
+            if (Double.isInfinite(max)) {
+                return "≥ " + number(min);
+            }
+            return "[" + number(min) + ", " + (Math.abs(max - Math.log(2)) < 1e-12 ? "ln 2" : number(max)) + "]";
+        }
+
+        private static String number(double v) {
+            return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        }
     }
 
     private final String wireName;

@@ -349,6 +349,7 @@ public class DriftListener extends TrainingListenerAdapter {
         private int batchSize = 256;
         private long memoryBudgetBytes = 256L << 20;
         private int topK = 64;
+        private int tailSamples = 192;
         private Path baseCacheDirectory;
         private int bootstrapResamples = 1000;
         private long seed = 42;
@@ -484,8 +485,8 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Sets the memory budget for the base log-probabilities (default 256 MiB); beyond it the base is
-         * kept as top-k log-probabilities plus tail mass.
+         * Sets the memory budget for the base's full logits (default 256 MiB); beyond it each position keeps
+         * the base's top-k classes, its tail mass and m sampled tail classes (see {@link #optTailSamples}).
          *
          * @param bytes the budget
          * @return this builder
@@ -503,6 +504,20 @@ public class DriftListener extends TrainingListenerAdapter {
          */
         public Builder optTopK(int k) {
             this.topK = k;
+            return this;
+        }
+
+        /**
+         * Sets m, the tail classes sampled per position beyond the top k when the base does not fit the
+         * memory budget (default 192: with k = 64 the memory of top-256). The tail's share of each
+         * divergence is then estimated without bias from them (approximation {@code topk(k)+tail(m)});
+         * 0 keeps only the k + 1-bin lower bound ({@code topk(k)}).
+         *
+         * @param m samples per position, 0 or at least 2
+         * @return this builder
+         */
+        public Builder optTailSamples(int m) {
+            this.tailSamples = m;
             return this;
         }
 
@@ -666,7 +681,7 @@ public class DriftListener extends TrainingListenerAdapter {
          * @throws IllegalArgumentException when a setting is invalid or the probe set is missing
          */
         public DriftSettings buildSettings() {
-            return new DriftSettings(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK,
+            return new DriftSettings(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK, tailSamples,
                     baseCacheDirectory, bootstrapResamples, seed, topExamples, parameterDrift, stableRankIterations);
         }
     }

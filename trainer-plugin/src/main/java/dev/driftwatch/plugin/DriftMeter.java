@@ -54,6 +54,8 @@ public final class DriftMeter implements AutoCloseable {
     private final List<String> sliceNames;
     private final int[] sliceOf;
     private final List<String> metricNames;
+    /** Per example, its number of scored positions (1 for a classifier). */
+    private final double[] scoredPositions;
     /** Per measured metric, its column in a per-example row of the divergences, or one of the sources below. */
     private final int[] sourceColumn;
     /** Per measured metric, its range: rounding noise is clamped into it. */
@@ -91,12 +93,15 @@ public final class DriftMeter implements AutoCloseable {
      * @param invalidReason why it is invalid, or null
      * @param aggregates the distribution metrics, or null when invalid
      * @param parameters the parameter drift, or null when not measured
+     * @param samplingStdError the standard error of the headline mean that the sampled base tail adds
+     *     (nats/token; 0 when the base is exact or top-k without samples), already inside the bootstrap
+     *     interval, which resamples the examples with their independent sampling noise
      */
     public record Measurement(boolean valid, String invalidReason, Aggregates.Result aggregates,
-            ParameterDrift parameters) {}
+            ParameterDrift parameters, double samplingStdError) {}
 
     /** A probe group's base arrays copied to the JVM once, for measuring on the host. */
-    private record HostGroup(float[] logProbs, long[] argmax, float[] mask) {}
+    private record HostGroup(float[] logits, double[] logNormalizers, long[] argmax, float[] mask) {}
 
     /**
      * Creates a meter.
@@ -116,6 +121,7 @@ public final class DriftMeter implements AutoCloseable {
         this.metricRanges = measured.stream().map(Metric::range).toArray(Metric.Range[]::new);
         this.sourceColumn = new int[measured.size()];
         List<Metric> row = new ArrayList<>(Divergences.ROW);
+        row.add(null); // BaseDistribution.KL_BASE_FT_VARIANCE: the sampling variance, not a metric
         row.addAll(Divergences.SEQUENCE_SUMS);
         for (int k = 0; k < sourceColumn.length; k++) {
             Metric metric = measured.get(k);
@@ -132,6 +138,17 @@ public final class DriftMeter implements AutoCloseable {
         }
         this.taskColumn = measured.indexOf(Metric.TASK_LOSS_BASE);
         this.task = probes.hasTargets() ? new TaskScores(probes.targets(), probes.mask(), probes.positions()) : null;
+        this.scoredPositions = new double[probes.size()];
+        float[] mask = probes.mask();
+        for (int i = 0; i < scoredPositions.length; i++) {
+            if (mask == null) {
+                scoredPositions[i] = probes.positions();
+            } else {
+                for (int t = 0; t < probes.positions(); t++) {
+                    scoredPositions[i] += mask[i * probes.positions() + t];
+                }
+            }
+        }
         this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
         this.aggregates = new Aggregates(bootstrap, settings.topExamples());
     }
@@ -169,7 +186,8 @@ public final class DriftMeter implements AutoCloseable {
             }
             BaseCacheFile cache = settings.baseCacheDirectory() == null ? null
                     : new BaseCacheFile(settings.baseCacheDirectory(), parameters.fingerprint(), probes.fingerprint(),
-                            settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK());
+                            settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK(),
+                            settings.tailSamples(), settings.seed());
             Optional<BaseDistribution> cached = Optional.empty();
             if (cache != null) {
                 try {
@@ -187,8 +205,9 @@ public final class DriftMeter implements AutoCloseable {
                 logger.info("driftwatch: base distributions loaded from {}", cache.path());
             } else {
                 long positions = (long) probes.size() * probes.positions();
-                base = BaseDistribution.capture(groups, c -> logProbs(trainer, c), manager, positions,
-                        settings.memoryBudgetBytes(), settings.topK());
+                base = BaseDistribution.capture(groups, c -> logits(trainer, c), manager, positions,
+                        settings.temperature(), new BaseDistribution.Budget(settings.memoryBudgetBytes(),
+                                settings.topK(), settings.tailSamples(), settings.seed()));
                 if (cache != null) {
                     try {
                         cache.write(base);
@@ -224,7 +243,7 @@ public final class DriftMeter implements AutoCloseable {
         for (ProbeChunk chunk : chunks) {
             try (NDManager scoped = manager.newSubManager()) {
                 scoped.tempAttachAll(chunk.inputs());
-                task.score(logProbs(trainer, chunk), chunk.offset(), scoped, baseLoss, baseAccuracy);
+                task.score(logProbs(logits(trainer, chunk)), chunk.offset(), scoped, baseLoss, baseAccuracy);
             }
         }
     }
@@ -243,6 +262,7 @@ public final class DriftMeter implements AutoCloseable {
         int m = metricNames.size();
         int n = probes.size();
         double[] rows = new double[n * m];
+        double[] samplingVariance = new double[n];
         double[] entropyBase = base.entropy();
         boolean sequence = probes.isSequence();
         boolean host = onHost && base.topK() == 0;
@@ -256,13 +276,17 @@ public final class DriftMeter implements AutoCloseable {
                         weights = copy.toFloatArray();
                     }
                 }
-                hostGroups.add(new HostGroup(base.arrays(c).get(0).toFloatArray(), base.arrays(c).get(1).toLongArray(),
-                        weights));
+                NDList kept = base.arrays(c);
+                float[] logits = kept.get(0).toFloatArray();
+                // the normalisers again, by the same code as the current model's: an unchanged model then
+                // gives bit-identical log-probabilities (the device's differ in the last bits)
+                double[] lse = HostDivergences.logNormalizers(logits, base.classes(), settings.temperature());
+                hostGroups.add(new HostGroup(logits, lse, kept.get(2).toLongArray(), weights));
             }
         }
         for (int c = 0; c < groups.size(); c++) {
             ProbeGroup chunk = groups.get(c);
-            int width = Divergences.ROW.size() + (sequence ? Divergences.SEQUENCE_SUMS.size() : 0);
+            int width = BaseDistribution.COLUMNS + (sequence ? Divergences.SEQUENCE_SUMS.size() : 0);
             double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
                     : measureOnDevice(trainer, chunk, c, width);
             for (int j = 0; j < chunk.size(); j++) {
@@ -276,6 +300,8 @@ public final class DriftMeter implements AutoCloseable {
                         rows[r + k] = entropyBase[i];
                     }
                 }
+                // the variance of the example's mean over its scored positions
+                samplingVariance[i] = values[v + BaseDistribution.KL_BASE_FT_VARIANCE] / scoredPositions[i];
                 if (task != null) {
                     int t = r + taskColumn;
                     rows[t] = baseLoss[i];                          // task_loss_base
@@ -289,11 +315,11 @@ public final class DriftMeter implements AutoCloseable {
         }
         ParameterDrift drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
         if (drift != null && !finite(drift)) {
-            return new Measurement(false, "NaN or Inf in the model parameters", null, null);
+            return new Measurement(false, "NaN or Inf in the model parameters", null, null, 0);
         }
         String invalid = clampOrExplain(rows, m);
         if (invalid != null) {
-            return new Measurement(false, invalid, null, drift);
+            return new Measurement(false, invalid, null, drift, 0);
         }
         StratifiedBootstrap.Intervals ci;
         if (deviceBootstrap != null) {
@@ -303,8 +329,13 @@ public final class DriftMeter implements AutoCloseable {
         } else {
             ci = bootstrap.run(rows, m, sliceOf, sliceNames.size());
         }
+        double variance = 0;
+        for (double v : samplingVariance) {
+            variance += v;
+        }
         return new Measurement(true, null,
-                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift);
+                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift,
+                Math.sqrt(variance) / n);
     }
 
     /** The per-example values of one group through NDArray operations, in cache-sized slices. */
@@ -313,9 +344,9 @@ public final class DriftMeter implements AutoCloseable {
     boolean sequence = probes.isSequence();
     try (NDManager scoped = manager.newSubManager()) {
             base.tempAttach(scoped, chunk, c);
-            NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
+            NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
             if (task != null) {
-                task.score(lq, chunk.offset(), scoped, ftLoss, ftAccuracy);
+                task.score(logProbs(logits), chunk.offset(), scoped, ftLoss, ftAccuracy);
             }
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
@@ -328,12 +359,12 @@ public final class DriftMeter implements AutoCloseable {
                         mask = chunk.mask().get(from + ":" + to);
                         mask.attach(slice);
                     }
-                    NDList perExample = Divergences.perExample(base.perPosition(c, lq, from, to, slice), mask);
+                    NDList perExample = Divergences.perExample(base.perPosition(c, logits, from, to, slice), mask);
                     NDArray out = perExample.get(0);
                     if (sequence) {
                         out = out.concat(perExample.get(1).get(":, 0:2"), 1);
                     }
-                    float[] part = out.toFloatArray();
+                    double[] part = out.toDoubleArray();
                     for (int k = 0; k < part.length; k++) {
                         values[from * width + k] = part[k];
                     }
@@ -360,12 +391,12 @@ public final class DriftMeter implements AutoCloseable {
                 at += part.length;
             }
         }
-        float[] lq = HostDivergences.logSoftmax(logits, classes, settings.temperature());
         if (task != null) {
-            task.score(lq, classes, group.offset(), group.size(), ftLoss, ftAccuracy);
+            task.score(HostDivergences.logSoftmax(logits, classes, settings.temperature()), classes, group.offset(),
+                    group.size(), ftLoss, ftAccuracy);
         }
-        return HostDivergences.perExample(kept.logProbs(), kept.argmax(), lq, probes.positions(), classes, kept.mask(),
-                probes.isSequence());
+        return HostDivergences.perExample(kept.logits(), kept.logNormalizers(), kept.argmax(), logits,
+                settings.temperature(), probes.positions(), classes, kept.mask(), probes.isSequence());
     }
 
     /**
@@ -438,7 +469,7 @@ public final class DriftMeter implements AutoCloseable {
             NDList one = new NDList();
             first.inputs().forEach(a -> one.add(a.get("0:1")));
             NDArray mask = first.mask() == null ? null : first.mask().get("0:1");
-            return logProbs(trainer, new ProbeChunk(0, 1, one, mask)).getShape().get(2);
+            return logits(trainer, new ProbeChunk(0, 1, one, mask)).getShape().get(2);
         }
     }
 
@@ -502,21 +533,15 @@ public final class DriftMeter implements AutoCloseable {
     }
 
     /**
-     * Forward pass of one chunk with training = false, as log-probabilities {@code [b, T, V]} at
-     * temperature tau. On the host path the log-softmax is {@link HostDivergences#logSoftmax}, the one
-     * the measurements use, so an unchanged model measures exactly zero.
+     * Float32 log-probabilities {@code [b, T, V]} at temperature tau for the task scores, formed in float64
+     * (a float32 log-softmax over a large vocabulary is off by ~1e-5) and rounded once.
      */
-    private NDArray logProbs(Trainer trainer, ProbeChunk chunk) {
-        NDArray logits = logits(trainer, chunk);
-        if (onHost) {
-            float[] lp = HostDivergences.logSoftmax(logits.toFloatArray(), (int) logits.getShape().get(2),
-                    settings.temperature());
-            return logits.getManager().create(lp, logits.getShape());
-        }
+    private NDArray logProbs(NDArray logits) {
+        NDArray x = logits.toType(DataType.FLOAT64, false);
         if (settings.temperature() != 1.0) {
-            logits = logits.div(settings.temperature());
+            x = x.div(settings.temperature());
         }
-        return logits.logSoftmax(-1);
+        return x.sub(Divergences.logSumExp(x)).toType(DataType.FLOAT32, false);
     }
 
     /**

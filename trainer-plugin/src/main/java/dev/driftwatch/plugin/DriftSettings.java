@@ -13,6 +13,7 @@ import java.nio.file.Path;
  * @param batchSize probe examples per forward pass
  * @param memoryBudgetBytes largest size of the full base log-probabilities before the top-k approximation
  * @param topK classes kept per position under the top-k approximation
+ * @param tailSamples tail classes sampled per position beyond the top k (0: the k + 1-bin lower bound only)
  * @param baseCacheDirectory where captured bases are cached, or null for no cache
  * @param bootstrapResamples resamples of the bootstrap interval
  * @param seed the bootstrap seed
@@ -27,6 +28,7 @@ public record DriftSettings(
         int batchSize,
         long memoryBudgetBytes,
         int topK,
+        int tailSamples,
         Path baseCacheDirectory,
         int bootstrapResamples,
         long seed,
@@ -62,8 +64,35 @@ public record DriftSettings(
             throw new IllegalArgumentException("outputIndex, memoryBudgetBytes, topExamples and stableRankIterations"
                     + " must be >= 0, batchSize and topK >= 1");
         }
+        if (tailSamples < 0 || tailSamples == 1) {
+            throw new IllegalArgumentException("tailSamples must be 0 or >= 2 (a variance needs two draws): "
+                    + tailSamples);
+        }
         if (bootstrapResamples < 1000) {
             throw new IllegalArgumentException("bootstrapResamples must be >= 1000: " + bootstrapResamples);
         }
+    }
+
+    /**
+     * Settings with the top-k approximation alone (no sampled tail) beyond the memory budget.
+     *
+     * @param probes the probe set
+     * @param temperature tau
+     * @param outputIndex the logits' index in the output
+     * @param batchSize probe examples per forward pass
+     * @param memoryBudgetBytes the memory budget of the full base logits
+     * @param topK k
+     * @param baseCacheDirectory the base cache directory, or null
+     * @param bootstrapResamples the bootstrap's resamples
+     * @param seed the seed
+     * @param topExamples how many top examples to list
+     * @param parameterDrift whether to measure parameter drift
+     * @param stableRankIterations stable-rank iterations, 0 for none
+     */
+    public DriftSettings(ProbeSet probes, double temperature, int outputIndex, int batchSize, long memoryBudgetBytes,
+            int topK, Path baseCacheDirectory, int bootstrapResamples, long seed, int topExamples,
+            boolean parameterDrift, int stableRankIterations) {
+        this(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK, 0, baseCacheDirectory,
+                bootstrapResamples, seed, topExamples, parameterDrift, stableRankIterations);
     }
 }

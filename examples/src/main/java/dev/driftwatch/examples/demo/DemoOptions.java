@@ -19,7 +19,8 @@ import java.util.Set;
  * @param offline a directory to write JSON-lines reports to instead of streaming, or null
  * @param quick true for the short settings (the ones the end-to-end test uses)
  * @param steps fine-tuning steps per run, or 0 for the settings' default
- * @param stepDelayMillis pause after every step, for watching
+ * @param stepDelayMillis pause after every step, for watching; -1 when not given (then each demo's own
+ *     default: 40 ms in the full image demo, none in the quick one)
  * @param keepRunning keep the started service running after the demo until Ctrl-C
  * @param corpusDir the fortunes directory of the LM demo
  * @param demos which demos to run: {@code image}, {@code lm} or both
@@ -32,6 +33,9 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
     public static final String IMAGE = "image";
     /** The language-model demo (fortunes). */
     public static final String LM = "lm";
+
+    /** {@link #stepDelayMillis} when {@code --step-delay} was not given. */
+    static final long NOT_GIVEN = -1;
 
     /** The usage text. */
     public static final String USAGE = """
@@ -69,7 +73,7 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
         Path offline = null;
         boolean quick = false;
         int steps = 0;
-        long delay = 0;
+        long delay = NOT_GIVEN;
         boolean keep = true;
         Path corpus = FortuneCorpus.DEFAULT_DIRECTORY;
         Set<String> demos = Set.of(IMAGE, LM);
@@ -110,8 +114,9 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
      */
     public DemoConfig config() {
         Path cache = home.resolve("cache");
-        DemoConfig config = (quick ? DemoConfig.quick(cache) : DemoConfig.standard(cache)).withDataDir(dataDir)
-                .withStepDelay(stepDelayMillis);
+        DemoConfig config = (quick ? DemoConfig.quick(cache) : DemoConfig.standard(cache)).withDataDir(dataDir);
+        // only a given --step-delay replaces the demo's default (the full demo's 40 ms lets people watch)
+        config = stepDelayMillis != NOT_GIVEN ? config.withStepDelay(stepDelayMillis) : config;
         return steps > 0 ? config.withSteps(steps) : config;
     }
 
@@ -123,7 +128,7 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
     public LmConfig lmConfig() {
         Path cache = home.resolve("cache");
         LmConfig config = (quick ? LmConfig.quick(cache) : LmConfig.standard(cache)).withCorpusDir(corpusDir);
-        config = stepDelayMillis > 0 ? config.withStepDelay(stepDelayMillis) : config;
+        config = stepDelayMillis != NOT_GIVEN ? config.withStepDelay(stepDelayMillis) : config;
         return steps > 0 ? config.withSteps(steps) : config;
     }
 

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.contract.Scalar;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import jakarta.validation.ConstraintViolation;
@@ -80,6 +81,9 @@ final class ConditionReader {
         scalar = MetricNames.SCALAR.contains(metric);
         if (metric == null) {
             problem("metric", "is required");
+        } else if (!MetricNames.ALL.contains(metric) && MetricNames.ALL.contains(Scalar.currentName(metric))) {
+            problem("metric", "'" + metric + "' is an earlier spelling; the metric is named '"
+                    + Scalar.currentName(metric) + "'");
         } else if (!MetricNames.ALL.contains(metric)) {
             problem("metric", "unknown metric '" + metric + "'; one of " + String.join(", ", MetricNames.ALL));
         }

@@ -38,7 +38,7 @@ final class PayloadParser {
     static final int MAX_METRICS = 64;
 
     private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern APPROXIMATION = Pattern.compile("exact|topk\\([1-9][0-9]{0,8}\\)");
+    private static final Pattern APPROXIMATION = Pattern.compile("exact|topk\\([1-9][0-9]{0,8}\\)(\\+tail\\([1-9][0-9]{0,8}\\))?");
     private static final double SLACK = 1e-9;
 
     private final IngestProperties limits;
@@ -201,7 +201,7 @@ final class PayloadParser {
         String invalidReason = f.string(c, p, "invalidReason", !valid, 1, 1000);
         String approximation = f.string(c, p, "approximation", false, 1, 32);
         if (approximation != null && !APPROXIMATION.matcher(approximation).matches()) {
-            f.problem(JsonFields.path(p, "approximation"), "must be exact or topk(k)");
+            f.problem(JsonFields.path(p, "approximation"), "must be exact, topk(k) or topk(k)+tail(m)");
         }
         Double temperature = positive(f, c, p, "temperature");
         Long probeCount = f.integer(c, p, "probeCount", true, valid ? 1 : 0, Integer.MAX_VALUE);

@@ -217,6 +217,23 @@ public class CheckpointQueryService {
     public record TopExamplesAt(long step, List<TopExample> examples) {}
 
     /**
+     * Returns the latest step of a valid checkpoint.
+     *
+     * @param runId the run
+     * @return the step
+     * @throws ApiProblem 404 when the run has no valid checkpoint
+     */
+    @Transactional(readOnly = true)
+    public long latestValidStep(long runId) {
+        List<Long> steps = jdbc.queryForList(
+                "SELECT step FROM checkpoint WHERE run_id = ? AND valid ORDER BY step DESC LIMIT 1", Long.class, runId);
+        if (steps.isEmpty()) {
+            throw ApiProblem.notFound("a valid checkpoint");
+        }
+        return steps.get(0);
+    }
+
+    /**
      * Reads the top examples at a step, or at the latest step.
      *
      * @param runId the run

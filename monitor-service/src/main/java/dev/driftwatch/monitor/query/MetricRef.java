@@ -1,9 +1,12 @@
 package dev.driftwatch.monitor.query;
 
 import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.Scalar;
 import dev.driftwatch.contract.Statistic;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -14,11 +17,15 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>a distribution metric ({@link Metric}: {@code kl_base_ft}, {@code js}, ...) with a statistic
  *       ({@link Statistic}: {@code mean}, {@code p50}, ...); the headline {@code kl_base_ft} is read from
- *       its own columns, the others from the jsonb. A well-formed name the contract does not know (a
- *       newer plugin's metric) is read the same way, without a unit;
- *   <li>{@code task:<name>}, a trainer metric such as {@code task:validate_loss};
- *   <li>{@code param:globalRelativeL2} or {@code param:trainableFraction}.
+ *       its own columns, the others from the jsonb;
+ *   <li>a scalar ({@link Scalar}: {@code global_relative_l2}, {@code trainable_fraction},
+ *       {@code train_loss}, {@code validate_loss}), one column each;
+ *   <li>any other well-formed name: a newer plugin's metric (read like a distribution metric, without a
+ *       unit), else a task metric the trainer reports under that name ({@code validate_accuracy}).
  * </ul>
+ *
+ * <p>The spellings of earlier versions are answered with these names: {@code param:globalRelativeL2},
+ * {@code param:trainableFraction}, {@code task:<name>} (which reads only the task metrics, of any name).
  *
  * @param metric the metric name as given
  * @param stat the statistic (for distribution metrics), else null
@@ -31,6 +38,12 @@ public record MetricRef(String metric, String stat, String unit, String sql, Lis
     private static final List<String> HEADLINE_COLUMNS =
             List.of("kl_mean", "kl_p50", "kl_p90", "kl_p99", "kl_max", "kl_ci_low", "kl_ci_high");
     private static final Pattern TASK_NAME = Pattern.compile("[^\\s]{1,64}");
+    /** The {@code checkpoint} column of each scalar. */
+    private static final Map<Scalar, String> SCALAR_COLUMNS = Map.of(
+            Scalar.GLOBAL_RELATIVE_L2, "global_relative_l2",
+            Scalar.TRAINABLE_FRACTION, "trainable_fraction",
+            Scalar.TRAIN_LOSS, "train_loss",
+            Scalar.VALIDATE_LOSS, "validate_loss");
 
     /**
      * Parses the query parameters.
@@ -42,37 +55,49 @@ public record MetricRef(String metric, String stat, String unit, String sql, Lis
      */
     public static MetricRef parse(String metric, String stat) {
         if (metric == null || metric.isBlank()) {
-            metric = "kl_base_ft";
+            metric = Metric.HEADLINE.wireName();
         }
-        if (metric.startsWith("task:")) {
-            String name = metric.substring(5);
+        // an earlier version's spelling (param:globalRelativeL2, task:<name>) is answered with the current name
+        boolean taskOnly = metric.startsWith(Scalar.OLD_TASK_PREFIX);
+        String name = Scalar.currentName(metric);
+        Optional<Scalar> scalar = Scalar.byName(name);
+        if (scalar.isPresent()) {
+            return new MetricRef(name, null, scalar.get().unit(), SCALAR_COLUMNS.get(scalar.get()), List.of());
+        }
+        if (taskOnly) {
             if (!TASK_NAME.matcher(name).matches()) {
                 throw ApiProblem.invalid("metric", "task metric name must have 1 to 64 characters");
             }
-            return switch (name) {
-                case "train_loss" -> new MetricRef(metric, null, "", "train_loss", List.of());
-                case "validate_loss" -> new MetricRef(metric, null, "", "validate_loss", List.of());
-                default -> new MetricRef(metric, null, "", "(task_metrics ->> ?)::float8", List.of(name));
-            };
+            return new MetricRef(name, null, "", "(task_metrics ->> ?)::float8", List.of(name));
         }
-        if (metric.equals("param:globalRelativeL2")) {
-            return new MetricRef(metric, null, "ratio", "global_relative_l2", List.of());
-        }
-        if (metric.equals("param:trainableFraction")) {
-            return new MetricRef(metric, null, "fraction", "trainable_fraction", List.of());
-        }
-        if (!Metric.isWellFormed(metric)) {
-            throw ApiProblem.invalid("metric", "must be a metric name such as " + String.join(", ", Metric.allWireNames())
-                    + ", task:<name>, param:globalRelativeL2 or param:trainableFraction");
+        if (!Metric.isWellFormed(name)) {
+            throw ApiProblem.invalid("metric", "must be a metric name (docs/api/README.md#metrics): one of "
+                    + String.join(", ", Metric.allWireNames()) + ", " + String.join(", ", Scalar.allWireNames())
+                    + ", or a task metric's name");
         }
         String s = stat == null || stat.isBlank() ? Statistic.MEAN.wireName() : stat;
         Statistic statistic = Statistic.byName(s).orElseThrow(() ->
                 ApiProblem.invalid("stat", "must be one of " + String.join(", ", Statistic.allWireNames())));
-        if (metric.equals(Metric.HEADLINE.wireName())) {
-            return new MetricRef(metric, s, unit(metric), HEADLINE_COLUMNS.get(statistic.ordinal()), List.of());
+        if (name.equals(Metric.HEADLINE.wireName())) {
+            return new MetricRef(name, s, unit(name), HEADLINE_COLUMNS.get(statistic.ordinal()), List.of());
         }
-        return new MetricRef(metric, s, unit(metric), "(metrics -> ? ->> " + statistic.storedIndex() + ")::float8",
-                List.of(metric));
+        String distribution = "(metrics -> ? ->> " + statistic.storedIndex() + ")::float8";
+        if (Metric.byName(name).isPresent() || statistic != Statistic.MEAN) {
+            return new MetricRef(name, s, unit(name), distribution, List.of(name));
+        }
+        // a name the contract does not know: a newer plugin's metric, else a task metric the trainer reports
+        return new MetricRef(name, s, "", "COALESCE(" + distribution + ", (task_metrics ->> ?)::float8)",
+                List.of(name, name));
+    }
+
+    /**
+     * Tells whether the contract knows the metric (a {@link Metric} or a {@link Scalar}); else it is a
+     * newer plugin's metric or a task metric, known only from the stored checkpoints.
+     *
+     * @return true for the contract's names
+     */
+    public boolean known() {
+        return Metric.byName(metric).isPresent() || Scalar.byName(metric).isPresent();
     }
 
     /**

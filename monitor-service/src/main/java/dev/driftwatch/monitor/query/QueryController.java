@@ -91,7 +91,14 @@ class QueryController {
                     + " metric's mean (ciLow, ciHigh); false leaves them null and skips reading them, for speed")
             @RequestParam(defaultValue = "true") boolean ci) {
         Run r = run(access.require(project), runKey);
-        return trajectories.trajectory(r.getId(), runKey, MetricRef.parse(metric, stat), from, to, points, ci);
+        MetricRef ref = MetricRef.parse(metric, stat);
+        Trajectory t = trajectories.trajectory(r.getId(), runKey, ref, from, to, points, ci);
+        if (!ref.known() && t.sourcePoints() > 0 && t.steps().length == 0) {
+            // a name neither the contract nor this run knows is far more likely a typo than a metric
+            throw ApiProblem.invalid("metric", "'" + ref.metric() + "' is not a metric of this service"
+                    + " (docs/api/README.md#metrics) and no checkpoint of this run reports it");
+        }
+        return t;
     }
 
     @GetMapping("/runs/{runKey}/checkpoints/{step}")
@@ -110,6 +117,31 @@ class QueryController {
             @RequestParam(defaultValue = "" + TrajectoryService.DEFAULT_POINTS) int points) {
         Run r = run(access.require(project), runKey);
         return checkpoints.slices(r.getId(), MetricRef.parse(metric, stat), from, to, points);
+    }
+
+    @GetMapping("/runs/{runKey}/probe-plan")
+    @Operation(summary = "Probes needed for a 95% interval of a chosen half-width, overall and per slice, "
+            + "planned from a checkpoint (default: the latest valid one)")
+    ProbePlan probePlan(@PathVariable String project, @PathVariable String runKey,
+            @RequestParam(defaultValue = "kl_base_ft") String metric,
+            @RequestParam String halfWidth,
+            @RequestParam(required = false) Long step) {
+        double wanted;
+        try {
+            wanted = Double.parseDouble(halfWidth);
+        } catch (NumberFormatException e) {
+            throw ApiProblem.invalid("halfWidth", "must be a positive number");
+        }
+        if (!(wanted > 0) || Double.isInfinite(wanted)) {
+            throw ApiProblem.invalid("halfWidth", "must be a positive number");
+        }
+        Run r = run(access.require(project), runKey);
+        CheckpointReport c = checkpoints.checkpoint(r.getId(), runKey,
+                step != null ? step : checkpoints.latestValidStep(r.getId()));
+        if (!c.valid() || !c.metrics().containsKey(metric)) {
+            throw ApiProblem.invalid("metric", "'" + metric + "' is not measured at step " + c.step());
+        }
+        return ProbePlan.of(c, metric, wanted);
     }
 
     @GetMapping("/runs/{runKey}/tensors")

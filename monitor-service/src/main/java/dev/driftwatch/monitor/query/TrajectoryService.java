@@ -22,6 +22,8 @@ public class TrajectoryService {
 
     /** Default number of points, about a chart's width. */
     public static final int DEFAULT_POINTS = 1000;
+    /** Fewest points a request may ask for (a bucket keeps up to four). */
+    public static final int MIN_POINTS = 4;
     /** Most points a request may ask for. */
     public static final int MAX_POINTS = 20_000;
 
@@ -154,7 +156,7 @@ public class TrajectoryService {
      * @throws ApiProblem 400 when out of range
      */
     static void checkPoints(int points) {
-        if (points < 4 || points > MAX_POINTS) {
+        if (points < MIN_POINTS || points > MAX_POINTS) {
             throw ApiProblem.invalid("points", "must be in [4, " + MAX_POINTS + "]");
         }
     }

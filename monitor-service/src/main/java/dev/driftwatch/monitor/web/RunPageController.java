@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.Scalar;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.query.CheckpointQueryService;
 import dev.driftwatch.monitor.run.Run;
@@ -41,16 +42,32 @@ class RunPageController {
      */
     static final List<MetricOption> METRICS = Stream.concat(
             Metric.needing(Metric.Needs.ANY_PROBES).stream()
-                    .map(m -> new MetricOption(m.wireName(), m.label())),
-            Stream.of(new MetricOption("param:globalRelativeL2", "Parameter drift (relative L2)"))).toList();
+                    .map(m -> new MetricOption(m.wireName(), m.label(), true)),
+            Stream.of(new MetricOption(Scalar.GLOBAL_RELATIVE_L2.wireName(), "Parameter drift (relative L2)", false)))
+            .toList();
 
     /**
      * An entry of the metric picker.
      *
-     * @param value the API's metric parameter
+     * @param value the API's metric parameter (the metric's name, docs/api/README.md "Metrics")
      * @param label what the user reads
+     * @param distribution whether it has statistics and slices (else one number per checkpoint)
      */
-    record MetricOption(String value, String label) {}
+    record MetricOption(String value, String label, boolean distribution) {
+
+        /**
+         * The entry of a task metric the trainer reports.
+         *
+         * @param name its key in the checkpoints' task metrics
+         * @return the entry
+         */
+        static MetricOption task(String name) {
+            // a key that is not a metric name (spaces, capitals) is reached through the task: spelling
+            String value = Scalar.byName(name).isPresent() || Metric.isWellFormed(name) ? name
+                    : Scalar.OLD_TASK_PREFIX + name;
+            return new MetricOption(value, "Task: " + name, false);
+        }
+    }
 
     private final ProjectAccess access;
     private final RunRepository runs;
@@ -98,10 +115,10 @@ class RunPageController {
         List<String> tasks = names.taskMetrics();
         List<MetricOption> options = new ArrayList<>(METRICS);
         Arrays.stream(Metric.values()).filter(m -> m.needs() != Metric.Needs.ANY_PROBES && reported.contains(m.wireName()))
-                .forEach(m -> options.add(options.size() - 1, new MetricOption(m.wireName(), m.label())));
+                .forEach(m -> options.add(options.size() - 1, new MetricOption(m.wireName(), m.label(), true)));
         reported.stream().filter(name -> Metric.byName(name).isEmpty())
-                .forEach(name -> options.add(options.size() - 1, new MetricOption(name, name)));
-        tasks.forEach(t -> options.add(new MetricOption("task:" + t, "Task: " + t)));
+                .forEach(name -> options.add(options.size() - 1, new MetricOption(name, name, true)));
+        tasks.forEach(t -> options.add(MetricOption.task(t)));
         return options;
     }
 }

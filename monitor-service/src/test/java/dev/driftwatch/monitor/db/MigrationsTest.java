@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.junit.jupiter.api.Test;
 
@@ -40,5 +41,20 @@ class MigrationsTest {
         assertThat(tables).contains("project", "api_token", "run", "checkpoint", "run_tensor", "checkpoint_tensors");
         // a second run finds nothing to do
         assertThat(flyway.migrate().migrationsExecuted).isZero();
+
+        // Flyway refuses a migration whose version is below one a database already has: every
+        // migration added since the last release must sort after that release's highest version.
+        for (MigrationInfo m : flyway.info().all()) {
+            int version = Integer.parseInt(m.getVersion().getVersion());
+            if (!RELEASED_VERSIONS.contains(version)) {
+                assertThat(version).as("version of %s (released up to V%d)", m.getScript(), LAST_RELEASED)
+                        .isGreaterThan(LAST_RELEASED);
+            }
+        }
     }
+
+    /** The migrations of the last release (0.1.0); update when releasing. */
+    private static final List<Integer> RELEASED_VERSIONS = List.of(1, 2, 10, 20);
+
+    private static final int LAST_RELEASED = 20;
 }

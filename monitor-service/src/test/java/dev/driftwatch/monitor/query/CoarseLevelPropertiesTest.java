@@ -26,7 +26,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
- * The coarse level (migration V3, {@link CoarseLevel}) answers exactly what reading every checkpoint
+ * The coarse level (migration V21, {@link CoarseLevel}) answers exactly what reading every checkpoint
  * answers: generated runs written in shuffled batches (out-of-order steps, invalid checkpoints
  * without a headline, tied values, sparse and dense steps, a deleted checkpoint), queried over
  * generated step ranges and point counts, give the same count, steps and values on both paths.

@@ -60,6 +60,10 @@ class RunPageBrowserTest extends WebTestBase {
         browser.waitUntil(d -> !d.findElements(By.cssSelector("#top-examples tbody tr")).isEmpty());
         assertThat(browser.driver().findElement(By.id("top-step")).getText()).isEqualTo("at step 49990");
         assertThat(browser.driver().findElements(By.cssSelector("#top-examples tbody tr"))).hasSize(5);
+        // the probe-size planner: all probes and one row per slice, at the latest step
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("#probe-plan tbody tr")).isEmpty());
+        assertThat(browser.driver().findElement(By.id("plan-step")).getText()).isEqualTo("kl_base_ft at step 49990");
+        assertThat(browser.driver().findElement(By.cssSelector("#probe-plan tbody tr")).getText()).startsWith("all probes");
         browser.screenshot("run-page");
     }
 
@@ -70,7 +74,7 @@ class RunPageBrowserTest extends WebTestBase {
         assertThat(metric.getOptions()).extracting(WebElement::getText).contains("Jensen–Shannon",
                 "Task: train_loss", "Task: validate_loss", "Parameter drift (relative L2)");
         for (String value : new String[] {"js", "kl_ft_base", "tv", "top1_agree", "entropy_ft",
-                "param:globalRelativeL2", "task:validate_loss"}) {
+                "global_relative_l2", "validate_loss"}) {
             String before = attr("run", "data-loaded");
             metric.selectByValue(value);
             browser.waitUntil(d -> !before.equals(attr("run", "data-loaded")));

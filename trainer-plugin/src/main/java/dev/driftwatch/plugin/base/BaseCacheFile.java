@@ -27,7 +27,7 @@ import java.util.Optional;
  */
 public final class BaseCacheFile {
 
-    private static final String MAGIC = "driftwatch-base/v2";
+    private static final String MAGIC = "driftwatch-base/v3";
 
     private final Path file;
     private final String key;
@@ -42,12 +42,15 @@ public final class BaseCacheFile {
      * @param batchSize the probe chunk size
      * @param budgetBytes the memory budget
      * @param topK k for the top-k approximation
+     * @param tailSamples m, the sampled tail classes
+     * @param seed the seed of the tail samples
      */
     public BaseCacheFile(Path directory, String baseFingerprint, String probeFingerprint, double temperature,
-            int batchSize, long budgetBytes, int topK) {
+            int batchSize, long budgetBytes, int topK, int tailSamples, long seed) {
         this.key = String.join("|", MAGIC, baseFingerprint, probeFingerprint,
                 String.format(Locale.ROOT, "t=%s", Double.toString(temperature)), "b=" + batchSize,
-                "m=" + budgetBytes, "k=" + topK);
+                "m=" + budgetBytes, "k=" + topK,
+                "tail=" + tailSamples, "seed=" + seed);
         String settings = Integer.toHexString(key.hashCode());
         this.file = directory.resolve("base-" + baseFingerprint.substring(0, 16) + "-"
                 + probeFingerprint.substring(0, 16) + "-" + settings + ".dwbase");
@@ -78,7 +81,9 @@ public final class BaseCacheFile {
                 return Optional.empty();
             }
             int topK = in.readInt();
+            int tailSamples = in.readInt();
             int classes = in.readInt();
+            double temperature = in.readDouble();
             double[] entropy = new double[in.readInt()];
             for (int i = 0; i < entropy.length; i++) {
                 entropy[i] = in.readDouble();
@@ -95,7 +100,7 @@ public final class BaseCacheFile {
                 chunks.forEach(NDList::close);
                 throw e;
             }
-            return Optional.of(new BaseDistribution(topK, classes, chunks, entropy));
+            return Optional.of(new BaseDistribution(topK, tailSamples, classes, temperature, chunks, entropy));
         }
     }
 
@@ -113,7 +118,9 @@ public final class BaseCacheFile {
                     new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
                 out.writeUTF(key);
                 out.writeInt(base.topK());
+                out.writeInt(base.tailSamples());
                 out.writeInt(base.classes());
+                out.writeDouble(base.temperature());
                 double[] entropy = base.entropy();
                 out.writeInt(entropy.length);
                 for (double e : entropy) {

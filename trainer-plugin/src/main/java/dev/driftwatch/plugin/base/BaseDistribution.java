@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
@@ -15,12 +17,21 @@ import java.util.function.Function;
 /**
  * The base model's output distributions on the probe set, kept on the device.
  *
- * <p>When the full log-probabilities ({@code N * T * V * 4} bytes) fit the memory budget they are kept
- * as they are and every divergence is exact. Otherwise each position keeps the base's top-k
- * log-probabilities, their class indices and the log of the remaining (tail) mass; the divergences
- * are then computed over those k + 1 coarse bins, which by the data-processing inequality bounds the
- * exact KL and JS from below ({@code approximation = topk(k)}). The base entropy and argmax are always
- * exact: they are taken from the full distribution at capture time.
+ * <p>What is kept is the base's raw float32 <em>logits</em> (the model's exact output) and, per
+ * position, its log-normaliser {@code log sum exp(logit / tau)} in float64; every log-probability is
+ * formed in float64 as {@code logit / tau - normaliser}, the current model's the same way. Keeping
+ * float32 log-probabilities instead would put a rounding error of up to ~5e-7 nats into every entry
+ * and an error of ~1e-5 into the float32 normaliser of a 32k-vocabulary row (see docs/metrics.md).
+ *
+ * <p>When the full logits ({@code N * T * V * 4} bytes) fit the memory budget they are kept whole and
+ * every divergence is exact ({@code approximation = exact}). Otherwise each position keeps a
+ * {@link TailSketch}: the base's top-k classes and the log of the remaining (tail) mass, computed in
+ * log space at capture. With no tail samples the divergences are computed over those k + 1 coarse
+ * bins, a true lower bound of the exact KL, JS and TV by the data-processing inequality
+ * ({@code topk(k)}). With m tail samples ({@code topk(k)+tail(m)}) the tail's contribution is
+ * estimated without bias from the classes sampled in proportion to the base probability (see
+ * {@link #perPosition}), never below the k + 1-bin lower bound. The base entropy and argmax are always
+ * exact: they come from the full distribution at capture time.
  */
 public final class BaseDistribution implements AutoCloseable {
 
@@ -30,11 +41,31 @@ public final class BaseDistribution implements AutoCloseable {
     public static final int TOP1 = Divergences.BINNED_COLUMNS;
     /** Column of the fine-tuned entropy in {@link #perPosition}'s result. */
     public static final int ENTROPY_FT = Divergences.BINNED_COLUMNS + 1;
+    /**
+     * Column of the sampling variance of the KL(base||ft) estimate in {@link #perPosition}'s result
+     * (0 unless the tail is sampled).
+     */
+    public static final int KL_BASE_FT_VARIANCE = Divergences.BINNED_COLUMNS + 2;
     /** Number of per-position columns. */
-    public static final int COLUMNS = Divergences.BINNED_COLUMNS + 2;
+    public static final int COLUMNS = Divergences.BINNED_COLUMNS + 3;
+
+    /** Index of the kept logits in a chunk's arrays: {@code [g, T, V]} exact, {@code [g, T, k + m]} sketched. */
+    static final int LOGITS = 0;
+    /** Index of the float64 log-normalisers {@code [g, T, 1]}. */
+    static final int LOG_NORMALIZER = 1;
+    /** Index of the argmax {@code [g, T]}. */
+    static final int ARGMAX = 2;
+    /** Index of the kept classes {@code [g, T, k + m]} (sketched only). */
+    static final int INDICES = 3;
+    /** Index of the float64 log tail masses {@code [g, T, 1]} (sketched only). */
+    static final int LOG_TAIL = 4;
+
+    private static final double LN2 = Math.log(2);
 
     private final int topK;
+    private final int tailSamples;
     private final int classes;
+    private final double temperature;
     private final List<NDList> chunks; // per probe group
     private final double[] entropy;
 
@@ -42,37 +73,52 @@ public final class BaseDistribution implements AutoCloseable {
      * Creates a base distribution from its parts (used by the capture and by the cache file).
      *
      * @param topK 0 for exact, else k
+     * @param tailSamples m, the sampled tail classes per position (0 for none)
      * @param classes V, the size of the distribution's last axis
-     * @param chunks per probe group: {@code [logBins, argmax]} when exact, {@code [logBins, argmax,
-     *     topIndices]} for top-k; owned by this object from now on
+     * @param temperature tau
+     * @param chunks per probe group: {@code [logits, logNormalizer, argmax]} when exact, {@code [logits,
+     *     logNormalizer, argmax, indices, logTail]} when sketched; owned by this object from now on
      * @param entropy per-example base entropy (nats/token)
      */
-    public BaseDistribution(int topK, int classes, List<NDList> chunks, double[] entropy) {
+    public BaseDistribution(int topK, int tailSamples, int classes, double temperature, List<NDList> chunks,
+            double[] entropy) {
         this.topK = topK;
+        this.tailSamples = topK == 0 ? 0 : tailSamples;
         this.classes = classes;
+        this.temperature = temperature;
         this.chunks = List.copyOf(chunks);
         this.entropy = entropy.clone();
     }
 
     /**
+     * How the base is kept when its full logits exceed the memory budget.
+     *
+     * @param budgetBytes the memory budget for the full logits
+     * @param topK k, the most probable classes kept per position
+     * @param tailSamples m, the tail classes sampled per position (0: the k + 1-bin lower bound)
+     * @param seed seeds the tail samples
+     */
+    public record Budget(long budgetBytes, int topK, int tailSamples, long seed) {}
+
+    /**
      * Runs the base model over the probe groups and keeps what the measurements need.
      *
      * @param probes the probe groups
-     * @param logProbs computes log-probabilities {@code [b, T, V]} of a forward batch, in the manager of its inputs
+     * @param logits computes float32 logits {@code [b, T, V]} of a forward batch, in the manager of its inputs
      * @param owner the manager that will own the kept arrays
-     * @param totalPositions {@code N * T}, to decide between exact and top-k
-     * @param budgetBytes the memory budget for the full log-probabilities
-     * @param k how many classes to keep per position when the budget is exceeded
+     * @param totalPositions {@code N * T}, to decide between exact and sketched
+     * @param temperature tau
+     * @param budget the memory budget and the sketch's settings
      * @return the base distribution
      * @throws IllegalStateException when the base output has NaN or Inf
      */
     public static BaseDistribution capture(
             List<ProbeGroup> probes,
-            Function<ProbeChunk, NDArray> logProbs,
+            Function<ProbeChunk, NDArray> logits,
             NDManager owner,
             long totalPositions,
-            long budgetBytes,
-            int k) {
+            double temperature,
+            Budget budget) {
         List<NDList> kept = new ArrayList<>();
         List<double[]> entropies = new ArrayList<>();
         int keepTopK = -1;
@@ -80,27 +126,44 @@ public final class BaseDistribution implements AutoCloseable {
         for (ProbeGroup chunk : probes) {
             try (NDManager scoped = owner.newSubManager()) {
                 chunk.tempAttach(scoped);
-                NDArray lp = logProbs(chunk, logProbs, scoped).toType(DataType.FLOAT32, false);
-                if (lp.isNaN().logicalOr(lp.isInfinite()).any().getBoolean()) {
+                NDArray lg = forward(chunk, logits, scoped).toType(DataType.FLOAT32, false);
+                if (lg.isNaN().logicalOr(lg.isInfinite()).any().getBoolean()) {
                     throw new IllegalStateException("the base model's output has NaN or Inf on probe examples "
                             + chunk.offset() + ".." + (chunk.offset() + chunk.size() - 1));
                 }
+                Shape shape = lg.getShape();
                 if (keepTopK < 0) {
-                    classes = (int) lp.getShape().get(2);
-                    boolean fits = totalPositions * classes * 4L <= budgetBytes;
-                    keepTopK = fits || k >= classes ? 0 : k;
+                    classes = (int) shape.get(2);
+                    boolean fits = totalPositions * classes * 4L <= budget.budgetBytes();
+                    keepTopK = fits || budget.topK() + budget.tailSamples() >= classes ? 0 : budget.topK();
                 }
-                NDArray p = lp.exp();
-                NDArray ent = Divergences.entropy(lp, p).expandDims(-1);
-                entropies.add(toDoubles(Divergences.perExample(ent, chunk.mask()).get(0)));
-                NDArray argmax = lp.argMax(-1);
                 NDList keep;
+                NDArray ent;
                 if (keepTopK == 0) {
-                    keep = new NDList(lp, argmax);
+                    NDArray x = scaled(lg, temperature);
+                    NDArray lse = Divergences.logSumExp(x);
+                    NDArray lp = x.sub(lse);
+                    ent = Divergences.entropy(lp, lp.exp()).expandDims(-1);
+                    keep = new NDList(lg, lse, lg.argMax(-1));
                 } else {
-                    NDList top = lp.topK(keepTopK, -1);
-                    keep = new NDList(Divergences.withTailBin(top.get(0)).get(0), argmax, top.get(1));
+                    long rows = shape.get(0) * shape.get(1);
+                    TailSketch s = TailSketch.of(lg.toFloatArray(), classes, temperature, keepTopK,
+                            budget.tailSamples(), budget.seed(), (long) chunk.offset() * shape.get(1));
+                    int width = keepTopK + budget.tailSamples();
+                    Shape kept3 = new Shape(shape.get(0), shape.get(1), width);
+                    Shape one = new Shape(shape.get(0), shape.get(1), 1);
+                    keep = new NDList(
+                            scoped.create(s.logits(), kept3),
+                            scoped.create(s.logNormalizer(), one),
+                            scoped.create(s.argmax(), new Shape(shape.get(0), shape.get(1))),
+                            scoped.create(s.indices(), kept3),
+                            scoped.create(s.logTail(), one));
+                    keep = keep.toDevice(lg.getDevice(), false);
+                    ent = scoped.create(s.entropy(), one).toDevice(lg.getDevice(), false);
+                    assert rows == s.entropy().length;
                 }
+                entropies.add(Divergences.perExample(ent, chunk.mask()).get(0).toType(DataType.FLOAT64, false)
+                        .toDoubleArray());
                 keep.attach(owner);
                 kept.add(keep);
             }
@@ -111,27 +174,33 @@ public final class BaseDistribution implements AutoCloseable {
             System.arraycopy(e, 0, entropy, at, e.length);
             at += e.length;
         }
-        return new BaseDistribution(keepTopK, classes, kept, entropy);
+        return new BaseDistribution(keepTopK, budget.tailSamples(), classes, temperature, kept, entropy);
+    }
+
+    /** {@code logits / tau} in float64. */
+    private static NDArray scaled(NDArray logits, double temperature) {
+        NDArray x = logits.toType(DataType.FLOAT64, false);
+        return temperature == 1.0 ? x : x.div(temperature);
     }
 
     /**
-     * Runs the forward batches of a group and concatenates their log-probabilities. Each batch runs in
-     * its own scope, so a batch's activations are freed before the next one runs; only the
-     * log-probabilities move on to the caller's scope.
+     * Runs the forward batches of a group and concatenates their outputs. Each batch runs in its own
+     * scope, so a batch's activations are freed before the next one runs; only the outputs move on to
+     * the caller's scope.
      *
      * @param group the group
-     * @param logProbs computes the log-probabilities of one forward batch, in the manager of its inputs
+     * @param forward computes the output {@code [b, T, V]} of one forward batch, in the manager of its inputs
      * @param scoped the caller's scope, which receives the result
      * @return {@code [group size, T, V]}, attached to {@code scoped}
      */
-    public static NDArray logProbs(ProbeGroup group, Function<ProbeChunk, NDArray> logProbs, NDManager scoped) {
+    public static NDArray forward(ProbeGroup group, Function<ProbeChunk, NDArray> forward, NDManager scoped) {
         NDList parts = new NDList(group.batches().size());
         for (ProbeChunk batch : group.batches()) {
-            try (NDManager forward = scoped.newSubManager()) {
-                forward.tempAttachAll(batch.inputs());
-                NDArray lq = logProbs.apply(batch);
-                lq.attach(scoped);
-                parts.add(lq);
+            try (NDManager inner = scoped.newSubManager()) {
+                inner.tempAttachAll(batch.inputs());
+                NDArray out = forward.apply(batch);
+                out.attach(scoped);
+                parts.add(out);
             }
         }
         return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
@@ -139,34 +208,106 @@ public final class BaseDistribution implements AutoCloseable {
 
     /**
      * Computes the per-position metrics of the current distribution against the base, for the examples
-     * {@code [from, to)} of one group. Run inside a scoped manager: the slices taken here are attached to
-     * it, so everything computed is freed with it, while the chunk's own arrays stay.
+     * {@code [from, to)} of one group, in float64. Run inside a scoped manager: the slices taken here are
+     * attached to it, so everything computed is freed with it, while the chunk's own arrays stay.
+     *
+     * <p>Both sides' log-probabilities are {@code logit / tau - log sum exp(logit / tau)} in float64 from the
+     * float32 logits. With a sampled tail, each divergence is an f-divergence {@code sum_v P_v f(Q_v / P_v)}
+     * with {@code f(1) = 0}: the top-k classes are summed exactly, and the tail is
+     * {@code P_tail * mean_j f(r_j)} over the m classes drawn from the base's tail (r = Q/P), an unbiased
+     * importance-sampling estimate. For KL(ft||base) ({@code f = r log r}) the linear part is taken out
+     * and added back exactly: {@code P_tail * mean_j (r_j log r_j - r_j + 1) + (Q_tail - P_tail)}, which
+     * removes most of the variance of classes whose probability moved. The result is raised to the
+     * k + 1-bin lower bound where the sample falls below it.
      *
      * @param chunk the group's index
-     * @param lq current log-probabilities of the whole group {@code [b, T, V]}
+     * @param logits current float32 logits of the whole group {@code [b, T, V]}
      * @param from first example of the slice, within the group
      * @param to end of the slice, exclusive
      * @param scoped the manager of the slice's temporaries
-     * @return {@code [to - from, T, COLUMNS]}: KL(base||ft), KL(ft||base), JS, TV, top-1 agreement, entropy of ft
+     * @return {@code [to - from, T, COLUMNS]} in float64: KL(base||ft), KL(ft||base), JS, TV, top-1
+     *     agreement, entropy of ft, sampling variance of the KL(base||ft) estimate
      */
-    public NDArray perPosition(int chunk, NDArray lq, int from, int to, NDManager scoped) {
+    public NDArray perPosition(int chunk, NDArray logits, int from, int to, NDManager scoped) {
         NDList base = chunks.get(chunk);
         String rows = from + ":" + to;
-        boolean whole = from == 0 && to == lq.getShape().get(0);
-        NDArray lqs = slice(lq, rows, whole, scoped);
-        NDArray lp = slice(base.get(0), rows, whole, scoped);
-        NDArray argmax = slice(base.get(1), rows, whole, scoped);
-        NDArray q = lqs.exp();
+        boolean whole = from == 0 && to == logits.getShape().get(0);
+        NDArray current = slice(logits, rows, whole, scoped);
+        NDArray lseP = slice(base.get(LOG_NORMALIZER), rows, whole, scoped);
+        NDArray argmax = slice(base.get(ARGMAX), rows, whole, scoped);
+        NDArray x = scaled(current, temperature);
+        NDArray max = x.max(new int[] {-1}, true);
+        NDArray e = x.sub(max).exp();
+        NDArray sum = e.sum(new int[] {-1}, true);
+        NDArray lseQ = sum.log().add(max);
+        NDArray lq = x.sub(lseQ);
+        NDArray q = lq.exp(); // (not e / sum: an unchanged model then gives bit-identical P and Q)
+        NDArray entropyFt = Divergences.entropy(lq, q);
+        // on the logits themselves: the same order as the log-probabilities, without their rounding
+        NDArray top1 = Divergences.topAgrees(current, argmax).toType(DataType.FLOAT64, false);
         NDArray binned;
+        NDArray variance;
         if (topK == 0) {
-            binned = Divergences.binned(lp, lp.exp(), lqs, q);
+            NDArray lp = scaled(slice(base.get(LOGITS), rows, whole, scoped), temperature).sub(lseP);
+            binned = Divergences.binned(lp, lp.exp(), lq, q);
+            variance = top1.zerosLike();
         } else {
-            NDList ftBins = Divergences.withTailBin(lqs.gather(slice(base.get(2), rows, whole, scoped), -1));
-            binned = Divergences.binned(lp, lp.exp(), ftBins.get(0), ftBins.get(1));
+            NDArray indices = slice(base.get(INDICES), rows, whole, scoped);
+            NDArray logTailP = slice(base.get(LOG_TAIL), rows, whole, scoped);
+            NDArray lpKept = scaled(slice(base.get(LOGITS), rows, whole, scoped), temperature).sub(lseP);
+            NDArray lqKept = lq.gather(indices, -1);
+            String top = "..., 0:" + topK;
+            NDArray lpTop = lpKept.get(top);
+            NDArray lqTop = lqKept.get(top);
+            // Q's tail mass in log space: a log-sum-exp over the classes outside the base's top k
+            NDArray outside = x.scatter(indices.get(top), lqTop.onesLike().mul(Double.NEGATIVE_INFINITY), -1);
+            NDArray logTailQ = Divergences.logSumExp(outside).sub(lseQ);
+            NDArray lpBins = lpTop.concat(logTailP, -1);
+            NDArray lqBins = lqTop.concat(logTailQ, -1);
+            binned = Divergences.binned(lpBins, lpBins.exp(), lqBins, lqBins.exp());
+            if (tailSamples == 0) {
+                variance = top1.zerosLike();
+            } else {
+                NDList sampled = sampledTail(lpTop, lqTop, logTailP, logTailQ,
+                        lpKept.get("..., " + topK + ":"), lqKept.get("..., " + topK + ":"));
+                binned = binned.maximum(sampled.get(0)); // the sample can only fall below the bound by chance
+                variance = sampled.get(1);
+            }
         }
-        NDArray top1 = Divergences.topAgrees(lqs, argmax).toType(lqs.getDataType(), false);
-        NDArray entropyFt = Divergences.entropy(lqs, q);
-        return binned.concat(NDArrays.stack(new NDList(top1, entropyFt), top1.getShape().dimension()), -1);
+        return binned.concat(NDArrays.stack(new NDList(top1, entropyFt, variance), top1.getShape().dimension()), -1);
+    }
+
+    /**
+     * The estimate over the top k (exact) and the sampled tail, and the sampling variance of its
+     * KL(base||ft) column.
+     */
+    private NDList sampledTail(NDArray lpTop, NDArray lqTop, NDArray logTailP, NDArray logTailQ, NDArray lpSampled,
+            NDArray lqSampled) {
+        int m = tailSamples;
+        NDArray exact = Divergences.binned(lpTop, lpTop.exp(), lqTop, lqTop.exp());
+        NDArray logW = logTailP.sub(Math.log(m)); // each draw stands for P_tail / m of the base's mass
+        NDArray w = logW.exp();
+        NDArray lr = lqSampled.sub(lpSampled); // log r = log Q/P at the drawn classes
+        NDArray wr = logW.add(lr).exp(); // w r, formed in log space: r alone can overflow
+        NDArray linear = logTailQ.exp().sub(logTailP.exp()).squeeze(-1); // Q_tail - P_tail, exact
+        // KL(P||Q): f = -log r, used as it is: -log r grows only logarithmically in r, while a linear
+        // control (r - 1) would import the full weight of tail classes the fine-tuning pushed up (r ~ 100)
+        NDArray klPqTerms = w.mul(lr).neg();
+        NDArray klPq = klPqTerms.sum(new int[] {-1});
+        // KL(Q||P): f = r log r, f'(1) = 1 -> sum w (r log r - r + 1) + (Q_tail - P_tail)
+        NDArray klQp = wr.mul(lr).sub(wr).add(w).sum(new int[] {-1}).add(linear);
+        // JS: f = 1/2 [r log(2r / (1 + r)) + log(2 / (1 + r))], f'(1) = 0
+        NDArray js = wr.mul(Activation.softPlus(lr.neg()).neg().add(LN2))
+                .add(w.mul(Activation.softPlus(lr).neg().add(LN2)))
+                .sum(new int[] {-1}).mul(0.5);
+        // TV: f = |1 - r| / 2
+        NDArray tv = w.sub(wr).abs().sum(new int[] {-1}).mul(0.5);
+        int axis = klPq.getShape().dimension();
+        NDArray tail = NDArrays.stack(new NDList(klPq, klQp, js, tv), axis);
+        // the draws' spread: Var(sum of m draws) ~ m * Var(one draw's term), conservative for systematic draws
+        NDArray centred = klPqTerms.sub(klPqTerms.mean(new int[] {-1}, true));
+        NDArray variance = centred.square().sum(new int[] {-1}).mul((double) m / (m - 1));
+        return new NDList(exact.add(tail), variance);
     }
 
     /**
@@ -226,12 +367,30 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * Returns how the base is kept: {@code exact} or {@code topk(k)}.
+     * Returns how the base is kept: {@code exact}, {@code topk(k)} or {@code topk(k)+tail(m)}.
      *
      * @return the approximation label of the checkpoints
      */
     public String approximation() {
-        return topK == 0 ? "exact" : "topk(" + topK + ")";
+        return topK == 0 ? "exact" : "topk(" + topK + ")" + (tailSamples == 0 ? "" : "+tail(" + tailSamples + ")");
+    }
+
+    /**
+     * Returns m, the sampled tail classes per position, or 0.
+     *
+     * @return m or 0
+     */
+    public int tailSamples() {
+        return tailSamples;
+    }
+
+    /**
+     * Returns the softmax temperature the base was captured at.
+     *
+     * @return tau
+     */
+    public double temperature() {
+        return temperature;
     }
 
     /**
@@ -284,15 +443,6 @@ public final class BaseDistribution implements AutoCloseable {
             }
         }
         return total;
-    }
-
-    private static double[] toDoubles(NDArray a) {
-        float[] f = a.toFloatArray();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 
     /** Frees the kept arrays. */

@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.Shape;
 /**
  * The {@link StratifiedBootstrap} as one matrix product on the device: the resamples are drawn once
  * (same seeds, same draws) and kept as a count matrix {@code C[b][i]} (how often resample b drew
- * example i), so each checkpoint's resample sums of a stratum's metrics are {@code X_s^T C_s} for
- * the stratum's per-example matrix {@code X_s} and its block of counts {@code C_s} (its members' rows:
- * the other strata's rows would multiply zeros). Every checkpoint thus uses the same resamples (common random numbers), which
+ * example i), so each checkpoint's resample sums of a stratum's metrics and of their squares are
+ * {@code [X_s; X_s^2]^T C_s} for the stratum's centred per-example matrix {@code X_s} and its block of
+ * counts {@code C_s} (its members' rows: the other strata's rows would multiply zeros). Every checkpoint thus uses the same resamples (common random numbers), which
  * also makes intervals of consecutive checkpoints comparable.
  *
  * <p>The count matrix takes {@code resamples * N * 4} bytes; {@link #fits} tells whether that is
@@ -105,24 +105,33 @@ public final class DeviceBootstrap implements AutoCloseable {
     public StratifiedBootstrap.Intervals run(NDManager scoped, double[] rows, int metrics) {
         int strata = sizes.length;
         int resamples = bootstrap.resamples();
+        StratifiedBootstrap.Strata data = StratifiedBootstrap.Strata.of(rows, metrics, stratumOf, strata);
         double[][] means = new double[strata][];
+        double[][] squares = new double[strata][];
         for (int s = 0; s < strata; s++) {
             int size = sizes[s];
-            float[] xt = new float[metrics * size]; // X_s^T, so the product needs no transpose
+            // [X_s; X_s^2]^T with X centred on the stratum's mean, so the product needs no transpose and the
+            // float32 sums of squares lose nothing to cancellation
+            float[] xt = new float[2 * metrics * size];
             for (int j = 0; j < size; j++) {
                 int row = members[s][j] * metrics;
                 for (int m = 0; m < metrics; m++) {
-                    xt[m * size + j] = (float) rows[row + m];
+                    double centred = rows[row + m] - data.mean()[s][m];
+                    xt[m * size + j] = (float) centred;
+                    xt[(metrics + m) * size + j] = (float) (centred * centred);
                 }
             }
-            NDArray x = scoped.create(xt, new Shape(metrics, size)).toDevice(counts[s].getDevice(), false);
-            float[] sums = x.matMul(counts[s]).toFloatArray(); // [metrics, B], in x's (scoped) manager
+            NDArray x = scoped.create(xt, new Shape(2L * metrics, size)).toDevice(counts[s].getDevice(), false);
+            float[] sums = x.matMul(counts[s]).toFloatArray(); // [2 metrics, B], in x's (scoped) manager
             means[s] = new double[metrics * resamples];
-            for (int k = 0; k < sums.length; k++) {
+            squares[s] = new double[metrics * resamples];
+            int half = metrics * resamples;
+            for (int k = 0; k < half; k++) {
                 means[s][k] = sums[k] / (double) size;
+                squares[s][k] = sums[half + k] / (double) size;
             }
         }
-        return bootstrap.intervals(means, sizes, stratumOf.length, metrics);
+        return bootstrap.intervals(data, means, squares, metrics);
     }
 
     /** Frees the count matrix. */

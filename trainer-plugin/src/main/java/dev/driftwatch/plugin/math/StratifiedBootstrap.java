@@ -4,15 +4,26 @@ import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
- * Seeded percentile bootstrap of the mean, for several metrics and several strata (probe slices) at
- * once.
+ * Seeded studentized (bootstrap-t) interval of the mean, for several metrics and several strata
+ * (probe slices) at once.
  *
  * <p>Each resample draws, within every stratum, as many examples with replacement as the stratum
- * has; one draw picks a whole row, so all metrics share the resample (and the random numbers). A
- * stratum's interval comes from its own resample means; the overall interval comes from the
- * size-weighted sum of the strata's resample means, i.e. a stratified bootstrap: the composition of
- * a probe set is fixed by design, so its slice sizes are not resampled. With one stratum this is the
- * ordinary bootstrap.
+ * has; one draw picks a whole row, so all metrics share the resample (and the random numbers). Each
+ * resample gives a mean and a standard error, hence {@code t* = (mean* - mean) / se*}; the interval is
+ * {@code [mean - t*(97.5%) se, mean - t*(2.5%) se]}, clamped to the range of the data. Unlike the
+ * percentile interval, this carries the skew of the per-example values (KL values are right-skewed:
+ * a resample that misses the large values has a small mean <em>and</em> a small standard error), which
+ * is what makes the percentile interval cover 72-94% instead of 95% (see docs/metrics.md for the
+ * measured coverage). A stratum's interval comes from its own resamples; the overall interval uses
+ * the size-weighted mean {@code sum w_s mean_s} and standard error {@code sqrt(sum w_s^2 var_s / n_s)},
+ * i.e. a stratified bootstrap: the composition of a probe set is fixed by design, so its slice sizes
+ * are not resampled. With one stratum this is the ordinary bootstrap-t. Values are centred on their
+ * stratum's mean before resampling, so the sums of squares lose nothing to cancellation.
+ *
+ * <p>The 5% the interval may miss is not split evenly: the side the values are skewed to gets 1%
+ * (0.5% when {@link TailIndex} finds the tail heavy), the other 2.5%, because a skewed sample that lacks
+ * its largest values understates both its mean and its spread, and no resampling of it can show the
+ * values it lacks. The levels come from the coverage simulation documented in docs/metrics.md.
  *
  * <p>Cost: {@code resamples * N} random draws plus {@code resamples * N * M} additions, on primitive
  * arrays; a SplitMix64 generator gives two draws per 64-bit output (Lemire's multiply-shift bound).
@@ -21,9 +32,18 @@ import java.util.stream.IntStream;
  */
 public final class StratifiedBootstrap {
 
-    /** Two-sided 95% interval. */
-    private static final double LOW = 0.025;
-    private static final double HIGH = 0.975;
+    /** The short tail's share of the 5% the 95% interval may miss. */
+    private static final double SHORT_TAIL = 0.025;
+    /**
+     * The long tail's share (the side the values are skewed to): the studentized statistic of a skewed
+     * mean still under-covers on that side at a few hundred examples, so its end is taken further out;
+     * chosen by the coverage simulation in IntervalCoverageTest (see docs/metrics.md).
+     */
+    private static final double LONG_TAIL = 0.01;
+    /** The long tail's share when the values look heavy-tailed ({@link TailIndex#isHeavy}). */
+    private static final double HEAVY_TAIL = 0.005;
+    /** The t of a resample with no spread but another mean (e.g. all draws the same value): effectively infinite. */
+    private static final double UNBOUNDED_T = 1e6;
     /** Resamples per parallel task (and per seed). */
     static final int BLOCK = 125;
     /** SplitMix64's increment. */
@@ -102,56 +122,225 @@ public final class StratifiedBootstrap {
             }
             local[s] = new double[sizes[s] * metrics];
         }
+        Strata data = Strata.of(rows, metrics, stratumOf, strata);
         for (int i = 0; i < n; i++) {
             int s = stratumOf[i];
-            System.arraycopy(rows, i * metrics, local[s], fill[s] * metrics, metrics);
+            for (int m = 0; m < metrics; m++) {
+                local[s][fill[s] * metrics + m] = rows[i * metrics + m] - data.mean()[s][m];
+            }
             fill[s]++;
         }
-        // means[s][m * resamples + b]; resamples run in blocks, each with its own seed derived from
-        // (seed, stratum, block), so the result does not depend on how many threads run them.
+        // means[s][m * resamples + b] of the centred values, squares likewise; resamples run in blocks,
+        // each with its own seed derived from (seed, stratum, block), so the result does not depend on
+        // how many threads run them.
         double[][] means = new double[strata][metrics * resamples];
+        double[][] squares = new double[strata][metrics * resamples];
         int blocks = (resamples + BLOCK - 1) / BLOCK;
         IntStream.range(0, strata * blocks).parallel().forEach(task -> {
             int s = task / blocks;
             int from = (task % blocks) * BLOCK;
             resample(local[s], sizes[s], metrics, from, Math.min(resamples, from + BLOCK), mix(seed, s, task % blocks),
-                    means[s]);
+                    means[s], squares[s]);
         });
-        return intervals(means, sizes, n, metrics);
+        return intervals(data, means, squares, metrics);
     }
 
     /**
-     * Turns resample means into intervals: per stratum, and overall as the size-weighted sum.
+     * Per stratum and metric: size, mean, unbiased variance, smallest and largest value.
      *
-     * @param means {@code means[s][m * resamples + b]}
      * @param sizes the strata's sizes
-     * @param n their sum
+     * @param mean {@code mean[s][m]}
+     * @param variance {@code variance[s][m]}, 0 for a stratum of one
+     * @param min {@code min[s][m]}
+     * @param max {@code max[s][m]}
+     */
+    record Strata(int[] sizes, double[][] mean, double[][] variance, double[][] min, double[][] max,
+            double[][] thirdMoment, boolean[][] heavy, boolean[] heavyOverall) {
+
+        static Strata of(double[] rows, int metrics, int[] stratumOf, int strata) {
+            int[] sizes = new int[strata];
+            double[][] mean = new double[strata][metrics];
+            double[][] variance = new double[strata][metrics];
+            double[][] min = new double[strata][metrics];
+            double[][] max = new double[strata][metrics];
+            for (double[] row : min) {
+                Arrays.fill(row, Double.POSITIVE_INFINITY);
+            }
+            for (double[] row : max) {
+                Arrays.fill(row, Double.NEGATIVE_INFINITY);
+            }
+            for (int i = 0; i < stratumOf.length; i++) {
+                int s = stratumOf[i];
+                sizes[s]++;
+                for (int m = 0; m < metrics; m++) {
+                    double v = rows[i * metrics + m];
+                    mean[s][m] += v;
+                    min[s][m] = Math.min(min[s][m], v);
+                    max[s][m] = Math.max(max[s][m], v);
+                }
+            }
+            for (int s = 0; s < strata; s++) {
+                if (sizes[s] == 0) {
+                    throw new IllegalArgumentException("stratum " + s + " is empty");
+                }
+                for (int m = 0; m < metrics; m++) {
+                    mean[s][m] /= sizes[s];
+                }
+            }
+            double[][] third = new double[strata][metrics];
+            for (int i = 0; i < stratumOf.length; i++) {
+                int s = stratumOf[i];
+                for (int m = 0; m < metrics; m++) {
+                    double d = rows[i * metrics + m] - mean[s][m];
+                    variance[s][m] += d * d;
+                    third[s][m] += d * d * d;
+                }
+            }
+            for (int s = 0; s < strata; s++) {
+                for (int m = 0; m < metrics; m++) {
+                    variance[s][m] = sizes[s] > 1 ? variance[s][m] / (sizes[s] - 1) : 0;
+                    third[s][m] /= sizes[s];
+                }
+            }
+            // heavy tails, per stratum and over all examples: the Hill estimate of each metric's values
+            boolean[][] heavy = new boolean[strata][metrics];
+            boolean[] heavyOverall = new boolean[metrics];
+            int n = stratumOf.length;
+            double[] all = new double[n];
+            double[][] byStratum = new double[strata][];
+            for (int s = 0; s < strata; s++) {
+                byStratum[s] = new double[sizes[s]];
+            }
+            for (int m = 0; m < metrics; m++) {
+                int[] fill = new int[strata];
+                for (int i = 0; i < n; i++) {
+                    all[i] = rows[i * metrics + m];
+                    byStratum[stratumOf[i]][fill[stratumOf[i]]++] = all[i];
+                }
+                Arrays.sort(all);
+                heavyOverall[m] = TailIndex.isHeavy(TailIndex.hill(all, 0, n));
+                for (int s = 0; s < strata; s++) {
+                    Arrays.sort(byStratum[s]);
+                    heavy[s][m] = TailIndex.isHeavy(TailIndex.hill(byStratum[s], 0, sizes[s]));
+                }
+            }
+            return new Strata(sizes, mean, variance, min, max, third, heavy, heavyOverall);
+        }
+    }
+
+    /**
+     * Turns resample means and mean squares (of the centred values) into studentized intervals: per
+     * stratum, and overall for the size-weighted mean.
+     *
+     * @param data the strata's own statistics
+     * @param means {@code means[s][m * resamples + b]}, resample means of the values minus their stratum's mean
+     * @param squares the resample means of their squares, same layout
      * @param metrics number of metrics
      * @return the intervals
      */
-    Intervals intervals(double[][] means, int[] sizes, int n, int metrics) {
+    Intervals intervals(Strata data, double[][] means, double[][] squares, int metrics) {
+        int[] sizes = data.sizes();
         int strata = sizes.length;
+        int n = Arrays.stream(sizes).sum();
         double[][] low = new double[strata][metrics];
         double[][] high = new double[strata][metrics];
-        double[] overall = new double[metrics * resamples];
-        for (int s = 0; s < strata; s++) {
-            double w = (double) sizes[s] / n;
-            for (int k = 0; k < overall.length; k++) {
-                overall[k] += w * means[s][k];
-            }
-            percentiles(means[s], metrics, low[s], high[s]);
-        }
         double[] overallLow = new double[metrics];
         double[] overallHigh = new double[metrics];
-        percentiles(overall, metrics, overallLow, overallHigh);
+        double[] t = new double[resamples];
+        double[] shift = new double[resamples];
+        double[] variance = new double[resamples];
+        for (int m = 0; m < metrics; m++) {
+            double mean = 0;
+            double se2 = 0;
+            double min = 0;
+            double max = 0;
+            double skew = 0; // the third cumulant of the stratified mean, up to a positive factor
+            Arrays.fill(shift, 0);
+            Arrays.fill(variance, 0);
+            for (int s = 0; s < strata; s++) {
+                int size = sizes[s];
+                double w = (double) size / n;
+                mean += w * data.mean()[s][m];
+                se2 += w * w * data.variance()[s][m] / size;
+                min += w * data.min()[s][m];
+                max += w * data.max()[s][m];
+                skew += w * w * w * data.thirdMoment()[s][m] / ((double) size * size);
+                for (int b = 0; b < resamples; b++) {
+                    int k = m * resamples + b;
+                    double vb = resampleVariance(means[s][k], squares[s][k], size) / size;
+                    t[b] = studentized(means[s][k], vb);
+                    shift[b] += w * means[s][k];
+                    variance[b] += w * w * vb;
+                }
+                double se = Math.sqrt(data.variance()[s][m] / size);
+                double[] bounds = bounds(t, data.mean()[s][m], se, data.min()[s][m], data.max()[s][m],
+                        skewSide(data.thirdMoment()[s][m] / ((double) size * size), se, size), data.heavy()[s][m]);
+                low[s][m] = bounds[0];
+                high[s][m] = bounds[1];
+            }
+            for (int b = 0; b < resamples; b++) {
+                t[b] = studentized(shift[b], variance[b]);
+            }
+            double[] bounds = bounds(t, mean, Math.sqrt(se2), min, max, skewSide(skew, Math.sqrt(se2), n),
+                    data.heavyOverall()[m]);
+            overallLow[m] = bounds[0];
+            overallHigh[m] = bounds[1];
+        }
         return new Intervals(low, high, overallLow, overallHigh);
     }
 
+    /** The unbiased variance of one resample from its mean and mean square (centred values). */
+    private static double resampleVariance(double mean, double meanSquare, int size) {
+        return size > 1 ? Math.max(0, meanSquare - mean * mean) * size / (size - 1) : 0;
+    }
+
+    /** {@code (mean* - mean) / se*}, the resample mean already centred on the sample's. */
+    private static double studentized(double shift, double variance) {
+        if (variance > 0) {
+            return shift / Math.sqrt(variance);
+        }
+        return shift == 0 ? 0 : Math.copySign(UNBOUNDED_T, shift);
+    }
+
+    /**
+     * The side the mean's distribution is skewed to, when the skew is clear: +1 right, -1 left, 0 when
+     * the mean's estimated skewness {@code kappa3 / se^3} is within two standard errors of 0 (for n iid
+     * values the mean's skewness is the values' over sqrt(n), whose standard error is sqrt(6 / n)).
+     *
+     * @param kappa3 the third cumulant of the mean
+     * @param se the mean's standard error
+     * @param n the number of values
+     */
+    private static int skewSide(double kappa3, double se, int n) {
+        double skewness = se > 0 ? kappa3 / (se * se * se) : 0;
+        return Math.abs(skewness) > 2 * Math.sqrt(6.0) / n ? (int) Math.signum(skewness) : 0;
+    }
+
+    /**
+     * {@code [mean - t(1 - a_low) se, mean - t(a_high) se]} within {@code [min, max]}, the long tail's
+     * share {@code a} on the side of the skew.
+     */
+    private static double[] bounds(double[] t, double mean, double se, double min, double max, int skewSide,
+            boolean heavy) {
+        if (!(se > 0)) {
+            return new double[] {mean, mean};
+        }
+        double longTail = heavy ? HEAVY_TAIL : LONG_TAIL;
+        double missLow = skewSide < 0 ? longTail : SHORT_TAIL;
+        double missHigh = skewSide > 0 ? longTail : SHORT_TAIL;
+        double low = mean - Quantiles.ofTail(t, 0, t.length, 1 - missLow) * se;
+        double high = mean - Quantiles.ofTail(t, 0, t.length, missHigh) * se;
+        return new double[] {Math.max(min, low), Math.min(max, high)};
+    }
+
     /** Draws resamples {@code [from, to)} of one stratum; two row indices per 64-bit SplitMix64 output. */
-    private void resample(double[] x, int size, int metrics, int from, int to, long state, double[] out) {
+    private void resample(double[] x, int size, int metrics, int from, int to, long state, double[] out,
+            double[] outSquares) {
         double[] sums = new double[metrics];
+        double[] squares = new double[metrics];
         for (int b = from; b < to; b++) {
             Arrays.fill(sums, 0);
+            Arrays.fill(squares, 0);
             int j = 0;
             while (j < size) {
                 state += GOLDEN;
@@ -159,17 +348,20 @@ public final class StratifiedBootstrap {
                 int row = (int) (((z & 0xFFFFFFFFL) * size) >>> 32) * metrics;
                 for (int m = 0; m < metrics; m++) {
                     sums[m] += x[row + m];
+                    squares[m] += x[row + m] * x[row + m];
                 }
                 if (++j < size) {
                     row = (int) (((z >>> 32) * size) >>> 32) * metrics;
                     for (int m = 0; m < metrics; m++) {
                         sums[m] += x[row + m];
+                        squares[m] += x[row + m] * x[row + m];
                     }
                     j++;
                 }
             }
             for (int m = 0; m < metrics; m++) {
                 out[m * resamples + b] = sums[m] / size;
+                outSquares[m * resamples + b] = squares[m] / size;
             }
         }
     }
@@ -188,12 +380,4 @@ public final class StratifiedBootstrap {
         return z ^ (z >>> 33);
     }
 
-    private void percentiles(double[] byMetric, int metrics, double[] low, double[] high) {
-        for (int m = 0; m < metrics; m++) {
-            int from = m * resamples;
-            int to = from + resamples;
-            low[m] = Quantiles.ofTail(byMetric, from, to, LOW);
-            high[m] = Quantiles.ofTail(byMetric, from, to, HIGH);
-        }
-    }
 }

@@ -35,10 +35,10 @@ public final class ParameterTracker implements AutoCloseable {
 
     private record Tracked(String name, Parameter parameter, boolean buffer, NDArray base, double baseL2) {}
 
-    /** The last right singular vector estimate per tracked tensor, to warm-start the next power iteration. */
-    private final java.util.Map<Integer, NDArray> singularVectors = new java.util.HashMap<>();
-    /** This checkpoint's new estimates, kept only for tensors whose update is not zero. */
-    private final java.util.Map<Integer, NDArray> pendingVectors = new java.util.HashMap<>();
+    /** Columns of the block of vectors the subspace iteration carries. */
+    static final int BLOCK = 8;
+    /** The last right singular subspace estimate per tracked tensor, to warm-start the next iteration. */
+    private final java.util.Map<Integer, double[]> singularVectors = new java.util.HashMap<>();
 
     /**
      * Copies the block's initialised parameters as the base.
@@ -121,7 +121,6 @@ public final class ParameterTracker implements AutoCloseable {
         boolean[] ranked = new boolean[n];
         try (NDManager scoped = manager.newSubManager()) {
             NDList squares = new NDList(n);
-            NDList ranks = new NDList();
             for (int i = 0; i < n; i++) {
                 Tracked t = tracked.get(i);
                 scoped.tempAttachAll(t.base);
@@ -129,7 +128,10 @@ public final class ParameterTracker implements AutoCloseable {
                 squares.add(delta.norm());
                 if (stableRankIterations > 0 && !t.buffer && t.parameter.requiresGradient()
                         && delta.getShape().dimension() == 2) {
-                    ranks.add(largestSingularValue(scoped, delta, stableRankIterations, i));
+                    try (NDManager inner = scoped.newSubManager()) {
+                        inner.tempAttachAll(delta);
+                        sigmaSq[i] = largestSquaredSingularValue(inner, delta, stableRankIterations, i);
+                    }
                     ranked[i] = true;
                 }
             }
@@ -137,17 +139,6 @@ public final class ParameterTracker implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 deltaSq[i] *= deltaSq[i];
             }
-            if (!ranks.isEmpty()) {
-                double[] s = toDoubles(NDArrays.stack(ranks));
-                int j = 0;
-                for (int i = 0; i < n; i++) {
-                    if (ranked[i]) {
-                        sigmaSq[i] = s[j] * s[j];
-                        j++;
-                    }
-                }
-            }
-            keepSingularVectors(sigmaSq);
         }
         List<TensorDrift> tensors = new ArrayList<>(n);
         double trainableDeltaSq = 0;
@@ -161,7 +152,7 @@ public final class ParameterTracker implements AutoCloseable {
             frobSq[i] = deltaSq[i];
             Double stableRank = null;
             if (ranked[i] && sigmaSq[i] > 0 && frobSq[i] > 0) {
-                // ||dW||_F^2 / ||dW||_2^2 >= 1; power iteration approaches sigma_max from below.
+                // ||dW||_F^2 / ||dW||_2^2 >= 1; the Ritz value approaches sigma_max^2 from below.
                 stableRank = Math.max(1.0, frobSq[i] / sigmaSq[i]);
             }
             tensors.add(new TensorDrift(t.name, isTrainable, t.buffer, t.base.size(), deltaL2, t.baseL2,
@@ -181,52 +172,58 @@ public final class ParameterTracker implements AutoCloseable {
     }
 
     /**
-     * Power iteration on {@code dW^T dW}, warm-started from the previous checkpoint's vector (updates
-     * change slowly between checkpoints, so a few iterations suffice); the first start is a fixed
-     * pseudo-random vector seeded by the tensor index (never the engine's RNG, which training uses)
-     * and gets five times the iterations. Returns {@code ||dW v||}, the largest singular value estimate.
+     * The largest squared singular value of {@code dW}, by subspace iteration on {@code dW^T dW} with a
+     * block of {@link #BLOCK} vectors and a Rayleigh-Ritz step: the largest eigenvalue of the projected
+     * {@code BLOCK x BLOCK} matrix. A single vector (power iteration) converges at the rate of
+     * {@code sigma_2 / sigma_1}, which is close to 1 for random-like updates (2 power steps overstated
+     * the stable rank by 6-10%); the block converges at {@code sigma_9 / sigma_1} and the Ritz value
+     * takes the best direction within it. Both approach {@code sigma_1^2} from below, so the stable rank
+     * is approached from above.
+     *
+     * <p>The products run on the device; the block ({@code cols x BLOCK}) is orthonormalised on the JVM in
+     * double after each step. The first start is a fixed pseudo-random block seeded by the tensor index
+     * (never the engine's RNG, which training uses) and gets five times the iterations; later
+     * checkpoints warm-start from the previous block, since updates change slowly.
      */
-    private NDArray largestSingularValue(NDManager scoped, NDArray delta, int iterations, int index) {
+    private double largestSquaredSingularValue(NDManager scoped, NDArray delta, int iterations, int index) {
         int cols = (int) delta.getShape().get(1);
-        NDArray previous = singularVectors.get(index);
-        NDArray v;
+        int block = Math.min(BLOCK, cols);
+        double[] v = singularVectors.get(index);
         int rounds = iterations;
-        if (previous == null) {
+        if (v == null || v.length != cols * block) {
             SplittableRandom random = new SplittableRandom(0x5EED + index);
-            float[] start = new float[cols];
-            for (int j = 0; j < cols; j++) {
-                start[j] = (float) (random.nextDouble() - 0.5);
+            v = new double[cols * block];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = random.nextDouble() - 0.5;
             }
-            v = scoped.create(start, new Shape(cols, 1)).toDevice(delta.getDevice(), false);
             rounds = 5 * iterations;
-        } else {
-            v = previous;
+        }
+        if (!Subspace.orthonormalize(v, cols, block)) {
+            singularVectors.remove(index);
+            return 0;
         }
         NDArray transposed = delta.transpose();
         for (int it = 0; it < rounds; it++) {
-            NDArray w = transposed.matMul(delta.matMul(v)); // results belong to delta's (scoped) manager
-            v = w.div(w.norm()); // a zero w gives NaN, and the estimate tells keepSingularVectors to drop v
+            NDArray w = transposed.matMul(delta.matMul(toDevice(scoped, v, cols, block, delta)));
+            v = toDoubles(w);
+            if (!Subspace.orthonormalize(v, cols, block)) {
+                singularVectors.remove(index); // a zero (or non-finite) update: start afresh next time
+                return 0;
+            }
         }
-        pendingVectors.put(index, v);
-        return delta.matMul(v).norm(); // squared on the JVM
+        NDArray y = delta.matMul(toDevice(scoped, v, cols, block, delta));
+        double[] gram = toDoubles(y.transpose().matMul(y)); // V^T dW^T dW V, BLOCK x BLOCK
+        singularVectors.put(index, v);
+        return Subspace.largestEigenvalue(gram, block);
     }
 
-    /**
-     * Keeps the new vector estimates whose singular value estimate is positive and finite; any other
-     * (a zero update, or a start orthogonal to it) is a dead start, so the next checkpoint starts afresh.
-     */
-    private void keepSingularVectors(double[] sigmaSq) {
-        pendingVectors.forEach((index, v) -> {
-            NDArray previous = singularVectors.remove(index);
-            if (sigmaSq[index] > 0 && Double.isFinite(sigmaSq[index])) {
-                v.attach(manager);
-                singularVectors.put(index, v);
-            }
-            if (previous != null && previous != v) {
-                previous.close();
-            }
-        });
-        pendingVectors.clear();
+    /** A row-major {@code [rows, cols]} block as a float32 array on {@code like}'s device. */
+    private static NDArray toDevice(NDManager scoped, double[] values, int rows, int cols, NDArray like) {
+        float[] f = new float[values.length];
+        for (int j = 0; j < f.length; j++) {
+            f[j] = (float) values[j];
+        }
+        return scoped.create(f, new Shape(rows, cols)).toDevice(like.getDevice(), false);
     }
 
     /** delta / base; a tensor that starts at zero (a zero-initialised bias) is measured against a unit norm. */
@@ -255,7 +252,6 @@ public final class ParameterTracker implements AutoCloseable {
     @Override
     public void close() {
         tracked.forEach(t -> t.base.close());
-        singularVectors.values().forEach(NDArray::close);
         singularVectors.clear();
     }
 }

@@ -43,23 +43,22 @@ class HostAndDevicePathsTest {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = i % POSITIONS <= i / POSITIONS % POSITIONS ? 1 : 0;
         }
-        float[] lp = HostDivergences.logSoftmax(baseLogits, classes, 1.0);
-        float[] lq = HostDivergences.logSoftmax(ftLogits, classes, 1.0);
         Shape shape = new Shape(EXAMPLES, POSITIONS, classes);
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray maskArray = m.create(mask, new Shape(EXAMPLES, POSITIONS));
             ProbeGroup group = ProbeGroup.of(List.of(new ProbeChunk(0, EXAMPLES,
                     new NDList(m.zeros(new Shape(EXAMPLES))), maskArray)), 1, m).get(0);
-            NDArray baseLogProbs = m.create(lp, shape);
-            try (BaseDistribution dist = BaseDistribution.capture(List.of(group), c -> baseLogProbs, m,
-                    EXAMPLES * POSITIONS, Long.MAX_VALUE, 4);
+            try (BaseDistribution dist = BaseDistribution.capture(List.of(group), c -> m.create(baseLogits, shape), m,
+                    EXAMPLES * POSITIONS, 1.0, new BaseDistribution.Budget(Long.MAX_VALUE, 4, 0, 1));
                     NDManager scoped = m.newSubManager()) {
                 dist.tempAttach(scoped, group, 0);
                 NDList device = Divergences.perExample(
-                        dist.perPosition(0, scoped.create(lq, shape), 0, EXAMPLES, scoped), maskArray);
-                float[] means = device.get(0).toFloatArray();
-                float[] sums = device.get(1).toFloatArray();
-                double[] host = HostDivergences.perExample(lp, dist.arrays(0).get(1).toLongArray(), lq, POSITIONS,
+                        dist.perPosition(0, scoped.create(ftLogits, shape), 0, EXAMPLES, scoped), maskArray);
+                double[] means = device.get(0).toDoubleArray();
+                double[] sums = device.get(1).toDoubleArray();
+                double[] lse = HostDivergences.logNormalizers(baseLogits, classes, 1.0);
+                long[] argmax = dist.arrays(0).get(2).toLongArray();
+                double[] host = HostDivergences.perExample(baseLogits, lse, argmax, ftLogits, 1.0, POSITIONS,
                         classes, mask, true);
 
                 int columns = BaseDistribution.COLUMNS;
@@ -67,12 +66,12 @@ class HostAndDevicePathsTest {
                 for (int i = 0; i < EXAMPLES; i++) {
                     for (int c = 0; c < columns; c++) {
                         assertThat(host[i * width + c]).as("example %d column %d", i, c)
-                                .isCloseTo(means[i * columns + c], within(2e-5 + 2e-5 * Math.abs(means[i * columns + c])));
+                                .isCloseTo(means[i * columns + c], within(1e-12 + 1e-9 * Math.abs(means[i * columns + c])));
                     }
-                    assertThat(host[i * width + columns]).isCloseTo(sums[i * columns], within(1e-4));
-                    assertThat(host[i * width + columns + 1]).isCloseTo(sums[i * columns + 1], within(1e-4));
+                    assertThat(host[i * width + columns]).isCloseTo(sums[i * columns], within(1e-9));
+                    assertThat(host[i * width + columns + 1]).isCloseTo(sums[i * columns + 1], within(1e-9));
                 }
-                double[] same = HostDivergences.perExample(lp, dist.arrays(0).get(1).toLongArray(), lp, POSITIONS,
+                double[] same = HostDivergences.perExample(baseLogits, lse, argmax, baseLogits, 1.0, POSITIONS,
                         classes, mask, true);
                 for (int i = 0; i < EXAMPLES; i++) {
                     for (int c = 0; c < 4; c++) {

@@ -8,13 +8,19 @@ import org.junit.jupiter.api.Test;
 class StratifiedBootstrapTest {
 
     @Test
-    void intervalOfABinaryMeanMatchesTheBinomialPercentiles() {
-        // Resample means of {0,0,0,1} are K/4 with K ~ Binomial(4, 1/4): P(K=0) = 0.316 > 2.5%, so the
-        // 2.5th percentile is 0; P(K<=2) = 0.949 < 97.5% < P(K<=3) = 0.996, so the 97.5th is 3/4.
-        double[] rows = {0, 0, 0, 1};
-        var ci = new StratifiedBootstrap(20000, 7).run(rows, 1, new int[4], 1);
-        assertThat(ci.overallLow()[0]).isZero();
-        assertThat(ci.overallHigh()[0]).isEqualTo(0.75);
+    void intervalOfABinaryMeanStaysWithinTheDataAndIsTheStudentizedOne() {
+        // {0 x 15, 1 x 5}: mean 1/4, se = sqrt(var / n) with var = 20/19 * 3/16; resamples with no spread
+        // would have an unbounded t, so the interval is clamped to the data's range [0, 1]
+        double[] rows = new double[20];
+        for (int i = 0; i < 5; i++) {
+            rows[i] = 1;
+        }
+        var ci = new StratifiedBootstrap(20000, 7).run(rows, 1, new int[20], 1);
+        double se = Math.sqrt(20.0 / 19 * 3 / 16 / 20);
+        assertThat(ci.overallLow()[0]).isBetween(0.0, 0.25 - 1.5 * se);
+        assertThat(ci.overallHigh()[0]).isBetween(0.25 + 1.9 * se, 1.0);
+        // right-skewed counts: the interval reaches further up than down
+        assertThat(ci.overallHigh()[0] - 0.25).isGreaterThan(0.25 - ci.overallLow()[0]);
     }
 
     @Test
