@@ -1,7 +1,9 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.monitor.alert.notify.OutboundPolicy;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -17,8 +19,10 @@ public class AlertRuleService {
 
     private final RuleStore rules;
     private final AlertEvaluator evaluator;
+    private final OutboundPolicy outbound;
 
-    AlertRuleService(RuleStore rules, AlertEvaluator evaluator) {
+    AlertRuleService(RuleStore rules, AlertEvaluator evaluator, OutboundPolicy outbound) {
+        this.outbound = outbound;
         this.rules = rules;
         this.evaluator = evaluator;
     }
@@ -57,7 +61,7 @@ public class AlertRuleService {
      */
     @Transactional
     public AlertRule create(Project project, AlertRuleRequest request) {
-        AlertRuleRequest valid = RuleValidator.validate(request);
+        AlertRuleRequest valid = checkDestinations(RuleValidator.validate(request));
         long id = rules.insert(project.getId(), valid);
         return get(project, id);
     }
@@ -73,7 +77,7 @@ public class AlertRuleService {
      */
     @Transactional
     public AlertRule update(Project project, long ruleId, AlertRuleRequest request) {
-        AlertRuleRequest valid = RuleValidator.validate(request);
+        AlertRuleRequest valid = checkDestinations(RuleValidator.validate(request));
         AlertRule old = get(project, ruleId);
         rules.lock(ruleId);
         evaluator.endOpenAlerts(old, "rule changed");
@@ -94,6 +98,23 @@ public class AlertRuleService {
         rules.lock(ruleId);
         evaluator.endOpenAlerts(old, "rule deleted");
         rules.markDeleted(ruleId);
+    }
+
+    /** Refuses channel URLs that reach the service's own network (SSRF), naming each one. */
+    private AlertRuleRequest checkDestinations(AlertRuleRequest valid) {
+        List<ApiProblem.FieldProblem> problems = new ArrayList<>();
+        List<Channel> channels = valid.channels() == null ? List.of() : valid.channels();
+        for (int i = 0; i < channels.size(); i++) {
+            String url = channels.get(i).url();
+            String why = url == null ? null : outbound.refusal(url, false);
+            if (why != null) {
+                problems.add(new ApiProblem.FieldProblem("channels[" + i + "].url", "is not allowed: " + why));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ApiProblem.invalid(problems);
+        }
+        return valid;
     }
 
     private static ApiProblem notFound(long ruleId) {

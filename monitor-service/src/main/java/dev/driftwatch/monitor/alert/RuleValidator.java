@@ -110,7 +110,8 @@ final class RuleValidator {
         }
         boolean slicesOnly = type.equals(Condition.OFF_TASK) || type.equals(Condition.CONCENTRATED);
         String metric = c.metric() == null && slicesOnly ? MetricNames.HEADLINE : c.metric();
-        boolean scalar = MetricNames.SCALAR.contains(metric);
+        // an immutable set's contains(null) throws: a missing metric is reported below, not a 500
+        boolean scalar = metric != null && MetricNames.SCALAR.contains(metric);
         if (metric == null) {
             problem("condition.metric", "is required");
         } else if (!MetricNames.ALL.contains(metric)) {

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.run.RunMetadata;
 import dev.driftwatch.monitor.run.RunStatus;
@@ -182,7 +183,7 @@ final class PayloadParser {
         tooMany(p + ".topExamples", topNode == null ? 0 : topNode.size(), limits.maxTopExamples());
         tooMany(p + ".parameters.tensors", tensorsNode == null ? 0 : tensorsNode.size(), limits.maxTensors());
 
-        Long step = f.integer(c, p, "step", true, 0, Long.MAX_VALUE);
+        Long step = f.integer(c, p, "step", true, 0, PgLimits.MAX_STEP);
         Long epoch = f.integer(c, p, "epoch", false, 0, Integer.MAX_VALUE);
         Instant time = f.time(c, p, "time");
         Boolean validFlag = f.bool(c, p, "valid");
@@ -237,7 +238,7 @@ final class PayloadParser {
         if (!f.requireObject(n, p)) {
             return null;
         }
-        Long count = f.integer(n, p, "count", true, 1, Long.MAX_VALUE);
+        Long count = f.integer(n, p, "count", true, 1, PgLimits.MAX_INT_COLUMN);
         String[] names = {"mean", "p50", "p90", "p99", "max", "ciLow", "ciHigh"};
         double[] v = new double[names.length];
         boolean ok = count != null;
@@ -306,7 +307,7 @@ final class PayloadParser {
             if (name != null && !seen.add(name)) {
                 f.problem(sp + ".slice", "must be unique within the checkpoint");
             }
-            Long count = f.integer(s, sp, "count", true, 1, Long.MAX_VALUE);
+            Long count = f.integer(s, sp, "count", true, 1, PgLimits.MAX_INT_COLUMN);
             Map<String, Summary> metrics = metrics(f, f.object(s, sp, "metrics", true), sp + ".metrics");
             if (name != null && count != null && metrics != null) {
                 out.add(new CheckpointData.Slice(name, count, metrics));

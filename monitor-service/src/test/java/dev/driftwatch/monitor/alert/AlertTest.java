@@ -21,7 +21,9 @@ import org.springframework.test.context.ContextConfiguration;
         "driftwatch.alerts.initial-backoff=200ms",
         "driftwatch.alerts.max-backoff=1s",
         "driftwatch.alerts.max-attempts=4",
-        "driftwatch.alerts.gauge-refresh=200ms"})
+        "driftwatch.alerts.gauge-refresh=200ms",
+        // the webhook receiver of the tests listens on the loopback address the defaults refuse
+        "driftwatch.alerts.outbound.allow=127.0.0.1/32,localhost"})
 @ContextConfiguration(initializers = AlertDatabase.Initializer.class)
 @interface AlertTest {
 
