@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftwatch.monitor.support.Api;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -24,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -419,7 +416,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
             byte[] body = c.body();
             if (c.gzip()) {
                 b.header("Content-Encoding", "gzip");
-                body = gzip(body);
+                body = Api.gzip(body);
             }
             b.method(c.method(), HttpRequest.BodyPublishers.ofByteArray(body));
         }
@@ -460,15 +457,5 @@ class GeneratedBadInputTest extends ServiceTestBase {
 
     private static String abbreviate(String s) {
         return s.length() > 300 ? s.substring(0, 300) + "..." : s;
-    }
-
-    private static byte[] gzip(byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 }
