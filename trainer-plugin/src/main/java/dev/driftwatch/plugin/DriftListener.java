@@ -90,9 +90,7 @@ public class DriftListener extends TrainingListenerAdapter {
      * @param b the builder
      */
     protected DriftListener(Builder b) {
-        this.settings = new DriftSettings(b.probes, b.temperature, b.outputIndex, b.batchSize, b.memoryBudgetBytes,
-                b.topK, b.baseCacheDirectory, b.bootstrapResamples, b.seed, b.topExamples, b.parameterDrift,
-                b.stableRankIterations);
+        this.settings = b.buildSettings();
         this.meter = new DriftMeter(settings);
         this.sink = new SinkFanOut(b.sinks.isEmpty() ? List.of(new LoggingSink()) : b.sinks);
         this.runKey = b.runKey != null ? b.runKey : defaultRunKey();
@@ -629,6 +627,22 @@ public class DriftListener extends TrainingListenerAdapter {
          */
         public DriftListener build() {
             return new DriftListener(this);
+        }
+
+        /**
+         * Builds only the measuring settings of these options, for a {@link DriftMeter} driven by a
+         * custom training loop (no scheduling, no sinks):
+         *
+         * <pre>
+         * DriftMeter meter = new DriftMeter(DriftListener.builder().setProbeSet(probes).optTopK(32).buildSettings());
+         * </pre>
+         *
+         * @return the settings
+         * @throws IllegalArgumentException when a setting is invalid or the probe set is missing
+         */
+        public DriftSettings buildSettings() {
+            return new DriftSettings(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK,
+                    baseCacheDirectory, bootstrapResamples, seed, topExamples, parameterDrift, stableRankIterations);
         }
     }
 }

@@ -13,6 +13,7 @@ import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.HostDivergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
+import dev.driftwatch.plugin.math.TaskScores;
 import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
@@ -51,6 +52,16 @@ public final class DriftMeter implements AutoCloseable {
     private final List<String> metricNames;
     private final Aggregates aggregates;
     private final StratifiedBootstrap bootstrap;
+    /** Scores the task on labelled probes, or null when the probes carry no targets. */
+    private final TaskScores task;
+    /** Column of {@link Metrics#TASK_LOSS_BASE} in a row, or -1 without targets. */
+    private final int taskColumn;
+    /** The base's per-example task loss and accuracy, captured with the base. */
+    private double[] baseLoss;
+    private double[] baseAccuracy;
+    /** The current model's per-example task loss and accuracy, filled by each measurement. */
+    private double[] ftLoss;
+    private double[] ftAccuracy;
     private DeviceBootstrap deviceBootstrap;
 
     private NDManager manager;
@@ -96,6 +107,11 @@ public final class DriftMeter implements AutoCloseable {
         if (probes.isSequence()) {
             names.addAll(Metrics.PER_SEQUENCE);
         }
+        this.taskColumn = probes.hasTargets() ? names.size() : -1;
+        if (probes.hasTargets()) {
+            names.addAll(Metrics.PER_TARGET);
+        }
+        this.task = probes.hasTargets() ? new TaskScores(probes.targets(), probes.mask(), probes.positions()) : null;
         this.metricNames = List.copyOf(names);
         this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
         this.aggregates = new Aggregates(bootstrap, settings.topExamples());
@@ -162,6 +178,9 @@ public final class DriftMeter implements AutoCloseable {
                     }
                 }
             }
+            if (task != null) {
+                captureBaseTask(trainer, classes);
+            }
             if (!"exact".equals(base.approximation())) {
                 logger.info("driftwatch: base kept as {} ({} classes do not fit the {} byte budget)",
                         base.approximation(), base.classes(), settings.memoryBudgetBytes());
@@ -169,6 +188,25 @@ public final class DriftMeter implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Scores the base on the probe targets by its own forward pass (the base distribution may be a
+     * top-k approximation or come from the cache, so it is not reused here). Once per run.
+     */
+    private void captureBaseTask(Trainer trainer, long classes) {
+        task.checkClasses(classes);
+        int n = probes.size();
+        baseLoss = new double[n];
+        baseAccuracy = new double[n];
+        ftLoss = new double[n];
+        ftAccuracy = new double[n];
+        for (ProbeChunk chunk : chunks) {
+            try (NDManager scoped = manager.newSubManager()) {
+                scoped.tempAttachAll(chunk.inputs());
+                task.score(logProbs(trainer, chunk), chunk.offset(), scoped, baseLoss, baseAccuracy);
+            }
         }
     }
 
@@ -223,6 +261,15 @@ public final class DriftMeter implements AutoCloseable {
                     rows[r + 7] = values[v + 6];        // kl_base_ft_seq
                     rows[r + 8] = values[v + 7];        // kl_ft_base_seq
                 }
+                if (task != null) {
+                    int t = r + taskColumn;
+                    rows[t] = baseLoss[i];                          // task_loss_base
+                    rows[t + 1] = ftLoss[i];                        // task_loss_ft
+                    rows[t + 2] = ftLoss[i] - baseLoss[i];          // forgetting
+                    rows[t + 3] = baseAccuracy[i];                  // accuracy_base
+                    rows[t + 4] = ftAccuracy[i];                    // accuracy_ft
+                    rows[t + 5] = baseAccuracy[i] - ftAccuracy[i];  // accuracy_drop
+                }
             }
         }
         ParameterDrift drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
@@ -252,6 +299,9 @@ public final class DriftMeter implements AutoCloseable {
     try (NDManager scoped = manager.newSubManager()) {
             base.tempAttach(scoped, chunk, c);
             NDArray lq = BaseDistribution.logProbs(chunk, b -> logProbs(trainer, b), scoped);
+            if (task != null) {
+                task.score(lq, chunk.offset(), scoped, ftLoss, ftAccuracy);
+            }
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
@@ -296,6 +346,9 @@ public final class DriftMeter implements AutoCloseable {
             }
         }
         float[] lq = HostDivergences.logSoftmax(logits, classes, settings.temperature());
+        if (task != null) {
+            task.score(lq, classes, group.offset(), group.size(), ftLoss, ftAccuracy);
+        }
         return HostDivergences.perExample(kept.logProbs(), kept.argmax(), lq, probes.positions(), classes, kept.mask(),
                 probes.isSequence());
     }
@@ -387,7 +440,13 @@ public final class DriftMeter implements AutoCloseable {
                 continue;
             }
             int col = i % m;
-            if (col == 2) {
+            if (taskColumn >= 0 && col >= taskColumn) {
+                // losses are >= 0 up to rounding; forgetting and the accuracy drop have either sign
+                int k = col - taskColumn;
+                if (k < 2) {
+                    rows[i] = Math.max(0, v);
+                }
+            } else if (col == 2) {
                 rows[i] = Math.min(LN2, Math.max(0, v));
             } else if (col == 3 || col == 4) {
                 rows[i] = Math.min(1, Math.max(0, v));

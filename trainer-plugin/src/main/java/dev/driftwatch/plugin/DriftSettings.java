@@ -4,7 +4,8 @@ import dev.driftwatch.plugin.probe.ProbeSet;
 import java.nio.file.Path;
 
 /**
- * What and how the {@link DriftMeter} measures; built by {@link DriftListener.Builder}.
+ * What and how the {@link DriftMeter} measures; built by {@link DriftListener.Builder#buildSettings()} (or
+ * by the listener itself).
  *
  * @param probes the probe set
  * @param temperature the softmax temperature tau of the measurement (> 0)

@@ -40,7 +40,7 @@ class DriftMeterTest {
         return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, topExamples, true, 4);
     }
 
-    private static void perturb(Block block, NDManager m, float scale) {
+    static void perturb(Block block, NDManager m, float scale) {
         for (Pair<String, Parameter> p : block.getParameters()) {
             NDArray a = p.getValue().getArray();
             try (NDArray noise = m.randomNormal(0, scale, a.getShape(), a.getDataType())) {
@@ -122,7 +122,7 @@ class DriftMeterTest {
         return kl;
     }
 
-    private static double[] logSoftmax(float[] logits, int offset, int vocab) {
+    static double[] logSoftmax(float[] logits, int offset, int vocab) {
         double max = Double.NEGATIVE_INFINITY;
         for (int v = 0; v < vocab; v++) {
             max = Math.max(max, logits[offset + v]);

@@ -14,6 +14,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 /** Projects and their flagging settings. */
 @RestController
@@ -49,9 +50,13 @@ class ProjectController {
     }
 
     @PutMapping(path = "/{project}/settings", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Change the flagging settings; every run is re-flagged")
-    ProjectView putSettings(@PathVariable String project, @RequestBody FlagSettings body) {
+    @Operation(summary = "Change the flagging settings; every run is re-flagged",
+            description = "The settings given (trainableFractionThreshold, klThreshold, driftFactor, lossTolerance)"
+                    + " replace the current values; the ones left out keep theirs. A field that is not a setting,"
+                    + " a value that is not a number or out of range is a 400 naming it.")
+    ProjectView putSettings(@PathVariable String project, @RequestBody JsonNode body) {
         Project p = access.require(project);
-        return ProjectView.of(settings.update(p.getId(), body));
+        SettingsChange change = SettingsChange.of(body);
+        return ProjectView.of(settings.update(p.getId(), change.applyTo(p.getFlagSettings())));
     }
 }

@@ -31,6 +31,7 @@ import java.util.function.IntFunction;
  *         .addInput("image", pixels, new Shape(1, 28, 28))   // float[N * 784]
  *         .optIds(ids)
  *         .optSlices(slices)                                 // e.g. "on-task", "off-task/shoes"
+ *         .optLabels(labels)     // optional: task loss, accuracy and forgetting are measured too
  *         .build();
  * </pre>
  */
@@ -44,14 +45,18 @@ public final class ProbeSet {
     private final int positions;
     private final List<String> ids;
     private final List<String> slices;
+    /** Class labels (classifiers) or next-token ids (sequences), {@code [N, T]}, or null. */
+    private final long[] targets;
     private final String fingerprint;
 
-    private ProbeSet(List<ProbeInput> inputs, float[] mask, int positions, List<String> ids, List<String> slices) {
+    private ProbeSet(List<ProbeInput> inputs, float[] mask, int positions, List<String> ids, List<String> slices,
+            long[] targets) {
         this.inputs = List.copyOf(inputs);
         this.mask = mask;
         this.positions = positions;
         this.ids = List.copyOf(ids);
         this.slices = List.copyOf(slices);
+        this.targets = targets;
         this.fingerprint = computeFingerprint();
     }
 
@@ -166,7 +171,40 @@ public final class ProbeSet {
                 at += p.mask.length;
             }
         }
-        return new ProbeSet(inputs, mask, first.positions, ids, slices);
+        long[] targets = null;
+        if (first.targets != null) {
+            targets = new long[n * first.positions];
+            int at = 0;
+            for (ProbeSet p : parts) {
+                if (p.targets == null) {
+                    throw new IllegalArgumentException("probe sets differ in having targets");
+                }
+                System.arraycopy(p.targets, 0, targets, at, p.targets.length);
+                at += p.targets.length;
+            }
+        } else if (Arrays.stream(parts).anyMatch(p -> p.targets != null)) {
+            throw new IllegalArgumentException("probe sets differ in having targets");
+        }
+        return new ProbeSet(inputs, mask, first.positions, ids, slices, targets);
+    }
+
+    /**
+     * Tells whether the examples carry targets (class labels or next tokens), so that task loss,
+     * accuracy and forgetting are measured.
+     *
+     * @return true when targets were given
+     */
+    public boolean hasTargets() {
+        return targets != null;
+    }
+
+    /**
+     * Returns the targets, row-major {@code [N, T]} (T = 1 for classifiers), or null.
+     *
+     * @return a copy of the targets or null
+     */
+    public long[] targets() {
+        return targets == null ? null : targets.clone();
     }
 
     /**
@@ -326,8 +364,56 @@ public final class ProbeSet {
         private int positions = 1;
         private List<String> ids;
         private List<String> slices;
+        private long[] targets;
 
         private Builder() {}
+
+        /**
+         * Gives every example its target, so that the task loss and accuracy of the base and of the
+         * fine-tuned model, and their difference (forgetting), are measured too: a class label per
+         * example for classifiers, or the target token id at every position for sequence probes (read
+         * only where the mask scores the position). The targets are not part of the
+         * {@link #fingerprint()}: a run with labels stays comparable to one without.
+         *
+         * @param targets {@code N} class labels, or {@code N * T} token ids row-major, each >= 0 where scored
+         * @return this builder
+         */
+        public Builder optTargets(long[] targets) {
+            this.targets = targets.clone();
+            return this;
+        }
+
+        /**
+         * Gives every example of a classifier probe set its class label (see {@link #optTargets(long[])}).
+         *
+         * @param labels {@code N} class labels, e.g. as the float labels a DJL dataset holds
+         * @return this builder
+         */
+        public Builder optLabels(float[] labels) {
+            long[] t = new long[labels.length];
+            for (int i = 0; i < labels.length; i++) {
+                if (labels[i] != Math.rint(labels[i])) {
+                    throw new IllegalArgumentException("label " + i + " is not a whole number: " + labels[i]);
+                }
+                t[i] = (long) labels[i];
+            }
+            this.targets = t;
+            return this;
+        }
+
+        private void checkTargets(int n) {
+            if (targets.length != (long) n * positions) {
+                throw new IllegalArgumentException("targets has " + targets.length + " values for " + n
+                        + " examples x " + positions + " positions");
+            }
+            for (int k = 0; k < targets.length; k++) {
+                boolean scored = mask == null || mask[k] != 0;
+                if (scored && targets[k] < 0) {
+                    throw new IllegalArgumentException("target of example " + k / positions + " at position "
+                            + k % positions + " is negative: " + targets[k]);
+                }
+            }
+        }
 
         /**
          * Adds a float32 input.
@@ -501,7 +587,10 @@ public final class ProbeSet {
             if (new LinkedHashSet<>(idList).size() != n) {
                 throw new IllegalArgumentException("probe ids must be unique");
             }
-            return new ProbeSet(inputs, mask, positions, idList, sliceList);
+            if (targets != null) {
+                checkTargets(n);
+            }
+            return new ProbeSet(inputs, mask, positions, idList, sliceList, targets == null ? null : targets.clone());
         }
 
         private static void check(String what, List<String> values, int n, int maxLength) {

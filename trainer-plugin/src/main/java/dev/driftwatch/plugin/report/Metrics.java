@@ -30,6 +30,19 @@ public final class Metrics {
     /** KL(fine-tuned || base) summed over a sequence's masked positions, nats/sequence. */
     public static final String KL_FT_BASE_SEQ = "kl_ft_base_seq";
 
+    /** Task loss of the base on the probe targets, mean -log p(target) over scored positions, nats/token. */
+    public static final String TASK_LOSS_BASE = "task_loss_base";
+    /** Task loss of the fine-tuned model on the probe targets, nats/token. */
+    public static final String TASK_LOSS_FT = "task_loss_ft";
+    /** Forgetting: fine-tuned task loss minus base task loss, per example, nats/token (negative = learned). */
+    public static final String FORGETTING = "forgetting";
+    /** Fraction of scored positions where the base's argmax is the target. */
+    public static final String ACCURACY_BASE = "accuracy_base";
+    /** Fraction of scored positions where the fine-tuned model's argmax is the target. */
+    public static final String ACCURACY_FT = "accuracy_ft";
+    /** Accuracy drop: base accuracy minus fine-tuned accuracy, per example, in [-1, 1]. */
+    public static final String ACCURACY_DROP = "accuracy_drop";
+
     /** The headline drift metric. */
     public static final String HEADLINE = KL_BASE_FT;
 
@@ -40,10 +53,15 @@ public final class Metrics {
     /** Sequence-sum metrics, present only for sequence probes. */
     public static final List<String> PER_SEQUENCE = List.of(KL_BASE_FT_SEQ, KL_FT_BASE_SEQ);
 
+    /** Task metrics, present only when the probes carry targets (labels or next tokens). */
+    public static final List<String> PER_TARGET =
+            List.of(TASK_LOSS_BASE, TASK_LOSS_FT, FORGETTING, ACCURACY_BASE, ACCURACY_FT, ACCURACY_DROP);
+
     /** Every metric name the wire format accepts. */
     public static final List<String> ALL =
             List.of(KL_BASE_FT, KL_FT_BASE, JS, TV, TOP1_AGREE, ENTROPY_BASE, ENTROPY_FT, KL_BASE_FT_SEQ,
-                    KL_FT_BASE_SEQ);
+                    KL_FT_BASE_SEQ, TASK_LOSS_BASE, TASK_LOSS_FT, FORGETTING, ACCURACY_BASE, ACCURACY_FT,
+                    ACCURACY_DROP);
 
     private Metrics() {}
 
@@ -55,9 +73,10 @@ public final class Metrics {
      */
     public static String unit(String metric) {
         return switch (metric) {
-            case KL_BASE_FT, KL_FT_BASE, JS, ENTROPY_BASE, ENTROPY_FT -> "nats/token";
+            case KL_BASE_FT, KL_FT_BASE, JS, ENTROPY_BASE, ENTROPY_FT, TASK_LOSS_BASE, TASK_LOSS_FT, FORGETTING ->
+                "nats/token";
             case KL_BASE_FT_SEQ, KL_FT_BASE_SEQ -> "nats/sequence";
-            case TV, TOP1_AGREE -> "fraction";
+            case TV, TOP1_AGREE, ACCURACY_BASE, ACCURACY_FT, ACCURACY_DROP -> "fraction";
             default -> throw new IllegalArgumentException("unknown metric: " + metric);
         };
     }

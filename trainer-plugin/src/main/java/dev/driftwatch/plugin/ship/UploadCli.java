@@ -27,7 +27,8 @@ import java.util.Map;
  *
  * <p>Options fall back to the environment variables {@code DRIFTWATCH_URL} (default
  * {@code http://localhost:8080}), {@code DRIFTWATCH_PROJECT} and {@code DRIFTWATCH_TOKEN}. Exit
- * status: 0 done, 1 the service refused or could not be reached, 2 bad usage or an unreadable file.
+ * status: 0 everything uploaded, 1 not everything (the service refused a record or could not be
+ * reached, or a line was not a report record and was skipped), 2 bad usage or an unreadable file.
  */
 public final class UploadCli {
 
@@ -75,7 +76,7 @@ public final class UploadCli {
      * @param out where results go
      * @param err where errors and usage go
      * @param args the command line
-     * @return the exit status: 0 done, 1 refused or unreachable, 2 bad usage or file
+     * @return the exit status: 0 everything uploaded, 1 refused, unreachable or a line skipped, 2 bad usage or file
      */
     public static int run(PrintStream out, PrintStream err, String... args) {
         return new UploadCli(out, err, System.getenv()).run(args);
@@ -179,8 +180,9 @@ public final class UploadCli {
                 try {
                     pending.add(ReportJson.fromLine(line));
                 } catch (RuntimeException e) {
-                    err.printf("driftwatch-upload: %s:%d skipped, not a report record: %s%n", file, lineNo,
-                            e.getMessage());
+                    // the parser's first line says what is wrong; the rest is its location, which file:line gives
+                    String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                    err.printf("driftwatch-upload: %s:%d skipped, not a report record: %s%n", file, lineNo, why);
                     tally.skipped++;
                     continue;
                 }
@@ -199,7 +201,8 @@ public final class UploadCli {
             return 2;
         }
         out.printf(Locale.ROOT, "%s: uploaded to %s (project %s): %s%n", file, url, project, tally);
-        return tally.refused > 0 ? 1 : 0;
+        // 0 only when the whole file reached the service: a skipped line is data that did not
+        return tally.refused > 0 || tally.skipped > 0 ? 1 : 0;
     }
 
     private int failed(Path file, Tally tally) {

@@ -104,6 +104,19 @@ class UploadCliTest {
     }
 
     @Test
+    void aSkippedLineAloneMakesTheStatusNonZero() throws Exception {
+        Path file = file(3);
+        Files.writeString(file, Files.readString(file) + "{\"type\":\"checkpoint\",\"runKey\":\"run-1\",\"st\n");
+
+        int status = run("upload", file.toString());
+
+        assertThat(status).isEqualTo(1);
+        assertThat(service.acceptedSteps).containsExactly(0L, 1L, 2L);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(":" + (Files.readAllLines(file).size()) + " skipped");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("0 refused, 1 unreadable line(s)");
+    }
+
+    @Test
     void aRefusedTokenStopsTheUploadWithTheServersDetail() throws Exception {
         service.thenFail(FakeService.problem(403, "token of another project"));
 
