@@ -17,7 +17,7 @@ class OutboundPolicyTest {
                 "http://10.0.0.1/", "http://172.16.5.4/", "http://192.168.1.1/", "http://100.64.0.1/",
                 "http://[::ffff:127.0.0.1]/", "http://[fd00::1]/", "http://[fe80::1]/", "http://224.0.0.1/",
                 "https://127.1/")) {
-            assertThat(defaults.refusal(url, true)).as(url).isNotNull().contains("resolves to");
+            assertThat(defaults.refusal(url, true)).as(url).isNotNull();
         }
     }
 
