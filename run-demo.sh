@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The main job: builds driftwatch, starts the monitor service on its embedded PostgreSQL and
-# streams live demo fine-tuning runs (Fashion-MNIST: full, head-only, low-rank adapter) into it.
+# streams live demo fine-tuning runs into it: the image demo (Fashion-MNIST: full, head-only,
+# low-rank adapter), then the LM demo (a small transformer on the fortunes corpus: LoRA on the
+# attention projections, last block only, full).
 # Prints the URL and the UI login; the service keeps running until Ctrl-C.
-# Options (see --help): --data DIR, --port N, --home DIR, --quick, --steps N, --url URL, --no-wait ...
+# Options (see --help): --data DIR, --corpus DIR, --only image|lm, --port N, --home DIR, --quick, --steps N,
+# --url URL, --no-wait ...
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -43,7 +43,7 @@ public final class BaseModel {
      */
     public static Path loadOrPretrain(DemoConfig config, DemoData data, PrintStream out) {
         Path dir = config.cacheDir().resolve("base-" + key(config, data));
-        if (isSaved(dir)) {
+        if (isSaved(dir, NAME)) {
             out.println("Using the cached base model in " + dir);
             return dir;
         }
@@ -102,12 +102,18 @@ public final class BaseModel {
         }
     }
 
-    /** True when the directory holds a saved model ({@code Model.save} names it {@code <name>-<epoch>.params}). */
-    private static boolean isSaved(Path dir) {
+    /**
+     * Tells whether a directory holds a saved model ({@code Model.save} names it {@code <name>-<epoch>.params}).
+     *
+     * @param dir the directory
+     * @param name the model's name
+     * @return true when a parameter file is there
+     */
+    public static boolean isSaved(Path dir, String name) {
         if (!Files.isDirectory(dir)) {
             return false;
         }
-        try (var files = Files.newDirectoryStream(dir, NAME + "-*.params")) {
+        try (var files = Files.newDirectoryStream(dir, name + "-*.params")) {
             return files.iterator().hasNext();
         } catch (IOException e) {
             return false;
@@ -116,9 +122,18 @@ public final class BaseModel {
 
     /** A short hash of everything that shapes the base, so a changed setting pretrains a new one. */
     private static String key(DemoConfig config, DemoData data) {
-        String text = String.join("|", "v1", data.source(), Long.toString(config.seed()),
-                Integer.toString(config.pretrainImages()), Integer.toString(config.pretrainEpochs()),
-                Integer.toString(config.adapterRank()));
+        return cacheKey("v1", data.source(), Long.toString(config.seed()), Integer.toString(config.pretrainImages()),
+                Integer.toString(config.pretrainEpochs()), Integer.toString(config.adapterRank()));
+    }
+
+    /**
+     * Returns a short hash of everything that shapes a cached model, for its directory name.
+     *
+     * @param parts the settings, data source, ...
+     * @return 12 hex characters
+     */
+    public static String cacheKey(String... parts) {
+        String text = String.join("|", parts);
         try {
             byte[] sha = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(sha, 0, 6);

@@ -1,6 +1,7 @@
 package dev.driftwatch.examples.demo;
 
 import dev.driftwatch.examples.ServiceProcess;
+import dev.driftwatch.examples.lm.LmDemo;
 import dev.driftwatch.plugin.report.DriftSink;
 import dev.driftwatch.plugin.ship.HttpDriftSink;
 import dev.driftwatch.plugin.sink.JsonLinesFileSink;
@@ -14,9 +15,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 
 /**
  * The main job: starts the monitor service on its embedded PostgreSQL (with a bootstrap project and
@@ -45,10 +48,10 @@ public final class DemoMain {
             return;
         }
         PrintStream out = System.out;
-        String prefix = "fmnist-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
-                .withZone(ZoneOffset.UTC).format(Instant.now());
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC)
+                .format(Instant.now());
         if (options.offline() != null) {
-            runOffline(options, prefix, out);
+            runOffline(options, stamp, out);
             return;
         }
         ServiceProcess service = options.url() == null ? startService(options, out) : null;
@@ -71,8 +74,7 @@ public final class DemoMain {
         ServiceApi api = new ServiceApi(url, options.project(), options.token());
         DemoAlerts.createRule(api, out);
 
-        List<RunResult> results = DriftDemo.run(options.config(), prefix,
-                runKey -> List.of(httpSink(url, options, runKey)), out);
+        List<RunResult> results = runDemos(options, stamp, runKey -> List.of(httpSink(url, options, runKey)), out);
         DemoAlerts.printVerdicts(api, results, out);
 
         out.println("\nOpen " + url.resolve("/projects/" + options.project() + "/runs")
@@ -90,6 +92,21 @@ public final class DemoMain {
         }
     }
 
+    /** Runs the image demo, then the LM demo (or the one asked for), with run keys {@code fmnist-<stamp>-...}, {@code fortunes-<stamp>-...}. */
+    private static List<RunResult> runDemos(DemoOptions options, String stamp,
+            Function<String, List<DriftSink>> sinks, PrintStream out) {
+        List<RunResult> results = new ArrayList<>();
+        if (options.demos().contains(DemoOptions.IMAGE)) {
+            out.println("\n== Image demo: a Fashion-MNIST classifier ==");
+            results.addAll(DriftDemo.run(options.config(), "fmnist-" + stamp, sinks, out));
+        }
+        if (options.demos().contains(DemoOptions.LM)) {
+            out.println("\n== Language-model demo: a small transformer on the fortunes corpus ==");
+            results.addAll(LmDemo.run(options.lmConfig(), "fortunes-" + stamp, sinks, out));
+        }
+        return results;
+    }
+
     private static DriftSink httpSink(URI url, DemoOptions options, String runKey) {
         return HttpDriftSink.builder()
                 .setUrl(url)
@@ -100,13 +117,13 @@ public final class DemoMain {
                 .build();
     }
 
-    private static void runOffline(DemoOptions options, String prefix, PrintStream out) {
+    private static void runOffline(DemoOptions options, String stamp, PrintStream out) {
         try {
             Files.createDirectories(options.offline());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        DriftDemo.run(options.config(), prefix,
+        runDemos(options, stamp,
                 runKey -> List.of(new JsonLinesFileSink(options.offline().resolve(runKey + ".jsonl"))), out);
         out.println("\nReports written to " + options.offline()
                 + "; upload them with driftwatch-upload (docs/cli.md).");

@@ -1,8 +1,11 @@
 package dev.driftwatch.examples.demo;
 
+import dev.driftwatch.examples.lm.FortuneCorpus;
+import dev.driftwatch.examples.lm.LmConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The demo's command line.
@@ -18,14 +21,24 @@ import java.util.List;
  * @param steps fine-tuning steps per run, or 0 for the settings' default
  * @param stepDelayMillis pause after every step, for watching
  * @param keepRunning keep the started service running after the demo until Ctrl-C
+ * @param corpusDir the fortunes directory of the LM demo
+ * @param demos which demos to run: {@code image}, {@code lm} or both
  */
 public record DemoOptions(Path home, Path dataDir, String url, int port, String project, String token,
-        Path offline, boolean quick, int steps, long stepDelayMillis, boolean keepRunning) {
+        Path offline, boolean quick, int steps, long stepDelayMillis, boolean keepRunning, Path corpusDir,
+        Set<String> demos) {
+
+    /** The image demo (Fashion-MNIST classifier). */
+    public static final String IMAGE = "image";
+    /** The language-model demo (fortunes). */
+    public static final String LM = "lm";
 
     /** The usage text. */
     public static final String USAGE = """
             usage: run-demo.sh [options]
               --data DIR        Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
+              --corpus DIR      the LM demo's fortunes (default /usr/share/games/fortunes)
+              --only DEMO       run only one demo: image or lm (default: both, image first)
               --home DIR        the demo's directory: service database, model cache, spool
                                 (default ~/.driftwatch/demo)
               --port N          port of the service the demo starts (default 8080, else a free one)
@@ -58,6 +71,8 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
         int steps = 0;
         long delay = 0;
         boolean keep = true;
+        Path corpus = FortuneCorpus.DEFAULT_DIRECTORY;
+        Set<String> demos = Set.of(IMAGE, LM);
         List<String> rest = new ArrayList<>(List.of(args));
         while (!rest.isEmpty()) {
             String option = rest.remove(0);
@@ -73,10 +88,19 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
                 case "--steps" -> steps = number(option, value(option, rest));
                 case "--step-delay" -> delay = number(option, value(option, rest));
                 case "--no-wait" -> keep = false;
+                case "--corpus" -> corpus = Path.of(value(option, rest));
+                case "--only" -> {
+                    String demo = value(option, rest);
+                    if (!demo.equals(IMAGE) && !demo.equals(LM)) {
+                        throw new IllegalArgumentException("--only needs image or lm: " + demo);
+                    }
+                    demos = Set.of(demo);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
-        return new DemoOptions(home, data, url, port, project, token, offline, quick, steps, delay, keep);
+        return new DemoOptions(home, data, url, port, project, token, offline, quick, steps, delay, keep, corpus,
+                demos);
     }
 
     /**
@@ -88,6 +112,18 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
         Path cache = home.resolve("cache");
         DemoConfig config = (quick ? DemoConfig.quick(cache) : DemoConfig.standard(cache)).withDataDir(dataDir)
                 .withStepDelay(stepDelayMillis);
+        return steps > 0 ? config.withSteps(steps) : config;
+    }
+
+    /**
+     * Returns the LM demo's settings these options ask for.
+     *
+     * @return the LM demo settings
+     */
+    public LmConfig lmConfig() {
+        Path cache = home.resolve("cache");
+        LmConfig config = (quick ? LmConfig.quick(cache) : LmConfig.standard(cache)).withCorpusDir(corpusDir);
+        config = stepDelayMillis > 0 ? config.withStepDelay(stepDelayMillis) : config;
         return steps > 0 ? config.withSteps(steps) : config;
     }
 

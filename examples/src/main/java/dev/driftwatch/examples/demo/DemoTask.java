@@ -17,7 +17,7 @@ import java.util.function.IntPredicate;
 public final class DemoTask {
 
     /** The slice of the fine-tuning classes. */
-    public static final String ON_TASK = "on-task";
+    public static final String ON_TASK = ProgressPrinter.ON_TASK;
     /** The slice of sandals, sneakers and ankle boots. */
     public static final String OFF_TASK_FOOTWEAR = "off-task/footwear";
     /** The slice of trousers, dresses and bags. */

@@ -83,10 +83,8 @@ public final class DriftDemo {
             String kl = h == null ? "-" : String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", h.mean(), h.ciLow(),
                     h.ciHigh());
             double on = r.last() == null ? Double.NaN : ProgressPrinter.slice(r.last(), DemoTask.ON_TASK);
-            double off = r.last() == null ? Double.NaN : Math.max(
-                    ProgressPrinter.slice(r.last(), DemoTask.OFF_TASK_FOOTWEAR),
-                    ProgressPrinter.slice(r.last(), DemoTask.OFF_TASK_OTHER));
-            out.printf(Locale.ROOT, "%-8s %8.2f%%   %8.3f   %6.1f%%   %-28s %7.3f   %8.3f%n", r.method().wireName(),
+            double off = r.last() == null ? Double.NaN : ProgressPrinter.worstOffTask(r.last());
+            out.printf(Locale.ROOT, "%-8s %8.2f%%   %8.3f   %6.1f%%   %-28s %7.3f   %8.3f%n", r.method(),
                     100 * r.trainableFraction(), r.validateLoss(), 100 * r.validateAccuracy(), kl, on, off);
         }
     }

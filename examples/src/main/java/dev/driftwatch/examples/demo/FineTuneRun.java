@@ -90,7 +90,7 @@ final class FineTuneRun {
                     ? drift.lastReport().parameters().trainableFraction() : Double.NaN;
             out.printf(Locale.ROOT, "  %-8s done: %.2f%% of the parameters trained%n", method.wireName(),
                     100 * fraction);
-            return new RunResult(method, runKey, fraction, result.getValidateLoss(),
+            return new RunResult(method.wireName(), runKey, fraction, result.getValidateLoss(),
                     result.getValidateEvaluation("Accuracy"), drift.lastReport());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -16,8 +16,8 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.util.Iterator;
 
-/** The demo's training plumbing: datasets, the training configuration and a loop in rounds of steps. */
-final class Training {
+/** The demos' training plumbing: datasets, the training configuration and a loop in rounds of steps. */
+public final class Training {
 
     private Training() {}
 
@@ -51,8 +51,19 @@ final class Training {
      */
     static DefaultTrainingConfig config(Loss loss, Accuracy accuracy, float learningRate,
             TrainingListener... listeners) {
+        return config(loss, learningRate, listeners).addEvaluator(accuracy);
+    }
+
+    /**
+     * The training configuration without an accuracy: a loss named {@code loss}, Adam.
+     *
+     * @param loss the loss
+     * @param learningRate Adam's learning rate
+     * @param listeners listeners after DJL's basic ones
+     * @return the configuration
+     */
+    public static DefaultTrainingConfig config(Loss loss, float learningRate, TrainingListener... listeners) {
         return new DefaultTrainingConfig(loss)
-                .addEvaluator(accuracy)
                 .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build())
                 .addTrainingListeners(TrainingListener.Defaults.basic())
                 .addTrainingListeners(listeners);
@@ -72,7 +83,7 @@ final class Training {
      * @throws IOException when a batch cannot be read
      * @throws TranslateException when a batch cannot be built
      */
-    static void fitInRounds(Trainer trainer, ArrayDataset train, ArrayDataset validation, int steps, int roundSteps,
+    public static void fitInRounds(Trainer trainer, ArrayDataset train, ArrayDataset validation, int steps, int roundSteps,
             long stepDelayMillis) throws IOException, TranslateException {
         Iterator<Batch> batches = trainer.iterateDataset(train).iterator();
         int done = 0;

@@ -134,7 +134,7 @@ class DemoEndToEndTest {
             // step 0 plus one checkpoint per round of 30 steps (300 steps)
             assertThat(number(run, "checkpointCount")).isEqualTo(11);
             assertThat(number(run, "latestKlMean")).isEqualTo(r.headline().mean());
-            assertThat(run.get("method")).isEqualTo(r.method().wireName());
+            assertThat(run.get("method")).isEqualTo(r.method());
         }
     }
 

@@ -1,0 +1,104 @@
+package dev.driftwatch.examples.lm;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.training.Trainer;
+import ai.djl.training.TrainingResult;
+import ai.djl.translate.TranslateException;
+import dev.driftwatch.examples.demo.ProgressPrinter;
+import dev.driftwatch.examples.demo.RunResult;
+import dev.driftwatch.examples.demo.Training;
+import dev.driftwatch.plugin.DriftListener;
+import dev.driftwatch.plugin.loss.SequenceCrossEntropyLoss;
+import dev.driftwatch.plugin.report.DriftSink;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One LM fine-tuning run: loads the cached base, freezes what the method leaves alone, and trains on
+ * the on-task text with a {@link DriftListener} measuring per-token drift over the probes' continuation
+ * positions at every round.
+ */
+final class LmFineTuneRun {
+
+    /** How long training end waits for the sinks to deliver. */
+    static final Duration DELIVERY_WAIT = Duration.ofSeconds(30);
+    /** Probe sequences per forward pass of the measurement (bounds the [b, T, V] temporaries). */
+    private static final int PROBE_BATCH = 32;
+
+    private final LmConfig config;
+    private final Path baseDir;
+    private final LmTask task;
+    private final List<String> tags;
+
+    LmFineTuneRun(LmConfig config, Path baseDir, LmTask task, List<String> tags) {
+        this.config = config;
+        this.baseDir = baseDir;
+        this.task = task;
+        this.tags = List.copyOf(tags);
+    }
+
+    /**
+     * Runs one method.
+     *
+     * @param method how to fine-tune
+     * @param runKey the run's key
+     * @param sinks where the drift reports go; the listener closes them at training end
+     * @param out where progress goes
+     * @return the outcome
+     */
+    RunResult run(LmMethod method, String runKey, List<DriftSink> sinks, PrintStream out) {
+        DriftListener.Builder builder = DriftListener.builder()
+                .setProbeSet(task.probes())
+                .optRunKey(runKey)
+                .optRunName("fortunes LM on '" + config.onTask() + "', " + method.label())
+                .optMethod(method.wireName())
+                .optTags(tags.toArray(String[]::new))
+                .optConfig("finetune", method.key())
+                .optConfig("learningRate", Float.toString(method.learningRate()))
+                .optConfig("optimizer", "adam")
+                .optConfig("batchSize", Integer.toString(config.batchSize()))
+                .optConfig("steps", Integer.toString(config.steps()))
+                .optConfig("vocabulary", Integer.toString(task.vocabulary().size()))
+                .optConfig("context", Integer.toString(config.context()))
+                .optConfig("adapterRank", Integer.toString(config.adapterRank()))
+                .optConfig("seed", Long.toString(config.seed()))
+                .optBatchSize(PROBE_BATCH)
+                .optBootstrap(1000, config.seed())
+                .optBaseCache(config.cacheDir().resolve("base-distributions"))
+                .optFlushTimeout(DELIVERY_WAIT);
+        sinks.forEach(builder::addSink);
+        DriftListener drift = builder.build();
+        ProgressPrinter progress = new ProgressPrinter(drift, method.key(), config.steps(), out);
+
+        Engine.getInstance().setRandomSeed((int) config.seed());
+        TinyGpt net = LmBaseModel.newModel(config);
+        try (Model model = LmBaseModel.load(baseDir, net)) {
+            TrainingResult result;
+            try (Trainer trainer = model.newTrainer(Training.config(new SequenceCrossEntropyLoss(),
+                    method.learningRate(), drift, progress))) {
+                // After newTrainer, which unfreezes every loaded parameter.
+                method.applyTo(net);
+                Training.fitInRounds(trainer,
+                        LmBaseModel.dataset(trainer.getManager(), task.fineTuning(), config.batchSize(), true),
+                        LmBaseModel.dataset(trainer.getManager(), task.validation(), 64, false), config.steps(),
+                        config.roundSteps(), config.stepDelayMillis());
+                result = trainer.getTrainingResult();
+            } // close() fires onTrainingEnd: the final checkpoint, the run end and the sinks' flush
+            double fraction = drift.lastReport() != null && drift.lastReport().parameters() != null
+                    ? drift.lastReport().parameters().trainableFraction() : Double.NaN;
+            out.printf(Locale.ROOT, "  %-10s done: %.2f%% of the parameters trained%n", method.key(), 100 * fraction);
+            return new RunResult(method.wireName(), runKey, fraction, result.getValidateLoss(), Double.NaN,
+                    drift.lastReport());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (TranslateException e) {
+            throw new IllegalStateException("cannot build a training batch", e);
+        }
+    }
+}
