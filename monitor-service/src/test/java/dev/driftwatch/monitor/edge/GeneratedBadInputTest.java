@@ -263,8 +263,9 @@ class GeneratedBadInputTest extends ServiceTestBase {
         numberParams.put(run + "/top-examples", List.of("step"));
         numberParams.put(base + "/compare?runs=" + runKey, List.of("from", "to", "points"));
         numberParams.put(base + "/alerts", List.of("rule", "limit"));
+        // (an empty value means "not given", and Spring reads 0x10 as 16: neither is bad input)
         List<String> badNumbers = List.of("9223372036854775808", "-9223372036854775809", "1.5", "1e3", "abc",
-                "0x10", "", "%20", "--1", "NaN", "Infinity");
+                "--1", "NaN", "Infinity", "1_000", "+-1", "1L", "0b1");
         for (Map.Entry<String, List<String>> e : numberParams.entrySet()) {
             for (String param : e.getValue()) {
                 for (String v : badNumbers) {
@@ -276,7 +277,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
         }
         // numbers valid on their own whose product or range is not
         for (String[] pair : new String[][] {{"21474837", "100"}, {"2147483647", "2"}, {"1073741824", "2"},
-                {"2147483647", "500"}}) {
+                {"2147483647", "100"}}) {
             out.add(new Case("GET runs page " + pair[0] + " size " + pair[1], "GET",
                     base + "/runs?page=" + pair[0] + "&size=" + pair[1], null, false, "page"));
         }
