@@ -1,9 +1,10 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.alert.metrics.AlertCounters;
 import dev.driftwatch.monitor.alert.notify.AlertNotice;
+import dev.driftwatch.monitor.alert.notify.NotificationKind;
 import dev.driftwatch.monitor.alert.notify.NotificationOutbox;
-import dev.driftwatch.monitor.ingest.CheckpointData;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
 import java.time.Clock;
@@ -56,13 +57,13 @@ class AlertEvaluator implements IngestListener {
         }
         Map<String, AlertState> states = alerts.latest(event.runId());
         ConditionEvaluator.RunFlags flags = alerts.flags(event.runId());
-        List<CheckpointData> ordered = event.stored().stream()
-                .sorted(Comparator.comparingLong(CheckpointData::step)).toList();
+        List<CheckpointReport> ordered = event.stored().stream()
+                .sorted(Comparator.comparingLong(CheckpointReport::step)).toList();
         long newest = ordered.get(ordered.size() - 1).step();
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
         Set<AlertState> dirty = new LinkedHashSet<>();
-        for (CheckpointData checkpoint : ordered) {
+        for (CheckpointReport checkpoint : ordered) {
             MetricSource source = MetricSource.of(checkpoint);
             for (AlertRule rule : active) {
                 List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source,
@@ -87,7 +88,7 @@ class AlertEvaluator implements IngestListener {
                     alerts.save(event.runId(), s, change, null);
                     dirty.remove(s);
                     if (change.state() != null) {
-                        entered.add(change.state());
+                        entered.add(change.state().wireName());
                     }
                     if (change.notification() != null) {
                         outbox.enqueue(notice(rule, event.runKey(), s, change.notification()), s.notifications,
@@ -117,7 +118,7 @@ class AlertEvaluator implements IngestListener {
             AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
                     s.summary + " (" + note + ")", rule.forCheckpoints(), rule.repeat(), now);
             alerts.save(open.runId(), s, change, note);
-            entered.add(change.state());
+            entered.add(change.state().wireName());
             if (change.notification() != null) {
                 outbox.enqueue(notice(rule, open.runKey(), s, change.notification()), s.notifications, rule.channels());
             }
@@ -125,11 +126,11 @@ class AlertEvaluator implements IngestListener {
         countAfterCommit(entered);
     }
 
-    private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, String kind) {
+    private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, NotificationKind kind) {
         return new AlertNotice(s.id, kind, rule.id(), rule.name(), rule.severity(), rule.project(), runKey,
                 s.sliceKey.isEmpty() ? null : s.sliceKey, ConditionEvaluator.describe(rule.condition(),
                         rule.forCheckpoints()), s.summary, s.lastValue, s.lastStep, s.startedAt, s.firedAt,
-                AlertState.RESOLVED.equals(s.state) ? s.endedAt : null);
+                s.state == AlertStatus.RESOLVED ? s.endedAt : null);
     }
 
     private void countAfterCommit(List<String> entered) {

@@ -79,7 +79,7 @@ class AlertRuleController {
      */
     private static AlertRuleRequest mayNotify(AlertRuleRequest request) {
         boolean urls = request.channels() != null
-                && request.channels().stream().anyMatch(c -> c != null && !Channel.LOG.equals(c.type()));
+                && request.channels().stream().anyMatch(c -> c != null && !ChannelType.LOG.wireName().equals(c.type()));
         Authentication auth = SecurityContextHolder.getContext().getAuthentication();
         boolean scoped = auth != null && auth.getAuthorities().stream()
                 .anyMatch(a -> ProjectTokenAuthentication.CHANNELS_AUTHORITY.equals(a.getAuthority()));

@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.alert;
 
 import dev.driftwatch.monitor.alert.notify.OutboundPolicy;
+import dev.driftwatch.monitor.alert.notify.Notifiers;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import java.util.ArrayList;
@@ -19,12 +20,14 @@ public class AlertRuleService {
 
     private final RuleStore rules;
     private final AlertEvaluator evaluator;
+    private final Notifiers notifiers;
     private final OutboundPolicy outbound;
 
-    AlertRuleService(RuleStore rules, AlertEvaluator evaluator, OutboundPolicy outbound) {
+    AlertRuleService(RuleStore rules, AlertEvaluator evaluator, Notifiers notifiers, OutboundPolicy outbound) {
         this.outbound = outbound;
         this.rules = rules;
         this.evaluator = evaluator;
+        this.notifiers = notifiers;
     }
 
     /**
@@ -61,7 +64,7 @@ public class AlertRuleService {
      */
     @Transactional
     public AlertRule create(Project project, AlertRuleRequest request) {
-        AlertRuleRequest valid = checkDestinations(RuleValidator.validate(request));
+        AlertRuleRequest valid = checkDestinations(RuleValidator.validate(request, notifiers));
         long id = rules.insert(project.getId(), valid);
         return get(project, id);
     }
@@ -77,7 +80,7 @@ public class AlertRuleService {
      */
     @Transactional
     public AlertRule update(Project project, long ruleId, AlertRuleRequest request) {
-        AlertRuleRequest valid = checkDestinations(RuleValidator.validate(request));
+        AlertRuleRequest valid = checkDestinations(RuleValidator.validate(request, notifiers));
         AlertRule old = get(project, ruleId);
         rules.lock(ruleId);
         evaluator.endOpenAlerts(old, "rule changed");

@@ -1,6 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
-import dev.driftwatch.monitor.edge.JsonProblems;
+import dev.driftwatch.monitor.problem.JsonProblems;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;

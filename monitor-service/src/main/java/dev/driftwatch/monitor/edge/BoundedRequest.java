@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.edge;
 
+import dev.driftwatch.monitor.problem.BodyTooLargeException;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;

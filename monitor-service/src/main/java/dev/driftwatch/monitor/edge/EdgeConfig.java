@@ -1,12 +1,12 @@
 package dev.driftwatch.monitor.edge;
 
-import dev.driftwatch.monitor.ingest.IngestProperties;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -15,13 +15,13 @@ import tools.jackson.databind.ObjectMapper;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@EnableConfigurationProperties(IngestProperties.class)
 class EdgeConfig {
 
     @Bean
-    FilterRegistrationBean<EdgeFilter> edgeFilter(IngestProperties limits, ObjectMapper json) {
+    FilterRegistrationBean<EdgeFilter> edgeFilter(
+            @Value("${driftwatch.ingest.max-body-size:16MB}") DataSize maxBodySize, ObjectMapper json) {
         FilterRegistrationBean<EdgeFilter> registration =
-                new FilterRegistrationBean<>(new EdgeFilter(limits.maxBodySize().toBytes(), json));
+                new FilterRegistrationBean<>(new EdgeFilter(maxBodySize.toBytes(), json));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         registration.addUrlPatterns("/*");
         return registration;

@@ -1,6 +1,8 @@
 package dev.driftwatch.monitor.edge;
 
 import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.monitor.problem.BodyTooLargeException;
+import dev.driftwatch.monitor.problem.JsonProblems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -66,7 +68,7 @@ final class EdgeFilter extends OncePerRequestFilter {
         }
         for (Map.Entry<String, String[]> p : request.getParameterMap().entrySet()) {
             String nameProblem = PgLimits.textProblem(p.getKey());
-            String field = StorableJson.printable(p.getKey());
+            String field = JsonProblems.printable(p.getKey());
             if (nameProblem != null) {
                 problems.add(new ApiProblem.FieldProblem(field, "name " + nameProblem));
                 continue;

@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.edge;
 
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
+import dev.driftwatch.monitor.problem.JsonProblems;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public final class StorableJson {
             for (Map.Entry<String, JsonNode> e : node.properties()) {
                 String name = e.getKey();
                 String why = PgLimits.textProblem(name);
-                String child = path.isEmpty() ? printable(name) : path + "." + printable(name);
+                String child = path.isEmpty() ? JsonProblems.printable(name) : path + "." + JsonProblems.printable(name);
                 if (why != null) {
                     problems.add(new FieldProblem(child, "name " + why));
                     continue;
@@ -60,22 +61,5 @@ public final class StorableJson {
                 walk(e.getValue(), child, problems);
             }
         }
-    }
-
-    /** A name safe to echo in an answer: unstorable characters shown as {@code \\uXXXX}. */
-    static String printable(String name) {
-        if (PgLimits.textProblem(name) == null) {
-            return name;
-        }
-        StringBuilder sb = new StringBuilder(name.length() + 8);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
-                sb.append(String.format("\\u%04X", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 }

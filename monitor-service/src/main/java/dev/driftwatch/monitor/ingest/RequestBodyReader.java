@@ -1,7 +1,7 @@
 package dev.driftwatch.monitor.ingest;
 
-import dev.driftwatch.monitor.edge.BodyTooLargeException;
-import dev.driftwatch.monitor.edge.JsonProblems;
+import dev.driftwatch.monitor.problem.BodyTooLargeException;
+import dev.driftwatch.monitor.problem.JsonProblems;
 import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,7 +1,5 @@
 package dev.driftwatch.monitor.problem;
 
-import dev.driftwatch.monitor.edge.BodyTooLargeException;
-import dev.driftwatch.monitor.edge.JsonProblems;
 import java.net.URI;
 import java.sql.SQLException;
 import java.util.Set;

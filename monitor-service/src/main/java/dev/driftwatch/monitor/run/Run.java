@@ -1,5 +1,7 @@
 package dev.driftwatch.monitor.run;
 
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.monitor.project.Project;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -68,7 +70,7 @@ public class Run {
     private String config = "{}";
 
     @Column(nullable = false, length = 16)
-    private String status = RunStatus.RUNNING;
+    private String status = RunStatus.RUNNING.wireName();
 
     @Column(name = "started_at", nullable = false)
     private Instant startedAt;
@@ -139,7 +141,7 @@ public class Run {
      * @param metadata the validated metadata
      * @param configJson the config as a JSON object text
      */
-    public void update(RunMetadata metadata, String configJson) {
+    public void update(RunInfo metadata, String configJson) {
         this.name = metadata.name();
         this.method = metadata.method();
         this.tags = metadata.tags().toArray(String[]::new);

@@ -1,9 +1,9 @@
 package dev.driftwatch.monitor.web;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
-import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -313,7 +313,7 @@ class LiveUpdates implements IngestListener, SmartLifecycle {
 
     @Override
     public void onCheckpointsStored(CheckpointsStored stored) {
-        List<Long> steps = stored.stored().stream().map(CheckpointData::step).toList();
+        List<Long> steps = stored.stored().stream().map(CheckpointReport::step).toList();
         long last = steps.stream().mapToLong(Long::longValue).max().orElse(-1);
         String payload = JSON.writeValueAsString(
                 new Announcement(stored.runId(), new CheckpointsEvent(stored.runKey(), steps.size(), steps, last)));

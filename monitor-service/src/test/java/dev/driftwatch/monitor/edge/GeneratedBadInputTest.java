@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftwatch.monitor.problem.JsonProblems;
 import dev.driftwatch.monitor.support.Api;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -154,7 +155,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
                         String field = renamed.chars().anyMatch(ch -> Character.isSurrogate((char) ch))
                                 ? (parentWire(wire).isEmpty() ? "body" : parentWire(wire).substring(0,
                                         parentWire(wire).length() - 1).replaceAll("\\[\\d+]$", ""))
-                                : parentWire(wire) + StorableJson.printable(renamed);
+                                : parentWire(wire) + JsonProblems.printable(renamed);
                         out.add(new Case(label + " name " + wire + " <- " + escape(renamed), method, path, body,
                                 false, field));
                     }
@@ -234,7 +235,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
                     }
                     for (String name : positions(param, bad)) {
                         out.add(new Case("GET " + e.getKey() + " ?" + escape(name), "GET",
-                                e.getKey() + "?" + url(name) + "=1", null, false, StorableJson.printable(name)));
+                                e.getKey() + "?" + url(name) + "=1", null, false, JsonProblems.printable(name)));
                     }
                 }
             }

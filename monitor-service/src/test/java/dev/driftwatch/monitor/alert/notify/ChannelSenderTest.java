@@ -50,9 +50,9 @@ class ChannelSenderTest {
 
     @Test
     void aDeniedDestinationIsNeverContacted() {
-        ChannelSender sender = new ChannelSender(alerts(), new OutboundPolicy(new OutboundProperties(List.of())));
+        HttpPoster sender = new HttpPoster(alerts(), new OutboundPolicy(new OutboundProperties(List.of())));
         String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
-        ChannelSender.Outcome o = sender.send("webhook", url, UUID.randomUUID(), "firing", "{}");
+        ChannelSender.Outcome o = sender.postJson(url, UUID.randomUUID(), "{}".getBytes(StandardCharsets.UTF_8), java.util.Map.of());
         assertThat(o.verdict()).isEqualTo(ChannelSender.Verdict.FAILED);
         assertThat(o.error()).doesNotContain("127.0.0.1");
         assertThat(hits.get()).isZero();
@@ -60,18 +60,18 @@ class ChannelSenderTest {
 
     @Test
     void theReceiversAnswerAndConnectionDetailsAreNotEchoed() throws Exception {
-        ChannelSender sender = new ChannelSender(alerts(),
+        HttpPoster sender = new HttpPoster(alerts(),
                 new OutboundPolicy(new OutboundProperties(List.of("127.0.0.1/32"))));
         String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
-        ChannelSender.Outcome o = sender.send("webhook", url, UUID.randomUUID(), "firing", "{}");
+        ChannelSender.Outcome o = sender.postJson(url, UUID.randomUUID(), "{}".getBytes(StandardCharsets.UTF_8), java.util.Map.of());
         assertThat(hits.get()).isEqualTo(1);
         assertThat(o.error()).isEqualTo("HTTP 500 Internal Server Error");
         int closed;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             closed = s.getLocalPort();
         }
-        ChannelSender.Outcome refused = sender.send("webhook", "http://127.0.0.1:" + closed + "/x",
-                UUID.randomUUID(), "firing", "{}");
+        ChannelSender.Outcome refused = sender.postJson("http://127.0.0.1:" + closed + "/x",
+                UUID.randomUUID(), "{}".getBytes(StandardCharsets.UTF_8), java.util.Map.of());
         assertThat(refused.error()).isEqualTo("no answer from the receiver (connection failed or timed out)");
     }
 }

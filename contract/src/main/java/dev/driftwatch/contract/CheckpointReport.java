@@ -1,0 +1,82 @@
+package dev.driftwatch.contract;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything measured at one checkpoint of a run. {@code (runKey, step)} is its idempotency key.
+ *
+ * @param runKey the client-chosen run key ({@link RunKey})
+ * @param step the global training step (batches seen)
+ * @param epoch the epoch the step belongs to
+ * @param time when it was measured
+ * @param valid false when the model output had NaN or Inf; the metrics are then empty
+ * @param invalidReason why it is invalid, or null
+ * @param approximation {@code exact}, or {@code topk(k)} when the base was kept as top-k log-probs
+ * @param temperature the softmax temperature of the measurement
+ * @param probeCount number of probe examples measured
+ * @param metrics aggregates keyed by metric wire name ({@link Metric}; a newer plugin may send names this
+ *     contract does not know)
+ * @param slices the same aggregates per probe slice
+ * @param topExamples the examples that drifted most, by descending value
+ * @param parameters parameter drift, or null when not measured at this checkpoint
+ * @param taskMetrics the trainer's own metrics, e.g. {@code train_loss}, {@code validate_accuracy}
+ */
+public record CheckpointReport(
+        String runKey,
+        long step,
+        int epoch,
+        Instant time,
+        boolean valid,
+        String invalidReason,
+        String approximation,
+        double temperature,
+        int probeCount,
+        Map<String, MetricSummary> metrics,
+        List<SliceSummary> slices,
+        List<TopExample> topExamples,
+        ParameterDrift parameters,
+        Map<String, Double> taskMetrics) implements WireRecord {
+
+    /** The {@code "type"} tag of a checkpoint line. */
+    public static final String TYPE = "checkpoint";
+    /** The task metric a trainer reports for its training loss. */
+    public static final String TRAIN_LOSS = "train_loss";
+    /** The task metric a trainer reports for its validation loss. */
+    public static final String VALIDATE_LOSS = "validate_loss";
+
+    /** Copies the collections so the record stays immutable (metrics keep their order). */
+    public CheckpointReport {
+        metrics = WireJson.orderedCopy(metrics);
+        slices = List.copyOf(slices);
+        topExamples = List.copyOf(topExamples);
+        taskMetrics = Collections.unmodifiableMap(new LinkedHashMap<>(taskMetrics));
+    }
+
+    /**
+     * Returns the headline aggregate (KL(base || fine-tuned)), or null for an invalid checkpoint.
+     *
+     * @return the headline summary or null
+     */
+    public MetricSummary headline() {
+        return metrics.get(Metric.HEADLINE.wireName());
+    }
+
+    /**
+     * Returns the task loss used to compare runs: validation loss when present, else training loss.
+     *
+     * @return the loss, or null
+     */
+    public Double taskLoss() {
+        Double v = taskMetrics.get(VALIDATE_LOSS);
+        return v != null ? v : taskMetrics.get(TRAIN_LOSS);
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+}
