@@ -23,7 +23,7 @@ final class Problems {
             return List.of();
         }
         try {
-            if (!(ReportJson.read(body).get("rejected") instanceof List<?> rejected)) {
+            if (!(WireJson.read(body).get("rejected") instanceof List<?> rejected)) {
                 return List.of();
             }
             java.util.TreeSet<Integer> out = new java.util.TreeSet<>();

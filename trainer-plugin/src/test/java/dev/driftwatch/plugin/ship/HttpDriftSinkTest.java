@@ -203,7 +203,7 @@ class HttpDriftSinkTest {
         // the refused batch and the batch without the three (not 30 one-by-one requests)
         assertThat(service.seen.stream().filter(r -> r.path().endsWith("/checkpoints")).count()).isLessThanOrEqualTo(3);
         List<String> rejected = Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"));
-        assertThat(rejected).extracting(l -> ((CheckpointReport) ReportJson.fromLine(l)).step())
+        assertThat(rejected).extracting(l -> ((CheckpointReport) WireJson.fromLine(l)).step())
                 .containsExactly(3L, 13L, 20L);
     }
 
