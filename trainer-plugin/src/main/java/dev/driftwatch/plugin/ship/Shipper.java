@@ -252,8 +252,8 @@ final class Shipper {
         Outcome.Rejected refusal = first;
         // each round removes at least one record, so this ends
         while (left.records.size() > 1 && isListed(refusal, left)) {
-            List<Object> bad = new ArrayList<>();
-            List<Object> rest = new ArrayList<>();
+            List<WireRecord> bad = new ArrayList<>();
+            List<WireRecord> rest = new ArrayList<>();
             for (int i = 0; i < left.records.size(); i++) {
                 (refusal.rejectedIndices().contains(i) ? bad : rest).add(left.records.get(i));
             }
