@@ -185,6 +185,9 @@ This is the one place that names the service's configuration properties.
   valueFrom:
     {{- include "driftwatch.secretRef" (list . .Values.alerts.webhook.existingSecret .Values.alerts.webhook.existingSecretKey "webhook-secret") | nindent 4 }}
 {{- end }}
+- name: DRIFTWATCH_METRICS_SCRAPE_TOKEN
+  valueFrom:
+    {{- include "driftwatch.secretRef" (list . .Values.metrics.existingSecret .Values.metrics.existingSecretKey "scrape-token") | nindent 4 }}
 - name: MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED
   value: "true"
 - name: JAVA_TOOL_OPTIONS

@@ -149,7 +149,17 @@ class ChartVariationsTest {
     assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
     assertThat(monitor.<String>get("spec", "endpoints", 0, "path")).isEqualTo("/actuator/prometheus");
     assertThat(monitor.<String>get("spec", "endpoints", 0, "port")).isEqualTo("http");
-    assertThat(monitor.<String>get("spec", "endpoints", 0, "basicAuth", "password", "name")).isEqualTo("driftwatch-scrape");
+    // the scrape token the service requires, from the named Secret, in the endpoint and in the pods
+    assertThat(monitor.<String>get("spec", "endpoints", 0, "authorization", "type")).isEqualTo("Bearer");
+    assertThat(monitor.<String>get("spec", "endpoints", 0, "authorization", "credentials", "name"))
+        .isEqualTo("driftwatch-scrape");
+    assertThat(monitor.<String>get("spec", "endpoints", 0, "authorization", "credentials", "key")).isEqualTo("token");
+    assertThat(service(deployment.getSpec().getTemplate().getSpec()).getEnv())
+        .anySatisfy(e -> {
+          assertThat(e.getName()).isEqualTo("DRIFTWATCH_METRICS_SCRAPE_TOKEN");
+          assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("driftwatch-scrape");
+          assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+        });
 
     assertThat(service(deployment.getSpec().getTemplate().getSpec()).getImage())
         .isEqualTo("registry.example.com/driftwatch/monitor-service@sha256:"

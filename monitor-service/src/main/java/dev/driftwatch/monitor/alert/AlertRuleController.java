@@ -1,6 +1,8 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.security.ProjectTokenAuthentication;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -8,7 +10,10 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -55,7 +60,7 @@ class AlertRuleController {
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = AlertRuleRequest.class)))
     ResponseEntity<AlertRule> create(@PathVariable String project, @RequestBody JsonNode body) {
         Project p = access.require(project);
-        AlertRule rule = rules.create(p, RuleJson.read(body));
+        AlertRule rule = rules.create(p, mayNotify(RuleJson.read(body)));
         return ResponseEntity.created(URI.create("/api/v1/projects/" + p.getKey() + "/alert-rules/" + rule.id()))
                 .body(rule);
     }
@@ -65,7 +70,26 @@ class AlertRuleController {
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = AlertRuleRequest.class)))
     AlertRule update(@PathVariable String project, @PathVariable long ruleId, @RequestBody JsonNode body) {
-        return rules.update(access.require(project), ruleId, RuleJson.read(body));
+        return rules.update(access.require(project), ruleId, mayNotify(RuleJson.read(body)));
+    }
+
+    /**
+     * A rule that sends to a URL (webhook, Slack) needs a token with the {@code channels} scope: a
+     * plain upload token must not make the service call arbitrary addresses.
+     */
+    private static AlertRuleRequest mayNotify(AlertRuleRequest request) {
+        boolean urls = request.channels() != null
+                && request.channels().stream().anyMatch(c -> c != null && !ChannelType.LOG.wireName().equals(c.type()));
+        Authentication auth = SecurityContextHolder.getContext().getAuthentication();
+        boolean scoped = auth != null && auth.getAuthorities().stream()
+                .anyMatch(a -> ProjectTokenAuthentication.CHANNELS_AUTHORITY.equals(a.getAuthority()));
+        if (urls && !scoped) {
+            throw new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
+                    "webhook and Slack channels need a token with the 'channels' scope (the bootstrap token has it)"
+                            + " or the web UI's admin",
+                    List.of(new ApiProblem.FieldProblem("channels", "needs the 'channels' scope")));
+        }
+        return request;
     }
 
     @DeleteMapping("/{ruleId}")

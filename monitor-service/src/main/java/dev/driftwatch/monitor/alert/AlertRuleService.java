@@ -99,6 +99,7 @@ public class AlertRuleService {
         rules.markDeleted(ruleId);
     }
 
+
     private static ApiProblem notFound(long ruleId) {
         return ApiProblem.notFound("alert rule " + ruleId);
     }

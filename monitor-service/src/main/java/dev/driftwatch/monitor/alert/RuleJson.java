@@ -1,12 +1,12 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.monitor.problem.JsonProblems;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Binds a rule body strictly: unknown fields and mistyped values are a 400 naming the field. */
@@ -34,24 +34,7 @@ final class RuleJson {
         try {
             return STRICT.treeToValue(body, AlertRuleRequest.class);
         } catch (JacksonException e) {
-            String field = path(e);
-            throw ApiProblem.invalid(field.isEmpty() ? "body" : field,
-                    e instanceof UnrecognizedPropertyException ? "is not a known field" : "has the wrong type");
+            throw JsonProblems.of(e);
         }
-    }
-
-    private static String path(JacksonException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JacksonException.Reference ref : e.getPath()) {
-            if (ref.getPropertyName() != null) {
-                if (!sb.isEmpty()) {
-                    sb.append('.');
-                }
-                sb.append(ref.getPropertyName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.toString();
     }
 }

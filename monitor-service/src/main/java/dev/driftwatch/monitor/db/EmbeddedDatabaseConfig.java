@@ -12,7 +12,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The embedded default database: with no {@code spring.datasource.url}, the service starts a real
- * PostgreSQL on a persistent data directory and connects to it. Spring closes the connection pool
+ * PostgreSQL on a persistent data directory and connects to it with the generated password kept
+ * beside that directory. Spring closes the connection pool
  * before the database (the pool depends on it), and stopping the context stops PostgreSQL.
  */
 @Configuration(proxyBeanMethods = false)
@@ -27,11 +28,12 @@ class EmbeddedDatabaseConfig {
 
     @Bean
     @ConfigurationProperties("spring.datasource.hikari")
-    HikariDataSource dataSource(EmbeddedPostgres postgres) {
+    HikariDataSource dataSource(EmbeddedPostgres postgres, EmbeddedDatabaseProperties properties) throws IOException {
         return DataSourceBuilder.create()
                 .type(HikariDataSource.class)
                 .url(EmbeddedPostgresLauncher.jdbcUrl(postgres, "postgres"))
                 .username("postgres")
+                .password(EmbeddedPostgresLauncher.password(properties.dataDir().toAbsolutePath()))
                 .build();
     }
 }

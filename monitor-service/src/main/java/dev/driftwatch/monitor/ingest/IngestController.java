@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.ContractVersion;
 import dev.driftwatch.contract.RunEnd;
@@ -85,17 +86,23 @@ class IngestController {
     }
 
     @PostMapping("/checkpoints")
-    @Operation(summary = "Upload a batch of checkpoints (idempotent on step, all-or-nothing)")
+    @Operation(summary = "Upload a batch of checkpoints (idempotent on step, all-or-nothing; a 400 lists the "
+            + "rejected checkpoints so a client can send the others again)")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = CheckpointBatch.class)))
     CheckpointsAccepted postCheckpoints(@PathVariable String project, @PathVariable String runKey,
             HttpServletRequest request) {
         Project p = access.require(project);
         checkRequest(runKey, request);
-        JsonNode body = bodies.read(request);
+        JsonNode body = bodies.parse(request);
         Instant now = Instant.now();
-        IngestService.IngestResult result =
-                ingest.storeCheckpoints(p, runKey, temperature -> parser.batch(body, runKey, temperature, now));
+        IngestService.IngestResult result;
+        try {
+            StorableJson.check(body);
+            result = ingest.storeCheckpoints(p, runKey, temperature -> parser.batch(body, runKey, temperature, now));
+        } catch (ApiProblem e) {
+            throw BatchRejections.annotate(e, body);
+        }
         return new CheckpointsAccepted(result.accepted(), result.duplicates(), result.flags());
     }
 

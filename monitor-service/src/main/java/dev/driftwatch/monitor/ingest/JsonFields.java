@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -137,7 +138,12 @@ final class JsonFields {
             return null;
         }
         try {
-            return OffsetDateTime.parse(s).toInstant();
+            Instant t = OffsetDateTime.parse(s).toInstant();
+            if (!PgLimits.storableTime(t)) {
+                problem(path(parent, field), PgLimits.TIME_RANGE);
+                return null;
+            }
+            return t;
         } catch (DateTimeParseException e) {
             problem(path(parent, field), "must be an RFC 3339 time such as 2026-11-27T08:00:00Z");
             return null;

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
@@ -193,7 +194,7 @@ final class PayloadParser {
         tooMany(p + ".topExamples", topNode == null ? 0 : topNode.size(), limits.maxTopExamples());
         tooMany(p + ".parameters.tensors", tensorsNode == null ? 0 : tensorsNode.size(), limits.maxTensors());
 
-        Long step = f.integer(c, p, "step", true, 0, Long.MAX_VALUE);
+        Long step = f.integer(c, p, "step", true, 0, PgLimits.MAX_STEP);
         Long epoch = f.integer(c, p, "epoch", false, 0, Integer.MAX_VALUE);
         Instant time = f.time(c, p, "time");
         Boolean validFlag = f.bool(c, p, "valid");
@@ -253,7 +254,7 @@ final class PayloadParser {
         if (!f.requireObject(n, p)) {
             return null;
         }
-        Long count = f.integer(n, p, "count", true, 1, Long.MAX_VALUE);
+        Long count = f.integer(n, p, "count", true, 1, PgLimits.MAX_INT_COLUMN);
         Statistic[] stats = Statistic.values();
         double[] v = new double[stats.length];
         boolean ok = count != null;
@@ -305,7 +306,7 @@ final class PayloadParser {
             if (name != null && !seen.add(name)) {
                 f.problem(sp + ".slice", "must be unique within the checkpoint");
             }
-            Long count = f.integer(s, sp, "count", true, 1, Long.MAX_VALUE);
+            Long count = f.integer(s, sp, "count", true, 1, PgLimits.MAX_INT_COLUMN);
             Map<String, MetricSummary> metrics = metrics(f, f.object(s, sp, "metrics", true), sp + ".metrics");
             if (name != null && count != null && metrics != null) {
                 out.add(new SliceSummary(name, count, metrics));

@@ -1,5 +1,8 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.monitor.problem.BodyTooLargeException;
+import dev.driftwatch.monitor.problem.JsonProblems;
+import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
@@ -20,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads an ingestion request body: checks the content type (415), decompresses gzip, enforces the
- * size limit on the decompressed bytes (413) and parses strict JSON (400: no NaN, no duplicate keys).
+ * size limit on the decompressed bytes (413; the edge bounds the bytes on the wire) and parses strict
+ * JSON (400: no NaN, no duplicate keys, no text PostgreSQL cannot store).
  */
 @Component
 class RequestBodyReader {
@@ -43,6 +47,20 @@ class RequestBodyReader {
      * @throws ApiProblem 400, 413 or 415
      */
     JsonNode read(HttpServletRequest request) {
+        JsonNode tree = parse(request);
+        StorableJson.check(tree);
+        return tree;
+    }
+
+    /**
+     * Reads and parses the body without {@link StorableJson#check}, for a caller that checks it
+     * itself (to say which batch items were at fault).
+     *
+     * @param request the request
+     * @return the JSON tree
+     * @throws ApiProblem 400, 413 or 415
+     */
+    JsonNode parse(HttpServletRequest request) {
         checkContentType(request.getContentType());
         String encoding = request.getHeader("Content-Encoding");
         boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
@@ -52,7 +70,7 @@ class RequestBodyReader {
                             "Content-Encoding", "must be gzip or identity")));
         }
         if (!gzip && request.getContentLengthLong() > maxBytes) {
-            throw tooLarge();
+            throw BodyTooLargeException.problem(maxBytes);
         }
         byte[] body;
         try (InputStream raw = request.getInputStream();
@@ -60,22 +78,27 @@ class RequestBodyReader {
             body = readLimited(in);
         } catch (ZipException | java.io.EOFException e) {
             throw ApiProblem.invalid("body", "is not valid gzip data");
+        } catch (BodyTooLargeException e) {
+            throw BodyTooLargeException.problem(maxBytes);
         } catch (IOException e) {
             throw ApiProblem.invalid("body", "could not be read: " + e.getMessage());
         }
         if (body.length == 0) {
             throw ApiProblem.invalid("body", "is required");
         }
+        JsonNode tree;
         try {
-            return strictJson.readTree(body);
+            tree = strictJson.readTree(body);
         } catch (JacksonException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             String why = e.getOriginalMessage();
             int source = why.indexOf(" (start marker");
-            throw ApiProblem.invalid("body", "is not valid JSON" + where + ": "
-                    + (source > 0 ? why.substring(0, source) : why));
+            String field = JsonProblems.parsePath(e);
+            throw ApiProblem.invalid(field.isEmpty() ? "body" : field, (field.isEmpty() ? "is" : "is in a body that is")
+                    + " not valid JSON" + where + ": " + (source > 0 ? why.substring(0, source) : why));
         }
+        return tree;
     }
 
     private byte[] readLimited(InputStream in) throws IOException {
@@ -86,17 +109,11 @@ class RequestBodyReader {
         while ((n = in.read(buf)) > 0) {
             total += n;
             if (total > maxBytes) {
-                throw tooLarge();
+                throw new BodyTooLargeException(maxBytes);
             }
             out.write(buf, 0, n);
         }
         return out.toByteArray();
-    }
-
-    private ApiProblem tooLarge() {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "body-too-large", "Body too large",
-                "the body is larger than " + maxBytes + " bytes (after decompression)",
-                List.of(new ApiProblem.FieldProblem("body", "must be at most " + maxBytes + " bytes")));
     }
 
     private static void checkContentType(String contentType) {

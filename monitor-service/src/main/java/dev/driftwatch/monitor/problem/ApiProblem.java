@@ -18,6 +18,7 @@ public class ApiProblem extends RuntimeException {
     private final String type;
     private final String title;
     private final List<FieldProblem> errors;
+    private final java.util.Map<String, Object> properties;
 
     /**
      * One field at fault.
@@ -42,6 +43,30 @@ public class ApiProblem extends RuntimeException {
         this.type = type;
         this.title = title;
         this.errors = List.copyOf(errors);
+        this.properties = java.util.Map.of();
+    }
+
+    private ApiProblem(ApiProblem base, String detail, java.util.Map<String, Object> properties) {
+        super(detail);
+        this.status = base.status;
+        this.type = base.type;
+        this.title = base.title;
+        this.errors = base.errors;
+        this.properties = java.util.Map.copyOf(properties);
+    }
+
+    /**
+     * The same problem with another detail and one more property in its answer.
+     *
+     * @param detail the new detail
+     * @param name the property name, e.g. {@code rejected}
+     * @param value its value, rendered as JSON
+     * @return the new problem
+     */
+    public ApiProblem with(String detail, String name, Object value) {
+        java.util.Map<String, Object> more = new java.util.LinkedHashMap<>(properties);
+        more.put(name, value);
+        return new ApiProblem(this, detail, more);
     }
 
     /**
@@ -111,6 +136,7 @@ public class ApiProblem extends RuntimeException {
         if (!errors.isEmpty()) {
             pd.setProperty("errors", errors);
         }
+        properties.forEach(pd::setProperty);
         return pd;
     }
 }

@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
 
 /**
  * Renders every error of the REST API as {@code application/problem+json}: our own
@@ -36,9 +37,48 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ApiProblem.class)
     ResponseEntity<ProblemDetail> apiProblem(ApiProblem problem) {
-        return ResponseEntity.status(problem.getStatus())
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem.toProblemDetail());
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (problem.getStatus() == HttpStatus.CONTENT_TOO_LARGE) {
+            // the rest of the body is not wanted: close instead of reading it to reuse the connection
+            answer.header(HttpHeaders.CONNECTION, "close");
+        }
+        return answer.body(problem.toProblemDetail());
+    }
+
+    /**
+     * A body that could not be read: too large (413, from the edge's bounded stream) or not bindable
+     * (400 naming the field Jackson was at, never Spring's "Failed to read request").
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            org.springframework.http.converter.HttpMessageNotReadableException e, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        ApiProblem tooLarge = BodyTooLargeException.in(e);
+        if (tooLarge != null) {
+            return new ResponseEntity<>(apiProblem(tooLarge).getBody(), problemHeaders(true), tooLarge.getStatus());
+        }
+        ApiProblem problem = null;
+        for (Throwable t = e.getCause(); t != null && problem == null; t = t.getCause()) {
+            if (t instanceof ApiProblem p) {
+                problem = p;
+            } else if (t instanceof JacksonException j) {
+                problem = JsonProblems.of(j);
+            }
+        }
+        if (problem == null) {
+            problem = ApiProblem.invalid("body", "is missing or could not be read");
+        }
+        return new ResponseEntity<>(problem.toProblemDetail(), problemHeaders(false), problem.getStatus());
+    }
+
+    private static HttpHeaders problemHeaders(boolean close) {
+        HttpHeaders h = new HttpHeaders();
+        h.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (close) {
+            h.set(HttpHeaders.CONNECTION, "close");
+        }
+        return h;
     }
 
     @Override
@@ -89,6 +129,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         if (isTransientConflict(e)) {
             return busy(e);
+        }
+        ApiProblem tooLarge = BodyTooLargeException.in(e);
+        if (tooLarge != null) {
+            return apiProblem(tooLarge);
         }
         log.error("Unexpected error", e);
         ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, "internal error");

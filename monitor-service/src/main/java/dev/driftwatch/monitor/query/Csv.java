@@ -16,8 +16,9 @@ final class Csv {
             return "";
         }
         String v = value;
-        // a cell starting with these is run as a formula by spreadsheets
-        if (!v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0) {
+        // a cell starting with these is run as a formula by spreadsheets (OWASP's list: tab and carriage
+        // return too, which some spreadsheets skip before reading the formula)
+        if (!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
             v = "'" + v;
         }
         if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0

@@ -90,6 +90,10 @@ public class RunQueryService {
         if (size < 1 || size > MAX_PAGE_SIZE) {
             throw ApiProblem.invalid("size", "must be in [1, " + MAX_PAGE_SIZE + "]");
         }
+        // the offset page * size is an int (JPA's first result): no page may start beyond it
+        if ((long) page * size > Integer.MAX_VALUE) {
+            throw ApiProblem.invalid("page", "must be at most " + Integer.MAX_VALUE / size + " with size " + size);
+        }
         StringBuilder where = new StringBuilder(" where r.project.id = :projectId");
         Map<String, Object> params = new HashMap<>();
         params.put("projectId", projectId);

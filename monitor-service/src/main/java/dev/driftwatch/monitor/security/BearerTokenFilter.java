@@ -50,7 +50,8 @@ class BearerTokenFilter extends OncePerRequestFilter {
         ApiToken t = token.get();
         SecurityContext context = holder.createEmptyContext();
         context.setAuthentication(
-                new ProjectTokenAuthentication(t.getProject().getId(), t.getProject().getKey(), t.getId()));
+                new ProjectTokenAuthentication(t.getProject().getId(), t.getProject().getKey(), t.getId(),
+                        t.hasScope(ApiToken.SCOPE_CHANNELS)));
         holder.setContext(context);
         chain.doFilter(request, response);
     }

@@ -22,7 +22,23 @@ public class ProjectTokenAuthentication extends AbstractAuthenticationToken {
      * @param tokenId the token's id
      */
     public ProjectTokenAuthentication(long projectId, String projectKey, long tokenId) {
-        super(List.of(new SimpleGrantedAuthority(AUTHORITY)));
+        this(projectId, projectKey, tokenId, false);
+    }
+
+    /** The authority of a token with the {@code channels} scope (it may create URL channels). */
+    public static final String CHANNELS_AUTHORITY = "SCOPE_channels";
+
+    /**
+     * Creates an authenticated token principal.
+     *
+     * @param projectId the token's project id
+     * @param projectKey the token's project key
+     * @param tokenId the token's id
+     * @param channels whether the token may create rules that notify a URL
+     */
+    public ProjectTokenAuthentication(long projectId, String projectKey, long tokenId, boolean channels) {
+        super(channels ? List.of(new SimpleGrantedAuthority(AUTHORITY), new SimpleGrantedAuthority(CHANNELS_AUTHORITY))
+                : List.of(new SimpleGrantedAuthority(AUTHORITY)));
         this.projectId = projectId;
         this.projectKey = projectKey;
         this.tokenId = tokenId;

@@ -2,14 +2,19 @@ package dev.driftwatch.monitor.security;
 
 import dev.driftwatch.monitor.token.TokenService;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -21,8 +26,11 @@ import tools.jackson.databind.ObjectMapper;
  *       logged-in UI session. The chain reads an existing session but never creates one, and CSRF is
  *       off here because session users may only read.
  *   <li>{@link #appChain} (everything else, order 10): the web UI with form login (the account is
- *       {@code web.AdminAccount}), CSRF on forms and a script-src 'self' content security policy; the
- *       health and Prometheus endpoints, the OpenAPI document and static resources are public.
+ *       {@code web.AdminAccount}, throttled by {@link LoginThrottle}), CSRF on forms and a script-src
+ *       'self' content security policy; the health endpoints, the OpenAPI document and static
+ *       resources are public.
+ *   <li>{@link #metricsChain} ({@code /actuator/prometheus}, order 5): the scrape token
+ *       ({@code driftwatch.metrics.scrape-token}) or a logged-in admin.
  * </ul>
  */
 // Only a servlet web application has HTTP security (a migrate-only run has no web server).
@@ -50,6 +58,7 @@ public class SecurityConfig {
                 .formLogin(f -> f.disable())
                 .logout(l -> l.disable())
                 .addFilterBefore(new BearerTokenFilter(tokens, problems), AnonymousAuthenticationFilter.class)
+                .headers(SecurityConfig::policyHeaders)
                 .authorizeHttpRequests(a -> a
                         .requestMatchers(HttpMethod.GET, "/api/**").authenticated()
                         .anyRequest().hasAuthority(ProjectTokenAuthentication.AUTHORITY))
@@ -57,20 +66,48 @@ public class SecurityConfig {
         return http.build();
     }
 
+    /**
+     * {@code /actuator/prometheus} (order 5): Prometheus with the scrape token, or a logged-in admin.
+     */
+    @Bean
+    @Order(5)
+    SecurityFilterChain metricsChain(HttpSecurity http, ProblemSecurityHandler problems,
+            @Value("${driftwatch.metrics.scrape-token:}") String scrapeToken) throws Exception {
+        http.securityMatcher("/actuator/prometheus")
+                .csrf(c -> c.disable())
+                .requestCache(c -> c.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
+                .addFilterBefore(new ScrapeTokenFilter(scrapeToken), AnonymousAuthenticationFilter.class)
+                .authorizeHttpRequests(a -> a.anyRequest().hasAnyAuthority(ScrapeTokenFilter.AUTHORITY, "ROLE_ADMIN"))
+                .headers(SecurityConfig::policyHeaders)
+                .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems));
+        return http.build();
+    }
+
     @Bean
     @Order(10)
-    SecurityFilterChain appChain(HttpSecurity http) throws Exception {
+    SecurityFilterChain appChain(HttpSecurity http, LoginThrottle throttle) throws Exception {
         http.authorizeHttpRequests(a -> a
-                .requestMatchers("/actuator/health/**", "/actuator/prometheus", "/v3/api-docs/**",
+                .requestMatchers("/actuator/health/**", "/v3/api-docs/**",
                         "/swagger-ui/**", "/swagger-ui.html").permitAll()
                 .requestMatchers("/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/error").permitAll()
                 .anyRequest().authenticated())
-                // the web UI: form login, CSRF on (the default), and no inline scripts may run
-                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                // the web UI: form login (throttled per user name and address), CSRF on (the default),
+                // and no inline scripts may run
+                .addFilterBefore(new LoginThrottleFilter(throttle), UsernamePasswordAuthenticationFilter.class)
+                .formLogin(f -> f.loginPage("/login").successHandler(LoginThrottleFilter.onSuccess(throttle))
+                        .failureHandler(LoginThrottleFilter.onFailure(throttle)).permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
-                .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(
+                .headers(h -> policyHeaders(h.contentSecurityPolicy(c -> c.policyDirectives(
                         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-                                + " img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")));
+                                + " img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"))));
         return http.build();
+    }
+
+    /** Referrer-Policy and Permissions-Policy on every answer (pages name projects and runs in their URLs). */
+    static HeadersConfigurer<HttpSecurity> policyHeaders(HeadersConfigurer<HttpSecurity> h) {
+        return h.referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
+                .addHeaderWriter(new StaticHeadersWriter("Permissions-Policy",
+                        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"));
     }
 }

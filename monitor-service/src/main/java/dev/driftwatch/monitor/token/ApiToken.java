@@ -40,6 +40,12 @@ public class ApiToken {
     @Column(name = "revoked_at")
     private Instant revokedAt;
 
+    @Column(nullable = false, length = 200)
+    private String scopes = "";
+
+    /** The scope that lets a token create rules notifying a URL (webhook or Slack channels). */
+    public static final String SCOPE_CHANNELS = "channels";
+
     /** For JPA. */
     protected ApiToken() {}
 
@@ -49,6 +55,27 @@ public class ApiToken {
         this.tokenHash = tokenHash;
         this.tokenPrefix = tokenPrefix;
         this.createdAt = Instant.now();
+    }
+
+    /**
+     * Whether the token has a scope.
+     *
+     * @param scope e.g. {@link #SCOPE_CHANNELS}
+     * @return true when granted
+     */
+    public boolean hasScope(String scope) {
+        return java.util.Arrays.asList(scopes.split(" ")).contains(scope);
+    }
+
+    /**
+     * Grants a scope.
+     *
+     * @param scope e.g. {@link #SCOPE_CHANNELS}
+     */
+    void grant(String scope) {
+        if (!hasScope(scope)) {
+            scopes = scopes.isEmpty() ? scope : scopes + " " + scope;
+        }
     }
 
     /** @return the database id */

@@ -18,6 +18,15 @@ public interface ApiTokenRepository extends JpaRepository<ApiToken, Long> {
     Optional<ApiToken> findActiveByHash(String tokenHash);
 
     /**
+     * Finds a token by the hash of its text, revoked or not, with its project loaded.
+     *
+     * @param tokenHash SHA-256 of the token text, lower-case hex
+     * @return the token, if it was ever stored
+     */
+    @Query("select t from ApiToken t join fetch t.project where t.tokenHash = :tokenHash")
+    Optional<ApiToken> findAnyByHash(String tokenHash);
+
+    /**
      * Tells whether a token with this hash exists (revoked or not).
      *
      * @param tokenHash the hash

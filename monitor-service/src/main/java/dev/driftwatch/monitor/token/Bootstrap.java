@@ -40,7 +40,14 @@ class Bootstrap implements ApplicationRunner {
         });
         String token = properties.token();
         if (token != null && !token.isBlank()) {
-            tokens.register(project, "bootstrap", token);
+            ApiToken stored = tokens.register(project, "bootstrap", token);
+            if (stored.getRevokedAt() == null) {
+                // the operator's token: it may set up notification channels
+                tokens.grant(stored, ApiToken.SCOPE_CHANNELS);
+            } else {
+                log.warn("The configured driftwatch.bootstrap.token was revoked at {}; it stays revoked (remove it"
+                        + " from the configuration, or configure a new one)", stored.getRevokedAt());
+            }
         }
     }
 }

@@ -79,17 +79,33 @@ public class TokenService {
 
     /**
      * Stores a token whose text the caller chose (the bootstrap settings), unless it exists already.
+     * A token that exists but was revoked stays revoked: configuring its text again (every restart
+     * with the same settings) neither revives it nor fails the start.
      *
      * @param project the project it writes to
      * @param name a display name
      * @param text the token text
-     * @return the stored token
+     * @return the stored token, possibly revoked
      */
     @Transactional
     public ApiToken register(Project project, String name, String text) {
         String hash = TokenHash.of(text);
-        return tokens.findActiveByHash(hash).orElseGet(() -> tokens.save(
+        return tokens.findAnyByHash(hash).orElseGet(() -> tokens.save(
                 new ApiToken(project, name, hash, text.substring(0, Math.min(8, text.length())))));
+    }
+
+    /**
+     * Grants a scope to a stored token.
+     *
+     * @param token the token
+     * @param scope e.g. {@link ApiToken#SCOPE_CHANNELS}
+     * @return the token
+     */
+    @Transactional
+    public ApiToken grant(ApiToken token, String scope) {
+        ApiToken stored = tokens.findById(token.getId()).orElseThrow();
+        stored.grant(scope);
+        return tokens.save(stored);
     }
 
     /**

@@ -10,7 +10,9 @@ import org.springframework.transaction.annotation.Transactional;
  * The headline KL of a run at a few evenly spaced steps, for the runs list's sparklines. Unlike a
  * chart's trajectory (which reads every checkpoint in range so no extreme is lost), a 120-pixel line
  * only needs a sample: one primary-key lookup per sample point, so a page of 25 runs with 100k
- * checkpoints each costs 25 x {@value #SAMPLES} index probes instead of 2.5 million rows.
+ * checkpoints each costs 25 x {@value #SAMPLES} index probes instead of 2.5 million rows. The sample
+ * steps are computed in numeric ({@code (hi - lo) * i} overflows a bigint for steps above ~2e17) and
+ * cast back to bigint so the comparison still uses the index.
  */
 @Component
 class SparklineQuery {
@@ -42,7 +44,7 @@ class SparklineQuery {
                 CROSS JOIN LATERAL (
                     SELECT step, kl_mean FROM checkpoint
                     WHERE run_id = ? AND kl_mean IS NOT NULL
-                      AND step >= bounds.lo + (bounds.hi - bounds.lo) * i / (? - 1)
+                      AND step >= floor(bounds.lo + (bounds.hi - bounds.lo)::numeric * i / (? - 1))::bigint
                     ORDER BY step LIMIT 1) c
                 WHERE bounds.lo IS NOT NULL
                 ORDER BY c.step""", rs -> {

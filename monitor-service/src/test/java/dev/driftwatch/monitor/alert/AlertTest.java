@@ -21,7 +21,10 @@ import org.springframework.test.context.ContextConfiguration;
         "driftwatch.alerts.initial-backoff=200ms",
         "driftwatch.alerts.max-backoff=1s",
         "driftwatch.alerts.max-attempts=4",
-        "driftwatch.alerts.gauge-refresh=200ms"})
+        "driftwatch.alerts.gauge-refresh=200ms",
+        // the webhook receiver of the tests listens on the loopback address the defaults refuse
+        "driftwatch.alerts.outbound.allow=127.0.0.1/32,localhost",
+        "driftwatch.metrics.scrape-token=" + AlertTest.SCRAPE_TOKEN})
 @ContextConfiguration(initializers = AlertDatabase.Initializer.class)
 @interface AlertTest {
 
@@ -29,6 +32,8 @@ import org.springframework.test.context.ContextConfiguration;
     String PROJECT = "alerts";
     /** Its token. */
     String TOKEN = "dw_alerts_token";
+    /** The Prometheus scrape token. */
+    String SCRAPE_TOKEN = "dw_alerts_scrape";
     /** The webhook HMAC secret. */
     String SECRET = "s3cret-for-tests";
 }

@@ -401,7 +401,7 @@ class AlertingFlowTest extends AlertTestBase {
         createRun(run, "t");
         upload(run, 10, 0.42);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            String text = api().get("/actuator/prometheus").text();
+            String text = api().withToken(AlertTest.SCRAPE_TOKEN).get("/actuator/prometheus").text();
             assertThat(text).contains("driftwatch_run_drift_kl_nats{project=\"alerts\",run=\"" + run + "\"} 0.42");
             assertThat(text).contains("driftwatch_run_flag{flag=\"parameter-heavy\",project=\"alerts\",run=\""
                     + run + "\"} 1.0");
@@ -411,7 +411,7 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(api().json("POST", "/api/v1/projects/alerts/runs/" + run + "/finish", "{\"status\": \"completed\"}")
                 .status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(
-                () -> !api().get("/actuator/prometheus").text().contains("run=\"" + run + "\""));
+                () -> !api().withToken(AlertTest.SCRAPE_TOKEN).get("/actuator/prometheus").text().contains("run=\"" + run + "\""));
     }
 
     private List<String> attemptOutcomes(String run) {

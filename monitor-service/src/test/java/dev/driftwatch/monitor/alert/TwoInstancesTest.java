@@ -87,7 +87,8 @@ class TwoInstancesTest {
                 "--driftwatch.alerts.instance-name=" + name,
                 "--driftwatch.alerts.dispatch-interval=50ms",
                 "--driftwatch.alerts.batch-size=2",
-                "--driftwatch.alerts.webhook-secret=twin"));
+                "--driftwatch.alerts.webhook-secret=twin",
+                "--driftwatch.alerts.outbound.allow=127.0.0.1/32,localhost"));
         args.addAll(List.of(more));
         return args.toArray(String[]::new);
     }

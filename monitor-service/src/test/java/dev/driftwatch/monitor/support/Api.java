@@ -189,7 +189,13 @@ public final class Api {
         return json("POST", "/api/v1/projects/" + project + "/runs/" + runKey + "/checkpoints", batch.toString());
     }
 
-    private static byte[] gzip(byte[] body) {
+    /**
+     * Gzips a body.
+     *
+     * @param body the bytes
+     * @return the gzip stream's bytes
+     */
+    public static byte[] gzip(byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(body);

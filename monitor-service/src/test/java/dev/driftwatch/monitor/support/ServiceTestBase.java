@@ -47,6 +47,15 @@ public abstract class ServiceTestBase {
     }
 
     /**
+     * The service's port, for tests that speak HTTP on a raw socket.
+     *
+     * @return the port
+     */
+    protected int port() {
+        return port;
+    }
+
+    /**
      * A client with the bootstrap token.
      *
      * @return the client

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.token.ApiToken;
+import dev.driftwatch.monitor.token.TokenService;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +27,10 @@ class RuleEditorBrowserTest extends WebTestBase {
     @BeforeAll
     void start() throws IOException {
         Project project = projects.findByKey(PROJECT).orElseGet(() -> projects.save(new Project(PROJECT, "rules")));
-        api = new Api("http://localhost:" + port, tokens.issue(project, "test").token());
+        // webhook and Slack channels need a token with the channels scope
+        TokenService.IssuedToken issued = tokens.issue(project, "test");
+        tokens.grant(issued.record(), ApiToken.SCOPE_CHANNELS);
+        api = new Api("http://localhost:" + port, issued.token());
         browser = loggedInBrowser();
     }
 

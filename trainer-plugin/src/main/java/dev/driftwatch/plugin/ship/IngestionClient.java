@@ -205,7 +205,8 @@ final class IngestionClient {
                     return new Outcome.Delivered(status, response.body());
                 }
                 if (!isTransient(status)) {
-                    return new Outcome.Rejected(status, Problems.describe(status, response.body()));
+                    return new Outcome.Rejected(status, Problems.describe(status, response.body()),
+                            Problems.rejectedIndices(response.body()));
                 }
                 failure = Problems.describe(status, response.body());
                 retryAfter = response.headers().firstValue("Retry-After").map(IngestionClient::parseRetryAfter)

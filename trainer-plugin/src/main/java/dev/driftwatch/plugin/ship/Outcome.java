@@ -1,5 +1,7 @@
 package dev.driftwatch.plugin.ship;
 
+import java.util.List;
+
 /** How one request to the service ended, after the retry loop. */
 sealed interface Outcome {
 
@@ -24,8 +26,24 @@ sealed interface Outcome {
      *
      * @param status the HTTP status
      * @param problem the server's problem detail, summarised on one line
+     * @param rejectedIndices the positions, within the request's batch, of the checkpoints the
+     *     service listed as rejected ({@code rejected[].index}); empty when it did not say
      */
-    record Rejected(int status, String problem) implements Outcome {
+    record Rejected(int status, String problem, List<Integer> rejectedIndices) implements Outcome {
+
+        public Rejected {
+            rejectedIndices = List.copyOf(rejectedIndices);
+        }
+
+        /**
+         * A refusal that does not single out records.
+         *
+         * @param status the HTTP status
+         * @param problem the summary
+         */
+        public Rejected(int status, String problem) {
+            this(status, problem, List.of());
+        }
 
         /**
          * Whether the refusal concerns the content (so splitting a batch may save its valid part),

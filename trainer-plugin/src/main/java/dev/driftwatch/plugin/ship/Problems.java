@@ -12,6 +12,34 @@ final class Problems {
     private Problems() {}
 
     /**
+     * Reads the checkpoints a refused batch names as rejected ({@code rejected[].index} of the
+     * service's problem, docs/api/ingestion.md).
+     *
+     * @param body the answer's body
+     * @return the indices, in order; empty when the answer does not list them
+     */
+    static List<Integer> rejectedIndices(String body) {
+        if (body == null || body.isBlank()) {
+            return List.of();
+        }
+        try {
+            if (!(WireJson.read(body).get("rejected") instanceof List<?> rejected)) {
+                return List.of();
+            }
+            java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+            for (Object r : rejected) {
+                if (!(r instanceof Map<?, ?> m) || !(m.get("index") instanceof Number n) || n.intValue() < 0) {
+                    return List.of(); // not understood: fall back to sending one by one
+                }
+                out.add(n.intValue());
+            }
+            return List.copyOf(out);
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
+    }
+
+    /**
      * Describes an error answer.
      *
      * @param status the HTTP status

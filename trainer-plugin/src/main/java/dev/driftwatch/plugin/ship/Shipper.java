@@ -240,38 +240,74 @@ final class Shipper {
     }
 
     /**
-     * After a batch was refused for its content, sends its records one by one so that only the
-     * invalid ones are set aside.
+     * After a batch was refused for its content, sets the invalid records aside (dead-letter file,
+     * counter, one log line per run) and delivers the others: when the service listed the rejected
+     * checkpoints, at once and in one request per round; otherwise by sending the records one by one.
      *
      * @param via the client for a replay, or null for live records (then counted as sent)
      * @return false when the service became unreachable meanwhile (the rest is then spooled or left)
      */
     private boolean sendSingly(Group group, Outcome.Rejected first, IngestionClient via) {
-        if (group.records.size() == 1) {
-            reject(group.runKey, lines(group.records), first.problem());
+        Group left = group;
+        Outcome.Rejected refusal = first;
+        // each round removes at least one record, so this ends
+        while (left.records.size() > 1 && isListed(refusal, left)) {
+            List<WireRecord> bad = new ArrayList<>();
+            List<WireRecord> rest = new ArrayList<>();
+            for (int i = 0; i < left.records.size(); i++) {
+                (refusal.rejectedIndices().contains(i) ? bad : rest).add(left.records.get(i));
+            }
+            reject(left.runKey, lines(bad), refusal.problem());
+            if (rest.isEmpty()) {
+                return true;
+            }
+            left = new Group(left.runKey, left.kind, rest);
+            Outcome outcome = send(via == null ? client : via, left);
+            if (outcome instanceof Outcome.Delivered) {
+                (via == null ? counters.sent : counters.replayed).addAndGet(rest.size());
+                return true;
+            }
+            if (!(outcome instanceof Outcome.Rejected r && r.aboutContent())) {
+                return stopSending(left, 0, outcome, via);
+            }
+            refusal = r;
+        }
+        if (left.records.size() == 1) {
+            reject(left.runKey, lines(left.records), refusal.problem());
             return true;
         }
-        for (int i = 0; i < group.records.size(); i++) {
-            Group one = new Group(group.runKey, group.kind, List.of(group.records.get(i)));
+        for (int i = 0; i < left.records.size(); i++) {
+            Group one = new Group(left.runKey, left.kind, List.of(left.records.get(i)));
             Outcome outcome = send(via == null ? client : via, one);
             if (outcome instanceof Outcome.Delivered) {
                 (via == null ? counters.sent : counters.replayed).incrementAndGet();
             } else if (outcome instanceof Outcome.Rejected r && r.aboutContent()) {
-                reject(group.runKey, lines(one.records), r.problem());
+                reject(left.runKey, lines(one.records), r.problem());
             } else {
-                if (outcome instanceof Outcome.Unreachable u) {
-                    goOffline(u.reason());
-                } else {
-                    block(group.runKey, (Outcome.Rejected) outcome);
-                }
-                if (via == null) {
-                    spoolGroup(new Group(group.runKey, group.kind,
-                            group.records.subList(i, group.records.size())));
-                }
-                return false;
+                return stopSending(left, i, outcome, via);
             }
         }
         return true;
+    }
+
+    /** Whether the service named which records of the group it refused (indices all inside it). */
+    private static boolean isListed(Outcome.Rejected refusal, Group group) {
+        List<Integer> listed = refusal.rejectedIndices();
+        return group.kind == Kind.CHECKPOINTS && !listed.isEmpty()
+                && listed.get(listed.size() - 1) < group.records.size();
+    }
+
+    /** The service became unreachable or refused the run while a refused batch was being split. */
+    private boolean stopSending(Group group, int from, Outcome outcome, IngestionClient via) {
+        if (outcome instanceof Outcome.Unreachable u) {
+            goOffline(u.reason());
+        } else {
+            block(group.runKey, (Outcome.Rejected) outcome);
+        }
+        if (via == null) {
+            spoolGroup(new Group(group.runKey, group.kind, group.records.subList(from, group.records.size())));
+        }
+        return false;
     }
 
     private Outcome send(IngestionClient via, Group group) {

@@ -36,6 +36,8 @@ final class FakeService implements AutoCloseable {
     final List<String> finished = Collections.synchronizedList(new ArrayList<>());
     /** A batch holding a step this rejects is refused whole, as the service does. */
     volatile java.util.function.LongPredicate invalidStep = step -> false;
+    /** Whether a refused batch lists its rejected checkpoints ({@code rejected[].index}), as the service does. */
+    volatile boolean listsRejected;
 
     FakeService() {
         server.setDispatcher(new Dispatcher() {
@@ -96,11 +98,22 @@ final class FakeService implements AutoCloseable {
             return new MockResponse().setResponseCode(201).setBody("{}");
         }
         if (path.endsWith("/checkpoints")) {
-            for (Object c : (List<?>) json.get("checkpoints")) {
-                long step = ((Number) ((Map<?, ?>) c).get("step")).longValue();
+            List<String> rejected = new ArrayList<>();
+            List<?> batch = (List<?>) json.get("checkpoints");
+            for (int i = 0; i < batch.size(); i++) {
+                long step = ((Number) ((Map<?, ?>) batch.get(i)).get("step")).longValue();
                 if (invalidStep.test(step)) {
-                    return problem(400, "checkpoints[].step " + step + " is invalid");
+                    if (!listsRejected) {
+                        return problem(400, "checkpoints[].step " + step + " is invalid");
+                    }
+                    rejected.add("{\"index\":" + i + ",\"step\":" + step + ",\"errors\":[{\"field\":\"checkpoints["
+                            + i + "].step\",\"message\":\"is invalid\"}]}");
                 }
+            }
+            if (!rejected.isEmpty()) {
+                return new MockResponse().setResponseCode(400).setHeader("Content-Type", "application/problem+json")
+                        .setBody("{\"title\":\"Invalid request\",\"status\":400,\"detail\":\"" + rejected.size()
+                                + " checkpoint(s) rejected\",\"rejected\":[" + String.join(",", rejected) + "]}");
             }
             int n = 0;
             for (Object c : (List<?>) json.get("checkpoints")) {

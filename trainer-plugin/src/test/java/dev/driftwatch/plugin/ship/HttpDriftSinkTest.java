@@ -191,6 +191,30 @@ class HttpDriftSinkTest {
     }
 
     @Test
+    void aBatchWhoseRejectedCheckpointsAreListedIsResentWithoutThemInOneRequest() throws Exception {
+        service = new FakeService().start();
+        service.listsRejected = true;
+        service.invalidStep = step -> step == 3 || step == 13 || step == 20;
+        try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(64).optScheduleDelay(Duration.ofMillis(500))
+                .build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 30);
+            assertThat(sink.flush(Duration.ofSeconds(10))).isTrue();
+
+            assertThat(sink.stats().rejected()).isEqualTo(3);
+            assertThat(sink.stats().sent()).isEqualTo(1 + 27);
+            assertThat(sink.lastProblem()).hasValueSatisfying(p -> assertThat(p).contains("400", "rejected"));
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(
+                steps(0, 30).stream().filter(s -> s != 3 && s != 13 && s != 20).toList());
+        // the refused batch and the batch without the three (not 30 one-by-one requests)
+        assertThat(service.seen.stream().filter(r -> r.path().endsWith("/checkpoints")).count()).isLessThanOrEqualTo(3);
+        List<String> rejected = Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"));
+        assertThat(rejected).extracting(l -> ((CheckpointReport) WireJson.fromLine(l)).step())
+                .containsExactly(3L, 13L, 20L);
+    }
+
+    @Test
     void transientAnswersAreRetriedAndCounted() throws Exception {
         service = new FakeService().start();
         service.thenFail(FakeService.status(503).setHeader("Retry-After", "0"), FakeService.status(429));

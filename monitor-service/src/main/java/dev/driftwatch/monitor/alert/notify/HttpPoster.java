@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,13 +27,15 @@ import org.springframework.stereotype.Component;
 @Component
 class HttpPoster {
 
-    private static final int MAX_ERROR = 300;
+    private static final Logger log = LoggerFactory.getLogger(HttpPoster.class);
 
     private final HttpClient http;
     private final AlertsProperties properties;
+    private final OutboundPolicy outbound;
 
-    HttpPoster(AlertsProperties properties) {
+    HttpPoster(AlertsProperties properties, OutboundPolicy outbound) {
         this.properties = properties;
+        this.outbound = outbound;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(properties.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -49,6 +53,12 @@ class HttpPoster {
      * @return the outcome
      */
     Outcome postJson(String url, UUID deliveryId, byte[] body, Map<String, String> headers) {
+        // checked again at send time: the name may resolve elsewhere now than when the rule was saved
+        String refused = outbound.refusal(url, true);
+        if (refused != null) {
+            log.warn("Notification to {} not sent: {}", url, refused);
+            return new Outcome(Verdict.FAILED, null, "not sent: the URL's host is not an allowed destination");
+        }
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                 .timeout(properties.requestTimeout())
                 .header("Content-Type", "application/json")
@@ -57,10 +67,14 @@ class HttpPoster {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            return classify(response.statusCode(), response.body());
+            // the receiver's body is never read into the alert (it could be anything an internal host answers)
+            HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            return classify(response.statusCode());
         } catch (IOException e) {
-            return new Outcome(Verdict.RETRY, null, truncate(e.getClass().getSimpleName() + ": " + e.getMessage()));
+            // the details (refused, reset, timed out) stay in the service log: told to API users they
+            // would map which ports are open on the receiver's host
+            log.warn("Notification to {} got no answer: {}", url, e.toString());
+            return new Outcome(Verdict.RETRY, null, "no answer from the receiver (connection failed or timed out)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Outcome(Verdict.RETRY, null, "interrupted");
@@ -68,17 +82,17 @@ class HttpPoster {
     }
 
     /**
-     * Classifies a receiver's answer.
+     * Classifies a receiver's answer by its status alone.
      *
      * @param status the HTTP status
-     * @param body the response body, quoted in the error
-     * @return the outcome
+     * @return the outcome; its error names the status and its standard reason, nothing the receiver wrote
      */
-    static Outcome classify(int status, String body) {
+    static Outcome classify(int status) {
         if (status >= 200 && status < 300) {
             return new Outcome(Verdict.DELIVERED, status, null);
         }
-        String error = truncate("HTTP " + status + (body == null || body.isBlank() ? "" : ": " + body.strip()));
+        org.springframework.http.HttpStatus known = org.springframework.http.HttpStatus.resolve(status);
+        String error = "HTTP " + status + (known == null ? "" : " " + known.getReasonPhrase());
         boolean transientFailure = status >= 500 || status == 429 || status == 408;
         return new Outcome(transientFailure ? Verdict.RETRY : Verdict.FAILED, status, error);
     }
@@ -113,9 +127,5 @@ class HttpPoster {
             problems.add(new FieldProblem(field, "is not a valid URL: " + e.getReason()));
             return null;
         }
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= MAX_ERROR ? s : s.substring(0, MAX_ERROR);
     }
 }

@@ -17,8 +17,10 @@ public class Notifiers {
     public static final int MAX_CHANNELS = 10;
 
     private final Map<ChannelType, Notifier> byType = new EnumMap<>(ChannelType.class);
+    private final OutboundPolicy outbound;
 
-    Notifiers(List<Notifier> notifiers) {
+    Notifiers(List<Notifier> notifiers, OutboundPolicy outbound) {
+        this.outbound = outbound;
         for (Notifier n : notifiers) {
             if (byType.put(n.type(), n) != null) {
                 throw new IllegalStateException("two notifiers for the channel type " + n.type());
@@ -44,7 +46,8 @@ public class Notifiers {
     }
 
     /**
-     * Checks a rule's channels, each by its notifier.
+     * Checks a rule's channels, each by its notifier, and refuses URLs that reach the service's own
+     * network (SSRF, {@link OutboundPolicy}), naming each one.
      *
      * @param channels the channels as the client wrote them, or null
      * @param problems where to record what is wrong ({@code channels[i].*})
@@ -68,7 +71,12 @@ public class Notifiers {
             } else if (ChannelType.byName(ch.type()).isEmpty()) {
                 problems.add(new FieldProblem(p + ".type", "must be one of " + types));
             } else {
-                out.add(of(ch.type()).check(ch, p, problems));
+                Channel checked = of(ch.type()).check(ch, p, problems);
+                String why = checked == null || checked.url() == null ? null : outbound.refusal(checked.url(), false);
+                if (why != null) {
+                    problems.add(new FieldProblem(p + ".url", "is not allowed: " + why));
+                }
+                out.add(checked);
             }
         }
         return out;

@@ -1,0 +1,158 @@
+package dev.driftwatch.monitor.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.Payloads;
+import dev.driftwatch.monitor.support.ServiceTestBase;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The findings F2, F3, F7-F11 and F14's settings errors of issue 15, one test each, exactly as the
+ * outside test sent them: each used to be a 500 (or a stuck run), each must now be a 400 naming the
+ * field, and the service must keep answering for everyone afterwards.
+ */
+class EdgeFindingsTest extends ServiceTestBase {
+
+    @Test
+    void f2NulInStringFieldsAndQueryParametersIsA400NamingTheField() {
+        OwnProject own = newProject("f2");
+        String run = "/api/v1/projects/" + own.key() + "/runs/r1";
+        ObjectNode body = Payloads.run("full", 1000, 1000);
+        body.put("name", "bad\u0000name");
+        expect400(own.api().putRun(own.key(), "r1", body), "name");
+        ObjectNode good = Payloads.run("full", 1000, 1000);
+        assertThat(own.api().putRun(own.key(), "r1", good).status()).isEqualTo(201);
+        ObjectNode c = Payloads.fullCheckpoint(1, 0.2, 0.3);
+        ((ObjectNode) c.get("parameters").get("tensors").get(0)).put("name", "w\u0000");
+        expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(c)),
+                "checkpoints[0].parameters.tensors[0].name");
+        ObjectNode t = Payloads.checkpoint(2, 0.2);
+        t.putObject("taskMetrics").put("loss\u0000", 1.0);
+        expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(t)), "checkpoints[0].taskMetrics.loss");
+        ObjectNode rule = Api.JSON.createObjectNode().put("name", "r\u0000");
+        rule.putObject("condition").put("type", "flag");
+        expect400(own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules", rule.toString()), "name");
+        for (String q : List.of("q", "tag", "method", "status", "baseFingerprint", "probeFingerprint")) {
+            expect400(own.api().get("/api/v1/projects/" + own.key() + "/runs?" + q + "=a%00b"), q);
+        }
+        expect400(own.api().get("/api/v1/projects/" + own.key() + "/alerts?run=%00"), "run");
+        expect400(own.api().get(run + "/trajectory?metric=task:%00"), "metric");
+        // an encoded NUL in the path is refused by Tomcat itself, before any filter (a 400, not a 500)
+        assertThat(own.api().get("/api/v1/projects/" + own.key() + "/runs/a%00b").status()).isEqualTo(400);
+        expect400(own.api().get("/api/v1/projects/" + own.key() + "/runs/a%01b"), "path");
+        assertThat(countCheckpoints(own.key())).isZero();
+        assertThat(own.api().get("/api/v1/projects/" + own.key() + "/runs").status()).isEqualTo(200);
+    }
+
+    @Test
+    void f3AStepBeyondTheChartsIntegerRangeIsA400AndTheRunsListStillAnswers() {
+        OwnProject own = newProject("f3");
+        assertThat(own.api().putRun(own.key(), "r1", Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
+        expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(
+                Payloads.checkpoint(Long.MAX_VALUE, 0.2))), "checkpoints[0].step");
+        expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(
+                Payloads.checkpoint(PgLimits.MAX_STEP + 1, 0.2))), "checkpoints[0].step");
+        assertThat(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(Payloads.checkpoint(0, 0.1),
+                Payloads.checkpoint(PgLimits.MAX_STEP, 0.2))).status()).isEqualTo(200);
+        assertThat(own.api().get("/api/v1/projects/" + own.key() + "/runs").status()).isEqualTo(200);
+        assertThat(own.api().get("/api/v1/projects/" + own.key() + "/runs/r1/trajectory").status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void f7TimesPostgresCannotStoreAreA400() {
+        OwnProject own = newProject("f7");
+        for (String time : List.of("+10000-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "-4714-01-01T00:00:00Z")) {
+            ObjectNode run = Payloads.run("full", 1000, 1000).put("startedAt", time);
+            expect400(own.api().putRun(own.key(), "r1", run), "startedAt");
+        }
+        assertThat(own.api().putRun(own.key(), "r1", Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
+        for (String time : List.of("+10000-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "-4714-01-01T00:00:00Z")) {
+            ObjectNode c = Payloads.checkpoint(1, 0.1).put("time", time);
+            expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(c)), "checkpoints[0].time");
+            String end = Api.JSON.createObjectNode().put("status", "finished").put("endedAt", time).toString();
+            expect400(own.api().json("POST", "/api/v1/projects/" + own.key() + "/runs/r1/finish", end), "endedAt");
+        }
+        assertThat(countCheckpoints(own.key())).isZero();
+    }
+
+    @Test
+    void f8ACountBeyondTheIntegerColumnIsA400() {
+        OwnProject own = newProject("f8");
+        assertThat(own.api().putRun(own.key(), "r1", Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
+        ObjectNode c = Payloads.checkpoint(1, 0.1);
+        ((ObjectNode) c.get("metrics").get("kl_base_ft")).put("count", 2147483648L);
+        expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(c)), "checkpoints[0].metrics.kl_base_ft.count");
+        assertThat(countCheckpoints(own.key())).isZero();
+    }
+
+    @Test
+    void f9AThresholdOrRateRuleWithoutAMetricIsA400NamingConditionMetric() {
+        OwnProject own = newProject("f9");
+        for (String condition : List.of("{\"type\":\"threshold\",\"op\":\"above\",\"threshold\":0.5}",
+                "{\"type\":\"rate\",\"op\":\"above\",\"threshold\":0.5,\"window\":3}")) {
+            expect400(own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules",
+                    "{\"name\":\"no metric\",\"condition\":" + condition + "}"), "condition.metric");
+        }
+    }
+
+    @Test
+    void f10APageWhoseOffsetOverflowsIsA400NamingPage() {
+        OwnProject own = newProject("f10");
+        expect400(own.api().get("/api/v1/projects/" + own.key() + "/runs?page=21474837&size=100"), "page");
+        assertThat(own.api().get("/api/v1/projects/" + own.key() + "/runs?page=21474836&size=100").status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void f11ALoneSurrogateInATensorNameIsA400AndLaterUploadsStillWork() {
+        OwnProject own = newProject("f11");
+        assertThat(own.api().putRun(own.key(), "r1", Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
+        ObjectNode c = Payloads.fullCheckpoint(1, 0.2, 0.3);
+        ((ObjectNode) c.get("parameters").get("tensors").get(1)).put("name", "layer\ud800");
+        String text = c.toString().contains("\ud800") ? c.toString() : c.toString();
+        Api.Answer a = own.api().json("POST", "/api/v1/projects/" + own.key() + "/runs/r1/checkpoints",
+                "{\"checkpoints\":[" + text.replace("layer\ud800", "layer\\ud800") + "]}");
+        expect400(a, "checkpoints[0].parameters.tensors[1].name");
+        assertThat(countCheckpoints(own.key())).isZero();
+        for (int step = 2; step <= 3; step++) {
+            assertThat(own.api().postCheckpoints(own.key(), "r1",
+                    Payloads.batch(Payloads.fullCheckpoint(step, 0.2, 0.3))).status()).isEqualTo(200);
+        }
+        assertThat(countCheckpoints(own.key())).isEqualTo(2);
+    }
+
+    @Test
+    void f14SettingsErrorsNameTheField() {
+        OwnProject own = newProject("f14s");
+        String path = "/api/v1/projects/" + own.key() + "/settings";
+        expect400(own.api().json("PUT", path, "{\"trainableFractionThreshold\":0.1,\"klThreshold\":\"high\","
+                + "\"driftFactor\":3,\"lossTolerance\":0.1}"), "klThreshold");
+        expect400(own.api().json("PUT", path, "{\"trainableFractionThreshold\":0.1,\"klThreshold\":0.5,"
+                + "\"driftFactor\":3,\"lossTolerance\":0.1,\"surprise\":1}"), "surprise");
+        expect400(own.api().json("PUT", path, "{\"trainableFractionThreshold\":0.1,\"klThreshold\":0.5,"
+                + "\"driftFactor\":3,\"lossTolerance\":[1]}"), "lossTolerance");
+        Api.Answer a = own.api().json("PUT", path, "{\"trainableFractionThreshold\":0.1,");
+        expect400(a, "body");
+        assertThat(a.text()).doesNotContain("Failed to read request");
+    }
+
+    private long countCheckpoints(String projectKey) {
+        return jdbc.queryForObject("SELECT count(*) FROM checkpoint c JOIN run r ON r.id = c.run_id"
+                + " JOIN project p ON p.id = r.project_id WHERE p.project_key = ?", Long.class, projectKey);
+    }
+
+    static void expect400(Api.Answer a, String field) {
+        assertThat(a.status()).as(a.text()).isEqualTo(400);
+        assertThat(a.isProblem()).as(a.contentType()).isTrue();
+        JsonNode body = a.json();
+        List<String> fields = new ArrayList<>();
+        body.path("errors").forEach(e -> fields.add(e.path("field").asString("")));
+        assertThat(fields).as(a.text()).anyMatch(f -> f.startsWith(field));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.driftwatch.monitor.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * F14: the session cookie is SameSite=Lax (and Secure when the request came over TLS through a
+ * proxy), every answer carries Referrer-Policy and Permissions-Policy, the Prometheus endpoint needs
+ * the scrape token (or the admin), and {@code GET /error} is a 404, never a 500.
+ */
+@HardenedWebTest
+class WebHeadersTest {
+
+    @LocalServerPort
+    private int port;
+
+    @Test
+    void theSessionCookieIsSameSiteLaxAndSecureBehindTls() {
+        HttpResponse<String> plain = new WebClient(port, "10.200.0.1").get("/login");
+        String cookie = String.join(";", plain.headers().allValues("Set-Cookie"));
+        assertThat(cookie).contains("JSESSIONID").contains("SameSite=Lax").doesNotContain("Secure");
+        HttpResponse<String> tls = new WebClient(port, "10.200.0.2").get("/login", "X-Forwarded-Proto", "https");
+        assertThat(String.join(";", tls.headers().allValues("Set-Cookie"))).contains("SameSite=Lax")
+                .contains("Secure");
+    }
+
+    @Test
+    void pagesAndTheApiSendReferrerAndPermissionsPolicies() {
+        WebClient c = new WebClient(port, "10.200.0.3");
+        for (String path : List.of("/login", "/api/v1/projects", "/projects")) {
+            HttpResponse<String> r = c.get(path);
+            assertThat(r.headers().firstValue("Referrer-Policy")).as(path).hasValue("same-origin");
+            assertThat(r.headers().firstValue("Permissions-Policy")).as(path).hasValueSatisfying(
+                    v -> assertThat(v).contains("camera=()"));
+        }
+    }
+
+    @Test
+    void prometheusNeedsTheScrapeToken() {
+        WebClient c = new WebClient(port, "10.200.0.4");
+        HttpResponse<String> anonymous = c.get("/actuator/prometheus");
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(anonymous.body()).doesNotContain("driftwatch_");
+        assertThat(c.get("/actuator/prometheus", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+        HttpResponse<String> scraped = c.get("/actuator/prometheus", "Authorization",
+                "Bearer " + HardenedWebTest.SCRAPE_TOKEN);
+        assertThat(scraped.statusCode()).isEqualTo(200);
+        assertThat(scraped.body()).contains("jvm_");
+    }
+
+    @Test
+    void theErrorPageAskedForDirectlyIsA404() {
+        HttpResponse<String> r = new WebClient(port, "10.200.0.5").get("/error");
+        assertThat(r.statusCode()).isEqualTo(404);
+    }
+}
