@@ -368,7 +368,7 @@ class AlertingFlowTest extends AlertTestBase {
         double[] seen = new double[1];
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^driftwatch_alerts_firing(?:\\{[^}]*})? (\\S+)$")
-                    .matcher(api().get("/actuator/prometheus").text());
+                    .matcher(api().withToken(AlertTest.SCRAPE_TOKEN).get("/actuator/prometheus").text());
             if (!m.find()) {
                 return false;
             }
