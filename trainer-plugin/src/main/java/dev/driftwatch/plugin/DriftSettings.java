@@ -45,6 +45,7 @@ public record DriftSettings(
      * @param batchSize probe examples per forward pass
      * @param memoryBudgetBytes largest size of the full base log-probabilities before the top-k approximation
      * @param topK classes kept per position under the top-k approximation
+     * @param tailSamples tail classes sampled per position beyond the top k (0: the k + 1-bin lower bound only)
      * @param baseCacheDirectory where captured bases are cached, or null for no cache
      * @param bootstrapResamples resamples of the bootstrap interval
      * @param seed the bootstrap seed
