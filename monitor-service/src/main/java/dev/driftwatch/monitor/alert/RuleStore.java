@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.monitor.alert.notify.Channel;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.monitor.alert.notify.Channel;
 import dev.driftwatch.contract.RunKey;
 import dev.driftwatch.monitor.alert.notify.Notifiers;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;

@@ -1,9 +1,11 @@
 package dev.driftwatch.monitor.flag;
 
 import dev.driftwatch.monitor.project.FlagSettings;
+import dev.driftwatch.monitor.project.FlagSettingsChanged;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -81,6 +83,20 @@ public class FlagService {
                     .forEach(r -> store(r, decide(r, lightestRuns)));
         }
         return flags;
+    }
+
+    /**
+     * Re-flags every run of a project whose flagging settings changed, in the transaction that changed
+     * them.
+     *
+     * @param event the change
+     */
+    @EventListener
+    @Transactional
+    public void onFlagSettingsChanged(FlagSettingsChanged event) {
+        for (Long runId : jdbc.queryForList("SELECT id FROM run WHERE project_id = ?", Long.class, event.projectId())) {
+            recompute(runId);
+        }
     }
 
     /**

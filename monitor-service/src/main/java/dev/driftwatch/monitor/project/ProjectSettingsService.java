@@ -1,25 +1,25 @@
 package dev.driftwatch.monitor.project;
 
-import dev.driftwatch.monitor.flag.FlagService;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Changes a project's flagging settings and re-flags its runs with them. */
+/**
+ * Changes a project's flagging settings; the flags of its runs are recomputed by whoever owns them
+ * ({@code flag.FlagService}) on the {@link FlagSettingsChanged} event, in the same transaction.
+ */
 @Service
 public class ProjectSettingsService {
 
     private final ProjectRepository projects;
-    private final FlagService flags;
-    private final JdbcTemplate jdbc;
+    private final ApplicationEventPublisher events;
 
-    ProjectSettingsService(ProjectRepository projects, FlagService flags, JdbcTemplate jdbc) {
+    ProjectSettingsService(ProjectRepository projects, ApplicationEventPublisher events) {
         this.projects = projects;
-        this.flags = flags;
-        this.jdbc = jdbc;
+        this.events = events;
     }
 
     /**
@@ -61,9 +61,7 @@ public class ProjectSettingsService {
             project.setName(name);
         }
         projects.saveAndFlush(project);
-        for (Long runId : jdbc.queryForList("SELECT id FROM run WHERE project_id = ?", Long.class, projectId)) {
-            flags.recompute(runId);
-        }
+        events.publishEvent(new FlagSettingsChanged(projectId));
         return project;
     }
 

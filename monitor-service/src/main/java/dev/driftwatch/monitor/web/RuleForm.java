@@ -2,8 +2,8 @@ package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.alert.AlertRule;
 import dev.driftwatch.monitor.alert.AlertRuleRequest;
-import dev.driftwatch.monitor.alert.Channel;
-import dev.driftwatch.monitor.alert.ChannelType;
+import dev.driftwatch.monitor.alert.notify.Channel;
+import dev.driftwatch.monitor.alert.notify.ChannelType;
 import dev.driftwatch.monitor.alert.ConditionSpec;
 import dev.driftwatch.monitor.alert.ConditionType;
 import dev.driftwatch.monitor.alert.MetricNames;

@@ -3,7 +3,7 @@ package dev.driftwatch.monitor.web;
 import dev.driftwatch.monitor.alert.AlertRule;
 import dev.driftwatch.monitor.alert.AlertRuleRequest;
 import dev.driftwatch.monitor.alert.AlertRuleService;
-import dev.driftwatch.monitor.alert.ChannelType;
+import dev.driftwatch.monitor.alert.notify.ChannelType;
 import dev.driftwatch.monitor.alert.ConditionType;
 import dev.driftwatch.monitor.alert.MetricNames;
 import dev.driftwatch.monitor.problem.ApiProblem;

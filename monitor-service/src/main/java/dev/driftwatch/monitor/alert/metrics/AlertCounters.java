@@ -11,8 +11,10 @@ import org.springframework.stereotype.Component;
  *   <li>{@code driftwatch_ingest_checkpoints_total{outcome="stored"|"duplicate"}}
  *   <li>{@code driftwatch_ingest_uploads_total}
  *   <li>{@code driftwatch_alert_transitions_total{state="pending"|"firing"|"resolved"|"cleared"}}
- *   <li>{@code driftwatch_notifications_total{channel, outcome="delivered"|"retry"|"failed"}}
  * </ul>
+ *
+ * <p>{@code driftwatch_notifications_total{channel, outcome="delivered"|"retry"|"failed"}} is counted by
+ * {@code alert.notify.NotificationDispatcher}.
  */
 @Component
 public class AlertCounters {
@@ -43,17 +45,6 @@ public class AlertCounters {
     public void transition(String state) {
         Counter.builder("driftwatch.alert.transitions").description("Alert state changes").tag("state", state)
                 .register(registry).increment();
-    }
-
-    /**
-     * Counts a delivery attempt.
-     *
-     * @param channel the channel type
-     * @param outcome delivered, retry or failed
-     */
-    public void delivery(String channel, String outcome) {
-        Counter.builder("driftwatch.notifications").description("Notification delivery attempts")
-                .tag("channel", channel).tag("outcome", outcome).register(registry).increment();
     }
 
     private Counter checkpoints(String outcome) {

@@ -1,6 +1,5 @@
 package dev.driftwatch.monitor.alert.metrics;
 
-import dev.driftwatch.monitor.alert.AlertsProperties;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -15,13 +14,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
  * Per-run gauges on the Prometheus endpoint, for active runs only (status running, a checkpoint
- * within {@link AlertsProperties#activeRunWindow()}, at most {@link AlertsProperties#maxGaugedRuns()}),
+ * within {@link GaugeProperties#activeRunWindow()}, at most {@link GaugeProperties#maxGaugedRuns()}),
  * so the number of series stays bounded however many runs the database holds:
  *
  * <ul>
@@ -31,17 +31,18 @@ import org.springframework.stereotype.Component;
  *   <li>{@code driftwatch_alerts_firing}, {@code driftwatch_notifications_pending}: totals
  * </ul>
  *
- * The gauges are reloaded every {@link AlertsProperties#gaugeRefresh()}; a run that ends or goes
+ * The gauges are reloaded every {@link GaugeProperties#gaugeRefresh()}; a run that ends or goes
  * quiet disappears at the next reload.
  */
 @Component
+@EnableConfigurationProperties(GaugeProperties.class)
 public class RunGauges implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(RunGauges.class);
     private static final String[] FLAGS = {"parameter-heavy", "drifts-far"};
 
     private final JdbcTemplate jdbc;
-    private final AlertsProperties properties;
+    private final GaugeProperties properties;
     private final MultiGauge kl;
     private final MultiGauge klCiLow;
     private final MultiGauge flags;
@@ -49,7 +50,7 @@ public class RunGauges implements SmartLifecycle {
     private final AtomicLong pending = new AtomicLong();
     private volatile ScheduledExecutorService executor;
 
-    RunGauges(JdbcTemplate jdbc, AlertsProperties properties, MeterRegistry registry) {
+    RunGauges(JdbcTemplate jdbc, GaugeProperties properties, MeterRegistry registry) {
         this.jdbc = jdbc;
         this.properties = properties;
         this.kl = MultiGauge.builder("driftwatch.run.drift.kl").baseUnit("nats")

@@ -1,6 +1,5 @@
 package dev.driftwatch.monitor.alert.notify;
 
-import dev.driftwatch.monitor.alert.AlertsProperties;
 import dev.driftwatch.monitor.alert.notify.ChannelSender.Outcome;
 import dev.driftwatch.monitor.alert.notify.ChannelSender.Verdict;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;

@@ -1,7 +1,7 @@
 package dev.driftwatch.monitor.alert.notify;
 
-import dev.driftwatch.monitor.alert.AlertsProperties;
-import dev.driftwatch.monitor.alert.metrics.AlertCounters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -45,6 +46,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@link AlertsProperties#maxAttempts()}; permanent ones are recorded as failed at once.
  */
 @Component
+@EnableConfigurationProperties(AlertsProperties.class)
 public class NotificationDispatcher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationDispatcher.class);
@@ -67,18 +69,18 @@ public class NotificationDispatcher implements SmartLifecycle {
     private final TransactionTemplate tx;
     private final ChannelSender sender;
     private final AlertsProperties properties;
-    private final AlertCounters counters;
+    private final MeterRegistry meters;
     private final String instance;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private volatile ScheduledExecutorService executor;
 
     NotificationDispatcher(JdbcTemplate jdbc, PlatformTransactionManager transactions, ChannelSender sender,
-            AlertsProperties properties, AlertCounters counters) {
+            AlertsProperties properties, MeterRegistry meters) {
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(transactions);
         this.sender = sender;
         this.properties = properties;
-        this.counters = counters;
+        this.meters = meters;
         this.instance = properties.instanceName() != null && !properties.instanceName().isBlank()
                 ? properties.instanceName() : defaultInstanceName();
     }
@@ -160,7 +162,9 @@ public class NotificationDispatcher implements SmartLifecycle {
             log.warn("Notification {} to {} {} failed for good after {} attempt(s): {}", d.deliveryId(),
                     d.channelType(), d.url(), attempt, outcome.error());
         }
-        counters.delivery(d.channelType(), verdict.name().toLowerCase(Locale.ROOT));
+        Counter.builder("driftwatch.notifications").description("Notification delivery attempts")
+                .tag("channel", d.channelType()).tag("outcome", verdict.name().toLowerCase(Locale.ROOT))
+                .register(meters).increment();
         return true;
     }
 

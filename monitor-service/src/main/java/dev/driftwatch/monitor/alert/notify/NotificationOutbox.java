@@ -1,6 +1,5 @@
 package dev.driftwatch.monitor.alert.notify;
 
-import dev.driftwatch.monitor.alert.Channel;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;

@@ -1,8 +1,5 @@
 package dev.driftwatch.monitor.alert.notify;
 
-import dev.driftwatch.monitor.alert.AlertsProperties;
-import dev.driftwatch.monitor.alert.Channel;
-import dev.driftwatch.monitor.alert.ChannelType;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@ package dev.driftwatch.monitor.alert.notify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.driftwatch.monitor.alert.AlertsProperties;
+import dev.driftwatch.monitor.alert.notify.AlertsProperties;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

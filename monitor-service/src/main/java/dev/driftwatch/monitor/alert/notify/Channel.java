@@ -1,4 +1,4 @@
-package dev.driftwatch.monitor.alert;
+package dev.driftwatch.monitor.alert.notify;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;

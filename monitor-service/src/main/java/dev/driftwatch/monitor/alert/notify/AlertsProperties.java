@@ -1,11 +1,12 @@
-package dev.driftwatch.monitor.alert;
+package dev.driftwatch.monitor.alert.notify;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Alerting settings ({@code driftwatch.alerts.*}).
+ * Notification delivery settings ({@code driftwatch.alerts.*}; the per-run gauges' settings under the
+ * same prefix are {@code alert.metrics.GaugeProperties}).
  *
  * @param webhookSecret the HMAC-SHA256 key of the generic webhook's {@code X-Driftwatch-Signature-256}
  *     header (env {@code DRIFTWATCH_ALERTS_WEBHOOK_SECRET}); empty sends no signature
@@ -23,9 +24,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param connectTimeout TCP connect timeout of webhook deliveries
  * @param requestTimeout whole-request timeout of webhook deliveries
  * @param instanceName this instance's name in the delivery log (default: host name and process id)
- * @param gaugeRefresh how often the per-run Prometheus gauges are reloaded from the database
- * @param activeRunWindow a running run has gauges while its last checkpoint is younger than this
- * @param maxGaugedRuns at most this many runs (most recently active first) get gauges
  */
 @ConfigurationProperties("driftwatch.alerts")
 public record AlertsProperties(
@@ -39,18 +37,13 @@ public record AlertsProperties(
         @DefaultValue("10m") Duration maxBackoff,
         @DefaultValue("5s") Duration connectTimeout,
         @DefaultValue("10s") Duration requestTimeout,
-        String instanceName,
-        @DefaultValue("15s") Duration gaugeRefresh,
-        @DefaultValue("1h") Duration activeRunWindow,
-        @DefaultValue("500") int maxGaugedRuns) {
+        String instanceName) {
 
-    /** Rejects settings the dispatcher and the gauges cannot work with, at start. */
+    /** Rejects settings the dispatcher cannot work with, at start. */
     public AlertsProperties {
         require(batchSize >= 1, "batch-size must be at least 1");
         require(maxAttempts >= 1, "max-attempts must be at least 1");
-        require(maxGaugedRuns >= 0, "max-gauged-runs must not be negative");
-        require(positive(dispatchInterval) && positive(gaugeRefresh),
-                "dispatch-interval and gauge-refresh must be positive");
+        require(positive(dispatchInterval), "dispatch-interval must be positive");
         require(!initialBackoff.isNegative() && maxBackoff.compareTo(initialBackoff) >= 0,
                 "initial-backoff must not be negative and max-backoff at least initial-backoff");
         require(positive(connectTimeout) && positive(requestTimeout), "timeouts must be positive");

@@ -1,5 +1,9 @@
-package dev.driftwatch.monitor.project;
+package dev.driftwatch.monitor.project.api;
 
+import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.project.ProjectRepository;
+import dev.driftwatch.monitor.project.ProjectSettingsService;
+import dev.driftwatch.monitor.project.ProjectView;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import dev.driftwatch.monitor.security.ProjectTokenAuthentication;
 import io.swagger.v3.oas.annotations.Operation;

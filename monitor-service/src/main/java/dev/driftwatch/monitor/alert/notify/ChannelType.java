@@ -1,4 +1,4 @@
-package dev.driftwatch.monitor.alert;
+package dev.driftwatch.monitor.alert.notify;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,7 @@
-package dev.driftwatch.monitor.project;
+package dev.driftwatch.monitor.project.api;
 
 import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.monitor.project.FlagSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
