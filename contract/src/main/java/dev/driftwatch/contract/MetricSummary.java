@@ -46,7 +46,7 @@ public record MetricSummary(
      *
      * @return true when flagged
      */
-    public boolean isHeavyTailed() {
+    public boolean hasHeavyTail() {
         return tailIndex != null && tailIndex < HEAVY_TAIL;
     }
 

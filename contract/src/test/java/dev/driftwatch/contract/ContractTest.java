@@ -43,9 +43,9 @@ class ContractTest {
         // the optional diagnostics travel when present and are left out when absent
         assertThat(WireJson.toLine(c)).contains("\"ciHigh\":0.22,\"tailIndex\":1.5,\"samplingStdError\":0.003}")
                 .contains("\"ciHigh\":0.22,\"tailIndex\":4.0}");
-        assertThat(c.headline().isHeavyTailed()).isTrue();
-        assertThat(c.metrics().get("tv").isHeavyTailed()).isFalse();
-        assertThat(c.metrics().get("js").isHeavyTailed()).isFalse();
+        assertThat(c.headline().hasHeavyTail()).isTrue();
+        assertThat(c.metrics().get("tv").hasHeavyTail()).isFalse();
+        assertThat(c.metrics().get("js").hasHeavyTail()).isFalse();
         assertThat(c.headline().mean()).isEqualTo(0.2);
         assertThat(c.taskLoss()).isEqualTo(0.4);
     }

@@ -45,12 +45,12 @@ class SummaryDiagnosticsTest {
         double[] heavy = pareto(1.2, 600, 7);
         MetricSummary h = summarise(heavy);
         assertThat(h.tailIndex()).isCloseTo(referenceHill(heavy), within(1e-9));
-        assertThat(h.isHeavyTailed()).isTrue();
+        assertThat(h.hasHeavyTail()).isTrue();
 
         double[] light = pareto(6, 600, 8);
         MetricSummary l = summarise(light);
         assertThat(l.tailIndex()).isCloseTo(referenceHill(light), within(1e-9));
-        assertThat(l.isHeavyTailed()).isFalse();
+        assertThat(l.hasHeavyTail()).isFalse();
         assertThat(l.samplingStdError()).isNull(); // set by the meter, for a sampled base tail only
     }
 
@@ -60,6 +60,6 @@ class SummaryDiagnosticsTest {
         double[] tied = new double[100];
         Arrays.fill(tied, 0.25);
         assertThat(summarise(tied).tailIndex()).isNull();
-        assertThat(summarise(tied).isHeavyTailed()).isFalse();
+        assertThat(summarise(tied).hasHeavyTail()).isFalse();
     }
 }
