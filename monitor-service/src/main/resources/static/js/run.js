@@ -256,8 +256,9 @@
     body.replaceChildren();
     for (const row of [plan.overall].concat(plan.slices)) {
       const tr = document.createElement('tr');
+      const heavy = row.tailIndex !== null && row.tailIndex !== undefined && row.tailIndex < 2;
       const cells = [row.slice === null ? 'all probes' : row.slice, String(row.probes), DW.fmt(row.mean),
-        DW.fmt(row.currentHalfWidth), String(row.needed)];
+        DW.fmt(row.currentHalfWidth), heavy ? row.needed + ' (heavy tail, alpha ' + DW.fmt(row.tailIndex) + ')' : String(row.needed)];
       cells.forEach((v, i) => {
         const td = document.createElement('td');
         td.textContent = v;

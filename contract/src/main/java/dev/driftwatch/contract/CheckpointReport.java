@@ -49,7 +49,24 @@ public record CheckpointReport(
     /** The task metric a trainer reports for its validation loss. */
     public static final String VALIDATE_LOSS = "validate_loss";
 
-    /** Copies the collections so the record stays immutable (metrics keep their order). */
+    /**
+     * Copies the collections so the record stays immutable (metrics keep their order).
+     *
+     * @param runKey the client-chosen run key
+     * @param step the global training step
+     * @param epoch the epoch the step belongs to
+     * @param time when it was measured
+     * @param valid false when the model output had NaN or Inf
+     * @param invalidReason why it is invalid, or null
+     * @param approximation how the base was kept
+     * @param temperature the softmax temperature of the measurement
+     * @param probeCount number of probe examples measured
+     * @param metrics aggregates keyed by metric wire name
+     * @param slices the same aggregates per probe slice
+     * @param topExamples the examples that drifted most
+     * @param parameters parameter drift, or null
+     * @param taskMetrics the trainer's own metrics
+     */
     public CheckpointReport {
         metrics = WireJson.orderedCopy(metrics);
         slices = List.copyOf(slices);

@@ -16,7 +16,7 @@ public record SliceSummary(String slice, long count, Map<String, MetricSummary> 
      *
      * @param slice the slice label
      * @param count number of probe examples in the slice
-     * @param metrics aggregates keyed by metric name ({@link Metrics})
+     * @param metrics aggregates keyed by metric name ({@link Metric})
      */
     public SliceSummary {
         metrics = WireJson.orderedCopy(metrics);

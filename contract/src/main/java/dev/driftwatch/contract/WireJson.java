@@ -166,6 +166,12 @@ public final class WireJson {
             for (Statistic stat : Statistic.values()) {
                 m.put(stat.wireName(), stat.of(s));
             }
+            if (s.tailIndex() != null && Double.isFinite(s.tailIndex())) {
+                m.put("tailIndex", s.tailIndex());
+            }
+            if (s.samplingStdError() != null) {
+                m.put("samplingStdError", s.samplingStdError());
+            }
             out.put(name, m);
         });
         return out;
@@ -358,7 +364,9 @@ public final class WireJson {
                     dbl(s, "p99", 0),
                     dbl(s, "max", 0),
                     dbl(s, "ciLow", 0),
-                    dbl(s, "ciHigh", 0)));
+                    dbl(s, "ciHigh", 0),
+                    optionalDbl(s, "tailIndex"),
+                    optionalDbl(s, "samplingStdError")));
         });
         return out;
     }
@@ -405,6 +413,11 @@ public final class WireJson {
     private static long lng(Map<String, Object> m, String key) {
         Object v = m.get(key);
         return v == null ? 0L : ((Number) v).longValue();
+    }
+
+    private static Double optionalDbl(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        return v == null ? null : ((Number) v).doubleValue();
     }
 
     private static double dbl(Map<String, Object> m, String key, double orElse) {

@@ -28,7 +28,8 @@ class ContractTest {
         Map<String, MetricSummary> metrics = new LinkedHashMap<>();
         metrics.put("kl_newer", summary(-1)); // a newer plugin's metric: carried, not judged
         metrics.put("js", summary(0.1));
-        metrics.put("kl_base_ft", summary(0.2));
+        metrics.put("kl_base_ft", new MetricSummary(10, 0.2, 0.2, 0.2, 0.2, 0.2, 0.18, 0.22, 1.5, 0.003));
+        metrics.put("tv", new MetricSummary(10, 0.2, 0.2, 0.2, 0.2, 0.2, 0.18, 0.22, 4.0, null));
         CheckpointReport c = checkpoint(metrics);
         RunInfo run = new RunInfo("run-1", "name", "lora", List.of("a"), "f".repeat(64), "e".repeat(64), 100, 10, 1.5,
                 Map.of("lr", "0.1"), Instant.parse("2026-11-27T07:00:00Z"));
@@ -37,8 +38,14 @@ class ContractTest {
             assertThat(WireJson.fromLine(WireJson.toLine(r))).isEqualTo(r);
         }
         // known metrics first in enum order, unknown after them, in the records and on the wire
-        assertThat(c.metrics().keySet()).containsExactly("kl_base_ft", "js", "kl_newer");
+        assertThat(c.metrics().keySet()).containsExactly("kl_base_ft", "js", "tv", "kl_newer");
         assertThat(WireJson.toLine(c)).contains("\"metrics\":{\"kl_base_ft\":{\"count\":10,\"mean\":0.2,\"p50\"");
+        // the optional diagnostics travel when present and are left out when absent
+        assertThat(WireJson.toLine(c)).contains("\"ciHigh\":0.22,\"tailIndex\":1.5,\"samplingStdError\":0.003}")
+                .contains("\"ciHigh\":0.22,\"tailIndex\":4.0}");
+        assertThat(c.headline().hasHeavyTail()).isTrue();
+        assertThat(c.metrics().get("tv").hasHeavyTail()).isFalse();
+        assertThat(c.metrics().get("js").hasHeavyTail()).isFalse();
         assertThat(c.headline().mean()).isEqualTo(0.2);
         assertThat(c.taskLoss()).isEqualTo(0.4);
     }

@@ -323,7 +323,15 @@ class StreamingToServiceTest {
     }
 
     private static Connection database() throws java.sql.SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://localhost:" + databasePort + "/postgres", "postgres", "");
+        // the embedded PostgreSQL asks for the password it generated, kept beside its data directory
+        String password;
+        try {
+            password = java.nio.file.Files.readString(work.resolve("pgdata.password")).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the embedded database's password file is missing", e);
+        }
+        return DriverManager.getConnection("jdbc:postgresql://localhost:" + databasePort + "/postgres", "postgres",
+                password);
     }
 
     private static double latestKlMean(String runKey) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.Trainer;
 import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.ParameterDrift;
 import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.plugin.base.BaseCacheFile;
@@ -24,7 +25,9 @@ import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.probe.ProbeShapes;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -333,9 +336,15 @@ public final class DriftMeter implements AutoCloseable {
         for (double v : samplingVariance) {
             variance += v;
         }
-        return new Measurement(true, null,
-                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift,
-                Math.sqrt(variance) / n);
+        double standardError = Math.sqrt(variance) / n;
+        Aggregates.Result result = aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci);
+        if (base.tailSamples() > 0) {
+            // the headline carries the standard error its sampled base tail adds, on the wire
+            Map<String, MetricSummary> metrics = new LinkedHashMap<>(result.metrics());
+            metrics.computeIfPresent(metricNames.get(0), (k, s) -> s.withSamplingStdError(standardError));
+            result = new Aggregates.Result(metrics, result.slices(), result.top());
+        }
+        return new Measurement(true, null, result, drift, standardError);
     }
 
     /** The per-example values of one group through NDArray operations, in cache-sized slices. */

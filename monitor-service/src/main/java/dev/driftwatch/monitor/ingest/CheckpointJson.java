@@ -44,7 +44,12 @@ public final class CheckpointJson {
             first = false;
             string(sb, e.getKey()).append(":[").append(s.count()).append(',').append(s.mean()).append(',')
                     .append(s.p50()).append(',').append(s.p90()).append(',').append(s.p99()).append(',')
-                    .append(s.max()).append(',').append(s.ciLow()).append(',').append(s.ciHigh()).append(']');
+                    .append(s.max()).append(',').append(s.ciLow()).append(',').append(s.ciHigh());
+            if (s.tailIndex() != null || s.samplingStdError() != null) {
+                // the diagnostics after the eight values the queries index, null when absent
+                sb.append(',').append(s.tailIndex()).append(',').append(s.samplingStdError());
+            }
+            sb.append(']');
         }
         return sb.append('}');
     }
@@ -125,6 +130,11 @@ public final class CheckpointJson {
      * @param json the jsonb text
      * @return summaries keyed by metric, in stored order
      */
+    private static Double optional(JsonNode array, int index) {
+        JsonNode v = array.get(index);
+        return v == null || v.isNull() ? null : v.doubleValue();
+    }
+
     public static Map<String, MetricSummary> readMetrics(String json) {
         return metricsOf(JSON.readTree(json));
     }
@@ -135,7 +145,7 @@ public final class CheckpointJson {
             JsonNode a = e.getValue();
             out.put(e.getKey(), new MetricSummary(a.get(0).longValue(), a.get(1).doubleValue(), a.get(2).doubleValue(),
                     a.get(3).doubleValue(), a.get(4).doubleValue(), a.get(5).doubleValue(), a.get(6).doubleValue(),
-                    a.get(7).doubleValue()));
+                    a.get(7).doubleValue(), optional(a, 8), optional(a, 9)));
         }
         return out;
     }

@@ -274,7 +274,10 @@ final class PayloadParser {
         if (!ok) {
             return null;
         }
-        MetricSummary s = new MetricSummary(count, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+        Double tailIndex = optionalNonNegative(f, n, p, "tailIndex");
+        Double samplingStdError = optionalNonNegative(f, n, p, "samplingStdError");
+        MetricSummary s = new MetricSummary(count, v[0], v[1], v[2], v[3], v[4], v[5], v[6], tailIndex,
+                samplingStdError);
         if (!leq(s.p50(), s.p90()) || !leq(s.p90(), s.p99()) || !leq(s.p99(), s.max())) {
             f.problem(p + ".p50", "must satisfy p50 <= p90 <= p99 <= max");
             return null;
@@ -284,6 +287,16 @@ final class PayloadParser {
             return null;
         }
         return s;
+    }
+
+    /** An optional diagnostic number: absent, or finite and >= 0. */
+    private static Double optionalNonNegative(JsonFields f, JsonNode n, String p, String field) {
+        Double d = f.number(n, p, field, false);
+        if (d != null && !(d >= 0)) {
+            f.problem(p + "." + field, "must be >= 0");
+            return null;
+        }
+        return d;
     }
 
     private static boolean leq(double a, double b) {

@@ -33,8 +33,11 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
      * @param mean the metric's mean now
      * @param currentHalfWidth half the width of the interval now
      * @param needed the probes that give the wanted half-width (at least 2)
+     * @param tailIndex the checkpoint's tail index of the values, or null; below 2 no probe count makes the
+     *     interval trustworthy
      */
-    public record Row(String slice, long probes, double mean, double currentHalfWidth, long needed) {}
+    public record Row(String slice, long probes, double mean, double currentHalfWidth, long needed,
+            Double tailIndex) {}
 
     /**
      * Plans from a checkpoint.
@@ -62,7 +65,7 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
 
     private static Row row(String slice, MetricSummary s, double halfWidth) {
         double current = (s.ciHigh() - s.ciLow()) / 2;
-        return new Row(slice, s.count(), s.mean(), current, needed(s.count(), current, halfWidth));
+        return new Row(slice, s.count(), s.mean(), current, needed(s.count(), current, halfWidth), s.tailIndex());
     }
 
     /**

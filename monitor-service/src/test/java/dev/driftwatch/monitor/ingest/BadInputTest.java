@@ -139,6 +139,10 @@ class BadInputTest extends ServiceTestBase {
                 .put("p50", 99.0), "checkpoints[1].metrics.kl_base_ft"));
         out.add(custom("ciLow above mean", valid, c -> ((ObjectNode) c.get("metrics").get("kl_base_ft"))
                 .put("ciLow", 0.41), "checkpoints[1].metrics.kl_base_ft"));
+        out.add(custom("negative tail index", valid, c -> ((ObjectNode) c.get("metrics").get("kl_base_ft"))
+                .put("tailIndex", -1.0), "checkpoints[1].metrics.kl_base_ft.tailIndex"));
+        out.add(custom("sampling standard error a string", valid, c -> ((ObjectNode) c.get("metrics")
+                .get("kl_base_ft")).put("samplingStdError", "0.1"), "checkpoints[1].metrics.kl_base_ft.samplingStdError"));
         out.add(custom("slice name too long", valid, c -> ((ObjectNode) c.get("slices").get(0))
                 .put("slice", "s".repeat(129)), "checkpoints[1].slices[0].slice"));
         out.add(new Case("checkpoint is a string", a -> a.json("POST", checkpointsPath(),

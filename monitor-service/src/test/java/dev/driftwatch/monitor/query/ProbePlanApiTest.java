@@ -39,6 +39,8 @@ class ProbePlanApiTest extends ServiceTestBase {
         assertThat(overall.get("currentHalfWidth").doubleValue()).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-12));
         // half the width takes four times the probes
         assertThat(overall.get("needed").longValue()).isEqualTo(2400);
+        // the checkpoint's tail index travels with the row: 1.7 is heavy (no probe count makes it trustworthy)
+        assertThat(overall.get("tailIndex").doubleValue()).isEqualTo(1.7);
         JsonNode onTask = plan.get("slices").get(0);
         assertThat(onTask.get("slice").stringValue()).isEqualTo("on-task");
         // mean 0.7, half-width 0.07: 300 * (0.07 / 0.025)^2 = 2352

@@ -77,8 +77,13 @@ public final class Payloads {
         c.put("temperature", 1.5);
         c.put("probeCount", 600);
         ObjectNode metrics = c.putObject("metrics");
-        metrics.set("kl_base_ft", summary(600, kl));
-        metrics.set("kl_ft_base", summary(600, kl * 1.2));
+        ObjectNode headline = summary(600, kl);
+        headline.put("tailIndex", 1.7); // the optional diagnostics: a heavy tail, a sampled base tail
+        headline.put("samplingStdError", kl * 0.004);
+        metrics.set("kl_base_ft", headline);
+        ObjectNode reverse = summary(600, kl * 1.2);
+        reverse.put("tailIndex", 3.25);
+        metrics.set("kl_ft_base", reverse);
         metrics.set("js", summary(600, Math.min(0.2, kl / 4)));
         ObjectNode tv = summary(600, 0.3);
         metrics.set("tv", tv);

@@ -1,6 +1,7 @@
 package dev.driftwatch.plugin.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -62,7 +63,10 @@ public class SequenceCrossEntropyLoss extends Loss {
             throw new IllegalArgumentException("the mask must have the targets' shape " + picked.getShape() + ", got "
                     + mask.getShape());
         }
-        // max(count, 1): a batch with no scored position contributes zero, not NaN
-        return picked.mul(mask).sum().neg().div(mask.sum().maximum(1f));
+        // Positions outside the mask are selected away, not multiplied by 0: a model may give a target
+        // there (e.g. <pad>) a -inf logit, and -inf * 0 is NaN in the value and in the gradient.
+        // max(count, 1): a batch with no scored position contributes zero, not NaN.
+        NDArray scored = NDArrays.where(mask.gt(0), picked.mul(mask), picked.zerosLike());
+        return scored.sum().neg().div(mask.sum().maximum(1f));
     }
 }

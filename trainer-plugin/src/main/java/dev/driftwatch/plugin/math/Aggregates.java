@@ -175,12 +175,15 @@ public final class Aggregates {
             sum += sorted[i];
         }
         double mean = sum / (to - from);
+        double tailIndex = TailIndex.hill(sorted, from, to);
         return new MetricSummary(to - from, mean,
                 Quantiles.ofSorted(sorted, from, to, 0.5),
                 Quantiles.ofSorted(sorted, from, to, 0.9),
                 Quantiles.ofSorted(sorted, from, to, 0.99),
                 sorted[to - 1],
                 Math.min(ciLow, mean),
-                Math.max(ciHigh, mean));
+                Math.max(ciHigh, mean),
+                Double.isFinite(tailIndex) ? tailIndex : null,
+                null);
     }
 }

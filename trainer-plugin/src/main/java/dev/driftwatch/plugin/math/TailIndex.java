@@ -1,5 +1,7 @@
 package dev.driftwatch.plugin.math;
 
+import dev.driftwatch.contract.MetricSummary;
+
 /**
  * The Hill estimate of the tail index alpha of per-example values: how heavy their right tail is
  * ({@code P(X > x) ~ x^-alpha}). At {@code alpha <= 2} the variance is infinite, the mean converges
@@ -14,7 +16,7 @@ package dev.driftwatch.plugin.math;
 public final class TailIndex {
 
     /** The index below which the tail counts as heavy: the variance is infinite. */
-    public static final double HEAVY_BELOW = 2.0;
+    public static final double HEAVY_BELOW = MetricSummary.HEAVY_TAIL;
     /** Fewest values for an estimate. */
     public static final int MIN_VALUES = 20;
 

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +72,28 @@ class SequenceCrossEntropyLossTest {
                     new NDList(m.create(targets, new Shape(b, t)), m.create(mask, new Shape(b, t))),
                     new NDList(m.create(logits, new Shape(b, t, v)))).getFloat();
             assertThat((double) value).isCloseTo(sum / count, within(1e-4 * sum / count));
+        }
+    }
+
+    @Test
+    void aTargetRuledOutWhereTheMaskIsZeroLeavesTheLossAndItsGradientFinite() {
+        // B = 1, T = 2, V = 3. The model rules token 0 (<pad>) out with a -inf logit; the padded position 1
+        // targets <pad> and is masked. Position 0: probs (0, 1/4, 3/4), target 2 -> -ln(3/4).
+        float ruledOut = Float.NEGATIVE_INFINITY;
+        float[] logits = {ruledOut, 0f, (float) Math.log(3), ruledOut, 0f, 0f};
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(logits, new Shape(1, 2, 3));
+            x.setRequiresGradient(true);
+            NDList labels = new NDList(m.create(new long[] {2, 0}, new Shape(1, 2)),
+                    m.create(new float[] {1, 0}, new Shape(1, 2)));
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray value = new SequenceCrossEntropyLoss().evaluate(labels, new NDList(x));
+                assertThat(value.getFloat()).isCloseTo((float) -Math.log(0.75), within(1e-6f));
+                collector.backward(value);
+            }
+            // d/dlogits of -log softmax at position 0: softmax - one-hot; nothing flows to position 1
+            assertThat(x.getGradient().toFloatArray()).containsExactly(new float[] {0f, 0.25f, -0.25f, 0f, 0f, 0f},
+                    within(1e-6f));
         }
     }
 
