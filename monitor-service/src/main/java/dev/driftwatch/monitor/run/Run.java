@@ -1,6 +1,5 @@
 package dev.driftwatch.monitor.run;
 
-import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.monitor.project.Project;
 import jakarta.persistence.Column;
@@ -15,16 +14,20 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.List;
 import org.hibernate.annotations.ColumnTransformer;
-import org.hibernate.annotations.DynamicUpdate;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 /**
  * A fine-tuning run: its metadata as the plugin sent it, a summary of its checkpoints maintained on
  * ingest (so lists never scan checkpoints) and its flags with their reasons.
+ *
+ * <p>Read-only: runs are written by {@code ingest.IngestService} with one upsert statement per request
+ * (concurrent uploads of one run cannot race a read-modify-write), their summary by the checkpoint
+ * upload's SQL and their flags by {@code flag.FlagService}; the entity serves the queries.
  */
 @Entity
-@DynamicUpdate // ingest maintains the summary columns with SQL; an entity update must not overwrite them
+@Immutable
 @Table(name = "run")
 public class Run {
 
@@ -121,51 +124,6 @@ public class Run {
 
     /** For JPA. */
     protected Run() {}
-
-    /**
-     * Creates a run; the metadata is set with {@link #update}.
-     *
-     * @param project its project
-     * @param runKey the client's key, unique within the project
-     */
-    public Run(Project project, String runKey) {
-        this.project = project;
-        this.runKey = runKey;
-        this.createdAt = Instant.now();
-        this.updatedAt = createdAt;
-    }
-
-    /**
-     * Sets the metadata the plugin sends with the run.
-     *
-     * @param metadata the validated metadata
-     * @param configJson the config as a JSON object text
-     */
-    public void update(RunInfo metadata, String configJson) {
-        this.name = metadata.name();
-        this.method = metadata.method();
-        this.tags = metadata.tags().toArray(String[]::new);
-        this.baseFingerprint = metadata.baseFingerprint();
-        this.probeFingerprint = metadata.probeFingerprint();
-        this.totalParameters = metadata.totalParameters();
-        this.trainableParameters = metadata.trainableParameters();
-        this.temperature = metadata.temperature();
-        this.config = configJson;
-        this.startedAt = metadata.startedAt();
-        this.updatedAt = Instant.now();
-    }
-
-    /**
-     * Marks the run as ended.
-     *
-     * @param status {@code completed}, {@code failed} or {@code stopped}
-     * @param endedAt when it ended
-     */
-    public void finish(String status, Instant endedAt) {
-        this.status = status;
-        this.endedAt = endedAt;
-        this.updatedAt = Instant.now();
-    }
 
     /** @return the database id */
     public Long getId() {
