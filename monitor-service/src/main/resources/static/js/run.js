@@ -332,7 +332,7 @@
     source.addEventListener('checkpoints', ev => {
       const e = JSON.parse(ev.data);
       const count = document.getElementById('checkpoint-count');
-      count.textContent = String(Number(count.textContent) + e.steps.length);
+      count.textContent = String(Number(count.textContent) + e.count);
       document.getElementById('last-step').textContent = String(Math.max(Number(document.getElementById('last-step').textContent) || 0, e.lastStep));
       // a zoomed view stays where the user put it; the full view grows with the run
       if (range.to === null || e.lastStep <= range.to) reloadSeries();

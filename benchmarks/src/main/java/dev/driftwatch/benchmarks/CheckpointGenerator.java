@@ -1,5 +1,6 @@
 package dev.driftwatch.benchmarks;
 
+import dev.driftwatch.contract.Metric;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -10,8 +11,8 @@ import java.util.SplittableRandom;
  */
 final class CheckpointGenerator {
 
-    static final String[] METRICS = {"kl_base_ft", "kl_ft_base", "js", "tv", "top1_agree", "entropy_base",
-        "entropy_ft", "kl_base_ft_seq", "kl_ft_base_seq"};
+    /** The metrics of a sequence probe set without targets (9): the figures stay comparable across runs. */
+    static final Metric[] METRICS = Metric.measured(true, false).toArray(Metric[]::new);
     static final int SLICES = 8;
     static final int TENSORS = 50;
     static final int TOP = 5;
@@ -27,11 +28,13 @@ final class CheckpointGenerator {
         StringBuilder metrics = new StringBuilder("{");
         StringBuilder stored = new StringBuilder("{");
         for (int m = 0; m < METRICS.length; m++) {
-            double mean = m == 3 || m == 4 ? 0.5 * random.nextDouble() : kl * (0.5 + random.nextDouble());
-            if (m == 2) {
+            Metric metric = METRICS[m];
+            boolean fraction = metric.unit() == Metric.Unit.FRACTION;
+            double mean = fraction ? 0.5 * random.nextDouble() : kl * (0.5 + random.nextDouble());
+            if (metric == Metric.JS) {
                 mean = Math.min(mean, 0.3);
             }
-            appendSummary(metrics, stored, METRICS[m], 600, mean, m > 0);
+            appendSummary(metrics, stored, metric, 600, mean, m > 0);
         }
         metrics.append('}');
         stored.append('}');
@@ -41,8 +44,8 @@ final class CheckpointGenerator {
             String head = (s > 0 ? "," : "") + "{\"slice\":\"slice-" + s + "\",\"count\":75,\"metrics\":{";
             slices.append(head);
             storedSlices.append(head);
-            appendSummary(slices, storedSlices, "kl_base_ft", 75, kl * (0.5 + random.nextDouble()), false);
-            appendSummary(slices, storedSlices, "js", 75, Math.min(0.3, kl * random.nextDouble()), true);
+            appendSummary(slices, storedSlices, Metric.KL_BASE_FT, 75, kl * (0.5 + random.nextDouble()), false);
+            appendSummary(slices, storedSlices, Metric.JS, 75, Math.min(0.3, kl * random.nextDouble()), true);
             slices.append("}}");
             storedSlices.append("}}");
         }
@@ -79,24 +82,24 @@ final class CheckpointGenerator {
                 delta, relative);
     }
 
-    private void appendSummary(StringBuilder wire, StringBuilder stored, String name, int count, double mean,
+    private void appendSummary(StringBuilder wire, StringBuilder stored, Metric metric, int count, double mean,
             boolean comma) {
+        String name = metric.wireName();
         double p50 = mean * 0.8;
         double p90 = mean * 1.5;
         double p99 = mean * 1.9;
         double max = mean * 2.0;
         double lo = mean * 0.95;
         double hi = mean * 1.05;
-        if (name.equals("tv") || name.equals("top1_agree")) {
-            max = Math.min(max, 1.0);
+        double upper = metric.range().max();
+        if (upper < Double.POSITIVE_INFINITY) {
+            // inside the metric's range (JS keeps a little below ln 2)
+            max = Math.min(max, metric == Metric.JS ? 0.69 : upper);
             p99 = Math.min(p99, max);
             p90 = Math.min(p90, p99);
-        }
-        if (name.equals("js")) {
-            max = Math.min(max, 0.69);
-            p99 = Math.min(p99, max);
-            p90 = Math.min(p90, p99);
-            p50 = Math.min(p50, p90);
+            if (metric == Metric.JS) {
+                p50 = Math.min(p50, p90);
+            }
         }
         wire.append(comma ? "," : "").append(String.format(Locale.ROOT,
                 "\"%s\":{\"count\":%d,\"mean\":%s,\"p50\":%s,\"p90\":%s,\"p99\":%s,\"max\":%s,\"ciLow\":%s,"

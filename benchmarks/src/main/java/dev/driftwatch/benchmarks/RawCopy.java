@@ -103,6 +103,37 @@ final class RawCopy {
         }
     }
 
+    /**
+     * Loads a run's headline trajectory as slim checkpoint rows (the headline and its CI, empty jsonb)
+     * with COPY, {@code chunk} rows per transaction, generating the rows as it goes: the way to put
+     * millions of checkpoints into one run in minutes.
+     *
+     * @param ds the database
+     * @param runId the run
+     * @param count checkpoints, at steps 0 to count - 1
+     * @param chunk rows per COPY and transaction
+     * @param kl the headline value of a step
+     */
+    static void slimTrajectory(DataSource ds, long runId, long count, int chunk, java.util.function.LongToDoubleFunction kl)
+            throws Exception {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            PGConnection pg = c.unwrap(PGConnection.class);
+            StringBuilder sb = new StringBuilder(chunk * 96);
+            for (long from = 0; from < count; from += chunk) {
+                sb.setLength(0);
+                for (long step = from; step < Math.min(count, from + chunk); step++) {
+                    double v = kl.applyAsDouble(step);
+                    sb.append(runId).append('\t').append(step).append("\t2026-11-27 08:00:00+00\tt\texact\t1\t600\t")
+                            .append(v).append('\t').append(v * 0.95).append('\t').append(v * 1.05).append("\t{}\n");
+                }
+                pg.getCopyAPI().copyIn("COPY checkpoint (run_id, step, measured_at, valid, approximation, temperature,"
+                        + " probe_count, kl_mean, kl_ci_low, kl_ci_high, metrics) FROM STDIN", new StringReader(sb.toString()));
+                c.commit();
+            }
+        }
+    }
+
     /** Looks up a run's id. */
     static long runId(DataSource ds, String runKey) throws SQLException {
         try (Connection c = ds.getConnection(); var ps = c.prepareStatement("SELECT id FROM run WHERE run_key = ?")) {

@@ -17,15 +17,15 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.ParameterDrift;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
-import dev.driftwatch.plugin.report.SliceSummary;
-import dev.driftwatch.plugin.report.TensorDrift;
-import dev.driftwatch.plugin.report.TopExample;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.SliceSummary;
+import dev.driftwatch.contract.TensorDrift;
+import dev.driftwatch.contract.TopExample;
 import dev.driftwatch.plugin.ship.HttpDriftSink;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -202,13 +202,13 @@ public final class StreamingBenchmark implements Benchmark {
     private static CheckpointReport checkpoint(String runKey, long step) {
         double kl = 0.1 * (1 - Math.exp(-step / 500.0));
         MetricSummary s = new MetricSummary(600, kl, kl * 0.5, kl * 2, kl * 3, kl * 4, kl * 0.9, kl * 1.1);
-        Map<String, MetricSummary> metrics = Map.of(Metrics.KL_BASE_FT, s, Metrics.KL_FT_BASE, s, Metrics.JS, s,
-                Metrics.TV, s, Metrics.TOP1_AGREE, s, Metrics.ENTROPY_BASE, s, Metrics.ENTROPY_FT, s);
+        Map<String, MetricSummary> metrics = Map.of(Metric.KL_BASE_FT.wireName(), s, Metric.KL_FT_BASE.wireName(), s, Metric.JS.wireName(), s,
+                Metric.TV.wireName(), s, Metric.TOP1_AGREE.wireName(), s, Metric.ENTROPY_BASE.wireName(), s, Metric.ENTROPY_FT.wireName(), s);
         List<SliceSummary> slices = List.of(new SliceSummary("on-task", 200, metrics),
                 new SliceSummary("off-task/general", 200, metrics), new SliceSummary("off-task/safety", 200, metrics));
         List<TopExample> top = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            top.add(new TopExample("test-" + i, "on-task", Metrics.KL_BASE_FT, kl * 4 - i * 1e-4));
+            top.add(new TopExample("test-" + i, "on-task", Metric.KL_BASE_FT.wireName(), kl * 4 - i * 1e-4));
         }
         List<TensorDrift> tensors = List.of(
                 new TensorDrift("01Linear_weight", true, false, 200_704, 0.9, 11.2, 0.08, 3.2),

@@ -1,14 +1,14 @@
 package dev.driftwatch.examples;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.ParameterDrift;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
-import dev.driftwatch.plugin.report.SliceSummary;
-import dev.driftwatch.plugin.report.TensorDrift;
-import dev.driftwatch.plugin.report.TopExample;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.SliceSummary;
+import dev.driftwatch.contract.TensorDrift;
+import dev.driftwatch.contract.TopExample;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -29,16 +29,16 @@ final class TrainingRecords {
         // grows and levels off below 0.1, so that js = kl / 4 and every quantile stay within the contract
         double kl = 0.1 * (1 - Math.exp(-step / 500.0));
         Map<String, MetricSummary> metrics = Map.of(
-                Metrics.KL_BASE_FT, summary(kl),
-                Metrics.JS, summary(kl / 4),
-                Metrics.TOP1_AGREE, new MetricSummary(600, 0.9, 1, 1, 1, 1, 0.88, 0.92));
+                Metric.KL_BASE_FT.wireName(), summary(kl),
+                Metric.JS.wireName(), summary(kl / 4),
+                Metric.TOP1_AGREE.wireName(), new MetricSummary(600, 0.9, 1, 1, 1, 1, 0.88, 0.92));
         List<SliceSummary> slices = List.of(
-                new SliceSummary("on-task", 300, Map.of(Metrics.KL_BASE_FT, summary(kl * 1.5))),
-                new SliceSummary("off-task/general", 300, Map.of(Metrics.KL_BASE_FT, summary(kl / 2))));
+                new SliceSummary("on-task", 300, Map.of(Metric.KL_BASE_FT.wireName(), summary(kl * 1.5))),
+                new SliceSummary("off-task/general", 300, Map.of(Metric.KL_BASE_FT.wireName(), summary(kl / 2))));
         ParameterDrift params = new ParameterDrift(109_386, 109_386, 1.0, 0.001 * step, List.of(
                 new TensorDrift("01Linear_weight", true, false, 100_352, 0.01 * step, 11.2, 0.001 * step, null)));
         return new CheckpointReport(runKey, step, (int) (step / 100), Instant.now(), true, null, "exact", 1.0, 600,
-                metrics, slices, List.of(new TopExample("test-" + step, "on-task", Metrics.KL_BASE_FT, kl * 3)),
+                metrics, slices, List.of(new TopExample("test-" + step, "on-task", Metric.KL_BASE_FT.wireName(), kl * 3)),
                 params, Map.of("train_loss", 1.0 / (1 + step)));
     }
 

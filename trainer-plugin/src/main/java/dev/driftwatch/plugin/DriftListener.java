@@ -2,13 +2,13 @@ package dev.driftwatch.plugin;
 
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.RunKey;
 import dev.driftwatch.plugin.probe.ProbeSet;
-import dev.driftwatch.plugin.report.CheckpointReport;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
 import dev.driftwatch.plugin.sink.LoggingSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +55,6 @@ import org.slf4j.LoggerFactory;
 public class DriftListener extends TrainingListenerAdapter {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftListener.class);
-    private static final Pattern RUN_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** Model property that carries the headline drift of a saved checkpoint. */
     public static final String PROPERTY_KL = "driftwatch.kl_base_ft";
 
@@ -366,16 +364,14 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Sets the run key, unique within the project ({@code [A-Za-z0-9._:-]{1,128}}; default
+         * Sets the run key, unique within the project ({@link RunKey}; default
          * {@code run-<utc time>-<random>}).
          *
          * @param runKey the key
          * @return this builder
          */
         public Builder optRunKey(String runKey) {
-            if (runKey == null || !RUN_KEY.matcher(runKey).matches()) {
-                throw new IllegalArgumentException("run key must match [A-Za-z0-9._:-]{1,128}: " + runKey);
-            }
+            RunKey.require(runKey);
             this.runKey = runKey;
             return this;
         }

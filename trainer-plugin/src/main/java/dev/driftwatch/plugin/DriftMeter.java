@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.Trainer;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.plugin.base.BaseCacheFile;
 import dev.driftwatch.plugin.base.BaseDistribution;
 import dev.driftwatch.plugin.math.Aggregates;
@@ -18,9 +21,6 @@ import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.probe.ProbeSet;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.ParameterDrift;
-import dev.driftwatch.plugin.report.TensorDrift;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class DriftMeter implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftMeter.class);
-    private static final double LN2 = Math.log(2);
+    /** {@link #sourceColumn} of entropy_base: the base's own entropy. */
+    private static final int BASE_ENTROPY = -1;
+    /** {@link #sourceColumn} of the metrics scored on the probe targets ({@link TaskScores}). */
+    private static final int TASK_SCORES = -2;
     /** Values per temporary array when computing divergences (256 Ki floats = 1 MiB, cache-friendly). */
     private static final long SLICE_ELEMENTS = 1L << 18;
     /** Largest base (N * T * V values, 16 MiB) measured on the JVM, which keeps a copy of it on the heap. */
@@ -50,11 +53,15 @@ public final class DriftMeter implements AutoCloseable {
     private final List<String> sliceNames;
     private final int[] sliceOf;
     private final List<String> metricNames;
+    /** Per measured metric, its column in a per-example row of the divergences, or one of the sources below. */
+    private final int[] sourceColumn;
+    /** Per measured metric, its range: rounding noise is clamped into it. */
+    private final Metric.Range[] metricRanges;
     private final Aggregates aggregates;
     private final StratifiedBootstrap bootstrap;
     /** Scores the task on labelled probes, or null when the probes carry no targets. */
     private final TaskScores task;
-    /** Column of {@link Metrics#TASK_LOSS_BASE} in a row, or -1 without targets. */
+    /** Column of {@link Metric#TASK_LOSS_BASE} in a row, or -1 without targets. */
     private final int taskColumn;
     /** The base's per-example task loss and accuracy, captured with the base. */
     private double[] baseLoss;
@@ -103,16 +110,27 @@ public final class DriftMeter implements AutoCloseable {
         for (int i = 0; i < sliceOf.length; i++) {
             sliceOf[i] = sliceNames.indexOf(probes.slices().get(i));
         }
-        List<String> names = new ArrayList<>(Metrics.PER_TOKEN);
-        if (probes.isSequence()) {
-            names.addAll(Metrics.PER_SEQUENCE);
+        List<Metric> measured = Metric.measured(probes.isSequence(), probes.hasTargets());
+        this.metricNames = Metric.wireNames(measured);
+        this.metricRanges = measured.stream().map(Metric::range).toArray(Metric.Range[]::new);
+        this.sourceColumn = new int[measured.size()];
+        List<Metric> row = new ArrayList<>(Divergences.ROW);
+        row.addAll(Divergences.SEQUENCE_SUMS);
+        for (int k = 0; k < sourceColumn.length; k++) {
+            Metric metric = measured.get(k);
+            if (metric == Metric.ENTROPY_BASE) {
+                sourceColumn[k] = BASE_ENTROPY;     // the base's own entropy, not a column of the comparison
+            } else if (metric.needs() == Metric.Needs.TARGETS) {
+                sourceColumn[k] = TASK_SCORES;      // from the task scores, below
+            } else {
+                sourceColumn[k] = row.indexOf(metric);
+                if (sourceColumn[k] < 0) {
+                    throw new IllegalStateException("no per-example column computes " + metric);
+                }
+            }
         }
-        this.taskColumn = probes.hasTargets() ? names.size() : -1;
-        if (probes.hasTargets()) {
-            names.addAll(Metrics.PER_TARGET);
-        }
+        this.taskColumn = measured.indexOf(Metric.TASK_LOSS_BASE);
         this.task = probes.hasTargets() ? new TaskScores(probes.targets(), probes.mask(), probes.positions()) : null;
-        this.metricNames = List.copyOf(names);
         this.bootstrap = new StratifiedBootstrap(settings.bootstrapResamples(), settings.seed());
         this.aggregates = new Aggregates(bootstrap, settings.topExamples());
     }
@@ -243,23 +261,19 @@ public final class DriftMeter implements AutoCloseable {
         }
         for (int c = 0; c < groups.size(); c++) {
             ProbeGroup chunk = groups.get(c);
-            int width = sequence ? BaseDistribution.COLUMNS + 2 : BaseDistribution.COLUMNS;
+            int width = Divergences.ROW.size() + (sequence ? Divergences.SEQUENCE_SUMS.size() : 0);
             double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
                     : measureOnDevice(trainer, chunk, c, width);
             for (int j = 0; j < chunk.size(); j++) {
                 int i = chunk.offset() + j;
                 int r = i * m;
                 int v = j * width;
-                rows[r] = values[v];                    // kl_base_ft
-                rows[r + 1] = values[v + 1];            // kl_ft_base
-                rows[r + 2] = values[v + 2];            // js
-                rows[r + 3] = values[v + 3];            // tv
-                rows[r + 4] = values[v + 4];            // top1_agree
-                rows[r + 5] = entropyBase[i];           // entropy_base
-                rows[r + 6] = values[v + 5];            // entropy_ft
-                if (sequence) {
-                    rows[r + 7] = values[v + 6];        // kl_base_ft_seq
-                    rows[r + 8] = values[v + 7];        // kl_ft_base_seq
+                for (int k = 0; k < m; k++) {
+                    if (sourceColumn[k] >= 0) {
+                        rows[r + k] = values[v + sourceColumn[k]];
+                    } else if (sourceColumn[k] == BASE_ENTROPY) {
+                        rows[r + k] = entropyBase[i];
+                    }
                 }
                 if (task != null) {
                     int t = r + taskColumn;
@@ -439,20 +453,9 @@ public final class DriftMeter implements AutoCloseable {
                 }
                 continue;
             }
-            int col = i % m;
-            if (taskColumn >= 0 && col >= taskColumn) {
-                // losses are >= 0 up to rounding; forgetting and the accuracy drop have either sign
-                int k = col - taskColumn;
-                if (k < 2) {
-                    rows[i] = Math.max(0, v);
-                }
-            } else if (col == 2) {
-                rows[i] = Math.min(LN2, Math.max(0, v));
-            } else if (col == 3 || col == 4) {
-                rows[i] = Math.min(1, Math.max(0, v));
-            } else {
-                rows[i] = Math.max(0, v);
-            }
+            // e.g. KL >= 0, JS <= ln 2; forgetting and the accuracy drop have either sign
+            Metric.Range range = metricRanges[i % m];
+            rows[i] = Math.min(range.max(), Math.max(range.min(), v));
         }
         if (bad == 0) {
             return null;

@@ -1,9 +1,9 @@
 package dev.driftwatch.plugin;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;

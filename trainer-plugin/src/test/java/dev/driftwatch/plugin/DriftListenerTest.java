@@ -3,9 +3,9 @@ package dev.driftwatch.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Model;
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.WireJson;
 import dev.driftwatch.plugin.sink.JsonLinesFileSink;
 import dev.driftwatch.plugin.testing.RecordingSink;
 import dev.driftwatch.plugin.testing.SmallModels;
@@ -46,12 +46,12 @@ class DriftListenerTest {
         CheckpointReport first = cps.get(0);
         assertThat(first.headline().mean()).isZero();
         assertThat(first.headline().max()).isZero();
-        assertThat(first.metrics().get(Metrics.TOP1_AGREE).mean()).isEqualTo(1.0);
+        assertThat(first.metrics().get(Metric.TOP1_AGREE.wireName()).mean()).isEqualTo(1.0);
         CheckpointReport last = cps.get(cps.size() - 1);
         assertThat(last.headline().mean()).isGreaterThan(0.01);
         assertThat(last.headline().ciLow()).isLessThanOrEqualTo(last.headline().mean());
         assertThat(last.headline().ciHigh()).isGreaterThanOrEqualTo(last.headline().mean());
-        assertThat(last.metrics().get(Metrics.JS).max()).isLessThanOrEqualTo(Math.log(2));
+        assertThat(last.metrics().get(Metric.JS.wireName()).max()).isLessThanOrEqualTo(Math.log(2));
         assertThat(last.slices()).extracting(s -> s.slice()).containsExactly("on-task", "off-task/general");
         assertThat(last.topExamples()).hasSize(10);
         assertThat(last.parameters().globalRelativeL2()).isGreaterThan(0);
@@ -61,7 +61,7 @@ class DriftListenerTest {
 
         List<String> lines = Files.readAllLines(jsonl);
         assertThat(lines).hasSize(1 + cps.size() + 1);
-        CheckpointReport back = (CheckpointReport) ReportJson.fromLine(lines.get(lines.size() - 2));
+        CheckpointReport back = (CheckpointReport) WireJson.fromLine(lines.get(lines.size() - 2));
         assertThat(back.headline()).isEqualTo(last.headline());
     }
 }

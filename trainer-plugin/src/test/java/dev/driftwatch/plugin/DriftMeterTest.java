@@ -17,10 +17,11 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.Statistic;
+import dev.driftwatch.contract.TopExample;
 import dev.driftwatch.plugin.probe.ProbeSet;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.TopExample;
 import dev.driftwatch.plugin.testing.SmallModels;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,9 +105,19 @@ class DriftMeterTest {
                     assertThat(reported.get("seq-" + i)).as("example %d", i).isCloseTo(sum / count, within(1e-4));
                     seqSum += sum;
                 }
-                MetricSummary seq = result.aggregates().metrics().get(Metrics.KL_BASE_FT_SEQ);
+                // every metric of the contract is measured for sequence probes, each in range: a
+                // constant added to Metric without its computation fails here, not at run time
+                assertThat(result.aggregates().metrics().keySet())
+                        .containsExactlyInAnyOrderElementsOf(Metric.wireNames(Metric.measured(true, false)));
+                for (Metric metric : Metric.measured(true, false)) {
+                    MetricSummary summary = result.aggregates().metrics().get(metric.wireName());
+                    for (Statistic stat : Statistic.values()) {
+                        assertThat(metric.range().violation(stat.of(summary))).as("%s %s", metric, stat).isNull();
+                    }
+                }
+                MetricSummary seq = result.aggregates().metrics().get(Metric.KL_BASE_FT_SEQ.wireName());
                 assertThat(seq.mean()).isCloseTo(seqSum / n, within(1e-4));
-                assertThat(Metrics.unit(Metrics.KL_BASE_FT_SEQ)).isEqualTo("nats/sequence");
+                assertThat(Metric.KL_BASE_FT_SEQ.unit().symbol()).isEqualTo("nats/sequence");
             }
         }
     }
@@ -198,13 +209,13 @@ class DriftMeterTest {
                 hot.captureBase(trainer);
                 perturb(model.getBlock(), trainer.getManager(), 0.5f);
 
-                double atOne = cold.measure(trainer).aggregates().metrics().get(Metrics.KL_BASE_FT).mean();
+                double atOne = cold.measure(trainer).aggregates().metrics().get(Metric.KL_BASE_FT.wireName()).mean();
                 var atFour = hot.measure(trainer).aggregates().metrics();
 
                 assertThat(atOne).isPositive();
-                assertThat(atFour.get(Metrics.KL_BASE_FT).mean()).isPositive().isLessThan(atOne);
-                assertThat(atFour.get(Metrics.ENTROPY_BASE).mean()).isGreaterThan(
-                        cold.measure(trainer).aggregates().metrics().get(Metrics.ENTROPY_BASE).mean());
+                assertThat(atFour.get(Metric.KL_BASE_FT.wireName()).mean()).isPositive().isLessThan(atOne);
+                assertThat(atFour.get(Metric.ENTROPY_BASE.wireName()).mean()).isGreaterThan(
+                        cold.measure(trainer).aggregates().metrics().get(Metric.ENTROPY_BASE.wireName()).mean());
             }
         }
     }

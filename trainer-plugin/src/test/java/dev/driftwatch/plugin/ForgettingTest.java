@@ -14,10 +14,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.plugin.probe.ProbeSet;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.SliceSummary;
 import dev.driftwatch.plugin.testing.SmallModels;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Task loss, accuracy and forgetting on labelled probes against a hand computation in plain doubles. */
 @Timeout(180)
 class ForgettingTest {
+
+    /** The metrics scored on the probe targets, in the order the contract lists them. */
+    private static final List<String> PER_TARGET = Metric.wireNames(Metric.needing(Metric.Needs.TARGETS));
 
     private static DriftSettings settings(ProbeSet probes) {
         return new DriftSettings(probes, 1.0, 0, 4, 256L << 20, 64, null, 1000, 42, 3, false, 0);
@@ -68,7 +71,7 @@ class ForgettingTest {
                 }
                 float[] mask = null;
                 assertMatches(result, slices, base, ft, targets, mask, 1, SmallModels.CLASSES);
-                MetricSummary forgetting = result.aggregates().metrics().get(Metrics.FORGETTING);
+                MetricSummary forgetting = result.aggregates().metrics().get(Metric.FORGETTING.wireName());
                 assertThat(forgetting.ciLow()).isLessThanOrEqualTo(forgetting.mean());
                 assertThat(forgetting.ciHigh()).isGreaterThanOrEqualTo(forgetting.mean());
                 assertThat(forgetting.ciHigh()).isGreaterThan(forgetting.ciLow());
@@ -135,7 +138,7 @@ class ForgettingTest {
                     DriftMeter meter = new DriftMeter(settings(plain))) {
                 trainer.initialize(new Shape(1, SmallModels.FEATURES));
                 meter.captureBase(trainer);
-                assertThat(meter.measure(trainer).aggregates().metrics()).doesNotContainKeys(Metrics.PER_TARGET
+                assertThat(meter.measure(trainer).aggregates().metrics()).doesNotContainKeys(PER_TARGET
                         .toArray(String[]::new));
             }
         }
@@ -198,7 +201,7 @@ class ForgettingTest {
 
     private static void assertMeans(Map<String, MetricSummary> metrics, double[][] perExample,
             java.util.function.IntPredicate in, String where) {
-        for (int c = 0; c < Metrics.PER_TARGET.size(); c++) {
+        for (int c = 0; c < PER_TARGET.size(); c++) {
             double sum = 0;
             int count = 0;
             for (int i = 0; i < perExample.length; i++) {
@@ -207,11 +210,11 @@ class ForgettingTest {
                     count++;
                 }
             }
-            String name = Metrics.PER_TARGET.get(c);
+            String name = PER_TARGET.get(c);
             assertThat(metrics.get(name).mean()).as("%s of %s", name, where).isCloseTo(sum / count, within(2e-5));
         }
-        assertThat(metrics.get(Metrics.FORGETTING).mean()).as("forgetting = ft loss - base loss")
-                .isCloseTo(metrics.get(Metrics.TASK_LOSS_FT).mean() - metrics.get(Metrics.TASK_LOSS_BASE).mean(),
+        assertThat(metrics.get(Metric.FORGETTING.wireName()).mean()).as("forgetting = ft loss - base loss")
+                .isCloseTo(metrics.get(Metric.TASK_LOSS_FT.wireName()).mean() - metrics.get(Metric.TASK_LOSS_BASE.wireName()).mean(),
                         within(1e-9));
     }
 

@@ -1,6 +1,6 @@
 package dev.driftwatch.examples.demo;
 
-import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.contract.MetricSummary;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;

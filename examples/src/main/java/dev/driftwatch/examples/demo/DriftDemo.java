@@ -1,8 +1,8 @@
 package dev.driftwatch.examples.demo;
 
+import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.MetricSummary;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

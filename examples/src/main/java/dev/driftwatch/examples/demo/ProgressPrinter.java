@@ -2,11 +2,11 @@ package dev.driftwatch.examples.demo;
 
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.plugin.DriftListener;
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.SliceSummary;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -102,7 +102,7 @@ public final class ProgressPrinter extends TrainingListenerAdapter {
     public static double slice(CheckpointReport report, String name) {
         for (SliceSummary s : report.slices()) {
             if (s.slice().equals(name)) {
-                MetricSummary m = s.metrics().get(Metrics.HEADLINE);
+                MetricSummary m = s.metrics().get(Metric.HEADLINE.wireName());
                 return m == null ? Double.NaN : m.mean();
             }
         }

@@ -1,7 +1,7 @@
 package dev.driftwatch.examples.demo;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.MetricSummary;
 
 /**
  * What one fine-tuning run ended with.

@@ -1,11 +1,11 @@
 package dev.driftwatch.examples.lm;
 
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.examples.demo.ProgressPrinter;
 import dev.driftwatch.examples.demo.RunResult;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.SliceSummary;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,7 +97,7 @@ public final class LmDemo {
     static MetricSummary worstOffTask(RunResult r) {
         MetricSummary worst = null;
         for (SliceSummary s : r.last().slices()) {
-            MetricSummary m = s.metrics().get(Metrics.HEADLINE);
+            MetricSummary m = s.metrics().get(Metric.HEADLINE.wireName());
             if (s.slice().startsWith(ProgressPrinter.OFF_TASK_PREFIX) && m != null
                     && (worst == null || m.mean() > worst.mean())) {
                 worst = m;

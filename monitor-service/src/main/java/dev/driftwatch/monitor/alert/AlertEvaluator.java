@@ -1,9 +1,9 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.alert.metrics.AlertCounters;
 import dev.driftwatch.monitor.alert.notify.AlertNotice;
 import dev.driftwatch.monitor.alert.notify.NotificationOutbox;
-import dev.driftwatch.monitor.ingest.CheckpointData;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
 import java.time.Clock;
@@ -56,13 +56,13 @@ class AlertEvaluator implements IngestListener {
         }
         Map<String, AlertState> states = alerts.latest(event.runId());
         ConditionEvaluator.RunFlags flags = alerts.flags(event.runId());
-        List<CheckpointData> ordered = event.stored().stream()
-                .sorted(Comparator.comparingLong(CheckpointData::step)).toList();
+        List<CheckpointReport> ordered = event.stored().stream()
+                .sorted(Comparator.comparingLong(CheckpointReport::step)).toList();
         long newest = ordered.get(ordered.size() - 1).step();
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
         Set<AlertState> dirty = new LinkedHashSet<>();
-        for (CheckpointData checkpoint : ordered) {
+        for (CheckpointReport checkpoint : ordered) {
             MetricSource source = MetricSource.of(checkpoint);
             for (AlertRule rule : active) {
                 List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source,

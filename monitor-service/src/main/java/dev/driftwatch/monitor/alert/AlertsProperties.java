@@ -9,11 +9,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param webhookSecret the HMAC-SHA256 key of the generic webhook's {@code X-Driftwatch-Signature-256}
  *     header (env {@code DRIFTWATCH_ALERTS_WEBHOOK_SECRET}); empty sends no signature
- * @param dispatcherEnabled whether this instance delivers notifications (every instance may; the
- *     outbox is claimed with {@code FOR UPDATE SKIP LOCKED})
+ * @param dispatcherEnabled whether this instance delivers notifications (every instance may; each
+ *     notification is claimed by one instance at a time, with a lease)
  * @param dispatchInterval how often the dispatcher polls the outbox; a commit on this instance also
  *     wakes it at once
- * @param batchSize notifications claimed per poll and transaction
+ * @param batchSize notifications claimed at once
+ * @param lease how long a claimed notification stays with the instance that claimed it (renewed before
+ *     each send); an instance that dies leaves it to another after this long. Longer than
+ *     connect-timeout plus request-timeout, so that a slow send is not taken over (and sent twice)
  * @param maxAttempts delivery attempts before a notification is recorded as failed
  * @param initialBackoff wait before the second attempt; doubles per attempt
  * @param maxBackoff longest wait between attempts
@@ -30,6 +33,7 @@ public record AlertsProperties(
         @DefaultValue("true") boolean dispatcherEnabled,
         @DefaultValue("500ms") Duration dispatchInterval,
         @DefaultValue("20") int batchSize,
+        @DefaultValue("30s") Duration lease,
         @DefaultValue("8") int maxAttempts,
         @DefaultValue("2s") Duration initialBackoff,
         @DefaultValue("10m") Duration maxBackoff,
@@ -50,6 +54,8 @@ public record AlertsProperties(
         require(!initialBackoff.isNegative() && maxBackoff.compareTo(initialBackoff) >= 0,
                 "initial-backoff must not be negative and max-backoff at least initial-backoff");
         require(positive(connectTimeout) && positive(requestTimeout), "timeouts must be positive");
+        require(lease.compareTo(connectTimeout.plus(requestTimeout)) > 0,
+                "lease must be longer than connect-timeout plus request-timeout");
     }
 
     private static boolean positive(Duration d) {

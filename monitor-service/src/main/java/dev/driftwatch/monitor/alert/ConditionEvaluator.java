@@ -1,7 +1,7 @@
 package dev.driftwatch.monitor.alert;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
-import dev.driftwatch.monitor.ingest.Summary;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,7 +55,7 @@ final class ConditionEvaluator {
             }
             case Condition.THRESHOLD -> {
                 if (Condition.EACH_SLICE.equals(c.slice())) {
-                    for (CheckpointData.Slice s : now.slices()) {
+                    for (SliceSummary s : now.slices()) {
                         addIfPresent(out, threshold(c, now, s.slice(), s.slice()));
                     }
                 } else {
@@ -63,7 +63,7 @@ final class ConditionEvaluator {
                 }
             }
             case Condition.OFF_TASK -> {
-                for (CheckpointData.Slice s : now.slices()) {
+                for (SliceSummary s : now.slices()) {
                     if (s.slice().startsWith(Condition.OFF_TASK_PREFIX)) {
                         addIfPresent(out, threshold(c, now, s.slice(), s.slice()));
                     }
@@ -72,7 +72,7 @@ final class ConditionEvaluator {
             case Condition.RATE -> {
                 MetricSource then = back.apply(c.window() - 1);
                 if (Condition.EACH_SLICE.equals(c.slice())) {
-                    for (CheckpointData.Slice s : now.slices()) {
+                    for (SliceSummary s : now.slices()) {
                         addIfPresent(out, rate(c, now, then, s.slice(), s.slice()));
                     }
                 } else {
@@ -95,7 +95,7 @@ final class ConditionEvaluator {
         double t = c.threshold();
         String name = label(c) + (slice == null ? "" : " on " + slice);
         if (c.checksCiBound()) {
-            Summary s = now.summary(c.metric(), slice);
+            MetricSummary s = now.summary(c.metric(), slice);
             if (s == null) {
                 return null;
             }
@@ -135,8 +135,8 @@ final class ConditionEvaluator {
         double max = Double.NEGATIVE_INFINITY;
         double sum = 0;
         int n = 0;
-        for (CheckpointData.Slice s : now.slices()) {
-            Summary summary = s.metrics().get(c.metric());
+        for (SliceSummary s : now.slices()) {
+            MetricSummary summary = s.metrics().get(c.metric());
             if (summary == null) {
                 continue;
             }

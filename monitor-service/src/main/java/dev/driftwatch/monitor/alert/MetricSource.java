@@ -1,7 +1,10 @@
 package dev.driftwatch.monitor.alert;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
-import dev.driftwatch.monitor.ingest.Summary;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.SliceSummary;
+import dev.driftwatch.contract.Statistic;
 import java.util.List;
 import java.util.Map;
 
@@ -15,12 +18,12 @@ import java.util.Map;
  * @param trainableFraction trainable / total parameters, or null
  * @param globalRelativeL2 relative L2 drift of the trainable weights, or null
  */
-record MetricSource(long step, Map<String, Summary> metrics, List<CheckpointData.Slice> slices,
+record MetricSource(long step, Map<String, MetricSummary> metrics, List<SliceSummary> slices,
         Map<String, Double> taskMetrics, Double trainableFraction, Double globalRelativeL2) {
 
     /** Reads an uploaded checkpoint. */
-    static MetricSource of(CheckpointData c) {
-        CheckpointData.Parameters p = c.parameters();
+    static MetricSource of(CheckpointReport c) {
+        ParameterDrift p = c.parameters();
         return new MetricSource(c.step(), c.metrics(), c.slices(), c.taskMetrics(),
                 p == null ? null : p.trainableFraction(), p == null ? null : p.globalRelativeL2());
     }
@@ -32,11 +35,11 @@ record MetricSource(long step, Map<String, Summary> metrics, List<CheckpointData
      * @param slice a slice label, or null for the whole probe set
      * @return the summary, or null when this checkpoint does not have it
      */
-    Summary summary(String metric, String slice) {
+    MetricSummary summary(String metric, String slice) {
         if (slice == null) {
             return metrics.get(metric);
         }
-        for (CheckpointData.Slice s : slices) {
+        for (SliceSummary s : slices) {
             if (s.slice().equals(slice)) {
                 return s.metrics().get(metric);
             }
@@ -61,7 +64,7 @@ record MetricSource(long step, Map<String, Summary> metrics, List<CheckpointData
             case "train_loss", "validate_loss":
                 return taskMetrics.get(metric);
             default:
-                Summary s = summary(metric, slice);
+                MetricSummary s = summary(metric, slice);
                 return s == null ? null : aggregate(s, aggregate);
         }
     }
@@ -73,15 +76,7 @@ record MetricSource(long step, Map<String, Summary> metrics, List<CheckpointData
      * @param aggregate one of {@link MetricNames#AGGREGATES}
      * @return its value
      */
-    static double aggregate(Summary s, String aggregate) {
-        return switch (aggregate) {
-            case "p50" -> s.p50();
-            case "p90" -> s.p90();
-            case "p99" -> s.p99();
-            case "max" -> s.max();
-            case "ciLow" -> s.ciLow();
-            case "ciHigh" -> s.ciHigh();
-            default -> s.mean();
-        };
+    static double aggregate(MetricSummary s, String aggregate) {
+        return Statistic.byName(aggregate).orElse(Statistic.MEAN).of(s);
     }
 }

@@ -1,7 +1,8 @@
 package dev.driftwatch.monitor.alert;
 
-import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.contract.RunKey;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
+import dev.driftwatch.monitor.problem.ApiProblem;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -9,7 +10,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Checks a rule request and returns it complete with defaults, or rejects it with a 400 naming every
@@ -21,7 +21,6 @@ final class RuleValidator {
     static final int MAX_FOR = 1000;
     static final int MAX_CHANNELS = 10;
 
-    private static final Pattern RUN_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final List<FieldProblem> problems = new ArrayList<>();
 
@@ -81,8 +80,8 @@ final class RuleValidator {
         if (tag != null && tag.length() > 64) {
             problem("scope.tag", "must have 1 to 64 characters");
         }
-        if (run != null && !RUN_KEY.matcher(run).matches()) {
-            problem("scope.run", "must match [A-Za-z0-9._:-]{1,128}");
+        if (run != null && !RunKey.isValid(run)) {
+            problem("scope.run", RunKey.PROBLEM);
         }
         return new Scope(tag, run);
     }

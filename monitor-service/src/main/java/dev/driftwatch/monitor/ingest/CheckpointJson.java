@@ -1,5 +1,8 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
+import dev.driftwatch.contract.TopExample;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,15 +29,15 @@ public final class CheckpointJson {
      * @param metrics the summaries
      * @return the jsonb text
      */
-    public static String metrics(Map<String, Summary> metrics) {
+    public static String metrics(Map<String, MetricSummary> metrics) {
         return appendMetrics(new StringBuilder(96 * metrics.size() + 2), metrics).toString();
     }
 
-    private static StringBuilder appendMetrics(StringBuilder sb, Map<String, Summary> metrics) {
+    private static StringBuilder appendMetrics(StringBuilder sb, Map<String, MetricSummary> metrics) {
         sb.append('{');
         boolean first = true;
-        for (Map.Entry<String, Summary> e : metrics.entrySet()) {
-            Summary s = e.getValue();
+        for (Map.Entry<String, MetricSummary> e : metrics.entrySet()) {
+            MetricSummary s = e.getValue();
             if (!first) {
                 sb.append(',');
             }
@@ -52,10 +55,10 @@ public final class CheckpointJson {
      * @param slices the slices
      * @return the jsonb text
      */
-    public static String slices(List<CheckpointData.Slice> slices) {
+    public static String slices(List<SliceSummary> slices) {
         StringBuilder sb = new StringBuilder(256 * slices.size() + 2).append('[');
         for (int i = 0; i < slices.size(); i++) {
-            CheckpointData.Slice s = slices.get(i);
+            SliceSummary s = slices.get(i);
             sb.append(i > 0 ? ",{\"slice\":" : "{\"slice\":");
             string(sb, s.slice()).append(",\"count\":").append(s.count()).append(",\"metrics\":");
             appendMetrics(sb, s.metrics()).append('}');
@@ -69,10 +72,10 @@ public final class CheckpointJson {
      * @param top the examples
      * @return the jsonb text
      */
-    public static String topExamples(List<CheckpointData.TopExample> top) {
+    public static String topExamples(List<TopExample> top) {
         StringBuilder sb = new StringBuilder(96 * top.size() + 2).append('[');
         for (int i = 0; i < top.size(); i++) {
-            CheckpointData.TopExample t = top.get(i);
+            TopExample t = top.get(i);
             sb.append(i > 0 ? ",{\"probeId\":" : "{\"probeId\":");
             string(sb, t.probeId()).append(",\"slice\":");
             string(sb, t.slice()).append(",\"metric\":");
@@ -122,15 +125,15 @@ public final class CheckpointJson {
      * @param json the jsonb text
      * @return summaries keyed by metric, in stored order
      */
-    public static Map<String, Summary> readMetrics(String json) {
+    public static Map<String, MetricSummary> readMetrics(String json) {
         return metricsOf(JSON.readTree(json));
     }
 
-    private static Map<String, Summary> metricsOf(JsonNode node) {
-        Map<String, Summary> out = new LinkedHashMap<>();
+    private static Map<String, MetricSummary> metricsOf(JsonNode node) {
+        Map<String, MetricSummary> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode a = e.getValue();
-            out.put(e.getKey(), new Summary(a.get(0).longValue(), a.get(1).doubleValue(), a.get(2).doubleValue(),
+            out.put(e.getKey(), new MetricSummary(a.get(0).longValue(), a.get(1).doubleValue(), a.get(2).doubleValue(),
                     a.get(3).doubleValue(), a.get(4).doubleValue(), a.get(5).doubleValue(), a.get(6).doubleValue(),
                     a.get(7).doubleValue()));
         }
@@ -143,10 +146,10 @@ public final class CheckpointJson {
      * @param json the jsonb text
      * @return the slices
      */
-    public static List<CheckpointData.Slice> readSlices(String json) {
-        List<CheckpointData.Slice> out = new ArrayList<>();
+    public static List<SliceSummary> readSlices(String json) {
+        List<SliceSummary> out = new ArrayList<>();
         for (JsonNode s : JSON.readTree(json)) {
-            out.add(new CheckpointData.Slice(s.get("slice").stringValue(), s.get("count").longValue(),
+            out.add(new SliceSummary(s.get("slice").stringValue(), s.get("count").longValue(),
                     metricsOf(s.get("metrics"))));
         }
         return out;
@@ -158,10 +161,10 @@ public final class CheckpointJson {
      * @param json the jsonb text
      * @return the examples
      */
-    public static List<CheckpointData.TopExample> readTopExamples(String json) {
-        List<CheckpointData.TopExample> out = new ArrayList<>();
+    public static List<TopExample> readTopExamples(String json) {
+        List<TopExample> out = new ArrayList<>();
         for (JsonNode t : JSON.readTree(json)) {
-            out.add(new CheckpointData.TopExample(t.get("probeId").stringValue(), t.get("slice").stringValue(),
+            out.add(new TopExample(t.get("probeId").stringValue(), t.get("slice").stringValue(),
                     t.get("metric").stringValue(), t.get("value").doubleValue()));
         }
         return out;

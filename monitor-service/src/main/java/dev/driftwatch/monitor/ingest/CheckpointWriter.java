@@ -1,5 +1,9 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.TensorDrift;
 import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;
@@ -47,14 +51,14 @@ class CheckpointWriter {
      * @param checkpoints the checkpoints
      * @param receivedAt the time of receipt
      */
-    void insert(long runId, List<CheckpointData> checkpoints, Instant receivedAt) {
+    void insert(long runId, List<CheckpointReport> checkpoints, Instant receivedAt) {
         String received = receivedAt.toString();
         CopyText rows = new CopyText(checkpoints.size() * 2048);
-        for (CheckpointData c : checkpoints) {
+        for (CheckpointReport c : checkpoints) {
             rows.number(runId).number(c.step()).number(c.epoch()).text(c.time().toString()).text(received)
                     .bool(c.valid()).text(c.invalidReason()).text(c.approximation()).number(c.temperature())
                     .number(c.probeCount());
-            Summary h = c.headline();
+            MetricSummary h = c.headline();
             if (h == null) {
                 for (int k = 0; k < 8; k++) {
                     rows.number((Number) null);
@@ -64,7 +68,7 @@ class CheckpointWriter {
                         .number(h.max()).number(h.ciLow()).number(h.ciHigh());
             }
             rows.number(c.taskMetrics().get("train_loss")).number(c.taskMetrics().get("validate_loss"));
-            CheckpointData.Parameters p = c.parameters();
+            ParameterDrift p = c.parameters();
             if (p == null) {
                 rows.number((Number) null).number((Number) null).number((Number) null).number((Number) null);
             } else {
@@ -75,14 +79,14 @@ class CheckpointWriter {
                     .text(CheckpointJson.topExamples(c.topExamples())).text(CheckpointJson.taskMetrics(c.taskMetrics()))
                     .endRow();
         }
-        List<CheckpointData> withTensors = checkpoints.stream()
+        List<CheckpointReport> withTensors = checkpoints.stream()
                 .filter(c -> c.parameters() != null && !c.parameters().tensors().isEmpty())
                 .toList();
         String tensorRows = null;
         if (!withTensors.isEmpty()) {
             Map<String, Integer> index = tensorIndex(runId, withTensors);
             CopyText t = new CopyText(withTensors.size() * 4096);
-            for (CheckpointData c : withTensors) {
+            for (CheckpointReport c : withTensors) {
                 appendTensors(t, runId, c, index);
             }
             tensorRows = t.toString();
@@ -102,8 +106,8 @@ class CheckpointWriter {
         });
     }
 
-    private static void appendTensors(CopyText t, long runId, CheckpointData c, Map<String, Integer> index) {
-        List<CheckpointData.Tensor> tensors = c.parameters().tensors();
+    private static void appendTensors(CopyText t, long runId, CheckpointReport c, Map<String, Integer> index) {
+        List<TensorDrift> tensors = c.parameters().tensors();
         int n = tensors.size();
         Integer[] idx = new Integer[n];
         Boolean[] trainable = new Boolean[n];
@@ -114,7 +118,7 @@ class CheckpointWriter {
         Double[] relative = new Double[n];
         Double[] stableRank = new Double[n];
         for (int k = 0; k < n; k++) {
-            CheckpointData.Tensor x = tensors.get(k);
+            TensorDrift x = tensors.get(k);
             idx[k] = index.get(x.name());
             trainable[k] = x.trainable();
             buffer[k] = x.buffer();
@@ -129,7 +133,7 @@ class CheckpointWriter {
     }
 
     /** Numbers the run's tensor names, adding the names this upload introduces. */
-    private Map<String, Integer> tensorIndex(long runId, List<CheckpointData> checkpoints) {
+    private Map<String, Integer> tensorIndex(long runId, List<CheckpointReport> checkpoints) {
         Map<String, Integer> index = new HashMap<>();
         jdbc.query("SELECT tensor_idx, name FROM run_tensor WHERE run_id = ?",
                 rs -> {
@@ -137,8 +141,8 @@ class CheckpointWriter {
                 }, runId);
         List<Object[]> added = new ArrayList<>();
         int next = index.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-        for (CheckpointData c : checkpoints) {
-            for (CheckpointData.Tensor t : c.parameters().tensors()) {
+        for (CheckpointReport c : checkpoints) {
+            for (TensorDrift t : c.parameters().tensors()) {
                 if (!index.containsKey(t.name())) {
                     index.put(t.name(), next);
                     added.add(new Object[] {runId, next, t.name()});

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.CheckpointReport;
 import java.util.List;
 
 /**
@@ -14,4 +15,4 @@ import java.util.List;
  * @param duplicates how many checkpoints of the upload were already stored
  */
 public record CheckpointsStored(
-        long projectId, String projectKey, long runId, String runKey, List<CheckpointData> stored, int duplicates) {}
+        long projectId, String projectKey, long runId, String runKey, List<CheckpointReport> stored, int duplicates) {}

@@ -1,8 +1,12 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.ContractVersion;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.RunKey;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
-import dev.driftwatch.monitor.run.RunMetadata;
 import dev.driftwatch.monitor.run.RunRepository;
 import dev.driftwatch.monitor.run.RunView;
 import dev.driftwatch.monitor.security.ProjectAccess;
@@ -13,7 +17,6 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -36,8 +39,6 @@ import tools.jackson.databind.JsonNode;
 @Tag(name = "ingestion", description = "Uploads from the trainer plugin (bearer token of the project)")
 class IngestController {
 
-    private static final Pattern RUN_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-
     private final ProjectAccess access;
     private final RequestBodyReader bodies;
     private final PayloadParser parser;
@@ -58,7 +59,7 @@ class IngestController {
      *
      * @param checkpoints 1 to 1000 checkpoints, in any step order
      */
-    record CheckpointBatch(List<CheckpointData> checkpoints) {}
+    record CheckpointBatch(List<CheckpointReport> checkpoints) {}
 
     /**
      * The answer to a checkpoints upload.
@@ -72,12 +73,12 @@ class IngestController {
     @PutMapping
     @Operation(summary = "Create or update a run (201 created, 200 updated)")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
-            mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = RunMetadata.class)))
+            mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = RunInfo.class)))
     ResponseEntity<RunView> putRun(@PathVariable String project, @PathVariable String runKey,
             HttpServletRequest request) {
         Project p = access.require(project);
-        checkRunKey(runKey);
-        RunMetadata metadata = parser.run(bodies.read(request), runKey, Instant.now());
+        checkRequest(runKey, request);
+        RunInfo metadata = parser.run(bodies.read(request), runKey, Instant.now());
         IngestService.RunUpsert result = ingest.upsertRun(p, runKey, metadata);
         RunView view = RunView.of(runs.findById(result.runId()).orElseThrow());
         return ResponseEntity.status(result.created() ? HttpStatus.CREATED : HttpStatus.OK).body(view);
@@ -90,7 +91,7 @@ class IngestController {
     CheckpointsAccepted postCheckpoints(@PathVariable String project, @PathVariable String runKey,
             HttpServletRequest request) {
         Project p = access.require(project);
-        checkRunKey(runKey);
+        checkRequest(runKey, request);
         JsonNode body = bodies.read(request);
         Instant now = Instant.now();
         IngestService.IngestResult result =
@@ -101,18 +102,24 @@ class IngestController {
     @PostMapping("/finish")
     @Operation(summary = "Mark a run as ended")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
-            mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = RunEndData.class)))
+            mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = RunEnd.class)))
     RunView finish(@PathVariable String project, @PathVariable String runKey, HttpServletRequest request) {
         Project p = access.require(project);
-        checkRunKey(runKey);
-        RunEndData end = parser.end(bodies.read(request), runKey, Instant.now());
+        checkRequest(runKey, request);
+        RunEnd end = parser.end(bodies.read(request), runKey, Instant.now());
         ingest.finishRun(p, runKey, end);
         return RunView.of(runs.findByKey(p.getId(), runKey).orElseThrow());
     }
 
-    private static void checkRunKey(String runKey) {
-        if (!RUN_KEY.matcher(runKey).matches()) {
-            throw ApiProblem.invalid("runKey", "must match [A-Za-z0-9._:-]{1,128}");
+    /** Checks the path's run key and the sender's contract version (absent: 1.0, the format before it). */
+    private static void checkRequest(String runKey, HttpServletRequest request) {
+        String version = request.getHeader(ContractVersion.HEADER);
+        if (!ContractVersion.isAccepted(version)) {
+            throw ApiProblem.invalid(ContractVersion.HEADER, "contract version " + version
+                    + " is not accepted; this service reads " + ContractVersion.ACCEPTS + " (major.minor)");
+        }
+        if (!RunKey.isValid(runKey)) {
+            throw ApiProblem.invalid("runKey", RunKey.PROBLEM);
         }
     }
 }

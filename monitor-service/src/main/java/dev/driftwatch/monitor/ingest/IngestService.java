@@ -1,9 +1,11 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.monitor.flag.FlagService;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
-import dev.driftwatch.monitor.run.RunMetadata;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,7 +66,7 @@ public class IngestService {
      * @return the run's id and whether it was created
      */
     @Transactional
-    public RunUpsert upsertRun(Project project, String runKey, RunMetadata run) {
+    public RunUpsert upsertRun(Project project, String runKey, RunInfo run) {
         RunUpsert result = jdbc.queryForObject("""
                 INSERT INTO run (project_id, run_key, name, method, tags, base_fingerprint, probe_fingerprint,
                     total_parameters, trainable_parameters, temperature, config, started_at)
@@ -95,7 +97,7 @@ public class IngestService {
      * @throws ApiProblem 404 for an unknown run, 400/422 from the parser
      */
     @Transactional
-    public IngestResult storeCheckpoints(Project project, String runKey, DoubleFunction<List<CheckpointData>> parse) {
+    public IngestResult storeCheckpoints(Project project, String runKey, DoubleFunction<List<CheckpointReport>> parse) {
         // the row lock serialises uploads of one run, so the duplicate check below is exact
         List<LockedRun> locked = jdbc.query(
                 "SELECT id, temperature FROM run WHERE project_id = ? AND run_key = ? FOR UPDATE",
@@ -104,10 +106,10 @@ public class IngestService {
             throw ApiProblem.notFound("run '" + runKey + "'");
         }
         long runId = locked.get(0).id();
-        List<CheckpointData> batch = parse.apply(locked.get(0).temperature());
+        List<CheckpointReport> batch = parse.apply(locked.get(0).temperature());
         Set<Long> stored = existingSteps(runId, batch);
-        List<CheckpointData> fresh = new ArrayList<>(batch.size());
-        for (CheckpointData c : batch) {
+        List<CheckpointReport> fresh = new ArrayList<>(batch.size());
+        for (CheckpointReport c : batch) {
             if (stored.add(c.step())) {
                 fresh.add(c);
             }
@@ -140,7 +142,7 @@ public class IngestService {
      * @throws ApiProblem 404 for an unknown run
      */
     @Transactional
-    public void finishRun(Project project, String runKey, RunEndData end) {
+    public void finishRun(Project project, String runKey, RunEnd end) {
         int n = jdbc.update("UPDATE run SET status = ?, ended_at = ?, updated_at = now()"
                         + " WHERE project_id = ? AND run_key = ?",
                 end.status(), Timestamp.from(end.endedAt()), project.getId(), runKey);
@@ -149,8 +151,8 @@ public class IngestService {
         }
     }
 
-    private Set<Long> existingSteps(long runId, List<CheckpointData> batch) {
-        Long[] steps = batch.stream().map(CheckpointData::step).toArray(Long[]::new);
+    private Set<Long> existingSteps(long runId, List<CheckpointReport> batch) {
+        Long[] steps = batch.stream().map(CheckpointReport::step).toArray(Long[]::new);
         Set<Long> out = new HashSet<>();
         jdbc.query(con -> {
             var ps = con.prepareStatement("SELECT step FROM checkpoint WHERE run_id = ? AND step = ANY (?)");
@@ -163,8 +165,8 @@ public class IngestService {
         return out;
     }
 
-    private void updateSummary(long runId, List<CheckpointData> fresh) {
-        long maxStep = fresh.stream().mapToLong(CheckpointData::step).max().orElseThrow();
+    private void updateSummary(long runId, List<CheckpointReport> fresh) {
+        long maxStep = fresh.stream().mapToLong(CheckpointReport::step).max().orElseThrow();
         Double maxKl = fresh.stream().filter(c -> c.headline() != null).map(c -> c.headline().mean())
                 .max(Double::compare).orElse(null);
         jdbc.update("""

@@ -1,7 +1,16 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.SliceSummary;
+import dev.driftwatch.contract.Statistic;
+import dev.driftwatch.contract.TensorDrift;
+import dev.driftwatch.contract.TopExample;
 import dev.driftwatch.monitor.problem.ApiProblem;
-import dev.driftwatch.monitor.run.RunMetadata;
 import dev.driftwatch.monitor.run.RunStatus;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,19 +24,21 @@ import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Validates ingestion bodies against docs/api/ingestion.md and turns them into records. Every rule
- * of the contract is checked here; a violation becomes a 400 naming the field (422 for too many
- * items), before anything is written.
+ * Validates ingestion bodies against docs/api/ingestion.md and turns them into the contract's wire
+ * records. Every rule of the contract is checked here; a violation becomes a 400 naming the field (422
+ * for too many items), before anything is written.
+ *
+ * <p>Metrics the contract knows ({@link Metric}) are checked against their range; a well-formed name
+ * it does not know (from a newer plugin) is accepted and stored with the generic checks only (finite
+ * numbers, {@code p50 <= p90 <= p99 <= max}, {@code ciLow <= mean <= ciHigh}).
  */
 final class PayloadParser {
 
-    /** Metric names of the wire format. */
-    static final List<String> METRICS = List.of("kl_base_ft", "kl_ft_base", "js", "tv", "top1_agree",
-            "entropy_base", "entropy_ft", "kl_base_ft_seq", "kl_ft_base_seq");
+    /** The most metrics one summary map may carry, known and unknown together. */
+    static final int MAX_METRICS = 64;
 
     private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern APPROXIMATION = Pattern.compile("exact|topk\\([1-9][0-9]{0,8}\\)");
-    private static final double LN2 = Math.log(2);
     private static final double SLACK = 1e-9;
 
     private final IngestProperties limits;
@@ -44,7 +55,7 @@ final class PayloadParser {
      * @param now the time of receipt, the default start
      * @return the metadata
      */
-    RunMetadata run(JsonNode root, String runKey, Instant now) {
+    RunInfo run(JsonNode root, String runKey, Instant now) {
         JsonFields f = new JsonFields();
         if (!f.requireObject(root, "body")) {
             throw ApiProblem.invalid(f.problems());
@@ -52,8 +63,8 @@ final class PayloadParser {
         checkRunKey(f, root, "", runKey);
         String name = f.string(root, "", "name", true, 1, 200);
         String method = f.string(root, "", "method", true, 1, 16);
-        if (method != null && !RunMetadata.METHODS.contains(method)) {
-            f.problem("method", "must be one of " + String.join(", ", RunMetadata.METHODS));
+        if (method != null && !RunInfo.METHODS.contains(method)) {
+            f.problem("method", "must be one of " + String.join(", ", RunInfo.METHODS));
         }
         List<String> tags = new ArrayList<>();
         JsonNode tagArray = f.array(root, "", "tags");
@@ -101,7 +112,7 @@ final class PayloadParser {
         if (f.hasProblems()) {
             throw ApiProblem.invalid(f.problems());
         }
-        return new RunMetadata(name, method, List.copyOf(tags), base, probe, total, trainable,
+        return new RunInfo(runKey, name, method, List.copyOf(tags), base, probe, total, trainable,
                 temperature == null ? 1.0 : temperature, config, startedAt == null ? now : startedAt);
     }
 
@@ -113,7 +124,7 @@ final class PayloadParser {
      * @param now the time of receipt, the default end
      * @return the run end
      */
-    RunEndData end(JsonNode root, String runKey, Instant now) {
+    RunEnd end(JsonNode root, String runKey, Instant now) {
         JsonFields f = new JsonFields();
         if (!f.requireObject(root, "body")) {
             throw ApiProblem.invalid(f.problems());
@@ -127,7 +138,7 @@ final class PayloadParser {
         if (f.hasProblems()) {
             throw ApiProblem.invalid(f.problems());
         }
-        return new RunEndData(status, endedAt == null ? now : endedAt);
+        return new RunEnd(runKey, status, endedAt == null ? now : endedAt);
     }
 
     /**
@@ -139,7 +150,7 @@ final class PayloadParser {
      * @param now the time of receipt, the default measurement time
      * @return the checkpoints in upload order
      */
-    List<CheckpointData> batch(JsonNode root, String runKey, double runTemperature, Instant now) {
+    List<CheckpointReport> batch(JsonNode root, String runKey, double runTemperature, Instant now) {
         JsonFields f = new JsonFields();
         if (!f.requireObject(root, "body")) {
             throw ApiProblem.invalid(f.problems());
@@ -155,9 +166,9 @@ final class PayloadParser {
             throw ApiProblem.invalid("checkpoints", "must contain at least one checkpoint");
         }
         tooMany("checkpoints", array.size(), limits.maxCheckpoints());
-        List<CheckpointData> out = new ArrayList<>(array.size());
+        List<CheckpointReport> out = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
-            CheckpointData c = checkpoint(f, array.get(i), "checkpoints[" + i + "]", runKey, runTemperature, now);
+            CheckpointReport c = checkpoint(f, array.get(i), "checkpoints[" + i + "]", runKey, runTemperature, now);
             if (c != null) {
                 out.add(c);
             }
@@ -168,7 +179,7 @@ final class PayloadParser {
         return out;
     }
 
-    private CheckpointData checkpoint(JsonFields f, JsonNode c, String p, String runKey, double runTemperature,
+    private CheckpointReport checkpoint(JsonFields f, JsonNode c, String p, String runKey, double runTemperature,
             Instant now) {
         if (!f.requireObject(c, p)) {
             return null;
@@ -194,38 +205,42 @@ final class PayloadParser {
         }
         Double temperature = positive(f, c, p, "temperature");
         Long probeCount = f.integer(c, p, "probeCount", true, valid ? 1 : 0, Integer.MAX_VALUE);
-        Map<String, Summary> metrics = metrics(f, f.object(c, p, "metrics", valid), JsonFields.path(p, "metrics"));
-        if (valid && metrics != null && !metrics.containsKey(CheckpointData.HEADLINE)
+        Map<String, MetricSummary> metrics = metrics(f, f.object(c, p, "metrics", valid), JsonFields.path(p, "metrics"));
+        if (valid && metrics != null && !metrics.containsKey(Metric.HEADLINE.wireName())
                 && JsonFields.get(c, "metrics") != null && JsonFields.get(c, "metrics").isObject()) {
-            f.problem(JsonFields.path(p, "metrics." + CheckpointData.HEADLINE), "is required when valid");
+            f.problem(JsonFields.path(p, "metrics." + Metric.HEADLINE.wireName()), "is required when valid");
         }
-        List<CheckpointData.Slice> slices = slices(f, slicesNode, JsonFields.path(p, "slices"));
-        List<CheckpointData.TopExample> top = topExamples(f, topNode, JsonFields.path(p, "topExamples"));
-        CheckpointData.Parameters parameters =
+        List<SliceSummary> slices = slices(f, slicesNode, JsonFields.path(p, "slices"));
+        List<TopExample> top = topExamples(f, topNode, JsonFields.path(p, "topExamples"));
+        ParameterDrift parameters =
                 paramsNode == null ? null : parameters(f, paramsNode, tensorsNode, JsonFields.path(p, "parameters"));
         Map<String, Double> taskMetrics = taskMetrics(f, f.object(c, p, "taskMetrics", false),
                 JsonFields.path(p, "taskMetrics"));
         if (step == null || probeCount == null || f.hasProblems()) {
             return null;
         }
-        return new CheckpointData(step, epoch == null ? 0 : epoch.intValue(), time == null ? now : time, valid,
+        return new CheckpointReport(runKey, step, epoch == null ? 0 : epoch.intValue(), time == null ? now : time, valid,
                 invalidReason, approximation == null ? "exact" : approximation,
                 temperature == null ? runTemperature : temperature, probeCount.intValue(),
                 metrics == null ? Map.of() : metrics, slices, top, parameters, taskMetrics);
     }
 
-    private Map<String, Summary> metrics(JsonFields f, JsonNode node, String p) {
+    private Map<String, MetricSummary> metrics(JsonFields f, JsonNode node, String p) {
         if (node == null) {
             return null;
         }
-        Map<String, Summary> out = new LinkedHashMap<>();
+        if (node.size() > MAX_METRICS) {
+            f.problem(p, "must have at most " + MAX_METRICS + " metrics");
+            return null;
+        }
+        Map<String, MetricSummary> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             String mp = p + "." + e.getKey();
-            if (!METRICS.contains(e.getKey())) {
-                f.problem(mp, "is not a known metric (" + String.join(", ", METRICS) + ")");
+            if (!Metric.isWellFormed(e.getKey())) {
+                f.problem(mp, "is not a metric name (" + Metric.NAME_RULE + ")");
                 continue;
             }
-            Summary s = summary(f, e.getValue(), mp, e.getKey());
+            MetricSummary s = summary(f, e.getValue(), mp, Metric.byName(e.getKey()).orElse(null));
             if (s != null) {
                 out.put(e.getKey(), s);
             }
@@ -233,31 +248,32 @@ final class PayloadParser {
         return out;
     }
 
-    private Summary summary(JsonFields f, JsonNode n, String p, String metric) {
+    /** Reads one summary; {@code metric} is null for a name the contract does not know (no range check). */
+    private MetricSummary summary(JsonFields f, JsonNode n, String p, Metric metric) {
         if (!f.requireObject(n, p)) {
             return null;
         }
         Long count = f.integer(n, p, "count", true, 1, Long.MAX_VALUE);
-        String[] names = {"mean", "p50", "p90", "p99", "max", "ciLow", "ciHigh"};
-        double[] v = new double[names.length];
+        Statistic[] stats = Statistic.values();
+        double[] v = new double[stats.length];
         boolean ok = count != null;
-        for (int i = 0; i < names.length; i++) {
-            Double d = f.number(n, p, names[i], true);
+        for (int i = 0; i < stats.length; i++) {
+            Double d = f.number(n, p, stats[i].wireName(), true);
             if (d == null) {
                 ok = false;
                 continue;
             }
             v[i] = d;
-            String range = range(metric, d);
+            String range = metric == null ? null : metric.range().violation(d);
             if (range != null) {
-                f.problem(p + "." + names[i], range);
+                f.problem(p + "." + stats[i].wireName(), range);
                 ok = false;
             }
         }
         if (!ok) {
             return null;
         }
-        Summary s = new Summary(count, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+        MetricSummary s = new MetricSummary(count, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
         if (!leq(s.p50(), s.p90()) || !leq(s.p90(), s.p99()) || !leq(s.p99(), s.max())) {
             f.problem(p + ".p50", "must satisfy p50 <= p90 <= p99 <= max");
             return null;
@@ -269,29 +285,12 @@ final class PayloadParser {
         return s;
     }
 
-    /** Returns the range violation of a metric's value, or null when it is in range. */
-    private static String range(String metric, double v) {
-        if ((metric.startsWith("kl_") || metric.equals("js")) && v < 0) {
-            return "must be a finite number >= 0";
-        }
-        if (metric.equals("js") && v > LN2 * (1 + SLACK)) {
-            return "must be <= ln 2";
-        }
-        if ((metric.equals("tv") || metric.equals("top1_agree")) && (v < 0 || v > 1 + SLACK)) {
-            return "must be in [0, 1]";
-        }
-        if (metric.startsWith("entropy_") && v < 0) {
-            return "must be a finite number >= 0";
-        }
-        return null;
-    }
-
     private static boolean leq(double a, double b) {
         return a <= b + SLACK * Math.max(Math.abs(a), Math.abs(b)) + 1e-300;
     }
 
-    private List<CheckpointData.Slice> slices(JsonFields f, JsonNode array, String p) {
-        List<CheckpointData.Slice> out = new ArrayList<>();
+    private List<SliceSummary> slices(JsonFields f, JsonNode array, String p) {
+        List<SliceSummary> out = new ArrayList<>();
         if (array == null) {
             return out;
         }
@@ -307,16 +306,16 @@ final class PayloadParser {
                 f.problem(sp + ".slice", "must be unique within the checkpoint");
             }
             Long count = f.integer(s, sp, "count", true, 1, Long.MAX_VALUE);
-            Map<String, Summary> metrics = metrics(f, f.object(s, sp, "metrics", true), sp + ".metrics");
+            Map<String, MetricSummary> metrics = metrics(f, f.object(s, sp, "metrics", true), sp + ".metrics");
             if (name != null && count != null && metrics != null) {
-                out.add(new CheckpointData.Slice(name, count, metrics));
+                out.add(new SliceSummary(name, count, metrics));
             }
         }
         return out;
     }
 
-    private List<CheckpointData.TopExample> topExamples(JsonFields f, JsonNode array, String p) {
-        List<CheckpointData.TopExample> out = new ArrayList<>();
+    private List<TopExample> topExamples(JsonFields f, JsonNode array, String p) {
+        List<TopExample> out = new ArrayList<>();
         if (array == null) {
             return out;
         }
@@ -328,19 +327,19 @@ final class PayloadParser {
             }
             String probeId = f.string(t, tp, "probeId", true, 1, 256);
             String slice = f.string(t, tp, "slice", true, 1, 128);
-            String metric = f.string(t, tp, "metric", true, 1, 32);
-            if (metric != null && !METRICS.contains(metric)) {
-                f.problem(tp + ".metric", "is not a known metric");
+            String metric = f.string(t, tp, "metric", true, 1, 64);
+            if (metric != null && !Metric.isWellFormed(metric)) {
+                f.problem(tp + ".metric", "is not a metric name (" + Metric.NAME_RULE + ")");
             }
             Double value = f.number(t, tp, "value", true);
             if (probeId != null && slice != null && metric != null && value != null) {
-                out.add(new CheckpointData.TopExample(probeId, slice, metric, value));
+                out.add(new TopExample(probeId, slice, metric, value));
             }
         }
         return out;
     }
 
-    private CheckpointData.Parameters parameters(JsonFields f, JsonNode n, JsonNode tensorsNode, String p) {
+    private ParameterDrift parameters(JsonFields f, JsonNode n, JsonNode tensorsNode, String p) {
         Long total = f.integer(n, p, "totalParameters", true, 1, Long.MAX_VALUE);
         Long trainable = f.integer(n, p, "trainableParameters", true, 0, Long.MAX_VALUE);
         if (total != null && trainable != null && trainable > total) {
@@ -351,7 +350,7 @@ final class PayloadParser {
             f.problem(p + ".trainableFraction", "must be in [0, 1]");
         }
         Double global = nonNegative(f, n, p, "globalRelativeL2");
-        List<CheckpointData.Tensor> tensors = new ArrayList<>();
+        List<TensorDrift> tensors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; tensorsNode != null && i < tensorsNode.size(); i++) {
             String tp = p + ".tensors[" + i + "]";
@@ -381,14 +380,14 @@ final class PayloadParser {
             }
             if (name != null && trainableFlag != null && buffer != null && size != null && delta != null
                     && baseL2 != null && relative != null) {
-                tensors.add(new CheckpointData.Tensor(name, trainableFlag, buffer, size, delta, baseL2, relative,
+                tensors.add(new TensorDrift(name, trainableFlag, buffer, size, delta, baseL2, relative,
                         stableRank));
             }
         }
         if (total == null || trainable == null || fraction == null || global == null) {
             return null;
         }
-        return new CheckpointData.Parameters(total, trainable, fraction, global, tensors);
+        return new ParameterDrift(total, trainable, fraction, global, tensors);
     }
 
     private Map<String, Double> taskMetrics(JsonFields f, JsonNode n, String p) {

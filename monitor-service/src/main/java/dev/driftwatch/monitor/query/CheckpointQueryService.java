@@ -1,8 +1,13 @@
 package dev.driftwatch.monitor.query;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.Statistic;
+import dev.driftwatch.contract.TensorDrift;
+import dev.driftwatch.contract.TopExample;
 import dev.driftwatch.monitor.ingest.CheckpointJson;
-import dev.driftwatch.monitor.ingest.Summary;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -30,37 +35,38 @@ public class CheckpointQueryService {
      * Reads one checkpoint in its wire form (what the plugin uploaded, defaults filled in).
      *
      * @param runId the run
+     * @param runKey the run's key
      * @param step the step
      * @return the checkpoint
      * @throws ApiProblem 404 when the step is not stored
      */
     @Transactional(readOnly = true)
-    public CheckpointData checkpoint(long runId, long step) {
-        List<CheckpointData> found = jdbc.query("""
+    public CheckpointReport checkpoint(long runId, String runKey, long step) {
+        List<CheckpointReport> found = jdbc.query("""
                 SELECT step, epoch, measured_at, valid, invalid_reason, approximation, temperature, probe_count,
                        metrics::text, slices::text, top_examples::text, task_metrics::text, total_parameters,
                        trainable_parameters, trainable_fraction, global_relative_l2
                 FROM checkpoint WHERE run_id = ? AND step = ?
-                """, (rs, n) -> new CheckpointData(rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant(),
+                """, (rs, n) -> new CheckpointReport(runKey, rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant(),
                         rs.getBoolean(4), rs.getString(5), rs.getString(6), rs.getDouble(7), rs.getInt(8),
                         CheckpointJson.readMetrics(rs.getString(9)), CheckpointJson.readSlices(rs.getString(10)),
                         CheckpointJson.readTopExamples(rs.getString(11)),
-                        rs.getObject(13) == null ? null : new CheckpointData.Parameters(rs.getLong(13),
+                        rs.getObject(13) == null ? null : new ParameterDrift(rs.getLong(13),
                                 rs.getLong(14), rs.getDouble(15), rs.getDouble(16), List.of()),
                         CheckpointJson.readTaskMetrics(rs.getString(12))),
                 runId, step);
         if (found.isEmpty()) {
             throw ApiProblem.notFound("checkpoint at step " + step);
         }
-        CheckpointData c = found.get(0);
+        CheckpointReport c = found.get(0);
         if (c.parameters() == null) {
             return c;
         }
-        CheckpointData.Parameters p = c.parameters();
-        List<CheckpointData.Tensor> tensors = tensorsAt(runId, step).map(TensorsAt::tensors).orElse(List.of());
-        return new CheckpointData(c.step(), c.epoch(), c.time(), c.valid(), c.invalidReason(), c.approximation(),
+        ParameterDrift p = c.parameters();
+        List<TensorDrift> tensors = tensorsAt(runId, step).map(TensorsAt::tensors).orElse(List.of());
+        return new CheckpointReport(runKey, c.step(), c.epoch(), c.time(), c.valid(), c.invalidReason(), c.approximation(),
                 c.temperature(), c.probeCount(), c.metrics(), c.slices(), c.topExamples(),
-                new CheckpointData.Parameters(p.totalParameters(), p.trainableParameters(), p.trainableFraction(),
+                new ParameterDrift(p.totalParameters(), p.trainableParameters(), p.trainableFraction(),
                         p.globalRelativeL2(), tensors), c.taskMetrics());
     }
 
@@ -70,7 +76,7 @@ public class CheckpointQueryService {
      * @param step the checkpoint's step
      * @param tensors per-tensor drift, in upload order
      */
-    public record TensorsAt(long step, List<CheckpointData.Tensor> tensors) {}
+    public record TensorsAt(long step, List<TensorDrift> tensors) {}
 
     /**
      * Reads the tensor drift at a step, or at the latest step that has it.
@@ -94,9 +100,9 @@ public class CheckpointQueryService {
                     Double[] base = doubles(rs, 7);
                     Double[] relative = doubles(rs, 8);
                     Double[] rank = doubles(rs, 9);
-                    List<CheckpointData.Tensor> tensors = new ArrayList<>(idx.length);
+                    List<TensorDrift> tensors = new ArrayList<>(idx.length);
                     for (int i = 0; i < idx.length; i++) {
-                        tensors.add(new CheckpointData.Tensor(names.get(idx[i]), trainable[i], buffer[i], size[i],
+                        tensors.add(new TensorDrift(names.get(idx[i]), trainable[i], buffer[i], size[i],
                                 delta[i], base[i], relative[i], rank[i]));
                     }
                     return new TensorsAt(rs.getLong(1), tensors);
@@ -180,7 +186,7 @@ public class CheckpointQueryService {
      * @param step the checkpoint's step
      * @param examples the examples, in upload order (descending value)
      */
-    public record TopExamplesAt(long step, List<CheckpointData.TopExample> examples) {}
+    public record TopExamplesAt(long step, List<TopExample> examples) {}
 
     /**
      * Reads the top examples at a step, or at the latest step.
@@ -236,7 +242,7 @@ public class CheckpointQueryService {
         if (!metric.hasCi()) {
             throw ApiProblem.invalid("metric", "slices have distribution metrics only");
         }
-        int statIndex = MetricRef.STATS.indexOf(metric.stat()) + 1;
+        int statIndex = metric.statistic().storedIndex();
         long lo = from == null ? 0 : from;
         long hi = to == null ? Long.MAX_VALUE : to;
         Map<String, List<double[]>> bySlice = new LinkedHashMap<>();
@@ -274,9 +280,9 @@ public class CheckpointQueryService {
                 + " FROM checkpoint WHERE run_id = ? ORDER BY k", String.class, runId);
         StringBuilder header = new StringBuilder("step,epoch,time,valid,invalid_reason,approximation,temperature,"
                 + "probe_count");
-        for (String m : MetricRef.METRICS) {
+        for (String m : Metric.allWireNames()) {
             header.append(',').append(m).append("_count");
-            for (String s : MetricRef.STATS) {
+            for (String s : Statistic.allWireNames()) {
                 header.append(',').append(m).append('_').append(s);
             }
         }
@@ -293,16 +299,16 @@ public class CheckpointQueryService {
                             .append(rs.getTimestamp(3).toInstant()).append(',').append(rs.getBoolean(4)).append(',')
                             .append(Csv.field(rs.getString(5))).append(',').append(rs.getString(6)).append(',')
                             .append(rs.getDouble(7)).append(',').append(rs.getInt(8));
-                    Map<String, Summary> metrics = CheckpointJson.readMetrics(rs.getString(9));
-                    for (String m : MetricRef.METRICS) {
-                        Summary s = metrics.get(m);
+                    Map<String, MetricSummary> metrics = CheckpointJson.readMetrics(rs.getString(9));
+                    for (String m : Metric.allWireNames()) {
+                        MetricSummary s = metrics.get(m);
                         if (s == null) {
-                            line.append(",".repeat(1 + MetricRef.STATS.size()));
+                            line.append(",".repeat(1 + Statistic.values().length));
                         } else {
-                            line.append(',').append(s.count()).append(',').append(s.mean()).append(',')
-                                    .append(s.p50()).append(',').append(s.p90()).append(',').append(s.p99())
-                                    .append(',').append(s.max()).append(',').append(s.ciLow()).append(',')
-                                    .append(s.ciHigh());
+                            line.append(',').append(s.count());
+                            for (Statistic stat : Statistic.values()) {
+                                line.append(',').append(stat.of(s));
+                            }
                         }
                     }
                     Map<String, Double> taskValues = CheckpointJson.readTaskMetrics(rs.getString(10));

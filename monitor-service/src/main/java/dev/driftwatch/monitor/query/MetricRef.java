@@ -1,5 +1,7 @@
 package dev.driftwatch.monitor.query;
 
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.Statistic;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -10,9 +12,10 @@ import java.util.regex.Pattern;
  * JSON keys go in as bind parameters.
  *
  * <ul>
- *   <li>a distribution metric ({@code kl_base_ft}, {@code js}, ...) with a statistic ({@code mean},
- *       {@code p50}, {@code p90}, {@code p99}, {@code max}, {@code ciLow}, {@code ciHigh}); the
- *       headline {@code kl_base_ft} is read from its own columns, the others from the jsonb;
+ *   <li>a distribution metric ({@link Metric}: {@code kl_base_ft}, {@code js}, ...) with a statistic
+ *       ({@link Statistic}: {@code mean}, {@code p50}, ...); the headline {@code kl_base_ft} is read from
+ *       its own columns, the others from the jsonb. A well-formed name the contract does not know (a
+ *       newer plugin's metric) is read the same way, without a unit;
  *   <li>{@code task:<name>}, a trainer metric such as {@code task:validate_loss};
  *   <li>{@code param:globalRelativeL2} or {@code param:trainableFraction}.
  * </ul>
@@ -24,12 +27,6 @@ import java.util.regex.Pattern;
  * @param args the bind parameters of {@link #sql}
  */
 public record MetricRef(String metric, String stat, String unit, String sql, List<Object> args) {
-
-    /** The distribution metrics of the wire format. */
-    public static final List<String> METRICS = List.of("kl_base_ft", "kl_ft_base", "js", "tv", "top1_agree",
-            "entropy_base", "entropy_ft", "kl_base_ft_seq", "kl_ft_base_seq");
-    /** The statistics of a summary, in the order of the stored arrays after {@code count}. */
-    public static final List<String> STATS = List.of("mean", "p50", "p90", "p99", "max", "ciLow", "ciHigh");
 
     private static final List<String> HEADLINE_COLUMNS =
             List.of("kl_mean", "kl_p50", "kl_p90", "kl_p99", "kl_max", "kl_ci_low", "kl_ci_high");
@@ -64,19 +61,18 @@ public record MetricRef(String metric, String stat, String unit, String sql, Lis
         if (metric.equals("param:trainableFraction")) {
             return new MetricRef(metric, null, "fraction", "trainable_fraction", List.of());
         }
-        if (!METRICS.contains(metric)) {
-            throw ApiProblem.invalid("metric", "must be one of " + String.join(", ", METRICS)
+        if (!Metric.isWellFormed(metric)) {
+            throw ApiProblem.invalid("metric", "must be a metric name such as " + String.join(", ", Metric.allWireNames())
                     + ", task:<name>, param:globalRelativeL2 or param:trainableFraction");
         }
-        String s = stat == null || stat.isBlank() ? "mean" : stat;
-        int i = STATS.indexOf(s);
-        if (i < 0) {
-            throw ApiProblem.invalid("stat", "must be one of " + String.join(", ", STATS));
+        String s = stat == null || stat.isBlank() ? Statistic.MEAN.wireName() : stat;
+        Statistic statistic = Statistic.byName(s).orElseThrow(() ->
+                ApiProblem.invalid("stat", "must be one of " + String.join(", ", Statistic.allWireNames())));
+        if (metric.equals(Metric.HEADLINE.wireName())) {
+            return new MetricRef(metric, s, unit(metric), HEADLINE_COLUMNS.get(statistic.ordinal()), List.of());
         }
-        if (metric.equals("kl_base_ft")) {
-            return new MetricRef(metric, s, unit(metric), HEADLINE_COLUMNS.get(i), List.of());
-        }
-        return new MetricRef(metric, s, unit(metric), "(metrics -> ? ->> " + (i + 1) + ")::float8", List.of(metric));
+        return new MetricRef(metric, s, unit(metric), "(metrics -> ? ->> " + statistic.storedIndex() + ")::float8",
+                List.of(metric));
     }
 
     /**
@@ -102,12 +98,18 @@ public record MetricRef(String metric, String stat, String unit, String sql, Lis
      * Returns the unit of a distribution metric.
      *
      * @param metric the name
-     * @return nats/token, nats/sequence or fraction
+     * @return nats/token, nats/sequence or fraction; empty for a metric the contract does not know
      */
     public static String unit(String metric) {
-        if (metric.endsWith("_seq")) {
-            return "nats/sequence";
-        }
-        return metric.equals("tv") || metric.equals("top1_agree") ? "fraction" : "nats/token";
+        return Metric.byName(metric).map(m -> m.unit().symbol()).orElse("");
+    }
+
+    /**
+     * Returns the statistic (for distribution metrics).
+     *
+     * @return the statistic, or null for scalars
+     */
+    public Statistic statistic() {
+        return stat == null ? null : Statistic.byName(stat).orElseThrow();
     }
 }

@@ -1,6 +1,6 @@
 package dev.driftwatch.monitor.query;
 
-import dev.driftwatch.monitor.ingest.CheckpointData;
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.run.Run;
@@ -93,8 +93,8 @@ class QueryController {
 
     @GetMapping("/runs/{runKey}/checkpoints/{step}")
     @Operation(summary = "One checkpoint as uploaded (wire form)")
-    CheckpointData checkpoint(@PathVariable String project, @PathVariable String runKey, @PathVariable long step) {
-        return checkpoints.checkpoint(run(access.require(project), runKey).getId(), step);
+    CheckpointReport checkpoint(@PathVariable String project, @PathVariable String runKey, @PathVariable long step) {
+        return checkpoints.checkpoint(run(access.require(project), runKey).getId(), runKey, step);
     }
 
     @GetMapping("/runs/{runKey}/slices")

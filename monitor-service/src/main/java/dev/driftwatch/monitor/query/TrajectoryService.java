@@ -11,8 +11,11 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Trajectories of a metric, downsampled on the server ({@link Downsampler}): a primary-key range scan
- * of {@code checkpoint} streamed through the downsampler, so only the kept points leave the service.
+ * Trajectories of a metric, downsampled on the server ({@link Downsampler}), so only the kept points
+ * leave the service. The headline ({@code kl_base_ft} mean) is read from the coarse level
+ * ({@link CoarseLevel}) when the series does not fit: a few rows per chart bucket however long the
+ * run. Other metrics are a primary-key range scan of {@code checkpoint} streamed through the
+ * downsampler.
  */
 @Service
 public class TrajectoryService {
@@ -23,9 +26,11 @@ public class TrajectoryService {
     public static final int MAX_POINTS = 20_000;
 
     private final JdbcTemplate jdbc;
+    private final CoarseLevel coarse;
 
-    TrajectoryService(JdbcTemplate jdbc) {
+    TrajectoryService(JdbcTemplate jdbc, CoarseLevel coarse) {
         this.jdbc = jdbc;
+        this.coarse = coarse;
     }
 
     /**
@@ -43,27 +48,55 @@ public class TrajectoryService {
     @Transactional(readOnly = true)
     public Trajectory trajectory(long runId, String runKey, MetricRef metric, Long from, Long to, int points,
             boolean withCi) {
+        return trajectory(runId, runKey, metric, from, to, points, withCi, true);
+    }
+
+    /**
+     * Reads a trajectory, from the coarse level where it can serve or from the checkpoints only.
+     *
+     * @param useCoarse false to read every checkpoint (the reference the coarse level is tested against)
+     */
+    // Visible for testing
+    Trajectory trajectory(long runId, String runKey, MetricRef metric, Long from, Long to, int points,
+            boolean withCi, boolean useCoarse) {
         checkPoints(points);
         long lo = from == null ? 0 : from;
         long hi = to == null ? Long.MAX_VALUE : to;
         if (lo > hi) {
             throw ApiProblem.invalid("from", "must be <= to");
         }
-        long[] range = jdbc.queryForObject(
-                "SELECT min(step), max(step), count(*) FROM checkpoint WHERE run_id = ? AND step BETWEEN ? AND ?",
-                (rs, n) -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}, runId, lo, hi);
-        long count = range[2];
-        Downsampler sampler = new Downsampler(range[0], range[1], count, points);
-        if (count > 0) {
-            List<Object> args = new ArrayList<>(metric.args());
-            args.add(runId);
-            args.add(lo);
-            args.add(hi);
-            jdbc.query("SELECT step, v FROM (SELECT step, " + metric.sql() + " AS v FROM checkpoint"
-                            + " WHERE run_id = ? AND step BETWEEN ? AND ?) t WHERE v IS NOT NULL ORDER BY step",
-                    rs -> {
-                        sampler.add(rs.getLong(1), rs.getDouble(2));
-                    }, args.toArray());
+        // the first and last stored steps of the range: two index probes
+        Long[] range = jdbc.queryForObject("""
+                SELECT (SELECT step FROM checkpoint WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT 1),
+                       (SELECT step FROM checkpoint WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step DESC LIMIT 1)
+                """, (rs, n) -> new Long[] {rs.getObject(1, Long.class), rs.getObject(2, Long.class)},
+                runId, lo, hi, runId, lo, hi);
+        Downsampler sampler = null;
+        long count = 0;
+        if (range[0] != null && useCoarse && summarisedByCoarseLevel(metric)) {
+            // read as if the series did not fit, counting on the way; one that does fit is read again whole
+            Downsampler coarseSampler = new Downsampler(range[0], range[1], Long.MAX_VALUE, points);
+            count = coarse.feed(runId, range[0], range[1], coarseSampler);
+            sampler = count > points ? coarseSampler : null;
+        } else if (range[0] != null) {
+            count = useCoarse ? coarse.count(runId, range[0], range[1])
+                    : jdbc.queryForObject("SELECT count(*) FROM checkpoint WHERE run_id = ? AND step BETWEEN ? AND ?",
+                            Long.class, runId, lo, hi);
+        }
+        if (sampler == null) {
+            sampler = new Downsampler(count == 0 ? 0 : range[0], count == 0 ? 0 : range[1], count, points);
+            if (count > 0) {
+                Downsampler raw = sampler;
+                List<Object> args = new ArrayList<>(metric.args());
+                args.add(runId);
+                args.add(lo);
+                args.add(hi);
+                jdbc.query("SELECT step, v FROM (SELECT step, " + metric.sql() + " AS v FROM checkpoint"
+                                + " WHERE run_id = ? AND step BETWEEN ? AND ?) t WHERE v IS NOT NULL ORDER BY step",
+                        rs -> {
+                            raw.add(rs.getLong(1), rs.getDouble(2));
+                        }, args.toArray());
+            }
         }
         Downsampler.Series series = sampler.finish();
         double[] ciLow = null;
@@ -75,6 +108,11 @@ public class TrajectoryService {
         }
         return new Trajectory(runKey, metric.metric(), metric.stat(), metric.unit(), from, to, count,
                 series.steps().length < count, series.steps(), series.values(), ciLow, ciHigh);
+    }
+
+    /** The coarse level summarises the headline mean, the {@code kl_mean} column. */
+    private static boolean summarisedByCoarseLevel(MetricRef metric) {
+        return metric.sql().equals("kl_mean") && metric.args().isEmpty();
     }
 
     /** Reads two more values of the same checkpoints, aligned with {@code steps}. */

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.run;
 
+import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.monitor.project.Project;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -139,7 +140,7 @@ public class Run {
      * @param metadata the validated metadata
      * @param configJson the config as a JSON object text
      */
-    public void update(RunMetadata metadata, String configJson) {
+    public void update(RunInfo metadata, String configJson) {
         this.name = metadata.name();
         this.method = metadata.method();
         this.tags = metadata.tags().toArray(String[]::new);

@@ -1,12 +1,16 @@
 package dev.driftwatch.monitor.web;
 
+import dev.driftwatch.contract.Metric;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.run.Run;
 import dev.driftwatch.monitor.run.RunRepository;
 import dev.driftwatch.monitor.run.RunView;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import io.swagger.v3.oas.annotations.Hidden;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -30,16 +34,15 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @RequestMapping("/projects/{project}/runs/{runKey}")
 class RunPageController {
 
-    /** The metric picker's fixed entries: value and label. */
-    static final List<MetricOption> METRICS = List.of(
-            new MetricOption("kl_base_ft", "KL(base ‖ fine-tuned), headline"),
-            new MetricOption("kl_ft_base", "KL(fine-tuned ‖ base)"),
-            new MetricOption("js", "Jensen–Shannon"),
-            new MetricOption("tv", "Total variation"),
-            new MetricOption("top1_agree", "Top-1 agreement"),
-            new MetricOption("entropy_base", "Entropy, base"),
-            new MetricOption("entropy_ft", "Entropy, fine-tuned"),
-            new MetricOption("param:globalRelativeL2", "Parameter drift (relative L2)"));
+    /**
+     * The metric picker's fixed entries, value and label: every metric of the contract measured for all
+     * probe sets (those of sequence or labelled probes only appear for runs that report them), then
+     * parameter drift.
+     */
+    static final List<MetricOption> METRICS = Stream.concat(
+            Metric.needing(Metric.Needs.ANY_PROBES).stream()
+                    .map(m -> new MetricOption(m.wireName(), m.label())),
+            Stream.of(new MetricOption("param:globalRelativeL2", "Parameter drift (relative L2)"))).toList();
 
     /**
      * An entry of the metric picker.
@@ -82,12 +85,24 @@ class RunPageController {
                 .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "no run '" + runKey + "'"));
     }
 
-    /** The fixed metrics plus the task metrics (losses, accuracies) the run's latest checkpoint reports. */
+    /**
+     * The fixed metrics, then the other distribution metrics the run's latest checkpoint reports (the
+     * per-sequence sums, task loss and forgetting, and by name alone metrics this service's contract does
+     * not know), then its task metrics (the trainer's losses, accuracies).
+     */
     private List<MetricOption> metricOptions(Run run) {
+        List<String> reported = run.getLastStep() == null ? List.of() : jdbc.queryForList(
+                "SELECT jsonb_object_keys(metrics) FROM checkpoint WHERE run_id = ? AND step = ? ORDER BY 1",
+                String.class, run.getId(), run.getLastStep());
         List<String> tasks = run.getLastStep() == null ? List.of() : jdbc.queryForList(
                 "SELECT jsonb_object_keys(task_metrics) FROM checkpoint WHERE run_id = ? AND step = ? ORDER BY 1",
                 String.class, run.getId(), run.getLastStep());
-        return java.util.stream.Stream.concat(METRICS.stream(),
-                tasks.stream().map(t -> new MetricOption("task:" + t, "Task: " + t))).toList();
+        List<MetricOption> options = new ArrayList<>(METRICS);
+        Arrays.stream(Metric.values()).filter(m -> m.needs() != Metric.Needs.ANY_PROBES && reported.contains(m.wireName()))
+                .forEach(m -> options.add(options.size() - 1, new MetricOption(m.wireName(), m.label())));
+        reported.stream().filter(name -> Metric.byName(name).isEmpty())
+                .forEach(name -> options.add(options.size() - 1, new MetricOption(name, name)));
+        tasks.forEach(t -> options.add(new MetricOption("task:" + t, "Task: " + t)));
+        return options;
     }
 }

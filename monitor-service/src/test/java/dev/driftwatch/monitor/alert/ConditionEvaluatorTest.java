@@ -1,11 +1,11 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.monitor.alert.ConditionEvaluator.Observation;
 import dev.driftwatch.monitor.alert.ConditionEvaluator.RunFlags;
-import dev.driftwatch.monitor.ingest.CheckpointData;
-import dev.driftwatch.monitor.ingest.Summary;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 class ConditionEvaluatorTest {
 
     /** A summary with the given mean and CI bounds. */
-    private static Summary summary(double mean, double ciLow, double ciHigh) {
-        return new Summary(100, mean, mean, mean, mean, mean, ciLow, ciHigh);
+    private static MetricSummary summary(double mean, double ciLow, double ciHigh) {
+        return new MetricSummary(100, mean, mean, mean, mean, mean, ciLow, ciHigh);
     }
 
     private static MetricSource source(long step, double kl, double ciLow, double ciHigh, Map<String, Double> slices) {
-        List<CheckpointData.Slice> s = new ArrayList<>();
-        slices.forEach((name, v) -> s.add(new CheckpointData.Slice(name, 50,
+        List<SliceSummary> s = new ArrayList<>();
+        slices.forEach((name, v) -> s.add(new SliceSummary(name, 50,
                 Map.of(MetricNames.HEADLINE, summary(v, v * 0.9, v * 1.1)))));
         return new MetricSource(step, Map.of(MetricNames.HEADLINE, summary(kl, ciLow, ciHigh)), s,
                 Map.of("validate_loss", 0.4), 0.2, 0.05);

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executors;
 
 /**
@@ -29,13 +31,15 @@ final class WebhookReceiver implements AutoCloseable {
      * @param headers the headers (lower-case names, first value)
      * @param body the body text
      * @param status the status answered
-     * @param at when it arrived
+     * @param at when it arrived (before any delay or hold)
      */
     record Received(String path, Map<String, String> headers, String body, int status, Instant at) {}
 
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private volatile Duration delay = Duration.ZERO;
 
     WebhookReceiver() {
@@ -56,12 +60,20 @@ final class WebhookReceiver implements AutoCloseable {
             }
             Map<String, String> headers = new java.util.HashMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v.get(0)));
+            received.add(new Received(path, headers, new String(body, StandardCharsets.UTF_8), status, Instant.now()));
+            AtomicInteger open = inFlight.computeIfAbsent(path, k -> new AtomicInteger());
+            open.incrementAndGet();
             try {
                 Thread.sleep(delay.toMillis()); // a receiver that takes time, so two dispatchers overlap
+                CountDownLatch hold = holds.remove(path);
+                if (hold != null) {
+                    hold.await(); // the first request after hold(path) waits
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                open.decrementAndGet();
             }
-            received.add(new Received(path, headers, new String(body, StandardCharsets.UTF_8), status, Instant.now()));
             byte[] answer = (status == 200 ? "ok" : "status " + status).getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, answer.length);
             exchange.getResponseBody().write(answer);
@@ -82,6 +94,30 @@ final class WebhookReceiver implements AutoCloseable {
             q.add(s);
         }
         scripts.put(path, q);
+    }
+
+    /**
+     * Makes the next request on a path wait, without an answer, until the returned latch is counted
+     * down (a receiver that hangs); later requests are answered as usual.
+     *
+     * @param path the path
+     * @return the latch that lets the request go on
+     */
+    CountDownLatch hold(String path) {
+        CountDownLatch latch = new CountDownLatch(1);
+        holds.put(path, latch);
+        return latch;
+    }
+
+    /**
+     * Requests on a path that arrived and have no answer yet.
+     *
+     * @param path the path
+     * @return how many
+     */
+    int inFlight(String path) {
+        AtomicInteger n = inFlight.get(path);
+        return n == null ? 0 : n.get();
     }
 
     /** @param d how long every answer takes */

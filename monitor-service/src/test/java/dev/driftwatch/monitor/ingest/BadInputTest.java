@@ -111,8 +111,13 @@ class BadInputTest extends ServiceTestBase {
             }
         });
         // rules across fields
-        out.add(custom("unknown metric name", valid, c -> ((ObjectNode) c.get("metrics")).set("kl_wrong",
-                Payloads.summary(10, 0.1)), "checkpoints[1].metrics.kl_wrong"));
+        // a well-formed unknown name is a newer plugin's metric and is stored (ContractEvolutionTest);
+        // a malformed one is rejected, and so are an unknown metric's broken generic invariants
+        out.add(custom("malformed metric name", valid, c -> ((ObjectNode) c.get("metrics")).set("KL-wrong",
+                Payloads.summary(10, 0.1)), "checkpoints[1].metrics.KL-wrong"));
+        out.add(custom("unknown metric with ciLow above mean", valid, c -> ((ObjectNode) c.get("metrics")).set(
+                "kl_newer", ((ObjectNode) Payloads.summary(10, 0.1)).put("ciLow", 0.5)),
+                "checkpoints[1].metrics.kl_newer.ciLow"));
         out.add(custom("runKey in body differs", valid, c -> c.put("runKey", "someone-else"),
                 "checkpoints[1].runKey"));
         out.add(custom("invalid without reason", valid, c -> c.put("valid", false), "checkpoints[1].invalidReason"));
@@ -227,7 +232,8 @@ class BadInputTest extends ServiceTestBase {
             }
             case "topExample.probeId", "topExample.slice", "slice.slice", "tensor.name" ->
                     out.add(NODES.stringNode(""));
-            case "topExample.metric" -> out.add(NODES.stringNode("accuracy"));
+            // any well-formed name is a metric (a newer plugin's); a malformed one is not
+            case "topExample.metric" -> out.add(NODES.stringNode("Top-1 accuracy"));
             case "parameters.totalParameters" -> out.add(NODES.numberNode(0));
             case "parameters.trainableFraction" -> out.add(NODES.numberNode(1.5));
             case "parameters.globalRelativeL2", "tensor.deltaL2", "tensor.baseL2", "tensor.relative" ->
@@ -347,7 +353,7 @@ class BadInputTest extends ServiceTestBase {
                 "runKey"));
         out.add(new Case("run key too long", a -> a.putRun(P, "k".repeat(129), Payloads.run("full", 1, 1)),
                 "runKey"));
-        out.add(new Case("trajectory with bad metric", a -> a.get(runPath() + "/trajectory?metric=accuracy"),
+        out.add(new Case("trajectory with bad metric", a -> a.get(runPath() + "/trajectory?metric=Top-1%20accuracy"),
                 "metric"));
         out.add(new Case("trajectory with bad stat", a -> a.get(runPath() + "/trajectory?stat=p42"), "stat"));
         out.add(new Case("trajectory with too few points", a -> a.get(runPath() + "/trajectory?points=2"), "points"));

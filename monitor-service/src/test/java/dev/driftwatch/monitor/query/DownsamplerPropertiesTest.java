@@ -10,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.constraints.Size;
 
 /** Properties of {@link Downsampler} on generated series. */
@@ -64,17 +65,34 @@ class DownsamplerPropertiesTest {
     }
 
     @Property(tries = 100)
-    void everyBucketKeepsItsOwnExtremes(@ForAll @IntRange(min = 2, max = 100) int buckets) {
+    void everyBucketKeepsItsOwnExtremes(@ForAll @IntRange(min = 2, max = 100) int buckets,
+            @ForAll @IntRange(min = 0, max = 5000) int offset) {
         // a series whose every bucket has its own local max: a sawtooth with one tooth per bucket
         int n = 10_000;
         int maxPoints = buckets * 4;
-        Downsampler d = new Downsampler(0, n - 1, n, maxPoints);
-        double width = (double) n / buckets;
-        for (int i = 0; i < n; i++) {
-            d.add(i, (i % (int) Math.ceil(width)) + 0.5);
+        long width = Downsampler.bucketWidth(offset, offset + n - 1, maxPoints);
+        Downsampler d = new Downsampler(offset, offset + n - 1, n, maxPoints);
+        for (int i = offset; i < offset + n; i++) {
+            d.add(i, (i % width) + 0.5);
         }
         Downsampler.Series s = d.finish();
-        long peaks = Arrays.stream(s.values()).filter(v -> v >= Math.ceil(width) - 0.5 - 1e-9).count();
-        assertThat(peaks).isGreaterThanOrEqualTo(buckets - 1);
+        long peaks = Arrays.stream(s.values()).filter(v -> v == width - 0.5).count();
+        // every step b * width + width - 1 in the series is its bucket's maximum
+        assertThat(peaks).isEqualTo((offset + n) / width - offset / width);
+    }
+
+    @Property(tries = 500)
+    void bucketsAreAlignedRoundAndNearlyAsManyAsAllowed(@ForAll @LongRange(min = 0, max = 1L << 50) long first,
+            @ForAll @LongRange(min = 0, max = 1L << 40) long span, @ForAll @IntRange(min = 4, max = 20_000) int maxPoints) {
+        long last = first + span;
+        long w = Downsampler.bucketWidth(first, last, maxPoints);
+        long allowed = maxPoints / 4;
+        long buckets = last / w - first / w + 1;
+        assertThat(Downsampler.roundUp(w)).as("round").isEqualTo(w);
+        assertThat(buckets).isLessThanOrEqualTo(allowed);
+        if (span >= 8 * allowed) {
+            // the next smaller round width would not do, so widths are at most 5/4 of what is needed
+            assertThat(buckets).isGreaterThanOrEqualTo((long) Math.floor(allowed * 0.8) - 1);
+        }
     }
 }

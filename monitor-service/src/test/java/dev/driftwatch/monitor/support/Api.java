@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -23,6 +25,7 @@ public final class Api {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String base;
     private final String token;
+    private final Map<String, String> headers;
 
     /**
      * Creates a client.
@@ -31,8 +34,13 @@ public final class Api {
      * @param token the bearer token, or null for none
      */
     public Api(String base, String token) {
+        this(base, token, Map.of());
+    }
+
+    private Api(String base, String token, Map<String, String> headers) {
         this.base = base;
         this.token = token;
+        this.headers = headers;
     }
 
     /**
@@ -42,7 +50,20 @@ public final class Api {
      * @return the client
      */
     public Api withToken(String otherToken) {
-        return new Api(base, otherToken);
+        return new Api(base, otherToken, headers);
+    }
+
+    /**
+     * Returns a client that sends one more header with every request.
+     *
+     * @param name the header
+     * @param value its value
+     * @return the client
+     */
+    public Api withHeader(String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(headers);
+        more.put(name, value);
+        return new Api(base, token, Map.copyOf(more));
     }
 
     /**
@@ -97,6 +118,7 @@ public final class Api {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
+        headers.forEach(b::header);
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }

@@ -5,20 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.monitor.DriftwatchApplication;
 import dev.driftwatch.monitor.support.SharedPostgres;
+import dev.driftwatch.monitor.support.UiSession;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.CookieManager;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,10 +27,6 @@ class LiveUpdatesShutdownTest {
 
     private static final String PROJECT = "sse";
     private static final String TOKEN = "dw_sse_token";
-    private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
-
-    private final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager())
-            .followRedirects(HttpClient.Redirect.NEVER).build();
     private ConfigurableApplicationContext app;
 
     @AfterEach
@@ -66,18 +56,17 @@ class LiveUpdatesShutdownTest {
         String base = "http://localhost:" + port;
         String runKey = "sse-" + System.nanoTime();
         new Uploads(port, PROJECT, TOKEN).run(runKey, "SSE run", "full", 1000);
-        login(base);
+        UiSession ui = new UiSession(base, WebTestBase.USER, WebTestBase.PASSWORD);
         LiveUpdates live = app.getBean(LiveUpdates.class);
-        URI events = URI.create(base + "/projects/" + PROJECT + "/runs/" + runKey + "/events");
 
         // a page that went away is found by the heartbeat and dropped
-        HttpResponse<InputStream> gone = open(events);
+        HttpResponse<InputStream> gone = ui.events(PROJECT, runKey);
         await().atMost(Duration.ofSeconds(10)).until(() -> live.openStreams() == 1);
         gone.body().close();
         await().atMost(Duration.ofSeconds(20)).until(() -> live.openStreams() == 0);
 
         // an open page hears the heartbeat ...
-        HttpResponse<InputStream> page = open(events);
+        HttpResponse<InputStream> page = ui.events(PROJECT, runKey);
         BufferedReader lines = new BufferedReader(new InputStreamReader(page.body(), StandardCharsets.UTF_8));
         String line;
         do {
@@ -102,32 +91,5 @@ class LiveUpdatesShutdownTest {
         assertThat(took).as("shutdown with an open event stream").isLessThan(shutdownTimeout.dividedBy(2));
         endOfStream.get(shutdownTimeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         assertThat(endOfStream).isCompleted();
-    }
-
-    private HttpResponse<InputStream> open(URI events) throws Exception {
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(events).header("Accept", "text/event-stream")
-                .build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
-        return r;
-    }
-
-    /** Logs the client's cookie session in through the login form, CSRF token included. */
-    private void login(String base) throws Exception {
-        String form = http.send(HttpRequest.newBuilder(URI.create(base + "/login")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = CSRF.matcher(form);
-        assertThat(m.find()).as("the login form's CSRF token").isTrue();
-        String body = "username=" + enc(WebTestBase.USER) + "&password=" + enc(WebTestBase.PASSWORD)
-                + "&_csrf=" + enc(m.group(1));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(302);
-        assertThat(r.headers().firstValue("Location").orElse("")).doesNotContain("error");
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }

@@ -1,8 +1,8 @@
 package dev.driftwatch.plugin.math;
 
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.SliceSummary;
-import dev.driftwatch.plugin.report.TopExample;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.SliceSummary;
+import dev.driftwatch.contract.TopExample;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

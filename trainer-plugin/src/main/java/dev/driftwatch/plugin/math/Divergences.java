@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import dev.driftwatch.contract.Metric;
+import java.util.List;
 
 /**
  * Per-position divergences between a base distribution P and a current distribution Q, computed
@@ -29,6 +31,15 @@ public final class Divergences {
     public static final int TV = 3;
     /** Number of columns {@link #binned} returns. */
     public static final int BINNED_COLUMNS = 4;
+
+    /**
+     * The metrics of a per-example row, in column order, as {@link #perExample} (first tensor) and
+     * {@link HostDivergences#perExample} return them: the binned columns, top-1 agreement, entropy of Q.
+     */
+    public static final List<Metric> ROW =
+            List.of(Metric.KL_BASE_FT, Metric.KL_FT_BASE, Metric.JS, Metric.TV, Metric.TOP1_AGREE, Metric.ENTROPY_FT);
+    /** The per-sequence sums appended to a row for sequence probes, in column order. */
+    public static final List<Metric> SEQUENCE_SUMS = List.of(Metric.KL_BASE_FT_SEQ, Metric.KL_FT_BASE_SEQ);
 
     private static final float LN2 = (float) Math.log(2);
 

@@ -2,7 +2,7 @@ package dev.driftwatch.plugin.probe;
 
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.WireJson;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -56,7 +56,7 @@ public final class ProbeSetFile {
             if (headerLine == null) {
                 throw new IllegalArgumentException(file + ": empty probe set file");
             }
-            Map<String, Object> header = ReportJson.read(headerLine);
+            Map<String, Object> header = WireJson.read(headerLine);
             if (!FORMAT.equals(header.get("format")) || !Integer.valueOf(1).equals(header.get("version"))) {
                 throw new IllegalArgumentException(file + ": line 1 is not a " + FORMAT + " version 1 header");
             }
@@ -81,7 +81,7 @@ public final class ProbeSetFile {
                     continue;
                 }
                 try {
-                    Map<String, Object> ex = ReportJson.read(line);
+                    Map<String, Object> ex = WireJson.read(line);
                     ids.add(ex.get("id") == null ? Integer.toString(ids.size()) : String.valueOf(ex.get("id")));
                     slices.add(ex.get("slice") == null ? ProbeSet.DEFAULT_SLICE : String.valueOf(ex.get("slice")));
                     List<?> inputs = (List<?>) ex.get("inputs");
@@ -146,7 +146,7 @@ public final class ProbeSetFile {
                 inputs.add(spec);
             }
             header.put("inputs", inputs);
-            out.write(ReportJson.write(header));
+            out.write(WireJson.write(header));
             out.write('\n');
             float[] mask = probes.mask();
             int t = probes.positions();
@@ -166,7 +166,7 @@ public final class ProbeSetFile {
                     }
                     ex.put("mask", m);
                 }
-                out.write(ReportJson.write(ex));
+                out.write(WireJson.write(ex));
                 out.write('\n');
             }
         }

@@ -1,5 +1,8 @@
 package dev.driftwatch.plugin.report;
 
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
 import java.time.Duration;
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The measurement records the listener produces and every {@link dev.driftwatch.plugin.report.DriftSink}
- * consumes. They are also the wire format of the ingestion API (see {@code docs/api/ingestion.md}): {@link
- * dev.driftwatch.plugin.report.ReportJson} is the one place that turns them into JSON and back.
+ * The sink interface the listener hands its measurements to. The measurement records themselves are
+ * the wire contract's ({@code dev.driftwatch.contract}, module {@code contract/}): {@link
+ * dev.driftwatch.contract.WireJson} is the one place that turns them into JSON and back.
  */
 package dev.driftwatch.plugin.report;

@@ -1,10 +1,11 @@
 package dev.driftwatch.plugin.ship;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.WireJson;
+import dev.driftwatch.contract.WireRecord;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.ReportJson;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -237,7 +238,7 @@ public final class HttpDriftSink implements DriftSink {
         logSummary();
     }
 
-    private void offer(Object record) {
+    private void offer(WireRecord record) {
         if (record == null) {
             return;
         }
@@ -263,28 +264,20 @@ public final class HttpDriftSink implements DriftSink {
     }
 
     /** The queue is full (or the sink closed): the record goes to the spool rather than being lost. */
-    private void spoolFromCaller(Object record) {
+    private void spoolFromCaller(WireRecord record) {
         if (overflowLogged.compareAndSet(false, true)) {
             LOG.warn("driftwatch: the send queue is full or closed; spooling records to {}", spool.dir());
         }
-        String runKey = runKeyOf(record);
+        String runKey = record.runKey();
         RunInfo run = runs.get(runKey);
         try {
-            spool.append(runKey, run == null ? null : ReportJson.toLine(run), List.of(ReportJson.toLine(record)));
+            spool.append(runKey, run == null ? null : WireJson.toLine(run), List.of(WireJson.toLine(record)));
             counters.spooled.incrementAndGet();
         } catch (IOException e) {
             counters.dropped.incrementAndGet();
         }
     }
 
-    private static String runKeyOf(Object record) {
-        if (record instanceof RunInfo r) {
-            return r.runKey();
-        } else if (record instanceof CheckpointReport c) {
-            return c.runKey();
-        }
-        return ((RunEnd) record).runKey();
-    }
 
     private void work() {
         warmUp();
@@ -316,7 +309,7 @@ public final class HttpDriftSink implements DriftSink {
         }
         // shutting down: whatever was not delivered stays in the spool
         Thread.interrupted();
-        List<Object> rest = new ArrayList<>();
+        List<WireRecord> rest = new ArrayList<>();
         queue.drainTo(rest, Integer.MAX_VALUE);
         shipper.spoolAll(rest);
         for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
@@ -331,14 +324,14 @@ public final class HttpDriftSink implements DriftSink {
     private static void warmUp() {
         try {
             RunEnd probe = new RunEnd("warm-up", "completed", java.time.Instant.EPOCH);
-            ReportJson.fromLine(ReportJson.toLine(probe));
+            WireJson.fromLine(WireJson.toLine(probe));
         } catch (RuntimeException e) {
             // only a warm-up; the real records will say what is wrong
         }
     }
 
     private void exportQueue() {
-        List<Object> batch = new ArrayList<>(maxBatch);
+        List<WireRecord> batch = new ArrayList<>(maxBatch);
         while (queue.drainTo(batch, maxBatch) > 0) {
             shipper.export(batch);
             batch.clear();

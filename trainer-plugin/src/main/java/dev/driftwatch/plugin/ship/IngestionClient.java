@@ -1,9 +1,10 @@
 package dev.driftwatch.plugin.ship;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.ReportJson;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.ContractVersion;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.WireJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,7 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Speaks the service's ingestion API ({@code docs/api/ingestion.md}) over the JDK {@link HttpClient}:
- * gzip bodies, a bearer token, a User-Agent with the plugin's version, and the retry loop of a
+ * gzip bodies, a bearer token, a User-Agent with the plugin's version, the contract version, and the retry loop of a
  * {@link RetryPolicy} around every request. It never throws for a network or HTTP failure; it
  * answers with an {@link Outcome}.
  *
@@ -136,7 +137,7 @@ final class IngestionClient {
      * @return how it ended
      */
     Outcome putRun(RunInfo run) {
-        return send("PUT", runUrl(run.runKey()), ReportJson.write(ReportJson.toMap(run)));
+        return send("PUT", runUrl(run.runKey()), WireJson.write(WireJson.toMap(run)));
     }
 
     /**
@@ -149,11 +150,11 @@ final class IngestionClient {
     Outcome postCheckpoints(String runKey, List<CheckpointReport> checkpoints) {
         List<Object> list = new ArrayList<>(checkpoints.size());
         for (CheckpointReport c : checkpoints) {
-            list.add(ReportJson.toMap(c));
+            list.add(WireJson.toMap(c));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("checkpoints", list);
-        return send("POST", runUrl(runKey) + "/checkpoints", ReportJson.write(body));
+        return send("POST", runUrl(runKey) + "/checkpoints", WireJson.write(body));
     }
 
     /**
@@ -163,7 +164,7 @@ final class IngestionClient {
      * @return how it ended
      */
     Outcome finish(RunEnd end) {
-        return send("POST", runUrl(end.runKey()) + "/finish", ReportJson.write(ReportJson.toMap(end)));
+        return send("POST", runUrl(end.runKey()) + "/finish", WireJson.write(WireJson.toMap(end)));
     }
 
     /**
@@ -238,6 +239,7 @@ final class IngestionClient {
                 .timeout(requestTimeout)
                 .header("Authorization", "Bearer " + token)
                 .header("User-Agent", USER_AGENT)
+                .header(ContractVersion.HEADER, ContractVersion.CURRENT)
                 .header("Accept", "application/json, application/problem+json");
         if (json == null) {
             return b.GET().build();

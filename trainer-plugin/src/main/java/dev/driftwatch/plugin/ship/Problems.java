@@ -1,6 +1,6 @@
 package dev.driftwatch.plugin.ship;
 
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.WireJson;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +25,7 @@ final class Problems {
         }
         Map<String, Object> problem;
         try {
-            problem = ReportJson.read(body);
+            problem = WireJson.read(body);
         } catch (IllegalArgumentException e) {
             String raw = body.strip().replaceAll("\\s+", " ");
             return sb.append(' ').append(raw.length() > MAX_RAW ? raw.substring(0, MAX_RAW) + "…" : raw).toString();

@@ -1,5 +1,6 @@
 package dev.driftwatch.plugin.ship;
 
+import dev.driftwatch.contract.WireRecord;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RecordQueue {
 
-    private final ConcurrentLinkedQueue<Object> items = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<WireRecord> items = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final int capacity;
 
@@ -30,7 +31,7 @@ final class RecordQueue {
      * @param record the record
      * @return the queue's size with it, or -1 when it was full
      */
-    int offer(Object record) {
+    int offer(WireRecord record) {
         int n = size.incrementAndGet();
         if (n > capacity) {
             size.decrementAndGet();
@@ -56,9 +57,9 @@ final class RecordQueue {
      * @param max the most to move
      * @return how many were moved
      */
-    int drainTo(List<Object> into, int max) {
+    int drainTo(List<WireRecord> into, int max) {
         int moved = 0;
-        Object r;
+        WireRecord r;
         while (moved < max && (r = items.poll()) != null) {
             into.add(r);
             size.decrementAndGet();

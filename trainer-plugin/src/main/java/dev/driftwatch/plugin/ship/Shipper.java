@@ -1,9 +1,10 @@
 package dev.driftwatch.plugin.ship;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.ReportJson;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.WireJson;
+import dev.driftwatch.contract.WireRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +85,7 @@ final class Shipper {
      *
      * @param records runs, checkpoints and run ends
      */
-    void export(List<Object> records) {
+    void export(List<WireRecord> records) {
         for (Group group : Group.of(records, maxBatch)) {
             if (!online || blocked.contains(group.runKey) || spoolHasPending(group.runKey)) {
                 spoolGroup(group);
@@ -159,7 +160,7 @@ final class Shipper {
      *
      * @param records the records
      */
-    void spoolAll(List<Object> records) {
+    void spoolAll(List<WireRecord> records) {
         for (Group group : Group.of(records, maxBatch)) {
             spoolGroup(group);
         }
@@ -183,11 +184,11 @@ final class Shipper {
             if (lines.isEmpty()) {
                 return true;
             }
-            List<Object> records = new ArrayList<>(lines.size());
+            List<WireRecord> records = new ArrayList<>(lines.size());
             List<Long> ends = new ArrayList<>(lines.size());
             for (Spool.Line line : lines) {
                 try {
-                    records.add(ReportJson.fromLine(line.text()));
+                    records.add(WireJson.fromLine(line.text()));
                     ends.add(line.endOffset());
                 } catch (RuntimeException e) {
                     // a line torn by a crash or edited by hand: set it aside (once it heads the chunk)
@@ -293,11 +294,11 @@ final class Shipper {
      * @param group the group
      * @return how it ended
      */
-    @SuppressWarnings("unchecked")
     static Outcome sendOnce(IngestionClient via, Group group) {
         return switch (group.kind) {
             case RUN -> via.putRun((RunInfo) group.records.get(0));
-            case CHECKPOINTS -> via.postCheckpoints(group.runKey, (List<CheckpointReport>) (List<?>) group.records);
+            case CHECKPOINTS -> via.postCheckpoints(group.runKey,
+                    group.records.stream().map(CheckpointReport.class::cast).toList());
             case END -> via.finish((RunEnd) group.records.get(0));
         };
     }
@@ -358,7 +359,7 @@ final class Shipper {
     private void spoolGroup(Group group) {
         RunInfo run = runs.get(group.runKey);
         try {
-            spool.append(group.runKey, run == null ? null : ReportJson.toLine(run), lines(group.records));
+            spool.append(group.runKey, run == null ? null : WireJson.toLine(run), lines(group.records));
             counters.spooled.addAndGet(group.records.size());
         } catch (IOException | RuntimeException e) {
             counters.dropped.addAndGet(group.records.size());
@@ -370,10 +371,10 @@ final class Shipper {
         }
     }
 
-    private static List<String> lines(List<Object> records) {
+    private static List<String> lines(List<WireRecord> records) {
         List<String> lines = new ArrayList<>(records.size());
-        for (Object r : records) {
-            lines.add(ReportJson.toLine(r));
+        for (WireRecord r : records) {
+            lines.add(WireJson.toLine(r));
         }
         return lines;
     }
@@ -393,7 +394,7 @@ final class Shipper {
      * @param kind the request
      * @param records one run, one run end, or up to {@code maxBatch} checkpoints
      */
-    record Group(String runKey, Kind kind, List<Object> records) {
+    record Group(String runKey, Kind kind, List<WireRecord> records) {
 
         /**
          * Splits records, in order, into request-sized groups.
@@ -402,10 +403,10 @@ final class Shipper {
          * @param maxBatch the most checkpoints in one group
          * @return the groups
          */
-        static List<Group> of(List<Object> records, int maxBatch) {
+        static List<Group> of(List<WireRecord> records, int maxBatch) {
             List<Group> groups = new ArrayList<>();
             Group open = null;
-            for (Object r : records) {
+            for (WireRecord r : records) {
                 if (r instanceof CheckpointReport c) {
                     if (open == null || !open.runKey.equals(c.runKey()) || open.records.size() >= maxBatch) {
                         open = new Group(c.runKey(), Kind.CHECKPOINTS, new ArrayList<>());

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The local spool: one append-only JSON-lines file per run ({@code <runKey>.jsonl}, lines written by
- * {@code ReportJson.toLine}) plus a small {@code .offset} file holding how many bytes of it the
+ * {@code WireJson.toLine}) plus a small {@code .offset} file holding how many bytes of it the
  * service has confirmed. Records are replayed from the offset, in file order; a file whose every
  * line is confirmed is deleted. Records the service refused for good go to
  * {@code <runKey>.rejected.jsonl}, kept for inspection and never replayed.

@@ -1,7 +1,8 @@
 package dev.driftwatch.plugin.ship;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.WireJson;
+import dev.driftwatch.contract.WireRecord;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -169,7 +170,7 @@ public final class UploadCli {
             return 2;
         }
         Tally tally = new Tally();
-        List<Object> pending = new ArrayList<>();
+        List<WireRecord> pending = new ArrayList<>();
         long lineNo = 0;
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line; (line = reader.readLine()) != null; ) {
@@ -178,7 +179,7 @@ public final class UploadCli {
                     continue;
                 }
                 try {
-                    pending.add(ReportJson.fromLine(line));
+                    pending.add(WireJson.fromLine(line));
                 } catch (RuntimeException e) {
                     // the parser's first line says what is wrong; the rest is its location, which file:line gives
                     String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
@@ -212,7 +213,7 @@ public final class UploadCli {
     }
 
     /** Sends records in order; false when the upload must stop (unreachable, or the token refused). */
-    private boolean send(IngestionClient client, List<Object> records, Tally tally) {
+    private boolean send(IngestionClient client, List<WireRecord> records, Tally tally) {
         for (Shipper.Group group : Shipper.Group.of(records, BATCH)) {
             Outcome outcome = Shipper.sendOnce(client, group);
             if (outcome instanceof Outcome.Delivered d) {
@@ -222,7 +223,7 @@ public final class UploadCli {
                 return false;
             } else if (outcome instanceof Outcome.Rejected r && r.aboutContent() && group.records().size() > 1) {
                 // keep the valid part of a refused batch: send its records one by one
-                for (Object one : group.records()) {
+                for (WireRecord one : group.records()) {
                     if (!send(client, List.of(one), tally)) {
                         return false;
                     }
@@ -262,7 +263,7 @@ public final class UploadCli {
         }
         Map<String, Object> run;
         try {
-            run = ReportJson.read(((Outcome.Delivered) outcome).body());
+            run = WireJson.read(((Outcome.Delivered) outcome).body());
         } catch (IllegalArgumentException e) {
             err.println("driftwatch-upload: the service's answer is not a run: " + e.getMessage());
             return 1;
@@ -309,7 +310,7 @@ public final class UploadCli {
                 case CHECKPOINTS -> {
                     checkpoints += group.records().size();
                     try {
-                        if (ReportJson.read(body).get("duplicates") instanceof Number n) {
+                        if (WireJson.read(body).get("duplicates") instanceof Number n) {
                             duplicates += n.longValue();
                         }
                     } catch (IllegalArgumentException e) {

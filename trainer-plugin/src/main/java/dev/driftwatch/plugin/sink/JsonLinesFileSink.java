@@ -1,10 +1,11 @@
 package dev.driftwatch.plugin.sink;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.WireJson;
+import dev.driftwatch.contract.WireRecord;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.ReportJson;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends every record to a JSON-lines file ({@link ReportJson#toLine}, one record per line), the
+ * Appends every record to a JSON-lines file ({@link dev.driftwatch.contract.WireJson#toLine}, one record per line), the
  * offline format that {@code driftwatch-upload} sends to the service later. Each line is flushed
  * when written, so a crash loses at most the line being written. Write failures are logged once and
  * never thrown; the sink then stays quiet.
@@ -86,7 +87,7 @@ public class JsonLinesFileSink implements DriftSink {
         }
     }
 
-    private synchronized void write(Object record) {
+    private synchronized void write(WireRecord record) {
         if (failed || closed) {
             return;
         }
@@ -98,7 +99,7 @@ public class JsonLinesFileSink implements DriftSink {
                 writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
             }
-            writer.write(ReportJson.toLine(record));
+            writer.write(WireJson.toLine(record));
             writer.write('\n');
             writer.flush();
         } catch (IOException | RuntimeException e) {

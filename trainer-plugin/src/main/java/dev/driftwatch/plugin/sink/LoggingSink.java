@@ -1,11 +1,11 @@
 package dev.driftwatch.plugin.sink;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.plugin.report.DriftSink;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +48,8 @@ public class LoggingSink implements DriftSink {
             return String.format(Locale.ROOT, "driftwatch step %d: INVALID (%s)", r.step(), r.invalidReason());
         }
         MetricSummary kl = r.headline();
-        MetricSummary js = r.metrics().get(Metrics.JS);
-        MetricSummary top1 = r.metrics().get(Metrics.TOP1_AGREE);
+        MetricSummary js = r.metrics().get(Metric.JS.wireName());
+        MetricSummary top1 = r.metrics().get(Metric.TOP1_AGREE.wireName());
         String params = r.parameters() == null ? ""
                 : String.format(Locale.ROOT, ", params rel L2 %.4g", r.parameters().globalRelativeL2());
         return String.format(Locale.ROOT,

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.contract.MetricSummary;
 import org.junit.jupiter.api.Test;
 
 class QuantilesTest {

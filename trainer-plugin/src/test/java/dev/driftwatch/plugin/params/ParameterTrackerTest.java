@@ -6,14 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import dev.driftwatch.plugin.report.ParameterDrift;
-import dev.driftwatch.plugin.report.TensorDrift;
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.TensorDrift;
 import org.junit.jupiter.api.Test;
 
 class ParameterTrackerTest {

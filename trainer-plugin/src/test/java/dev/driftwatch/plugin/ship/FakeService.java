@@ -1,6 +1,6 @@
 package dev.driftwatch.plugin.ship;
 
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.WireJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -81,7 +81,7 @@ final class FakeService implements AutoCloseable {
         Map<String, Object> json = Map.of();
         byte[] body = request.getBody().readByteArray();
         if (body.length > 0) {
-            json = ReportJson.read(decode(body, request.getHeader("Content-Encoding")));
+            json = WireJson.read(decode(body, request.getHeader("Content-Encoding")));
         }
         Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         request.getHeaders().forEach(p -> headers.put(p.getFirst(), p.getSecond()));

@@ -3,8 +3,8 @@ package dev.driftwatch.plugin.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.WireJson;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,7 +159,7 @@ class HttpDriftSinkTest {
         assertThat(service.seen).hasSize(1);
         List<String> lines = Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"));
         assertThat(lines).hasSize(12);
-        assertThat(ReportJson.fromLine(lines.get(0))).isEqualTo(Records.run(RUN));
+        assertThat(WireJson.fromLine(lines.get(0))).isEqualTo(Records.run(RUN));
     }
 
     @Test
@@ -180,7 +180,7 @@ class HttpDriftSinkTest {
                 steps(0, 30).stream().filter(s -> s != 13).toList());
         List<String> rejected = Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"));
         assertThat(rejected).singleElement()
-                .satisfies(l -> assertThat(((CheckpointReport) ReportJson.fromLine(l)).step()).isEqualTo(13));
+                .satisfies(l -> assertThat(((CheckpointReport) WireJson.fromLine(l)).step()).isEqualTo(13));
     }
 
     @Test

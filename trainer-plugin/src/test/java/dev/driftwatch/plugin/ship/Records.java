@@ -1,10 +1,10 @@
 package dev.driftwatch.plugin.ship;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.MetricSummary;
-import dev.driftwatch.plugin.report.Metrics;
-import dev.driftwatch.plugin.report.RunEnd;
-import dev.driftwatch.plugin.report.RunInfo;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.Metric;
+import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.contract.RunEnd;
+import dev.driftwatch.contract.RunInfo;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ final class Records {
         double kl = 0.01 * step;
         MetricSummary s = new MetricSummary(10, kl, kl, kl, kl, kl, kl, kl);
         return new CheckpointReport(runKey, step, 0, Instant.parse("2026-11-27T08:00:00Z").plusSeconds(step), true, null,
-                "exact", 1.0, 10, Map.of(Metrics.KL_BASE_FT, s), List.of(), List.of(), null,
+                "exact", 1.0, 10, Map.of(Metric.KL_BASE_FT.wireName(), s), List.of(), List.of(), null,
                 Map.of("train_loss", 1.0 / (step + 1)));
     }
 

@@ -2,8 +2,8 @@ package dev.driftwatch.plugin.ship;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.plugin.report.CheckpointReport;
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.WireJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,24 +18,24 @@ class SpoolTest {
     Path dir;
 
     private static List<Long> steps(List<Spool.Line> lines) {
-        return lines.stream().map(l -> ((CheckpointReport) ReportJson.fromLine(l.text())).step()).toList();
+        return lines.stream().map(l -> ((CheckpointReport) WireJson.fromLine(l.text())).step()).toList();
     }
 
     private static String line(long step) {
-        return ReportJson.toLine(Records.checkpoint("run-1", step));
+        return WireJson.toLine(Records.checkpoint("run-1", step));
     }
 
     @Test
     void startsANewFileWithTheRunAndReadsBackInOrder() throws Exception {
         Spool spool = new Spool(dir);
-        spool.append("run-1", ReportJson.toLine(Records.run("run-1")), List.of(line(1), line(2)));
-        spool.append("run-1", ReportJson.toLine(Records.run("run-1")), List.of(line(3)));
+        spool.append("run-1", WireJson.toLine(Records.run("run-1")), List.of(line(1), line(2)));
+        spool.append("run-1", WireJson.toLine(Records.run("run-1")), List.of(line(3)));
 
         List<Spool.Line> lines = spool.readPending(spool.fileFor("run-1"), 10);
 
-        assertThat(lines).extracting(l -> ReportJson.fromLine(l.text()).getClass().getSimpleName())
+        assertThat(lines).extracting(l -> WireJson.fromLine(l.text()).getClass().getSimpleName())
                 .containsExactly("RunInfo", "CheckpointReport", "CheckpointReport", "CheckpointReport");
-        assertThat(lines).extracting(l -> ReportJson.fromLine(l.text()))
+        assertThat(lines).extracting(l -> WireJson.fromLine(l.text()))
                 .filteredOn(CheckpointReport.class::isInstance)
                 .extracting(r -> ((CheckpointReport) r).step()).containsExactly(1L, 2L, 3L);
         assertThat(spool.pendingLines(spool.fileFor("run-1"))).isEqualTo(4);

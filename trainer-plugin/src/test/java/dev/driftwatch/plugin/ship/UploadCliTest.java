@@ -2,7 +2,7 @@ package dev.driftwatch.plugin.ship;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.plugin.report.ReportJson;
+import dev.driftwatch.contract.WireJson;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -51,11 +51,11 @@ class UploadCliTest {
 
     private Path file(int checkpoints) throws Exception {
         List<String> lines = new ArrayList<>();
-        lines.add(ReportJson.toLine(Records.run("run-1")));
+        lines.add(WireJson.toLine(Records.run("run-1")));
         for (int step = 0; step < checkpoints; step++) {
-            lines.add(ReportJson.toLine(Records.checkpoint("run-1", step)));
+            lines.add(WireJson.toLine(Records.checkpoint("run-1", step)));
         }
-        lines.add(ReportJson.toLine(Records.end("run-1")));
+        lines.add(WireJson.toLine(Records.end("run-1")));
         Path file = dir.resolve("run-1.jsonl");
         Files.write(file, lines);
         return file;

@@ -54,7 +54,8 @@ class ChannelSender {
      *
      * @param channelType the channel type
      * @param url the URL (null for log)
-     * @param deliveryId the delivery id, sent as {@code X-Driftwatch-Delivery}
+     * @param deliveryId the delivery id, the same on every attempt: sent as {@code Idempotency-Key} (and as
+     *     {@code X-Driftwatch-Delivery} to webhooks) for receivers to de-duplicate on
      * @param kind firing, repeat or resolved, sent as {@code X-Driftwatch-Event}
      * @param payload the rendered body
      * @return the outcome
@@ -69,6 +70,7 @@ class ChannelSender {
                 .timeout(properties.requestTimeout())
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "driftwatch-alerts/1")
+                .header("Idempotency-Key", deliveryId.toString())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (Channel.WEBHOOK.equals(channelType)) {
             request.header("X-Driftwatch-Delivery", deliveryId.toString());

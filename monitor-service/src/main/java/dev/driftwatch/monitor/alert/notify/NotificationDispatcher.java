@@ -5,6 +5,8 @@ import dev.driftwatch.monitor.alert.metrics.AlertCounters;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -21,21 +23,45 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Delivers the outbox. Every poll claims due notifications with {@code FOR UPDATE SKIP LOCKED},
- * delivers them while holding the row locks and records the outcome in the same transaction: another
- * instance polling the same database skips locked rows and, once this transaction commits, no longer
- * sees delivered ones, so each notification is delivered once. Every attempt is written to the
- * delivery log ({@code notification_attempt}). Transient failures are retried with capped
- * exponential backoff up to {@link AlertsProperties#maxAttempts()}; permanent ones are recorded as
- * failed at once.
+ * Delivers the outbox in three steps, none of which holds a lock or a pooled connection while a
+ * receiver answers:
  *
- * <p>Only a crash between the receiver's answer and the commit can repeat a delivery; receivers
- * de-duplicate on {@code X-Driftwatch-Delivery} for that case.
+ * <ol>
+ *   <li><b>claim</b>: one short statement takes due notifications ({@code FOR UPDATE SKIP LOCKED} for
+ *       the statement only), counts the attempt, stamps them with this claim's token and moves
+ *       {@code next_attempt_at} to the end of a lease ({@link AlertsProperties#lease()}); other
+ *       instances see them as not due until then;
+ *   <li><b>send</b>, with no transaction open, after renewing the lease of that one notification (a
+ *       claim that has expired and been taken over by another instance is skipped);
+ *   <li><b>record</b> the attempt in the delivery log ({@code notification_attempt}) and the outcome
+ *       in one short transaction, only while the claim still stands.
+ * </ol>
+ *
+ * <p>So several instances on one database deliver each notification once, and an instance that dies
+ * after its claim leaves the notification due again when the lease ends, for another instance to
+ * send with the same delivery id. That makes delivery at-least-once: a receiver de-duplicates on the
+ * {@code Idempotency-Key} (= {@code X-Driftwatch-Delivery}) header, and then sees it exactly once.
+ * Transient failures are retried with capped exponential backoff up to
+ * {@link AlertsProperties#maxAttempts()}; permanent ones are recorded as failed at once.
  */
 @Component
 public class NotificationDispatcher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationDispatcher.class);
+
+    private static final String CLAIM = """
+            UPDATE notification n SET claimed_by = ?, claim_token = ?, attempts = n.attempts + 1,
+                next_attempt_at = clock_timestamp() + ? * interval '1 millisecond'
+            FROM (SELECT id FROM notification WHERE status = 'pending' AND next_attempt_at <= now()
+                  ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) due
+            WHERE n.id = due.id
+            RETURNING n.id, n.delivery_id, n.kind, n.channel_type, n.channel_url, n.payload, n.attempts
+            """;
+    /** Renews one claimed notification's lease right before its send; 0 rows when the claim is gone. */
+    private static final String RENEW = """
+            UPDATE notification SET next_attempt_at = clock_timestamp() + ? * interval '1 millisecond'
+            WHERE id = ? AND claim_token = ? AND status = 'pending'
+            """;
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -57,9 +83,9 @@ public class NotificationDispatcher implements SmartLifecycle {
                 ? properties.instanceName() : defaultInstanceName();
     }
 
-    /** One claimed row of the outbox. */
+    /** One claimed row of the outbox; {@code attempt} counts this one. */
     private record Due(long id, UUID deliveryId, String kind, String channelType, String url, String payload,
-            int attempts) {}
+            int attempt, UUID claim) {}
 
     /** Asks the dispatcher to poll now (after a commit that wrote notifications); cheap and coalesced. */
     public void wakeUp() {
@@ -84,11 +110,13 @@ public class NotificationDispatcher implements SmartLifecycle {
     public int drain() {
         int total = 0;
         try {
-            int n;
+            List<Due> claimed;
             do {
-                n = tx.execute(s -> deliverBatch());
-                total += n;
-            } while (n == properties.batchSize());
+                claimed = claim();
+                for (Due d : claimed) {
+                    total += deliver(d) ? 1 : 0;
+                }
+            } while (claimed.size() == properties.batchSize());
         } catch (RuntimeException e) {
             // the database may be briefly unreachable; the next poll tries again
             log.warn("Notification dispatch failed: {}", e.toString());
@@ -96,46 +124,68 @@ public class NotificationDispatcher implements SmartLifecycle {
         return total;
     }
 
-    private int deliverBatch() {
-        List<Due> due = jdbc.query("""
-                SELECT id, delivery_id, kind, channel_type, channel_url, payload, attempts FROM notification
-                WHERE status = 'pending' AND next_attempt_at <= now()
-                ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED
-                """, (rs, i) -> new Due(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6), rs.getInt(7)),
-                properties.batchSize());
-        for (Due d : due) {
-            deliver(d);
-        }
-        return due.size();
+    /** Claims up to a batch of due notifications, in one autocommitted statement. */
+    private List<Due> claim() {
+        UUID claim = UUID.randomUUID();
+        List<Due> due = new ArrayList<>(jdbc.query(CLAIM,
+                (rs, i) -> new Due(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getInt(7), claim),
+                instance, claim, properties.lease().toMillis(), properties.batchSize()));
+        due.sort(Comparator.comparingLong(Due::id));
+        return due;
     }
 
-    private void deliver(Due d) {
-        int attempt = d.attempts() + 1;
+    /**
+     * Sends one claimed notification and records the outcome.
+     *
+     * @return false when the claim had expired and another instance had taken it over
+     */
+    private boolean deliver(Due d) {
+        // the lease must cover this send, however long the earlier ones of the batch took
+        if (jdbc.update(RENEW, properties.lease().toMillis(), d.id(), d.claim()) == 0) {
+            return false;
+        }
         long start = System.nanoTime();
         ChannelSender.Outcome outcome = sender.send(d.channelType(), d.url(), d.deliveryId(), d.kind(), d.payload());
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        int attempt = d.attempt();
         ChannelSender.Verdict verdict = outcome.verdict() == ChannelSender.Verdict.RETRY && attempt >= properties.maxAttempts()
                 ? ChannelSender.Verdict.FAILED : outcome.verdict();
-        jdbc.update("""
-                INSERT INTO notification_attempt (notification_id, attempt, instance, outcome, http_status, error, duration_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, d.id(), attempt, instance, verdict.name().toLowerCase(Locale.ROOT), outcome.httpStatus(),
-                outcome.error(), millis);
-        switch (verdict) {
-            case DELIVERED -> jdbc.update("UPDATE notification SET status = 'delivered', attempts = ?, delivered_at = now(),"
-                    + " last_error = NULL WHERE id = ?", attempt, d.id());
-            case RETRY -> jdbc.update("UPDATE notification SET attempts = ?, last_error = ?,"
-                    + " next_attempt_at = clock_timestamp() + ? * interval '1 millisecond' WHERE id = ?",
-                    attempt, outcome.error(), backoff(attempt).toMillis(), d.id());
-            case FAILED -> {
-                jdbc.update("UPDATE notification SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-                        attempt, outcome.error(), d.id());
-                log.warn("Notification {} to {} {} failed for good after {} attempt(s): {}", d.deliveryId(),
-                        d.channelType(), d.url(), attempt, outcome.error());
-            }
+        Boolean current = tx.execute(s -> record(d, verdict, outcome, millis));
+        if (Boolean.FALSE.equals(current)) {
+            log.info("Notification {} was taken over by another instance while {} sent it (lease {} ms);"
+                    + " its receiver may see it twice under the same Idempotency-Key", d.deliveryId(), instance,
+                    properties.lease().toMillis());
+        } else if (verdict == ChannelSender.Verdict.FAILED) {
+            log.warn("Notification {} to {} {} failed for good after {} attempt(s): {}", d.deliveryId(),
+                    d.channelType(), d.url(), attempt, outcome.error());
         }
         counters.delivery(d.channelType(), verdict.name().toLowerCase(Locale.ROOT));
+        return true;
+    }
+
+    /**
+     * Writes the attempt to the delivery log and, while this claim still stands, the outcome.
+     *
+     * @return whether the claim still stood
+     */
+    private boolean record(Due d, ChannelSender.Verdict verdict, ChannelSender.Outcome outcome, long millis) {
+        jdbc.update("""
+                INSERT INTO notification_attempt (notification_id, attempt, instance, outcome, http_status, error, duration_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notification_id, attempt) DO NOTHING
+                """, d.id(), d.attempt(), instance, verdict.name().toLowerCase(Locale.ROOT), outcome.httpStatus(),
+                outcome.error(), millis);
+        String mine = " WHERE id = ? AND claim_token = ? AND status = 'pending'";
+        int updated = switch (verdict) {
+            case DELIVERED -> jdbc.update("UPDATE notification SET status = 'delivered', delivered_at = now(),"
+                    + " last_error = NULL" + mine, d.id(), d.claim());
+            case RETRY -> jdbc.update("UPDATE notification SET last_error = ?,"
+                    + " next_attempt_at = clock_timestamp() + ? * interval '1 millisecond'" + mine,
+                    outcome.error(), backoff(d.attempt()).toMillis(), d.id(), d.claim());
+            case FAILED -> jdbc.update("UPDATE notification SET status = 'failed', last_error = ?" + mine,
+                    outcome.error(), d.id(), d.claim());
+        };
+        return updated == 1;
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 import java.util.List;
 

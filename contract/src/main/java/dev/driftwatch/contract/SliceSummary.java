@@ -1,4 +1,4 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 import java.util.Map;
 
@@ -7,12 +7,12 @@ import java.util.Map;
  *
  * @param slice the slice label
  * @param count number of probe examples in the slice
- * @param metrics aggregates keyed by metric name ({@link Metrics})
+ * @param metrics aggregates keyed by metric wire name ({@link Metric})
  */
-public record SliceSummary(String slice, int count, Map<String, MetricSummary> metrics) {
+public record SliceSummary(String slice, long count, Map<String, MetricSummary> metrics) {
 
     /** Copies the map so the record stays immutable. */
     public SliceSummary {
-        metrics = Map.copyOf(metrics);
+        metrics = WireJson.orderedCopy(metrics);
     }
 }

@@ -1,11 +1,11 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 /**
  * One of the probe examples that drifted most at a checkpoint.
  *
  * @param probeId the example's id in the probe set
  * @param slice the example's slice label
- * @param metric the metric it was ranked by (normally {@link Metrics#HEADLINE})
+ * @param metric the metric it was ranked by (normally {@link Metric#HEADLINE})
  * @param value its per-example value of that metric
  */
 public record TopExample(String probeId, String slice, String metric, double value) {}

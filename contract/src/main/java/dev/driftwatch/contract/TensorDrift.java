@@ -1,4 +1,4 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 /**
  * How far one parameter tensor has moved from its base value.

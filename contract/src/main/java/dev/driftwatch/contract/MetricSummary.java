@@ -1,4 +1,4 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 /**
  * One metric aggregated over the probe examples of a checkpoint (or of one slice).
@@ -13,4 +13,4 @@ package dev.driftwatch.plugin.report;
  * @param ciHigh upper bound of that interval
  */
 public record MetricSummary(
-        int count, double mean, double p50, double p90, double p99, double max, double ciLow, double ciHigh) {}
+        long count, double mean, double p50, double p90, double p99, double max, double ciLow, double ciHigh) {}

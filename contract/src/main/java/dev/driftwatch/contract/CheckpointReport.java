@@ -1,13 +1,15 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Everything measured at one checkpoint of a run. {@code (runKey, step)} is its idempotency key.
  *
- * @param runKey the client-chosen run key
+ * @param runKey the client-chosen run key ({@link RunKey})
  * @param step the global training step (batches seen)
  * @param epoch the epoch the step belongs to
  * @param time when it was measured
@@ -16,7 +18,8 @@ import java.util.Map;
  * @param approximation {@code exact}, or {@code topk(k)} when the base was kept as top-k log-probs
  * @param temperature the softmax temperature of the measurement
  * @param probeCount number of probe examples measured
- * @param metrics aggregates keyed by metric name ({@link Metrics})
+ * @param metrics aggregates keyed by metric wire name ({@link Metric}; a newer plugin may send names this
+ *     contract does not know)
  * @param slices the same aggregates per probe slice
  * @param topExamples the examples that drifted most, by descending value
  * @param parameters parameter drift, or null when not measured at this checkpoint
@@ -36,14 +39,21 @@ public record CheckpointReport(
         List<SliceSummary> slices,
         List<TopExample> topExamples,
         ParameterDrift parameters,
-        Map<String, Double> taskMetrics) {
+        Map<String, Double> taskMetrics) implements WireRecord {
 
-    /** Copies the collections so the record stays immutable. */
+    /** The {@code "type"} tag of a checkpoint line. */
+    public static final String TYPE = "checkpoint";
+    /** The task metric a trainer reports for its training loss. */
+    public static final String TRAIN_LOSS = "train_loss";
+    /** The task metric a trainer reports for its validation loss. */
+    public static final String VALIDATE_LOSS = "validate_loss";
+
+    /** Copies the collections so the record stays immutable (metrics keep their order). */
     public CheckpointReport {
-        metrics = Map.copyOf(metrics);
+        metrics = WireJson.orderedCopy(metrics);
         slices = List.copyOf(slices);
         topExamples = List.copyOf(topExamples);
-        taskMetrics = Map.copyOf(taskMetrics);
+        taskMetrics = Collections.unmodifiableMap(new LinkedHashMap<>(taskMetrics));
     }
 
     /**
@@ -52,6 +62,21 @@ public record CheckpointReport(
      * @return the headline summary or null
      */
     public MetricSummary headline() {
-        return metrics.get(Metrics.HEADLINE);
+        return metrics.get(Metric.HEADLINE.wireName());
+    }
+
+    /**
+     * Returns the task loss used to compare runs: validation loss when present, else training loss.
+     *
+     * @return the loss, or null
+     */
+    public Double taskLoss() {
+        Double v = taskMetrics.get(VALIDATE_LOSS);
+        return v != null ? v : taskMetrics.get(TRAIN_LOSS);
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
     }
 }

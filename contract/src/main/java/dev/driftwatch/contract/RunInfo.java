@@ -1,4 +1,4 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 import java.time.Instant;
 import java.util.List;
@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * What the service needs to know about a run before its first checkpoint.
  *
- * @param runKey client-chosen key, unique within the project ({@code [A-Za-z0-9._:-]{1,128}})
+ * @param runKey client-chosen key, unique within the project ({@link RunKey})
  * @param name human-readable name
  * @param method how it fine-tunes: {@code full}, {@code head}, {@code adapter}, {@code lora} or {@code other}
  * @param tags free labels for filtering
@@ -30,11 +30,21 @@ public record RunInfo(
         long trainableParameters,
         double temperature,
         Map<String, String> config,
-        Instant startedAt) {
+        Instant startedAt) implements WireRecord {
+
+    /** The {@code "type"} tag of a run line. */
+    public static final String TYPE = "run";
+    /** The accepted values of {@link #method()}. */
+    public static final List<String> METHODS = List.of("full", "head", "adapter", "lora", "other");
 
     /** Copies the collections so the record stays immutable. */
     public RunInfo {
         tags = List.copyOf(tags);
         config = Map.copyOf(config);
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
     }
 }

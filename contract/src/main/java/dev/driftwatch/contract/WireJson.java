@@ -1,32 +1,28 @@
-package dev.driftwatch.plugin.report;
+package dev.driftwatch.contract;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * The one JSON mapping of the report records: the ingestion API's wire format and the JSON-lines
+ * The one JSON mapping of the wire records: the ingestion API's wire format and the JSON-lines
  * file format (one {@link #toLine line} per record, tagged with {@code "type"}).
  *
- * <p>Field names are camelCase and match {@code docs/api/ingestion.md}; nulls are left out.
+ * <p>Field names are camelCase and match {@code docs/api/ingestion.md}; nulls are left out. Metrics
+ * are written known ones first in {@link Metric} order, then unknown ones in their given order.
  */
-public final class ReportJson {
-
-    /** The {@code "type"} tag of a run line in a JSON-lines file. */
-    public static final String TYPE_RUN = "run";
-    /** The {@code "type"} tag of a checkpoint line. */
-    public static final String TYPE_CHECKPOINT = "checkpoint";
-    /** The {@code "type"} tag of a run-end line. */
-    public static final String TYPE_END = "end";
+public final class WireJson {
 
     private static final JSON JSON_MAPPER = JSON.std;
 
-    private ReportJson() {}
+    private WireJson() {}
 
     /**
      * Serialises a map tree (as built by the {@code toMap} methods) to compact JSON.
@@ -164,23 +160,35 @@ public final class ReportJson {
 
     private static Map<String, Object> metricsToMap(Map<String, MetricSummary> metrics) {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (String name : Metrics.ALL) {
-            MetricSummary s = metrics.get(name);
-            if (s == null) {
-                continue;
-            }
+        metrics.forEach((name, s) -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("count", s.count());
-            m.put("mean", s.mean());
-            m.put("p50", s.p50());
-            m.put("p90", s.p90());
-            m.put("p99", s.p99());
-            m.put("max", s.max());
-            m.put("ciLow", s.ciLow());
-            m.put("ciHigh", s.ciHigh());
+            for (Statistic stat : Statistic.values()) {
+                m.put(stat.wireName(), stat.of(s));
+            }
             out.put(name, m);
-        }
+        });
         return out;
+    }
+
+    /**
+     * Copies a map keyed by metric wire name into an unmodifiable map ordered known metrics first (in
+     * {@link Metric} order), then unknown ones in their given order.
+     */
+    static <V> Map<String, V> orderedCopy(Map<String, V> byMetric) {
+        Map<String, V> out = new LinkedHashMap<>();
+        for (Metric metric : Metric.values()) {
+            V v = byMetric.get(metric.wireName());
+            if (v != null) {
+                out.put(metric.wireName(), v);
+            }
+        }
+        byMetric.forEach((name, v) -> {
+            if (Metric.byName(Objects.requireNonNull(name)).isEmpty()) {
+                out.put(name, Objects.requireNonNull(v));
+            }
+        });
+        return Collections.unmodifiableMap(out);
     }
 
     private static void put(Map<String, Object> m, String key, Object value) {
@@ -194,41 +202,47 @@ public final class ReportJson {
     /**
      * Writes one JSON-lines record: the wire form plus a {@code "type"} tag, without a newline.
      *
-     * @param record a {@link RunInfo}, {@link CheckpointReport} or {@link RunEnd}
+     * @param record the record
      * @return the line
      */
-    public static String toLine(Object record) {
+    public static String toLine(WireRecord record) {
         Map<String, Object> m = new LinkedHashMap<>();
-        if (record instanceof RunInfo r) {
-            m.put("type", TYPE_RUN);
-            m.putAll(toMap(r));
-        } else if (record instanceof CheckpointReport c) {
-            m.put("type", TYPE_CHECKPOINT);
-            m.putAll(toMap(c));
-        } else if (record instanceof RunEnd e) {
-            m.put("type", TYPE_END);
-            m.putAll(toMap(e));
-        } else {
-            throw new IllegalArgumentException("not a report record: " + record);
-        }
+        m.put("type", record.type());
+        m.putAll(toMap(record));
         return write(m);
+    }
+
+    /**
+     * Maps any wire record to its wire form (without the JSON-lines {@code "type"} tag).
+     *
+     * @param record the record
+     * @return the JSON object as a map
+     */
+    public static Map<String, Object> toMap(WireRecord record) {
+        if (record instanceof RunInfo r) {
+            return toMap(r);
+        }
+        if (record instanceof CheckpointReport c) {
+            return toMap(c);
+        }
+        return toMap((RunEnd) record); // the hierarchy is sealed: nothing else is a WireRecord
     }
 
     /**
      * Reads one JSON-lines record back.
      *
      * @param line a line written by {@link #toLine}
-     * @return a {@link RunInfo}, {@link CheckpointReport} or {@link RunEnd}
-     * @throws IllegalArgumentException when the line is not a report record
+     * @return the record
+     * @throws IllegalArgumentException when the line is not a wire record
      */
-    public static Object fromLine(String line) {
+    public static WireRecord fromLine(String line) {
         Map<String, Object> m = read(line);
         Object type = m.get("type");
-        if (TYPE_RUN.equals(type)) {
+        if (RunInfo.TYPE.equals(type)) {
             return runFromMap(m);
-        } else if (TYPE_CHECKPOINT.equals(type)) {
+        } else if (CheckpointReport.TYPE.equals(type)) {
             return checkpointFromMap(m);
-        } else if (TYPE_END.equals(type)) {
+        } else if (RunEnd.TYPE.equals(type)) {
             return endFromMap(m);
         }
         throw new IllegalArgumentException("unknown record type: " + type);
@@ -267,7 +281,7 @@ public final class ReportJson {
         List<SliceSummary> slices = new ArrayList<>();
         for (Object o : list(m.get("slices"))) {
             Map<String, Object> sm = map(o);
-            slices.add(new SliceSummary(str(sm, "slice"), (int) lng(sm, "count"), metricsFromMap(sm.get("metrics"))));
+            slices.add(new SliceSummary(str(sm, "slice"), lng(sm, "count"), metricsFromMap(sm.get("metrics"))));
         }
         List<TopExample> top = new ArrayList<>();
         for (Object o : list(m.get("topExamples"))) {
@@ -337,7 +351,7 @@ public final class ReportJson {
         map(o).forEach((name, v) -> {
             Map<String, Object> s = map(v);
             out.put(name, new MetricSummary(
-                    (int) lng(s, "count"),
+                    lng(s, "count"),
                     dbl(s, "mean", 0),
                     dbl(s, "p50", 0),
                     dbl(s, "p90", 0),
