@@ -90,6 +90,7 @@ public class DriftListener extends TrainingListenerAdapter {
     protected DriftListener(Builder b) {
         this.settings = b.buildSettings();
         this.meter = new DriftMeter(settings);
+        this.meter.useVocabulary(b.vocabulary);
         this.sink = new SinkFanOut(b.sinks.isEmpty() ? List.of(new LoggingSink()) : b.sinks);
         this.runKey = b.runKey != null ? b.runKey : defaultRunKey();
         this.runName = b.runName != null ? b.runName : runKey;
@@ -338,8 +339,23 @@ public class DriftListener extends TrainingListenerAdapter {
         private boolean atEnd = true;
         private double guardrailLimit = Double.NaN;
         private Duration flushTimeout = Duration.ofSeconds(10);
+        private List<String> vocabulary;
 
         private Builder() {}
+
+        /**
+         * Gives the listener a vocabulary, so that the top drifting examples of a sequence probe set
+         * carry their text as tokens, the KL of every token's prediction and, at the worst positions, the
+         * base's and the fine-tuned model's most likely tokens with their probabilities. The probe set's
+         * first input must hold the token ids.
+         *
+         * @param tokens the text of token id i at index i
+         * @return this builder
+         */
+        public Builder optVocabulary(List<String> tokens) {
+            this.vocabulary = List.copyOf(tokens);
+            return this;
+        }
 
         /**
          * Sets the probe set (required).

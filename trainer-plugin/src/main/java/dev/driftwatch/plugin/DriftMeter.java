@@ -58,6 +58,8 @@ public final class DriftMeter implements AutoCloseable {
     /** Per measured metric, its range: rounding noise is clamped into it. */
     private final Metric.Range[] metricRanges;
     private final Aggregates aggregates;
+    /** Per-token detail of the top examples, when a vocabulary was given. */
+    private TokenDetails tokenDetails;
     private final StratifiedBootstrap bootstrap;
     /** Scores the task on labelled probes, or null when the probes carry no targets. */
     private final TaskScores task;
@@ -302,8 +304,36 @@ public final class DriftMeter implements AutoCloseable {
         } else {
             ci = bootstrap.run(rows, m, sliceOf, sliceNames.size());
         }
-        return new Measurement(true, null,
-                aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci), drift);
+        Aggregates.Result result = aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci);
+        if (tokenDetails != null) {
+            result = withTokenDetail(trainer, result);
+        }
+        return new Measurement(true, null, result, drift);
+    }
+
+    /**
+     * Gives the meter a vocabulary (token id to text), so that the top drifting examples of a
+     * sequence probe set carry their per-token drift ({@link dev.driftwatch.contract.TokenDrift}). The
+     * probe set's first input must hold the token ids.
+     *
+     * @param tokens token i's text at index i, or null for none
+     */
+    public void useVocabulary(List<String> tokens) {
+        if (tokens != null && !probes.isSequence()) {
+            throw new IllegalArgumentException("a vocabulary needs a sequence probe set (with a mask)");
+        }
+        this.tokenDetails = tokens == null ? null : new TokenDetails(probes, tokens);
+    }
+
+    /** The top examples with their token detail; without it when that fails (it never fails the measurement). */
+    private Aggregates.Result withTokenDetail(Trainer trainer, Aggregates.Result result) {
+        try {
+            return new Aggregates.Result(result.metrics(), result.slices(),
+                    tokenDetails.describe(result.top(), groups, base, c -> logProbs(trainer, c), manager));
+        } catch (RuntimeException e) {
+            logger.warn("driftwatch: no per-token detail for the top examples: {}", e.toString());
+            return result;
+        }
     }
 
     /** The per-example values of one group through NDArray operations, in cache-sized slices. */
@@ -424,6 +454,15 @@ public final class DriftMeter implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /**
+     * Returns V, the size of the model output's last axis (classes or vocabulary), once the base is captured.
+     *
+     * @return V, or 0 before capture
+     */
+    public long outputClasses() {
+        return base == null ? 0 : base.classes();
     }
 
     /** V, from the logits of a forward pass on the first probe example. */

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.driftwatch.plugin.math.Aggregates;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
-import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.contract.MetricSummary;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -69,6 +69,7 @@ final class LmFineTuneRun {
                 .optConfig("adapterRank", Integer.toString(config.adapterRank()))
                 .optConfig("seed", Long.toString(config.seed()))
                 .optBatchSize(PROBE_BATCH)
+                .optVocabulary(task.vocabulary().tokens())
                 .optBootstrap(1000, config.seed())
                 .optBaseCache(config.cacheDir().resolve("base-distributions"))
                 .optFlushTimeout(DELIVERY_WAIT);
