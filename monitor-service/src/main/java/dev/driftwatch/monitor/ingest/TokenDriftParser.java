@@ -54,8 +54,9 @@ final class TokenDriftParser {
         for (int i = 0; i < tokensNode.size(); i++) {
             JsonNode t = tokensNode.get(i);
             String tp = JsonFields.path(p, "tokens") + "[" + i + "]";
-            if (!t.isString() || t.stringValue().isEmpty() || t.stringValue().length() > MAX_TOKEN_LENGTH) {
-                f.problem(tp, "must be a string of 1 to " + MAX_TOKEN_LENGTH + " characters");
+            if (!t.isString() || t.stringValue().isEmpty() || t.stringValue().length() > MAX_TOKEN_LENGTH
+                    || t.stringValue().indexOf('\u0000') >= 0) {
+                f.problem(tp, "must be a string of 1 to " + MAX_TOKEN_LENGTH + " characters (no NUL)");
             } else {
                 tokens.add(t.stringValue());
             }
