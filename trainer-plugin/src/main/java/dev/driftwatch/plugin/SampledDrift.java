@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.driftwatch.plugin.math.Aggregates;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
+import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,13 +37,13 @@ import java.util.function.Function;
 public final class SampledDrift {
 
     /** Per-token k1 (log q/p), nats/token. */
-    public static final String K1_TOKEN = "kl_ft_base_k1";
+    public static final String K1_TOKEN = Metric.KL_FT_BASE_K1.wireName();
     /** Per-token k3, nats/token. */
-    public static final String K3_TOKEN = "kl_ft_base_k3";
+    public static final String K3_TOKEN = Metric.KL_FT_BASE_K3.wireName();
     /** Per-sequence k1 (sum over the continuation), nats/sequence. */
-    public static final String K1_SEQUENCE = "kl_ft_base_k1_seq";
+    public static final String K1_SEQUENCE = Metric.KL_FT_BASE_K1_SEQ.wireName();
     /** Per-sequence k3 (sum over the continuation), nats/sequence. */
-    public static final String K3_SEQUENCE = "kl_ft_base_k3_seq";
+    public static final String K3_SEQUENCE = Metric.KL_FT_BASE_K3_SEQ.wireName();
     /** The exact KL(q||p) at the sampled contexts, nats/token (what k1 and k3 estimate; for checking). */
     public static final String EXACT_TOKEN = "kl_ft_base_exact_at_samples";
 
@@ -66,7 +67,19 @@ public final class SampledDrift {
      *     (nats/sequence) and {@link #EXACT_TOKEN}, each a mean over the sequences with its bootstrap CI
      */
     public record Estimate(double temperature, long seed, int sequences, int tokensPerSequence,
-            Map<String, MetricSummary> metrics) {}
+            Map<String, MetricSummary> metrics) {
+
+        /**
+         * Returns the estimates that go on the wire (k1 and k3, per token and per sequence).
+         *
+         * @return the four metrics, keyed by their wire names
+         */
+        public Map<String, MetricSummary> wireMetrics() {
+            Map<String, MetricSummary> out = new java.util.LinkedHashMap<>(metrics);
+            out.remove(EXACT_TOKEN);
+            return out;
+        }
+    }
 
     /**
      * Creates the estimator.
@@ -206,6 +219,20 @@ public final class SampledDrift {
             }
         }
         return logQ.length - 1; // rounding: the mass summed to just under u
+    }
+
+    /**
+     * Returns the settings worth keeping with the run (they make the estimates repeatable).
+     *
+     * @return {@code driftwatch.sampled.*} keys: temperature, seed, prompts, tokens per continuation
+     */
+    public Map<String, String> config() {
+        Map<String, String> c = new java.util.LinkedHashMap<>();
+        c.put("driftwatch.sampled.temperature", Double.toString(temperature));
+        c.put("driftwatch.sampled.seed", Long.toString(seed));
+        c.put("driftwatch.sampled.prompts", Integer.toString(prompts.length));
+        c.put("driftwatch.sampled.tokens", Integer.toString(length));
+        return c;
     }
 
     @Override
