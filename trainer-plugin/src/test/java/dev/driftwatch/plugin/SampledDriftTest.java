@@ -14,7 +14,7 @@ import ai.djl.nn.transformer.IdEmbedding;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import dev.driftwatch.plugin.report.MetricSummary;
+import dev.driftwatch.contract.MetricSummary;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
