@@ -12,6 +12,8 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import dev.driftwatch.examples.lm.LmBaseModel;
+import dev.driftwatch.examples.lm.LmConfig;
 import dev.driftwatch.plugin.DriftMeter;
 import dev.driftwatch.plugin.DriftSettings;
 import dev.driftwatch.plugin.probe.ProbeSet;
@@ -68,6 +70,9 @@ public final class ListenerBenchmark implements Benchmark {
         Case lm = new Case("lm-head-32k", new int[0], 32000, 16, 256, 16);
         results.addAll(measure(lm, 64, reps, 256L << 20));
         results.addAll(measure(lm, 64, reps, 0)); // forced top-k(64) approximation
+        // The LM demo's transformer (8k words, T = 32) on its probe shape, with and without per-token detail
+        results.addAll(measureLm(reps, false));
+        results.addAll(measureLm(reps, true));
         return results;
     }
 
@@ -81,12 +86,49 @@ public final class ListenerBenchmark implements Benchmark {
         ProbeSet probes = probes(c, n);
         String label = c.name() + ", N=" + n + (c.isSequence() ? "x" + c.sequence() : "")
                 + (budget == 0 ? ", topk(64)" : "");
-        try (Model model = Model.newInstance(c.name())) {
+        Shape input = c.isSequence() ? new Shape(1, c.sequence(), c.width()) : new Shape(1, PIXELS);
+        return measure(label, block, input, probes, c.batchSize(), budget, reps, null);
+    }
+
+    /** The LM demo's model and probe shape: 120 quotations of 32 tokens, continuation after 6 scored, V = 8192. */
+    private List<Result> measureLm(int reps, boolean tokenDetail) throws Exception {
+        Engine.getInstance().setRandomSeed(7);
+        LmConfig config = LmConfig.quick(java.nio.file.Path.of("unused"));
+        int n = config.probesPerSlice() * (1 + config.offTask().size());
+        int t = config.context();
+        Random r = new Random(3);
+        long[] ids = new long[n * t];
+        float[] mask = new float[n * t];
+        List<String> slices = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            slices.add(i % 5 == 0 ? "on-task" : "off-task/general");
+            int length = 12 + r.nextInt(t - 11);
+            for (int p = 0; p < t; p++) {
+                ids[i * t + p] = p < length ? 3 + r.nextInt(config.vocabulary() - 3) : 0;
+                mask[i * t + p] = p + 1 > config.promptTokens() && p + 1 < length ? 1 : 0;
+            }
+        }
+        ProbeSet probes = ProbeSet.builder().addInput("tokens", ids, new Shape(t)).optMask(mask, t).optSlices(slices)
+                .build();
+        List<String> vocabulary = new ArrayList<>();
+        for (int v = 0; v < config.vocabulary(); v++) {
+            vocabulary.add("w" + v);
+        }
+        String label = "lm-demo-transformer-8k, N=" + n + "x" + t + (tokenDetail ? ", per-token detail" : "");
+        return measure(label, LmBaseModel.newModel(config), new Shape(1, t), probes, 32, 256L << 20, reps,
+                tokenDetail ? vocabulary : null);
+    }
+
+    private List<Result> measure(String label, ai.djl.nn.Block block, Shape input, ProbeSet probes, int batchSize,
+            long budget, int reps, List<String> vocabulary) throws Exception {
+        int n = probes.size();
+        int sequence = probes.isSequence() ? probes.positions() : 0;
+        try (Model model = Model.newInstance("benchmark")) {
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
-                    DriftMeter meter = new DriftMeter(new DriftSettings(probes, 1.0, 0, c.batchSize(), budget, 64, null,
+                    DriftMeter meter = new DriftMeter(new DriftSettings(probes, 1.0, 0, batchSize, budget, 64, null,
                             1000, 42, 10, true, 2))) {
-                Shape input = c.isSequence() ? new Shape(1, c.sequence(), c.width()) : new Shape(1, PIXELS);
+                meter.useVocabulary(vocabulary);
                 trainer.initialize(input);
                 long params = 0;
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
@@ -124,8 +166,9 @@ public final class ListenerBenchmark implements Benchmark {
                 double fullMs = median(full) / 1e6;
                 double bareCpuMs = median(bareCpu) / 1e6;
                 double fullCpuMs = median(fullCpu) / 1e6;
-                long positions = (long) n * Math.max(1, c.sequence());
-                double baseBytes = budget == 0 ? positions * (65 * 4 + 64 * 8 + 8) : positions * c.classes() * 4.0;
+                long positions = (long) n * Math.max(1, sequence);
+                long classes = meter.outputClasses();
+                double baseBytes = budget == 0 ? positions * (65 * 4 + 64 * 8 + 8) : positions * classes * 4.0;
                 double theoretical = params * 4.0 + baseBytes;
                 double kept = meter.keptBytes();
                 double peak = kept + meter.peakScratchBytes();
