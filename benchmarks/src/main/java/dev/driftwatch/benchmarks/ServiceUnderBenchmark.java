@@ -50,6 +50,17 @@ final class ServiceUnderBenchmark implements AutoCloseable {
         return base;
     }
 
+    /**
+     * A bean of the running service, to time a part of it without HTTP.
+     *
+     * @param type the bean's type
+     * @param <T> the type
+     * @return the bean
+     */
+    <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
     /** @return the service's data source (its embedded PostgreSQL) */
     DataSource dataSource() {
         return context.getBean(DataSource.class);

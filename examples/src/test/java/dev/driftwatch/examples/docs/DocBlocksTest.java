@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * Every fenced block of README.md and docs/ says what it is (its language), so that the doc tests
  * know what to do with it (docs/writing-docs.md): {@code http}, {@code console}, {@code java} and
  * blocks with {@code file=PATH} are executed by {@link DocExamplesTest} and
- * {@link DocJavaSnippetsTest}; {@code json} must parse; {@code sh} (commands of other tools: builds,
+ * {@link DocJavaSnippetsTest}; {@code json} must parse, {@code xml} (e.g. a Maven snippet) must be
+ * well-formed; {@code sh} (commands of other tools: builds,
  * Docker, Helm, kubectl) must be valid bash; {@code text}, {@code mermaid}, {@code yaml},
  * {@code sql} and {@code python} are shown as they are. Nothing a reader pastes holds a
  * {@code …} placeholder.
@@ -27,7 +28,7 @@ class DocBlocksTest {
     /** Languages of blocks that are executed. */
     static final Set<String> EXECUTED = Set.of("http", "console", "java");
     /** Languages of blocks that are only checked or shown. */
-    static final Set<String> SHOWN = Set.of("json", "jsonl", "sh", "text", "mermaid", "yaml", "sql", "python");
+    static final Set<String> SHOWN = Set.of("json", "jsonl", "sh", "text", "mermaid", "yaml", "sql", "python", "xml");
 
     @Test
     void everyBlockSaysWhatItIsAndParses() throws Exception {
@@ -64,6 +65,12 @@ class DocBlocksTest {
                         }
                     }
                 }
+                if (f.language().equals("xml")) {
+                    String error = xmlError(f.content());
+                    if (error != null) {
+                        problems.add(f.where() + ": not well-formed XML: " + error);
+                    }
+                }
                 if (f.language().equals("sh")) {
                     String error = bashSyntaxError(f.content());
                     if (error != null) {
@@ -74,6 +81,19 @@ class DocBlocksTest {
         }
         System.out.println("doc blocks by language: " + counts);
         assertThat(problems).isEmpty();
+    }
+
+    /** Parses the block as the content of one element (a snippet may have several top-level elements). */
+    private static String xmlError(String xml) {
+        try {
+            javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.newDocumentBuilder().parse(new org.xml.sax.InputSource(new java.io.StringReader(
+                    "<snippet>" + xml.replaceFirst("^\\s*<\\?xml[^>]*\\?>", "") + "</snippet>")));
+            return null;
+        } catch (Exception e) {
+            return e.getMessage();
+        }
     }
 
     private static String bashSyntaxError(String script) throws IOException, InterruptedException {
