@@ -9,6 +9,7 @@ import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.RunEnd;
 import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.contract.RunKey;
+import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.report.DriftSink;
 import dev.driftwatch.plugin.sink.LoggingSink;
@@ -83,7 +84,7 @@ public class DriftListener extends TrainingListenerAdapter {
     private long lastMeasuredStep = -1;
     private boolean started;
     private boolean finished;
-    private String status = "completed";
+    private RunStatus status = RunStatus.COMPLETED;
     private Instant startedAt;
     private CheckpointReport lastReport;
 
@@ -173,7 +174,7 @@ public class DriftListener extends TrainingListenerAdapter {
                 checkpoint(trainer, batches, true);
             }
             if (started) {
-                sink.runFinished(new RunEnd(runKey, status, Instant.now()));
+                sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
             }
             return null;
         });
@@ -307,7 +308,7 @@ public class DriftListener extends TrainingListenerAdapter {
         }
         MetricSummary h = report.headline();
         if (h != null && h.ciLow() > guardrailLimit) {
-            status = "stopped";
+            status = RunStatus.STOPPED;
             logger.warn("driftwatch: guardrail stops training at step {}", report.step());
             throw new DriftLimitExceededException(report.step(), h.ciLow(), guardrailLimit);
         }

@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.alert;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.monitor.alert.metrics.AlertCounters;
 import dev.driftwatch.monitor.alert.notify.AlertNotice;
+import dev.driftwatch.monitor.alert.notify.NotificationKind;
 import dev.driftwatch.monitor.alert.notify.NotificationOutbox;
 import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
@@ -87,7 +88,7 @@ class AlertEvaluator implements IngestListener {
                     alerts.save(event.runId(), s, change, null);
                     dirty.remove(s);
                     if (change.state() != null) {
-                        entered.add(change.state());
+                        entered.add(change.state().wireName());
                     }
                     if (change.notification() != null) {
                         outbox.enqueue(notice(rule, event.runKey(), s, change.notification()), s.notifications,
@@ -117,7 +118,7 @@ class AlertEvaluator implements IngestListener {
             AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
                     s.summary + " (" + note + ")", rule.forCheckpoints(), rule.repeat(), now);
             alerts.save(open.runId(), s, change, note);
-            entered.add(change.state());
+            entered.add(change.state().wireName());
             if (change.notification() != null) {
                 outbox.enqueue(notice(rule, open.runKey(), s, change.notification()), s.notifications, rule.channels());
             }
@@ -125,11 +126,11 @@ class AlertEvaluator implements IngestListener {
         countAfterCommit(entered);
     }
 
-    private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, String kind) {
+    private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, NotificationKind kind) {
         return new AlertNotice(s.id, kind, rule.id(), rule.name(), rule.severity(), rule.project(), runKey,
                 s.sliceKey.isEmpty() ? null : s.sliceKey, ConditionEvaluator.describe(rule.condition(),
                         rule.forCheckpoints()), s.summary, s.lastValue, s.lastStep, s.startedAt, s.firedAt,
-                AlertState.RESOLVED.equals(s.state) ? s.endedAt : null);
+                s.state == AlertStatus.RESOLVED ? s.endedAt : null);
     }
 
     private void countAfterCommit(List<String> entered) {

@@ -15,7 +15,7 @@ import java.util.List;
  * @param enabled whether it is evaluated
  * @param severity {@code info}, {@code warning} or {@code critical}
  * @param scope which runs of the project it watches
- * @param condition what it checks
+ * @param condition what it checks (in JSON: its flat {@link ConditionSpec})
  * @param forCheckpoints consecutive checkpoints before it fires
  * @param repeatInterval how often a still-firing alert notifies again, as ISO-8601 ({@code PT0S}: never)
  * @param channels where notifications go

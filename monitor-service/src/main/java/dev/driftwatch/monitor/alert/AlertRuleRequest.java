@@ -19,7 +19,7 @@ import java.util.List;
  * @param enabled false to keep the rule without evaluating it (default true)
  * @param severity {@code info}, {@code warning} (default) or {@code critical}
  * @param scope which runs (default: every run of the project)
- * @param condition what to check
+ * @param condition what to check, as JSON writes it ({@link ConditionSpec#toCondition()} reads it)
  * @param forCheckpoints consecutive checkpoints the condition must hold before firing (default 1)
  * @param repeatInterval ISO-8601 duration after which a still-firing alert notifies again, e.g.
  *     {@code PT4H}; null or {@code PT0S} never repeats
@@ -30,7 +30,7 @@ public record AlertRuleRequest(
         Boolean enabled,
         String severity,
         Scope scope,
-        Condition condition,
+        ConditionSpec condition,
         @JsonProperty("for") Integer forCheckpoints,
         String repeatInterval,
         List<Channel> channels) {

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.monitor.alert.notify.Notifiers;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import java.util.List;
@@ -17,10 +18,12 @@ public class AlertRuleService {
 
     private final RuleStore rules;
     private final AlertEvaluator evaluator;
+    private final Notifiers notifiers;
 
-    AlertRuleService(RuleStore rules, AlertEvaluator evaluator) {
+    AlertRuleService(RuleStore rules, AlertEvaluator evaluator, Notifiers notifiers) {
         this.rules = rules;
         this.evaluator = evaluator;
+        this.notifiers = notifiers;
     }
 
     /**
@@ -57,7 +60,7 @@ public class AlertRuleService {
      */
     @Transactional
     public AlertRule create(Project project, AlertRuleRequest request) {
-        AlertRuleRequest valid = RuleValidator.validate(request);
+        AlertRuleRequest valid = RuleValidator.validate(request, notifiers);
         long id = rules.insert(project.getId(), valid);
         return get(project, id);
     }
@@ -73,7 +76,7 @@ public class AlertRuleService {
      */
     @Transactional
     public AlertRule update(Project project, long ruleId, AlertRuleRequest request) {
-        AlertRuleRequest valid = RuleValidator.validate(request);
+        AlertRuleRequest valid = RuleValidator.validate(request, notifiers);
         AlertRule old = get(project, ruleId);
         rules.lock(ruleId);
         evaluator.endOpenAlerts(old, "rule changed");

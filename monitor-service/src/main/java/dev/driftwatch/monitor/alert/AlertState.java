@@ -8,19 +8,10 @@ import java.time.Instant;
  */
 final class AlertState {
 
-    /** Waiting for {@code for} consecutive checkpoints; never notifies. */
-    static final String PENDING = "pending";
-    /** The condition held long enough; notified. */
-    static final String FIRING = "firing";
-    /** A firing alert whose condition stopped holding; notified once. */
-    static final String RESOLVED = "resolved";
-    /** A pending alert whose condition stopped holding before it fired; not notified. */
-    static final String CLEARED = "cleared";
-
     Long id;
     final long ruleId;
     final String sliceKey;
-    String state;
+    AlertStatus state;
     int consecutive;
     long startedStep;
     long lastStep;
@@ -39,6 +30,6 @@ final class AlertState {
 
     /** @return true while pending or firing */
     boolean open() {
-        return PENDING.equals(state) || FIRING.equals(state);
+        return state != null && state.isOpen();
     }
 }

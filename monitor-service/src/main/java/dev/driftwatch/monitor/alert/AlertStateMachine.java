@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.monitor.alert.notify.NotificationKind;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -21,7 +22,7 @@ final class AlertStateMachine {
      * @param notification the notification kind to send (firing, repeat, resolved), or null
      * @param newEpisode true when a new episode was started (the state object was reset)
      */
-    record Change(String state, String notification, boolean newEpisode) {
+    record Change(AlertStatus state, NotificationKind notification, boolean newEpisode) {
 
         static final Change NONE = new Change(null, null, false);
     }
@@ -56,18 +57,18 @@ final class AlertStateMachine {
             observe(s, step, value, summary);
             if (forCount <= 1) {
                 fire(s, now);
-                return new Change(AlertState.FIRING, AlertState.FIRING, true);
+                return new Change(AlertStatus.FIRING, NotificationKind.FIRING, true);
             }
-            s.state = AlertState.PENDING;
-            return new Change(AlertState.PENDING, null, true);
+            s.state = AlertStatus.PENDING;
+            return new Change(AlertStatus.PENDING, null, true);
         }
         observe(s, step, value, summary);
         if (holds) {
             s.consecutive++;
-            if (AlertState.PENDING.equals(s.state)) {
+            if (s.state == AlertStatus.PENDING) {
                 if (s.consecutive >= forCount) {
                     fire(s, now);
-                    return new Change(AlertState.FIRING, AlertState.FIRING, false);
+                    return new Change(AlertStatus.FIRING, NotificationKind.FIRING, false);
                 }
                 return Change.NONE;
             }
@@ -75,23 +76,23 @@ final class AlertStateMachine {
                     && !now.isBefore(s.lastNotifiedAt.plus(repeat))) {
                 s.lastNotifiedAt = now;
                 s.notifications++;
-                return new Change(null, "repeat", false);
+                return new Change(null, NotificationKind.REPEAT, false);
             }
             return Change.NONE;
         }
         s.endedAt = now;
-        if (AlertState.PENDING.equals(s.state)) {
-            s.state = AlertState.CLEARED;
-            return new Change(AlertState.CLEARED, null, false);
+        if (s.state == AlertStatus.PENDING) {
+            s.state = AlertStatus.CLEARED;
+            return new Change(AlertStatus.CLEARED, null, false);
         }
-        s.state = AlertState.RESOLVED;
+        s.state = AlertStatus.RESOLVED;
         s.lastNotifiedAt = now;
         s.notifications++;
-        return new Change(AlertState.RESOLVED, AlertState.RESOLVED, false);
+        return new Change(AlertStatus.RESOLVED, NotificationKind.RESOLVED, false);
     }
 
     private static void fire(AlertState s, Instant now) {
-        s.state = AlertState.FIRING;
+        s.state = AlertStatus.FIRING;
         s.firedAt = now;
         s.lastNotifiedAt = now;
         s.notifications++;

@@ -93,19 +93,19 @@ class AlertStore {
                     INSERT INTO alert (rule_id, run_id, slice_key, state, consecutive, started_step, last_step, last_value,
                         summary, started_at, fired_at, ended_at, last_notified_at, notifications)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                    """, Long.class, s.ruleId, runId, s.sliceKey, s.state, s.consecutive, s.startedStep, s.lastStep,
+                    """, Long.class, s.ruleId, runId, s.sliceKey, s.state.wireName(), s.consecutive, s.startedStep, s.lastStep,
                     s.lastValue, s.summary, ts(s.startedAt), ts(s.firedAt), ts(s.endedAt), ts(s.lastNotifiedAt),
                     s.notifications);
         } else {
             jdbc.update("""
                     UPDATE alert SET state = ?, consecutive = ?, last_step = ?, last_value = ?, summary = ?, fired_at = ?,
                         ended_at = ?, last_notified_at = ?, notifications = ? WHERE id = ?
-                    """, s.state, s.consecutive, s.lastStep, s.lastValue, s.summary, ts(s.firedAt), ts(s.endedAt),
+                    """, s.state.wireName(), s.consecutive, s.lastStep, s.lastValue, s.summary, ts(s.firedAt), ts(s.endedAt),
                     ts(s.lastNotifiedAt), s.notifications, s.id);
         }
         if (change.state() != null) {
             jdbc.update("INSERT INTO alert_transition (alert_id, state, step, value, note) VALUES (?, ?, ?, ?, ?)",
-                    s.id, change.state(), s.lastStep, s.lastValue, note != null ? note : s.summary);
+                    s.id, change.state().wireName(), s.lastStep, s.lastValue, note != null ? note : s.summary);
         }
     }
 
@@ -142,7 +142,7 @@ class AlertStore {
     private static AlertState read(ResultSet rs) throws SQLException {
         AlertState s = new AlertState(rs.getLong("rule_id"), rs.getString("slice_key"));
         s.id = rs.getLong("id");
-        s.state = rs.getString("state");
+        s.state = AlertStatus.fromWire(rs.getString("state"));
         s.consecutive = rs.getInt("consecutive");
         s.startedStep = rs.getLong("started_step");
         s.lastStep = rs.getLong("last_step");

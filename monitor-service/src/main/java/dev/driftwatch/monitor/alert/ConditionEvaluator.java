@@ -2,14 +2,15 @@ package dev.driftwatch.monitor.alert;
 
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.SliceSummary;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntFunction;
 
 /**
- * Evaluates a condition on one checkpoint. Pure: the caller supplies the checkpoint, a way to look
- * back for rate windows, and the run's flags.
+ * Evaluates conditions on one checkpoint (each {@link Condition} does its own part) and holds what
+ * they share: the observation type and the threshold comparison. Pure: the caller supplies the
+ * checkpoint, a way to look back for rate windows, and the run's flags.
  */
 final class ConditionEvaluator {
 
@@ -39,124 +40,11 @@ final class ConditionEvaluator {
      * @param c the condition
      * @param now the checkpoint
      * @param back returns the valid checkpoint {@code n} checkpoints before {@code now}, or null
-     * @param flags the run's flags, or null when they do not apply to this checkpoint (flag
-     *     conditions are only evaluated at the newest checkpoint of an upload)
+     * @param flags the run's flags, or null when they do not apply to this checkpoint
      * @return one observation per instance with data; none when the checkpoint lacks the numbers
      */
     static List<Observation> observe(Condition c, MetricSource now, IntFunction<MetricSource> back, RunFlags flags) {
-        List<Observation> out = new ArrayList<>();
-        switch (c.type()) {
-            case Condition.FLAG -> {
-                if (flags != null) {
-                    boolean holds = flags.parameterHeavy() && flags.driftsFar();
-                    out.add(new Observation("", holds, null, "parameter-heavy " + flags.parameterHeavy()
-                            + ", drifts-far " + flags.driftsFar()));
-                }
-            }
-            case Condition.THRESHOLD -> {
-                if (Condition.EACH_SLICE.equals(c.slice())) {
-                    for (SliceSummary s : now.slices()) {
-                        addIfPresent(out, threshold(c, now, s.slice(), s.slice()));
-                    }
-                } else {
-                    addIfPresent(out, threshold(c, now, c.slice(), c.slice() == null ? "" : c.slice()));
-                }
-            }
-            case Condition.OFF_TASK -> {
-                for (SliceSummary s : now.slices()) {
-                    if (s.slice().startsWith(Condition.OFF_TASK_PREFIX)) {
-                        addIfPresent(out, threshold(c, now, s.slice(), s.slice()));
-                    }
-                }
-            }
-            case Condition.RATE -> {
-                MetricSource then = back.apply(c.window() - 1);
-                if (Condition.EACH_SLICE.equals(c.slice())) {
-                    for (SliceSummary s : now.slices()) {
-                        addIfPresent(out, rate(c, now, then, s.slice(), s.slice()));
-                    }
-                } else {
-                    addIfPresent(out, rate(c, now, then, c.slice(), c.slice() == null ? "" : c.slice()));
-                }
-            }
-            case Condition.CONCENTRATED -> addIfPresent(out, concentrated(c, now));
-            default -> throw new IllegalStateException("unknown condition type " + c.type());
-        }
-        return out;
-    }
-
-    private static void addIfPresent(List<Observation> out, Observation o) {
-        if (o != null) {
-            out.add(o);
-        }
-    }
-
-    private static Observation threshold(Condition c, MetricSource now, String slice, String key) {
-        double t = c.threshold();
-        String name = label(c) + (slice == null ? "" : " on " + slice);
-        if (c.checksCiBound()) {
-            MetricSummary s = now.summary(c.metric(), slice);
-            if (s == null) {
-                return null;
-            }
-            double bound = c.wantsAbove() ? s.ciLow() : s.ciHigh();
-            boolean holds = c.wantsAbove() ? bound > t : bound < t;
-            return new Observation(key, holds, bound, String.format(Locale.ROOT, "%s CI bound %s %s %s at step %d",
-                    name, num(bound), holds ? sign(c) : "not " + sign(c), num(t), now.step()));
-        }
-        Double v = now.value(c.metric(), c.aggregate(), slice);
-        if (v == null) {
-            return null;
-        }
-        boolean holds = c.wantsAbove() ? v > t : v < t;
-        return new Observation(key, holds, v, String.format(Locale.ROOT, "%s %s %s %s at step %d",
-                name, num(v), holds ? sign(c) : "not " + sign(c), num(t), now.step()));
-    }
-
-    private static Observation rate(Condition c, MetricSource now, MetricSource then, String slice, String key) {
-        if (then == null) {
-            return null;
-        }
-        Double v1 = now.value(c.metric(), c.aggregate(), slice);
-        Double v0 = then.value(c.metric(), c.aggregate(), slice);
-        if (v1 == null || v0 == null) {
-            return null;
-        }
-        double change = v1 - v0;
-        double t = c.threshold();
-        boolean holds = c.wantsAbove() ? change > t : change < t;
-        return new Observation(key, holds, change, String.format(Locale.ROOT,
-                "%s%s changed by %s from step %d to %d (%s %s %s)", label(c), slice == null ? "" : " on " + slice,
-                num(change), then.step(), now.step(), num(change), holds ? sign(c) : "not " + sign(c), num(t)));
-    }
-
-    private static Observation concentrated(Condition c, MetricSource now) {
-        String top = null;
-        double max = Double.NEGATIVE_INFINITY;
-        double sum = 0;
-        int n = 0;
-        for (SliceSummary s : now.slices()) {
-            MetricSummary summary = s.metrics().get(c.metric());
-            if (summary == null) {
-                continue;
-            }
-            double v = MetricSource.aggregate(summary, c.aggregate());
-            sum += v;
-            n++;
-            if (v > max) {
-                max = v;
-                top = s.slice();
-            }
-        }
-        if (n < 2) {
-            return null;
-        }
-        double mean = sum / n;
-        double ratio = mean > 0 ? max / mean : (max > 0 ? Double.POSITIVE_INFINITY : 1);
-        boolean holds = ratio >= c.factor() && (c.threshold() == null || max >= c.threshold());
-        return new Observation("", holds, Double.isFinite(ratio) ? ratio : null, String.format(Locale.ROOT,
-                "%s on slice %s is %s, %sx the mean %s over %d slices at step %d", label(c), top, num(max),
-                Double.isFinite(ratio) ? String.format(Locale.ROOT, "%.2f", ratio) : "inf", num(mean), n, now.step()));
+        return c.observe(now, back, flags);
     }
 
     /**
@@ -167,40 +55,63 @@ final class ConditionEvaluator {
      * @return e.g. {@code lower CI bound of kl_base_ft mean > 0.5 for 3 checkpoints}
      */
     static String describe(Condition c, int forCount) {
-        String what = switch (c.type()) {
-            case Condition.FLAG -> "run flagged parameter-heavy and drifts-far";
-            case Condition.RATE -> String.format(Locale.ROOT, "change of %s over %d checkpoints %s %s",
-                    label(c) + sliceText(c), c.window(), sign(c), num(c.threshold()));
-            case Condition.CONCENTRATED -> String.format(Locale.ROOT, "one slice's %s >= %sx the mean over slices%s",
-                    label(c), num(c.factor()), c.threshold() == null ? "" : " and >= " + num(c.threshold()));
-            case Condition.OFF_TASK -> String.format(Locale.ROOT, "%s%s on an off-task slice %s %s",
-                    c.checksCiBound() ? ciBound(c) + " of " : "", label(c), sign(c), num(c.threshold()));
-            default -> String.format(Locale.ROOT, "%s%s%s %s %s", c.checksCiBound() ? ciBound(c) + " of " : "",
-                    label(c), sliceText(c), sign(c), num(c.threshold()));
-        };
+        String what = c.describe();
         return forCount > 1 ? what + " for " + forCount + " checkpoints" : what;
     }
 
-    private static String sliceText(Condition c) {
-        if (c.slice() == null) {
+    /** The slices a per-slice setting names: null (whole probe set), one label, or every slice for {@code *}. */
+    static List<String> slices(String slice, MetricSource now) {
+        if (Condition.EACH_SLICE.equals(slice)) {
+            return now.slices().stream().map(SliceSummary::slice).toList();
+        }
+        return Arrays.asList(slice);
+    }
+
+    static void add(List<Observation> out, Observation o) {
+        if (o != null) {
+            out.add(o);
+        }
+    }
+
+    /**
+     * Compares the watched value (or its CI bound on the far side) with a threshold.
+     *
+     * @return the observation keyed by the slice, or null when the checkpoint lacks the value
+     */
+    static Observation compare(Watch watch, Op op, double t, boolean ciAware, MetricSource now, String slice) {
+        String key = slice == null ? "" : slice;
+        String name = watch.label() + (slice == null ? "" : " on " + slice);
+        if (ciAware) {
+            MetricSummary s = watch.summary(now, slice);
+            if (s == null) {
+                return null;
+            }
+            double bound = op == Op.ABOVE ? s.ciLow() : s.ciHigh();
+            boolean holds = op.holds(bound, t);
+            return new Observation(key, holds, bound, String.format(Locale.ROOT, "%s CI bound %s %s %s at step %d",
+                    name, num(bound), holds ? op.sign() : "not " + op.sign(), num(t), now.step()));
+        }
+        Double v = watch.value(now, slice);
+        if (v == null) {
+            return null;
+        }
+        boolean holds = op.holds(v, t);
+        return new Observation(key, holds, v, String.format(Locale.ROOT, "%s %s %s %s at step %d",
+                name, num(v), holds ? op.sign() : "not " + op.sign(), num(t), now.step()));
+    }
+
+    static String sliceText(String slice) {
+        if (slice == null) {
             return "";
         }
-        return Condition.EACH_SLICE.equals(c.slice()) ? " on any slice" : " on slice " + c.slice();
+        return Condition.EACH_SLICE.equals(slice) ? " on any slice" : " on slice " + slice;
     }
 
-    private static String ciBound(Condition c) {
-        return c.wantsAbove() ? "lower CI bound" : "upper CI bound";
+    static String ciBound(Op op) {
+        return op == Op.ABOVE ? "lower CI bound" : "upper CI bound";
     }
 
-    private static String label(Condition c) {
-        return c.aggregate() == null ? c.metric() : c.metric() + " " + c.aggregate();
-    }
-
-    private static String sign(Condition c) {
-        return c.wantsAbove() ? ">" : "<";
-    }
-
-    private static String num(double v) {
+    static String num(double v) {
         return String.format(Locale.ROOT, "%.4g", v);
     }
 }

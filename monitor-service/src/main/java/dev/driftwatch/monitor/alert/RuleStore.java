@@ -82,7 +82,7 @@ class RuleStore {
         return new AlertRule(rs.getLong("id"), rs.getString("project_key"), rs.getString("name"),
                 rs.getBoolean("enabled"), rs.getString("severity"),
                 new Scope(rs.getString("scope_tag"), rs.getString("scope_run_key")),
-                JSON.readValue(rs.getString("condition"), Condition.class), rs.getInt("for_count"),
+                JSON.readValue(rs.getString("condition"), ConditionSpec.class).toCondition(), rs.getInt("for_count"),
                 java.time.Duration.ofSeconds(rs.getLong("repeat_seconds")).toString(),
                 List.of(JSON.readValue(rs.getString("channels"), Channel[].class)),
                 AlertStore.instant(rs, "created_at"), AlertStore.instant(rs, "updated_at"));

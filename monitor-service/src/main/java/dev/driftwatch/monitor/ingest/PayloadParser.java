@@ -6,13 +6,13 @@ import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.ParameterDrift;
 import dev.driftwatch.contract.RunEnd;
 import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.contract.Statistic;
 import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.contract.TokenDrift;
 import dev.driftwatch.contract.TopExample;
 import dev.driftwatch.monitor.problem.ApiProblem;
-import dev.driftwatch.monitor.run.RunStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -132,8 +132,8 @@ final class PayloadParser {
         }
         checkRunKey(f, root, "", runKey);
         String status = f.string(root, "", "status", true, 1, 16);
-        if (status != null && !RunStatus.END_STATUSES.contains(status)) {
-            f.problem("status", "must be one of " + String.join(", ", RunStatus.END_STATUSES));
+        if (status != null && !RunStatus.endWireNames().contains(status)) {
+            f.problem("status", "must be one of " + String.join(", ", RunStatus.endWireNames()));
         }
         Instant endedAt = f.time(root, "", "endedAt");
         if (f.hasProblems()) {

@@ -32,6 +32,34 @@ public class CheckpointQueryService {
     }
 
     /**
+     * The names a checkpoint reports.
+     *
+     * @param metrics its distribution metrics (those of the contract and any a newer plugin sent), by name
+     * @param taskMetrics its task metrics (the trainer's losses and accuracies), by name
+     */
+    public record MetricNamesAt(List<String> metrics, List<String> taskMetrics) {
+
+        /** No checkpoint yet. */
+        public static final MetricNamesAt NONE = new MetricNamesAt(List.of(), List.of());
+    }
+
+    /**
+     * Reads which metrics one checkpoint reports, for the run page's metric picker.
+     *
+     * @param runId the run
+     * @param step the step
+     * @return the names, sorted
+     */
+    @Transactional(readOnly = true)
+    public MetricNamesAt metricNamesAt(long runId, long step) {
+        return new MetricNamesAt(
+                jdbc.queryForList("SELECT jsonb_object_keys(metrics) FROM checkpoint WHERE run_id = ? AND step = ?"
+                        + " ORDER BY 1", String.class, runId, step),
+                jdbc.queryForList("SELECT jsonb_object_keys(task_metrics) FROM checkpoint WHERE run_id = ?"
+                        + " AND step = ? ORDER BY 1", String.class, runId, step));
+    }
+
+    /**
      * Reads one checkpoint in its wire form (what the plugin uploaded, defaults filled in).
      *
      * @param runId the run

@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.run;
 
 import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.monitor.project.Project;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -69,7 +70,7 @@ public class Run {
     private String config = "{}";
 
     @Column(nullable = false, length = 16)
-    private String status = RunStatus.RUNNING;
+    private String status = RunStatus.RUNNING.wireName();
 
     @Column(name = "started_at", nullable = false)
     private Instant startedAt;

@@ -3,17 +3,27 @@ package dev.driftwatch.monitor.web;
 import dev.driftwatch.monitor.alert.AlertRule;
 import dev.driftwatch.monitor.alert.AlertRuleRequest;
 import dev.driftwatch.monitor.alert.Channel;
-import dev.driftwatch.monitor.alert.Condition;
+import dev.driftwatch.monitor.alert.ChannelType;
+import dev.driftwatch.monitor.alert.ConditionSpec;
+import dev.driftwatch.monitor.alert.ConditionType;
+import dev.driftwatch.monitor.alert.MetricNames;
 import dev.driftwatch.monitor.alert.Scope;
-import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
+import dev.driftwatch.monitor.problem.ApiProblem;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The rules editor's form: every field as the browser sends it (text), turned into the alerting
  * API's {@link AlertRuleRequest}. Fields that do not apply to the chosen condition type are left out,
  * so the rule validator only sees what the user meant; its field problems are shown next to the form.
+ * Channels are parallel lists, one entry per channel row of the form (a row with no type is dropped),
+ * so editing a rule keeps every channel, settings included.
  *
  * @param name rule name
  * @param enabled "true" when the rule is evaluated
@@ -31,17 +41,38 @@ import java.util.List;
  * @param factor concentration factor
  * @param forCheckpoints consecutive checkpoints before firing
  * @param repeatInterval ISO-8601 duration
- * @param channelType log, webhook, slack or empty
- * @param channelUrl the webhook URL
+ * @param channelType per channel row: log, webhook, slack or empty
+ * @param channelUrl per channel row: the URL
+ * @param channelSettings per channel row: its settings as a JSON object (kept from the stored rule)
  */
 public record RuleForm(String name, String enabled, String severity, String scopeTag, String scopeRun, String type,
         String metric, String aggregate, String slice, String op, String threshold, String ciAware, String window,
-        String factor, String forCheckpoints, String repeatInterval, String channelType, String channelUrl) {
+        String factor, String forCheckpoints, String repeatInterval, List<String> channelType,
+        List<String> channelUrl, List<String> channelSettings) {
 
-    /** @return an empty form with the usual defaults: headline KL mean above a threshold, CI-aware */
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    /**
+     * One channel row of the form.
+     *
+     * @param type the channel type, empty for none
+     * @param url the URL, empty for none
+     * @param settings the settings as JSON, empty for none
+     */
+    public record ChannelRow(String type, String url, String settings) {}
+
+    /** Absent lists (a form without channel rows) are empty. */
+    public RuleForm {
+        channelType = channelType == null ? List.of() : channelType;
+        channelUrl = channelUrl == null ? List.of() : channelUrl;
+        channelSettings = channelSettings == null ? List.of() : channelSettings;
+    }
+
+    /** @return an empty form with the usual defaults: headline KL mean above a threshold, CI-aware, to the log */
     static RuleForm empty() {
-        return new RuleForm("", "true", "warning", "", "", Condition.THRESHOLD, "kl_base_ft", "mean", "", "above",
-                "0.5", "true", "", "", "1", "", "log", "");
+        return new RuleForm("", "true", "warning", "", "", ConditionType.THRESHOLD.wireName(), MetricNames.HEADLINE,
+                "mean", "", "above", "0.5", "true", "", "", "1", "", List.of(ChannelType.LOG.wireName()), List.of(""),
+                List.of(""));
     }
 
     /**
@@ -51,13 +82,36 @@ public record RuleForm(String name, String enabled, String severity, String scop
      * @return the form
      */
     static RuleForm of(AlertRule r) {
-        Condition c = r.condition();
-        Channel ch = r.channels().isEmpty() ? null : r.channels().get(0);
+        ConditionSpec c = r.condition().toSpec();
+        List<String> types = new ArrayList<>();
+        List<String> urls = new ArrayList<>();
+        List<String> settings = new ArrayList<>();
+        for (Channel ch : r.channels()) {
+            types.add(ch.type());
+            urls.add(text(ch.url()));
+            settings.add(ch.settings().isEmpty() ? "" : JSON.writeValueAsString(ch.settings()));
+        }
         return new RuleForm(r.name(), String.valueOf(r.enabled()), r.severity(), text(r.scope().tag()),
                 text(r.scope().run()), c.type(), text(c.metric()), text(c.aggregate()), text(c.slice()), text(c.op()),
                 text(c.threshold()), String.valueOf(c.checksCiBound()), text(c.window()), text(c.factor()),
-                String.valueOf(r.forCheckpoints()), "PT0S".equals(r.repeatInterval()) ? "" : r.repeatInterval(),
-                ch == null ? "" : ch.type(), ch == null ? "" : text(ch.url()));
+                String.valueOf(r.forCheckpoints()), "PT0S".equals(r.repeatInterval()) ? "" : r.repeatInterval(), types,
+                urls, settings);
+    }
+
+    /**
+     * The channel rows to show: one per channel, then an empty one to add a channel.
+     *
+     * @return the rows
+     */
+    public List<ChannelRow> channelRows() {
+        List<ChannelRow> rows = new ArrayList<>();
+        for (int i = 0; i < channelType.size(); i++) {
+            if (blank(channelType.get(i)) != null) {
+                rows.add(new ChannelRow(channelType.get(i), at(channelUrl, i), at(channelSettings, i)));
+            }
+        }
+        rows.add(new ChannelRow("", "", ""));
+        return rows;
     }
 
     /**
@@ -68,14 +122,14 @@ public record RuleForm(String name, String enabled, String severity, String scop
      */
     AlertRuleRequest toRequest() {
         List<FieldProblem> problems = new ArrayList<>();
-        String t = blank(type);
-        boolean flag = Condition.FLAG.equals(t);
-        boolean concentrated = Condition.CONCENTRATED.equals(t);
-        boolean rate = Condition.RATE.equals(t);
-        boolean slicesOnly = concentrated || Condition.OFF_TASK.equals(t);
+        ConditionType t = ConditionType.byName(blank(type)).orElse(null);
+        boolean flag = t == ConditionType.FLAG;
+        boolean concentrated = t == ConditionType.CONCENTRATED;
+        boolean rate = t == ConditionType.RATE;
+        boolean slicesOnly = concentrated || t == ConditionType.OFF_TASK;
         String m = flag ? null : blank(metric);
-        boolean scalar = isScalar(m);
-        Condition condition = new Condition(t, m,
+        boolean scalar = MetricNames.SCALAR.contains(m);
+        ConditionSpec condition = new ConditionSpec(blank(type), m,
                 flag || scalar ? null : blank(aggregate),
                 flag || slicesOnly ? null : blank(slice),
                 flag || concentrated ? null : blank(op),
@@ -84,8 +138,15 @@ public record RuleForm(String name, String enabled, String severity, String scop
                 rate ? integer("condition.window", window, problems) : null,
                 concentrated ? number("condition.factor", factor, problems) : null);
         Scope scope = new Scope(blank(scopeTag), blank(scopeRun));
-        List<Channel> channels = blank(channelType) == null ? List.of()
-                : List.of(new Channel(channelType, Channel.LOG.equals(channelType) ? null : blank(channelUrl)));
+        List<Channel> channels = new ArrayList<>();
+        for (int i = 0; i < channelType.size(); i++) {
+            String chType = blank(channelType.get(i));
+            if (chType == null) {
+                continue;
+            }
+            String url = ChannelType.LOG.wireName().equals(chType) ? null : blank(at(channelUrl, i));
+            channels.add(new Channel(chType, url, settings(at(channelSettings, i), channels.size(), problems)));
+        }
         Integer forCount = integer("for", forCheckpoints, problems);
         if (!problems.isEmpty()) {
             throw ApiProblem.invalid(problems);
@@ -94,8 +155,20 @@ public record RuleForm(String name, String enabled, String severity, String scop
                 blank(repeatInterval), channels);
     }
 
-    private static boolean isScalar(String metric) {
-        return dev.driftwatch.monitor.alert.MetricNames.SCALAR.contains(metric);
+    private static Map<String, String> settings(String json, int index, List<FieldProblem> problems) {
+        if (blank(json) == null) {
+            return Map.of();
+        }
+        try {
+            return JSON.readValue(json, new TypeReference<Map<String, String>>() { });
+        } catch (JacksonException e) {
+            problems.add(new FieldProblem("channels[" + index + "].settings", "must be a JSON object of strings"));
+            return Map.of();
+        }
+    }
+
+    private static String at(List<String> values, int i) {
+        return i < values.size() && values.get(i) != null ? values.get(i) : "";
     }
 
     private static Double number(String field, String text, List<FieldProblem> problems) {

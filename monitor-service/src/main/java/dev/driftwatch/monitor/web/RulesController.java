@@ -3,8 +3,8 @@ package dev.driftwatch.monitor.web;
 import dev.driftwatch.monitor.alert.AlertRule;
 import dev.driftwatch.monitor.alert.AlertRuleRequest;
 import dev.driftwatch.monitor.alert.AlertRuleService;
-import dev.driftwatch.monitor.alert.Channel;
-import dev.driftwatch.monitor.alert.Condition;
+import dev.driftwatch.monitor.alert.ChannelType;
+import dev.driftwatch.monitor.alert.ConditionType;
 import dev.driftwatch.monitor.alert.MetricNames;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
@@ -85,11 +85,11 @@ class RulesController {
         model.addAttribute("form", form);
         model.addAttribute("editing", editing);
         model.addAttribute("errors", errors);
-        model.addAttribute("types", Condition.TYPES);
+        model.addAttribute("types", ConditionType.wireNames());
         model.addAttribute("severities", AlertRuleRequest.SEVERITIES);
         model.addAttribute("metricNames", MetricNames.ALL);
         model.addAttribute("aggregates", MetricNames.AGGREGATES);
-        model.addAttribute("channelTypes", Channel.TYPES);
+        model.addAttribute("channelTypes", ChannelType.wireNames());
         return "rules";
     }
 }

@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.query.CheckpointQueryService;
 import dev.driftwatch.monitor.run.Run;
 import dev.driftwatch.monitor.run.RunRepository;
 import dev.driftwatch.monitor.run.RunView;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -54,13 +54,14 @@ class RunPageController {
 
     private final ProjectAccess access;
     private final RunRepository runs;
-    private final JdbcTemplate jdbc;
+    private final CheckpointQueryService checkpoints;
     private final LiveUpdates live;
 
-    RunPageController(ProjectAccess access, RunRepository runs, JdbcTemplate jdbc, LiveUpdates live) {
+    RunPageController(ProjectAccess access, RunRepository runs, CheckpointQueryService checkpoints,
+            LiveUpdates live) {
         this.access = access;
         this.runs = runs;
-        this.jdbc = jdbc;
+        this.checkpoints = checkpoints;
         this.live = live;
     }
 
@@ -91,12 +92,10 @@ class RunPageController {
      * not know), then its task metrics (the trainer's losses, accuracies).
      */
     private List<MetricOption> metricOptions(Run run) {
-        List<String> reported = run.getLastStep() == null ? List.of() : jdbc.queryForList(
-                "SELECT jsonb_object_keys(metrics) FROM checkpoint WHERE run_id = ? AND step = ? ORDER BY 1",
-                String.class, run.getId(), run.getLastStep());
-        List<String> tasks = run.getLastStep() == null ? List.of() : jdbc.queryForList(
-                "SELECT jsonb_object_keys(task_metrics) FROM checkpoint WHERE run_id = ? AND step = ? ORDER BY 1",
-                String.class, run.getId(), run.getLastStep());
+        CheckpointQueryService.MetricNamesAt names = run.getLastStep() == null
+                ? CheckpointQueryService.MetricNamesAt.NONE : checkpoints.metricNamesAt(run.getId(), run.getLastStep());
+        List<String> reported = names.metrics();
+        List<String> tasks = names.taskMetrics();
         List<MetricOption> options = new ArrayList<>(METRICS);
         Arrays.stream(Metric.values()).filter(m -> m.needs() != Metric.Needs.ANY_PROBES && reported.contains(m.wireName()))
                 .forEach(m -> options.add(options.size() - 1, new MetricOption(m.wireName(), m.label())));

@@ -25,9 +25,9 @@ class AlertStateMachineTest {
                 Instant now = T0.plus(spacing.multipliedBy(step / 10));
                 AlertStateMachine.Change c = AlertStateMachine.apply(state, h, step, h ? 1.0 : 0.0, "s", forCount,
                         repeat, now);
-                states.add(state.state);
+                states.add(state.state == null ? null : state.state.wireName());
                 if (c.notification() != null) {
-                    notifications.add(c.notification());
+                    notifications.add(c.notification().wireName());
                 }
             }
             return this;

@@ -197,6 +197,21 @@ class AlertingFlowTest extends AlertTestBase {
     }
 
     @Test
+    void slackSettingsShapeTheMessage() {
+        String run = unique("slack-settings");
+        createRun(run, "t");
+        createRule(rule(run, "to a slack channel", ABOVE_HALF, 1, "[{\"type\": \"slack\", \"url\": \""
+                + receiver.url("/slack-settings") + "\", \"settings\": {\"channel\": \"#ml-alerts\", "
+                + "\"username\": \"driftwatch\"}}]"));
+        upload(run, 10, 0.9);
+        await().atMost(Duration.ofSeconds(10)).until(() -> notifications(run, "delivered") == 1);
+        JsonNode body = Api.JSON.readTree(receiver.on("/slack-settings").get(0).body());
+        assertThat(body.get("channel").stringValue()).isEqualTo("#ml-alerts");
+        assertThat(body.get("username").stringValue()).isEqualTo("driftwatch");
+        assertThat(body.get("text").stringValue()).startsWith("*[FIRING]* *to a slack channel*");
+    }
+
+    @Test
     void ciAwareRuleWaitsForTheLowerBound() {
         String run = unique("ci");
         createRun(run, "t");

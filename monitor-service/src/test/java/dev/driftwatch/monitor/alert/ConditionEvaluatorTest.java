@@ -32,7 +32,7 @@ class ConditionEvaluatorTest {
     }
 
     private static Condition threshold(String op, double t, boolean ciAware) {
-        return new Condition("threshold", "kl_base_ft", "mean", null, op, t, ciAware ? true : null, null, null);
+        return new ConditionSpec("threshold", "kl_base_ft", "mean", null, op, t, ciAware ? true : null, null, null).toCondition();
     }
 
     private static List<Observation> observe(Condition c, MetricSource now) {
@@ -69,18 +69,18 @@ class ConditionEvaluatorTest {
 
     @Test
     void otherAggregatesScalarsAndSlices() {
-        Condition p99 = new Condition("threshold", "kl_base_ft", "ciHigh", null, "above", 0.65, null, null, null);
+        Condition p99 = new ConditionSpec("threshold", "kl_base_ft", "ciHigh", null, "above", 0.65, null, null, null).toCondition();
         assertThat(observe(p99, source(1, 0.6)).get(0).value()).isEqualTo(0.66, org.assertj.core.data.Offset.offset(1e-9));
-        Condition loss = new Condition("threshold", "validate_loss", null, null, "above", 0.3, null, null, null);
+        Condition loss = new ConditionSpec("threshold", "validate_loss", null, null, "above", 0.3, null, null, null).toCondition();
         assertThat(observe(loss, source(1, 0.6)).get(0).holds()).isTrue();
         Map<String, Double> slices = new LinkedHashMap<>();
         slices.put("on-task", 0.2);
         slices.put("off-task/general", 0.9);
-        Condition each = new Condition("threshold", "kl_base_ft", "mean", "*", "above", 0.5, null, null, null);
+        Condition each = new ConditionSpec("threshold", "kl_base_ft", "mean", "*", "above", 0.5, null, null, null).toCondition();
         List<Observation> seen = observe(each, source(1, 0.5, 0.4, 0.6, slices));
         assertThat(seen).extracting(Observation::sliceKey).containsExactly("on-task", "off-task/general");
         assertThat(seen).extracting(Observation::holds).containsExactly(false, true);
-        Condition missing = new Condition("threshold", "kl_base_ft", "mean", "nope", "above", 0.5, null, null, null);
+        Condition missing = new ConditionSpec("threshold", "kl_base_ft", "mean", "nope", "above", 0.5, null, null, null).toCondition();
         assertThat(observe(missing, source(1, 0.6))).isEmpty();
     }
 
@@ -90,7 +90,7 @@ class ConditionEvaluatorTest {
         slices.put("on-task", 2.0);
         slices.put("off-task/general", 0.3);
         slices.put("off-task/safety", 0.8);
-        Condition offTask = new Condition("off_task", "kl_base_ft", "mean", null, "above", 0.5, null, null, null);
+        Condition offTask = new ConditionSpec("off_task", "kl_base_ft", "mean", null, "above", 0.5, null, null, null).toCondition();
         List<Observation> seen = observe(offTask, source(1, 1.0, 0.9, 1.1, slices));
         assertThat(seen).extracting(Observation::sliceKey).containsExactly("off-task/general", "off-task/safety");
         assertThat(seen).extracting(Observation::holds).containsExactly(false, true);
@@ -98,7 +98,7 @@ class ConditionEvaluatorTest {
 
     @Test
     void rateComparesWithTheCheckpointWindowMinusOneBack() {
-        Condition rate = new Condition("rate", "kl_base_ft", "mean", null, "above", 0.2, null, 3, null);
+        Condition rate = new ConditionSpec("rate", "kl_base_ft", "mean", null, "above", 0.2, null, 3, null).toCondition();
         List<Integer> asked = new ArrayList<>();
         List<Observation> rising = ConditionEvaluator.observe(rate, source(30, 0.7), n -> {
             asked.add(n);
@@ -109,7 +109,7 @@ class ConditionEvaluatorTest {
         assertThat(rising.get(0).value()).isEqualTo(0.3, org.assertj.core.data.Offset.offset(1e-9));
         List<Observation> flat = ConditionEvaluator.observe(rate, source(30, 0.5), n -> source(10, 0.4), null);
         assertThat(flat.get(0).holds()).isFalse();
-        Condition falling = new Condition("rate", "kl_base_ft", "mean", null, "below", -0.2, null, 3, null);
+        Condition falling = new ConditionSpec("rate", "kl_base_ft", "mean", null, "below", -0.2, null, 3, null).toCondition();
         assertThat(ConditionEvaluator.observe(falling, source(30, 0.1), n -> source(10, 0.4), null).get(0).holds())
                 .isTrue();
         // not enough history yet: no observation, the state stays as it is
@@ -118,7 +118,7 @@ class ConditionEvaluatorTest {
 
     @Test
     void concentratedDriftComparesTheTopSliceWithTheMean() {
-        Condition conc = new Condition("concentrated", "kl_base_ft", "mean", null, null, null, null, null, 2.0);
+        Condition conc = new ConditionSpec("concentrated", "kl_base_ft", "mean", null, null, null, null, null, 2.0).toCondition();
         Map<String, Double> even = Map.of("a", 0.5, "b", 0.6, "c", 0.55);
         assertThat(observe(conc, source(1, 0.5, 0.4, 0.6, even)).get(0).holds()).isFalse();
         Map<String, Double> one = new LinkedHashMap<>();
@@ -129,14 +129,14 @@ class ConditionEvaluatorTest {
         assertThat(o.holds()).isTrue();
         assertThat(o.value()).isEqualTo(2.5, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(o.summary()).contains("slice c");
-        Condition withFloor = new Condition("concentrated", "kl_base_ft", "mean", null, null, 2.0, null, null, 2.0);
+        Condition withFloor = new ConditionSpec("concentrated", "kl_base_ft", "mean", null, null, 2.0, null, null, 2.0).toCondition();
         assertThat(observe(withFloor, source(1, 0.5, 0.4, 0.6, one)).get(0).holds()).isFalse();
         assertThat(observe(conc, source(1, 0.5, 0.4, 0.6, Map.of("only", 3.0)))).isEmpty();
     }
 
     @Test
     void flagNeedsBothFlagsAndIsOnlyObservedWhenFlagsAreGiven() {
-        Condition flag = new Condition("flag", null, null, null, null, null, null, null, null);
+        Condition flag = new ConditionSpec("flag", null, null, null, null, null, null, null, null).toCondition();
         assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, new RunFlags(true, true)).get(0).holds())
                 .isTrue();
         assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, new RunFlags(true, false)).get(0).holds())

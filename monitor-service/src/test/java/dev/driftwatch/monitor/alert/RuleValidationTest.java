@@ -90,6 +90,21 @@ class RuleValidationTest extends AlertTestBase {
     }
 
     @Test
+    void channelSettingsAreCheckedByTheirNotifier() {
+        assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"condition\": " + VALID_CONDITION
+                + ", \"channels\": [{\"type\": \"webhook\", \"url\": \"https://hooks.example/x\", "
+                + "\"settings\": {\"channel\": \"#a\"}}]}", "channels[0].settings.channel");
+        assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"condition\": " + VALID_CONDITION
+                + ", \"channels\": [{\"type\": \"log\"}, {\"type\": \"slack\", \"url\": \"https://hooks.example/s\", "
+                + "\"settings\": {\"color\": \"red\"}}]}", "channels[1].settings.color");
+        JsonNode rule = createRule("{\"name\": \"slack with a channel\", \"condition\": " + VALID_CONDITION
+                + ", \"channels\": [{\"type\": \"slack\", \"url\": \"https://hooks.example/s\", "
+                + "\"settings\": {\"channel\": \"#ml\"}}, {\"type\": \"log\"}]}");
+        assertThat(rule.get("channels").get(0).get("settings").get("channel").stringValue()).isEqualTo("#ml");
+        assertThat(rule.get("channels").get(1).has("settings")).as("no settings, none shown").isFalse();
+    }
+
+    @Test
     void formDefaultsThatDoNotApplyAreAccepted() {
         // a form sends ciAware=false for every type; only true is out of place on a flag rule
         JsonNode flag = createRule("{\"name\": \"flag\", \"condition\": {\"type\": \"flag\", \"ciAware\": false}}");

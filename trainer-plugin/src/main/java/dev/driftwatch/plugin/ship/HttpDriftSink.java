@@ -3,6 +3,7 @@ package dev.driftwatch.plugin.ship;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.RunEnd;
 import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.contract.WireJson;
 import dev.driftwatch.contract.WireRecord;
 import dev.driftwatch.plugin.report.DriftSink;
@@ -323,7 +324,7 @@ public final class HttpDriftSink implements DriftSink {
      */
     private static void warmUp() {
         try {
-            RunEnd probe = new RunEnd("warm-up", "completed", java.time.Instant.EPOCH);
+            RunEnd probe = new RunEnd("warm-up", RunStatus.COMPLETED.wireName(), java.time.Instant.EPOCH);
             WireJson.fromLine(WireJson.toLine(probe));
         } catch (RuntimeException e) {
             // only a warm-up; the real records will say what is wrong

@@ -6,7 +6,7 @@ import java.time.Instant;
  * The facts of one alert notification, rendered into each channel's payload.
  *
  * @param alertId the alert episode's id
- * @param kind {@code firing}, {@code repeat} or {@code resolved}
+ * @param kind firing, repeat or resolved
  * @param ruleId the rule's id
  * @param ruleName the rule's name
  * @param severity {@code info}, {@code warning} or {@code critical}
@@ -23,7 +23,7 @@ import java.time.Instant;
  */
 public record AlertNotice(
         long alertId,
-        String kind,
+        NotificationKind kind,
         long ruleId,
         String ruleName,
         String severity,
@@ -36,12 +36,4 @@ public record AlertNotice(
         long step,
         Instant startedAt,
         Instant firedAt,
-        Instant resolvedAt) {
-
-    /** The first notification of an episode. */
-    public static final String FIRING = "firing";
-    /** A reminder for an alert that stays firing past the rule's repeat interval. */
-    public static final String REPEAT = "repeat";
-    /** The episode ended; sent once. */
-    public static final String RESOLVED = "resolved";
-}
+        Instant resolvedAt) {}

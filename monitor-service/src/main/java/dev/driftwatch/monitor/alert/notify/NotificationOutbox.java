@@ -18,10 +18,12 @@ public class NotificationOutbox {
 
     private final JdbcTemplate jdbc;
     private final NotificationDispatcher dispatcher;
+    private final Notifiers notifiers;
 
-    NotificationOutbox(JdbcTemplate jdbc, NotificationDispatcher dispatcher) {
+    NotificationOutbox(JdbcTemplate jdbc, NotificationDispatcher dispatcher, Notifiers notifiers) {
         this.jdbc = jdbc;
         this.dispatcher = dispatcher;
+        this.notifiers = notifiers;
     }
 
     /**
@@ -38,12 +40,12 @@ public class NotificationOutbox {
         for (int i = 0; i < channels.size(); i++) {
             Channel ch = channels.get(i);
             UUID deliveryId = UUID.randomUUID();
-            String key = "alert:" + notice.alertId() + ":" + notice.kind() + ":" + sequence + ":" + i;
+            String key = "alert:" + notice.alertId() + ":" + notice.kind().wireName() + ":" + sequence + ":" + i;
             written += jdbc.update("""
                     INSERT INTO notification (delivery_id, dedup_key, alert_id, kind, channel_type, channel_url, payload)
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING
-                    """, deliveryId, key, notice.alertId(), notice.kind(), ch.type(), ch.url(),
-                    NotificationPayloads.render(ch.type(), deliveryId, notice));
+                    """, deliveryId, key, notice.alertId(), notice.kind().wireName(), ch.type(), ch.url(),
+                    notifiers.of(ch.type()).render(ch, deliveryId, notice));
         }
         if (written > 0 && TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {

@@ -1,6 +1,5 @@
 package dev.driftwatch.monitor.alert.notify;
 
-import dev.driftwatch.monitor.alert.Channel;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -10,8 +9,8 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Renders a notice into the body a channel sends: the generic webhook's JSON (schema
- * {@value #SCHEMA}, docs/alerting.md), a Slack incoming-webhook message, or a log line.
+ * The bodies the notifiers send: the generic webhook's JSON (schema {@value #SCHEMA},
+ * docs/alerting.md), and one line of text for Slack (mrkdwn) and the log.
  */
 public final class NotificationPayloads {
 
@@ -21,23 +20,6 @@ public final class NotificationPayloads {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private NotificationPayloads() {}
-
-    /**
-     * Renders the body for a channel type.
-     *
-     * @param channelType {@link Channel#WEBHOOK}, {@link Channel#SLACK} or {@link Channel#LOG}
-     * @param deliveryId the notification's delivery id (in the webhook body)
-     * @param notice what happened
-     * @return the body
-     */
-    public static String render(String channelType, UUID deliveryId, AlertNotice notice) {
-        return switch (channelType) {
-            case Channel.WEBHOOK -> webhook(deliveryId, notice);
-            case Channel.SLACK -> JSON.writeValueAsString(Map.of("text", text(notice, true)));
-            case Channel.LOG -> text(notice, false);
-            default -> throw new IllegalArgumentException("unknown channel type " + channelType);
-        };
-    }
 
     /**
      * The generic webhook body.
@@ -52,7 +34,7 @@ public final class NotificationPayloads {
         rule.put("name", n.ruleName());
         Map<String, Object> alert = new LinkedHashMap<>();
         alert.put("id", n.alertId());
-        alert.put("state", AlertNotice.RESOLVED.equals(n.kind()) ? "resolved" : "firing");
+        alert.put("state", n.kind() == NotificationKind.RESOLVED ? "resolved" : "firing");
         alert.put("severity", n.severity());
         alert.put("rule", rule);
         alert.put("project", n.project());
@@ -68,18 +50,14 @@ public final class NotificationPayloads {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("schema", SCHEMA);
         body.put("deliveryId", deliveryId.toString());
-        body.put("kind", n.kind());
+        body.put("kind", n.kind().wireName());
         body.put("alert", alert);
         return JSON.writeValueAsString(body);
     }
 
     /** One line for Slack (mrkdwn) or the log. */
     static String text(AlertNotice n, boolean markdown) {
-        String label = switch (n.kind()) {
-            case AlertNotice.RESOLVED -> "RESOLVED";
-            case AlertNotice.REPEAT -> "STILL FIRING";
-            default -> "FIRING";
-        };
+        String label = n.kind().headline();
         String head = markdown ? "*[" + label + "]* *" + n.ruleName() + "*" : "[" + label + "] " + n.ruleName();
         String slice = n.slice() == null || n.slice().isEmpty() ? "" : " slice " + n.slice();
         return String.format(Locale.ROOT, "%s (%s) project %s run %s%s: %s; condition: %s",

@@ -1,0 +1,76 @@
+package dev.driftwatch.monitor.alert;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The rule types: each names its {@link Condition} record and how to read it from a
+ * {@link ConditionSpec}. Adding a rule type is one record implementing {@link Condition} plus one
+ * constant here (docs/architecture.md, "How to add a rule type").
+ */
+public enum ConditionType {
+
+    /** Compare a value with a threshold. */
+    THRESHOLD("threshold", ThresholdCondition::read),
+    /** Change over a window of checkpoints. */
+    RATE("rate", RateCondition::read),
+    /** Drift on off-task slices, one alert per slice. */
+    OFF_TASK("off_task", OffTaskCondition::read),
+    /** Drift concentrated in one slice. */
+    CONCENTRATED("concentrated", ConcentratedCondition::read),
+    /** The run is flagged parameter-heavy and drifts far. */
+    FLAG("flag", FlagCondition::read);
+
+    /** Reads one rule type's condition from its spec, recording what is wrong with it. */
+    @FunctionalInterface
+    interface Reader {
+        /**
+         * Reads the condition; the reader knows the spec and collects the problems.
+         *
+         * @param in the spec reader
+         * @return the condition (possibly incomplete when there are problems)
+         */
+        Condition read(ConditionReader in);
+    }
+
+    private final String wireName;
+    private final Reader reader;
+
+    ConditionType(String wireName, Reader reader) {
+        this.wireName = wireName;
+        this.reader = reader;
+    }
+
+    /**
+     * Returns the {@code type} in JSON.
+     *
+     * @return e.g. {@code off_task}
+     */
+    public String wireName() {
+        return wireName;
+    }
+
+    Reader reader() {
+        return reader;
+    }
+
+    /**
+     * Looks a type up by its JSON name.
+     *
+     * @param wireName the name
+     * @return the type, or empty
+     */
+    public static Optional<ConditionType> byName(String wireName) {
+        return Arrays.stream(values()).filter(t -> t.wireName.equals(wireName)).findFirst();
+    }
+
+    /**
+     * Returns every JSON name, in the order a form offers them.
+     *
+     * @return the names
+     */
+    public static List<String> wireNames() {
+        return Arrays.stream(values()).map(ConditionType::wireName).toList();
+    }
+}
