@@ -140,29 +140,13 @@ class SampledDriftTest {
                 float[] q = fineTuned(in).toFloatArray();
                 float[] p = base(in).toFloatArray();
                 int at = (prompt.length - 1) * VOCABULARY;
-                double[] lq = logSoftmax(q, at);
-                double[] lp = logSoftmax(p, at);
+                double[] lq = DriftMeterTest.logSoftmax(q, at, VOCABULARY);
+                double[] lp = DriftMeterTest.logSoftmax(p, at, VOCABULARY);
                 for (int c = 0; c < VOCABULARY; c++) {
                     sum += Math.exp(lq[c]) * (lq[c] - lp[c]);
                 }
             }
             return sum / prompts.length;
-        }
-
-        private static double[] logSoftmax(float[] x, int from) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < VOCABULARY; c++) {
-                max = Math.max(max, x[from + c]);
-            }
-            double z = 0;
-            for (int c = 0; c < VOCABULARY; c++) {
-                z += Math.exp(x[from + c] - max);
-            }
-            double[] out = new double[VOCABULARY];
-            for (int c = 0; c < VOCABULARY; c++) {
-                out[c] = x[from + c] - max - Math.log(z);
-            }
-            return out;
         }
 
         @Override

@@ -104,8 +104,8 @@ class TokenDriftTest {
                             assertThat(kl).as("unscored position %d", p).isNull();
                             continue;
                         }
-                        double[] lp = logSoftmax(base, (i * t + p) * VOCABULARY);
-                        double[] lq = logSoftmax(ft, (i * t + p) * VOCABULARY);
+                        double[] lp = DriftMeterTest.logSoftmax(base, (i * t + p) * VOCABULARY, VOCABULARY);
+                        double[] lq = DriftMeterTest.logSoftmax(ft, (i * t + p) * VOCABULARY, VOCABULARY);
                         double exact = 0;
                         for (int c = 0; c < VOCABULARY; c++) {
                             exact += Math.exp(lp[c]) * (lp[c] - lq[c]);
@@ -135,8 +135,8 @@ class TokenDriftTest {
             assertThat(w.kl()).isLessThanOrEqualTo(previous).isEqualTo(d.kl().get(w.index()));
             previous = w.kl();
             int p = w.index() - 1;
-            double[] lp = logSoftmax(base, (i * t + p) * VOCABULARY);
-            double[] lq = logSoftmax(ft, (i * t + p) * VOCABULARY);
+            double[] lp = DriftMeterTest.logSoftmax(base, (i * t + p) * VOCABULARY, VOCABULARY);
+            double[] lq = DriftMeterTest.logSoftmax(ft, (i * t + p) * VOCABULARY, VOCABULARY);
             int[] baseBest = argsort(lp);
             int[] ftBest = argsort(lq);
             assertThat(w.base()).hasSize(TokenDetails.CHOICES);
@@ -163,23 +163,6 @@ class TokenDriftTest {
             }
         }
         return last;
-    }
-
-    private static double[] logSoftmax(float[] logits, int from) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < VOCABULARY; c++) {
-            max = Math.max(max, logits[from + c]);
-        }
-        double z = 0;
-        for (int c = 0; c < VOCABULARY; c++) {
-            z += Math.exp(logits[from + c] - max);
-        }
-        double log = max + Math.log(z);
-        double[] out = new double[VOCABULARY];
-        for (int c = 0; c < VOCABULARY; c++) {
-            out[c] = logits[from + c] - log;
-        }
-        return out;
     }
 
     private static int[] argsort(double[] values) {
