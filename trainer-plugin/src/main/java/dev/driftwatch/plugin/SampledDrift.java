@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.driftwatch.plugin.base.LogitRows;
 import dev.driftwatch.plugin.math.Aggregates;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
 import dev.driftwatch.contract.Metric;
@@ -143,16 +144,17 @@ public final class SampledDrift {
                 q = rows(lq, at, scoped);
                 p = rows(lp, at, scoped);
             }
+            LogitRows logQ = LogitRows.of(q, v, temperature);
+            LogitRows logP = LogitRows.of(p, v, temperature);
             for (int i = 0; i < n; i++) {
-                double[] logQ = logSoftmax(q, i * v, v, temperature);
-                double[] logP = logSoftmax(p, i * v, v, temperature);
-                int x = sample(logQ, random);
-                double r = logQ[x] - logP[x];
+                int x = sample(logQ, i, v, random);
+                double r = logQ.logProbability(i, x) - logP.logProbability(i, x);
                 k1[i] += r;
                 k3[i] += Math.expm1(-r) + r;
                 double kl = 0;
                 for (int c = 0; c < v; c++) {
-                    kl += Math.exp(logQ[c]) * (logQ[c] - logP[c]);
+                    double lq = logQ.logProbability(i, c);
+                    kl += Math.exp(lq) * (lq - logP.logProbability(i, c));
                 }
                 exact[i] += kl;
                 ids[i * context + at[i]] = x;
@@ -190,35 +192,17 @@ public final class SampledDrift {
         return stacked.toFloatArray();
     }
 
-    /** log softmax(x / tau) of one row, in double. */
-    static double[] logSoftmax(float[] x, int from, int v, double tau) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < v; c++) {
-            max = Math.max(max, x[from + c] / tau);
-        }
-        double z = 0;
-        for (int c = 0; c < v; c++) {
-            z += Math.exp(x[from + c] / tau - max);
-        }
-        double log = max + Math.log(z);
-        double[] out = new double[v];
-        for (int c = 0; c < v; c++) {
-            out[c] = x[from + c] / tau - log;
-        }
-        return out;
-    }
-
-    /** A draw from exp(logQ) by the inverse distribution function. */
-    private static int sample(double[] logQ, Random random) {
+    /** A draw from row i's distribution by the inverse distribution function. */
+    private static int sample(LogitRows logQ, int i, int v, Random random) {
         double u = random.nextDouble();
         double cumulative = 0;
-        for (int c = 0; c < logQ.length; c++) {
-            cumulative += Math.exp(logQ[c]);
+        for (int c = 0; c < v; c++) {
+            cumulative += Math.exp(logQ.logProbability(i, c));
             if (u < cumulative) {
                 return c;
             }
         }
-        return logQ.length - 1; // rounding: the mass summed to just under u
+        return v - 1; // rounding: the mass summed to just under u
     }
 
     /**
