@@ -294,7 +294,7 @@ public class DriftListener extends TrainingListenerAdapter {
         CheckpointReport report;
         if (m.valid()) {
             report = new CheckpointReport(runKey, step, epochs, Instant.now(), true, null, meter.approximation(),
-                    settings.temperature(), settings.probes().size(), withSampled(trainer, m.aggregates().metrics()),
+                    settings.temperature(), settings.probes().size(), withSampled(trainer, step, m.aggregates().metrics()),
                     m.aggregates().slices(), m.aggregates().top(), m.parameters(), task);
         } else {
             logger.warn("driftwatch: checkpoint at step {} is invalid: {}", step, m.invalidReason());
@@ -308,9 +308,13 @@ public class DriftListener extends TrainingListenerAdapter {
         return report;
     }
 
-    /** The metrics plus the sampled estimates, when sampled drift is on and the sampling works. */
-    private Map<String, MetricSummary> withSampled(Trainer trainer, Map<String, MetricSummary> metrics) {
-        if (sampled == null) {
+    /**
+     * The metrics plus the sampled estimates, when sampled drift is on and the sampling works. Not at
+     * step 0: the model is then the base, both estimates are exactly 0, and sampling would cost as much
+     * as at any other checkpoint.
+     */
+    private Map<String, MetricSummary> withSampled(Trainer trainer, long step, Map<String, MetricSummary> metrics) {
+        if (sampled == null || step == 0) {
             return metrics;
         }
         SampledDrift.Estimate e = safely("sample continuations", () -> sampled.estimate(
@@ -395,12 +399,13 @@ public class DriftListener extends TrainingListenerAdapter {
         private Builder() {}
 
         /**
-         * Turns on sampled drift: at every checkpoint, continuations are sampled from the model being
+         * Turns on sampled drift: at every checkpoint after step 0, continuations are sampled from the model being
          * trained on the estimator's prompts, and KL(fine-tuned || base) is estimated on them with k1 and
          * k3 (metrics {@code kl_ft_base_k1}, {@code kl_ft_base_k3} and their {@code _seq} sums; the
          * temperature and seed go into the run's config). The base's logits come from the function given,
          * typically a frozen copy of the base model. These are sampled estimates; the exact metrics of the
-         * probe set stay the headline.
+         * probe set stay the headline. Each checkpoint runs both models {@code length} times over all
+         * prompts: keep the prompts few and the estimator's context short (see docs/metrics.md).
          *
          * <pre>
          * Model base = ...; // the base model, loaded a second time

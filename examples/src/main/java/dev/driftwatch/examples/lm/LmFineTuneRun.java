@@ -31,7 +31,7 @@ final class LmFineTuneRun {
     /** How long training end waits for the sinks to deliver. */
     static final Duration DELIVERY_WAIT = Duration.ofSeconds(30);
     /** Prompts per slice the sampled drift continues. */
-    private static final int SAMPLED_PROMPTS_PER_SLICE = 8;
+    private static final int SAMPLED_PROMPTS_PER_SLICE = 4;
     /** Tokens sampled after each prompt. */
     private static final int SAMPLED_TOKENS = 8;
     /** Probe sequences per forward pass of the measurement (bounds the [b, T, V] temporaries). */
@@ -101,7 +101,10 @@ final class LmFineTuneRun {
         // sampled drift: continuations of prompt probes sampled from the fine-tuned model, scored by a frozen base copy
         Model base = LmBaseModel.load(baseDir, LmBaseModel.newModel(config));
         ParameterStore baseStore = new ParameterStore(base.getNDManager(), false);
-        builder.optSampledDrift(new SampledDrift(samplingPrompts(), SAMPLED_TOKENS, config.context(), 1.0,
+        // the sampling input holds just the prompt and its continuation (TinyGpt takes any length up to T):
+        // each step runs both models over [prompts, 15] instead of [prompts, 32] tokens
+        int samplingContext = config.promptTokens() + 1 + SAMPLED_TOKENS;
+        builder.optSampledDrift(new SampledDrift(samplingPrompts(), SAMPLED_TOKENS, samplingContext, 1.0,
                 config.seed(), 1000), input -> base.getBlock().forward(baseStore, input, false).head());
         DriftListener drift = builder.build();
         ProgressPrinter progress = new ProgressPrinter(drift, method.key(), config.steps(), out);
