@@ -16,7 +16,13 @@ import java.util.List;
  */
 public record TokenDrift(List<String> tokens, List<Double> kl, List<Position> worst) {
 
-    /** Copies the lists; {@code kl} may hold nulls. */
+    /**
+     * Copies the lists; {@code kl} may hold nulls.
+     *
+     * @param tokens the example's tokens as text, in order
+     * @param kl per token, KL(base||ft) in nats, or null where not scored
+     * @param worst the worst positions by KL, worst first
+     */
     public TokenDrift {
         tokens = List.copyOf(tokens);
         kl = Collections.unmodifiableList(new ArrayList<>(kl));
@@ -35,7 +41,14 @@ public record TokenDrift(List<String> tokens, List<Double> kl, List<Position> wo
      * @param fineTuned the fine-tuned model's most likely tokens, most likely first
      */
     public record Position(int index, double kl, List<Choice> base, List<Choice> fineTuned) {
-        /** Copies the lists. */
+        /**
+         * Copies the lists.
+         *
+         * @param index the index in {@link #tokens} of the token that position predicts
+         * @param kl KL(base||ft) at the position, nats
+         * @param base the base's most likely tokens, most likely first
+         * @param fineTuned the fine-tuned model's most likely tokens, most likely first
+         */
         public Position {
             base = List.copyOf(base);
             fineTuned = List.copyOf(fineTuned);
