@@ -43,7 +43,7 @@ final class TokenDetails {
 
     TokenDetails(ProbeSet probes, List<String> vocabulary) {
         this.probes = probes;
-        this.vocabulary = List.copyOf(vocabulary);
+        this.vocabulary = vocabulary.stream().map(TokenDetails::printable).toList();
         this.tokenIds = ids(probes.inputs().get(0));
         this.mask = probes.mask();
         this.targets = probes.targets();
@@ -184,6 +184,44 @@ final class TokenDetails {
             }
         }
         throw new IllegalArgumentException("probe example " + i + " is in no group");
+    }
+
+    /**
+     * A token's text as the service stores and a page shows it: C0 control characters other than tab,
+     * line feed and carriage return, and DEL, become their Unicode control pictures (U+0008 -> U+2408),
+     * a lone surrogate becomes U+FFFD. Real vocabularies hold such tokens (the fortunes corpus uses
+     * backspace overstrikes), and the service refuses a record that carries them.
+     *
+     * @param token the vocabulary's text
+     * @return the text to send
+     */
+    static String printable(String token) {
+        StringBuilder b = null;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            char out = c;
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                out = (char) (0x2400 + c);
+            } else if (c == 0x7f) {
+                out = '\u2421';
+            } else if (Character.isHighSurrogate(c) && i + 1 < token.length()
+                    && Character.isLowSurrogate(token.charAt(i + 1))) {
+                if (b != null) {
+                    b.append(c).append(token.charAt(i + 1));
+                }
+                i++;
+                continue;
+            } else if (Character.isSurrogate(c)) {
+                out = '\ufffd';
+            }
+            if (out != c && b == null) {
+                b = new StringBuilder(token.length()).append(token, 0, i);
+            }
+            if (b != null) {
+                b.append(out);
+            }
+        }
+        return b == null ? token : b.toString();
     }
 
     private String token(long id) {

@@ -133,6 +133,17 @@ class TokenDriftTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void tokensTheServiceWouldRefuseAreSentAsTheirControlPictures() {
+        // fortunes overstrikes with backspace; the service refuses C0 controls other than tab, LF, CR
+        assertThat(TokenDetails.printable("_\bH_\bi")).isEqualTo("_\u2408H_\u2408i");
+        assertThat(TokenDetails.printable("\u0000\u001b\u007f")).isEqualTo("\u2400\u241b\u2421");
+        assertThat(TokenDetails.printable("a\tb\nc\r")).isEqualTo("a\tb\nc\r");
+        assertThat(TokenDetails.printable("\ud83d\ude00 ok")).isEqualTo("\ud83d\ude00 ok");
+        assertThat(TokenDetails.printable("x\ud83d")).isEqualTo("x\ufffd");
+        assertThat(TokenDetails.printable("\ude00y")).isEqualTo("\ufffdy");
+    }
+
     private static void assertWorstPositions(TokenDrift d, int i, int t, float[] base, float[] ft, boolean exact) {
         assertThat(d.worst()).hasSize(TokenDetails.WORST_POSITIONS);
         double previous = Double.POSITIVE_INFINITY;
