@@ -9,11 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+CLASSPATH_FILE=examples/target/demo-classpath.txt
+
+# --help and --version come from the demo's own command line (picocli); they need a build, not a new one
 for arg in "$@"; do
-  if [ "$arg" = "-h" ] || [ "$arg" = "--help" ]; then
-    sed -n '/USAGE = """/,/""";/p' examples/src/main/java/dev/driftwatch/examples/demo/DemoOptions.java | sed '1d;$d;s/^            //'
-    exit 0
-  fi
+  case "$arg" in
+    -h|--help|-V|--version) if [ -f "$CLASSPATH_FILE" ]; then DRIFTWATCH_SKIP_BUILD=1; fi ;;
+  esac
 done
 
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -27,7 +29,6 @@ if [ "${DRIFTWATCH_SKIP_BUILD:-0}" != "1" ]; then
   ./mvnw -q -B -DskipTests package
 fi
 
-CLASSPATH_FILE=examples/target/demo-classpath.txt
 if [ ! -f "$CLASSPATH_FILE" ]; then
   echo "run-demo: $CLASSPATH_FILE is missing; the build did not finish" >&2
   exit 1

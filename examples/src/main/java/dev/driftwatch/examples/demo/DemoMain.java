@@ -25,7 +25,7 @@ import java.util.function.Function;
  * The main job: starts the monitor service on its embedded PostgreSQL (with a bootstrap project and
  * token), creates an alert rule, fine-tunes the demo runs with the drift listener streaming into the
  * service, prints what the service made of them and keeps the service running until Ctrl-C.
- * {@code run-demo.sh} builds and runs this; see {@link DemoOptions#USAGE} for the options.
+ * {@code run-demo.sh} builds and runs this; {@code run-demo.sh --help} lists the options ({@link DemoOptions}).
  */
 public final class DemoMain {
 
@@ -34,25 +34,24 @@ public final class DemoMain {
     /**
      * Runs the demo.
      *
-     * @param args see {@link DemoOptions#USAGE}
+     * @param args see {@code run-demo.sh --help} ({@link DemoOptions})
      */
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        DemoOptions options;
-        try {
-            options = DemoOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("run-demo: " + e.getMessage());
-            System.err.print(DemoOptions.USAGE);
-            System.exit(2);
-            return;
+        int status = DemoOptions.execute(DemoMain::run, args);
+        if (status != 0) {
+            System.exit(status);
         }
+    }
+
+    /** Runs the demos with these options; returns when they are done (and the service stopped, or Ctrl-C). */
+    private static int run(DemoOptions options) {
         PrintStream out = System.out;
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC)
                 .format(Instant.now());
         if (options.offline() != null) {
             runOffline(options, stamp, out);
-            return;
+            return 0;
         }
         ServiceProcess service = options.url() == null ? startService(options, out) : null;
         URI url = service != null ? service.url() : URI.create(options.url());
@@ -91,6 +90,7 @@ public final class DemoMain {
             // The shutdown hook stops it.
             System.exit(0);
         }
+        return 0;
     }
 
     /** Runs the image demo, then the LM demo (or the one asked for), with run keys {@code fmnist-<stamp>-...}, {@code fortunes-<stamp>-...}. */

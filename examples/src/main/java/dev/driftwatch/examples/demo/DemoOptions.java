@@ -2,13 +2,23 @@ package dev.driftwatch.examples.demo;
 
 import dev.driftwatch.examples.lm.FortuneCorpus;
 import dev.driftwatch.examples.lm.LmConfig;
+import dev.driftwatch.plugin.data.FashionMnist;
+import dev.driftwatch.plugin.ship.CommandLines;
+import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.ToIntFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 
 /**
- * The demo's command line.
+ * The demo's command line ({@code run-demo.sh [options]}), parsed by picocli; {@code run-demo.sh --help}
+ * prints the help picocli generates from the options of {@link Cli}.
  *
  * @param home the demo's own directory: service data, base model cache, spool, saved login
  * @param dataDir the Fashion-MNIST directory
@@ -37,74 +47,31 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
     /** {@link #stepDelayMillis} when {@code --step-delay} was not given. */
     static final long NOT_GIVEN = -1;
 
-    /** The usage text. */
-    public static final String USAGE = """
-            usage: run-demo.sh [options]
-              --data DIR        Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
-              --corpus DIR      the LM demo's fortunes (default /usr/share/games/fortunes)
-              --only DEMO       run only one demo: image or lm (default: both, image first)
-              --home DIR        the demo's directory: service database, model cache, spool
-                                (default ~/.driftwatch/demo)
-              --port N          port of the service the demo starts (default 8080, else a free one)
-              --url URL         stream to an already running service instead of starting one
-              --project KEY     project key (default demo)
-              --token TOKEN     the project's API token (default dw_demo_local_token)
-              --offline DIR     do not stream: write JSON-lines report files into DIR
-              --quick           short runs (what the end-to-end test trains)
-              --steps N         fine-tuning steps per run
-              --step-delay MS   pause after every step, to watch the runs move in the UI
-              --no-wait         stop the service when the demo is done instead of waiting for Ctrl-C
-            """;
-
     /**
      * Parses the arguments.
      *
      * @param args the command line
      * @return the options
-     * @throws IllegalArgumentException on an unknown option or a bad value, with the reason
+     * @throws ParameterException on an unknown option or a bad value, with a message naming the option
      */
     public static DemoOptions parse(String... args) {
-        Path home = Path.of(System.getProperty("user.home"), ".driftwatch", "demo");
-        Path data = dev.driftwatch.plugin.data.FashionMnist.DEFAULT_DIRECTORY;
-        String url = null;
-        int port = 0;
-        String project = "demo";
-        String token = "dw_demo_local_token";
-        Path offline = null;
-        boolean quick = false;
-        int steps = 0;
-        long delay = NOT_GIVEN;
-        boolean keep = true;
-        Path corpus = FortuneCorpus.DEFAULT_DIRECTORY;
-        Set<String> demos = Set.of(IMAGE, LM);
-        List<String> rest = new ArrayList<>(List.of(args));
-        while (!rest.isEmpty()) {
-            String option = rest.remove(0);
-            switch (option) {
-                case "--data" -> data = Path.of(value(option, rest));
-                case "--home" -> home = Path.of(value(option, rest));
-                case "--port" -> port = number(option, value(option, rest));
-                case "--url" -> url = value(option, rest);
-                case "--project" -> project = value(option, rest);
-                case "--token" -> token = value(option, rest);
-                case "--offline" -> offline = Path.of(value(option, rest));
-                case "--quick" -> quick = true;
-                case "--steps" -> steps = number(option, value(option, rest));
-                case "--step-delay" -> delay = number(option, value(option, rest));
-                case "--no-wait" -> keep = false;
-                case "--corpus" -> corpus = Path.of(value(option, rest));
-                case "--only" -> {
-                    String demo = value(option, rest);
-                    if (!demo.equals(IMAGE) && !demo.equals(LM)) {
-                        throw new IllegalArgumentException("--only needs image or lm: " + demo);
-                    }
-                    demos = Set.of(demo);
-                }
-                default -> throw new IllegalArgumentException("unknown option " + option);
-            }
-        }
-        return new DemoOptions(home, data, url, port, project, token, offline, quick, steps, delay, keep, corpus,
-                demos);
+        Cli cli = new Cli();
+        new CommandLine(cli).parseArgs(args);
+        return cli.options();
+    }
+
+    /**
+     * Runs the demo with the options of a command line; prints the help, the version, or a bad
+     * option's error and the usage instead when the command line asks for them or is wrong.
+     *
+     * @param demo runs the demo with the options and returns its exit status
+     * @param args the command line
+     * @return the exit status: the demo's, 0 after help or version, 2 for bad usage
+     */
+    public static int execute(ToIntFunction<DemoOptions> demo, String... args) {
+        Cli cli = new Cli();
+        cli.demo = demo;
+        return CommandLines.of(cli).execute(args);
     }
 
     /**
@@ -132,22 +99,121 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
         return steps > 0 ? config.withSteps(steps) : config;
     }
 
-    private static String value(String option, List<String> rest) {
-        if (rest.isEmpty()) {
-            throw new IllegalArgumentException(option + " needs a value");
+    /** The options as picocli fills them; {@link #options()} turns them into the record. */
+    @Command(name = "run-demo.sh", mixinStandardHelpOptions = true, versionProvider = CommandLines.Version.class,
+            sortOptions = false, sortSynopsis = false,
+            description = {"Builds driftwatch, starts the monitor service on its embedded PostgreSQL and streams"
+                    + " live demo fine-tuning runs into it: the image demo (Fashion-MNIST), then the"
+                    + " language-model demo (fortunes).",
+                "The service keeps running until Ctrl-C (unless --no-wait)."},
+            exitCodeListHeading = "Exit status:%n",
+            exitCodeList = {"0:the demo ran (or help or version was printed)", "1:the demo failed",
+                "2:bad usage"})
+    static final class Cli implements Callable<Integer> {
+
+        @Option(names = "--data", paramLabel = "DIR",
+                description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
+        private Path data = FashionMnist.DEFAULT_DIRECTORY;
+
+        @Option(names = "--corpus", paramLabel = "DIR",
+                description = "the LM demo's fortunes (default: ${DEFAULT-VALUE})")
+        private Path corpus = FortuneCorpus.DEFAULT_DIRECTORY;
+
+        @Option(names = "--only", paramLabel = "DEMO", converter = Demo.class,
+                description = "run only one demo: image or lm (default: both, image first)")
+        private String only;
+
+        @Option(names = "--home", paramLabel = "DIR",
+                description = "the demo's directory: service database, model cache, spool, saved login"
+                        + " (default: ~/.driftwatch/demo)")
+        private Path home;
+
+        @Option(names = "--port", paramLabel = "N", converter = Port.class,
+                description = "port of the service the demo starts (default: 8080, else a free one)")
+        private int port;
+
+        @Option(names = "--url", paramLabel = "URL", converter = CommandLines.HttpUrl.class,
+                description = "stream to an already running service instead of starting one")
+        private URI url;
+
+        @Option(names = "--project", paramLabel = "KEY", description = "project key (default: ${DEFAULT-VALUE})")
+        private String project = "demo";
+
+        @Option(names = "--token", paramLabel = "TOKEN",
+                description = "the project's API token (default: ${DEFAULT-VALUE})")
+        private String token = "dw_demo_local_token";
+
+        @Option(names = "--offline", paramLabel = "DIR",
+                description = "do not stream: write JSON-lines report files into DIR")
+        private Path offline;
+
+        @Option(names = "--quick", description = "short runs (what the end-to-end test trains)")
+        private boolean quick;
+
+        @Option(names = "--steps", paramLabel = "N", converter = Count.class,
+                description = "fine-tuning steps per run (default: each demo's own)")
+        private int steps;
+
+        @Option(names = "--step-delay", paramLabel = "MS", converter = Count.class,
+                description = "pause after every step, to watch the runs move in the UI (default: 40 in the full"
+                        + " image demo, 0 with --quick)")
+        private Integer stepDelay;
+
+        @Option(names = "--no-wait",
+                description = "stop the service when the demo is done instead of waiting for Ctrl-C")
+        private boolean noWait;
+
+        private ToIntFunction<DemoOptions> demo;
+
+        DemoOptions options() {
+            Path dir = home != null ? home : Path.of(System.getProperty("user.home"), ".driftwatch", "demo");
+            return new DemoOptions(dir, data, url == null ? null : url.toString(), port, project, token, offline,
+                    quick, steps, stepDelay == null ? NOT_GIVEN : stepDelay, !noWait, corpus,
+                    only == null ? Set.of(IMAGE, LM) : Set.of(only));
         }
-        return rest.remove(0);
+
+        @Override
+        public Integer call() {
+            return demo.applyAsInt(options());
+        }
     }
 
-    private static int number(String option, String value) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n < 0) {
-                throw new NumberFormatException();
+    /** A whole number from 0 up (steps, milliseconds). */
+    static class Count implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return parse(value, Integer.MAX_VALUE);
+        }
+
+        static int parse(String value, int max) {
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n >= 0 && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // said below
             }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a number >= 0: " + value);
+            throw new TypeConversionException("'" + value + "' is not a whole number from 0 to " + max);
+        }
+    }
+
+    /** A TCP port, or 0 for the default. */
+    static final class Port implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return Count.parse(value, 65_535);
+        }
+    }
+
+    /** {@value #IMAGE} or {@value #LM}. */
+    static final class Demo implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.equals(IMAGE) && !value.equals(LM)) {
+                throw new TypeConversionException("'" + value + "' is not a demo: image or lm");
+            }
+            return value;
         }
     }
 }

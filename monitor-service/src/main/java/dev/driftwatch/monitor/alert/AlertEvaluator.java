@@ -39,14 +39,16 @@ class AlertEvaluator implements IngestListener {
     private final AlertStore alerts;
     private final NotificationOutbox outbox;
     private final ApplicationEventPublisher events;
+    private final DriftForecasts forecasts;
     private final Clock clock;
 
     AlertEvaluator(RuleStore rules, AlertStore alerts, NotificationOutbox outbox, ApplicationEventPublisher events,
-            ObjectProvider<Clock> clock) {
+            DriftForecasts forecasts, ObjectProvider<Clock> clock) {
         this.rules = rules;
         this.alerts = alerts;
         this.outbox = outbox;
         this.events = events;
+        this.forecasts = forecasts;
         this.clock = clock.getIfAvailable(Clock::systemUTC);
     }
 
@@ -58,6 +60,7 @@ class AlertEvaluator implements IngestListener {
         }
         Map<String, AlertState> states = alerts.latest(event.runId());
         ConditionEvaluator.RunFlags flags = alerts.flags(event.runId());
+        DriftForecasts.RunForecasts forecast = forecasts.of(event.runId()); // read on first use only
         List<CheckpointReport> ordered = event.stored().stream()
                 .sorted(Comparator.comparingLong(CheckpointReport::step)).toList();
         long newest = ordered.get(ordered.size() - 1).step();
@@ -66,10 +69,10 @@ class AlertEvaluator implements IngestListener {
         Set<AlertState> dirty = new LinkedHashSet<>();
         for (CheckpointReport checkpoint : ordered) {
             MetricSource source = MetricSource.of(checkpoint);
+            RunContext run = new RunContext(n -> alerts.lookBack(event.runId(), checkpoint.step(), n),
+                    checkpoint.step() == newest ? flags : null, forecast);
             for (AlertRule rule : active) {
-                List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source,
-                        n -> alerts.lookBack(event.runId(), checkpoint.step(), n),
-                        checkpoint.step() == newest ? flags : null);
+                List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source, run);
                 for (ConditionEvaluator.Observation o : seen) {
                     AlertState s = states.computeIfAbsent(AlertStore.key(rule.id(), o.sliceKey()),
                             k -> new AlertState(rule.id(), o.sliceKey()));

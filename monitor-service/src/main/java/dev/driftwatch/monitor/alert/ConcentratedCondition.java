@@ -6,7 +6,6 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotNull;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntFunction;
 
 /**
  * {@code concentrated}: one slice's value is at least {@code factor} times the mean over all slices
@@ -38,12 +37,11 @@ public record ConcentratedCondition(
     @Override
     public ConditionSpec toSpec() {
         return new ConditionSpec(type().wireName(), watch.metric(), watch.aggregate(), null, null, floor, null, null,
-                factor);
+                factor, null);
     }
 
     @Override
-    public List<ConditionEvaluator.Observation> observe(MetricSource now, IntFunction<MetricSource> back,
-            ConditionEvaluator.RunFlags flags) {
+    public List<ConditionEvaluator.Observation> observe(MetricSource now, RunContext run) {
         String top = null;
         double max = Double.NEGATIVE_INFINITY;
         double sum = 0;

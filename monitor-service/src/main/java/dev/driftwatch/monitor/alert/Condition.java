@@ -2,7 +2,6 @@ package dev.driftwatch.monitor.alert;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
-import java.util.function.IntFunction;
 
 /**
  * What a rule checks at every checkpoint: one record per rule type ({@link ConditionType}), each
@@ -12,7 +11,8 @@ import java.util.function.IntFunction;
  * <p>In JSON (API, storage, forms) a condition is its flat {@link #toSpec() spec}.
  */
 public sealed interface Condition
-        permits ThresholdCondition, RateCondition, OffTaskCondition, ConcentratedCondition, FlagCondition {
+        permits ThresholdCondition, RateCondition, OffTaskCondition, ConcentratedCondition, FlagCondition,
+        ForecastCondition {
 
     /** The {@code slice} value that makes one alert per slice. */
     String EACH_SLICE = "*";
@@ -38,13 +38,10 @@ public sealed interface Condition
      * Evaluates the condition on one checkpoint.
      *
      * @param now the checkpoint
-     * @param back returns the valid checkpoint {@code n} checkpoints before {@code now}, or null
-     * @param flags the run's flags, or null when they do not apply to this checkpoint (flag
-     *     conditions are only evaluated at the newest checkpoint of an upload)
+     * @param run what the condition may see of the run beyond the checkpoint
      * @return one observation per alert instance with data; none when the checkpoint lacks the numbers
      */
-    List<ConditionEvaluator.Observation> observe(MetricSource now, IntFunction<MetricSource> back,
-            ConditionEvaluator.RunFlags flags);
+    List<ConditionEvaluator.Observation> observe(MetricSource now, RunContext run);
 
     /**
      * Describes the condition in words, e.g. {@code lower CI bound of kl_base_ft mean > 0.5}.

@@ -5,12 +5,11 @@ import dev.driftwatch.contract.SliceSummary;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntFunction;
 
 /**
  * Evaluates conditions on one checkpoint (each {@link Condition} does its own part) and holds what
  * they share: the observation type and the threshold comparison. Pure: the caller supplies the
- * checkpoint, a way to look back for rate windows, and the run's flags.
+ * checkpoint and what the condition may see of its run ({@link RunContext}).
  */
 final class ConditionEvaluator {
 
@@ -39,12 +38,11 @@ final class ConditionEvaluator {
      *
      * @param c the condition
      * @param now the checkpoint
-     * @param back returns the valid checkpoint {@code n} checkpoints before {@code now}, or null
-     * @param flags the run's flags, or null when they do not apply to this checkpoint
+     * @param run what the condition may see of the run beyond the checkpoint
      * @return one observation per instance with data; none when the checkpoint lacks the numbers
      */
-    static List<Observation> observe(Condition c, MetricSource now, IntFunction<MetricSource> back, RunFlags flags) {
-        return c.observe(now, back, flags);
+    static List<Observation> observe(Condition c, MetricSource now, RunContext run) {
+        return c.observe(now, run);
     }
 
     /**

@@ -195,6 +195,17 @@ final class ConditionReader {
         return spec.factor() == null || !Double.isFinite(spec.factor()) ? null : spec.factor();
     }
 
+    /**
+     * The quantile of a forecast compared with the budget.
+     *
+     * @param byDefault the quantile when none is given
+     * @return the quantile (its range is the record's constraint)
+     */
+    double quantile(double byDefault) {
+        asked.add("quantile");
+        return spec.quantile() == null ? byDefault : spec.quantile();
+    }
+
     /** Fields the type did not ask for must be absent ({@code ciAware: false} is harmless: forms send it). */
     private void forbidUnasked() {
         forbid("metric", spec.metric());
@@ -205,6 +216,7 @@ final class ConditionReader {
         forbid("ciAware", spec.checksCiBound() ? Boolean.TRUE : null);
         forbid("window", spec.window());
         forbid("factor", spec.factor());
+        forbid("quantile", spec.quantile());
     }
 
     private void forbid(String field, Object value) {

@@ -20,7 +20,9 @@ public enum ConditionType {
     /** Drift concentrated in one slice. */
     CONCENTRATED("concentrated", ConcentratedCondition::read),
     /** The run is flagged parameter-heavy and drifts far. */
-    FLAG("flag", FlagCondition::read);
+    FLAG("flag", FlagCondition::read),
+    /** The run's drift forecast at its planned final step exceeds a budget. */
+    FORECAST("forecast", ForecastCondition::read);
 
     /** Reads one rule type's condition from its spec, recording what is wrong with it. */
     @FunctionalInterface

@@ -1,7 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
 import java.util.List;
-import java.util.function.IntFunction;
 
 /** {@code flag}: the run is flagged parameter-heavy and drifts far at once. */
 public record FlagCondition() implements Condition {
@@ -17,12 +16,12 @@ public record FlagCondition() implements Condition {
 
     @Override
     public ConditionSpec toSpec() {
-        return new ConditionSpec(type().wireName(), null, null, null, null, null, null, null, null);
+        return new ConditionSpec(type().wireName(), null, null, null, null, null, null, null, null, null);
     }
 
     @Override
-    public List<ConditionEvaluator.Observation> observe(MetricSource now, IntFunction<MetricSource> back,
-            ConditionEvaluator.RunFlags flags) {
+    public List<ConditionEvaluator.Observation> observe(MetricSource now, RunContext run) {
+        ConditionEvaluator.RunFlags flags = run.flags();
         if (flags == null) {
             return List.of();
         }

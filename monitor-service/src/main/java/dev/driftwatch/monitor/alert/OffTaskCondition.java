@@ -3,7 +3,6 @@ package dev.driftwatch.monitor.alert;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntFunction;
 
 /**
  * {@code off_task}: like {@link ThresholdCondition}, for every slice whose label starts with
@@ -31,12 +30,11 @@ public record OffTaskCondition(Watch watch, Op op, double threshold, boolean ciA
     @Override
     public ConditionSpec toSpec() {
         return new ConditionSpec(type().wireName(), watch.metric(), watch.aggregate(), null, op.wireName(), threshold,
-                ciAware ? Boolean.TRUE : null, null, null);
+                ciAware ? Boolean.TRUE : null, null, null, null);
     }
 
     @Override
-    public List<ConditionEvaluator.Observation> observe(MetricSource now, IntFunction<MetricSource> back,
-            ConditionEvaluator.RunFlags flags) {
+    public List<ConditionEvaluator.Observation> observe(MetricSource now, RunContext run) {
         List<ConditionEvaluator.Observation> out = new ArrayList<>();
         now.slices().stream().filter(s -> s.slice().startsWith(OFF_TASK_PREFIX)).forEach(s ->
                 ConditionEvaluator.add(out, ConditionEvaluator.compare(watch, op, threshold, ciAware, now, s.slice())));

@@ -5,7 +5,6 @@ import jakarta.validation.constraints.Min;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntFunction;
 
 /**
  * {@code rate}: the change of the watched value over the last {@code window} checkpoints
@@ -43,14 +42,13 @@ public record RateCondition(
     @Override
     public ConditionSpec toSpec() {
         return new ConditionSpec(type().wireName(), watch.metric(), watch.aggregate(), slice, op.wireName(), threshold,
-                null, window, null);
+                null, window, null, null);
     }
 
     @Override
-    public List<ConditionEvaluator.Observation> observe(MetricSource now, IntFunction<MetricSource> back,
-            ConditionEvaluator.RunFlags flags) {
+    public List<ConditionEvaluator.Observation> observe(MetricSource now, RunContext run) {
         List<ConditionEvaluator.Observation> out = new ArrayList<>();
-        MetricSource then = back.apply(window - 1);
+        MetricSource then = run.back().apply(window - 1);
         if (then == null) {
             return out;
         }

@@ -3,7 +3,6 @@ package dev.driftwatch.monitor.alert;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntFunction;
 
 /**
  * {@code threshold}: the watched value (of the whole probe set, one slice, or every slice with
@@ -34,12 +33,11 @@ public record ThresholdCondition(Watch watch, String slice, Op op, double thresh
     @Override
     public ConditionSpec toSpec() {
         return new ConditionSpec(type().wireName(), watch.metric(), watch.aggregate(), slice, op.wireName(), threshold,
-                ciAware ? Boolean.TRUE : null, null, null);
+                ciAware ? Boolean.TRUE : null, null, null, null);
     }
 
     @Override
-    public List<ConditionEvaluator.Observation> observe(MetricSource now, IntFunction<MetricSource> back,
-            ConditionEvaluator.RunFlags flags) {
+    public List<ConditionEvaluator.Observation> observe(MetricSource now, RunContext run) {
         List<ConditionEvaluator.Observation> out = new ArrayList<>();
         for (String s : ConditionEvaluator.slices(slice, now)) {
             ConditionEvaluator.add(out, ConditionEvaluator.compare(watch, op, threshold, ciAware, now, s));

@@ -336,8 +336,9 @@ public class ForgettingService {
             return null;
         }
         long lastStep = steps.length == 0 ? 0 : steps[steps.length - 1];
-        long horizon = Math.max(planned, lastStep);
-        PowerLawForecast law = PowerLawForecast.fit(steps, kl, horizon, LEVEL);
+        Projection projection = project(planned, steps, kl);
+        PowerLawForecast law = projection.law();
+        long horizon = projection.horizon();
         Forecast atFinal = law == null ? null : law.at(horizon);
         List<Forecast> band = new ArrayList<>();
         if (law != null && horizon > lastStep) {
@@ -371,13 +372,73 @@ public class ForgettingService {
     }
 
     /**
+     * A run's headline-drift law fitted to its checkpoints, and the step it forecasts.
+     *
+     * @param law the law, or null with too few usable checkpoints
+     * @param horizon the planned final step, or the latest checkpoint's once the run went past it
+     */
+    record Projection(PowerLawForecast law, long horizon) {}
+
+    /**
+     * Fits the law to a run's checkpoints so far: the one way a forecast is made, for the run page
+     * ({@link #forecast}) and for the {@code forecast} alert rule ({@link AlertForecasts}).
+     *
+     * @param planned the planned final step
+     * @param steps the checkpoints' steps, ascending
+     * @param kl their headline KL means
+     * @return the law and the step to forecast
+     */
+    static Projection project(long planned, long[] steps, double[] kl) {
+        long lastStep = steps.length == 0 ? 0 : steps[steps.length - 1];
+        long horizon = Math.max(planned, lastStep);
+        return new Projection(PowerLawForecast.fit(steps, kl, horizon, LEVEL), horizon);
+    }
+
+    /**
+     * A run's planned final step and its headline-drift trajectory.
+     *
+     * @param plannedSteps the planned final step, or null when the run states none
+     * @param steps the valid checkpoints' steps, ascending
+     * @param kl their headline KL means (NaN where missing)
+     */
+    record Trajectory(Long plannedSteps, long[] steps, double[] kl) {}
+
+    /**
+     * Reads a run's trajectory, in the caller's transaction (the alert evaluator's: the upload's own
+     * checkpoints included).
+     *
+     * @param runId the run
+     * @return its planned final step and trajectory
+     */
+    Trajectory trajectory(long runId) {
+        List<String> config = jdbc.queryForList("SELECT config FROM run WHERE id = ?", String.class, runId);
+        Long planned = config.isEmpty() ? null : plannedSteps(config.get(0));
+        List<Object[]> rows = jdbc.query("SELECT step, kl_mean FROM checkpoint WHERE run_id = ? AND valid ORDER BY step",
+                (rs, i) -> new Object[] {rs.getLong(1), rs.getObject(2)}, runId);
+        long[] steps = new long[rows.size()];
+        double[] kl = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            steps[i] = (Long) rows.get(i)[0];
+            kl[i] = rows.get(i)[1] == null ? Double.NaN : ((Number) rows.get(i)[1]).doubleValue();
+        }
+        return new Trajectory(planned, steps, kl);
+    }
+
+    /**
      * Returns the planned final step a run states in its config.
      *
      * @param run the run
      * @return the step, or null when absent or not a positive whole number
      */
     public static Long plannedSteps(Run run) {
-        JsonNode v = JSON.readTree(run.getConfigJson()).get(PLANNED_STEPS);
+        return plannedSteps(run.getConfigJson());
+    }
+
+    private static Long plannedSteps(String configJson) {
+        if (configJson == null) {
+            return null;
+        }
+        JsonNode v = JSON.readTree(configJson).get(PLANNED_STEPS);
         return v == null ? null : positive(v.asString());
     }
 

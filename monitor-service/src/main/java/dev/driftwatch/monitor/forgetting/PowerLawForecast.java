@@ -69,12 +69,11 @@ public final class PowerLawForecast {
      * @return the fitted law, or null with fewer than {@link #MIN_POINTS} usable checkpoints
      */
     public static PowerLawForecast fit(long[] steps, double[] drift, long horizon, double level) {
-        int n = 0;
+        int n = usablePoints(steps, drift);
         long last = Long.MIN_VALUE;
         long first = Long.MAX_VALUE;
         for (int i = 0; i < steps.length; i++) {
             if (usable(steps[i], drift[i])) {
-                n++;
                 last = Math.max(last, steps[i]);
                 first = Math.min(first, steps[i]);
             }
@@ -146,6 +145,19 @@ public final class PowerLawForecast {
      * @return the forecast
      */
     public Forecast at(long step) {
+        double tail = (1 - level) / 2;
+        return new Forecast(step, quantile(step, 0.5), quantile(step, tail), quantile(step, 1 - tail), level,
+                best.fit().slope(), best.shift(), n, lastStep);
+    }
+
+    /**
+     * Returns a quantile of the forecast drift at a step.
+     *
+     * @param step the step
+     * @param p the probability, in (0, 1): 0.5 for the estimate, {@code (1 - level) / 2} for the lower bound
+     * @return the drift below which the forecast puts probability {@code p}
+     */
+    public double quantile(long step, double p) {
         int m = plausible.size();
         double[] mid = new double[m];
         double[] scale = new double[m];
@@ -160,10 +172,17 @@ public final class PowerLawForecast {
             lo = Math.min(lo, mid[i] - 50 * scale[i] - 1);
             hi = Math.max(hi, mid[i] + 50 * scale[i] + 1);
         }
-        double tail = (1 - level) / 2;
-        return new Forecast(step, Math.exp(quantile(mid, scale, 0.5, lo, hi)),
-                Math.exp(quantile(mid, scale, tail, lo, hi)), Math.exp(quantile(mid, scale, 1 - tail, lo, hi)), level,
-                best.fit().slope(), best.shift(), n, lastStep);
+        return Math.exp(quantile(mid, scale, p, lo, hi));
+    }
+
+    /** @return the checkpoints the law was fitted to */
+    public int points() {
+        return n;
+    }
+
+    /** @return the latest step the law was fitted to */
+    public long lastStep() {
+        return lastStep;
     }
 
     /** The p-quantile of the weighted mixture of t distributions (log drift), by bisection. */
@@ -196,6 +215,23 @@ public final class PowerLawForecast {
     public static Forecast of(long[] steps, double[] drift, long finalStep, double level) {
         PowerLawForecast law = fit(steps, drift, finalStep, level);
         return law == null ? null : law.at(finalStep);
+    }
+
+    /**
+     * Counts the checkpoints a forecast can use (step ≥ 0, drift finite and > 0).
+     *
+     * @param steps the checkpoints' steps
+     * @param drift their drift
+     * @return how many are usable; a forecast needs {@link #MIN_POINTS}
+     */
+    public static int usablePoints(long[] steps, double[] drift) {
+        int n = 0;
+        for (int i = 0; i < steps.length; i++) {
+            if (usable(steps[i], drift[i])) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static boolean usable(long step, double drift) {

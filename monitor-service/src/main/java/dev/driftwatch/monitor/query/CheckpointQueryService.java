@@ -323,9 +323,13 @@ public class CheckpointQueryService {
     public void exportCsv(long runId, java.io.PrintWriter out) {
         List<String> tasks = jdbc.queryForList("SELECT DISTINCT jsonb_object_keys(task_metrics) AS k"
                 + " FROM checkpoint WHERE run_id = ? ORDER BY k", String.class, runId);
+        // the known metrics in the contract's order, then any a newer plugin sent, by name
+        List<String> metricNames = new ArrayList<>(Metric.allWireNames());
+        jdbc.queryForList("SELECT DISTINCT jsonb_object_keys(metrics) AS k FROM checkpoint WHERE run_id = ? ORDER BY k",
+                String.class, runId).stream().filter(k -> Metric.byName(k).isEmpty()).forEach(metricNames::add);
         StringBuilder header = new StringBuilder("step,epoch,time,valid,invalid_reason,approximation,temperature,"
                 + "probe_count");
-        for (String m : Metric.allWireNames()) {
+        for (String m : metricNames) {
             header.append(',').append(m).append("_count");
             for (String s : Statistic.allWireNames()) {
                 header.append(',').append(m).append('_').append(s);
@@ -345,7 +349,7 @@ public class CheckpointQueryService {
                             .append(Csv.field(rs.getString(5))).append(',').append(rs.getString(6)).append(',')
                             .append(rs.getDouble(7)).append(',').append(rs.getInt(8));
                     Map<String, MetricSummary> metrics = CheckpointJson.readMetrics(rs.getString(9));
-                    for (String m : Metric.allWireNames()) {
+                    for (String m : metricNames) {
                         MetricSummary s = metrics.get(m);
                         if (s == null) {
                             line.append(",".repeat(1 + Statistic.values().length));

@@ -2,10 +2,9 @@ package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.project.ProjectRepository;
-import java.time.Instant;
+import dev.driftwatch.monitor.query.ProjectOverview;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -21,23 +20,12 @@ class ProjectsController {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final ProjectRepository projects;
-    private final JdbcTemplate jdbc;
+    private final ProjectOverview overview;
 
-    ProjectsController(ProjectRepository projects, JdbcTemplate jdbc) {
+    ProjectsController(ProjectRepository projects, ProjectOverview overview) {
         this.projects = projects;
-        this.jdbc = jdbc;
+        this.overview = overview;
     }
-
-    /**
-     * A project row of the list.
-     *
-     * @param key URL key
-     * @param name display name
-     * @param createdAt creation time
-     * @param runs number of runs
-     * @param flagged runs that are parameter-heavy and drift far
-     */
-    record ProjectRow(String key, String name, Instant createdAt, long runs, long flagged) {}
 
     @GetMapping("/")
     String home() {
@@ -47,14 +35,7 @@ class ProjectsController {
 
     @GetMapping("/projects")
     String list(Model model) {
-        List<ProjectRow> rows = jdbc.query("""
-                SELECT p.project_key, p.name, p.created_at, count(r.id),
-                       count(r.id) FILTER (WHERE r.flag_parameter_heavy AND r.flag_drifts_far)
-                FROM project p LEFT JOIN run r ON r.project_id = p.id
-                GROUP BY p.id ORDER BY p.name""",
-                (rs, n) -> new ProjectRow(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
-                        rs.getLong(4), rs.getLong(5)));
-        model.addAttribute("projects", rows);
+        model.addAttribute("projects", overview.all());
         return "projects";
     }
 

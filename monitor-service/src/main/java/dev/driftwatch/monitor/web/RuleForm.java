@@ -6,6 +6,7 @@ import dev.driftwatch.monitor.alert.notify.Channel;
 import dev.driftwatch.monitor.alert.notify.ChannelType;
 import dev.driftwatch.monitor.alert.ConditionSpec;
 import dev.driftwatch.monitor.alert.ConditionType;
+import dev.driftwatch.monitor.alert.ForecastCondition;
 import dev.driftwatch.monitor.alert.MetricNames;
 import dev.driftwatch.monitor.alert.Scope;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
@@ -39,6 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @param ciAware "true" to compare the CI bound
  * @param window rate window in checkpoints
  * @param factor concentration factor
+ * @param quantile the forecast's quantile compared with the budget (forecast rules)
  * @param forCheckpoints consecutive checkpoints before firing
  * @param repeatInterval ISO-8601 duration
  * @param channelType per channel row: log, webhook, slack or empty
@@ -47,7 +49,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public record RuleForm(String name, String enabled, String severity, String scopeTag, String scopeRun, String type,
         String metric, String aggregate, String slice, String op, String threshold, String ciAware, String window,
-        String factor, String forCheckpoints, String repeatInterval, List<String> channelType,
+        String factor, String quantile, String forCheckpoints, String repeatInterval, List<String> channelType,
         List<String> channelUrl, List<String> channelSettings) {
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -71,7 +73,8 @@ public record RuleForm(String name, String enabled, String severity, String scop
     /** @return an empty form with the usual defaults: headline KL mean above a threshold, CI-aware, to the log */
     static RuleForm empty() {
         return new RuleForm("", "true", "warning", "", "", ConditionType.THRESHOLD.wireName(), MetricNames.HEADLINE,
-                "mean", "", "above", "0.5", "true", "", "", "1", "", List.of(ChannelType.LOG.wireName()), List.of(""),
+                "mean", "", "above", "0.5", "true", "", "", String.valueOf(ForecastCondition.LOWER_95), "1", "",
+                List.of(ChannelType.LOG.wireName()), List.of(""),
                 List.of(""));
     }
 
@@ -94,6 +97,7 @@ public record RuleForm(String name, String enabled, String severity, String scop
         return new RuleForm(r.name(), String.valueOf(r.enabled()), r.severity(), text(r.scope().tag()),
                 text(r.scope().run()), c.type(), text(c.metric()), text(c.aggregate()), text(c.slice()), text(c.op()),
                 text(c.threshold()), String.valueOf(c.checksCiBound()), text(c.window()), text(c.factor()),
+                c.quantile() == null ? String.valueOf(ForecastCondition.LOWER_95) : text(c.quantile()),
                 String.valueOf(r.forCheckpoints()), "PT0S".equals(r.repeatInterval()) ? "" : r.repeatInterval(), types,
                 urls, settings);
     }
@@ -124,19 +128,22 @@ public record RuleForm(String name, String enabled, String severity, String scop
         List<FieldProblem> problems = new ArrayList<>();
         ConditionType t = ConditionType.byName(blank(type)).orElse(null);
         boolean flag = t == ConditionType.FLAG;
+        boolean forecast = t == ConditionType.FORECAST; // the budget and the quantile only
+        boolean noMetric = flag || forecast;
         boolean concentrated = t == ConditionType.CONCENTRATED;
         boolean rate = t == ConditionType.RATE;
         boolean slicesOnly = concentrated || t == ConditionType.OFF_TASK;
-        String m = flag ? null : blank(metric);
+        String m = noMetric ? null : blank(metric);
         boolean scalar = MetricNames.SCALAR.contains(m);
         ConditionSpec condition = new ConditionSpec(blank(type), m,
-                flag || scalar ? null : blank(aggregate),
-                flag || slicesOnly ? null : blank(slice),
-                flag || concentrated ? null : blank(op),
+                noMetric || scalar ? null : blank(aggregate),
+                noMetric || slicesOnly ? null : blank(slice),
+                noMetric || concentrated ? null : blank(op),
                 flag ? null : number("condition.threshold", threshold, problems),
-                "true".equals(ciAware) && !flag && !rate && !concentrated ? Boolean.TRUE : null,
+                "true".equals(ciAware) && !noMetric && !rate && !concentrated ? Boolean.TRUE : null,
                 rate ? integer("condition.window", window, problems) : null,
-                concentrated ? number("condition.factor", factor, problems) : null);
+                concentrated ? number("condition.factor", factor, problems) : null,
+                forecast ? number("condition.quantile", quantile, problems) : null);
         Scope scope = new Scope(blank(scopeTag), blank(scopeRun));
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < channelType.size(); i++) {

@@ -1,16 +1,15 @@
 package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.project.Project;
+import dev.driftwatch.monitor.query.HeadlineSamples;
 import dev.driftwatch.monitor.query.RunQueryService;
 import dev.driftwatch.monitor.query.RunQueryService.RunFilter;
 import dev.driftwatch.monitor.query.RunQueryService.RunPage;
 import dev.driftwatch.monitor.query.RunQueryService.Sort;
 import dev.driftwatch.monitor.run.RunView;
 import dev.driftwatch.monitor.security.ProjectAccess;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -30,14 +29,12 @@ class RunsPageController {
 
     private final ProjectAccess access;
     private final RunQueryService runs;
-    private final SparklineQuery sparklines;
-    private final JdbcTemplate jdbc;
+    private final HeadlineSamples samples;
 
-    RunsPageController(ProjectAccess access, RunQueryService runs, SparklineQuery sparklines, JdbcTemplate jdbc) {
+    RunsPageController(ProjectAccess access, RunQueryService runs, HeadlineSamples samples) {
         this.access = access;
         this.runs = runs;
-        this.sparklines = sparklines;
-        this.jdbc = jdbc;
+        this.samples = samples;
     }
 
     /**
@@ -66,18 +63,13 @@ class RunsPageController {
     }
 
     private List<RunRow> rows(Project p, List<RunView> views) {
-        Map<String, Long> ids = new HashMap<>();
-        if (!views.isEmpty()) {
-            jdbc.query(con -> {
-                var ps = con.prepareStatement("SELECT run_key, id FROM run WHERE project_id = ? AND run_key = ANY (?)");
-                ps.setLong(1, p.getId());
-                ps.setArray(2, con.createArrayOf("varchar", views.stream().map(RunView::runKey).toArray()));
-                return ps;
-            }, rs -> {
-                ids.put(rs.getString(1), rs.getLong(2));
-            });
-        }
-        return views.stream().map(v -> new RunRow(v, sparklines.sparkline(ids.get(v.runKey())))).toList();
+        Map<String, HeadlineSamples.Samples> byKey = samples.ofRuns(p.getId(),
+                views.stream().map(RunView::runKey).toList());
+        HeadlineSamples.Samples none = new HeadlineSamples.Samples(new long[0], new double[0]);
+        return views.stream().map(v -> {
+            HeadlineSamples.Samples s = byKey.getOrDefault(v.runKey(), none);
+            return new RunRow(v, Sparkline.of(s.steps(), s.values()));
+        }).toList();
     }
 
     /**

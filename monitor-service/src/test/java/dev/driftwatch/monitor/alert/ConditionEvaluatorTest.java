@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 class ConditionEvaluatorTest {
@@ -32,11 +33,18 @@ class ConditionEvaluatorTest {
     }
 
     private static Condition threshold(String op, double t, boolean ciAware) {
-        return new ConditionSpec("threshold", "kl_base_ft", "mean", null, op, t, ciAware ? true : null, null, null).toCondition();
+        return new ConditionSpec("threshold", "kl_base_ft", "mean", null, op, t, ciAware ? true : null, null, null, null).toCondition();
     }
 
     private static List<Observation> observe(Condition c, MetricSource now) {
-        return ConditionEvaluator.observe(c, now, n -> null, null);
+        return observe(c, now, n -> null, null);
+    }
+
+    /** Observes with no forecast (the forecast rule has its own test, ForecastConditionTest). */
+    private static List<Observation> observe(Condition c, MetricSource now, IntFunction<MetricSource> back,
+            RunFlags flags) {
+        return ConditionEvaluator.observe(c, now, new RunContext(back, flags,
+                (upTo, q) -> DriftForecasts.Outlook.none(null, "no forecast in this test")));
     }
 
     @Test
@@ -69,18 +77,18 @@ class ConditionEvaluatorTest {
 
     @Test
     void otherAggregatesScalarsAndSlices() {
-        Condition p99 = new ConditionSpec("threshold", "kl_base_ft", "ciHigh", null, "above", 0.65, null, null, null).toCondition();
+        Condition p99 = new ConditionSpec("threshold", "kl_base_ft", "ciHigh", null, "above", 0.65, null, null, null, null).toCondition();
         assertThat(observe(p99, source(1, 0.6)).get(0).value()).isEqualTo(0.66, org.assertj.core.data.Offset.offset(1e-9));
-        Condition loss = new ConditionSpec("threshold", "validate_loss", null, null, "above", 0.3, null, null, null).toCondition();
+        Condition loss = new ConditionSpec("threshold", "validate_loss", null, null, "above", 0.3, null, null, null, null).toCondition();
         assertThat(observe(loss, source(1, 0.6)).get(0).holds()).isTrue();
         Map<String, Double> slices = new LinkedHashMap<>();
         slices.put("on-task", 0.2);
         slices.put("off-task/general", 0.9);
-        Condition each = new ConditionSpec("threshold", "kl_base_ft", "mean", "*", "above", 0.5, null, null, null).toCondition();
+        Condition each = new ConditionSpec("threshold", "kl_base_ft", "mean", "*", "above", 0.5, null, null, null, null).toCondition();
         List<Observation> seen = observe(each, source(1, 0.5, 0.4, 0.6, slices));
         assertThat(seen).extracting(Observation::sliceKey).containsExactly("on-task", "off-task/general");
         assertThat(seen).extracting(Observation::holds).containsExactly(false, true);
-        Condition missing = new ConditionSpec("threshold", "kl_base_ft", "mean", "nope", "above", 0.5, null, null, null).toCondition();
+        Condition missing = new ConditionSpec("threshold", "kl_base_ft", "mean", "nope", "above", 0.5, null, null, null, null).toCondition();
         assertThat(observe(missing, source(1, 0.6))).isEmpty();
     }
 
@@ -90,7 +98,7 @@ class ConditionEvaluatorTest {
         slices.put("on-task", 2.0);
         slices.put("off-task/general", 0.3);
         slices.put("off-task/safety", 0.8);
-        Condition offTask = new ConditionSpec("off_task", "kl_base_ft", "mean", null, "above", 0.5, null, null, null).toCondition();
+        Condition offTask = new ConditionSpec("off_task", "kl_base_ft", "mean", null, "above", 0.5, null, null, null, null).toCondition();
         List<Observation> seen = observe(offTask, source(1, 1.0, 0.9, 1.1, slices));
         assertThat(seen).extracting(Observation::sliceKey).containsExactly("off-task/general", "off-task/safety");
         assertThat(seen).extracting(Observation::holds).containsExactly(false, true);
@@ -98,27 +106,27 @@ class ConditionEvaluatorTest {
 
     @Test
     void rateComparesWithTheCheckpointWindowMinusOneBack() {
-        Condition rate = new ConditionSpec("rate", "kl_base_ft", "mean", null, "above", 0.2, null, 3, null).toCondition();
+        Condition rate = new ConditionSpec("rate", "kl_base_ft", "mean", null, "above", 0.2, null, 3, null, null).toCondition();
         List<Integer> asked = new ArrayList<>();
-        List<Observation> rising = ConditionEvaluator.observe(rate, source(30, 0.7), n -> {
+        List<Observation> rising = observe(rate, source(30, 0.7), n -> {
             asked.add(n);
             return source(10, 0.4);
         }, null);
         assertThat(asked).containsExactly(2);
         assertThat(rising.get(0).holds()).isTrue();
         assertThat(rising.get(0).value()).isEqualTo(0.3, org.assertj.core.data.Offset.offset(1e-9));
-        List<Observation> flat = ConditionEvaluator.observe(rate, source(30, 0.5), n -> source(10, 0.4), null);
+        List<Observation> flat = observe(rate, source(30, 0.5), n -> source(10, 0.4), null);
         assertThat(flat.get(0).holds()).isFalse();
-        Condition falling = new ConditionSpec("rate", "kl_base_ft", "mean", null, "below", -0.2, null, 3, null).toCondition();
-        assertThat(ConditionEvaluator.observe(falling, source(30, 0.1), n -> source(10, 0.4), null).get(0).holds())
+        Condition falling = new ConditionSpec("rate", "kl_base_ft", "mean", null, "below", -0.2, null, 3, null, null).toCondition();
+        assertThat(observe(falling, source(30, 0.1), n -> source(10, 0.4), null).get(0).holds())
                 .isTrue();
         // not enough history yet: no observation, the state stays as it is
-        assertThat(ConditionEvaluator.observe(rate, source(30, 0.7), n -> null, null)).isEmpty();
+        assertThat(observe(rate, source(30, 0.7), n -> null, null)).isEmpty();
     }
 
     @Test
     void concentratedDriftComparesTheTopSliceWithTheMean() {
-        Condition conc = new ConditionSpec("concentrated", "kl_base_ft", "mean", null, null, null, null, null, 2.0).toCondition();
+        Condition conc = new ConditionSpec("concentrated", "kl_base_ft", "mean", null, null, null, null, null, 2.0, null).toCondition();
         Map<String, Double> even = Map.of("a", 0.5, "b", 0.6, "c", 0.55);
         assertThat(observe(conc, source(1, 0.5, 0.4, 0.6, even)).get(0).holds()).isFalse();
         Map<String, Double> one = new LinkedHashMap<>();
@@ -129,19 +137,19 @@ class ConditionEvaluatorTest {
         assertThat(o.holds()).isTrue();
         assertThat(o.value()).isEqualTo(2.5, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(o.summary()).contains("slice c");
-        Condition withFloor = new ConditionSpec("concentrated", "kl_base_ft", "mean", null, null, 2.0, null, null, 2.0).toCondition();
+        Condition withFloor = new ConditionSpec("concentrated", "kl_base_ft", "mean", null, null, 2.0, null, null, 2.0, null).toCondition();
         assertThat(observe(withFloor, source(1, 0.5, 0.4, 0.6, one)).get(0).holds()).isFalse();
         assertThat(observe(conc, source(1, 0.5, 0.4, 0.6, Map.of("only", 3.0)))).isEmpty();
     }
 
     @Test
     void flagNeedsBothFlagsAndIsOnlyObservedWhenFlagsAreGiven() {
-        Condition flag = new ConditionSpec("flag", null, null, null, null, null, null, null, null).toCondition();
-        assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, new RunFlags(true, true)).get(0).holds())
+        Condition flag = new ConditionSpec("flag", null, null, null, null, null, null, null, null, null).toCondition();
+        assertThat(observe(flag, source(1, 1), n -> null, new RunFlags(true, true)).get(0).holds())
                 .isTrue();
-        assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, new RunFlags(true, false)).get(0).holds())
+        assertThat(observe(flag, source(1, 1), n -> null, new RunFlags(true, false)).get(0).holds())
                 .isFalse();
-        assertThat(ConditionEvaluator.observe(flag, source(1, 1), n -> null, null)).isEmpty();
+        assertThat(observe(flag, source(1, 1), n -> null, null)).isEmpty();
     }
 
     @Test

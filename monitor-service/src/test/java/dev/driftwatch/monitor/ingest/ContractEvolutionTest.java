@@ -8,6 +8,7 @@ import dev.driftwatch.monitor.support.Api;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -103,5 +104,15 @@ class ContractEvolutionTest extends ServiceTestBase {
         assertThat(trajectory.get("ciLow").get(2).doubleValue()).isEqualTo(4.0 * 0.9);
         JsonNode slices = api().get(run + "/slices?metric=" + NEWER_METRIC).json();
         assertThat(slices.toString()).contains("on-task").contains("7.0");
+
+        // the CSV export carries it too, after the known metrics
+        String[] csv = api().get(run + "/export.csv").text().split("\n");
+        List<String> header = List.of(csv[0].split(","));
+        int mean = header.indexOf(NEWER_METRIC + "_mean");
+        assertThat(mean).as(csv[0]).isGreaterThan(header.indexOf("top1_agree_mean"));
+        assertThat(header.get(mean - 1)).isEqualTo(NEWER_METRIC + "_count");
+        assertThat(csv).hasSize(4);
+        assertThat(csv[2].split(",")[mean]).isEqualTo("3.0");
+        assertThat(csv[2].split(",")[mean - 1]).isEqualTo("600");
     }
 }

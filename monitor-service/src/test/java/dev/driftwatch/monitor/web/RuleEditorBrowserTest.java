@@ -16,7 +16,10 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 import tools.jackson.databind.JsonNode;
 
-/** Editing a rule with several channels in a real browser keeps every channel (and can add one). */
+/**
+ * The rules editor in a real browser: editing a rule with several channels keeps every channel (and can
+ * add one); the form offers the forecast rule with only its fields.
+ */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RuleEditorBrowserTest extends WebTestBase {
 
@@ -81,5 +84,49 @@ class RuleEditorBrowserTest extends WebTestBase {
         assertThat(four).hasSize(4);
         assertThat(four.get(3).get("url").stringValue()).isEqualTo("https://hooks.example/four");
         assertThat(four.get(1).get("settings").get("channel").stringValue()).isEqualTo("#ml");
+    }
+
+    @Test
+    void theFormOffersTheForecastRuleWithItsBudgetAndQuantileOnly() {
+        String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
+        browser.open("/projects/" + PROJECT + "/rules");
+        new Select(browser.driver().findElement(By.id("rule-type"))).selectByValue("forecast");
+        // the budget (threshold) and the quantile apply; metric, op and the CI choice do not
+        assertThat(browser.driver().findElement(By.id("rule-metric")).isDisplayed()).isFalse();
+        assertThat(browser.driver().findElement(By.id("rule-op")).isDisplayed()).isFalse();
+        assertThat(browser.driver().findElement(By.id("rule-ci")).isDisplayed()).isFalse();
+        WebElement threshold = browser.driver().findElement(By.id("rule-threshold"));
+        WebElement quantile = browser.driver().findElement(By.id("rule-quantile"));
+        assertThat(threshold.isDisplayed()).isTrue();
+        assertThat(quantile.isDisplayed()).isTrue();
+        assertThat(quantile.getDomProperty("value")).as("the lower 95% bound by default").isEqualTo("0.025");
+
+        browser.driver().findElement(By.id("rule-name")).sendKeys("heading over the budget");
+        threshold.clear();
+        threshold.sendKeys("0.45");
+        quantile.clear();
+        quantile.sendKeys("0.1");
+        browser.clickToNewPage(By.id("save-rule"));
+        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
+
+        JsonNode created = null;
+        for (JsonNode r : api.get(rules).json()) {
+            if (r.get("name").stringValue().equals("heading over the budget")) {
+                created = r;
+            }
+        }
+        assertThat(created).as("the rule was created").isNotNull();
+        assertThat(created.get("condition")).isEqualTo(Api.JSON.readTree(
+                "{\"type\": \"forecast\", \"threshold\": 0.45, \"quantile\": 0.1}"));
+        assertThat(browser.driver().findElement(By.id("rules")).getText())
+                .contains("forecast:").contains("0.45 (budget) at forecast quantile 0.1");
+
+        // editing shows it as it is
+        browser.open("/projects/" + PROJECT + "/rules/" + created.get("id").longValue());
+        assertThat(new Select(browser.driver().findElement(By.id("rule-type"))).getFirstSelectedOption()
+                .getDomAttribute("value")).isEqualTo("forecast");
+        assertThat(browser.driver().findElement(By.id("rule-threshold")).getDomProperty("value")).isEqualTo("0.45");
+        assertThat(browser.driver().findElement(By.id("rule-quantile")).getDomProperty("value")).isEqualTo("0.1");
+        assertThat(browser.driver().findElement(By.id("rule-metric")).isDisplayed()).isFalse();
     }
 }

@@ -322,7 +322,12 @@ final class IngestionClient {
         return bytes.toByteArray();
     }
 
-    private static String version() {
+    /**
+     * Returns the plugin's version (from the build), or {@code dev} when run from unfiltered sources.
+     *
+     * @return the version
+     */
+    static String version() {
         try (InputStream in = IngestionClient.class.getResourceAsStream("version.properties")) {
             if (in != null) {
                 Properties p = new Properties();

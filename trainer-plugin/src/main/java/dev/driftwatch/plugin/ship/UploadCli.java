@@ -6,6 +6,7 @@ import dev.driftwatch.contract.WireRecord;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,10 +16,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code driftwatch-upload}: sends a spool or JSON-lines file to the service, or prints a run's
- * latest drift. See {@code docs/cli.md}.
+ * latest drift. See {@code docs/cli.md}; the command line is parsed by picocli.
  *
  * <pre>
  * java -cp driftwatch-trainer-plugin.jar:... dev.driftwatch.plugin.ship.UploadCli \
@@ -31,23 +44,45 @@ import java.util.Map;
  * reads. Exit status: 0 everything uploaded, 1 not everything (the service refused a record or could
  * not be reached, or a line was not a report record and was skipped), 2 bad usage or an unreadable file.
  */
-public final class UploadCli {
+@Command(name = "driftwatch-upload", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+        versionProvider = CommandLines.Version.class, sortOptions = false, sortSynopsis = false,
+        subcommands = {UploadCli.Upload.class, UploadCli.Latest.class},
+        description = "Sends JSON-lines report files (a spool file or an offline file) to the driftwatch service,"
+                + " or prints a run's latest drift.",
+        exitCodeListHeading = "Exit status:%n",
+        exitCodeList = {
+            "0:everything was uploaded (or printed)",
+            "1:not everything was uploaded: a record was refused, the service could not be reached, or a line"
+                    + " was not a report record (uploading again is safe)",
+            "2:bad usage, or a file that cannot be read"})
+public final class UploadCli implements Callable<Integer> {
 
     /** The most checkpoints per request. */
     static final int BATCH = 100;
-    private static final String USAGE = """
-            usage: driftwatch-upload upload <file.jsonl>... [--url URL] [--project P] [--token T] [--retry-for S]
-                   driftwatch-upload latest <runKey>        [--url URL] [--project P] [--token T] [--retry-for S]
-              upload  sends JSON-lines records (a spool file or an offline file) to the service;
-                      idempotent: records already stored are counted as duplicates
-              latest  prints the run's status and its latest drift (kl_base_ft with its 95% CI)
-              --url defaults to $DRIFTWATCH_URL, --project to $DRIFTWATCH_PROJECT,
-              --token to $DRIFTWATCH_TOKEN (the variables the streaming client reads);
-              --retry-for: how long to retry an unreachable or busy service per request (default 30 s)""";
 
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> env;
+
+    @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT, converter = CommandLines.HttpUrl.class,
+            description = "the service's base URL (default: $DRIFTWATCH_URL)")
+    private URI url;
+
+    @Option(names = "--project", paramLabel = "P", scope = ScopeType.INHERIT,
+            description = "the project the runs belong to (default: $DRIFTWATCH_PROJECT)")
+    private String project;
+
+    @Option(names = "--token", paramLabel = "T", scope = ScopeType.INHERIT,
+            description = "the project's API token (default: $DRIFTWATCH_TOKEN; prefer the variable, so the"
+                    + " token stays out of the shell history)")
+    private String token;
+
+    @Option(names = "--retry-for", paramLabel = "S", scope = ScopeType.INHERIT, converter = Seconds.class,
+            description = "seconds to retry an unreachable or busy service per request (default: 30)")
+    private Duration retryFor = Duration.ofSeconds(30);
+
+    @Spec
+    private CommandSpec spec;
 
     /**
      * Creates the tool.
@@ -90,81 +125,103 @@ public final class UploadCli {
      * @return the exit status
      */
     int run(String[] args) {
-        List<String> positional = new ArrayList<>();
-        String url = ServiceEnvironment.get(env, ServiceEnvironment.URL);
-        String project = ServiceEnvironment.get(env, ServiceEnvironment.PROJECT);
-        String token = ServiceEnvironment.get(env, ServiceEnvironment.TOKEN);
-        String retryFor = "30";
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                out.println(USAGE);
-                return 0;
-            }
-            if (a.startsWith("--")) {
-                if (i + 1 >= args.length) {
-                    return usage("missing value of " + a);
-                }
-                String value = args[++i];
-                switch (a) {
-                    case "--url" -> url = value;
-                    case "--project" -> project = value;
-                    case "--token" -> token = value;
-                    case "--retry-for" -> retryFor = value;
-                    default -> {
-                        return usage("unknown option " + a);
-                    }
-                }
-            } else {
-                positional.add(a);
-            }
-        }
-        if (positional.size() < 2) {
-            return usage(positional.isEmpty() ? "missing command" : "missing argument of " + positional.get(0));
-        }
-        if (url == null || url.isBlank()) {
-            return usage("--url (or DRIFTWATCH_URL) is required");
-        }
-        if (project == null || project.isBlank()) {
-            return usage("--project (or DRIFTWATCH_PROJECT) is required");
-        }
-        if (token == null || token.isBlank()) {
-            return usage("--token (or DRIFTWATCH_TOKEN) is required");
-        }
-        URI base;
-        try {
-            base = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            return usage("bad --url: " + e.getMessage());
-        }
-        RetryPolicy policy;
-        try {
-            Duration bound = Duration.ofMillis(Math.round(Double.parseDouble(retryFor) * 1000));
-            RetryPolicy defaults = RetryPolicy.defaults();
-            policy = new RetryPolicy(defaults.initialBackoff(), defaults.maxBackoff(), bound);
-        } catch (IllegalArgumentException e) {
-            return usage("bad --retry-for (seconds): " + retryFor);
-        }
-        IngestionClient client = IngestionClient.create(base, project, token).withPolicy(policy);
-        String command = positional.get(0);
-        List<String> rest = positional.subList(1, positional.size());
-        return switch (command) {
-            case "upload" -> {
-                int status = 0;
-                for (String file : rest) {
-                    status = Math.max(status, upload(client, Path.of(file), url, project));
-                }
-                yield status;
-            }
-            case "latest" -> rest.size() == 1 ? latest(client, rest.get(0)) : usage("latest takes one run key");
-            default -> usage("unknown command " + command);
-        };
+        PrintWriter outWriter = new PrintWriter(out, true);
+        PrintWriter errWriter = new PrintWriter(err, true);
+        int status = CommandLines.of(this).setOut(outWriter).setErr(errWriter).execute(args);
+        outWriter.flush();
+        errWriter.flush();
+        return status;
     }
 
-    private int usage(String problem) {
-        err.println("driftwatch-upload: " + problem);
-        err.println(USAGE);
-        return 2;
+    /** Without a command: says which commands there are (bad usage). */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing command: upload or latest");
+    }
+
+    /** The {@code upload} command. */
+    @Command(name = "upload", description = {
+        "Sends the records of JSON-lines files (a spool file or an offline file) to the service, in order.",
+        "Idempotent: records the service already has are counted as duplicates and change nothing.",
+        "A spool file whose records were all acknowledged is removed."})
+    static final class Upload implements Callable<Integer> {
+        @ParentCommand
+        private UploadCli cli;
+
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(paramLabel = "<file.jsonl>", arity = "1..*", description = "the files, uploaded in order")
+        private List<Path> files;
+
+        @Override
+        public Integer call() {
+            IngestionClient client = cli.client(spec);
+            int status = 0;
+            for (Path file : files) {
+                status = Math.max(status, cli.upload(client, file, cli.url.toString(), cli.project));
+            }
+            return status;
+        }
+    }
+
+    /** The {@code latest} command. */
+    @Command(name = "latest", description = "Prints a run's status, its latest drift (kl_base_ft with its 95%% CI),"
+            + " its latest task loss and its flags.")
+    static final class Latest implements Callable<Integer> {
+        @ParentCommand
+        private UploadCli cli;
+
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(paramLabel = "<runKey>", description = "the run's key")
+        private String runKey;
+
+        @Override
+        public Integer call() {
+            return cli.latest(cli.client(spec), runKey);
+        }
+    }
+
+    /** The client the options (or their variables) describe; a missing one is bad usage of {@code command}. */
+    private IngestionClient client(CommandSpec command) {
+        url = url != null ? url : required(command, "--url", ServiceEnvironment.URL, CommandLines.HttpUrl::parse);
+        project = project != null ? project : required(command, "--project", ServiceEnvironment.PROJECT, v -> v);
+        token = token != null ? token : required(command, "--token", ServiceEnvironment.TOKEN, v -> v);
+        RetryPolicy defaults = RetryPolicy.defaults();
+        RetryPolicy policy = new RetryPolicy(defaults.initialBackoff(), defaults.maxBackoff(), retryFor);
+        return IngestionClient.create(url, project, token).withPolicy(policy);
+    }
+
+    private <T> T required(CommandSpec command, String option, String variable, Function<String, T> convert) {
+        String value = ServiceEnvironment.get(env, variable);
+        if (value == null) {
+            throw new ParameterException(command.commandLine(), option + " (or " + variable + ") is required");
+        }
+        try {
+            return convert.apply(value);
+        } catch (TypeConversionException e) {
+            throw new ParameterException(command.commandLine(), "Invalid value of " + variable + " (for " + option
+                    + "): " + e.getMessage());
+        }
+    }
+
+    /** A number of seconds, fractions allowed, not negative. */
+    static final class Seconds implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            double seconds;
+            try {
+                seconds = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                seconds = Double.NaN;
+            }
+            if (!(seconds >= 0 && seconds <= 86_400)) {
+                throw new TypeConversionException("'" + value + "' is not a number of seconds from 0 to 86400");
+            }
+            return Duration.ofMillis(Math.round(seconds * 1000));
+        }
     }
 
     private int upload(IngestionClient client, Path file, String url, String project) {

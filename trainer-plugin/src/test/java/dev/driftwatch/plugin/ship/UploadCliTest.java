@@ -173,11 +173,74 @@ class UploadCliTest {
         assertThat(run("upload")).isEqualTo(2);
         assertThat(run(Map.of("DRIFTWATCH_URL", service.url()), "latest", "x")).isEqualTo(2);
         assertThat(run("frobnicate", "x")).isEqualTo(2);
+        assertThat(run()).isEqualTo(2);
         assertThat(run("upload", dir.resolve("missing.jsonl").toString())).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing argument of upload",
-                "--project (or DRIFTWATCH_PROJECT) is required", "unknown command frobnicate", "cannot read",
-                "usage: driftwatch-upload upload");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Missing required parameter: '<file.jsonl>'",
+                "--project (or DRIFTWATCH_PROJECT) is required", "Unmatched arguments from index 0: 'frobnicate'",
+                "missing command: upload or latest", "cannot read",
+                "Usage: driftwatch-upload upload [-hV] [--url=URL] [--project=P] [--token=T]",
+                "Try 'driftwatch-upload upload --help' for more information.",
+                "Try 'driftwatch-upload --help' for more information.");
         assertThat(service.seen).isEmpty();
+    }
+
+    @Test
+    void aBadValueIsRefusedNamingTheOption() throws Exception {
+        Path file = file(1);
+
+        assertThat(run("upload", file.toString(), "--retry-for", "soon")).isEqualTo(2);
+        assertThat(run("upload", file.toString(), "--retry-for", "-1")).isEqualTo(2);
+        assertThat(run("upload", file.toString(), "--url", "localhost:8080")).isEqualTo(2);
+        assertThat(run(Map.of("DRIFTWATCH_URL", "ftp://x", "DRIFTWATCH_PROJECT", "demo", "DRIFTWATCH_TOKEN", "t"),
+                "latest", "run-1")).isEqualTo(2);
+        assertThat(run("upload", file.toString(), "--retry-for")).isEqualTo(2);
+        assertThat(run("upload", file.toString(), "--bogus", "1")).isEqualTo(2);
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(
+                "Invalid value for option '--retry-for': 'soon' is not a number of seconds from 0 to 86400",
+                "Invalid value for option '--retry-for': '-1' is not a number of seconds from 0 to 86400",
+                "Invalid value for option '--url': 'localhost:8080' is not an http(s) URL such as http://localhost:8080",
+                "Invalid value of DRIFTWATCH_URL (for --url): 'ftp://x' is not an http(s) URL",
+                "Missing required parameter for option '--retry-for' (S)",
+                "Unknown option: '--bogus'");
+        assertThat(service.seen).isEmpty();
+    }
+
+    @Test
+    void optionsMayComeBeforeTheCommandAndFractionalSecondsAreAccepted() throws Exception {
+        Path file = file(1);
+
+        int status = run(Map.of(), "--url", service.url(), "--project", "p2", "--token", "dw_y", "--retry-for", "2.5",
+                "upload", file.toString());
+
+        assertThat(status).isZero();
+        assertThat(service.seen.get(0).path()).startsWith("/api/v1/projects/p2/");
+    }
+
+    @Test
+    void helpListsTheCommandsTheOptionsAndTheExitStatus() {
+        assertThat(run("--help")).isZero();
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertThat(help).startsWith("Usage: driftwatch-upload [-hV] [--url=URL] [--project=P] [--token=T]")
+                .contains("--url=URL", "(default: $DRIFTWATCH_URL)", "--retry-for=S", "Commands:", "upload",
+                        "latest", "Exit status:", "2   bad usage");
+        out.reset();
+
+        assertThat(run("upload", "--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .startsWith("Usage: driftwatch-upload upload [-hV] [--url=URL] [--project=P] [--token=T]")
+                .contains("<file.jsonl>...", "Idempotent");
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(service.seen).isEmpty();
+    }
+
+    @Test
+    void versionNamesThePluginAndTheWireContract() {
+        assertThat(run("--version")).isZero();
+
+        assertThat(out.toString(StandardCharsets.UTF_8).strip()).matches(
+                "driftwatch-upload [0-9][^ ]* \\(wire contract " + java.util.regex.Pattern.quote(
+                        dev.driftwatch.contract.ContractVersion.CURRENT) + "\\)");
     }
 
     /** A spool file as the streaming client leaves it: run, checkpoints and end in a marked spool directory. */

@@ -1,4 +1,4 @@
-package dev.driftwatch.monitor.web;
+package dev.driftwatch.monitor.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,12 +10,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 /**
  * F3's second half: a run already holding steps far apart (stored before the edge bounded steps, or
  * written by SQL) must still draw its sparkline; {@code (hi - lo) * i} used to overflow a bigint and
- * take the runs list down for everyone.
+ * take the runs list down for everyone. (The runs list draws its sparklines from these samples.)
  */
 class SparklineOverflowTest extends ServiceTestBase {
 
     @Autowired
-    private SparklineQuery sparklines;
+    private HeadlineSamples samples;
 
     @Test
     void stepsAtBothEndsOfTheBigintRangeStillSample() {
@@ -28,10 +28,10 @@ class SparklineOverflowTest extends ServiceTestBase {
                     + " probe_count, kl_count, kl_mean, metrics) VALUES (?, ?, now(), true, 'exact', 1, 10, 10, ?,"
                     + " '{}')", runId, step, step == 0 ? 0.1 : 0.5);
         }
-        Sparkline line = sparklines.sparkline(runId);
-        String[] points = line.points().split(" ");
-        assertThat(points).hasSize(3);
-        assertThat(points[0]).startsWith("1.0,");
-        assertThat(points[2]).startsWith("119.0,");
+        HeadlineSamples.Samples s = samples.ofRun(runId);
+        assertThat(s.steps()).containsExactly(0, 1L << 60, Long.MAX_VALUE);
+        assertThat(s.values()).containsExactly(0.1, 0.5, 0.5);
+        long projectId = jdbc.queryForObject("SELECT id FROM project WHERE project_key = ?", Long.class, own.key());
+        assertThat(samples.ofRuns(projectId, java.util.List.of("r1", "unknown")).keySet()).containsExactly("r1");
     }
 }

@@ -1,13 +1,15 @@
-package dev.driftwatch.monitor.web;
+package dev.driftwatch.monitor.query;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The headline KL of a run at a few evenly spaced steps, for the runs list's sparklines. Unlike a
+ * The headline KL of runs at a few evenly spaced steps, for the runs list's sparklines. Unlike a
  * chart's trajectory (which reads every checkpoint in range so no extreme is lost), a 120-pixel line
  * only needs a sample: one primary-key lookup per sample point, so a page of 25 runs with 100k
  * checkpoints each costs 25 x {@value #SAMPLES} index probes instead of 2.5 million rows. The sample
@@ -15,15 +17,50 @@ import org.springframework.transaction.annotation.Transactional;
  * cast back to bigint so the comparison still uses the index.
  */
 @Component
-class SparklineQuery {
+public class HeadlineSamples {
 
-    /** Points of a sparkline. */
-    static final int SAMPLES = 48;
+    /** Points of a sample. */
+    public static final int SAMPLES = 48;
 
     private final JdbcTemplate jdbc;
 
-    SparklineQuery(JdbcTemplate jdbc) {
+    HeadlineSamples(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
+    }
+
+    /**
+     * A run's sampled headline KL.
+     *
+     * @param steps the sampled steps, increasing
+     * @param values the headline KL mean at each
+     */
+    public record Samples(long[] steps, double[] values) {}
+
+    /**
+     * Samples the headline KL of some runs of a project.
+     *
+     * @param projectId the project
+     * @param runKeys the runs' keys
+     * @return the samples by run key; a run without a valid checkpoint has empty samples, an unknown
+     *     key none
+     */
+    @Transactional(readOnly = true)
+    public Map<String, Samples> ofRuns(long projectId, List<String> runKeys) {
+        Map<String, Samples> out = new HashMap<>();
+        if (runKeys.isEmpty()) {
+            return out;
+        }
+        Map<String, Long> ids = new HashMap<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT run_key, id FROM run WHERE project_id = ? AND run_key = ANY (?)");
+            ps.setLong(1, projectId);
+            ps.setArray(2, con.createArrayOf("varchar", runKeys.toArray()));
+            return ps;
+        }, rs -> {
+            ids.put(rs.getString(1), rs.getLong(2));
+        });
+        ids.forEach((key, id) -> out.put(key, ofRun(id)));
+        return out;
     }
 
     /**
@@ -31,10 +68,10 @@ class SparklineQuery {
      * {@value #SAMPLES} evenly spaced steps between the run's first and last step.
      *
      * @param runId the run
-     * @return the sparkline, empty when the run has no valid checkpoint
+     * @return the samples, empty when the run has no valid checkpoint
      */
     @Transactional(readOnly = true)
-    public Sparkline sparkline(long runId) {
+    public Samples ofRun(long runId) {
         List<Long> steps = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         jdbc.query("""
@@ -57,6 +94,6 @@ class SparklineQuery {
             s[i] = steps.get(i);
             v[i] = values.get(i);
         }
-        return Sparkline.of(s, v);
+        return new Samples(s, v);
     }
 }
