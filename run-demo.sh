@@ -38,6 +38,7 @@ fi
 exec "$JAVA" -Xmx2g \
   -Dai.djl.offline=true \
   -Dai.djl.pytorch.num_interop_threads=1 \
+  -Dai.djl.pytorch.num_threads="${DRIFTWATCH_TORCH_THREADS:-1}" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -Dorg.slf4j.simpleLogger.log.ai.djl=error \
   -Dorg.slf4j.simpleLogger.showDateTime=false \

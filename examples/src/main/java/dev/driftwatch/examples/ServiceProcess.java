@@ -2,7 +2,6 @@ package dev.driftwatch.examples;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,9 +19,14 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The monitor service as a separate child JVM, started from its Spring Boot exec jar on a fixed
- * port and a persistent embedded-PostgreSQL data directory, so that tests, the demo and the
- * benchmarks can stop it, kill it (SIGKILL, as a crash) and start it again on the same data.
+ * The monitor service as a separate child JVM, started from its Spring Boot exec jar on a
+ * persistent embedded-PostgreSQL data directory, so that tests, the demo and the benchmarks can stop
+ * it, kill it (SIGKILL, as a crash) and start it again on the same data and the same port.
+ *
+ * <p>Without a {@link Builder#port(int) port} the first start asks for any free port
+ * ({@code --server.port=0}) and reads the one the server bound from the file it writes
+ * ({@code driftwatch.port-file}); later starts keep that port, so that clients keep their URL. No port
+ * is picked before the server binds it (another process could take it in between).
  *
  * <pre>
  * try (ServiceProcess service = ServiceProcess.builder()
@@ -46,7 +50,8 @@ public final class ServiceProcess implements AutoCloseable {
     private static final String JAR_ENV = "DRIFTWATCH_SERVICE_JAR";
 
     private final Path jar;
-    private final int port;
+    /** The HTTP port: the builder's, or 0 until the first start has read the one the server bound. */
+    private int port;
     private final Path dataDir;
     private final Path logFile;
     private final Map<String, String> properties;
@@ -59,7 +64,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     private ServiceProcess(Builder b) {
         this.jar = b.jar != null ? b.jar : findJar();
-        this.port = b.port != 0 ? b.port : freePort();
+        this.port = b.port;
         this.dataDir = b.dataDir.toAbsolutePath();
         this.logFile = b.logFile != null ? b.logFile.toAbsolutePath() : dataDir.resolveSibling(
                 dataDir.getFileName() + "-service.log");
@@ -78,20 +83,6 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * Finds a free TCP port on localhost.
-     *
-     * @return the port
-     */
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
      * Starts the service (again, after {@link #stop()} or {@link #kill()}) and waits until it is ready.
      *
      * @return this
@@ -99,7 +90,7 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public synchronized ServiceProcess start() {
         if (isAlive()) {
-            throw new IllegalStateException("the service is already running on port " + port);
+            throw new IllegalStateException("the service is already running on port " + port());
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -107,11 +98,13 @@ public final class ServiceProcess implements AutoCloseable {
         command.add("-jar");
         command.add(jar.toString());
         command.add("--server.port=" + port);
+        command.add("--driftwatch.port-file=" + portFile());
         command.add("--driftwatch.embedded-db.data-dir=" + dataDir);
         properties.forEach((k, v) -> command.add("--" + k + "=" + v));
         try {
             Files.createDirectories(dataDir);
             Files.createDirectories(logFile.getParent());
+            Files.deleteIfExists(portFile());
             Files.writeString(logFile, "---- starting: " + String.join(" ", command) + System.lineSeparator(),
                     StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
@@ -135,18 +128,45 @@ public final class ServiceProcess implements AutoCloseable {
      * Returns the service's base URL.
      *
      * @return {@code http://localhost:<port>}
+     * @throws IllegalStateException before the first start on a free port
      */
     public URI url() {
-        return URI.create("http://localhost:" + port);
+        return URI.create("http://localhost:" + port());
     }
 
     /**
      * Returns the service's port, fixed across restarts.
      *
      * @return the port
+     * @throws IllegalStateException before the first start on a free port
      */
-    public int port() {
+    public synchronized int port() {
+        if (port == 0) {
+            throw new IllegalStateException("the service has not started yet; its port is the one it binds");
+        }
         return port;
+    }
+
+    /**
+     * Returns the port of the embedded PostgreSQL the service started, from its data directory's
+     * {@code postmaster.pid}; a restart after a {@link #kill()} may move it.
+     *
+     * @return the port
+     * @throws IllegalStateException when the database is not running
+     */
+    public int databasePort() {
+        try {
+            // postmaster.pid: pid, data directory, start time, port, ...
+            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.US_ASCII);
+            return Integer.parseInt(lines.get(3).trim());
+        } catch (IOException | IndexOutOfBoundsException | NumberFormatException e) {
+            throw new IllegalStateException("the embedded PostgreSQL of " + dataDir + " is not running", e);
+        }
+    }
+
+    /** Where the service writes the port it bound ({@code driftwatch.port-file}). */
+    private Path portFile() {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-service.port");
     }
 
     /**
@@ -241,8 +261,8 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public void awaitReady() {
         long deadline = System.nanoTime() + startupTimeout.toNanos();
-        HttpRequest ready = HttpRequest.newBuilder(url().resolve("/actuator/health/readiness"))
-                .timeout(Duration.ofSeconds(5)).GET().build();
+        int bound = 0;
+        HttpRequest ready = null;
         while (System.nanoTime() < deadline) {
             Process p;
             synchronized (this) {
@@ -252,12 +272,22 @@ public final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException("the service exited during startup (status "
                         + (p == null ? "?" : p.exitValue()) + "); its log " + logFile + " ends with:\n" + logTail());
             }
+            if (bound == 0) {
+                bound = boundPort();
+                if (bound != 0) {
+                    synchronized (this) {
+                        port = bound;
+                    }
+                    ready = HttpRequest.newBuilder(url().resolve("/actuator/health/readiness"))
+                            .timeout(Duration.ofSeconds(5)).GET().build();
+                }
+            }
             try {
-                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (ready != null && http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }
             } catch (IOException e) {
-                // not listening yet
+                // not answering yet
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the service", e);
@@ -271,6 +301,16 @@ public final class ServiceProcess implements AutoCloseable {
         }
         throw new IllegalStateException("the service was not ready within " + startupTimeout + "; its log " + logFile
                 + " ends with:\n" + logTail());
+    }
+
+    /** The port the server wrote into the port file once it listened, or 0 while there is none yet. */
+    private int boundPort() {
+        try {
+            String text = Files.readString(portFile(), StandardCharsets.US_ASCII).trim();
+            return text.isEmpty() ? 0 : Integer.parseInt(text);
+        } catch (IOException | NumberFormatException e) {
+            return 0; // not written yet, or being written
+        }
     }
 
     /** Stops the service (SIGTERM) and ends what a {@link #kill()} left behind. */
@@ -364,7 +404,8 @@ public final class ServiceProcess implements AutoCloseable {
         }
 
         /**
-         * Sets the HTTP port (default: a free port, kept across restarts).
+         * Sets the HTTP port (default: any free port, bound by the server at the first start and kept
+         * across restarts).
          *
          * @param port the port
          * @return this builder

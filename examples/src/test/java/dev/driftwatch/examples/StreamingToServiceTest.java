@@ -45,16 +45,13 @@ class StreamingToServiceTest {
     static Path work;
 
     private static ServiceProcess service;
-    private static int databasePort;
 
     @BeforeAll
     static void startService() {
-        databasePort = ServiceProcess.freePort();
         service = ServiceProcess.builder()
                 .dataDir(work.resolve("pgdata"))
                 .logFile(Path.of("target", "streaming-test-service.log"))
                 .bootstrap(PROJECT, TOKEN)
-                .property("driftwatch.embedded-db.port", Integer.toString(databasePort))
                 .start();
     }
 
@@ -330,8 +327,9 @@ class StreamingToServiceTest {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("the embedded database's password file is missing", e);
         }
-        return DriverManager.getConnection("jdbc:postgresql://localhost:" + databasePort + "/postgres", "postgres",
-                password);
+        // the port the database bound (a restart after a kill may move it)
+        return DriverManager.getConnection("jdbc:postgresql://localhost:" + service.databasePort() + "/postgres",
+                "postgres", password);
     }
 
     private static double latestKlMean(String runKey) {

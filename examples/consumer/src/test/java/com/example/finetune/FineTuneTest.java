@@ -8,7 +8,6 @@ import dev.driftwatch.plugin.ship.UploadCli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,24 +40,24 @@ class FineTuneTest {
         String project = "consumer-example";
         String token = "dw_" + UUID.randomUUID().toString().replace("-", "");
         String runKey = "consumer-run-" + System.currentTimeMillis();
-        int port = freePort();
         Path data = Files.createTempDirectory(TARGET, "service-data-");
+        // the server binds any free port and writes the one it got into this file
+        Path portFile = data.resolve("service.port");
         String jar = System.getProperty("service.jar");
         assertTrue(jar != null && Files.isRegularFile(Path.of(jar)),
                 "-Dservice.jar must name the monitor service's exec jar: " + jar);
         Process service = new ProcessBuilder(JAVA, "-Xmx512m", "-XX:TieredStopAtLevel=1",
                 "-jar", jar,
-                "--server.port=" + port,
+                "--server.port=0",
+                "--driftwatch.port-file=" + portFile,
                 "--driftwatch.embedded-db.data-dir=" + data.resolve("pgdata"),
-                "--driftwatch.embedded-db.port=" + freePort(),
                 "--driftwatch.bootstrap.project=" + project,
                 "--driftwatch.bootstrap.token=" + token)
                 .redirectErrorStream(true)
                 .redirectOutput(TARGET.resolve("service.log").toFile())
                 .start();
         try {
-            URI url = URI.create("http://localhost:" + port);
-            awaitReady(service, url);
+            URI url = awaitReady(service, portFile);
 
             Path home = Files.createTempDirectory(TARGET, "job-home-");
             String log = runJob(FineTune.class, runKey, home, Map.of(
@@ -135,27 +134,27 @@ class FineTuneTest {
         return (Map<String, Object>) (Map<?, ?>) JSON.std.mapFrom(response.body());
     }
 
-    private void awaitReady(Process service, URI url) throws Exception {
-        HttpRequest ready = HttpRequest.newBuilder(url.resolve("/actuator/health/readiness"))
-                .timeout(Duration.ofSeconds(5)).GET().build();
+    /** Waits until the service has written the port it bound and answers ready there; returns its URL. */
+    private URI awaitReady(Process service, Path portFile) throws Exception {
+        URI url = null;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline) {
             assertTrue(service.isAlive(), "the service exited; see target/service.log");
             try {
-                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
+                if (url == null) {
+                    String port = Files.readString(portFile).trim();
+                    url = port.isEmpty() ? null : URI.create("http://localhost:" + Integer.parseInt(port));
                 }
-            } catch (IOException notYet) {
-                // not listening yet
+                if (url != null && http.send(HttpRequest.newBuilder(url.resolve("/actuator/health/readiness"))
+                        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return url;
+                }
+            } catch (IOException | NumberFormatException notYet) {
+                // no port file yet, or not answering yet
             }
             Thread.sleep(250);
         }
         throw new AssertionError("the service was not ready within 3 minutes; see target/service.log");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

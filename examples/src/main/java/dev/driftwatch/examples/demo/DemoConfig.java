@@ -60,7 +60,7 @@ public record DemoConfig(
      */
     public static DemoConfig standard(Path cacheDir) {
         return new DemoConfig(FashionMnist.DEFAULT_DIRECTORY, cacheDir, 7, 12_000, 3, 16_000, 900, 30, 64, 60, 1_000,
-                4, List.of(FineTuneMethod.HEAD, FineTuneMethod.LORA, FineTuneMethod.FULL), 40);
+                4, List.of(FineTuneMethod.HEAD, FineTuneMethod.LORA, FineTuneMethod.FULL), 0);
     }
 
     /**

@@ -131,10 +131,12 @@ public final class DemoMain {
     }
 
     private static ServiceProcess startService(DemoOptions options, PrintStream out) {
-        int port = options.port() != 0 ? options.port() : (isFree(8080) ? 8080 : ServiceProcess.freePort());
+        // 8080 when it is free, else any port: the service binds port 0 and says which one it got
+        int port = options.port() != 0 ? options.port() : (isFree(8080) ? 8080 : 0);
         Path home = options.home();
-        out.println("Starting the driftwatch service on port " + port + " with its embedded PostgreSQL in "
-                + home.resolve("pgdata") + " (log: " + home.resolve("service.log") + ")...");
+        out.println("Starting the driftwatch service on " + (port != 0 ? "port " + port : "a free port")
+                + " with its embedded PostgreSQL in " + home.resolve("pgdata") + " (log: "
+                + home.resolve("service.log") + ")...");
         return ServiceProcess.builder()
                 .dataDir(home.resolve("pgdata"))
                 .logFile(home.resolve("service.log"))

@@ -155,8 +155,7 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
         private int steps;
 
         @Option(names = "--step-delay", paramLabel = "MS", converter = Count.class,
-                description = "pause after every step, to watch the runs move in the UI (default: 40 in the full"
-                        + " image demo, 0 with --quick)")
+                description = "pause after every step, to watch the runs move in the UI (default: 0)")
         private Integer stepDelay;
 
         @Option(names = "--no-wait",

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.monitor.support.Api;
 import dev.driftwatch.monitor.support.ChildService;
+import dev.driftwatch.monitor.support.ChildService.Started;
 import dev.driftwatch.monitor.support.Payloads;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,11 +40,11 @@ class SigkillDurabilityTest {
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void everyAcknowledgedCheckpointSurvivesSigkill() throws Exception {
         Path dataDir = work.resolve("pgdata");
-        int port = freePort();
-        Api api = new Api("http://localhost:" + port, TOKEN);
-        Process first = start(dataDir, port, work.resolve("first.log"));
+        ChildService.Started started = start(dataDir, work.resolve("first.log"));
+        Process first = started.process();
         Process second = null;
         try {
+            Api api = new Api(started.url(), TOKEN);
             awaitReady(api, first);
             assertThat(api.putRun(PROJECT, "r", Payloads.run("full", 100, 100)).status()).isEqualTo(201);
 
@@ -59,9 +59,11 @@ class SigkillDurabilityTest {
             writer.join(60_000);
             assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(30 * BATCH);
 
-            second = start(dataDir, port, work.resolve("second.log"));
-            awaitReady(api, second);
-            JsonNode t = api.get("/api/v1/projects/" + PROJECT + "/runs/r/trajectory?points=20000").json();
+            ChildService.Started restarted = start(dataDir, work.resolve("second.log"));
+            second = restarted.process();
+            Api again = new Api(restarted.url(), TOKEN);
+            awaitReady(again, second);
+            JsonNode t = again.get("/api/v1/projects/" + PROJECT + "/runs/r/trajectory?points=20000").json();
             Set<Long> stored = new TreeSet<>();
             t.get("steps").forEach(s -> stored.add(s.longValue()));
             assertThat(stored).containsAll(acknowledged);
@@ -72,7 +74,7 @@ class SigkillDurabilityTest {
                     assertThat(stored).as("batch from step " + batchStart).contains(s);
                 }
             }
-            assertThat(api.get("/api/v1/projects/" + PROJECT + "/runs/r").json().get("checkpointCount").intValue())
+            assertThat(again.get("/api/v1/projects/" + PROJECT + "/runs/r").json().get("checkpointCount").intValue())
                     .isEqualTo(stored.size());
             // a graceful stop also stops its PostgreSQL
             second.destroy();
@@ -110,9 +112,8 @@ class SigkillDurabilityTest {
         }
     }
 
-    private static Process start(Path dataDir, int port, Path log) throws IOException {
-        return ChildService.start(log,
-                "--server.port=" + port,
+    private Started start(Path dataDir, Path log) throws IOException {
+        return ChildService.startOnAnyPort(log, work.resolve("service.port"), Duration.ofMinutes(3),
                 "--driftwatch.embedded-db.data-dir=" + dataDir,
                 "--driftwatch.bootstrap.project=" + PROJECT,
                 "--driftwatch.bootstrap.token=" + TOKEN);
@@ -129,11 +130,5 @@ class SigkillDurabilityTest {
                 return false;
             }
         });
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

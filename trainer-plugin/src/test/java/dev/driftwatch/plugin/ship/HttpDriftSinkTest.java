@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.WireJson;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,12 +64,6 @@ class HttpDriftSinkTest {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void streamsEveryRecordOnceInBatches() throws Exception {
         service = new FakeService().start();
@@ -92,14 +85,13 @@ class HttpDriftSinkTest {
 
     @Test
     void aServiceDownAtTheStartGetsEverythingOnceWhenItComesUp() throws Exception {
-        int port = freePort();
-        try (HttpDriftSink sink = sink("http://localhost:" + port).build()) {
+        try (ReservedPort down = new ReservedPort(); HttpDriftSink sink = sink(down.url()).build()) {
             sink.runStarted(Records.run(RUN));
             train(sink, 0, 50);
             await().atMost(10, TimeUnit.SECONDS).until(() -> sink.stats().spooled() == 51);
             assertThat(sink.lastProblem()).hasValueSatisfying(p -> assertThat(p).contains("unreachable"));
 
-            service = new FakeService().start(port);
+            service = new FakeService().start(down.port());
             train(sink, 50, 100);
             sink.runFinished(Records.end(RUN));
 
@@ -115,16 +107,17 @@ class HttpDriftSinkTest {
 
     @Test
     void aLaterProcessReplaysWhatAnEarlierOneLeftInTheSpool() throws Exception {
-        int port = freePort();
-        HttpDriftSink first = sink("http://localhost:" + port).build();
-        first.runStarted(Records.run(RUN));
-        train(first, 0, 30);
-        first.close();
-        assertThat(first.stats().spooled()).isEqualTo(31);
-        assertThat(first.flush(Duration.ofMillis(10))).isFalse();
-        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(31);
+        try (ReservedPort down = new ReservedPort()) {
+            HttpDriftSink first = sink(down.url()).build();
+            first.runStarted(Records.run(RUN));
+            train(first, 0, 30);
+            first.close();
+            assertThat(first.stats().spooled()).isEqualTo(31);
+            assertThat(first.flush(Duration.ofMillis(10))).isFalse();
+            assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(31);
 
-        service = new FakeService().start(port);
+            service = new FakeService().start(down.port());
+        }
         try (HttpDriftSink resumed = sink(service.url()).build()) {
             resumed.runStarted(Records.run(RUN));
             train(resumed, 30, 60);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftwatch.contract.WireJson;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,15 +129,12 @@ class UploadCliTest {
 
     @Test
     void anUnreachableServiceFails() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         Path file = file(1);
-
-        int status = new UploadCli(new PrintStream(out), new PrintStream(err), Map.of()).run(new String[] {"upload",
-            file.toString(), "--url", "http://localhost:" + port, "--project", "demo", "--token", "t", "--retry-for",
-            "0.5"});
+        int status;
+        try (ReservedPort down = new ReservedPort()) {
+            status = new UploadCli(new PrintStream(out), new PrintStream(err), Map.of()).run(new String[] {"upload",
+                file.toString(), "--url", down.url(), "--project", "demo", "--token", "t", "--retry-for", "0.5"});
+        }
 
         assertThat(status).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unreachable");
