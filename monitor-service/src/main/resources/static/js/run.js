@@ -221,6 +221,15 @@
       }
       tr.lastChild.className = 'num';
       body.appendChild(tr);
+      if (ex.tokens) {
+        const row = document.createElement('tr');
+        row.className = 'token-row';
+        const td = document.createElement('td');
+        td.colSpan = 4;
+        td.appendChild(tokenText(ex.tokens));
+        row.appendChild(td);
+        body.appendChild(row);
+      }
     }
     if (t.examples.length === 0) {
       const tr = document.createElement('tr');
@@ -267,6 +276,75 @@
       });
       body.appendChild(tr);
     }
+  }
+
+  // ---- per-token drift of a sequence example --------------------------------------------------
+  // Each token is shaded by the KL(base||ft) of its prediction (from the tokens before it); the worst
+  // positions are underlined and show, on hover and on click, the tokens whose probability moved.
+  function probability(v) {
+    return typeof v === 'number' ? (100 * v).toFixed(1) + '%' : '?';
+  }
+
+  function choiceList(choices) {
+    return choices.map(c => c.token + ' ' + probability(c.base) + '→' + probability(c.fineTuned)).join(', ');
+  }
+
+  function movedTable(token, w) {
+    const table = document.createElement('table');
+    table.className = 'grid moved';
+    const caption = document.createElement('caption');
+    caption.textContent = '“' + token + '”: KL ' + DW.fmt(w.kl) + ' nats; probabilities base → fine-tuned';
+    table.appendChild(caption);
+    const head = table.insertRow();
+    for (const h of ['base’s top tokens', 'base', 'fine-tuned', 'fine-tuned’s top tokens', 'base', 'fine-tuned']) {
+      const th = document.createElement('th');
+      th.textContent = h;
+      head.appendChild(th);
+    }
+    for (let i = 0; i < Math.max(w.base.length, w.fineTuned.length); i++) {
+      const tr = table.insertRow();
+      for (const c of [w.base[i], w.fineTuned[i]]) {
+        for (const v of c ? [c.token, probability(c.base), probability(c.fineTuned)] : ['', '', '']) {
+          tr.insertCell().textContent = v;
+        }
+      }
+    }
+    return table;
+  }
+
+  function tokenText(d) {
+    const box = document.createElement('div');
+    const text = document.createElement('div');
+    text.className = 'token-text';
+    const scored = d.kl.filter(v => typeof v === 'number');
+    const max = Math.max(1e-12, ...scored);
+    const worst = new Map(d.worst.map(w => [w.index, w]));
+    const detail = document.createElement('div');
+    detail.className = 'token-detail legend-note';
+    detail.textContent = 'Each token shaded by the KL(base‖ft) of its prediction (darkest: ' + DW.fmt(max)
+        + ' nats); click an underlined token for the tokens whose probability moved.';
+    d.tokens.forEach((token, i) => {
+      const span = document.createElement('span');
+      span.className = 'tok';
+      span.textContent = token;
+      const kl = d.kl[i];
+      if (typeof kl === 'number') {
+        span.dataset.kl = kl;
+        span.style.backgroundColor = 'rgba(214, 39, 40, ' + (0.06 + 0.84 * kl / max).toFixed(3) + ')';
+        span.title = 'KL ' + DW.fmt(kl) + ' nats';
+      }
+      const w = worst.get(i);
+      if (w) {
+        span.classList.add('worst');
+        span.title += '\nbase: ' + choiceList(w.base) + '\nfine-tuned: ' + choiceList(w.fineTuned);
+        span.addEventListener('click', () => detail.replaceChildren(movedTable(token, w)));
+      }
+      text.appendChild(span);
+      text.appendChild(document.createTextNode(' '));
+    });
+    box.appendChild(text);
+    box.appendChild(detail);
+    return box;
   }
 
   async function reloadSeries() {

@@ -65,7 +65,22 @@ public enum Metric {
             Needs.TARGETS),
     /** Accuracy drop: base accuracy minus fine-tuned accuracy, per example, in [-1, 1]. */
     ACCURACY_DROP("accuracy_drop", "Accuracy drop", Unit.FRACTION, Direction.HIGHER_IS_MORE_DRIFT, Range.SIGNED_UNIT,
-            Needs.TARGETS);
+            Needs.TARGETS),
+    /**
+     * Sampled estimate of KL(fine-tuned || base) per sampled token with TRL's k1 = log q(x)/p(x), x drawn
+     * from the fine-tuned model on prompt probes; unbiased, high variance, can be negative. nats/token.
+     */
+    KL_FT_BASE_K1("kl_ft_base_k1", "KL(fine-tuned ‖ base), sampled estimate k1", Unit.NATS_PER_TOKEN,
+            Direction.HIGHER_IS_MORE_DRIFT, Range.ANY, Needs.SAMPLES),
+    /** The same with TRL's k3 = (p/q - 1) - log(p/q): unbiased, never negative, lower variance. nats/token. */
+    KL_FT_BASE_K3("kl_ft_base_k3", "KL(fine-tuned ‖ base), sampled estimate k3", Unit.NATS_PER_TOKEN,
+            Direction.HIGHER_IS_MORE_DRIFT, Range.NON_NEGATIVE, Needs.SAMPLES),
+    /** k1 summed over a sampled continuation, nats/sequence. */
+    KL_FT_BASE_K1_SEQ("kl_ft_base_k1_seq", "KL(fine-tuned ‖ base) per sampled sequence, estimate k1",
+            Unit.NATS_PER_SEQUENCE, Direction.HIGHER_IS_MORE_DRIFT, Range.ANY, Needs.SAMPLES),
+    /** k3 summed over a sampled continuation, nats/sequence. */
+    KL_FT_BASE_K3_SEQ("kl_ft_base_k3_seq", "KL(fine-tuned ‖ base) per sampled sequence, estimate k3",
+            Unit.NATS_PER_SEQUENCE, Direction.HIGHER_IS_MORE_DRIFT, Range.NON_NEGATIVE, Needs.SAMPLES);
 
     /** The headline drift metric. */
     public static final Metric HEADLINE = KL_BASE_FT;
@@ -119,7 +134,12 @@ public enum Metric {
         /** Sequence probes (the per-sequence sums). */
         SEQUENCES,
         /** Probes with targets: class labels or next tokens (task loss, accuracy, forgetting). */
-        TARGETS
+        TARGETS,
+        /**
+         * Continuations sampled from the fine-tuned model on prompt probes: sampled estimates, not exact
+         * measurements (temperature and seed are in the run's config).
+         */
+        SAMPLES
     }
 
     /**

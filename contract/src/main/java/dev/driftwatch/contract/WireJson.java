@@ -111,6 +111,9 @@ public final class WireJson {
             tm.put("slice", t.slice());
             tm.put("metric", t.metric());
             tm.put("value", t.value());
+            if (t.tokens() != null) {
+                tm.put("tokens", toMap(t.tokens()));
+            }
             top.add(tm);
         }
         m.put("topExamples", top);
@@ -119,6 +122,71 @@ public final class WireJson {
         }
         m.put("taskMetrics", c.taskMetrics());
         return m;
+    }
+
+    /**
+     * Maps a top example's per-token drift to its wire form (a base probability unknown under a top-k
+     * base, NaN in the record, is null on the wire).
+     *
+     * @param d the per-token drift
+     * @return the JSON object as a map
+     */
+    public static Map<String, Object> toMap(TokenDrift d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tokens", d.tokens());
+        m.put("kl", d.kl());
+        List<Object> worst = new ArrayList<>();
+        for (TokenDrift.Position p : d.worst()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("index", p.index());
+            pm.put("kl", p.kl());
+            pm.put("base", choicesToList(p.base()));
+            pm.put("fineTuned", choicesToList(p.fineTuned()));
+            worst.add(pm);
+        }
+        m.put("worst", worst);
+        return m;
+    }
+
+    private static List<Object> choicesToList(List<TokenDrift.Choice> choices) {
+        List<Object> out = new ArrayList<>();
+        for (TokenDrift.Choice c : choices) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("token", c.token());
+            cm.put("base", Double.isNaN(c.base()) ? null : c.base());
+            cm.put("fineTuned", c.fineTuned());
+            out.add(cm);
+        }
+        return out;
+    }
+
+    /**
+     * Reads a top example's per-token drift from its wire form.
+     *
+     * @param m the JSON object
+     * @return the per-token drift
+     */
+    public static TokenDrift tokenDriftFromMap(Map<String, Object> m) {
+        List<String> tokens = new ArrayList<>();
+        list(m.get("tokens")).forEach(t -> tokens.add(String.valueOf(t)));
+        List<Double> kl = new ArrayList<>();
+        list(m.get("kl")).forEach(v -> kl.add(v == null ? null : ((Number) v).doubleValue()));
+        List<TokenDrift.Position> worst = new ArrayList<>();
+        for (Object o : list(m.get("worst"))) {
+            Map<String, Object> pm = map(o);
+            worst.add(new TokenDrift.Position((int) lng(pm, "index"), dbl(pm, "kl", 0),
+                    choicesFromList(pm.get("base")), choicesFromList(pm.get("fineTuned"))));
+        }
+        return new TokenDrift(tokens, kl, worst);
+    }
+
+    private static List<TokenDrift.Choice> choicesFromList(Object o) {
+        List<TokenDrift.Choice> out = new ArrayList<>();
+        for (Object c : list(o)) {
+            Map<String, Object> cm = map(c);
+            out.add(new TokenDrift.Choice(str(cm, "token"), dbl(cm, "base", Double.NaN), dbl(cm, "fineTuned", 0)));
+        }
+        return out;
     }
 
     /**
@@ -292,7 +360,8 @@ public final class WireJson {
         List<TopExample> top = new ArrayList<>();
         for (Object o : list(m.get("topExamples"))) {
             Map<String, Object> tm = map(o);
-            top.add(new TopExample(str(tm, "probeId"), str(tm, "slice"), str(tm, "metric"), dbl(tm, "value", 0)));
+            top.add(new TopExample(str(tm, "probeId"), str(tm, "slice"), str(tm, "metric"), dbl(tm, "value", 0),
+                    tm.get("tokens") == null ? null : tokenDriftFromMap(map(tm.get("tokens")))));
         }
         ParameterDrift params = null;
         if (m.get("parameters") != null) {

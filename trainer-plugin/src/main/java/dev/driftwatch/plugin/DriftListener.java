@@ -1,5 +1,7 @@
 package dev.driftwatch.plugin;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.driftwatch.contract.CheckpointReport;
@@ -24,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +90,8 @@ public class DriftListener extends TrainingListenerAdapter {
     private final boolean atEnd;
     private final double guardrailLimit;
     private final Duration flushTimeout;
+    private final SampledDrift sampled;
+    private final Function<NDList, NDArray> sampledBase;
 
     private long batches;
     private int epochs;
@@ -105,6 +110,7 @@ public class DriftListener extends TrainingListenerAdapter {
     protected DriftListener(Builder b) {
         this.settings = b.buildSettings();
         this.meter = new DriftMeter(settings);
+        this.meter.useVocabulary(b.vocabulary);
         this.sink = new SinkFanOut(b.sinks.isEmpty() ? List.of(new LoggingSink()) : b.sinks);
         this.runKey = b.runKey != null ? b.runKey : defaultRunKey();
         this.runName = b.runName != null ? b.runName : runKey;
@@ -117,6 +123,8 @@ public class DriftListener extends TrainingListenerAdapter {
         this.atEnd = b.atEnd;
         this.guardrailLimit = b.guardrailLimit;
         this.flushTimeout = b.flushTimeout;
+        this.sampled = b.sampled;
+        this.sampledBase = b.sampledBase;
     }
 
     /**
@@ -267,6 +275,9 @@ public class DriftListener extends TrainingListenerAdapter {
             Map<String, String> cfg = new LinkedHashMap<>(config);
             cfg.putIfAbsent("driftwatch.approximation", meter.approximation());
             cfg.putIfAbsent("driftwatch.probeCount", Integer.toString(settings.probes().size()));
+            if (sampled != null) {
+                sampled.config().forEach(cfg::putIfAbsent);
+            }
             sink.runStarted(new RunInfo(runKey, runName, m, tags, meter.baseFingerprint(),
                     settings.probes().fingerprint(), total, trainable, settings.temperature(), cfg,
                     startedAt != null ? startedAt : Instant.now()));
@@ -283,8 +294,8 @@ public class DriftListener extends TrainingListenerAdapter {
         CheckpointReport report;
         if (m.valid()) {
             report = new CheckpointReport(runKey, step, epochs, Instant.now(), true, null, meter.approximation(),
-                    settings.temperature(), settings.probes().size(), m.aggregates().metrics(), m.aggregates().slices(),
-                    m.aggregates().top(), m.parameters(), task);
+                    settings.temperature(), settings.probes().size(), withSampled(trainer, step, m.aggregates().metrics()),
+                    m.aggregates().slices(), m.aggregates().top(), m.parameters(), task);
         } else {
             logger.warn("driftwatch: checkpoint at step {} is invalid: {}", step, m.invalidReason());
             report = new CheckpointReport(runKey, step, epochs, Instant.now(), false, m.invalidReason(),
@@ -295,6 +306,25 @@ public class DriftListener extends TrainingListenerAdapter {
         lastReport = report;
         sink.checkpoint(report);
         return report;
+    }
+
+    /**
+     * The metrics plus the sampled estimates, when sampled drift is on and the sampling works. Not at
+     * step 0: the model is then the base, both estimates are exactly 0, and sampling would cost as much
+     * as at any other checkpoint.
+     */
+    private Map<String, MetricSummary> withSampled(Trainer trainer, long step, Map<String, MetricSummary> metrics) {
+        if (sampled == null || step == 0) {
+            return metrics;
+        }
+        SampledDrift.Estimate e = safely("sample continuations", () -> sampled.estimate(
+                in -> trainer.evaluate(in).get(settings.outputIndex()), sampledBase, trainer.getManager()));
+        if (e == null) {
+            return metrics;
+        }
+        Map<String, MetricSummary> all = new LinkedHashMap<>(metrics);
+        all.putAll(e.wireMetrics());
+        return all;
     }
 
     /** In guardrail mode, stops training when the headline CI's lower bound passes the limit. */
@@ -362,8 +392,52 @@ public class DriftListener extends TrainingListenerAdapter {
         private boolean atEnd = true;
         private double guardrailLimit = Double.NaN;
         private Duration flushTimeout = Duration.ofSeconds(10);
+        private List<String> vocabulary;
+        private SampledDrift sampled;
+        private Function<NDList, NDArray> sampledBase;
 
         private Builder() {}
+
+        /**
+         * Turns on sampled drift: at every checkpoint after step 0, continuations are sampled from the model being
+         * trained on the estimator's prompts, and KL(fine-tuned || base) is estimated on them with k1 and
+         * k3 (metrics {@code kl_ft_base_k1}, {@code kl_ft_base_k3} and their {@code _seq} sums; the
+         * temperature and seed go into the run's config). The base's logits come from the function given,
+         * typically a frozen copy of the base model. These are sampled estimates; the exact metrics of the
+         * probe set stay the headline. Each checkpoint runs both models {@code length} times over all
+         * prompts: keep the prompts few and the estimator's context short (see docs/metrics.md).
+         *
+         * <pre>
+         * Model base = ...; // the base model, loaded a second time
+         * ParameterStore store = new ParameterStore(base.getNDManager(), false);
+         * builder.optSampledDrift(new SampledDrift(prompts, 8, 32, 1.0, 7, 1000),
+         *         input -&gt; base.getBlock().forward(store, input, false).head());
+         * </pre>
+         *
+         * @param sampled the estimator (prompts, length, temperature, seed)
+         * @param baseLogits the base model's logits {@code [N, T, V]} for token ids {@code [N, T]}
+         * @return this builder
+         */
+        public Builder optSampledDrift(SampledDrift sampled,
+                Function<NDList, NDArray> baseLogits) {
+            this.sampled = sampled;
+            this.sampledBase = baseLogits;
+            return this;
+        }
+
+        /**
+         * Gives the listener a vocabulary, so that the top drifting examples of a sequence probe set
+         * carry their text as tokens, the KL of every token's prediction and, at the worst positions, the
+         * base's and the fine-tuned model's most likely tokens with their probabilities. The probe set's
+         * first input must hold the token ids.
+         *
+         * @param tokens the text of token id i at index i
+         * @return this builder
+         */
+        public Builder optVocabulary(List<String> tokens) {
+            this.vocabulary = List.copyOf(tokens);
+            return this;
+        }
 
         /**
          * Sets the probe set (required).

@@ -64,6 +64,8 @@ public final class DriftMeter implements AutoCloseable {
     /** Per measured metric, its range: rounding noise is clamped into it. */
     private final Metric.Range[] metricRanges;
     private final Aggregates aggregates;
+    /** Per-token detail of the top examples, when a vocabulary was given. */
+    private TokenDetails tokenDetails;
     private final StratifiedBootstrap bootstrap;
     /** Scores the task on labelled probes, or null when the probes carry no targets. */
     private final TaskScores task;
@@ -344,7 +346,35 @@ public final class DriftMeter implements AutoCloseable {
             metrics.computeIfPresent(metricNames.get(0), (k, s) -> s.withSamplingStdError(standardError));
             result = new Aggregates.Result(metrics, result.slices(), result.top());
         }
+        if (tokenDetails != null) {
+            result = withTokenDetail(trainer, result);
+        }
         return new Measurement(true, null, result, drift, standardError);
+    }
+
+    /**
+     * Gives the meter a vocabulary (token id to text), so that the top drifting examples of a
+     * sequence probe set carry their per-token drift ({@link dev.driftwatch.contract.TokenDrift}). The
+     * probe set's first input must hold the token ids.
+     *
+     * @param tokens token i's text at index i, or null for none
+     */
+    public void useVocabulary(List<String> tokens) {
+        if (tokens != null && !probes.isSequence()) {
+            throw new IllegalArgumentException("a vocabulary needs a sequence probe set (with a mask)");
+        }
+        this.tokenDetails = tokens == null ? null : new TokenDetails(probes, tokens);
+    }
+
+    /** The top examples with their token detail; without it when that fails (it never fails the measurement). */
+    private Aggregates.Result withTokenDetail(Trainer trainer, Aggregates.Result result) {
+        try {
+            return new Aggregates.Result(result.metrics(), result.slices(),
+                    tokenDetails.describe(result.top(), groups, base, c -> logits(trainer, c), manager));
+        } catch (RuntimeException e) {
+            logger.warn("driftwatch: no per-token detail for the top examples: {}", e.toString());
+            return result;
+        }
     }
 
     /** The per-example values of one group through NDArray operations, in cache-sized slices. */

@@ -8,7 +8,9 @@ import ai.djl.translate.TranslateException;
 import dev.driftwatch.examples.demo.ProgressPrinter;
 import dev.driftwatch.examples.demo.RunResult;
 import dev.driftwatch.examples.demo.Training;
+import ai.djl.training.ParameterStore;
 import dev.driftwatch.plugin.DriftListener;
+import dev.driftwatch.plugin.SampledDrift;
 import dev.driftwatch.plugin.loss.SequenceCrossEntropyLoss;
 import dev.driftwatch.plugin.report.DriftSink;
 import java.io.IOException;
@@ -28,6 +30,10 @@ final class LmFineTuneRun {
 
     /** How long training end waits for the sinks to deliver. */
     static final Duration DELIVERY_WAIT = Duration.ofSeconds(30);
+    /** Prompts per slice the sampled drift continues. */
+    private static final int SAMPLED_PROMPTS_PER_SLICE = 4;
+    /** Tokens sampled after each prompt. */
+    private static final int SAMPLED_TOKENS = 8;
     /** Probe sequences per forward pass of the measurement (bounds the [b, T, V] temporaries). */
     private static final int PROBE_BATCH = 32;
 
@@ -41,6 +47,24 @@ final class LmFineTuneRun {
         this.baseDir = baseDir;
         this.task = task;
         this.tags = List.copyOf(tags);
+    }
+
+    /** The first probes of every slice, cut to their prompt ({@code <eos>} and the prompt tokens). */
+    private long[][] samplingPrompts() {
+        java.util.List<long[]> prompts = new java.util.ArrayList<>();
+        java.util.Map<String, Integer> perSlice = new java.util.HashMap<>();
+        for (int i = 0; i < task.probes().size(); i++) {
+            String slice = task.probes().slices().get(i);
+            if (perSlice.merge(slice, 1, Integer::sum) <= SAMPLED_PROMPTS_PER_SLICE) {
+                int[] row = task.probeTokens().get(i);
+                long[] prompt = new long[config.promptTokens() + 1];
+                for (int p = 0; p < prompt.length; p++) {
+                    prompt[p] = row[p];
+                }
+                prompts.add(prompt);
+            }
+        }
+        return prompts.toArray(long[][]::new);
     }
 
     /**
@@ -69,16 +93,25 @@ final class LmFineTuneRun {
                 .optConfig("adapterRank", Integer.toString(config.adapterRank()))
                 .optConfig("seed", Long.toString(config.seed()))
                 .optBatchSize(PROBE_BATCH)
+                .optVocabulary(task.vocabulary().tokens())
                 .optBootstrap(1000, config.seed())
                 .optBaseCache(config.cacheDir().resolve("base-distributions"))
                 .optFlushTimeout(DELIVERY_WAIT);
         sinks.forEach(builder::addSink);
+        // sampled drift: continuations of prompt probes sampled from the fine-tuned model, scored by a frozen base copy
+        Model base = LmBaseModel.load(baseDir, LmBaseModel.newModel(config));
+        ParameterStore baseStore = new ParameterStore(base.getNDManager(), false);
+        // the sampling input holds just the prompt and its continuation (TinyGpt takes any length up to T):
+        // each step runs both models over [prompts, 15] instead of [prompts, 32] tokens
+        int samplingContext = config.promptTokens() + 1 + SAMPLED_TOKENS;
+        builder.optSampledDrift(new SampledDrift(samplingPrompts(), SAMPLED_TOKENS, samplingContext, 1.0,
+                config.seed(), 1000), input -> base.getBlock().forward(baseStore, input, false).head());
         DriftListener drift = builder.build();
         ProgressPrinter progress = new ProgressPrinter(drift, method.key(), config.steps(), out);
 
         Engine.getInstance().setRandomSeed((int) config.seed());
         TinyGpt net = LmBaseModel.newModel(config);
-        try (Model model = LmBaseModel.load(baseDir, net)) {
+        try (base; Model model = LmBaseModel.load(baseDir, net)) {
             TrainingResult result;
             try (Trainer trainer = model.newTrainer(Training.config(new SequenceCrossEntropyLoss(),
                     method.learningRate(), drift, progress))) {

@@ -124,8 +124,20 @@ class LmEndToEndTest {
             assertThat(number(run, "latestKlMean")).isEqualTo(r.headline().mean());
             Map<String, Object> last = checkpoint(r.runKey(), (long) number(run, "lastStep"));
             Map<?, ?> metrics = (Map<?, ?>) last.get("metrics");
-            assertThat(metrics.containsKey("kl_base_ft") && metrics.containsKey("kl_base_ft_seq")).as("%s", metrics.keySet())
-                    .isTrue();
+            List<String> names = metrics.keySet().stream().map(String::valueOf).toList();
+            assertThat(names).as("exact and sampled metrics").contains("kl_base_ft", "kl_base_ft_seq", "kl_ft_base_k1",
+                    "kl_ft_base_k3", "kl_ft_base_k1_seq", "kl_ft_base_k3_seq");
+            assertThat(((Number) ((Map<?, ?>) metrics.get("kl_ft_base_k3")).get("mean")).doubleValue())
+                    .isGreaterThanOrEqualTo(0);
+            assertThat(((Map<?, ?>) run.get("config")).get("driftwatch.sampled.temperature")).isEqualTo("1.0");
+            // the top drifting examples carry their text, per-token KL and the moved tokens
+            List<?> top = (List<?>) last.get("topExamples");
+            assertThat(top).isNotEmpty().allSatisfy(e -> {
+                Map<?, ?> tokens = (Map<?, ?>) ((Map<?, ?>) e).get("tokens");
+                assertThat(tokens).as("tokens of %s", e).isNotNull();
+                assertThat((List<?>) tokens.get("tokens")).first().isEqualTo("<eos>");
+                assertThat((List<?>) tokens.get("worst")).isNotEmpty();
+            });
             assertThat(((Number) last.get("probeCount")).intValue()).isEqualTo(
                     config.probesPerSlice() * (1 + LmConfig.OFF_TASK.size()));
         }

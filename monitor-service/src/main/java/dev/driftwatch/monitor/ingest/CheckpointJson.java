@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.ingest;
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.contract.TopExample;
+import dev.driftwatch.contract.WireJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +85,11 @@ public final class CheckpointJson {
             sb.append(i > 0 ? ",{\"probeId\":" : "{\"probeId\":");
             string(sb, t.probeId()).append(",\"slice\":");
             string(sb, t.slice()).append(",\"metric\":");
-            string(sb, t.metric()).append(",\"value\":").append(t.value()).append('}');
+            string(sb, t.metric()).append(",\"value\":").append(t.value());
+            if (t.tokens() != null) {
+                sb.append(",\"tokens\":").append(WireJson.write(WireJson.toMap(t.tokens())));
+            }
+            sb.append('}');
         }
         return sb.append(']').toString();
     }
@@ -174,8 +179,10 @@ public final class CheckpointJson {
     public static List<TopExample> readTopExamples(String json) {
         List<TopExample> out = new ArrayList<>();
         for (JsonNode t : JSON.readTree(json)) {
+            JsonNode tokens = t.get("tokens");
             out.add(new TopExample(t.get("probeId").stringValue(), t.get("slice").stringValue(),
-                    t.get("metric").stringValue(), t.get("value").doubleValue()));
+                    t.get("metric").stringValue(), t.get("value").doubleValue(),
+                    tokens == null || tokens.isNull() ? null : WireJson.tokenDriftFromMap(WireJson.read(tokens.toString()))));
         }
         return out;
     }

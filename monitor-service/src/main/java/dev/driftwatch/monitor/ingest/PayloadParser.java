@@ -11,6 +11,7 @@ import dev.driftwatch.contract.RunStatus;
 import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.contract.Statistic;
 import dev.driftwatch.contract.TensorDrift;
+import dev.driftwatch.contract.TokenDrift;
 import dev.driftwatch.contract.TopExample;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.time.Instant;
@@ -346,8 +347,10 @@ final class PayloadParser {
                 f.problem(tp + ".metric", "is not a metric name (" + Metric.NAME_RULE + ")");
             }
             Double value = f.number(t, tp, "value", true);
+            JsonNode tokensNode = JsonFields.get(t, "tokens");
+            TokenDrift tokens = tokensNode == null ? null : TokenDriftParser.parse(f, tokensNode, tp + ".tokens");
             if (probeId != null && slice != null && metric != null && value != null) {
-                out.add(new TopExample(probeId, slice, metric, value));
+                out.add(new TopExample(probeId, slice, metric, value, tokens));
             }
         }
         return out;

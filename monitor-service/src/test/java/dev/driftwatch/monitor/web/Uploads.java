@@ -212,6 +212,71 @@ final class Uploads {
         return s;
     }
 
+    /**
+     * Uploads one checkpoint whose first top example carries the given per-token drift.
+     *
+     * @param runKey the run
+     * @param step the step
+     * @param tokens the {@code tokens} object of the wire form
+     */
+    void checkpointWithTokens(String runKey, long step, Map<String, Object> tokens) {
+        send("POST", runKey + "/checkpoints", Map.of("checkpoints", List.of(withTokens(step, tokens))));
+    }
+
+    /**
+     * Sends a checkpoint whose first top example carries the given per-token drift, and returns the answer.
+     *
+     * @param runKey the run
+     * @param step the step
+     * @param tokens the {@code tokens} object
+     * @return the status and body
+     */
+    HttpResponse<String> tryCheckpointWithTokens(String runKey, long step, Map<String, Object> tokens) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(api + runKey + "/checkpoints"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
+                            Map.of("checkpoints", List.of(withTokens(step, tokens))))))
+                    .build();
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reads a path under the project's runs with the project's token.
+     *
+     * @param path e.g. {@code run-1/top-examples}
+     * @return the status and body
+     */
+    HttpResponse<String> get(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token)
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withTokens(long step, Map<String, Object> tokens) {
+        Map<String, Object> c = checkpoint(step, 200, 0.3, 0.5);
+        List<Object> top = new ArrayList<>((List<Object>) c.get("topExamples"));
+        Map<String, Object> first = new LinkedHashMap<>((Map<String, Object>) top.get(0));
+        first.put("tokens", tokens);
+        top.set(0, first);
+        c.put("topExamples", top);
+        return c;
+    }
+
     private void send(String method, String path, Object body) {
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(api + path))

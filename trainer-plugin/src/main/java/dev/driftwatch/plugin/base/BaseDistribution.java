@@ -229,10 +229,30 @@ public final class BaseDistribution implements AutoCloseable {
      *     agreement, entropy of ft, sampling variance of the KL(base||ft) estimate
      */
     public NDArray perPosition(int chunk, NDArray logits, int from, int to, NDManager scoped) {
+        boolean whole = from == 0 && to == logits.getShape().get(0);
+        return compare(chunk, slice(logits, from + ":" + to, whole, scoped), from, to, whole, scoped);
+    }
+
+    /**
+     * Computes the per-position metrics like {@link #perPosition}, given the current logits of only the
+     * examples {@code [from, to)} of a group (e.g. from a forward pass over a few of them).
+     *
+     * @param chunk the group's index
+     * @param logits current float32 logits of those examples {@code [to - from, T, V]}
+     * @param from first example, within the group
+     * @param to end, exclusive
+     * @param scoped the manager of the temporaries
+     * @return {@code [to - from, T, COLUMNS]} in float64, as {@link #perPosition}
+     */
+    public NDArray perPositionOfRows(int chunk, NDArray logits, int from, int to, NDManager scoped) {
+        boolean whole = from == 0 && to == chunks.get(chunk).get(LOG_NORMALIZER).getShape().get(0);
+        return compare(chunk, logits, from, to, whole, scoped);
+    }
+
+    /** The comparison of {@link #perPosition}, with the current logits of the examples [from, to) given. */
+    private NDArray compare(int chunk, NDArray current, int from, int to, boolean whole, NDManager scoped) {
         NDList base = chunks.get(chunk);
         String rows = from + ":" + to;
-        boolean whole = from == 0 && to == logits.getShape().get(0);
-        NDArray current = slice(logits, rows, whole, scoped);
         NDArray lseP = slice(base.get(LOG_NORMALIZER), rows, whole, scoped);
         NDArray argmax = slice(base.get(ARGMAX), rows, whole, scoped);
         NDArray x = scaled(current, temperature);
@@ -409,6 +429,30 @@ public final class BaseDistribution implements AutoCloseable {
      */
     public int classes() {
         return classes;
+    }
+
+    /**
+     * Copies what is kept of one probe example's base distributions to the JVM: every class's logit
+     * when exact, else the kept classes (top k, most probable first, then the sampled tail), with the
+     * float64 log-normalisers of the full distributions.
+     *
+     * @param chunk the group's index
+     * @param row the example's index within the group
+     * @return the example's rows
+     */
+    public LogitRows logitRows(int chunk, int row) {
+        NDList kept = chunks.get(chunk);
+        int width = (int) kept.get(LOGITS).getShape().get(2);
+        try (NDArray logits = kept.get(LOGITS).get(row); NDArray normalizers = kept.get(LOG_NORMALIZER).get(row)) {
+            float[] l = logits.toFloatArray();
+            double[] n = normalizers.toDoubleArray();
+            if (topK == 0) {
+                return new LogitRows(l, n, null, width, 0, temperature);
+            }
+            try (NDArray indices = kept.get(INDICES).get(row)) {
+                return new LogitRows(l, n, indices.toLongArray(), width, topK, temperature);
+            }
+        }
     }
 
     /**

@@ -1,0 +1,248 @@
+package dev.driftwatch.plugin;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.driftwatch.contract.TokenDrift;
+import dev.driftwatch.contract.TopExample;
+import dev.driftwatch.plugin.base.BaseDistribution;
+import dev.driftwatch.plugin.base.LogitRows;
+import dev.driftwatch.plugin.probe.ProbeChunk;
+import dev.driftwatch.plugin.probe.ProbeGroup;
+import dev.driftwatch.plugin.probe.ProbeInput;
+import dev.driftwatch.plugin.probe.ProbeSet;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Per-token drift of the top drifting sequence examples, in words: one extra forward pass over those
+ * few examples; the KL(base||ft) of every scored position comes from the same computation as the
+ * measurement ({@link BaseDistribution#perPositionOfRows}: exact, top-k bins, or top-k plus the sampled
+ * tail), so the per-token values average to the example's ranked value. At the worst positions, the
+ * most likely tokens of the base (from its kept logits and float64 normalisers) and of the fine-tuned
+ * model, each with both probabilities, are read on the JVM in double precision.
+ */
+final class TokenDetails {
+
+    /** Worst positions described per example. */
+    static final int WORST_POSITIONS = 3;
+    /** Candidate tokens per side at a worst position. */
+    static final int CHOICES = 5;
+
+    private final ProbeSet probes;
+    private final List<String> vocabulary;
+    private final long[] tokenIds;
+    private final float[] mask;
+    private final long[] targets;
+
+    TokenDetails(ProbeSet probes, List<String> vocabulary) {
+        this.probes = probes;
+        this.vocabulary = vocabulary.stream().map(TokenDetails::printable).toList();
+        this.tokenIds = ids(probes.inputs().get(0));
+        this.mask = probes.mask();
+        this.targets = probes.targets();
+    }
+
+    /**
+     * Adds the token detail to each top example.
+     *
+     * @param top the top examples
+     * @param groups the probe groups on the device
+     * @param base the base distribution
+     * @param logits float32 logits {@code [b, T, V]} of the current model for a forward batch
+     * @param manager the manager the temporaries' scope hangs from
+     * @return the examples with their detail
+     */
+    List<TopExample> describe(List<TopExample> top, List<ProbeGroup> groups, BaseDistribution base,
+            Function<ProbeChunk, NDArray> logits, NDManager manager) {
+        if (top.isEmpty()) {
+            return top;
+        }
+        int[] index = new int[top.size()];
+        for (int k = 0; k < top.size(); k++) {
+            index[k] = probes.ids().indexOf(top.get(k).probeId());
+        }
+        int t = probes.positions();
+        List<TopExample> out = new ArrayList<>(top.size());
+        try (NDManager scoped = manager.newSubManager()) {
+            NDArray current = current(index, groups, logits, scoped);
+            int v = (int) current.getShape().get(2);
+            for (int k = 0; k < top.size(); k++) {
+                int i = index[k];
+                int c = groupOf(groups, i);
+                int row = i - groups.get(c).offset();
+                NDArray mine = current.get(k + ":" + (k + 1));
+                mine.attach(scoped);
+                double[] columns = base.perPositionOfRows(c, mine, row, row + 1, scoped).toDoubleArray();
+                double[] kl = new double[t];
+                for (int p = 0; p < t; p++) {
+                    kl[p] = Math.max(0, columns[p * BaseDistribution.COLUMNS + BaseDistribution.KL_BASE_FT]);
+                }
+                LogitRows baseRows = base.logitRows(c, row);
+                LogitRows ftRows = LogitRows.of(mine.toFloatArray(), v, base.temperature());
+                TopExample e = top.get(k);
+                out.add(new TopExample(e.probeId(), e.slice(), e.metric(), e.value(), describe(i, kl, baseRows, ftRows)));
+            }
+        }
+        return out;
+    }
+
+    /** One example's detail from its per-position KL and both sides' distributions. */
+    private TokenDrift describe(int i, double[] klAt, LogitRows baseRows, LogitRows ftRows) {
+        int t = probes.positions();
+        int last = -1;
+        for (int p = 0; p < t; p++) {
+            if (mask[i * t + p] != 0) {
+                last = p;
+            }
+        }
+        List<String> tokens = new ArrayList<>();
+        List<Double> kl = new ArrayList<>();
+        for (int p = 0; p <= last; p++) {
+            tokens.add(token(tokenIds[i * t + p]));
+            // token p is predicted by position p - 1
+            kl.add(p > 0 && mask[i * t + p - 1] != 0 ? klAt[p - 1] : null);
+        }
+        // the token the last scored position predicts
+        long next = last + 1 < t ? tokenIds[i * t + last + 1] : targets != null ? targets[i * t + last] : -1;
+        tokens.add(next >= 0 ? token(next) : "…");
+        kl.add(klAt[last]);
+        Integer[] order = new Integer[last + 1];
+        for (int p = 0; p <= last; p++) {
+            order[p] = p;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(score(b, i, klAt), score(a, i, klAt)));
+        List<TokenDrift.Position> worst = new ArrayList<>();
+        for (int w = 0; w < Math.min(WORST_POSITIONS, order.length); w++) {
+            int p = order[w];
+            if (mask[i * t + p] == 0) {
+                break;
+            }
+            worst.add(new TokenDrift.Position(p + 1, klAt[p], choices(baseRows, baseRows, ftRows, p),
+                    choices(ftRows, baseRows, ftRows, p)));
+        }
+        return new TokenDrift(tokens, kl, worst);
+    }
+
+    private double score(int p, int i, double[] klAt) {
+        return mask[i * probes.positions() + p] != 0 ? klAt[p] : Double.NEGATIVE_INFINITY;
+    }
+
+    /**
+     * The most likely tokens of one side at a position, each with its base probability (NaN when the
+     * base kept only its top k and the token is not among them) and its fine-tuned probability.
+     */
+    private List<TokenDrift.Choice> choices(LogitRows side, LogitRows baseRows, LogitRows ftRows, int p) {
+        List<TokenDrift.Choice> out = new ArrayList<>(CHOICES);
+        for (int c : side.mostLikely(p, CHOICES)) {
+            out.add(new TokenDrift.Choice(token(c), Math.exp(baseRows.logProbability(p, c)),
+                    Math.exp(ftRows.logProbability(p, c))));
+        }
+        return out;
+    }
+
+    /** One forward pass over the top examples: their float32 logits {@code [k, T, V]}, attached to the scope. */
+    private static NDArray current(int[] index, List<ProbeGroup> groups, Function<ProbeChunk, NDArray> logits,
+            NDManager scoped) {
+        List<NDList> columns = new ArrayList<>();
+        for (int i : index) {
+            ProbeGroup g = groups.get(groupOf(groups, i));
+            for (ProbeChunk b : g.batches()) {
+                if (i >= b.offset() && i < b.offset() + b.size()) {
+                    int r = i - b.offset();
+                    for (int j = 0; j < b.inputs().size(); j++) {
+                        if (columns.size() <= j) {
+                            columns.add(new NDList());
+                        }
+                        NDArray part = b.inputs().get(j).get(r + ":" + (r + 1));
+                        part.attach(scoped);
+                        columns.get(j).add(part);
+                    }
+                }
+            }
+        }
+        NDList inputs = new NDList();
+        for (NDList column : columns) {
+            inputs.add(column.size() == 1 ? column.get(0) : NDArrays.concat(column, 0));
+        }
+        NDArray out = logits.apply(new ProbeChunk(0, index.length, inputs, null)).toType(DataType.FLOAT32, false);
+        out.attach(scoped);
+        return out;
+    }
+
+    private static int groupOf(List<ProbeGroup> groups, int i) {
+        for (int c = 0; c < groups.size(); c++) {
+            ProbeGroup g = groups.get(c);
+            if (i >= g.offset() && i < g.offset() + g.size()) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("probe example " + i + " is in no group");
+    }
+
+    /**
+     * A token's text as the service stores and a page shows it: C0 control characters other than tab,
+     * line feed and carriage return, and DEL, become their Unicode control pictures (U+0008 -> U+2408),
+     * a lone surrogate becomes U+FFFD. Real vocabularies hold such tokens (the fortunes corpus uses
+     * backspace overstrikes), and the service refuses a record that carries them.
+     *
+     * @param token the vocabulary's text
+     * @return the text to send
+     */
+    static String printable(String token) {
+        StringBuilder b = null;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            char out = c;
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                out = (char) (0x2400 + c);
+            } else if (c == 0x7f) {
+                out = '\u2421';
+            } else if (Character.isHighSurrogate(c) && i + 1 < token.length()
+                    && Character.isLowSurrogate(token.charAt(i + 1))) {
+                if (b != null) {
+                    b.append(c).append(token.charAt(i + 1));
+                }
+                i++;
+                continue;
+            } else if (Character.isSurrogate(c)) {
+                out = '\ufffd';
+            }
+            if (out != c && b == null) {
+                b = new StringBuilder(token.length()).append(token, 0, i);
+            }
+            if (b != null) {
+                b.append(out);
+            }
+        }
+        return b == null ? token : b.toString();
+    }
+
+    private String token(long id) {
+        return id >= 0 && id < vocabulary.size() ? vocabulary.get((int) id) : "<" + id + ">";
+    }
+
+    /** The first input's values as token ids. */
+    private static long[] ids(ProbeInput input) {
+        ByteBuffer data = input.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int n = (int) (data.remaining() / input.dataType().getNumOfBytes());
+        long[] out = new long[n];
+        for (int j = 0; j < n; j++) {
+            out[j] = switch (input.dataType()) {
+                case INT64 -> data.getLong();
+                case INT32 -> data.getInt();
+                case FLOAT32 -> (long) data.getFloat();
+                case FLOAT64 -> (long) data.getDouble();
+                default -> throw new IllegalArgumentException("probe input " + input.name()
+                        + " does not hold token ids: " + input.dataType());
+            };
+        }
+        return out;
+    }
+}

@@ -1,0 +1,160 @@
+package dev.driftwatch.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.transformer.IdEmbedding;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import dev.driftwatch.contract.MetricSummary;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Sampled KL(ft||base) with TRL's k1 and k3 against the exact KL at the same sampled contexts, on a
+ * 32k-vocabulary next-token model: the exact value checked against a plain double computation here,
+ * the estimators' intervals checked for coverage over seeds.
+ */
+@Timeout(300)
+class SampledDriftTest {
+
+    private static final int VOCABULARY = 32_000;
+    private static final int T = 3;
+
+    @Test
+    void k1AndK3AreUnbiasedForTheExactKlWithinTheirIntervals() {
+        try (Models m = new Models(0.08f)) {
+            long[][] prompts = prompts(200, 1, 11);
+            // L = 1: the contexts are the prompts, so the exact KL is computed here independently
+            SampledDrift.Estimate one = new SampledDrift(prompts, 1, T, 1.0, 1, 1000)
+                    .estimate(m::fineTuned, m::base, m.manager());
+            assertThat(one.metrics().get(SampledDrift.EXACT_TOKEN).mean())
+                    .isCloseTo(m.exactAtPrompts(prompts), within(1e-6));
+
+            int k1Covers = 0;
+            int k3Covers = 0;
+            int seeds = 6;
+            for (long seed = 1; seed <= seeds; seed++) {
+                SampledDrift.Estimate e = new SampledDrift(prompts, 2, T, 1.0, seed, 1000)
+                        .estimate(m::fineTuned, m::base, m.manager());
+                double exact = e.metrics().get(SampledDrift.EXACT_TOKEN).mean();
+                MetricSummary k1 = e.metrics().get(SampledDrift.K1_TOKEN);
+                MetricSummary k3 = e.metrics().get(SampledDrift.K3_TOKEN);
+                k1Covers += k1.ciLow() <= exact && exact <= k1.ciHigh() ? 1 : 0;
+                k3Covers += k3.ciLow() <= exact && exact <= k3.ciHigh() ? 1 : 0;
+                assertThat(k3.ciLow()).as("k3 is never negative").isGreaterThanOrEqualTo(0);
+                assertThat(e.metrics().get(SampledDrift.K3_SEQUENCE).mean()).isCloseTo(2 * k3.mean(), within(1e-9));
+                assertThat(e.temperature()).isEqualTo(1.0);
+                assertThat(e.seed()).isEqualTo(seed);
+                assertThat(e.sequences()).isEqualTo(200);
+                assertThat(e.tokensPerSequence()).isEqualTo(2);
+                assertThat(exact).isPositive();
+            }
+            System.out.printf("sampled KL: k1 intervals covered the exact KL in %d of %d seeds, k3 in %d%n", k1Covers,
+                    seeds, k3Covers);
+            // 95% intervals: over 6 seeds at least 5 must cover (a 3% chance to fail when they are right)
+            assertThat(k3Covers).as("k3 intervals covering the exact KL").isGreaterThanOrEqualTo(5);
+            assertThat(k1Covers).as("k1 intervals covering the exact KL").isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void anUnchangedModelHasZeroSampledDriftAndASeedRepeatsExactly() {
+        try (Models m = new Models(0f)) {
+            long[][] prompts = prompts(20, 1, 5);
+            SampledDrift sampled = new SampledDrift(prompts, 2, T, 0.7, 3, 1000);
+            SampledDrift.Estimate e = sampled.estimate(m::fineTuned, m::base, m.manager());
+            for (MetricSummary s : e.metrics().values()) {
+                assertThat(s.mean()).isCloseTo(0, within(1e-12));
+            }
+            assertThat(sampled.estimate(m::fineTuned, m::base, m.manager())).isEqualTo(e);
+        }
+    }
+
+    private static long[][] prompts(int n, int length, long seed) {
+        Random r = new Random(seed);
+        long[][] out = new long[n][length];
+        for (long[] p : out) {
+            for (int j = 0; j < length; j++) {
+                p[j] = 3 + r.nextInt(VOCABULARY - 3);
+            }
+        }
+        return out;
+    }
+
+    /** A base next-token model and a perturbed copy (same initialisation, then noise on every weight). */
+    private static final class Models implements AutoCloseable {
+        private final Model baseModel = Model.newInstance("base");
+        private final Model ftModel = Model.newInstance("ft");
+        private final Trainer baseTrainer;
+        private final Trainer ftTrainer;
+
+        Models(float noise) {
+            Engine.getInstance().setRandomSeed(9);
+            baseModel.setBlock(block());
+            baseTrainer = baseModel.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
+            baseTrainer.initialize(new Shape(1, T));
+            Engine.getInstance().setRandomSeed(9);
+            ftModel.setBlock(block());
+            ftTrainer = ftModel.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
+            ftTrainer.initialize(new Shape(1, T));
+            if (noise > 0) {
+                DriftMeterTest.perturb(ftModel.getBlock(), ftTrainer.getManager(), noise);
+            }
+        }
+
+        private static SequentialBlock block() {
+            return new SequentialBlock()
+                    .add(new IdEmbedding.Builder().setDictionarySize(VOCABULARY).setEmbeddingSize(16).build())
+                    .add(Linear.builder().setUnits(VOCABULARY).build());
+        }
+
+        NDArray fineTuned(NDList input) {
+            return ftTrainer.evaluate(input).head();
+        }
+
+        NDArray base(NDList input) {
+            return baseTrainer.evaluate(input).head();
+        }
+
+        ai.djl.ndarray.NDManager manager() {
+            return ftTrainer.getManager();
+        }
+
+        /** Mean over the prompts of KL(q||p) at the prompt's last position, in plain doubles. */
+        double exactAtPrompts(long[][] prompts) {
+            double sum = 0;
+            for (long[] prompt : prompts) {
+                long[] ids = new long[T];
+                System.arraycopy(prompt, 0, ids, 0, prompt.length);
+                NDList in = new NDList(manager().create(ids, new Shape(1, T)));
+                float[] q = fineTuned(in).toFloatArray();
+                float[] p = base(in).toFloatArray();
+                int at = (prompt.length - 1) * VOCABULARY;
+                double[] lq = DriftMeterTest.logSoftmax(q, at, VOCABULARY);
+                double[] lp = DriftMeterTest.logSoftmax(p, at, VOCABULARY);
+                for (int c = 0; c < VOCABULARY; c++) {
+                    sum += Math.exp(lq[c]) * (lq[c] - lp[c]);
+                }
+            }
+            return sum / prompts.length;
+        }
+
+        @Override
+        public void close() {
+            ftTrainer.close();
+            baseTrainer.close();
+            ftModel.close();
+            baseModel.close();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.driftwatch.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.transformer.IdEmbedding;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.WireJson;
+import dev.driftwatch.contract.TokenDrift;
+import dev.driftwatch.contract.TopExample;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Per-token drift of the top examples against a plain double-precision reference computed here from
+ * the model's logits, at a 32k vocabulary, with the base kept exactly and as top-k plus tail.
+ */
+@Timeout(180)
+class TokenDriftTest {
+
+    private static final int VOCABULARY = 32_000;
+
+    @ParameterizedTest
+    @CsvSource({"268435456, 0, exact", "1048576, 0, topk(64)", "1048576, 192, topk(64)+tail(192)"})
+    void topExamplesCarryTheirTokensPerTokenKlAndMovedTokens(long budget, int tail, String approximation) {
+        int n = 24;
+        int t = 8;
+        int prompt = 3;
+        Random r = new Random(5);
+        long[] ids = new long[n * t];
+        float[] mask = new float[n * t];
+        List<String> slices = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            slices.add(i % 2 == 0 ? "on-task" : "off-task/general");
+            int length = t - i % 3; // some padded examples
+            for (int p = 0; p < t; p++) {
+                ids[i * t + p] = p < length ? 3 + r.nextInt(VOCABULARY - 3) : 0;
+                mask[i * t + p] = p + 1 >= prompt && p < length - 1 ? 1 : 0;
+            }
+        }
+        ProbeSet probes = ProbeSet.builder().addInput("tokens", ids, new Shape(t)).optMask(mask, t).optSlices(slices)
+                .build();
+        List<String> vocabulary = new ArrayList<>();
+        for (int v = 0; v < VOCABULARY; v++) {
+            vocabulary.add("w" + v);
+        }
+        DriftSettings settings = new DriftSettings(probes, 1.0, 0, 8, budget, 64, tail, null, 1000, 42, 4, false, 0);
+        Engine.getInstance().setRandomSeed(3);
+        try (Model model = Model.newInstance("lm")) {
+            model.setBlock(new SequentialBlock()
+                    .add(new IdEmbedding.Builder().setDictionarySize(VOCABULARY).setEmbeddingSize(16).build())
+                    .add(Linear.builder().setUnits(VOCABULARY).build()));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
+                    DriftMeter meter = new DriftMeter(settings)) {
+                meter.useVocabulary(vocabulary);
+                trainer.initialize(new Shape(1, t));
+                NDArray input = trainer.getManager().create(ids, new Shape(n, t));
+                float[] base = trainer.evaluate(new NDList(input)).head().toFloatArray();
+                meter.captureBase(trainer);
+                assertThat(meter.approximation()).isEqualTo(approximation);
+                DriftMeterTest.perturb(model.getBlock(), trainer.getManager(), 0.05f);
+                float[] ft = trainer.evaluate(new NDList(input)).head().toFloatArray();
+
+                DriftMeter.Measurement measured = meter.measure(trainer);
+                List<TopExample> top = measured.aggregates().top();
+                // the wire form keeps the detail (a base probability outside the kept top-k travels as null)
+                CheckpointReport report = new CheckpointReport("run", 1, 0, java.time.Instant.EPOCH, true, null,
+                        meter.approximation(), 1.0, n, measured.aggregates().metrics(), measured.aggregates().slices(),
+                        top, null, java.util.Map.of());
+                CheckpointReport back = (CheckpointReport) WireJson.fromLine(WireJson.toLine(report));
+                assertThat(back.topExamples()).usingRecursiveComparison().isEqualTo(top);
+
+                assertThat(top).hasSize(4);
+                for (TopExample e : top) {
+                    int i = probes.ids().indexOf(e.probeId());
+                    TokenDrift d = e.tokens();
+                    assertThat(d).as(e.probeId()).isNotNull();
+                    // tokens: the input up to the last scored position, then the token it predicts
+                    int last = lastScored(mask, i, t);
+                    assertThat(d.tokens()).hasSize(last + 2);
+                    for (int p = 0; p <= last + 1; p++) {
+                        assertThat(d.tokens().get(p)).isEqualTo("w" + ids[i * t + p]);
+                    }
+                    double sum = 0;
+                    int scored = 0;
+                    for (int p = 0; p < t; p++) {
+                        Double kl = p + 1 < d.kl().size() ? d.kl().get(p + 1) : null;
+                        if (mask[i * t + p] == 0) {
+                            assertThat(kl).as("unscored position %d", p).isNull();
+                            continue;
+                        }
+                        double[] lp = DriftMeterTest.logSoftmax(base, (i * t + p) * VOCABULARY, VOCABULARY);
+                        double[] lq = DriftMeterTest.logSoftmax(ft, (i * t + p) * VOCABULARY, VOCABULARY);
+                        double exact = 0;
+                        for (int c = 0; c < VOCABULARY; c++) {
+                            exact += Math.exp(lp[c]) * (lp[c] - lq[c]);
+                        }
+                        if (approximation.equals("exact")) {
+                            assertThat(kl).as("KL at %d", p).isCloseTo(exact, within(1e-3 * exact + 1e-7));
+                        } else if (tail == 0) {
+                            // the base's 64 most probable tokens and the rest as one bin: a lower bound
+                            double binned = binnedKl(lp, lq, 64);
+                            assertThat(binned).isLessThanOrEqualTo(exact * (1 + 1e-9));
+                            assertThat(kl).as("KL at %d", p).isCloseTo(binned, within(1e-3 * binned + 1e-7));
+                        } else {
+                            // the sampled tail's estimate (what the measurement ranks by), never below the
+                            // binned lower bound; its average is checked against the ranked value below
+                            assertThat(kl).as("KL at %d", p).isGreaterThanOrEqualTo(binnedKl(lp, lq, 64) * (1 - 1e-3));
+                        }
+                        sum += kl;
+                        scored++;
+                    }
+                    // the per-token values average to the example's ranked value
+                    assertThat(sum / scored).isCloseTo(e.value(), within(1e-3 * e.value() + 1e-6));
+                    assertWorstPositions(d, i, t, base, ft, approximation.equals("exact"));
+                }
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void tokensTheServiceWouldRefuseAreSentAsTheirControlPictures() {
+        // fortunes overstrikes with backspace; the service refuses C0 controls other than tab, LF, CR
+        assertThat(TokenDetails.printable("_\bH_\bi")).isEqualTo("_\u2408H_\u2408i");
+        assertThat(TokenDetails.printable("\u0000\u001b\u007f")).isEqualTo("\u2400\u241b\u2421");
+        assertThat(TokenDetails.printable("a\tb\nc\r")).isEqualTo("a\tb\nc\r");
+        assertThat(TokenDetails.printable("\ud83d\ude00 ok")).isEqualTo("\ud83d\ude00 ok");
+        assertThat(TokenDetails.printable("x\ud83d")).isEqualTo("x\ufffd");
+        assertThat(TokenDetails.printable("\ude00y")).isEqualTo("\ufffdy");
+    }
+
+    private static void assertWorstPositions(TokenDrift d, int i, int t, float[] base, float[] ft, boolean exact) {
+        assertThat(d.worst()).hasSize(TokenDetails.WORST_POSITIONS);
+        double previous = Double.POSITIVE_INFINITY;
+        for (TokenDrift.Position w : d.worst()) {
+            assertThat(w.kl()).isLessThanOrEqualTo(previous).isEqualTo(d.kl().get(w.index()));
+            previous = w.kl();
+            int p = w.index() - 1;
+            double[] lp = DriftMeterTest.logSoftmax(base, (i * t + p) * VOCABULARY, VOCABULARY);
+            double[] lq = DriftMeterTest.logSoftmax(ft, (i * t + p) * VOCABULARY, VOCABULARY);
+            int[] baseBest = argsort(lp);
+            int[] ftBest = argsort(lq);
+            assertThat(w.base()).hasSize(TokenDetails.CHOICES);
+            for (int k = 0; k < TokenDetails.CHOICES; k++) {
+                TokenDrift.Choice b = w.base().get(k);
+                assertThat(b.token()).isEqualTo("w" + baseBest[k]);
+                assertThat(b.base()).isCloseTo(Math.exp(lp[baseBest[k]]), within(1e-5));
+                assertThat(b.fineTuned()).isCloseTo(Math.exp(lq[baseBest[k]]), within(1e-5));
+                TokenDrift.Choice f = w.fineTuned().get(k);
+                assertThat(f.token()).isEqualTo("w" + ftBest[k]);
+                assertThat(f.fineTuned()).isCloseTo(Math.exp(lq[ftBest[k]]), within(1e-5));
+                if (exact) {
+                    assertThat(f.base()).isCloseTo(Math.exp(lp[ftBest[k]]), within(1e-5));
+                }
+            }
+        }
+    }
+
+    /** KL(base||ft) over the base's k most probable tokens and one bin for the rest, in plain doubles. */
+    private static double binnedKl(double[] lp, double[] lq, int k) {
+        int[] top = argsort(lp, k);
+        double kl = 0;
+        double baseKept = 0;
+        double ftKept = 0;
+        for (int c : top) {
+            kl += Math.exp(lp[c]) * (lp[c] - lq[c]);
+            baseKept += Math.exp(lp[c]);
+            ftKept += Math.exp(lq[c]);
+        }
+        double baseTail = 1 - baseKept;
+        return kl + baseTail * (Math.log(baseTail) - Math.log(1 - ftKept));
+    }
+
+    private static int lastScored(float[] mask, int i, int t) {
+        int last = -1;
+        for (int p = 0; p < t; p++) {
+            if (mask[i * t + p] != 0) {
+                last = p;
+            }
+        }
+        return last;
+    }
+
+    private static int[] argsort(double[] values) {
+        return argsort(values, TokenDetails.CHOICES);
+    }
+
+    private static int[] argsort(double[] values, int n) {
+        Integer[] order = new Integer[values.length];
+        for (int c = 0; c < order.length; c++) {
+            order[c] = c;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(values[b], values[a]));
+        int[] out = new int[n];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = order[k];
+        }
+        return out;
+    }
+}
