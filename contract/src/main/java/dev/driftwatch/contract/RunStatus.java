@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** The states of a run: running until a {@link RunEnd} says how it ended. */
-public enum RunStatus {
+public enum RunStatus implements WireNamed {
 
     /** Checkpoints may still arrive. */
     RUNNING("running"),
@@ -39,7 +39,7 @@ public enum RunStatus {
      * @return the status, or empty
      */
     public static Optional<RunStatus> byName(String wireName) {
-        return Arrays.stream(values()).filter(s -> s.wireName.equals(wireName)).findFirst();
+        return WireNamed.byName(RunStatus.class, wireName);
     }
 
     /** @return the wire names a run end may carry: completed, failed, stopped */

@@ -1,6 +1,5 @@
 package dev.driftwatch.contract;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
@@ -10,7 +9,7 @@ import java.util.function.ToDoubleFunction;
  * slice) carries all seven. The service stores a summary as the array {@code [count, mean, p50, p90,
  * p99, max, ciLow, ciHigh]}; {@link #storedIndex()} is a statistic's position in it.
  */
-public enum Statistic {
+public enum Statistic implements WireNamed {
 
     /** Mean of the per-example values. */
     MEAN("mean", MetricSummary::mean),
@@ -70,7 +69,7 @@ public enum Statistic {
      * @return the statistic, or empty
      */
     public static Optional<Statistic> byName(String wireName) {
-        return Arrays.stream(values()).filter(s -> s.wireName.equals(wireName)).findFirst();
+        return WireNamed.byName(Statistic.class, wireName);
     }
 
     /**
@@ -79,6 +78,6 @@ public enum Statistic {
      * @return the names
      */
     public static List<String> allWireNames() {
-        return Arrays.stream(values()).map(Statistic::wireName).toList();
+        return WireNamed.wireNames(Statistic.class);
     }
 }

@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.alert;
 
-import java.util.Arrays;
+import dev.driftwatch.contract.WireNamed;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -9,7 +10,7 @@ import java.util.Optional;
  * {@link ConditionSpec}. Adding a rule type is one record implementing {@link Condition} plus one
  * constant here (docs/architecture.md, "How to add a rule type").
  */
-public enum ConditionType {
+public enum ConditionType implements WireNamed {
 
     /** Compare a value with a threshold. */
     THRESHOLD("threshold", ThresholdCondition::read),
@@ -64,7 +65,7 @@ public enum ConditionType {
      * @return the type, or empty
      */
     public static Optional<ConditionType> byName(String wireName) {
-        return Arrays.stream(values()).filter(t -> t.wireName.equals(wireName)).findFirst();
+        return WireNamed.byName(ConditionType.class, wireName);
     }
 
     /**
@@ -73,6 +74,6 @@ public enum ConditionType {
      * @return the names
      */
     public static List<String> wireNames() {
-        return Arrays.stream(values()).map(ConditionType::wireName).toList();
+        return WireNamed.wireNames(ConditionType.class);
     }
 }

@@ -1,10 +1,11 @@
 package dev.driftwatch.monitor.alert;
 
-import java.util.Arrays;
+import dev.driftwatch.contract.WireNamed;
+
 import java.util.Optional;
 
 /** How a value is compared with a threshold. */
-public enum Op {
+public enum Op implements WireNamed {
 
     /** The value must be greater than the threshold. */
     ABOVE("above", ">"),
@@ -47,6 +48,6 @@ public enum Op {
      * @return the operator, or empty
      */
     public static Optional<Op> byName(String wireName) {
-        return Arrays.stream(values()).filter(o -> o.wireName.equals(wireName)).findFirst();
+        return WireNamed.byName(Op.class, wireName);
     }
 }

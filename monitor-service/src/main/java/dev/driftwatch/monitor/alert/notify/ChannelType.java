@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.alert.notify;
 
-import java.util.Arrays;
+import dev.driftwatch.contract.WireNamed;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -9,7 +10,7 @@ import java.util.Optional;
  * ({@code alert/notify}); adding a channel is that one class plus its constant here
  * (docs/architecture.md, "How to add a notification channel").
  */
-public enum ChannelType {
+public enum ChannelType implements WireNamed {
 
     /** The generic JSON webhook, HMAC-signed. */
     WEBHOOK("webhook"),
@@ -36,11 +37,11 @@ public enum ChannelType {
      * @return the type, or empty
      */
     public static Optional<ChannelType> byName(String wireName) {
-        return Arrays.stream(values()).filter(t -> t.wireName.equals(wireName)).findFirst();
+        return WireNamed.byName(ChannelType.class, wireName);
     }
 
     /** @return every JSON name, in the order a form offers them */
     public static List<String> wireNames() {
-        return Arrays.stream(values()).map(ChannelType::wireName).toList();
+        return WireNamed.wireNames(ChannelType.class);
     }
 }

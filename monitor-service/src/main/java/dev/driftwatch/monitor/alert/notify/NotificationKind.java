@@ -1,7 +1,9 @@
 package dev.driftwatch.monitor.alert.notify;
 
+import dev.driftwatch.contract.WireNamed;
+
 /** Why a notification is sent, as stored in the outbox and sent as {@code X-Driftwatch-Event} and {@code kind}. */
-public enum NotificationKind {
+public enum NotificationKind implements WireNamed {
 
     /** The first notification of an episode. */
     FIRING("firing", "FIRING"),
