@@ -1,7 +1,10 @@
 package dev.driftwatch.examples.demo;
 
+import ai.djl.TrainingDivergedException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
@@ -14,7 +17,10 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 
 /** The demos' training plumbing: datasets, the training configuration and a loop in rounds of steps. */
 public final class Training {
@@ -82,6 +88,8 @@ public final class Training {
      * @param stepDelayMillis a pause after each step (0 for none)
      * @throws IOException when a batch cannot be read
      * @throws TranslateException when a batch cannot be built
+     * @throws TrainingDivergedException when a step's loss is not finite; its message names the step and
+     *     the parameters whose values or gradients are not finite at that step (before its update)
      */
     public static void fitInRounds(Trainer trainer, ArrayDataset train, ArrayDataset validation, int steps, int roundSteps,
             long stepDelayMillis) throws IOException, TranslateException {
@@ -93,13 +101,55 @@ public final class Training {
                     batches = trainer.iterateDataset(train).iterator();
                 }
                 try (Batch batch = batches.next()) {
-                    EasyTrain.trainBatch(trainer, batch);
+                    try {
+                        EasyTrain.trainBatch(trainer, batch);
+                    } catch (TrainingDivergedException e) {
+                        // DJL's check only says "NaN"; which step, and where, is what tells a bad learning
+                        // rate (finite parameters, huge gradients) from a numerical fault (non-finite values).
+                        throw new TrainingDivergedException(String.format(Locale.ROOT,
+                                "the training loss became NaN at step %d of %d; not finite before that step's"
+                                        + " update: %s", done + 1, steps, nonFinite(trainer)), e);
+                    }
                     trainer.step();
                 }
                 pause(stepDelayMillis);
             }
             EasyTrain.evaluateDataset(trainer, validation);
             trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+        }
+    }
+
+    /**
+     * Names the trainable parameters whose values or gradients hold a NaN or an infinity.
+     *
+     * @param trainer the trainer
+     * @return e.g. {@code "values of [], gradients of [layer0_up_weight]"}
+     */
+    static String nonFinite(Trainer trainer) {
+        List<String> values = new ArrayList<>();
+        List<String> gradients = new ArrayList<>();
+        for (var entry : trainer.getModel().getBlock().getParameters()) {
+            Parameter parameter = entry.getValue();
+            if (!parameter.isInitialized()) {
+                continue;
+            }
+            NDArray array = parameter.getArray();
+            if (!allFinite(array)) {
+                values.add(entry.getKey());
+            }
+            if (parameter.requiresGradient() && array.hasGradient() && !allFinite(array.getGradient())) {
+                gradients.add(entry.getKey());
+            }
+        }
+        return "values of " + values + ", gradients of " + gradients;
+    }
+
+    private static boolean allFinite(NDArray array) {
+        try (NDArray nan = array.isNaN();
+                NDArray infinite = array.isInfinite();
+                NDArray bad = nan.logicalOr(infinite);
+                NDArray any = bad.any()) {
+            return !any.getBoolean();
         }
     }
 

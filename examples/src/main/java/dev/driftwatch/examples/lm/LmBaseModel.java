@@ -2,6 +2,7 @@ package dev.driftwatch.examples.lm;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.TrainingDivergedException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -20,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.IntConsumer;
 
 /**
  * The pretrained LM every fine-tuning run starts from: {@link TinyGpt} trained on all categories of the
@@ -34,6 +36,8 @@ public final class LmBaseModel {
     private static final float LEARNING_RATE = 3e-3f;
     /** Pretraining rounds (a held-out loss and a progress line each). */
     private static final int ROUNDS = 6;
+    /** Pretraining attempts when the loss becomes NaN. */
+    static final int ATTEMPTS = 3;
 
     private LmBaseModel() {}
 
@@ -60,6 +64,38 @@ public final class LmBaseModel {
         out.printf(Locale.ROOT, "Pretraining the base LM on %d sequences of %d tokens from all categories"
                 + " (%d steps of %d)...%n", task.pretraining().count(), config.context(), config.pretrainSteps(),
                 config.batchSize());
+        attempts(attempt -> {
+            // Attempt 2 repeats attempt 1 exactly (a transient fault leaves the usual base); attempt 3 halves the
+            // learning rate (a base that diverges on this machine every time still gets trained).
+            pretrain(config, task, dir, attempt < ATTEMPTS ? LEARNING_RATE : LEARNING_RATE / 2, out);
+        }, out);
+        return dir;
+    }
+
+    /**
+     * Runs pretraining attempts until one does not diverge, at most {@link #ATTEMPTS}.
+     *
+     * @param attempt one attempt, given its number (1, 2, ...)
+     * @param out where a retry is announced
+     * @throws IllegalStateException when every attempt diverged
+     */
+    static void attempts(IntConsumer attempt, PrintStream out) {
+        for (int n = 1; ; n++) {
+            try {
+                attempt.accept(n);
+                return;
+            } catch (TrainingDivergedException e) {
+                if (n == ATTEMPTS) {
+                    throw new IllegalStateException("pretraining the base LM diverged " + ATTEMPTS + " times; last: "
+                            + e.getMessage(), e);
+                }
+                out.printf(Locale.ROOT, "  pretraining diverged (%s); retrying from the start%s%n", e.getMessage(),
+                        n + 1 < ATTEMPTS ? " with the same settings" : " at half the learning rate");
+            }
+        }
+    }
+
+    private static void pretrain(LmConfig config, LmTask task, Path dir, float learningRate, PrintStream out) {
         Engine.getInstance().setRandomSeed((int) config.seed());
         TinyGpt net = newModel(config);
         try (Model model = Model.newInstance(NAME, "PyTorch")) {
@@ -80,7 +116,7 @@ public final class LmBaseModel {
                 }
             };
             try (Trainer trainer = model.newTrainer(
-                    Training.config(new SequenceCrossEntropyLoss(), LEARNING_RATE, progress))) {
+                    Training.config(new SequenceCrossEntropyLoss(), learningRate, progress))) {
                 trainer.initialize(new Shape(1, config.context()));
                 // The adapters stay at their initial values (B = 0): the base is a plain transformer.
                 net.layers().forEach(l -> l.attention().projections().forEach(p -> p.trainAdapter(false)));
@@ -91,7 +127,6 @@ public final class LmBaseModel {
             Files.createDirectories(dir);
             model.save(dir, NAME);
             out.println("Saved the base LM to " + dir);
-            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot pretrain or save the base LM in " + dir, e);
         } catch (TranslateException e) {

@@ -61,14 +61,18 @@ class LmEndToEndTest {
                 .start();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        results = LmDemo.run(config, "lm", runKey -> List.<DriftSink>of(HttpDriftSink.builder()
-                .setUrl(service.url())
-                .setProject(PROJECT)
-                .setToken(TOKEN)
-                .optSpoolDir(work.resolve("spool"))
-                .optFlushTimeout(LmFineTuneRun.DELIVERY_WAIT)
-                .build()), out);
-        System.out.println(bytes.toString(StandardCharsets.UTF_8));
+        try {
+            results = LmDemo.run(config, "lm", runKey -> List.<DriftSink>of(HttpDriftSink.builder()
+                    .setUrl(service.url())
+                    .setProject(PROJECT)
+                    .setToken(TOKEN)
+                    .optSpoolDir(work.resolve("spool"))
+                    .optFlushTimeout(LmFineTuneRun.DELIVERY_WAIT)
+                    .build()), out);
+        } finally {
+            // also when the demo fails: its progress lines say where
+            System.out.println(bytes.toString(StandardCharsets.UTF_8));
+        }
     }
 
     @AfterAll
