@@ -1,15 +1,12 @@
 package dev.driftwatch.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.driftwatch.harness.ApiClient;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.driftwatch.monitor.DriftwatchApplication;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +40,6 @@ final class AlertLatencyBenchmark implements Benchmark {
     private static final String TOKEN = "dw_alert-benchmark-token";
     private static final Pattern RUN = Pattern.compile("\"run\":\"([^\"]+)\"");
 
-    private final HttpClient http = HttpClient.newHttpClient();
     /** Run key to the nanoTime its firing webhook arrived. */
     private final Map<String, CompletableFuture<Long>> arrivals = new ConcurrentHashMap<>();
 
@@ -62,7 +58,7 @@ final class AlertLatencyBenchmark implements Benchmark {
         ConfigurableApplicationContext other = null;
         try {
             String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
-            send("POST", api(app) + "/alert-rules", """
+            send(api(app), "POST", "/alert-rules", """
                     {"name": "bench", "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above",
                      "threshold": 0.5}, "channels": [{"type": "webhook", "url": "%s"}]}""".formatted(hook));
             List<Result> rows = new ArrayList<>(measure(api(app), "same", warmup, samples,
@@ -95,30 +91,29 @@ final class AlertLatencyBenchmark implements Benchmark {
         return new SpringApplication(DriftwatchApplication.class).run(args.toArray(String[]::new));
     }
 
-    private static String api(ConfigurableApplicationContext app) {
-        return "http://localhost:" + app.getEnvironment().getProperty("local.server.port") + "/api/v1/projects/"
-                + PROJECT;
+    private static ApiClient api(ConfigurableApplicationContext app) {
+        return new ApiClient("http://localhost:" + app.getEnvironment().getProperty("local.server.port"), TOKEN);
     }
 
     /**
      * Times alerts through one instance: per sample a new run, an upload that fires nothing (the
      * baseline round trip), then one that fires, timed until the webhook arrives.
      */
-    private List<Result> measure(String base, String prefix, int warmup, int samples, String what)
+    private List<Result> measure(ApiClient api, String prefix, int warmup, int samples, String what)
             throws Exception {
         double[] fire = new double[samples];
         double[] plain = new double[samples];
         for (int i = -warmup; i < samples; i++) {
             String run = prefix + "-" + (i + warmup);
-            send("PUT", base + "/runs/" + run, """
+            send(api, "PUT", "/runs/" + run, """
                     {"name": "%s", "method": "full", "baseFingerprint": "%s", "probeFingerprint": "%s",
                      "totalParameters": 1000, "trainableParameters": 1000}"""
                     .formatted(run, "a".repeat(64), "b".repeat(64)));
             long t0 = System.nanoTime();
-            send("POST", base + "/runs/" + run + "/checkpoints", checkpoint(10, 0.1));
+            send(api, "POST", "/runs/" + run + "/checkpoints", checkpoint(10, 0.1));
             long plainNanos = System.nanoTime() - t0;
             long t1 = System.nanoTime();
-            send("POST", base + "/runs/" + run + "/checkpoints", checkpoint(20, 0.9));
+            send(api, "POST", "/runs/" + run + "/checkpoints", checkpoint(20, 0.9));
             long fireNanos = awaitArrival(run) - t1;
             if (i >= 0) {
                 plain[i] = plainNanos / 1e6;
@@ -171,14 +166,9 @@ final class AlertLatencyBenchmark implements Benchmark {
                 .formatted(step, kl, kl, kl, kl, kl, kl * 0.9, kl * 1.1);
     }
 
-    private void send(String method, String url, String json) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 300) {
-            throw new IllegalStateException(method + " " + url + " answered " + r.statusCode() + ": " + r.body());
-        }
+    /** Sends JSON to a path under the project and fails unless it succeeds. */
+    private static void send(ApiClient api, String method, String path, String json) {
+        api.json(method, "/api/v1/projects/" + PROJECT + path, json).require(method + " " + path);
     }
 
     private static double percentile(double[] values, double q) {

@@ -1,12 +1,8 @@
 package dev.driftwatch.benchmarks;
 
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.DriftwatchApplication;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +14,9 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The monitor service started in-process on a fresh embedded PostgreSQL, with an HTTP client for its
- * API and the service's own data source for the raw-SQL baselines (same database, same run).
+ * The monitor service started in-process on a fresh embedded PostgreSQL (not as a child JVM, as
+ * {@code ServiceProcess} would: the benchmarks time its beans without HTTP and read its own data source
+ * for the raw-SQL baselines, same database, same run), with the project's {@link ApiClient}.
  */
 final class ServiceUnderBenchmark implements AutoCloseable {
 
@@ -28,8 +25,8 @@ final class ServiceUnderBenchmark implements AutoCloseable {
 
     private final Path dataDir;
     private final ConfigurableApplicationContext context;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String base;
+    private final ApiClient api;
 
     ServiceUnderBenchmark() throws IOException {
         dataDir = Files.createTempDirectory("driftwatch-bench-pg");
@@ -43,6 +40,7 @@ final class ServiceUnderBenchmark implements AutoCloseable {
                 "--logging.level.root=WARN");
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
         base = "http://localhost:" + port;
+        api = new ApiClient(base, TOKEN).withTimeout(Duration.ofMinutes(2));
     }
 
     /** @return the service's base URL, e.g. {@code http://localhost:41234} */
@@ -67,34 +65,18 @@ final class ServiceUnderBenchmark implements AutoCloseable {
     }
 
     /**
-     * Sends a request with the project's token.
+     * Sends a request with the project's token and fails unless it succeeds.
      *
      * @param method the method
      * @param path the path under the service
      * @param json the JSON body, or null
-     * @return the response
+     * @return the answer
+     * @throws IllegalStateException when the status is not 2xx
      */
-    HttpResponse<byte[]> send(String method, String path, byte[] json) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofMinutes(2))
-                .header("Authorization", "Bearer " + TOKEN);
-        if (json != null) {
-            b.header("Content-Type", "application/json");
-        }
-        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(json));
-        try {
-            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() >= 300) {
-                throw new IllegalStateException(method + " " + path + " -> " + r.statusCode() + ": "
-                        + new String(r.body()));
-            }
-            return r;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    ApiClient.Answer send(String method, String path, byte[] json) {
+        ApiClient.Answer a = api.send(method, path, json == null ? null : "application/json", json, false);
+        a.require(method + " " + path);
+        return a;
     }
 
     /**

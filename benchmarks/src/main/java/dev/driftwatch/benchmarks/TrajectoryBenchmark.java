@@ -1,9 +1,9 @@
 package dev.driftwatch.benchmarks;
 
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.query.Downsampler;
 import dev.driftwatch.monitor.query.MetricRef;
 import dev.driftwatch.monitor.query.TrajectoryService;
-import java.net.http.HttpResponse;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A run's headline trajectory downsampled to 1000 points through the HTTP API (served from the coarse
@@ -144,8 +143,8 @@ final class TrajectoryBenchmark implements Benchmark {
         return results;
     }
 
-    private static TreeMap<Long, Double> parse(HttpResponse<byte[]> response) {
-        JsonNode t = JsonMapper.shared().readTree(response.body());
+    private static TreeMap<Long, Double> parse(ApiClient.Answer response) {
+        JsonNode t = response.json();
         TreeMap<Long, Double> out = new TreeMap<>();
         for (int i = 0; i < t.get("steps").size(); i++) {
             out.put(t.get("steps").get(i).longValue(), t.get("values").get(i).doubleValue());

@@ -55,7 +55,8 @@ final class UiChartBenchmark implements Benchmark {
             upload(service, checkpoints);
             System.err.printf(Locale.ROOT, "ui-chart: uploaded %d checkpoints in %.1f s%n", checkpoints,
                     (System.nanoTime() - ingestStart) / 1e9);
-            long rawBytes = service.send("GET", runPath() + "/export.csv", null).body().length;
+            long rawBytes = service.send("GET", runPath() + "/export.csv", null).text()
+                    .getBytes(StandardCharsets.UTF_8).length;
             browser = chromium(profile);
             login(browser, base);
             double[] chartMs = new double[repeats];

@@ -3,6 +3,7 @@ package dev.driftwatch.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.driftwatch.harness.ServiceProcess;
 import dev.driftwatch.plugin.ship.HttpDriftSink;
 import dev.driftwatch.plugin.sink.JsonLinesFileSink;
 import dev.driftwatch.plugin.ship.RetryPolicy;

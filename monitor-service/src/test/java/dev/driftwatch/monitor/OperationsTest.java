@@ -2,7 +2,7 @@ package dev.driftwatch.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +18,9 @@ class OperationsTest extends ServiceTestBase {
 
     @Test
     void healthLivenessAndReadinessAreUp() {
-        Api anonymous = api().withToken(null);
+        ApiClient anonymous = api().withToken(null);
         for (String path : new String[] {"/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness"}) {
-            Api.Answer a = anonymous.get(path);
+            ApiClient.Answer a = anonymous.get(path);
             assertThat(a.status()).as(path).isEqualTo(200);
             assertThat(a.json().get("status").stringValue()).isEqualTo("UP");
         }
@@ -32,11 +32,11 @@ class OperationsTest extends ServiceTestBase {
      */
     @Test
     void openApiCopyInDocsIsInSync() throws Exception {
-        Api.Answer a = api().withToken(null).get("/v3/api-docs");
+        ApiClient.Answer a = api().withToken(null).get("/v3/api-docs");
         assertThat(a.status()).isEqualTo(200);
         JsonNode served = a.json();
         assertThat(served.get("paths").has("/api/v1/projects/{project}/runs/{runKey}/checkpoints")).isTrue();
-        String pretty = Api.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(served) + "\n";
+        String pretty = ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(served) + "\n";
         String copy = Files.exists(OPENAPI_COPY) ? Files.readString(OPENAPI_COPY, StandardCharsets.UTF_8) : "";
         if (!copy.equals(pretty)) {
             Files.writeString(OPENAPI_COPY, pretty, StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package dev.driftwatch.examples.demo;
 
 import dev.driftwatch.contract.MetricSummary;
+import dev.driftwatch.harness.ApiClient;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +28,8 @@ final class DemoAlerts {
      * @param api the service
      * @param out where to report
      */
-    static void createRule(ServiceApi api, PrintStream out) {
-        ServiceApi.Answer existing = api.getInProject("/alert-rules");
+    static void createRule(ApiClient api, PrintStream out) {
+        ApiClient.Answer existing = api.getInProject("/alert-rules");
         if (existing.status() == 404) {
             out.println("Alerting: this service has no alert-rules API; no alert rule created.");
             return;
@@ -39,7 +40,7 @@ final class DemoAlerts {
             out.println("Alert rule '" + RULE_NAME + "' is already there.");
             return;
         }
-        ServiceApi.Answer created = api.postInProject("/alert-rules", rule());
+        ApiClient.Answer created = api.postInProject("/alert-rules", rule());
         out.println(created.ok() ? "Alert rule '" + RULE_NAME + "' created: fires when the lower CI bound of"
                 + " KL(base||ft) on an off-task slice stays above " + OFF_TASK_KL_LIMIT + " nats for 2 checkpoints."
                 : "Alerting: could not create the demo's rule: HTTP " + created.status() + " " + created.text());
@@ -76,7 +77,7 @@ final class DemoAlerts {
      * @param results the runs
      * @param out where to print
      */
-    static void printVerdicts(ServiceApi api, List<RunResult> results, PrintStream out) {
+    static void printVerdicts(ApiClient api, List<RunResult> results, PrintStream out) {
         out.println("\nWhat the service says:");
         for (RunResult r : results) {
             Optional<Map<String, Object>> run;
@@ -96,14 +97,14 @@ final class DemoAlerts {
             out.printf(Locale.ROOT, "  %-36s %-8s %s  flags %s%n", r.runKey(), flagged ? "FLAGGED" : "ok",
                     h == null ? "" : String.format(Locale.ROOT, "KL %.3f [%.3f, %.3f]", h.mean(), h.ciLow(),
                             h.ciHigh()),
-                    ServiceApi.list(v, "flags"));
-            for (Object reason : ServiceApi.list(v, "flagReasons")) {
+                    ApiClient.list(v, "flags"));
+            for (Object reason : ApiClient.list(v, "flagReasons")) {
                 if (reason instanceof Map<?, ?> m) {
                     out.println("      " + m.get("flag") + ": " + m.get("reason"));
                 }
             }
         }
-        ServiceApi.Answer alerts = api.getInProject("/alerts?state=all");
+        ApiClient.Answer alerts = api.getInProject("/alerts?state=all");
         if (!alerts.ok()) {
             return;
         }

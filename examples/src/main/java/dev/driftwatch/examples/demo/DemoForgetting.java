@@ -1,5 +1,6 @@
 package dev.driftwatch.examples.demo;
 
+import dev.driftwatch.harness.ApiClient;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ final class DemoForgetting {
      * @param results the demo's runs
      * @param out where to print
      */
-    static void print(ServiceApi api, List<RunResult> results, PrintStream out) {
+    static void print(ApiClient api, List<RunResult> results, PrintStream out) {
         try {
             report(api, results, out);
         } catch (IllegalStateException e) {
@@ -33,7 +34,7 @@ final class DemoForgetting {
         }
     }
 
-    private static void report(ServiceApi api, List<RunResult> results, PrintStream out) {
+    private static void report(ApiClient api, List<RunResult> results, PrintStream out) {
         // one fit per group of comparable runs (the image demo's and the LM demo's)
         Map<String, List<RunResult>> groups = new LinkedHashMap<>();
         for (RunResult r : results) {
@@ -45,8 +46,8 @@ final class DemoForgetting {
         }
         out.println("\nDrift and forgetting (docs/forgetting.md):");
         for (Map.Entry<String, List<RunResult>> group : groups.entrySet()) {
-            Map<String, Object> fit = ServiceApi.require(api.getInProject("/forgetting-fit?" + group.getKey()),
-                    "read the forgetting fit");
+            Map<String, Object> fit = api.getInProject("/forgetting-fit?" + group.getKey())
+                    .require("read the forgetting fit");
             List<RunResult> runs = group.getValue();
             out.println("  runs " + String.join(", ", runs.stream().map(RunResult::runKey).toList()) + ":");
             if (fit.get("best") instanceof Map<?, ?> best) {
@@ -70,8 +71,8 @@ final class DemoForgetting {
         }
     }
 
-    private static void printRun(ServiceApi api, RunResult r, PrintStream out) {
-        ServiceApi.Answer a = api.getInProject("/runs/" + r.runKey() + "/forgetting");
+    private static void printRun(ApiClient api, RunResult r, PrintStream out) {
+        ApiClient.Answer a = api.getInProject("/runs/" + r.runKey() + "/forgetting");
         if (!a.ok()) {
             out.println("  " + r.runKey() + ": HTTP " + a.status());
             return;
@@ -79,7 +80,7 @@ final class DemoForgetting {
         Map<String, Object> f = a.body();
         StringBuilder forecast = new StringBuilder();
         if (f.get("forecast") instanceof Map<?, ?> fc) {
-            for (Object o : ServiceApi.list(cast(fc), "backtest")) {
+            for (Object o : ApiClient.list(cast(fc), "backtest")) {
                 Map<?, ?> b = (Map<?, ?>) o;
                 forecast.append(String.format(Locale.ROOT, "%s%.3f (err %+.0f%%%s)",
                         forecast.length() == 0 ? "" : " / ", num(b.get("estimate")),

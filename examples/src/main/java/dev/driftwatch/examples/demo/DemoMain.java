@@ -1,6 +1,7 @@
 package dev.driftwatch.examples.demo;
 
-import dev.driftwatch.examples.ServiceProcess;
+import dev.driftwatch.harness.ApiClient;
+import dev.driftwatch.harness.ServiceProcess;
 import dev.driftwatch.examples.lm.LmDemo;
 import dev.driftwatch.plugin.report.DriftSink;
 import dev.driftwatch.plugin.ship.HttpDriftSink;
@@ -70,7 +71,7 @@ public final class DemoMain {
                     () -> out.println("UI login: user admin, with the password the service printed at its first"
                             + " start (see " + service.logFile() + ")"));
         }
-        ServiceApi api = new ServiceApi(url, options.project(), options.token());
+        ApiClient api = new ApiClient(url, options.token()).withProject(options.project());
         DemoAlerts.createRule(api, out);
 
         List<RunResult> results = runDemos(options, stamp, runKey -> List.of(httpSink(url, options, runKey)), out);

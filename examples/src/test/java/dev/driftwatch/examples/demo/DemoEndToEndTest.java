@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import dev.driftwatch.examples.ServiceProcess;
+import dev.driftwatch.harness.ApiClient;
+import dev.driftwatch.harness.ServiceProcess;
 import dev.driftwatch.plugin.data.FashionMnist;
 import dev.driftwatch.plugin.report.DriftSink;
 import dev.driftwatch.plugin.ship.HttpDriftSink;
@@ -55,7 +56,7 @@ class DemoEndToEndTest {
                 .logFile(Path.of("target", "demo-e2e-service.log"))
                 .bootstrap(PROJECT, TOKEN)
                 .start();
-        ServiceApi api = api();
+        ApiClient api = api();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         DemoAlerts.createRule(api, out);
@@ -85,9 +86,9 @@ class DemoEndToEndTest {
         Map<String, Object> head = completedRun("e2e-head");
 
         assertThat(full.get("flagged")).isEqualTo(true);
-        assertThat(ServiceApi.list(full, "flags")).containsExactlyInAnyOrder("parameter-heavy", "drifts-far");
+        assertThat(ApiClient.list(full, "flags")).containsExactlyInAnyOrder("parameter-heavy", "drifts-far");
         assertThat(head.get("flagged")).isEqualTo(false);
-        assertThat(ServiceApi.list(head, "flags")).isEmpty();
+        assertThat(ApiClient.list(head, "flags")).isEmpty();
     }
 
     @Test
@@ -141,8 +142,8 @@ class DemoEndToEndTest {
         }
     }
 
-    private static ServiceApi api() {
-        return new ServiceApi(service.url(), PROJECT, TOKEN);
+    private static ApiClient api() {
+        return new ApiClient(service.url(), TOKEN).withProject(PROJECT);
     }
 
     private static Map<String, Object> completedRun(String runKey) {

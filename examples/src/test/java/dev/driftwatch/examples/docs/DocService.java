@@ -1,6 +1,6 @@
 package dev.driftwatch.examples.docs;
 
-import dev.driftwatch.examples.ServiceProcess;
+import dev.driftwatch.harness.ServiceProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

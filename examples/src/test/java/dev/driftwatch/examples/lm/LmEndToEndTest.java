@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import dev.driftwatch.examples.ServiceProcess;
+import dev.driftwatch.harness.ServiceProcess;
 import dev.driftwatch.examples.demo.RunResult;
-import dev.driftwatch.examples.demo.ServiceApi;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.plugin.report.DriftSink;
 import dev.driftwatch.plugin.ship.HttpDriftSink;
 import java.io.ByteArrayOutputStream;
@@ -110,7 +110,7 @@ class LmEndToEndTest {
     void onlyTheFullRunIsFlagged() {
         Map<String, Object> full = completedRun("lm-full");
         assertThat(full.get("flagged")).as("full flagged; reasons %s", full.get("flagReasons")).isEqualTo(true);
-        assertThat(ServiceApi.list(full, "flags")).containsExactlyInAnyOrder("parameter-heavy", "drifts-far");
+        assertThat(ApiClient.list(full, "flags")).containsExactlyInAnyOrder("parameter-heavy", "drifts-far");
         for (String light : List.of("lm-lora", "lm-last-block")) {
             Map<String, Object> run = completedRun(light);
             assertThat(run.get("flagged")).as(light).isEqualTo(false);
@@ -171,13 +171,13 @@ class LmEndToEndTest {
     }
 
     private static Map<String, Object> checkpoint(String runKey, long step) {
-        ServiceApi.Answer a = api().getInProject("/runs/" + runKey + "/checkpoints/" + step);
+        ApiClient.Answer a = api().getInProject("/runs/" + runKey + "/checkpoints/" + step);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         return a.body();
     }
 
-    private static ServiceApi api() {
-        return new ServiceApi(service.url(), PROJECT, TOKEN);
+    private static ApiClient api() {
+        return new ApiClient(service.url(), TOKEN).withProject(PROJECT);
     }
 
     private static Map<String, Object> completedRun(String runKey) {

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import java.util.Map;
 import java.util.UUID;
@@ -40,8 +40,8 @@ abstract class AlertTestBase {
     }
 
     /** @return a client with the project's token */
-    protected Api api() {
-        return new Api("http://localhost:" + port, AlertTest.TOKEN);
+    protected ApiClient api() {
+        return new ApiClient("http://localhost:" + port, AlertTest.TOKEN);
     }
 
     /**
@@ -85,7 +85,7 @@ abstract class AlertTestBase {
                 s.putObject("metrics").set("kl_base_ft", Payloads.summary(50, v));
             });
         }
-        Api.Answer a = api().postCheckpoints(AlertTest.PROJECT, runKey, Payloads.batch(c));
+        ApiClient.Answer a = api().postCheckpoints(AlertTest.PROJECT, runKey, Payloads.batch(c));
         assertThat(a.status()).as(a.text()).isEqualTo(200);
     }
 
@@ -101,7 +101,7 @@ abstract class AlertTestBase {
      * @return the created rule
      */
     protected JsonNode createRule(String json) {
-        Api.Answer a = api().json("POST", rulesPath(), json);
+        ApiClient.Answer a = api().json("POST", rulesPath(), json);
         assertThat(a.status()).as(a.text()).isEqualTo(201);
         return a.json();
     }

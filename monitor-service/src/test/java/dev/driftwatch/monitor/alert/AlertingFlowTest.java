@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.monitor.alert.notify.WebhookSigner;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,11 +23,11 @@ class AlertingFlowTest extends AlertTestBase {
             "{\"type\": \"threshold\", \"metric\": \"kl_base_ft\", \"op\": \"above\", \"threshold\": 0.5}";
 
     private List<String> kinds(String path) {
-        return receiver.on(path).stream().map(r -> Api.JSON.readTree(r.body()).get("kind").stringValue()).toList();
+        return receiver.on(path).stream().map(r -> ApiClient.JSON.readTree(r.body()).get("kind").stringValue()).toList();
     }
 
     private JsonNode alerts(String query) {
-        Api.Answer a = api().get(alertsPath() + query);
+        ApiClient.Answer a = api().get(alertsPath() + query);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         return a.json();
     }
@@ -51,7 +51,7 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(firing.headers().get("x-driftwatch-signature-256")).isEqualTo(
                 WebhookSigner.sign(AlertTest.SECRET, firing.body().getBytes(StandardCharsets.UTF_8)));
         assertThat(firing.headers().get("x-driftwatch-event")).isEqualTo("firing");
-        JsonNode body = Api.JSON.readTree(firing.body());
+        JsonNode body = ApiClient.JSON.readTree(firing.body());
         assertThat(body.get("schema").stringValue()).isEqualTo("driftwatch.alert/v1");
         assertThat(body.get("deliveryId").stringValue()).isEqualTo(firing.headers().get("x-driftwatch-delivery"));
         JsonNode alert = body.get("alert");
@@ -62,7 +62,7 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(alert.get("step").longValue()).isEqualTo(20);
         assertThat(alert.get("value").doubleValue()).isEqualTo(0.7);
         assertThat(alert.get("condition").stringValue()).isEqualTo("kl_base_ft mean > 0.5000 for 2 checkpoints");
-        JsonNode resolved = Api.JSON.readTree(receiver.on("/fire").get(1).body()).get("alert");
+        JsonNode resolved = ApiClient.JSON.readTree(receiver.on("/fire").get(1).body()).get("alert");
         assertThat(resolved.get("state").stringValue()).isEqualTo("resolved");
         assertThat(resolved.get("step").longValue()).isEqualTo(40);
         assertThat(resolved.get("resolvedAt").isNull()).isFalse();
@@ -81,13 +81,13 @@ class AlertingFlowTest extends AlertTestBase {
         String run = unique("batch");
         createRun(run, "t");
         createRule(thresholdRule(run, "/batch", 0.5, 3));
-        Api.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(Payloads.checkpoint(30, 0.9),
+        ApiClient.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(Payloads.checkpoint(30, 0.9),
                 Payloads.checkpoint(10, 0.9), Payloads.checkpoint(20, 0.9), Payloads.checkpoint(50, 0.1),
                 Payloads.checkpoint(40, 0.9)));
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/batch").size() == 2);
         assertThat(kinds("/batch")).containsExactly("firing", "resolved");
-        assertThat(receiver.on("/batch").stream().map(r -> Api.JSON.readTree(r.body()).get("alert").get("step")
+        assertThat(receiver.on("/batch").stream().map(r -> ApiClient.JSON.readTree(r.body()).get("alert").get("step")
                 .longValue()).toList()).containsExactly(30L, 50L);
         JsonNode alert = alerts("?state=all&run=" + run).get(0);
         assertThat(alert.get("startedStep").longValue()).isEqualTo(10);
@@ -190,7 +190,7 @@ class AlertingFlowTest extends AlertTestBase {
         upload(run, 10, 0.9);
         await().atMost(Duration.ofSeconds(10)).until(() -> notifications(run, "delivered") == 2);
         WebhookReceiver.Received slack = receiver.on("/slack").get(0);
-        JsonNode body = Api.JSON.readTree(slack.body());
+        JsonNode body = ApiClient.JSON.readTree(slack.body());
         assertThat(body.properties()).hasSize(1);
         assertThat(body.get("text").stringValue()).startsWith("*[FIRING]* *to slack* (warning)").contains(run);
         assertThat(slack.headers()).doesNotContainKey("x-driftwatch-signature-256");
@@ -205,7 +205,7 @@ class AlertingFlowTest extends AlertTestBase {
                 + "\"username\": \"driftwatch\"}}]"));
         upload(run, 10, 0.9);
         await().atMost(Duration.ofSeconds(10)).until(() -> notifications(run, "delivered") == 1);
-        JsonNode body = Api.JSON.readTree(receiver.on("/slack-settings").get(0).body());
+        JsonNode body = ApiClient.JSON.readTree(receiver.on("/slack-settings").get(0).body());
         assertThat(body.get("channel").stringValue()).isEqualTo("#ml-alerts");
         assertThat(body.get("username").stringValue()).isEqualTo("driftwatch");
         assertThat(body.get("text").stringValue()).startsWith("*[FIRING]* *to a slack channel*");
@@ -222,7 +222,7 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(alerts("?state=all&run=" + run)).isEmpty();
         upload(run, 20, 0.6); // CI [0.54, 0.66]
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/ci").size() == 1);
-        JsonNode alert = Api.JSON.readTree(receiver.on("/ci").get(0).body()).get("alert");
+        JsonNode alert = ApiClient.JSON.readTree(receiver.on("/ci").get(0).body()).get("alert");
         assertThat(alert.get("value").doubleValue()).isEqualTo(0.54, org.assertj.core.data.Offset.offset(1e-9));
     }
 
@@ -260,7 +260,7 @@ class AlertingFlowTest extends AlertTestBase {
         JsonNode open = alerts("?run=" + run);
         assertThat(open).hasSize(1);
         assertThat(open.get(0).get("slice").stringValue()).isEqualTo("off-task/safety");
-        assertThat(Api.JSON.readTree(receiver.on("/off").get(0).body()).get("alert").get("slice").stringValue())
+        assertThat(ApiClient.JSON.readTree(receiver.on("/off").get(0).body()).get("alert").get("slice").stringValue())
                 .isEqualTo("off-task/safety");
     }
 
@@ -296,7 +296,7 @@ class AlertingFlowTest extends AlertTestBase {
         JsonNode rule = createRule(thresholdRule(run, "/change", 0.5, 1));
         upload(run, 10, 0.9);
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/change").size() == 1);
-        Api.Answer put = api().json("PUT", rulesPath() + "/" + rule.get("id").longValue(),
+        ApiClient.Answer put = api().json("PUT", rulesPath() + "/" + rule.get("id").longValue(),
                 thresholdRule(run, "/change", 2.0, 1));
         assertThat(put.status()).as(put.text()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/change").size() == 2);
@@ -316,7 +316,7 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(alerts("?run=" + run).findValuesAsString("state")).containsExactlyInAnyOrder("firing", "pending");
         double firingBefore = awaitFiringGauge(n -> n >= 1);
 
-        Api.Answer finish = api().json("POST", "/api/v1/projects/" + AlertTest.PROJECT + "/runs/" + run + "/finish",
+        ApiClient.Answer finish = api().json("POST", "/api/v1/projects/" + AlertTest.PROJECT + "/runs/" + run + "/finish",
                 "{\"status\": \"completed\"}");
         assertThat(finish.status()).as(finish.text()).isEqualTo(200);
 
@@ -338,7 +338,7 @@ class AlertingFlowTest extends AlertTestBase {
         // a late checkpoint of the ended run opens nothing; changing the rule sends nothing for it
         upload(run, 20, 0.95);
         assertThat(alerts("?run=" + run)).isEmpty();
-        Api.Answer put = api().json("PUT", rulesPath() + "/" + firingRule.get("id").longValue(),
+        ApiClient.Answer put = api().json("PUT", rulesPath() + "/" + firingRule.get("id").longValue(),
                 thresholdRule(run, "/ended", 0.4, 1));
         assertThat(put.status()).as(put.text()).isEqualTo(200);
         await().during(QUIET).atMost(QUIET.multipliedBy(3)).until(() -> receiver.on("/ended").size() == 2);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.Statistic;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,12 +34,12 @@ class EveryMetricEndToEndTest extends AlertTestBase {
         ObjectNode bad = checkpointWithEveryMetric(10);
         Metric bounded = Metric.TV;
         ((ObjectNode) bad.get("metrics").get(bounded.wireName())).put("max", bounded.range().max() + 1);
-        Api.Answer refused = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(bad));
+        ApiClient.Answer refused = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(bad));
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.json().get("errors").get(0).get("field").stringValue())
                 .isEqualTo("checkpoints[0].metrics." + bounded.wireName() + ".max");
 
-        Api.Answer stored = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(checkpointWithEveryMetric(10),
+        ApiClient.Answer stored = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(checkpointWithEveryMetric(10),
                 checkpointWithEveryMetric(20)));
         assertThat(stored.status()).as(stored.text()).isEqualTo(200);
 

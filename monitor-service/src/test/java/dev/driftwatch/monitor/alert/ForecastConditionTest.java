@@ -71,7 +71,7 @@ class ForecastConditionTest {
         "quantile on a threshold rule | {\"type\": \"threshold\", \"metric\": \"js\", \"op\": \"above\", \"threshold\": 1, \"quantile\": 0.1} | condition.quantile",
     })
     void badForecastConditionsNameTheField(String what, String json, String field) {
-        ConditionSpec spec = dev.driftwatch.monitor.support.Api.JSON.readValue(json, ConditionSpec.class);
+        ConditionSpec spec = dev.driftwatch.harness.ApiClient.JSON.readValue(json, ConditionSpec.class);
         assertThat(problems(spec)).as(what).containsExactly(field);
     }
 

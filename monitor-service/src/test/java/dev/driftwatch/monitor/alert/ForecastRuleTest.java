@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.monitor.forgetting.ForgettingService;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import java.time.Duration;
 import java.util.Random;
@@ -40,7 +40,7 @@ class ForecastRuleTest extends AlertTestBase {
     }
 
     private JsonNode alerts(String query) {
-        Api.Answer a = api().get(alertsPath() + query);
+        ApiClient.Answer a = api().get(alertsPath() + query);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         return a.json();
     }
@@ -54,7 +54,7 @@ class ForecastRuleTest extends AlertTestBase {
         String run = unique("forecast");
         createPlannedRun(run, PLANNED);
         JsonNode rule = createRule(forecastRule(run, "/forecast"));
-        assertThat(rule.get("condition")).isEqualTo(Api.JSON.readTree("""
+        assertThat(rule.get("condition")).isEqualTo(ApiClient.JSON.readTree("""
                 {"type": "forecast", "threshold": 0.45, "quantile": 0.025}"""));
         // drift(t) = a (t + 50)^0.5 with 5% log-normal noise, ending near 0.6: it crosses 0.45 at about 55% of training
         Random r = new Random(3);
@@ -81,7 +81,7 @@ class ForecastRuleTest extends AlertTestBase {
         assertThat(fired).isPositive().isLessThan(crossed);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/forecast").size() == 1);
-        JsonNode notified = Api.JSON.readTree(receiver.on("/forecast").get(0).body()).get("alert");
+        JsonNode notified = ApiClient.JSON.readTree(receiver.on("/forecast").get(0).body()).get("alert");
         System.out.println("forecast rule: notified \"" + notified.get("summary").stringValue() + "\"");
         assertThat(notified.get("step").longValue()).isEqualTo(fired);
         assertThat(notified.get("condition").stringValue())
@@ -94,17 +94,17 @@ class ForecastRuleTest extends AlertTestBase {
         // one forecast: the alert's value at the latest checkpoint is the run page's lower bound
         JsonNode open = alerts("?run=" + run).get(0);
         assertThat(open.get("lastStep").longValue()).isEqualTo(step);
-        Api.Answer page = api().get("/api/v1/projects/" + AlertTest.PROJECT + "/runs/" + run + "/forgetting");
+        ApiClient.Answer page = api().get("/api/v1/projects/" + AlertTest.PROJECT + "/runs/" + run + "/forgetting");
         assertThat(page.status()).as(page.text()).isEqualTo(200);
         JsonNode atFinal = page.json().get("forecast").get("atFinal");
         assertThat(open.get("lastValue").doubleValue()).isEqualTo(atFinal.get("low").doubleValue(), Offset.offset(1e-12));
 
         // the run ends: the alert resolves and notifies once, like any rule's
-        Api.Answer finish = api().json("POST", "/api/v1/projects/" + AlertTest.PROJECT + "/runs/" + run + "/finish",
+        ApiClient.Answer finish = api().json("POST", "/api/v1/projects/" + AlertTest.PROJECT + "/runs/" + run + "/finish",
                 "{\"status\": \"completed\"}");
         assertThat(finish.status()).as(finish.text()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/forecast").size() == 2);
-        assertThat(Api.JSON.readTree(receiver.on("/forecast").get(1).body()).get("kind").stringValue())
+        assertThat(ApiClient.JSON.readTree(receiver.on("/forecast").get(1).body()).get("kind").stringValue())
                 .isEqualTo("resolved");
         assertThat(alerts("?run=" + run)).isEmpty();
         assertThat(alerts("?state=all&run=" + run).findValuesAsString("state")).containsExactly("resolved");
@@ -143,12 +143,12 @@ class ForecastRuleTest extends AlertTestBase {
     @Test
     void aForecastRuleTakesABudgetAndAQuantileOnly() {
         long before = jdbc.queryForObject("SELECT count(*) FROM alert_rule", Long.class);
-        Api.Answer bad = api().json("POST", rulesPath(), rule("x", "bad", """
+        ApiClient.Answer bad = api().json("POST", rulesPath(), rule("x", "bad", """
                 {"type": "forecast", "op": "below", "threshold": -1}""", 1, "[]"));
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.json().get("errors").findValuesAsString("field"))
                 .containsExactlyInAnyOrder("condition.op", "condition.threshold");
-        Api.Answer other = api().json("POST", rulesPath(), rule("x", "bad", """
+        ApiClient.Answer other = api().json("POST", rulesPath(), rule("x", "bad", """
                 {"type": "forecast", "metric": "js", "threshold": 0.3, "quantile": 1.2}""", 1, "[]"));
         assertThat(other.status()).isEqualTo(400);
         assertThat(other.json().get("errors").findValuesAsString("field"))
@@ -157,7 +157,7 @@ class ForecastRuleTest extends AlertTestBase {
 
         JsonNode median = createRule(rule("x", "median over the budget", """
                 {"type": "forecast", "threshold": 0.3, "quantile": 0.5}""", 1, "[]"));
-        assertThat(median.get("condition")).isEqualTo(Api.JSON.readTree("""
+        assertThat(median.get("condition")).isEqualTo(ApiClient.JSON.readTree("""
                 {"type": "forecast", "threshold": 0.3, "quantile": 0.5}"""));
     }
 }

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +22,7 @@ class RuleValidationTest extends AlertTestBase {
 
     private void assertRejected(String method, String path, String body, String field) {
         long before = ruleCount();
-        Api.Answer a = api().json(method, path, body);
+        ApiClient.Answer a = api().json(method, path, body);
         assertThat(a.status()).as(a.text()).isEqualTo(400);
         assertThat(a.isProblem()).isTrue();
         JsonNode problem = a.json();
@@ -83,7 +83,7 @@ class RuleValidationTest extends AlertTestBase {
                 + ", \"channels\": [{\"type\": \"pager\"}]}", "channels[0].type");
         assertRejected("POST", rulesPath(), "[1, 2]", "body");
         // several fields at once are all named
-        Api.Answer a = api().json("POST", rulesPath(), "{\"name\": \"\", \"for\": 0, \"condition\": "
+        ApiClient.Answer a = api().json("POST", rulesPath(), "{\"name\": \"\", \"for\": 0, \"condition\": "
                 + "{\"type\": \"rate\", \"metric\": \"nope\", \"op\": \"above\", \"threshold\": 1, \"window\": 0}}");
         assertThat(a.json().get("errors").findValuesAsString("field"))
                 .contains("name", "for", "condition.metric", "condition.window");
@@ -139,12 +139,12 @@ class RuleValidationTest extends AlertTestBase {
                 .replace("0.5,", "0.5, \"window\": 1,"), "condition.window");
         assertThat(api().get(rulesPath() + "/" + id).json()).isEqualTo(created);
 
-        Api.Answer put = api().json("PUT", rulesPath() + "/" + id, body.replace("round trip", "renamed"));
+        ApiClient.Answer put = api().json("PUT", rulesPath() + "/" + id, body.replace("round trip", "renamed"));
         assertThat(put.status()).isEqualTo(200);
         assertThat(put.json().get("name").stringValue()).isEqualTo("renamed");
 
         assertThat(api().send("DELETE", rulesPath() + "/" + id, null, null, false).status()).isEqualTo(204);
-        Api.Answer gone = api().get(rulesPath() + "/" + id);
+        ApiClient.Answer gone = api().get(rulesPath() + "/" + id);
         assertThat(gone.status()).isEqualTo(404);
         assertThat(gone.isProblem()).isTrue();
         assertThat(api().json("PUT", rulesPath() + "/" + id, body).status()).isEqualTo(404);
@@ -152,11 +152,11 @@ class RuleValidationTest extends AlertTestBase {
 
     @Test
     void rulesNeedTheProjectsToken() {
-        Api anonymous = api().withToken(null);
+        ApiClient anonymous = api().withToken(null);
         assertThat(anonymous.json("POST", rulesPath(), "{}").status()).isEqualTo(401);
         assertThat(anonymous.get(rulesPath()).status()).isEqualTo(401);
         assertThat(api().withToken("dw_unknown").get(alertsPath()).status()).isEqualTo(401);
-        Api.Answer otherProject = api().json("POST", "/api/v1/projects/someone-else/alert-rules",
+        ApiClient.Answer otherProject = api().json("POST", "/api/v1/projects/someone-else/alert-rules",
                 "{\"name\": \"x\", \"condition\": " + VALID_CONDITION + "}");
         assertThat(otherProject.status()).isEqualTo(403);
     }

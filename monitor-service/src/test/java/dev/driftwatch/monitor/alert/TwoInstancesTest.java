@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.driftwatch.monitor.DriftwatchApplication;
 import dev.driftwatch.monitor.alert.notify.NotificationDispatcher;
-import dev.driftwatch.monitor.support.Api;
-import dev.driftwatch.monitor.support.ChildService;
+import dev.driftwatch.harness.ApiClient;
+import dev.driftwatch.harness.ServiceProcess;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.UiSession;
 import java.io.BufferedReader;
@@ -109,8 +109,8 @@ class TwoInstancesTest {
         return "http://localhost:" + c.getEnvironment().getProperty("local.server.port");
     }
 
-    private static Api api(ConfigurableApplicationContext c) {
-        return new Api(base(c), TOKEN);
+    private static ApiClient api(ConfigurableApplicationContext c) {
+        return new ApiClient(base(c), TOKEN);
     }
 
     /** Creates a rule that fires above 0.5 on one run (or every run with a tag) and returns its id. */
@@ -125,12 +125,12 @@ class TwoInstancesTest {
                  "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5},
                  "channels": [%s]}
                 """.formatted(scope, channels);
-        Api.Answer a = api(first).json("POST", "/api/v1/projects/" + PROJECT + "/alert-rules", body);
+        ApiClient.Answer a = api(first).json("POST", "/api/v1/projects/" + PROJECT + "/alert-rules", body);
         assertThat(a.status()).as(a.text()).isEqualTo(201);
         return a.json().get("id").longValue();
     }
 
-    private static void newRun(Api via, String run) {
+    private static void newRun(ApiClient via, String run) {
         assertThat(via.putRun(PROJECT, run, Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
     }
 
@@ -140,12 +140,12 @@ class TwoInstancesTest {
 
     @Test
     void eachNotificationIsDeliveredOnceWhenBothInstancesDispatch() {
-        Api a = api(first);
-        Api b = api(second);
+        ApiClient a = api(first);
+        ApiClient b = api(second);
         long rule = rule("{\"tag\": \"twin\"}", "/one", "/two");
         for (int i = 0; i < RUNS; i++) {
-            Api via = i % 2 == 0 ? a : b;
-            Api other = i % 2 == 0 ? b : a;
+            ApiClient via = i % 2 == 0 ? a : b;
+            ApiClient other = i % 2 == 0 ? b : a;
             String run = "twin-run-" + i;
             ObjectNode body = Payloads.run("full", 1000, 1000);
             ((ArrayNode) body.get("tags")).add("twin");
@@ -236,21 +236,22 @@ class TwoInstancesTest {
         ours.forEach(NotificationDispatcher::stop); // only the instance about to die dispatches
         Path log = Files.createTempFile("driftwatch-dying", ".log");
         CountDownLatch hanging = receiver.hold("/dying");
-        Process dying = ChildService.start(log, arguments("instance-c", "--server.port=0",
-                "--driftwatch.alerts.connect-timeout=1s", "--driftwatch.alerts.request-timeout=2s",
-                "--driftwatch.alerts.lease=4s"));
+        ServiceProcess dying = ServiceProcess.builder().fromCurrentClasspath().logFile(log)
+                .arguments(arguments("instance-c", "--driftwatch.alerts.connect-timeout=1s",
+                        "--driftwatch.alerts.request-timeout=2s", "--driftwatch.alerts.lease=4s"))
+                .build().launch();
         try {
             assertThat(api(first).postCheckpoints(PROJECT, run, Payloads.batch(Payloads.checkpoint(10, 0.9))).status())
                     .isEqualTo(200);
             // the child claims it and sends; the receiver hangs; the child is killed mid-send
             await().atMost(Duration.ofSeconds(120)).until(() -> receiver.inFlight("/dying") == 1);
-            dying.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            dying.kill();
             Map<String, Object> claimed = jdbc().queryForMap(
                     "SELECT status, claimed_by, attempts FROM notification WHERE channel_url = ?", receiver.url("/dying"));
             assertThat(claimed).containsEntry("status", "pending").containsEntry("claimed_by", "instance-c")
                     .containsEntry("attempts", 1);
         } finally {
-            dying.destroyForcibly();
+            dying.kill();
             hanging.countDown();
             ours.forEach(NotificationDispatcher::start);
         }
@@ -301,7 +302,7 @@ class TwoInstancesTest {
         });
         assertThat(api(first).postCheckpoints(PROJECT, run,
                 Payloads.batch(Payloads.checkpoint(7, 0.1), Payloads.checkpoint(3, 0.1))).status()).isEqualTo(200);
-        JsonNode event = Api.JSON.readTree(heard.get(20, TimeUnit.SECONDS));
+        JsonNode event = ApiClient.JSON.readTree(heard.get(20, TimeUnit.SECONDS));
         assertThat(event.get("runKey").stringValue()).isEqualTo(run);
         assertThat(event.get("count").intValue()).isEqualTo(2);
         assertThat(event.get("lastStep").longValue()).isEqualTo(7);

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.ChildService;
+import dev.driftwatch.harness.ServiceProcess;
 import dev.driftwatch.monitor.support.SharedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -58,17 +59,13 @@ class MigrateOnlyTest {
         assertThat(exit).as(Files.readString(log)).isNotZero();
     }
 
-    private static int runMigrateOnly(Path log, String jdbcUrl) throws Exception {
-        Process p = ChildService.start(log,
-                "--driftwatch.migrate-only=true",
-                "--spring.main.web-application-type=none",
-                "--driftwatch.alerts.dispatcher-enabled=false",
-                "--spring.datasource.url=" + jdbcUrl,
-                "--spring.datasource.username=postgres");
-        if (!p.waitFor(3, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("migrate-only run did not exit:\n" + Files.readString(log));
-        }
-        return p.exitValue();
+    private static int runMigrateOnly(Path log, String jdbcUrl) {
+        return ServiceProcess.builder().fromCurrentClasspath().logFile(log)
+                .property("driftwatch.migrate-only", "true")
+                .property("spring.main.web-application-type", "none")
+                .property("driftwatch.alerts.dispatcher-enabled", "false")
+                .property("spring.datasource.url", jdbcUrl)
+                .property("spring.datasource.username", "postgres")
+                .build().launch().awaitExit(Duration.ofMinutes(3));
     }
 }

@@ -3,11 +3,9 @@ package dev.driftwatch.monitor.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.driftwatch.monitor.support.Api;
-import dev.driftwatch.monitor.support.ChildService;
-import dev.driftwatch.monitor.support.ChildService.Started;
+import dev.driftwatch.harness.ApiClient;
+import dev.driftwatch.harness.ServiceProcess;
 import dev.driftwatch.monitor.support.Payloads;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,12 +38,12 @@ class SigkillDurabilityTest {
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void everyAcknowledgedCheckpointSurvivesSigkill() throws Exception {
         Path dataDir = work.resolve("pgdata");
-        ChildService.Started started = start(dataDir, work.resolve("first.log"));
-        Process first = started.process();
-        Process second = null;
-        try {
-            Api api = new Api(started.url(), TOKEN);
-            awaitReady(api, first);
+        try (ServiceProcess service = ServiceProcess.builder().fromCurrentClasspath()
+                .dataDir(dataDir)
+                .logFile(work.resolve("service.log"))
+                .bootstrap(PROJECT, TOKEN)
+                .start()) {
+            ApiClient api = new ApiClient(service.url(), TOKEN);
             assertThat(api.putRun(PROJECT, "r", Payloads.run("full", 100, 100)).status()).isEqualTo(201);
 
             Set<Long> acknowledged = new ConcurrentSkipListSet<>();
@@ -53,17 +51,13 @@ class SigkillDurabilityTest {
             Thread writer = new Thread(() -> upload(api, acknowledged, stop), "uploader");
             writer.start();
             await().atMost(Duration.ofMinutes(2)).until(() -> acknowledged.size() >= 30 * BATCH || !writer.isAlive());
-            first.destroyForcibly(); // SIGKILL, while the uploader keeps sending
-            first.waitFor(30, TimeUnit.SECONDS);
+            service.kill(); // SIGKILL, while the uploader keeps sending
             stop.set(true);
             writer.join(60_000);
             assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(30 * BATCH);
 
-            ChildService.Started restarted = start(dataDir, work.resolve("second.log"));
-            second = restarted.process();
-            Api again = new Api(restarted.url(), TOKEN);
-            awaitReady(again, second);
-            JsonNode t = again.get("/api/v1/projects/" + PROJECT + "/runs/r/trajectory?points=20000").json();
+            service.start(); // on the same data directory (and port)
+            JsonNode t = api.get("/api/v1/projects/" + PROJECT + "/runs/r/trajectory?points=20000").json();
             Set<Long> stored = new TreeSet<>();
             t.get("steps").forEach(s -> stored.add(s.longValue()));
             assertThat(stored).containsAll(acknowledged);
@@ -74,24 +68,18 @@ class SigkillDurabilityTest {
                     assertThat(stored).as("batch from step " + batchStart).contains(s);
                 }
             }
-            assertThat(again.get("/api/v1/projects/" + PROJECT + "/runs/r").json().get("checkpointCount").intValue())
+            assertThat(api.get("/api/v1/projects/" + PROJECT + "/runs/r").json().get("checkpointCount").intValue())
                     .isEqualTo(stored.size());
             // a graceful stop also stops its PostgreSQL
-            second.destroy();
-            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(service.stop()).as("exited on SIGTERM").isTrue();
             await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(dataDir.resolve("postmaster.pid")));
         } finally {
-            for (Process p : new Process[] {first, second}) {
-                if (p != null && p.isAlive()) {
-                    p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                }
-            }
             EmbeddedPostgresLauncher.stopLeftover(dataDir);
         }
     }
 
     /** Uploads batches of consecutive steps until stopped or the service is gone. */
-    private static void upload(Api api, Set<Long> acknowledged, AtomicBoolean stop) {
+    private static void upload(ApiClient api, Set<Long> acknowledged, AtomicBoolean stop) {
         long next = 0;
         while (!stop.get()) {
             ObjectNode[] batch = new ObjectNode[BATCH];
@@ -99,7 +87,7 @@ class SigkillDurabilityTest {
                 batch[i] = Payloads.fullCheckpoint(next + i, 0.1 + (next + i) * 1e-4, 0.5);
             }
             try {
-                Api.Answer a = api.postCheckpoints(PROJECT, "r", Payloads.batch(batch));
+                ApiClient.Answer a = api.postCheckpoints(PROJECT, "r", Payloads.batch(batch));
                 if (a.status() == 200) {
                     for (int i = 0; i < BATCH; i++) {
                         acknowledged.add(next + i);
@@ -110,25 +98,5 @@ class SigkillDurabilityTest {
             }
             next += BATCH;
         }
-    }
-
-    private Started start(Path dataDir, Path log) throws IOException {
-        return ChildService.startOnAnyPort(log, work.resolve("service.port"), Duration.ofMinutes(3),
-                "--driftwatch.embedded-db.data-dir=" + dataDir,
-                "--driftwatch.bootstrap.project=" + PROJECT,
-                "--driftwatch.bootstrap.token=" + TOKEN);
-    }
-
-    private static void awaitReady(Api api, Process process) {
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the service exited with " + process.exitValue());
-            }
-            try {
-                return api.get("/actuator/health/readiness").status() == 200;
-            } catch (RuntimeException e) {
-                return false;
-            }
-        });
     }
 }

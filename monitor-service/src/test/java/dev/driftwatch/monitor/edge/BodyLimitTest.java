@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -45,7 +45,7 @@ class BodyLimitTest extends ServiceTestBase {
     void a200MegabyteBodyOnEveryWriteEndpointIsRejectedWhileLivenessAnswers() throws Exception {
         String runKey = uniqueRunKey("huge");
         assertThat(api().putRun(P, runKey, Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
-        Api.Answer rule = api().json("POST", "/api/v1/projects/" + P + "/alert-rules", """
+        ApiClient.Answer rule = api().json("POST", "/api/v1/projects/" + P + "/alert-rules", """
                 {"name": "huge", "condition": {"type": "flag"}}""");
         assertThat(rule.status()).as(rule.text()).isEqualTo(201);
         long ruleId = rule.json().get("id").longValue();
@@ -72,11 +72,11 @@ class BodyLimitTest extends ServiceTestBase {
         AtomicInteger liveAnswers = new AtomicInteger();
         List<String> liveFailures = new CopyOnWriteArrayList<>();
         Thread liveness = new Thread(() -> {
-            Api probe = api().withToken(null);
+            ApiClient probe = api().withToken(null);
             while (!done.get()) {
                 try {
                     long t0 = System.nanoTime();
-                    Api.Answer a = probe.get("/actuator/health/liveness");
+                    ApiClient.Answer a = probe.get("/actuator/health/liveness");
                     long ms = (System.nanoTime() - t0) / 1_000_000;
                     if (a.status() != 200 || ms > 5000) {
                         liveFailures.add(a.status() + " after " + ms + " ms");

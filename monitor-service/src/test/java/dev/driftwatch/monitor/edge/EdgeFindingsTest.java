@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ class EdgeFindingsTest extends ServiceTestBase {
         ObjectNode t = Payloads.checkpoint(2, 0.2);
         t.putObject("taskMetrics").put("loss\u0000", 1.0);
         expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(t)), "checkpoints[0].taskMetrics.loss");
-        ObjectNode rule = Api.JSON.createObjectNode().put("name", "r\u0000");
+        ObjectNode rule = ApiClient.JSON.createObjectNode().put("name", "r\u0000");
         rule.putObject("condition").put("type", "flag");
         expect400(own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules", rule.toString()), "name");
         for (String q : List.of("q", "tag", "method", "status", "baseFingerprint", "probeFingerprint")) {
@@ -75,7 +75,7 @@ class EdgeFindingsTest extends ServiceTestBase {
         for (String time : List.of("+10000-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "-4714-01-01T00:00:00Z")) {
             ObjectNode c = Payloads.checkpoint(1, 0.1).put("time", time);
             expect400(own.api().postCheckpoints(own.key(), "r1", Payloads.batch(c)), "checkpoints[0].time");
-            String end = Api.JSON.createObjectNode().put("status", "finished").put("endedAt", time).toString();
+            String end = ApiClient.JSON.createObjectNode().put("status", "finished").put("endedAt", time).toString();
             expect400(own.api().json("POST", "/api/v1/projects/" + own.key() + "/runs/r1/finish", end), "endedAt");
         }
         assertThat(countCheckpoints(own.key())).isZero();
@@ -116,7 +116,7 @@ class EdgeFindingsTest extends ServiceTestBase {
         ObjectNode c = Payloads.fullCheckpoint(1, 0.2, 0.3);
         ((ObjectNode) c.get("parameters").get("tensors").get(1)).put("name", "layer\ud800");
         String text = c.toString().contains("\ud800") ? c.toString() : c.toString();
-        Api.Answer a = own.api().json("POST", "/api/v1/projects/" + own.key() + "/runs/r1/checkpoints",
+        ApiClient.Answer a = own.api().json("POST", "/api/v1/projects/" + own.key() + "/runs/r1/checkpoints",
                 "{\"checkpoints\":[" + text.replace("layer\ud800", "layer\\ud800") + "]}");
         expect400(a, "checkpoints[0].parameters.tensors[1].name");
         assertThat(countCheckpoints(own.key())).isZero();
@@ -137,7 +137,7 @@ class EdgeFindingsTest extends ServiceTestBase {
                 + "\"driftFactor\":3,\"lossTolerance\":0.1,\"surprise\":1}"), "surprise");
         expect400(own.api().json("PUT", path, "{\"trainableFractionThreshold\":0.1,\"klThreshold\":0.5,"
                 + "\"driftFactor\":3,\"lossTolerance\":[1]}"), "lossTolerance");
-        Api.Answer a = own.api().json("PUT", path, "{\"trainableFractionThreshold\":0.1,");
+        ApiClient.Answer a = own.api().json("PUT", path, "{\"trainableFractionThreshold\":0.1,");
         expect400(a, "body");
         assertThat(a.text()).doesNotContain("Failed to read request");
     }
@@ -147,7 +147,7 @@ class EdgeFindingsTest extends ServiceTestBase {
                 + " JOIN project p ON p.id = r.project_id WHERE p.project_key = ?", Long.class, projectKey);
     }
 
-    static void expect400(Api.Answer a, String field) {
+    static void expect400(ApiClient.Answer a, String field) {
         assertThat(a.status()).as(a.text()).isEqualTo(400);
         assertThat(a.isProblem()).as(a.contentType()).isTrue();
         JsonNode body = a.json();

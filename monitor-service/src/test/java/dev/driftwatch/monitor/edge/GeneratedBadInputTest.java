@@ -3,7 +3,7 @@ package dev.driftwatch.monitor.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.monitor.problem.JsonProblems;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.io.IOException;
@@ -73,7 +73,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
         String runKey = "seeded";
         String base = "/api/v1/projects/" + own.key();
         assertThat(own.api().putRun(own.key(), runKey, Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
-        Api.Answer rule = own.api().json("POST", base + "/alert-rules", ruleBody().toString());
+        ApiClient.Answer rule = own.api().json("POST", base + "/alert-rules", ruleBody().toString());
         assertThat(rule.status()).as(rule.text()).isEqualTo(201);
         long ruleId = rule.json().get("id").longValue();
         String before = snapshot(own.key());
@@ -83,10 +83,10 @@ class GeneratedBadInputTest extends ServiceTestBase {
         cases.addAll(bodyCases("PUT " + run, "PUT", run, Payloads.run("full", 1000, 1000), true));
         ObjectNode batch = Payloads.batch(Payloads.checkpoint(1, 0.1), Payloads.fullCheckpoint(7, 0.4, 0.5));
         cases.addAll(bodyCases("POST checkpoints", "POST", run + "/checkpoints", batch, true));
-        ObjectNode finish = Api.JSON.createObjectNode().put("status", "finished").put("endedAt", "2026-11-27T09:00:00Z")
+        ObjectNode finish = ApiClient.JSON.createObjectNode().put("status", "finished").put("endedAt", "2026-11-27T09:00:00Z")
                 .put("runKey", runKey);
         cases.addAll(bodyCases("POST finish", "POST", run + "/finish", finish, true));
-        ObjectNode settings = Api.JSON.createObjectNode().put("trainableFractionThreshold", 0.2).put("klThreshold", 0.4)
+        ObjectNode settings = ApiClient.JSON.createObjectNode().put("trainableFractionThreshold", 0.2).put("klThreshold", 0.4)
                 .put("driftFactor", 2.0).put("lossTolerance", 0.2);
         cases.addAll(bodyCases("PUT settings", "PUT", base + "/settings", settings, false));
         cases.addAll(bodyCases("POST rule", "POST", base + "/alert-rules", ruleBody(), false));
@@ -120,7 +120,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
     }
 
     static ObjectNode ruleBody() {
-        ObjectNode r = Api.JSON.createObjectNode();
+        ObjectNode r = ApiClient.JSON.createObjectNode();
         r.put("name", "KL above 0.5");
         r.put("enabled", true);
         r.put("severity", "warning");
@@ -182,7 +182,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
             }
             for (String lit : literals) {
                 ObjectNode copy = valid.deepCopy();
-                replace(copy, location, Api.JSON.getNodeFactory().stringNode("@@BAD@@"));
+                replace(copy, location, ApiClient.JSON.getNodeFactory().stringNode("@@BAD@@"));
                 byte[] body = copy.toString().replace(MARK, lit).getBytes(StandardCharsets.UTF_8);
                 out.add(new Case(label + " value " + wire + " = " + escape(lit), method, path, body, false, wire));
             }
@@ -418,7 +418,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
             byte[] body = c.body();
             if (c.gzip()) {
                 b.header("Content-Encoding", "gzip");
-                body = Api.gzip(body);
+                body = ApiClient.gzip(body);
             }
             b.method(c.method(), HttpRequest.BodyPublishers.ofByteArray(body));
         }
@@ -441,7 +441,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
         if (!type.startsWith("application/problem+json")) {
             return "content type '" + type + "' (" + r.statusCode() + "): " + abbreviate(r.body());
         }
-        JsonNode problem = Api.JSON.readTree(r.body());
+        JsonNode problem = ApiClient.JSON.readTree(r.body());
         if (problem.path("status").intValue() != r.statusCode() || problem.path("detail").asString("").isBlank()) {
             return "not a problem answer: " + abbreviate(r.body());
         }

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.flag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ class FlaggingTest extends ServiceTestBase {
     @Test
     void drifsFarWhenTheLowerCiBoundCrossesTheThreshold() {
         run("far", "full", 1000, 1000, Payloads.FP_B);
-        Api.Answer a = upload("far", Payloads.checkpoint(1, 0.8, 0.5));
+        ApiClient.Answer a = upload("far", Payloads.checkpoint(1, 0.8, 0.5));
         assertThat(a.json().get("flags").toString()).isEqualTo("[\"parameter-heavy\",\"drifts-far\"]");
         assertThat(view("far").get("flagged").booleanValue()).isTrue();
         // mean 0.54 is above 0.5 but its lower CI bound (0.486) is not: no flag
@@ -92,7 +92,7 @@ class FlaggingTest extends ServiceTestBase {
         run("mid", "full", 1000, 1000, Payloads.FP_B);
         upload("mid", Payloads.checkpoint(1, 0.3, 0.5));
         assertThat(flags("mid")).containsExactly("parameter-heavy");
-        Api.Answer a = project.api().json("PUT", "/api/v1/projects/" + project.key() + "/settings",
+        ApiClient.Answer a = project.api().json("PUT", "/api/v1/projects/" + project.key() + "/settings",
                 "{\"trainableFractionThreshold\":1.01,\"klThreshold\":0.2,\"driftFactor\":3,\"lossTolerance\":0.1}");
         assertThat(a.status()).as(a.text()).isEqualTo(400);
         a = project.api().json("PUT", "/api/v1/projects/" + project.key() + "/settings",
@@ -145,8 +145,8 @@ class FlaggingTest extends ServiceTestBase {
         assertThat(project.api().putRun(project.key(), key, body).status()).isEqualTo(201);
     }
 
-    private Api.Answer upload(String key, ObjectNode... checkpoints) {
-        Api.Answer a = project.api().postCheckpoints(project.key(), key, Payloads.batch(checkpoints));
+    private ApiClient.Answer upload(String key, ObjectNode... checkpoints) {
+        ApiClient.Answer a = project.api().postCheckpoints(project.key(), key, Payloads.batch(checkpoints));
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         return a;
     }

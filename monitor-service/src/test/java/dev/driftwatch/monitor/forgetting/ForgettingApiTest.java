@@ -3,7 +3,7 @@ package dev.driftwatch.monitor.forgetting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.util.ArrayList;
@@ -46,7 +46,7 @@ class ForgettingApiTest extends ServiceTestBase {
             String key = labelled ? LABELLED[run] : "unlabelled";
             ObjectNode body = Payloads.run(labelled ? LABELLED[run] : "lora", 1000, 100);
             ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, Long.toString(PLANNED));
-            Api.Answer created = project.api().putRun(project.key(), key, body);
+            ApiClient.Answer created = project.api().putRun(project.key(), key, body);
             assertThat(created.status()).as(created.text()).isEqualTo(201);
             double scale = 0.05 * (run + 1);
             List<double[]> rows = new ArrayList<>();
@@ -69,14 +69,14 @@ class ForgettingApiTest extends ServiceTestBase {
                 }
             }
             perRun.add(rows);
-            Api.Answer a = project.api().postCheckpoints(project.key(), key, Payloads.batch(batch));
+            ApiClient.Answer a = project.api().postCheckpoints(project.key(), key, Payloads.batch(batch));
             assertThat(a.status()).as(a.text()).isEqualTo(200);
         }
     }
 
     private static ObjectNode checkpoint(long step, double kl, double onKl, double offKl, double js, double l2,
             Double forgetting, double loss) {
-        ObjectNode c = Api.JSON.createObjectNode();
+        ObjectNode c = ApiClient.JSON.createObjectNode();
         c.put("step", step);
         c.put("probeCount", 600);
         ObjectNode metrics = c.putObject("metrics");
@@ -125,7 +125,7 @@ class ForgettingApiTest extends ServiceTestBase {
     }
 
     private JsonNode get(String path) {
-        Api.Answer a = project.api().get("/api/v1/projects/" + project.key() + path);
+        ApiClient.Answer a = project.api().get("/api/v1/projects/" + project.key() + path);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         return a.json();
     }
@@ -215,7 +215,7 @@ class ForgettingApiTest extends ServiceTestBase {
 
     @Test
     void badFingerprintsAreA400NamingTheField() {
-        Api.Answer a = project.api().get("/api/v1/projects/" + project.key() + "/forgetting-fit?baseFingerprint=xyz"
+        ApiClient.Answer a = project.api().get("/api/v1/projects/" + project.key() + "/forgetting-fit?baseFingerprint=xyz"
                 + "&probeFingerprint=" + Payloads.FP_B);
         assertThat(a.status()).isEqualTo(400);
         assertThat(a.text()).contains("baseFingerprint");

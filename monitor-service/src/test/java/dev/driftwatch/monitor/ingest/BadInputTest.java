@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -53,7 +53,7 @@ class BadInputTest extends ServiceTestBase {
     private int cases;
 
     /** One malformed request and what its answer must name. */
-    private record Case(String name, Function<Api, Api.Answer> request, String field) {}
+    private record Case(String name, Function<ApiClient, ApiClient.Answer> request, String field) {}
 
     @BeforeAll
     void createRun() {
@@ -77,7 +77,7 @@ class BadInputTest extends ServiceTestBase {
         cases = all.size();
         return all.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             assertThat(names.add(c.name())).as("distinct case").isTrue();
-            Api.Answer a = c.request().apply(api());
+            ApiClient.Answer a = c.request().apply(api());
             assertThat(a.status()).as(a.text()).isBetween(400, 499);
             assertThat(a.isProblem()).as("problem+json: " + a.contentType()).isTrue();
             JsonNode body = a.json();
@@ -273,7 +273,7 @@ class BadInputTest extends ServiceTestBase {
         };
         for (String[] r : ranges) {
             ObjectNode mutated = valid.deepCopy();
-            mutated.set(r[0], Api.JSON.readTree(r[1]));
+            mutated.set(r[0], ApiClient.JSON.readTree(r[1]));
             out.add(new Case("run: range " + r[0] + " = " + abbreviate(r[1]),
                     a -> a.putRun(P, runKey, mutated), r[0]));
         }
@@ -284,7 +284,7 @@ class BadInputTest extends ServiceTestBase {
         ObjectNode mutated = mutate(valid, path, replacement);
         // a rejected update must leave the run as it was: its name stays "run full"
         return new Case(name, a -> {
-            Api.Answer answer = a.putRun(P, runKey, mutated);
+            ApiClient.Answer answer = a.putRun(P, runKey, mutated);
             assertThat(a.get("/api/v1/projects/" + P + "/runs/" + runKey).json().get("name").stringValue())
                     .isEqualTo("run full");
             return answer;
@@ -411,7 +411,7 @@ class BadInputTest extends ServiceTestBase {
             sb.append(i == 0 ? "" : ",").append(item.apply(i));
         }
         ObjectNode c = Payloads.checkpoint(1, 0.1);
-        c.set(field, Api.JSON.readTree(sb.append(']').toString()));
+        c.set(field, ApiClient.JSON.readTree(sb.append(']').toString()));
         return Payloads.batch(c).toString();
     }
 

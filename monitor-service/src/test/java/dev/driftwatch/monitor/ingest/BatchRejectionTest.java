@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class BatchRejectionTest extends ServiceTestBase {
         ((ObjectNode) negative.get("metrics").get("kl_base_ft")).put("mean", -1.0);
         ObjectNode batch = Payloads.batch(Payloads.checkpoint(1, 0.1), nul, Payloads.checkpoint(3, 0.3), negative,
                 Payloads.checkpoint(5, 0.5));
-        Api.Answer a = own.api().postCheckpoints(own.key(), "r1", batch);
+        ApiClient.Answer a = own.api().postCheckpoints(own.key(), "r1", batch);
         assertThat(a.status()).as(a.text()).isEqualTo(400);
         JsonNode rejected = a.json().get("rejected");
         assertThat(rejected).as(a.text()).isNotNull();
@@ -38,7 +38,7 @@ class BatchRejectionTest extends ServiceTestBase {
         assertThat(stored(own.key())).isZero();
 
         ((ArrayNodeView) () -> batch).remove(1);
-        Api.Answer second = own.api().postCheckpoints(own.key(), "r1", batch);
+        ApiClient.Answer second = own.api().postCheckpoints(own.key(), "r1", batch);
         assertThat(second.status()).isEqualTo(400);
         JsonNode again = second.json().get("rejected");
         assertThat(again.size()).isEqualTo(1);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.contract.ContractVersion;
 import dev.driftwatch.contract.Metric;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -29,7 +29,7 @@ class ContractEvolutionTest extends ServiceTestBase {
         // exactly what a plugin of the 1.0 format sent: no contract header, only the fields it knew
         ObjectNode run = Payloads.run("full", 1000, 1000);
         assertThat(api().putRun(P, key, run).status()).isEqualTo(201);
-        Api.Answer answer = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.2),
+        ApiClient.Answer answer = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.2),
                 Payloads.fullCheckpoint(20, 0.3, 0.5)));
         assertThat(answer.status()).as(answer.text()).isEqualTo(200);
         assertThat(answer.json().get("accepted").intValue()).isEqualTo(2);
@@ -39,19 +39,19 @@ class ContractEvolutionTest extends ServiceTestBase {
     @Test
     void currentAndNewerMinorVersionsAreAcceptedAndAnotherMajorIsRefused() {
         String key = uniqueRunKey("versions");
-        Api current = api().withHeader(ContractVersion.HEADER, ContractVersion.CURRENT);
+        ApiClient current = api().withHeader(ContractVersion.HEADER, ContractVersion.CURRENT);
         assertThat(current.putRun(P, key, Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
-        Api newerMinor = api().withHeader(ContractVersion.HEADER, ContractVersion.MAJOR + ".99");
+        ApiClient newerMinor = api().withHeader(ContractVersion.HEADER, ContractVersion.MAJOR + ".99");
         assertThat(newerMinor.postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(1, 0.1))).status())
                 .isEqualTo(200);
 
-        Api nextMajor = api().withHeader(ContractVersion.HEADER, (ContractVersion.MAJOR + 1) + ".0");
-        Api.Answer refused = nextMajor.postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(2, 0.1)));
+        ApiClient nextMajor = api().withHeader(ContractVersion.HEADER, (ContractVersion.MAJOR + 1) + ".0");
+        ApiClient.Answer refused = nextMajor.postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(2, 0.1)));
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.isProblem()).isTrue();
         assertThat(refused.json().get("errors").get(0).get("field").stringValue()).isEqualTo(ContractVersion.HEADER);
         assertThat(refused.text()).contains(ContractVersion.ACCEPTS);
-        Api.Answer garbled = api().withHeader(ContractVersion.HEADER, "one").postCheckpoints(P, key,
+        ApiClient.Answer garbled = api().withHeader(ContractVersion.HEADER, "one").postCheckpoints(P, key,
                 Payloads.batch(Payloads.checkpoint(3, 0.1)));
         assertThat(garbled.status()).isEqualTo(400);
         assertThat(checkpointCount(key)).as("nothing written by refused uploads").isEqualTo(1);
@@ -76,7 +76,7 @@ class ContractEvolutionTest extends ServiceTestBase {
     @Test
     void unknownMetricIsStoredAndServedGenerically() {
         String key = uniqueRunKey("newer-metric");
-        Api newer = api().withHeader(ContractVersion.HEADER, ContractVersion.MAJOR + ".2");
+        ApiClient newer = api().withHeader(ContractVersion.HEADER, ContractVersion.MAJOR + ".2");
         assertThat(newer.putRun(P, key, Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
         ObjectNode[] checkpoints = new ObjectNode[3];
         for (int i = 0; i < 3; i++) {
@@ -87,7 +87,7 @@ class ContractEvolutionTest extends ServiceTestBase {
             ((ObjectNode) c.get("topExamples").get(1)).put("metric", NEWER_METRIC);
             checkpoints[i] = c;
         }
-        Api.Answer answer = newer.postCheckpoints(P, key, Payloads.batch(checkpoints));
+        ApiClient.Answer answer = newer.postCheckpoints(P, key, Payloads.batch(checkpoints));
         assertThat(answer.status()).as(answer.text()).isEqualTo(200);
         assertThat(answer.json().get("accepted").intValue()).isEqualTo(3);
 

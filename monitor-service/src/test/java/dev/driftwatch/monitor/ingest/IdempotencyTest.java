@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -29,13 +29,13 @@ class IdempotencyTest extends ServiceTestBase {
         ObjectNode batch = Payloads.batch(Payloads.checkpoint(10, 0.2), Payloads.checkpoint(20, 0.3));
         assertThat(api().postCheckpoints(P, key, batch).json().get("accepted").intValue()).isEqualTo(2);
 
-        Api.Answer again = api().postCheckpoints(P, key, batch);
+        ApiClient.Answer again = api().postCheckpoints(P, key, batch);
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.json().get("accepted").intValue()).isZero();
         assertThat(again.json().get("duplicates").intValue()).isEqualTo(2);
 
         // a different body for a stored step is a duplicate too: the first upload wins
-        Api.Answer changed = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.9)));
+        ApiClient.Answer changed = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.9)));
         assertThat(changed.json().get("duplicates").intValue()).isEqualTo(1);
         JsonNode stored = api().get("/api/v1/projects/" + P + "/runs/" + key + "/checkpoints/10").json();
         assertThat(stored.get("metrics").get("kl_base_ft").get("mean").doubleValue()).isEqualTo(0.2);
@@ -46,11 +46,11 @@ class IdempotencyTest extends ServiceTestBase {
     void outOfOrderStepsAreAcceptedAndSorted() {
         String key = uniqueRunKey("order");
         api().putRun(P, key, Payloads.run("full", 100, 100));
-        Api.Answer first = api().postCheckpoints(P, key,
+        ApiClient.Answer first = api().postCheckpoints(P, key,
                 Payloads.batch(Payloads.checkpoint(50, 0.5), Payloads.checkpoint(10, 0.1), Payloads.checkpoint(30, 0.3)));
         assertThat(first.json().get("accepted").intValue()).isEqualTo(3);
         // a batch mixing a stored step, a new earlier step and a repeat inside the batch
-        Api.Answer second = api().postCheckpoints(P, key,
+        ApiClient.Answer second = api().postCheckpoints(P, key,
                 Payloads.batch(Payloads.checkpoint(30, 0.3), Payloads.checkpoint(20, 0.2), Payloads.checkpoint(20, 0.2)));
         assertThat(second.json().get("accepted").intValue()).isEqualTo(1);
         assertThat(second.json().get("duplicates").intValue()).isEqualTo(2);

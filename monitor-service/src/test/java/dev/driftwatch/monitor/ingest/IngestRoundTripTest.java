@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -20,7 +20,7 @@ class IngestRoundTripTest extends ServiceTestBase {
         String key = uniqueRunKey("rt-run");
         ObjectNode run = Payloads.run("lora", 1000, 37);
         run.put("runKey", key);
-        Api.Answer created = api().putRun(P, key, run);
+        ApiClient.Answer created = api().putRun(P, key, run);
         assertThat(created.status()).isEqualTo(201);
 
         JsonNode view = api().get("/api/v1/projects/" + P + "/runs/" + key).json();
@@ -41,7 +41,7 @@ class IngestRoundTripTest extends ServiceTestBase {
         assertThat(api().get("/api/v1/projects/" + P + "/runs/" + key).json().get("name").stringValue())
                 .isEqualTo("renamed");
 
-        Api.Answer finished = api().json("POST", "/api/v1/projects/" + P + "/runs/" + key + "/finish",
+        ApiClient.Answer finished = api().json("POST", "/api/v1/projects/" + P + "/runs/" + key + "/finish",
                 "{\"runKey\":\"" + key + "\",\"status\":\"failed\",\"endedAt\":\"2026-11-27T09:00:00Z\"}");
         assertThat(finished.status()).isEqualTo(200);
         assertThat(finished.json().get("status").stringValue()).isEqualTo("failed");
@@ -54,14 +54,14 @@ class IngestRoundTripTest extends ServiceTestBase {
         api().putRun(P, key, Payloads.run("full", 109386, 109386));
         ObjectNode full = Payloads.fullCheckpoint(300, 0.4123456789012345, 0.47);
         full.put("runKey", key);
-        ObjectNode invalid = Api.JSON.createObjectNode();
+        ObjectNode invalid = ApiClient.JSON.createObjectNode();
         invalid.put("step", 400);
         invalid.put("valid", false);
         invalid.put("invalidReason", "NaN in model output");
         invalid.put("probeCount", 0);
         invalid.putObject("metrics");
 
-        Api.Answer answer = api().postCheckpoints(P, key, Payloads.batch(full, invalid));
+        ApiClient.Answer answer = api().postCheckpoints(P, key, Payloads.batch(full, invalid));
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.json().get("accepted").intValue()).isEqualTo(2);
 
@@ -71,7 +71,7 @@ class IngestRoundTripTest extends ServiceTestBase {
         // the stored tensor without a stable rank comes back with an explicit null
         ((ObjectNode) expected.get("parameters").get("tensors").get(1)).putNull("stableRank");
         ((ObjectNode) expected.get("parameters").get("tensors").get(2)).putNull("stableRank");
-        assertThat(back).isEqualTo(Api.JSON.readTree(expected.toString()));
+        assertThat(back).isEqualTo(ApiClient.JSON.readTree(expected.toString()));
 
         JsonNode backInvalid = api().get("/api/v1/projects/" + P + "/runs/" + key + "/checkpoints/400").json();
         assertThat(backInvalid.get("valid").booleanValue()).isFalse();
@@ -94,7 +94,7 @@ class IngestRoundTripTest extends ServiceTestBase {
         String key = uniqueRunKey("rt-gz");
         api().putRun(P, key, Payloads.run("head", 100, 10));
         byte[] body = Payloads.batch(Payloads.checkpoint(1, 0.1)).toString().getBytes();
-        Api.Answer answer = api().send("POST", "/api/v1/projects/" + P + "/runs/" + key + "/checkpoints",
+        ApiClient.Answer answer = api().send("POST", "/api/v1/projects/" + P + "/runs/" + key + "/checkpoints",
                 "application/json", body, true);
         assertThat(answer.status()).isEqualTo(200);
         assertThat(checkpointCount(key)).isEqualTo(1);

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -42,7 +42,7 @@ class LockConflictTest extends ServiceTestBase {
                     assertThat(rs.next()).as("the run row is locked").isTrue();
                 }
             }
-            Api.Answer busy = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.2)));
+            ApiClient.Answer busy = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.2)));
             other.rollback();
 
             assertThat(busy.status()).isEqualTo(503);
@@ -52,7 +52,7 @@ class LockConflictTest extends ServiceTestBase {
         }
         assertThat(checkpointCount(key)).isZero();
         // the retry the plugin makes then succeeds
-        Api.Answer retried = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.2)));
+        ApiClient.Answer retried = api().postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(10, 0.2)));
         assertThat(retried.status()).isEqualTo(200);
         assertThat(checkpointCount(key)).isEqualTo(1);
     }

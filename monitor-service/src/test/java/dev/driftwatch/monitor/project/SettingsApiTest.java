@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.project;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,7 @@ class SettingsApiTest extends ServiceTestBase {
     @Test
     void aPartialBodyChangesOnlyTheSettingsItNames() {
         OwnProject own = newProject("settings-partial");
-        Api.Answer a = own.api().json("PUT", path(own), "{\"klThreshold\": 0.3}");
+        ApiClient.Answer a = own.api().json("PUT", path(own), "{\"klThreshold\": 0.3}");
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         assertThat(settings(a)).containsExactly(0.10, 0.3, 3.0, 0.10);
 
@@ -42,7 +42,7 @@ class SettingsApiTest extends ServiceTestBase {
         expectFields(own.api().json("PUT", path(own), "{\"trainableFractionThreshold\": 1.5, \"lossTolerance\": -1}"),
                 "trainableFractionThreshold", "lossTolerance");
         expectFields(own.api().json("PUT", path(own), "[0.1, 0.5]"), "body");
-        Api.Answer unknown = own.api().json("PUT", path(own), "{\"klTreshold\": 0.3}");
+        ApiClient.Answer unknown = own.api().json("PUT", path(own), "{\"klTreshold\": 0.3}");
         assertThat(unknown.json().path("errors").get(0).path("message").asString())
                 .contains("klThreshold");  // the message names the right spelling
         assertThat(settings(own.api().get("/api/v1/projects/" + own.key()))).containsExactly(0.10, 0.5, 3.0, 0.10);
@@ -52,13 +52,13 @@ class SettingsApiTest extends ServiceTestBase {
         return "/api/v1/projects/" + own.key() + "/settings";
     }
 
-    private static List<Double> settings(Api.Answer a) {
+    private static List<Double> settings(ApiClient.Answer a) {
         JsonNode s = a.json().path("flagSettings");
         return List.of(s.path("trainableFractionThreshold").asDouble(), s.path("klThreshold").asDouble(),
                 s.path("driftFactor").asDouble(), s.path("lossTolerance").asDouble());
     }
 
-    private static void expectFields(Api.Answer a, String... fields) {
+    private static void expectFields(ApiClient.Answer a, String... fields) {
         assertThat(a.status()).as(a.text()).isEqualTo(400);
         assertThat(a.isProblem()).as(a.contentType()).isTrue();
         List<String> named = new ArrayList<>();

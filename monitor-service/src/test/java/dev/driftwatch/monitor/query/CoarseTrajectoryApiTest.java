@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -46,7 +46,7 @@ class CoarseTrajectoryApiTest extends ServiceTestBase {
                 batch.add(checkpoint(sent.get(random.nextInt(sent.size()))));
             }
             sent.addAll(steps.subList(from, from + 150));
-            Api.Answer a = api().postCheckpoints(ServiceTest.PROJECT, key, Payloads.batch(batch.toArray(ObjectNode[]::new)));
+            ApiClient.Answer a = api().postCheckpoints(ServiceTest.PROJECT, key, Payloads.batch(batch.toArray(ObjectNode[]::new)));
             assertThat(a.status()).as(a.text()).isEqualTo(200);
         }
         long runId = jdbc.queryForObject("SELECT id FROM run WHERE run_key = ?", Long.class, key);
@@ -70,7 +70,7 @@ class CoarseTrajectoryApiTest extends ServiceTestBase {
     /** Every eleventh step is invalid (no headline); the others have a value with many ties. */
     private static ObjectNode checkpoint(int step) {
         if (step % 11 == 0) {
-            ObjectNode invalid = Api.JSON.createObjectNode();
+            ObjectNode invalid = ApiClient.JSON.createObjectNode();
             invalid.put("step", step);
             invalid.put("valid", false);
             invalid.put("invalidReason", "NaN in model output");

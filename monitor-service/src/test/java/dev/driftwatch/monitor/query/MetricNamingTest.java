@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.Scalar;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.util.List;
@@ -70,7 +70,7 @@ class MetricNamingTest extends ServiceTestBase {
     @Test
     void aNameNobodyKnowsIsA400NamingTheParameter() {
         for (String typo : List.of("validate_los", "kl_base", "Validate Loss")) {
-            Api.Answer a = own.api().get(base + typo.replace(" ", "%20"));
+            ApiClient.Answer a = own.api().get(base + typo.replace(" ", "%20"));
             assertThat(a.status()).as(typo + ": " + a.text()).isEqualTo(400);
             assertThat(a.json().path("errors").get(0).path("field").asString()).isEqualTo("metric");
         }
@@ -80,12 +80,12 @@ class MetricNamingTest extends ServiceTestBase {
     void rulesTakeTheSameNamesAndNameTheRightOneForAnEarlierSpelling() {
         String rules = "/api/v1/projects/" + own.key() + "/alert-rules";
         for (Scalar s : Scalar.values()) {
-            Api.Answer a = own.api().json("POST", rules, "{\"name\": \"" + s.wireName() + "\", \"condition\": {\"type\":"
+            ApiClient.Answer a = own.api().json("POST", rules, "{\"name\": \"" + s.wireName() + "\", \"condition\": {\"type\":"
                     + " \"threshold\", \"metric\": \"" + s.wireName() + "\", \"op\": \"above\", \"threshold\": 2}}");
             assertThat(a.status()).as(a.text()).isEqualTo(201);
         }
         for (Scalar s : Scalar.values()) {
-            Api.Answer a = own.api().json("POST", rules, "{\"name\": \"old\", \"condition\": {\"type\": \"threshold\","
+            ApiClient.Answer a = own.api().json("POST", rules, "{\"name\": \"old\", \"condition\": {\"type\": \"threshold\","
                     + " \"metric\": \"" + s.oldSpelling() + "\", \"op\": \"above\", \"threshold\": 2}}");
             assertThat(a.status()).as(a.text()).isEqualTo(400);
             assertThat(a.json().path("errors").get(0).path("message").asString()).contains("'" + s.wireName() + "'");
@@ -93,7 +93,7 @@ class MetricNamingTest extends ServiceTestBase {
     }
 
     private JsonNode get(String path) {
-        Api.Answer a = own.api().get(path);
+        ApiClient.Answer a = own.api().get(path);
         assertThat(a.status()).as(path + ": " + a.text()).isEqualTo(200);
         return a.json();
     }

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -24,7 +24,7 @@ class ProbePlanApiTest extends ServiceTestBase {
         key = uniqueRunKey("plan");
         api().putRun(P, key, Payloads.run("full", 100, 100));
         // headline mean 0.5 over 600 probes with CI [0.45, 0.55]; slices 300 each, means 0.7 and 0.3, CI +-10%
-        Api.Answer a = api().postCheckpoints(P, key, Payloads.batch(Payloads.fullCheckpoint(1, 0.2, 1.0),
+        ApiClient.Answer a = api().postCheckpoints(P, key, Payloads.batch(Payloads.fullCheckpoint(1, 0.2, 1.0),
                 Payloads.fullCheckpoint(7, 0.5, 1.0)));
         assertThat(a.status()).as(a.text()).isEqualTo(200);
     }
@@ -56,19 +56,19 @@ class ProbePlanApiTest extends ServiceTestBase {
     @Test
     void aBadHalfWidthOrMetricIsA400NamingTheField() {
         for (String bad : new String[] {"0", "-1", "abc", "Infinity", "NaN"}) {
-            Api.Answer a = api().get("/api/v1/projects/" + P + "/runs/" + key + "/probe-plan?halfWidth=" + bad);
+            ApiClient.Answer a = api().get("/api/v1/projects/" + P + "/runs/" + key + "/probe-plan?halfWidth=" + bad);
             assertThat(a.status()).as(bad).isEqualTo(400);
             assertThat(a.text()).contains("halfWidth");
         }
-        Api.Answer missing = api().get("/api/v1/projects/" + P + "/runs/" + key + "/probe-plan");
+        ApiClient.Answer missing = api().get("/api/v1/projects/" + P + "/runs/" + key + "/probe-plan");
         assertThat(missing.status()).isEqualTo(400);
-        Api.Answer metric = api().get("/api/v1/projects/" + P + "/runs/" + key + "/probe-plan?halfWidth=1&metric=nope");
+        ApiClient.Answer metric = api().get("/api/v1/projects/" + P + "/runs/" + key + "/probe-plan?halfWidth=1&metric=nope");
         assertThat(metric.status()).isEqualTo(400);
         assertThat(metric.text()).contains("metric");
     }
 
     private JsonNode get(String suffix) {
-        Api.Answer a = api().get("/api/v1/projects/" + P + "/runs/" + key + suffix);
+        ApiClient.Answer a = api().get("/api/v1/projects/" + P + "/runs/" + key + suffix);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         return a.json();
     }

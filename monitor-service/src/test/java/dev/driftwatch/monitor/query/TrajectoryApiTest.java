@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -35,7 +35,7 @@ class TrajectoryApiTest extends ServiceTestBase {
                 int step = from + i;
                 batch[i] = Payloads.fullCheckpoint(step, value(step), 1.0 / (1 + step));
             }
-            Api.Answer a = api().postCheckpoints(P, key, Payloads.batch(batch));
+            ApiClient.Answer a = api().postCheckpoints(P, key, Payloads.batch(batch));
             assertThat(a.status()).as(a.text()).isEqualTo(200);
         }
         String small = uniqueRunKey("traj-small");
@@ -120,7 +120,7 @@ class TrajectoryApiTest extends ServiceTestBase {
         JsonNode cmp = api().get("/api/v1/projects/" + P + "/compare?runs=" + key + "," + key + "&points=100").json();
         assertThat(cmp.get("runs")).hasSize(1);
 
-        Api.Answer csv = api().get("/api/v1/projects/" + P + "/runs/" + key + "/export.csv");
+        ApiClient.Answer csv = api().get("/api/v1/projects/" + P + "/runs/" + key + "/export.csv");
         assertThat(csv.contentType()).startsWith("text/csv");
         String[] lines = csv.text().split("\n");
         assertThat(lines).hasSize(N + 1);
@@ -143,7 +143,7 @@ class TrajectoryApiTest extends ServiceTestBase {
     }
 
     private JsonNode get(String suffix) {
-        Api.Answer a = api().get("/api/v1/projects/" + P + "/runs/" + key + suffix);
+        ApiClient.Answer a = api().get("/api/v1/projects/" + P + "/runs/" + key + suffix);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
         return a.json();
     }

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
@@ -43,23 +43,23 @@ class AuthorizationTest extends ServiceTestBase {
 
     @Test
     void missingOrUnknownTokenIs401Problem() {
-        for (Api client : new Api[] {api().withToken(null), api().withToken("dw_nope")}) {
-            Api.Answer write = client.postCheckpoints(P, runKey, Payloads.batch(Payloads.checkpoint(1, 0.1)));
+        for (ApiClient client : new ApiClient[] {api().withToken(null), api().withToken("dw_nope")}) {
+            ApiClient.Answer write = client.postCheckpoints(P, runKey, Payloads.batch(Payloads.checkpoint(1, 0.1)));
             assertThat(write.status()).isEqualTo(401);
             assertThat(write.isProblem()).isTrue();
-            Api.Answer read = client.get("/api/v1/projects/" + P + "/runs");
+            ApiClient.Answer read = client.get("/api/v1/projects/" + P + "/runs");
             assertThat(read.status()).isEqualTo(401);
             assertThat(read.isProblem()).isTrue();
         }
-        Api.Answer notBearer = api().withToken(null).send("GET", "/api/v1/projects/" + P + "/runs", null, null, false);
+        ApiClient.Answer notBearer = api().withToken(null).send("GET", "/api/v1/projects/" + P + "/runs", null, null, false);
         assertThat(notBearer.status()).isEqualTo(401);
         assertThat(checkpointCount(runKey)).isZero();
     }
 
     @Test
     void tokenOfAnotherProjectIs403ForWritesAndReads() {
-        Api other = api().withToken(otherToken);
-        Api.Answer write = other.postCheckpoints(P, runKey, Payloads.batch(Payloads.checkpoint(1, 0.1)));
+        ApiClient other = api().withToken(otherToken);
+        ApiClient.Answer write = other.postCheckpoints(P, runKey, Payloads.batch(Payloads.checkpoint(1, 0.1)));
         assertThat(write.status()).isEqualTo(403);
         assertThat(write.isProblem()).isTrue();
         assertThat(other.putRun(P, "intruder", Payloads.run("full", 10, 10)).status()).isEqualTo(403);

@@ -2,7 +2,7 @@ package dev.driftwatch.monitor.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -22,12 +22,12 @@ class ChannelPermissionTest extends ServiceTestBase {
     @Test
     void aTokenWithoutTheChannelsScopeCannotCreateUrlChannels() {
         OwnProject own = newProject("scope");
-        Api.Answer a = own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules",
+        ApiClient.Answer a = own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules",
                 rule("https://hooks.example.com/x"));
         assertThat(a.status()).as(a.text()).isEqualTo(403);
         assertThat(a.isProblem()).isTrue();
         assertThat(a.text()).contains("channels");
-        Api.Answer log = own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules",
+        ApiClient.Answer log = own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules",
                 "{\"name\":\"log only\",\"condition\":{\"type\":\"flag\"},\"channels\":[{\"type\":\"log\"}]}");
         assertThat(log.status()).as(log.text()).isEqualTo(201);
     }
@@ -38,7 +38,7 @@ class ChannelPermissionTest extends ServiceTestBase {
         for (String url : new String[] {"http://127.0.0.1:" + port() + "/actuator", "http://[::1]/",
                 "http://0.0.0.0:5432/", "http://2130706433/", "http://169.254.169.254/latest/meta-data",
                 "http://10.1.2.3/hook", "http://localhost/"}) {
-            Api.Answer a = api().json("POST", path, rule(url));
+            ApiClient.Answer a = api().json("POST", path, rule(url));
             assertThat(a.status()).as(url + ": " + a.text()).isEqualTo(400);
             JsonNode first = a.json().get("errors").get(0);
             assertThat(first.get("field").stringValue()).isEqualTo("channels[0].url");

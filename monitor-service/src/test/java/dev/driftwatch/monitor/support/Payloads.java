@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.support;
 
+import dev.driftwatch.harness.ApiClient;
 import java.util.List;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -23,10 +24,10 @@ public final class Payloads {
      * @return the body
      */
     public static ObjectNode run(String method, long total, long trainable) {
-        ObjectNode r = Api.JSON.createObjectNode();
+        ObjectNode r = ApiClient.JSON.createObjectNode();
         r.put("name", "run " + method);
         r.put("method", method);
-        r.set("tags", Api.JSON.createArrayNode().add("demo").add("fashion-mnist"));
+        r.set("tags", ApiClient.JSON.createArrayNode().add("demo").add("fashion-mnist"));
         r.put("baseFingerprint", FP_A);
         r.put("probeFingerprint", FP_B);
         r.put("totalParameters", total);
@@ -47,7 +48,7 @@ public final class Payloads {
      * @return the summary
      */
     public static ObjectNode summary(int count, double mean) {
-        ObjectNode s = Api.JSON.createObjectNode();
+        ObjectNode s = ApiClient.JSON.createObjectNode();
         s.put("count", count);
         s.put("mean", mean);
         s.put("p50", mean * 0.5);
@@ -68,7 +69,7 @@ public final class Payloads {
      * @return the checkpoint
      */
     public static ObjectNode fullCheckpoint(long step, double kl, double loss) {
-        ObjectNode c = Api.JSON.createObjectNode();
+        ObjectNode c = ApiClient.JSON.createObjectNode();
         c.put("step", step);
         c.put("epoch", (int) (step / 100));
         c.put("time", "2026-11-27T08:01:10Z");
@@ -136,7 +137,7 @@ public final class Payloads {
      * @return the checkpoint
      */
     public static ObjectNode checkpoint(long step, double kl) {
-        ObjectNode c = Api.JSON.createObjectNode();
+        ObjectNode c = ApiClient.JSON.createObjectNode();
         c.put("step", step);
         c.put("probeCount", 100);
         c.putObject("metrics").set("kl_base_ft", summary(100, kl));
@@ -164,7 +165,7 @@ public final class Payloads {
      * @return {@code {"checkpoints": [...]}}
      */
     public static ObjectNode batch(ObjectNode... checkpoints) {
-        ObjectNode b = Api.JSON.createObjectNode();
+        ObjectNode b = ApiClient.JSON.createObjectNode();
         ArrayNode a = b.putArray("checkpoints");
         for (ObjectNode c : checkpoints) {
             a.add(c);

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.support;
 
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.project.ProjectRepository;
 import dev.driftwatch.monitor.token.TokenService;
@@ -31,7 +32,7 @@ public abstract class ServiceTestBase {
      * @param token the project's token
      * @param api a client with that token
      */
-    protected record OwnProject(String key, String token, Api api) {}
+    protected record OwnProject(String key, String token, ApiClient api) {}
 
     /**
      * Creates a new project and a token for it, for tests that must not see other tests' runs.
@@ -60,8 +61,8 @@ public abstract class ServiceTestBase {
      *
      * @return the client
      */
-    protected Api api() {
-        return new Api("http://localhost:" + port, ServiceTest.TOKEN);
+    protected ApiClient api() {
+        return new ApiClient("http://localhost:" + port, ServiceTest.TOKEN);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.driftwatch.monitor.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.monitor.project.Project;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.token.ApiToken;
 import dev.driftwatch.monitor.token.TokenService;
 import java.io.IOException;
@@ -25,7 +25,7 @@ class RuleEditorBrowserTest extends WebTestBase {
 
     private static final String PROJECT = "rule-editor";
 
-    private Api api;
+    private ApiClient api;
 
     @BeforeAll
     void start() throws IOException {
@@ -33,14 +33,14 @@ class RuleEditorBrowserTest extends WebTestBase {
         // webhook and Slack channels need a token with the channels scope
         TokenService.IssuedToken issued = tokens.issue(project, "test");
         tokens.grant(issued.record(), ApiToken.SCOPE_CHANNELS);
-        api = new Api("http://localhost:" + port, issued.token());
+        api = new ApiClient("http://localhost:" + port, issued.token());
         browser = loggedInBrowser();
     }
 
     @Test
     void editingAMultiChannelRuleKeepsEveryChannel() {
         String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
-        Api.Answer created = api.json("POST", rules, """
+        ApiClient.Answer created = api.json("POST", rules, """
                 {"name": "three channels", "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above",
                  "threshold": 0.5},
                  "channels": [{"type": "webhook", "url": "https://hooks.example/one"},
@@ -116,7 +116,7 @@ class RuleEditorBrowserTest extends WebTestBase {
             }
         }
         assertThat(created).as("the rule was created").isNotNull();
-        assertThat(created.get("condition")).isEqualTo(Api.JSON.readTree(
+        assertThat(created.get("condition")).isEqualTo(ApiClient.JSON.readTree(
                 "{\"type\": \"forecast\", \"threshold\": 0.45, \"quantile\": 0.1}"));
         assertThat(browser.driver().findElement(By.id("rules")).getText())
                 .contains("forecast:").contains("0.45 (budget) at forecast quantile 0.1");

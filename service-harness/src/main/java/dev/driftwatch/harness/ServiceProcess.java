@@ -1,4 +1,4 @@
-package dev.driftwatch.examples;
+package dev.driftwatch.harness;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,18 +10,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The monitor service as a separate child JVM, started from its Spring Boot exec jar on a
- * persistent embedded-PostgreSQL data directory, so that tests, the demo and the benchmarks can stop
- * it, kill it (SIGKILL, as a crash) and start it again on the same data and the same port.
+ * The monitor service as a separate child JVM, the one launcher of the demo, the examples' tests, the
+ * benchmarks and the service's own tests: started on a persistent embedded-PostgreSQL data directory (or
+ * on a database given by properties), so that a caller can stop it, kill it (SIGKILL, as a crash),
+ * pause it and start it again on the same data and the same port.
  *
  * <p>Without a {@link Builder#port(int) port} the first start asks for any free port
  * ({@code --server.port=0}) and reads the one the server bound from the file it writes
@@ -39,19 +43,30 @@ import java.util.concurrent.TimeUnit;
  * }                                      // stop(): SIGTERM, graceful
  * </pre>
  *
- * <p>The jar is the system property {@code driftwatch.service.jar}, else the environment variable
- * {@code DRIFTWATCH_SERVICE_JAR}, else the newest
- * {@code monitor-service/target/driftwatch-monitor-service-*-exec.jar} found from the working
+ * <p>What it runs: by default the service's Spring Boot exec jar, as users run it: the system property
+ * {@code driftwatch.service.jar}, else the environment variable {@code DRIFTWATCH_SERVICE_JAR}, else the
+ * newest {@code monitor-service/target/driftwatch-monitor-service-*-exec.jar} found from the working
  * directory or its parents (build it with {@code ./mvnw -pl monitor-service -am package -DskipTests}).
+ * The service's own tests, which run before that jar exists, start its main class from their classpath
+ * instead ({@link Builder#fromCurrentClasspath()}).
  */
 public final class ServiceProcess implements AutoCloseable {
 
     private static final String JAR_PROPERTY = "driftwatch.service.jar";
     private static final String JAR_ENV = "DRIFTWATCH_SERVICE_JAR";
+    /** The service's main class, started when it runs from a classpath. */
+    private static final String MAIN_CLASS = "dev.driftwatch.monitor.DriftwatchApplication";
+    /** The properties the launcher sets itself. */
+    private static final Set<String> OWN_PROPERTIES = Set.of("server.port", "driftwatch.port-file",
+            "driftwatch.embedded-db.data-dir");
 
+    /** The exec jar, or null when it runs from {@link #classpath}. */
     private final Path jar;
+    /** The classpath holding the service's main class, or null when it runs from {@link #jar}. */
+    private final String classpath;
     /** The HTTP port: the builder's, or 0 until the first start has read the one the server bound. */
     private int port;
+    /** The embedded PostgreSQL's data directory, or null when properties name another database. */
     private final Path dataDir;
     private final Path logFile;
     private final Map<String, String> properties;
@@ -63,9 +78,10 @@ public final class ServiceProcess implements AutoCloseable {
     private final List<ProcessHandle> orphans = new ArrayList<>();
 
     private ServiceProcess(Builder b) {
-        this.jar = b.jar != null ? b.jar : findJar();
+        this.classpath = b.classpath;
+        this.jar = classpath != null ? null : b.jar != null ? b.jar : findJar();
         this.port = b.port;
-        this.dataDir = b.dataDir.toAbsolutePath();
+        this.dataDir = b.dataDir == null ? null : b.dataDir.toAbsolutePath();
         this.logFile = b.logFile != null ? b.logFile.toAbsolutePath() : dataDir.resolveSibling(
                 dataDir.getFileName() + "-service.log");
         this.properties = new LinkedHashMap<>(b.properties);
@@ -89,32 +105,7 @@ public final class ServiceProcess implements AutoCloseable {
      * @throws IllegalStateException when it is already running, exits, or is not ready in time
      */
     public synchronized ServiceProcess start() {
-        if (isAlive()) {
-            throw new IllegalStateException("the service is already running on port " + port());
-        }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmArgs);
-        command.add("-jar");
-        command.add(jar.toString());
-        command.add("--server.port=" + port);
-        command.add("--driftwatch.port-file=" + portFile());
-        command.add("--driftwatch.embedded-db.data-dir=" + dataDir);
-        properties.forEach((k, v) -> command.add("--" + k + "=" + v));
-        try {
-            Files.createDirectories(dataDir);
-            Files.createDirectories(logFile.getParent());
-            Files.deleteIfExists(portFile());
-            Files.writeString(logFile, "---- starting: " + String.join(" ", command) + System.lineSeparator(),
-                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the service: " + e.getMessage(), e);
-        }
+        launch();
         try {
             awaitReady();
         } catch (RuntimeException e) {
@@ -122,6 +113,81 @@ public final class ServiceProcess implements AutoCloseable {
             throw e;
         }
         return this;
+    }
+
+    /**
+     * Starts the service's JVM and returns at once, without waiting for it to be ready: for a run that
+     * is to end by itself ({@link #awaitExit}) or a caller that waits in its own way.
+     *
+     * @return this
+     * @throws IllegalStateException when it is already running
+     * @throws UncheckedIOException when the JVM cannot be started
+     */
+    public synchronized ServiceProcess launch() {
+        if (isAlive()) {
+            throw new IllegalStateException("the service is already running" + (port == 0 ? "" : " on port " + port));
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        if (classpath != null) {
+            command.addAll(List.of("-cp", classpath, MAIN_CLASS, "--spring.main.banner-mode=off"));
+        } else {
+            command.add("-jar");
+            command.add(jar.toString());
+        }
+        command.add("--server.port=" + port);
+        command.add("--driftwatch.port-file=" + portFile());
+        if (dataDir != null) {
+            command.add("--driftwatch.embedded-db.data-dir=" + dataDir);
+        }
+        properties.forEach((k, v) -> command.add("--" + k + "=" + v));
+        try {
+            if (dataDir != null) {
+                Files.createDirectories(dataDir);
+            }
+            Files.createDirectories(logFile.getParent());
+            Files.deleteIfExists(portFile());
+            Files.writeString(logFile, "---- starting: " + String.join(" ", command) + System.lineSeparator(),
+                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the service: " + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    /**
+     * Waits for a {@link #launch() launched} service that ends by itself (e.g.
+     * {@code driftwatch.migrate-only=true}) to exit.
+     *
+     * @param timeout the longest wait
+     * @return its exit status
+     * @throws IllegalStateException when it has not exited in time (it is then killed)
+     */
+    public int awaitExit(Duration timeout) {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        if (p == null) {
+            throw new IllegalStateException("the service was never launched");
+        }
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+                throw new IllegalStateException("the service did not exit within " + timeout + "; its log "
+                        + logFile + " ends with:\n" + logTail());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+            throw new IllegalStateException("interrupted while waiting for the service to exit", e);
+        }
+        return p.exitValue();
     }
 
     /**
@@ -152,9 +218,12 @@ public final class ServiceProcess implements AutoCloseable {
      * {@code postmaster.pid}; a restart after a {@link #kill()} may move it.
      *
      * @return the port
-     * @throws IllegalStateException when the database is not running
+     * @throws IllegalStateException when the database is not running, or the service has no data directory
      */
     public int databasePort() {
+        if (dataDir == null) {
+            throw new IllegalStateException("the service runs on a database it was given, not an embedded one");
+        }
         try {
             // postmaster.pid: pid, data directory, start time, port, ...
             List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.US_ASCII);
@@ -164,10 +233,12 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    /** Where the service writes the port it bound ({@code driftwatch.port-file}). */
+    /** Where the service writes the port it bound ({@code driftwatch.port-file}): beside its data or its log. */
     private Path portFile() {
-        return dataDir.resolveSibling(dataDir.getFileName() + "-service.port");
+        Path beside = dataDir != null ? dataDir : logFile;
+        return beside.resolveSibling(beside.getFileName() + (dataDir != null ? "-service.port" : ".port"));
     }
+
 
     /**
      * Returns the file the service's output is appended to.
@@ -189,21 +260,24 @@ public final class ServiceProcess implements AutoCloseable {
 
     /**
      * Stops the service gracefully (SIGTERM) and waits for it; after 60 s it is killed.
+     *
+     * @return true when it was running and exited on SIGTERM within the 60 s, false otherwise
      */
-    public synchronized void stop() {
+    public synchronized boolean stop() {
         if (!isAlive()) {
-            return;
+            return false;
         }
         signal("CONT"); // a paused JVM would not act on SIGTERM
         process.destroy();
         try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                kill();
+            if (process.waitFor(60, TimeUnit.SECONDS)) {
+                return true;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill();
         }
+        kill();
+        return false;
     }
 
     /**
@@ -327,12 +401,15 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /** The embedded PostgreSQL, which pg_ctl detaches from the JVM, found by its data directory's pid file. */
-    private java.util.Optional<ProcessHandle> postgres() {
+    private Optional<ProcessHandle> postgres() {
+        if (dataDir == null) {
+            return Optional.empty();
+        }
         try {
             List<String> pid = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.US_ASCII);
-            return pid.isEmpty() ? java.util.Optional.empty() : ProcessHandle.of(Long.parseLong(pid.get(0).trim()));
+            return pid.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(pid.get(0).trim()));
         } catch (IOException | NumberFormatException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
@@ -379,10 +456,14 @@ public final class ServiceProcess implements AutoCloseable {
                 + "./mvnw -pl monitor-service -am package -DskipTests, or set " + JAR_PROPERTY);
     }
 
-    /** Builds a {@link ServiceProcess}; {@link #dataDir} is required. */
+    /**
+     * Builds a {@link ServiceProcess}; a {@link #dataDir} (embedded PostgreSQL) or, when properties name the
+     * database, a {@link #logFile} is required.
+     */
     public static final class Builder {
 
         private Path jar;
+        private String classpath;
         private int port;
         private Path dataDir;
         private Path logFile;
@@ -393,7 +474,8 @@ public final class ServiceProcess implements AutoCloseable {
         private Builder() {}
 
         /**
-         * Sets the embedded PostgreSQL's data directory (required); it survives restarts.
+         * Sets the embedded PostgreSQL's data directory; it survives restarts. Required unless properties
+         * name the database ({@code spring.datasource.url}) and a {@link #logFile} is set.
          *
          * @param dir the directory
          * @return this builder
@@ -436,7 +518,29 @@ public final class ServiceProcess implements AutoCloseable {
          * @return this builder
          */
         public Builder property(String key, String value) {
+            if (OWN_PROPERTIES.contains(key)) {
+                // given twice on the command line, Spring would join them into "0,0"
+                throw new IllegalArgumentException(key + " is set by the launcher: use port(...) or dataDir(...)");
+            }
             properties.put(key, value);
+            return this;
+        }
+
+        /**
+         * Sets Spring properties given as command-line arguments.
+         *
+         * @param args e.g. {@code --spring.datasource.url=jdbc:postgresql://...}
+         * @return this builder
+         * @throws IllegalArgumentException when one is not {@code --key=value}
+         */
+        public Builder arguments(String... args) {
+            for (String a : args) {
+                int eq = a.indexOf('=');
+                if (!a.startsWith("--") || eq < 3) {
+                    throw new IllegalArgumentException("not --key=value: " + a);
+                }
+                property(a.substring(2, eq), a.substring(eq + 1));
+            }
             return this;
         }
 
@@ -459,6 +563,18 @@ public final class ServiceProcess implements AutoCloseable {
          */
         public Builder jar(Path jar) {
             this.jar = jar;
+            return this;
+        }
+
+        /**
+         * Runs the service's main class from this JVM's classpath (under Maven Surefire, the test
+         * classpath) instead of the exec jar: for the service's own tests, which run before the jar is
+         * packaged.
+         *
+         * @return this builder
+         */
+        public Builder fromCurrentClasspath() {
+            this.classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             return this;
         }
 
@@ -490,7 +606,9 @@ public final class ServiceProcess implements AutoCloseable {
          * @return the handle; call {@link ServiceProcess#start()}
          */
         public ServiceProcess build() {
-            Objects.requireNonNull(dataDir, "dataDir");
+            if (dataDir == null) {
+                Objects.requireNonNull(logFile, "a dataDir, or a logFile when the service is given a database");
+            }
             return new ServiceProcess(this);
         }
 
