@@ -125,8 +125,8 @@ class BodyLimitTest extends ServiceTestBase {
 
     @Test
     void smallDocumentsAreHeldToTheDocumentLimitWhileACheckpointBatchMayBeLarger() {
-        // 2 MB of small numbers: parsed into a tree that is ~20 times its bytes of heap
-        String numbers = "[" + "0,".repeat(1024 * 1024) + "0]";
+        // 2 MB of empty objects: parsed, a tree of ~28 times its bytes of heap
+        String numbers = "[" + "{},".repeat(700_000) + "{}]";
         String settings = "{\"trainableFractionThreshold\":0.1,\"klThreshold\":0.5,\"driftFactor\":3.0,"
                 + "\"lossTolerance\":0.1,\"numbers\":" + numbers + "}";
         String rule = "{\"name\":\"numbers\",\"condition\":{\"type\":\"flag\"},\"numbers\":" + numbers + "}";
