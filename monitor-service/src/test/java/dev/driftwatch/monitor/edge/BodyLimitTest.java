@@ -130,7 +130,7 @@ class BodyLimitTest extends ServiceTestBase {
         String settings = "{\"trainableFractionThreshold\":0.1,\"klThreshold\":0.5,\"driftFactor\":3.0,"
                 + "\"lossTolerance\":0.1,\"numbers\":" + numbers + "}";
         String rule = "{\"name\":\"numbers\",\"condition\":{\"type\":\"flag\"},\"numbers\":" + numbers + "}";
-        for (Api.Answer a : List.of(api().json("PUT", "/api/v1/projects/" + P + "/settings", settings),
+        for (ApiClient.Answer a : List.of(api().json("PUT", "/api/v1/projects/" + P + "/settings", settings),
                 api().json("POST", "/api/v1/projects/" + P + "/alert-rules", rule))) {
             assertThat(a.status()).as(a.text()).isEqualTo(413);
             assertThat(a.contentType()).startsWith("application/problem+json");
@@ -147,7 +147,7 @@ class BodyLimitTest extends ServiceTestBase {
         }
         ObjectNode batch = Payloads.batch(checkpoints);
         assertThat(batch.toString().length()).as("the batch's size").isGreaterThan(1024 * 1024);
-        Api.Answer stored = api().postCheckpoints(P, runKey, batch);
+        ApiClient.Answer stored = api().postCheckpoints(P, runKey, batch);
         assertThat(stored.status()).as(stored.text()).isEqualTo(200);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM checkpoint c JOIN run r ON r.id = c.run_id"
                 + " WHERE r.run_key = ?", Long.class, runKey)).isEqualTo(600L);
