@@ -3,9 +3,6 @@ package dev.driftwatch.harness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -72,7 +69,6 @@ public final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> properties;
     private final List<String> jvmArgs;
     private final Duration startupTimeout;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
     /** Processes the service started (PostgreSQL), remembered at a kill so that close can end them. */
     private final List<ProcessHandle> orphans = new ArrayList<>();
@@ -336,7 +332,7 @@ public final class ServiceProcess implements AutoCloseable {
     public void awaitReady() {
         long deadline = System.nanoTime() + startupTimeout.toNanos();
         int bound = 0;
-        HttpRequest ready = null;
+        ApiClient client = null;
         while (System.nanoTime() < deadline) {
             Process p;
             synchronized (this) {
@@ -352,19 +348,15 @@ public final class ServiceProcess implements AutoCloseable {
                     synchronized (this) {
                         port = bound;
                     }
-                    ready = HttpRequest.newBuilder(url().resolve("/actuator/health/readiness"))
-                            .timeout(Duration.ofSeconds(5)).GET().build();
+                    client = new ApiClient(url(), null).withTimeout(Duration.ofSeconds(5));
                 }
             }
             try {
-                if (ready != null && http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (client != null && client.get("/actuator/health/readiness").status() == 200) {
                     return;
                 }
-            } catch (IOException e) {
-                // not answering yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the service", e);
+            } catch (IllegalStateException e) {
+                // not answering yet (an interrupt is left set, for the sleep below)
             }
             try {
                 Thread.sleep(250);
