@@ -65,8 +65,11 @@ final class AlertLatencyBenchmark implements Benchmark {
                     "firing upload -> webhook received"));
             // a second instance on the same database, without a dispatcher: the first instance delivers
             // what the second one enqueues, found by its outbox poll (default interval)
-            String url = ((HikariDataSource) app.getBean(DataSource.class)).getJdbcUrl();
-            other = start("--spring.datasource.url=" + url, "--spring.datasource.username=postgres",
+            // (the embedded PostgreSQL has a generated password: the second instance uses the first's)
+            HikariDataSource db = (HikariDataSource) app.getBean(DataSource.class);
+            other = start("--spring.datasource.url=" + db.getJdbcUrl(),
+                    "--spring.datasource.username=" + db.getUsername(),
+                    "--spring.datasource.password=" + db.getPassword(),
                     "--driftwatch.alerts.dispatcher-enabled=false");
             rows.addAll(measure(api(other), "other", warmup, samples,
                     "firing upload -> webhook, delivered by another instance"));
@@ -86,6 +89,8 @@ final class AlertLatencyBenchmark implements Benchmark {
     private static ConfigurableApplicationContext start(String... extra) {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--driftwatch.bootstrap.project=" + PROJECT,
                 "--driftwatch.bootstrap.token=" + TOKEN, "--driftwatch.alerts.webhook-secret=benchmark",
+                // the receiver runs on this machine: loopback webhooks are refused unless allowed
+                "--driftwatch.alerts.outbound.allow=127.0.0.1/32",
                 "--logging.level.root=WARN"));
         args.addAll(List.of(extra));
         return new SpringApplication(DriftwatchApplication.class).run(args.toArray(String[]::new));
