@@ -10,8 +10,9 @@ import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Registers {@link EdgeFilter} ahead of every other filter, security included, with the one body
- * limit of the service, {@code driftwatch.ingest.max-body-size}.
+ * Registers {@link EdgeFilter} ahead of every other filter, security included, with the service's two
+ * body limits: {@code driftwatch.ingest.max-body-size} for ingestion (run, checkpoint batches, finish) and
+ * {@code driftwatch.api.max-document-size} for every other request (rules, settings, forms).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -19,9 +20,10 @@ class EdgeConfig {
 
     @Bean
     FilterRegistrationBean<EdgeFilter> edgeFilter(
-            @Value("${driftwatch.ingest.max-body-size:16MB}") DataSize maxBodySize, ObjectMapper json) {
-        FilterRegistrationBean<EdgeFilter> registration =
-                new FilterRegistrationBean<>(new EdgeFilter(maxBodySize.toBytes(), json));
+            @Value("${driftwatch.ingest.max-body-size:16MB}") DataSize maxBodySize,
+            @Value("${driftwatch.api.max-document-size:1MB}") DataSize maxDocumentSize, ObjectMapper json) {
+        FilterRegistrationBean<EdgeFilter> registration = new FilterRegistrationBean<>(
+                new EdgeFilter(maxBodySize.toBytes(), maxDocumentSize.toBytes(), json));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         registration.addUrlPatterns("/*");
         return registration;

@@ -15,7 +15,7 @@ import org.apache.commons.math3.distribution.TDistribution;
  * {@code |X'X|^(-1/2) RSS^(-(n-2)/2)}), and the forecast is the weighted mixture of the lines' Student-t
  * predictive distributions (n - 2 degrees of freedom). The estimate is the mixture's median, the interval
  * its central {@code level} range, back on the drift scale. Checkpoints with zero or non-finite drift are
- * left out (no logarithm there).
+ * left out (no logarithm there); more than {@link #MAX_FIT_POINTS} are thinned to that many.
  */
 public final class PowerLawForecast {
 
@@ -23,6 +23,13 @@ public final class PowerLawForecast {
     public static final int MIN_POINTS = 5;
     /** Grid points of the shift per decade. */
     private static final int PER_DECADE = 8;
+    /**
+     * Most checkpoints one fit uses: a longer trajectory is thinned to this many, evenly spaced in order
+     * (first and last kept), so a fit costs the same at 300 and at 300,000 checkpoints — the forecast rule
+     * fits once per checkpoint of an upload, which was quadratic in a long replay. Successive checkpoints
+     * share the probe set and their noise is correlated, so the points left out carry little information.
+     */
+    static final int MAX_FIT_POINTS = 256;
 
     /**
      * A forecast.
@@ -90,6 +97,11 @@ public final class PowerLawForecast {
                 y[k++] = Math.log(drift[i]);
             }
         }
+        if (n > MAX_FIT_POINTS) {
+            t = thin(t, MAX_FIT_POINTS);
+            y = thin(y, MAX_FIT_POINTS);
+            n = MAX_FIT_POINTS;
+        }
         double scale = Math.max(1, Math.max(horizon, last));
         List<Candidate> all = new ArrayList<>();
         Candidate best = null;
@@ -138,6 +150,15 @@ public final class PowerLawForecast {
         return new PowerLawForecast(List.copyOf(plausible), best, n, last, level);
     }
 
+    /** {@code m} of the values, evenly spaced by index, the first and the last included. */
+    private static double[] thin(double[] values, int m) {
+        double[] kept = new double[m];
+        for (int j = 0; j < m; j++) {
+            kept[j] = values[(int) Math.round((double) j * (values.length - 1) / (m - 1))];
+        }
+        return kept;
+    }
+
     /**
      * Forecasts the drift at a step.
      *
@@ -175,7 +196,7 @@ public final class PowerLawForecast {
         return Math.exp(quantile(mid, scale, p, lo, hi));
     }
 
-    /** @return the checkpoints the law was fitted to */
+    /** @return the checkpoints the law was fitted to (at most {@link #MAX_FIT_POINTS}) */
     public int points() {
         return n;
     }

@@ -61,8 +61,26 @@ public class TokenService {
      */
     @Transactional
     public IssuedToken issue(Project project, String name) {
+        return issue(project, name, false);
+    }
+
+    /**
+     * Issues a new token for a project, optionally with the {@link ApiToken#SCOPE_CHANNELS} scope.
+     *
+     * @param project the project it writes to
+     * @param name a display name
+     * @param channels whether it may create rules that notify a URL (webhook or Slack channels)
+     * @return the token text (shown once) and its record
+     */
+    @Transactional
+    public IssuedToken issue(Project project, String name, boolean channels) {
         String text = newText(random);
-        return new IssuedToken(text, register(project, name, text));
+        ApiToken token = register(project, name, text);
+        if (channels) {
+            token.grant(ApiToken.SCOPE_CHANNELS);
+            token = tokens.save(token);
+        }
+        return new IssuedToken(text, token);
     }
 
     /**

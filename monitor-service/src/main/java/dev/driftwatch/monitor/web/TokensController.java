@@ -40,13 +40,14 @@ class TokensController {
     }
 
     @PostMapping
-    String create(@PathVariable String project, @RequestParam String name, RedirectAttributes redirect) {
+    String create(@PathVariable String project, @RequestParam String name,
+            @RequestParam(defaultValue = "false") boolean channels, RedirectAttributes redirect) {
         Project p = access.require(project);
         String trimmed = name.strip();
         if (trimmed.isEmpty() || trimmed.length() > 200) {
             redirect.addFlashAttribute("error", "A token name has 1 to 200 characters.");
         } else {
-            TokenService.IssuedToken issued = tokenService.issue(p, trimmed);
+            TokenService.IssuedToken issued = tokenService.issue(p, trimmed, channels);
             // a flash attribute lives for exactly the next request: the text is shown once, never stored
             redirect.addFlashAttribute("issued", issued.token());
             redirect.addFlashAttribute("issuedName", trimmed);

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * F1: a 200 MB body on every write endpoint, streamed from a generator (never held in the test's
@@ -120,6 +121,36 @@ class BodyLimitTest extends ServiceTestBase {
         assertThat(api().postCheckpoints(P, runKey, Payloads.batch(Payloads.checkpoint(1, 0.1))).status())
                 .isEqualTo(200);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM alert_rule WHERE name = 'x'", Long.class)).isZero();
+    }
+
+    @Test
+    void smallDocumentsAreHeldToTheDocumentLimitWhileACheckpointBatchMayBeLarger() {
+        // 2 MB of empty objects: parsed, a tree of ~28 times its bytes of heap
+        String numbers = "[" + "{},".repeat(700_000) + "{}]";
+        String settings = "{\"trainableFractionThreshold\":0.1,\"klThreshold\":0.5,\"driftFactor\":3.0,"
+                + "\"lossTolerance\":0.1,\"numbers\":" + numbers + "}";
+        String rule = "{\"name\":\"numbers\",\"condition\":{\"type\":\"flag\"},\"numbers\":" + numbers + "}";
+        for (Api.Answer a : List.of(api().json("PUT", "/api/v1/projects/" + P + "/settings", settings),
+                api().json("POST", "/api/v1/projects/" + P + "/alert-rules", rule))) {
+            assertThat(a.status()).as(a.text()).isEqualTo(413);
+            assertThat(a.contentType()).startsWith("application/problem+json");
+            assertThat(a.text()).contains("1048576");
+        }
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM alert_rule WHERE name = 'numbers'", Long.class)).isZero();
+
+        // ingestion keeps its own, larger limit: a batch of well over 1 MB is stored
+        String runKey = uniqueRunKey("large-batch");
+        assertThat(api().putRun(P, runKey, Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
+        ObjectNode[] checkpoints = new ObjectNode[600];
+        for (int i = 0; i < checkpoints.length; i++) {
+            checkpoints[i] = Payloads.fullCheckpoint(10L * (i + 1), 0.01 * (i + 1), 2.0);
+        }
+        ObjectNode batch = Payloads.batch(checkpoints);
+        assertThat(batch.toString().length()).as("the batch's size").isGreaterThan(1024 * 1024);
+        Api.Answer stored = api().postCheckpoints(P, runKey, batch);
+        assertThat(stored.status()).as(stored.text()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM checkpoint c JOIN run r ON r.id = c.run_id"
+                + " WHERE r.run_key = ?", Long.class, runKey)).isEqualTo(600L);
     }
 
     /**

@@ -81,6 +81,30 @@ class PowerLawForecastTest {
     }
 
     @Test
+    void aLongTrajectoryIsThinnedAndStillForecastsItsEnd() {
+        // 40,000 checkpoints of drift(t) = a (t + s)^b with 10% noise, forecast from the first half
+        Random r = new Random(29);
+        int n = 40_000;
+        long end = 2L * n;
+        double a = 0.002;
+        double s = 300;
+        double b = 0.6;
+        long[] steps = new long[n / 2];
+        double[] drift = new double[n / 2];
+        for (int i = 0; i < n / 2; i++) {
+            steps[i] = 2L * (i + 1);
+            drift[i] = a * Math.pow(steps[i] + s, b) * Math.exp(0.1 * r.nextGaussian());
+        }
+        PowerLawForecast law = PowerLawForecast.fit(steps, drift, end, 0.95);
+        assertThat(law.points()).isEqualTo(PowerLawForecast.MAX_FIT_POINTS);
+        assertThat(law.lastStep()).isEqualTo(steps[n / 2 - 1]);
+        PowerLawForecast.Forecast f = law.at(end);
+        double truth = a * Math.pow(end + s, b);
+        assertThat(truth).isBetween(f.low(), f.high());
+        assertThat(f.estimate()).isCloseTo(truth, org.assertj.core.data.Percentage.withPercentage(10));
+    }
+
+    @Test
     void fewerThanFiveUsableCheckpointsGiveNoForecast() {
         assertThat(PowerLawForecast.of(new long[] {1, 2, 3, 4, 5}, new double[] {0.1, 0.2, 0, 0.3, 0.4}, 10, 0.95))
                 .isNull();

@@ -85,6 +85,42 @@ class ManagementBrowserTest extends WebTestBase {
     }
 
     @Test
+    void aTokenMadeInTheUiMayBeGivenTheChannelsScope() throws Exception {
+        browser.open("/projects/manage/tokens");
+        String plain = createToken("uploads-only", false);
+        String scoped = createToken("alerting-setup", true);
+        browser.open("/projects/manage/tokens");
+        String table = browser.driver().findElement(By.id("tokens")).getText();
+        assertThat(table).contains("alerting-setup " + scoped.substring(0, 8) + "… uploads, channels")
+                .contains("uploads-only " + plain.substring(0, 8) + "… uploads ");
+        // only the scoped token may create a rule that sends to a URL
+        String rule = """
+                {"name": "to a hook", "condition": {"type": "flag"},
+                 "channels": [{"type": "webhook", "url": "http://127.0.0.1:9/hook"}]}""";
+        assertThat(postRule(plain, rule).statusCode()).isEqualTo(403);
+        HttpResponse<String> withScope = postRule(scoped, rule);
+        // past the scope check: the loopback URL is then refused by the outbound check (400), not 403
+        assertThat(withScope.statusCode()).as(withScope.body()).isEqualTo(400);
+        assertThat(withScope.body()).contains("channels[0].url");
+    }
+
+    private String createToken(String name, boolean channels) {
+        browser.driver().findElement(By.id("token-name")).sendKeys(name);
+        if (channels) {
+            browser.driver().findElement(By.id("token-channels")).click();
+        }
+        browser.clickToNewPage(By.id("create-token"));
+        return browser.driver().findElement(By.id("token-text")).getText();
+    }
+
+    private HttpResponse<String> postRule(String token, String body) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/api/v1/projects/manage/alert-rules"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void savesThresholdsAndRejectsBadOnes() {
         browser.open("/projects/manage/settings");
         WebElement kl = browser.driver().findElement(By.id("klThreshold"));
