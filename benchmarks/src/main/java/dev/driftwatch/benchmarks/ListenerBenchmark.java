@@ -53,6 +53,8 @@ public final class ListenerBenchmark implements Benchmark {
     @Override
     public List<Result> run(boolean quick) throws Exception {
         int reps = quick ? 3 : 9;
+        // -Ddriftwatch.listener.cases=lm-head: only the cases whose name contains it
+        String only = System.getProperty("driftwatch.listener.cases", "");
         List<Result> results = new ArrayList<>();
         List<Case> cases = List.of(
                 new Case("mlp-0.27M", new int[] {256, 256}, 10, 0, 0, 256),
@@ -60,15 +62,19 @@ public final class ListenerBenchmark implements Benchmark {
                 new Case("mlp-10M", new int[] {2048, 2048, 2048}, 10, 0, 0, 256));
         for (Case c : cases) {
             for (int probes : new int[] {512, 2048}) {
-                results.addAll(measure(c, probes, reps, 256L << 20, 0));
+                if (c.name().contains(only)) {
+                    results.addAll(measure(c, probes, reps, 256L << 20, 0));
+                }
             }
         }
         // A language-model head over a 32k vocabulary: the divergences dominate more here.
         // (batches of 16 sequences: 16 x 16 x 32000 logits, as docs/listener.md advises for large vocabularies)
         Case lm = new Case("lm-head-32k", new int[0], 32000, 16, 256, 16);
-        results.addAll(measure(lm, 64, reps, 256L << 20, 0));
-        results.addAll(measure(lm, 64, reps, 0, 0)); // forced top-k(64) lower bound
-        results.addAll(measure(lm, 64, reps, 0, 192)); // forced top-k(64) + 192 sampled tail classes
+        if (lm.name().contains(only)) {
+            results.addAll(measure(lm, 64, reps, 256L << 20, 0));
+            results.addAll(measure(lm, 64, reps, 0, 0)); // forced top-k(64) lower bound
+            results.addAll(measure(lm, 64, reps, 0, 192)); // forced top-k(64) + 192 sampled tail classes
+        }
         return results;
     }
 

@@ -61,6 +61,14 @@ public final class BaseDistribution implements AutoCloseable {
     static final int LOG_TAIL = 4;
 
     private static final double LN2 = Math.log(2);
+    /**
+     * Values per temporary array of an exact comparison ({@code 64 Ki}: 512 KiB in float64, about a
+     * core's L2 cache). One example's {@code T x V} values at a time (4 MiB at T = 16 and a 32k
+     * vocabulary) made every float64 pass go to memory: 1.3-1.6x slower in ListenerBenchmark's setting.
+     */
+    static final long BLOCK_ELEMENTS = 1L << 16;
+    /** A tail sum below this (relative to Q's top class) falls back to a log-sum-exp of its own. */
+    private static final double TINY_TAIL = 1e-280;
 
     private final int topK;
     private final int tailSamples;
@@ -249,39 +257,94 @@ public final class BaseDistribution implements AutoCloseable {
         return compare(chunk, logits, from, to, whole, scoped);
     }
 
-    /** The comparison of {@link #perPosition}, with the current logits of the examples [from, to) given. */
+    /**
+     * The comparison of {@link #perPosition}, with the current logits of the examples [from, to) given:
+     * over the positions as rows {@code [to - from) * T}; when exact, in blocks of about
+     * {@link #BLOCK_ELEMENTS} values, each in a scope of its own, so that every temporary stays in the
+     * core's cache.
+     */
     private NDArray compare(int chunk, NDArray current, int from, int to, boolean whole, NDManager scoped) {
         NDList base = chunks.get(chunk);
-        String rows = from + ":" + to;
-        NDArray lseP = slice(base.get(LOG_NORMALIZER), rows, whole, scoped);
-        NDArray argmax = slice(base.get(ARGMAX), rows, whole, scoped);
+        String examples = from + ":" + to;
+        Shape shape = current.getShape();
+        long rows = shape.get(0) * shape.get(1);
+        NDList kept = new NDList();
+        for (int i = 0; i < base.size(); i++) {
+            NDArray a = slice(base.get(i), examples, whole, scoped);
+            Shape s = a.getShape();
+            kept.add(flat(a, i == ARGMAX ? new Shape(rows) : new Shape(rows, s.get(s.dimension() - 1)), scoped));
+        }
+        NDArray logits = flat(current, new Shape(rows, shape.get(2)), scoped);
+        // (a sketch's passes over the vocabulary are few, and its k + m columns are many small operations
+        // per block: it runs in one piece)
+        long block = topK == 0 ? Math.max(1, BLOCK_ELEMENTS / shape.get(2)) : rows;
+        NDList parts = new NDList();
+        for (long r = 0; r < rows; r += block) {
+            String part = r + ":" + Math.min(rows, r + block);
+            try (NDManager inner = scoped.newSubManager()) {
+                NDList rowsOfBase = new NDList();
+                kept.forEach(a -> rowsOfBase.add(slice(a, part, false, inner)));
+                NDArray out = compareRows(rowsOfBase, slice(logits, part, false, inner));
+                out.attach(scoped);
+                parts.add(out);
+            }
+        }
+        NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        return all.reshape(shape.get(0), shape.get(1), COLUMNS);
+    }
+
+    /** A reshaped view of {@code a}, attached to the scope (a view of an array the caller keeps). */
+    private static NDArray flat(NDArray a, Shape shape, NDManager scoped) {
+        NDArray v = a.reshape(shape);
+        v.attach(scoped);
+        return v;
+    }
+
+    /**
+     * The per-position metrics of some positions (rows). Every operation on {@code [rows, V]} is a full
+     * pass over the logits (as costly, on a 32k vocabulary, as the matrix product that produced them), so
+     * each is done once and shared: the row maximum of the float32 logits serves the normaliser and top-1
+     * agreement, {@code exp(x - max)} the normaliser, the entropy and (top-k) the tail mass.
+     *
+     * @param base the base's arrays for these rows, as {@link #chunks} holds them, positions flattened
+     * @param current the current float32 logits {@code [rows, V]}
+     * @return {@code [rows, COLUMNS]}
+     */
+    private NDArray compareRows(NDList base, NDArray current) {
+        NDArray lseP = base.get(LOG_NORMALIZER);
+        NDArray argmax = base.get(ARGMAX);
         NDArray x = scaled(current, temperature);
-        NDArray max = x.max(new int[] {-1}, true);
-        NDArray e = x.sub(max).exp();
+        // the maximum of x, bit for bit (dividing by tau > 0 keeps the order), from the cheaper float32 pass
+        NDArray maxCurrent = current.max(new int[] {-1}, true);
+        NDArray max = scaled(maxCurrent, temperature);
+        NDArray shifted = x.sub(max);
+        NDArray e = shifted.exp();
         NDArray sum = e.sum(new int[] {-1}, true);
+        // as Divergences.logSumExp, operation for operation: an unchanged model gets the base's normaliser
         NDArray lseQ = sum.log().add(max);
-        NDArray lq = x.sub(lseQ);
-        NDArray q = lq.exp(); // (not e / sum: an unchanged model then gives bit-identical P and Q)
-        NDArray entropyFt = Divergences.entropy(lq, q);
         // on the logits themselves: the same order as the log-probabilities, without their rounding
-        NDArray top1 = Divergences.topAgrees(current, argmax).toType(DataType.FLOAT64, false);
+        NDArray top1 = Divergences.topAgrees(current, argmax, maxCurrent).toType(DataType.FLOAT64, false);
         NDArray binned;
         NDArray variance;
+        NDArray entropyFt;
         if (topK == 0) {
-            NDArray lp = scaled(slice(base.get(LOGITS), rows, whole, scoped), temperature).sub(lseP);
-            binned = Divergences.binned(lp, lp.exp(), lq, q);
+            NDArray lq = x.sub(lseQ);
+            NDArray q = lq.exp(); // (not e / sum: an unchanged model then gives bit-identical P and Q)
+            entropyFt = Divergences.entropy(lq, q);
+            NDArray lp = scaled(base.get(LOGITS), temperature).sub(lseP);
+            binned = Divergences.full(lp, lp.exp(), lq, q);
             variance = top1.zerosLike();
         } else {
-            NDArray indices = slice(base.get(INDICES), rows, whole, scoped);
-            NDArray logTailP = slice(base.get(LOG_TAIL), rows, whole, scoped);
-            NDArray lpKept = scaled(slice(base.get(LOGITS), rows, whole, scoped), temperature).sub(lseP);
-            NDArray lqKept = lq.gather(indices, -1);
+            // H(Q) = log S - sum e (x - max) / S with S = sum e: no log-probabilities over the vocabulary
+            entropyFt = sum.log().squeeze(-1).sub(Divergences.dot(e, shifted).div(sum.squeeze(-1)));
+            NDArray indices = base.get(INDICES);
+            NDArray logTailP = base.get(LOG_TAIL);
+            NDArray lpKept = scaled(base.get(LOGITS), temperature).sub(lseP);
+            NDArray lqKept = x.gather(indices, -1).sub(lseQ);
             String top = "..., 0:" + topK;
             NDArray lpTop = lpKept.get(top);
             NDArray lqTop = lqKept.get(top);
-            // Q's tail mass in log space: a log-sum-exp over the classes outside the base's top k
-            NDArray outside = x.scatter(indices.get(top), lqTop.onesLike().mul(Double.NEGATIVE_INFINITY), -1);
-            NDArray logTailQ = Divergences.logSumExp(outside).sub(lseQ);
+            NDArray logTailQ = logTail(x, e, sum, lseQ, indices.get(top));
             NDArray lpBins = lpTop.concat(logTailP, -1);
             NDArray lqBins = lqTop.concat(logTailQ, -1);
             binned = Divergences.binned(lpBins, lpBins.exp(), lqBins, lqBins.exp());
@@ -295,6 +358,23 @@ public final class BaseDistribution implements AutoCloseable {
             }
         }
         return binned.concat(NDArrays.stack(new NDList(top1, entropyFt, variance), top1.getShape().dimension()), -1);
+    }
+
+    /**
+     * Q's log tail mass (the classes outside the base's top k), {@code [..., 1]}: {@code log(sum of e over
+     * the tail / S)} with {@code e = exp(x - max)} already computed. Where that sum is not a normal float64
+     * (a tail more than ~650 nats below Q's top class) it falls back to a log-sum-exp of the tail with its
+     * own maximum, so the tail stays in log space.
+     */
+    private static NDArray logTail(NDArray x, NDArray e, NDArray sum, NDArray lseQ, NDArray topIndices) {
+        NDArray tail = e.scatter(topIndices, topIndices.zerosLike().toType(e.getDataType(), false), -1)
+                .sum(new int[] {-1}, true);
+        if (tail.lt(TINY_TAIL).any().getBoolean()) {
+            NDArray outside = x.scatter(topIndices, topIndices.onesLike().toType(x.getDataType(), false)
+                    .mul(Double.NEGATIVE_INFINITY), -1);
+            return Divergences.logSumExp(outside).sub(lseQ);
+        }
+        return tail.div(sum).log();
     }
 
     /**
