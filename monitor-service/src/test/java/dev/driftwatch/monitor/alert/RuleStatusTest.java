@@ -3,7 +3,7 @@ package dev.driftwatch.monitor.alert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.monitor.forgetting.ForgettingService;
-import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.UiSession;
 import java.util.List;
@@ -63,7 +63,7 @@ class RuleStatusTest extends AlertTestBase {
                 "kl_base_ft mean 0.1183 not &gt; 0.5000 at step 120", ">firing<");
 
         // a changed rule forgets what it saw, until the next upload
-        Api.Answer edited = api().json("PUT", rulesPath() + "/" + high, rule(runKey, "KL above 0.3 " + runKey, """
+        ApiClient.Answer edited = api().json("PUT", rulesPath() + "/" + high, rule(runKey, "KL above 0.3 " + runKey, """
                 {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.3}""", 1, "[]"));
         assertThat(edited.status()).as(edited.text()).isEqualTo(200);
         assertThat(statuses.ofRun(runId)).extracting(RuleStatusQuery.RuleStatus::name)
