@@ -173,7 +173,7 @@ public final class LmBaseModel {
      * @param shuffle whether to sample randomly (seeded by the engine's seed)
      * @return the dataset
      */
-    static ArrayDataset dataset(NDManager manager, LmTask.Windows windows, int batchSize, boolean shuffle) {
+    public static ArrayDataset dataset(NDManager manager, LmTask.Windows windows, int batchSize, boolean shuffle) {
         return new ArrayDataset.Builder()
                 .setData(manager.create(windows.inputs(), windows.shape()))
                 .optLabels(manager.create(windows.targets(), windows.shape()))

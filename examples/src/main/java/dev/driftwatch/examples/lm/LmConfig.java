@@ -114,6 +114,18 @@ public record LmConfig(
     }
 
     /**
+     * Returns a copy with another number of probe quotations per slice.
+     *
+     * @param n the probes per slice
+     * @return the copy
+     */
+    public LmConfig withProbesPerSlice(int n) {
+        return new LmConfig(corpusDir, cacheDir, seed, onTask, offTask, vocabulary, context, width, heads, depth,
+                adapterRank, pretrainSteps, steps, roundSteps, batchSize, n, promptTokens, validationQuotes, methods,
+                stepDelayMillis);
+    }
+
+    /**
      * Returns a copy that pauses after every fine-tuning step.
      *
      * @param millis the pause

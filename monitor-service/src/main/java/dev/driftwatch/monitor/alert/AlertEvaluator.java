@@ -73,6 +73,9 @@ class AlertEvaluator implements IngestListener {
                     checkpoint.step() == newest ? flags : null, forecast);
             for (AlertRule rule : active) {
                 List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source, run);
+                if (checkpoint.step() == newest) {
+                    recordStatus(rule, event.runId(), newest, seen, now);
+                }
                 for (ConditionEvaluator.Observation o : seen) {
                     AlertState s = states.computeIfAbsent(AlertStore.key(rule.id(), o.sliceKey()),
                             k -> new AlertState(rule.id(), o.sliceKey()));
@@ -108,6 +111,24 @@ class AlertEvaluator implements IngestListener {
     }
 
     /**
+     * Keeps what the rule saw at the upload's newest checkpoint, for the run page's "why (not) firing":
+     * of a rule per slice, the slice that holds with the largest value, else the first slice seen (the
+     * summaries name their slice).
+     */
+    private void recordStatus(AlertRule rule, long runId, long step, List<ConditionEvaluator.Observation> seen,
+            Instant now) {
+        ConditionEvaluator.Observation shown = seen.stream().filter(ConditionEvaluator.Observation::holds)
+                .max(Comparator.comparingDouble(o -> o.value() == null ? Double.NEGATIVE_INFINITY : o.value()))
+                .orElse(seen.isEmpty() ? null : seen.get(0));
+        if (shown == null) {
+            alerts.saveStatus(rule.id(), runId, step, false, null, "not evaluated at step " + step
+                    + ": the checkpoint does not report what the rule watches (invalid, or the metric is missing)", now);
+            return;
+        }
+        alerts.saveStatus(rule.id(), runId, step, shown.holds(), shown.value(), shown.summary(), now);
+    }
+
+    /**
      * Ends the open alerts of a run that ended: firing ones resolve (and notify once), pending ones
      * clear, with the note {@code run ended (<status>)}. They leave the firing gauge with it.
      *
@@ -132,13 +153,14 @@ class AlertEvaluator implements IngestListener {
 
     /**
      * Ends a rule's open alerts because the rule changed or was deleted: firing ones resolve (and
-     * notify once), pending ones clear. Runs in the caller's transaction. Alerts of ended runs were
+     * notify once), pending ones clear; what it last saw on each run is forgotten. Runs in the caller's transaction. Alerts of ended runs were
      * ended with their runs, so this touches live runs only.
      *
      * @param rule the rule as it was
      * @param note why, recorded with the transition
      */
     void endOpenAlerts(AlertRule rule, String note) {
+        alerts.clearStatus(rule.id()); // what the rule as it was saw no longer explains the rule as it is
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
         for (AlertStore.OpenAlert open : alerts.open(rule.id())) {

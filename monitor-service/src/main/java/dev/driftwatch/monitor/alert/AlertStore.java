@@ -132,6 +132,37 @@ class AlertStore {
     }
 
     /**
+     * Records what a rule last saw on a run (its observation at an upload's newest checkpoint), whether
+     * or not the condition held.
+     *
+     * @param ruleId the rule
+     * @param runId the run
+     * @param step the checkpoint's step
+     * @param holds whether the condition held there
+     * @param value the observed value (may be null)
+     * @param summary what was seen, in words
+     * @param at when
+     */
+    void saveStatus(long ruleId, long runId, long step, boolean holds, Double value, String summary, Instant at) {
+        jdbc.update("""
+                INSERT INTO rule_run_status (rule_id, run_id, step, holds, value, summary, observed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (rule_id, run_id) DO UPDATE SET step = EXCLUDED.step, holds = EXCLUDED.holds,
+                    value = EXCLUDED.value, summary = EXCLUDED.summary, observed_at = EXCLUDED.observed_at
+                WHERE rule_run_status.step <= EXCLUDED.step
+                """, ruleId, runId, step, holds, value, summary, ts(at));
+    }
+
+    /**
+     * Forgets what a rule saw on every run (the rule changed or was deleted).
+     *
+     * @param ruleId the rule
+     */
+    void clearStatus(long ruleId) {
+        jdbc.update("DELETE FROM rule_run_status WHERE rule_id = ?", ruleId);
+    }
+
+    /**
      * Reads the valid checkpoint {@code n} valid checkpoints before a step, for rate windows.
      *
      * @param runId the run

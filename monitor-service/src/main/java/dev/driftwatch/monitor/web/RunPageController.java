@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.Scalar;
+import dev.driftwatch.monitor.alert.RuleStatusQuery;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.query.CheckpointQueryService;
 import dev.driftwatch.monitor.run.Run;
@@ -73,13 +74,15 @@ class RunPageController {
     private final RunRepository runs;
     private final CheckpointQueryService checkpoints;
     private final LiveUpdates live;
+    private final RuleStatusQuery ruleStatuses;
 
     RunPageController(ProjectAccess access, RunRepository runs, CheckpointQueryService checkpoints,
-            LiveUpdates live) {
+            LiveUpdates live, RuleStatusQuery ruleStatuses) {
         this.access = access;
         this.runs = runs;
         this.checkpoints = checkpoints;
         this.live = live;
+        this.ruleStatuses = ruleStatuses;
     }
 
     @GetMapping
@@ -89,6 +92,7 @@ class RunPageController {
         model.addAttribute("project", p);
         model.addAttribute("run", RunView.of(run));
         model.addAttribute("metrics", metricOptions(run));
+        model.addAttribute("ruleStatuses", ruleStatuses.ofRun(run.getId()));
         return "run";
     }
 

@@ -24,7 +24,8 @@ import org.springframework.test.context.ContextConfiguration;
         "driftwatch.alerts.gauge-refresh=200ms",
         // the webhook receiver of the tests listens on the loopback address the defaults refuse
         "driftwatch.alerts.outbound.allow=127.0.0.1/32,localhost",
-        "driftwatch.metrics.scrape-token=" + AlertTest.SCRAPE_TOKEN})
+        "driftwatch.metrics.scrape-token=" + AlertTest.SCRAPE_TOKEN,
+        "driftwatch.security.admin-password=" + AlertTest.UI_PASSWORD})
 @ContextConfiguration(initializers = AlertDatabase.Initializer.class)
 @interface AlertTest {
 
@@ -34,6 +35,8 @@ import org.springframework.test.context.ContextConfiguration;
     String TOKEN = "dw_alerts_token";
     /** The Prometheus scrape token. */
     String SCRAPE_TOKEN = "dw_alerts_scrape";
+    /** The web UI's admin password (user {@code admin}). */
+    String UI_PASSWORD = "alerts-ui-password";
     /** The webhook HMAC secret. */
     String SECRET = "s3cret-for-tests";
 }

@@ -39,6 +39,11 @@ abstract class AlertTestBase {
         receiver.close();
     }
 
+    /** @return the service's base URL */
+    protected String base() {
+        return "http://localhost:" + port;
+    }
+
     /** @return a client with the project's token */
     protected Api api() {
         return new Api("http://localhost:" + port, AlertTest.TOKEN);

@@ -45,6 +45,20 @@ public final class UiSession {
     }
 
     /**
+     * Fetches a page of the UI.
+     *
+     * @param path e.g. {@code /projects/p/runs/r}
+     * @return its HTML
+     * @throws Exception when the service cannot be reached
+     */
+    public String page(String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path).isEqualTo(200);
+        return r.body();
+    }
+
+    /**
      * Opens a run page's event stream, as the page's EventSource does.
      *
      * @param project the project key

@@ -27,7 +27,6 @@ public final class ProbeShapes {
      * @return the message
      */
     public static String forwardFailed(ProbeSet probes, ProbeChunk chunk, Block block, RuntimeException cause) {
-        StringBuilder b = new StringBuilder("the model's forward pass failed on the probe inputs: given ");
         List<String> given = new ArrayList<>();
         for (int j = 0; j < probes.inputs().size(); j++) {
             ProbeInput in = probes.inputs().get(j);
@@ -35,8 +34,14 @@ public final class ProbeShapes {
             given.add("'" + in.name() + "' " + batch.getShape() + " " + in.dataType() + " (" + in.exampleShape()
                     + " per example)");
         }
-        b.append(String.join(", ", given));
         List<Shape> expected = initialisedInputs(block);
+        if (fits(expected, chunk)) {
+            // the shapes are right: the engine's own error is the news, not the shapes
+            return "the model's forward pass failed on the probe inputs (their shapes fit the model: given "
+                    + String.join(", ", given) + "). Engine: " + cause.getMessage();
+        }
+        StringBuilder b = new StringBuilder("the model's forward pass failed on the probe inputs: given ")
+                .append(String.join(", ", given));
         if (!expected.isEmpty()) {
             List<String> shapes = new ArrayList<>();
             for (Shape s : expected) {
@@ -51,6 +56,21 @@ public final class ProbeShapes {
         b.append(". Probe inputs are passed to the model in order, each with the example axis first. Engine: ")
                 .append(cause.getMessage());
         return b.toString();
+    }
+
+    /** Whether every probe input has the shape per example the model was initialised with (known and equal). */
+    private static boolean fits(List<Shape> expected, ProbeChunk chunk) {
+        if (expected.isEmpty() || expected.size() != chunk.inputs().size()) {
+            return false;
+        }
+        for (int j = 0; j < expected.size(); j++) {
+            Shape want = expected.get(j);
+            Shape got = chunk.inputs().get(j).getShape();
+            if (want.dimension() == 0 || got.dimension() != want.dimension() || !got.slice(1).equals(want.slice(1))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

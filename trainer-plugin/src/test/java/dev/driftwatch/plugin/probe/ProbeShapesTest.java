@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
@@ -15,6 +16,7 @@ import dev.driftwatch.plugin.DriftMeter;
 import dev.driftwatch.plugin.DriftSettings;
 import dev.driftwatch.plugin.testing.RecordingSink;
 import dev.driftwatch.plugin.testing.SmallModels;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -95,6 +97,35 @@ class ProbeShapesTest {
         assertThatThrownBy(() -> ProbeSet.builder().addInput("x", new float[2 * 2], new Shape(2))
                 .optMask(new float[] {1, 0.5f, 1, 0}, 2).build())
                 .hasMessage("mask values must be 0 or 1; given 0.5 at example 0, position 1");
+    }
+
+    @Test
+    void aForwardThatFailsForAnotherReasonLeadsWithTheEnginesMessageNotTheShapes() {
+        // right shapes (8 features per example), but the model's forward fails for its own reason
+        AtomicBoolean broken = new AtomicBoolean();
+        SequentialBlock block = new SequentialBlock().add(Linear.builder().setUnits(4).build())
+                .add(new LambdaBlock(x -> {
+                    if (broken.get()) {
+                        throw new IllegalStateException("Inference tensors cannot be saved for backward");
+                    }
+                    return x;
+                }));
+        ProbeSet probes = ProbeSet.builder()
+                .addInput("features", new float[3 * SmallModels.FEATURES], new Shape(SmallModels.FEATURES)).build();
+        try (Model model = Model.newInstance("broken")) {
+            model.setBlock(block);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
+                    DriftMeter meter = new DriftMeter(settings(probes))) {
+                trainer.initialize(new Shape(16, SmallModels.FEATURES));
+                broken.set(true);
+                assertThatThrownBy(() -> meter.captureBase(trainer))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("the model's forward pass failed on the probe inputs (their shapes fit the model:"
+                                + " given 'features' (1, 8) float32 ((8) per example)). Engine: Inference tensors cannot"
+                                + " be saved for backward")
+                        .message().doesNotContain("expected");
+            }
+        }
     }
 
     @Test

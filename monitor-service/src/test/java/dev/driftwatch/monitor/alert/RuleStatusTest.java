@@ -1,0 +1,75 @@
+package dev.driftwatch.monitor.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.forgetting.ForgettingService;
+import dev.driftwatch.monitor.support.Api;
+import dev.driftwatch.monitor.support.Payloads;
+import dev.driftwatch.monitor.support.UiSession;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.annotation.Autowired;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The run page says what every rule watching the run last saw, also when it does not fire: a threshold
+ * that is not crossed, a forecast below its budget, and a rule that fires.
+ */
+@Timeout(120)
+class RuleStatusTest extends AlertTestBase {
+
+    @Autowired
+    private RuleStatusQuery statuses;
+
+    @Test
+    void everyRuleOnTheRunSaysWhatItLastSawFiringOrNot() throws Exception {
+        String runKey = unique("why");
+        ObjectNode body = Payloads.run("full", 1000, 1000);
+        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, "1000");
+        assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
+        long high = createRule(rule(runKey, "KL above 0.5 " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}""", 1, "[]"))
+                .get("id").longValue();
+        createRule(rule(runKey, "forecast over 0.45 " + runKey, """
+                {"type": "forecast", "threshold": 0.45}""", 1, "[]"));
+        createRule(rule(runKey, "KL above 0.1 " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.1}""", 1, "[]"));
+        long runId = jdbc.queryForObject("SELECT id FROM run WHERE run_key = ?", Long.class, runKey);
+        assertThat(statuses.ofRun(runId)).as("before any checkpoint").isEmpty();
+
+        // drift 0.01 (t + 20)^0.5: 0.063 at step 20 ... 0.118 at step 120
+        for (long step = 20; step <= 120; step += 20) {
+            upload(runKey, step, 0.01 * Math.sqrt(step + 20));
+        }
+        List<RuleStatusQuery.RuleStatus> seen = statuses.ofRun(runId);
+        assertThat(seen).extracting(RuleStatusQuery.RuleStatus::name).containsExactly("forecast over 0.45 " + runKey,
+                "KL above 0.1 " + runKey, "KL above 0.5 " + runKey);
+        assertThat(seen).allSatisfy(s -> assertThat(s.step()).isEqualTo(120));
+        seen.forEach(s -> System.out.println("rule status: " + s.name() + " | " + s.state() + " | " + s.summary()));
+        RuleStatusQuery.RuleStatus forecast = seen.get(0);
+        assertThat(forecast.state()).isEqualTo("ok");
+        assertThat(forecast.summary()).startsWith("forecast kl_base_ft at the planned step 1000: lower 95% bound ")
+                .contains("not > budget 0.4500").endsWith("from 6 checkpoints up to step 120");
+        assertThat(seen.get(1).state()).isEqualTo("firing");
+        assertThat(seen.get(1).summary()).isEqualTo("kl_base_ft mean 0.1183 > 0.1000 at step 120");
+        assertThat(seen.get(2).state()).isEqualTo("ok");
+        assertThat(seen.get(2).summary()).isEqualTo("kl_base_ft mean 0.1183 not > 0.5000 at step 120");
+        assertThat(seen.get(2).condition()).isEqualTo("kl_base_ft mean > 0.5000");
+
+        String page = new UiSession(base(), "admin", AlertTest.UI_PASSWORD)
+                .page("/projects/" + AlertTest.PROJECT + "/runs/" + runKey);
+        assertThat(page).contains("Alert rules watching this run", "forecast over 0.45 " + runKey,
+                "kl_base_ft mean 0.1183 not &gt; 0.5000 at step 120", ">firing<");
+
+        // a changed rule forgets what it saw, until the next upload
+        Api.Answer edited = api().json("PUT", rulesPath() + "/" + high, rule(runKey, "KL above 0.3 " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.3}""", 1, "[]"));
+        assertThat(edited.status()).as(edited.text()).isEqualTo(200);
+        assertThat(statuses.ofRun(runId)).extracting(RuleStatusQuery.RuleStatus::name)
+                .doesNotContain("KL above 0.3 " + runKey, "KL above 0.5 " + runKey);
+        upload(runKey, 140, 0.01 * Math.sqrt(160));
+        assertThat(statuses.ofRun(runId)).filteredOn(s -> s.ruleId() == high).singleElement()
+                .satisfies(s -> assertThat(s.summary()).isEqualTo("kl_base_ft mean 0.1265 not > 0.3000 at step 140"));
+    }
+}
