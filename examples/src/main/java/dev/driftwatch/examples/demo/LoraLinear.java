@@ -103,7 +103,8 @@ public final class LoraLinear extends AbstractBlock {
         NDArray bb = store.getValue(adapterB, x.getDevice(), training);
         NDArray plain = Linear.linear(x, w, b).singletonOrThrow();
         NDArray update = Linear.linear(Linear.linear(x, a).singletonOrThrow(), bb).singletonOrThrow();
-        return new NDList(plain.add(update.mul(scale)));
+        // a PyTorch-owned scalar: mul(float) would leave autograd a Java buffer a GC may free (GraphScalars)
+        return new NDList(plain.add(update.mul(GraphScalars.of(update, scale))));
     }
 
     @Override

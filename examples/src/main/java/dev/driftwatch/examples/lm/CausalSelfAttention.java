@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.driftwatch.examples.demo.GraphScalars;
 import dev.driftwatch.examples.demo.LoraLinear;
 import java.util.List;
 
@@ -66,7 +67,9 @@ public final class CausalSelfAttention extends AbstractBlock {
         NDArray q = split(query.forward(store, inputs, training).singletonOrThrow(), b, t, dh);
         NDArray k = split(key.forward(store, inputs, training).singletonOrThrow(), b, t, dh);
         NDArray v = split(value.forward(store, inputs, training).singletonOrThrow(), b, t, dh);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1f / (float) Math.sqrt(dh))
+        NDArray products = q.matMul(k.transpose(0, 1, 3, 2));
+        // a PyTorch-owned scalar: mul(float) would leave autograd a Java buffer a GC may free (GraphScalars)
+        NDArray scores = products.mul(GraphScalars.of(products, 1f / (float) Math.sqrt(dh)))
                 .add(causalMask(x.getManager(), t, x.getDataType()));
         NDArray attended = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, width);
         return output.forward(store, new NDList(attended), training);

@@ -202,10 +202,11 @@ public final class ParameterTracker implements AutoCloseable {
             singularVectors.remove(index);
             return 0;
         }
-        NDArray transposed = delta.transpose();
         for (int it = 0; it < rounds; it++) {
-            NDArray w = transposed.matMul(delta.matMul(toDevice(scoped, v, cols, block, delta)));
-            v = toDoubles(w);
+            // dW^T (dW V) as ((dW V)^T dW)^T: the small factor is transposed, not dW (a product with the
+            // transposed view of a large dW took ~35 ms against ~5 ms at 32000 x 256 on the CPU engine)
+            NDArray y = delta.matMul(toDevice(scoped, v, cols, block, delta));
+            v = transposed(toDoubles(y.transpose().matMul(delta)), block, cols);
             if (!Subspace.orthonormalize(v, cols, block)) {
                 singularVectors.remove(index); // a zero (or non-finite) update: start afresh next time
                 return 0;
@@ -215,6 +216,17 @@ public final class ParameterTracker implements AutoCloseable {
         double[] gram = toDoubles(y.transpose().matMul(y)); // V^T dW^T dW V, BLOCK x BLOCK
         singularVectors.put(index, v);
         return Subspace.largestEigenvalue(gram, block);
+    }
+
+    /** The transpose of a row-major {@code [rows, cols]} matrix, row-major {@code [cols, rows]}. */
+    private static double[] transposed(double[] values, int rows, int cols) {
+        double[] out = new double[values.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = values[r * cols + c];
+            }
+        }
+        return out;
     }
 
     /** A row-major {@code [rows, cols]} block as a float32 array on {@code like}'s device. */
