@@ -1,0 +1,67 @@
+package dev.driftwatch.monitor.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.support.ServiceTestBase;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What Tomcat refuses before a request reaches the service — an encoded NUL or a malformed %-escape in
+ * the path — is a 400 problem+json like every other error, not Tomcat's HTML page; errors the service
+ * answers keep their own problem.
+ */
+class RefusedByServerTest extends ServiceTestBase {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/v1/projects/a%00b/runs", "/a%00b", "/api/v1/projects/%zz/runs", "/projects/%zz"})
+    void aPathTomcatCannotReadIsAProblemNotAnHtmlPage(String path) throws IOException {
+        String answer = get(path);
+        assertThat(answer).startsWith("HTTP/1.1 400");
+        assertThat(head(answer)).contains("content-type: application/problem+json");
+        assertThat(body(answer)).isEqualTo(ProblemErrorReportValve.body(400))
+                .contains("\"type\":\"https://driftwatch.dev/problems/refused-by-server\"", "\"status\":400");
+    }
+
+    @Test
+    void anErrorTheServiceAnswersKeepsItsOwnProblem() throws IOException {
+        String answer = get("/api/v1/projects/demo/runs?q=a%00b");
+        assertThat(answer).startsWith("HTTP/1.1 400");
+        assertThat(body(answer)).contains("\"field\":\"q\"").doesNotContain("refused-by-server");
+    }
+
+    /** A raw GET: Java's URI refuses the malformed escapes this test sends. */
+    private String get(String path) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            in.transferTo(all);
+            return all.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String head(String answer) {
+        return answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT);
+    }
+
+    private static String body(String answer) {
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        // a chunked body: the JSON between the chunk size line and the final chunk
+        int open = body.indexOf('{');
+        int close = body.lastIndexOf('}');
+        return open < 0 ? body : body.substring(open, close + 1);
+    }
+}
