@@ -15,6 +15,9 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.util.Pair;
 import dev.driftwatch.examples.demo.Training;
 import dev.driftwatch.plugin.loss.SequenceCrossEntropyLoss;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,15 +85,26 @@ class GarbageCollectionTest {
         }
     }
 
-    /** Frees unreachable direct buffers and fills freed native memory with NaN bit patterns. */
+    /**
+     * Frees unreachable direct buffers and fills freed native memory with NaN bit patterns. Each round
+     * collects until a marker object's reference is enqueued: the reference handler thread, which also
+     * runs the direct buffers' cleaners, has then processed that collection.
+     */
     private static void collectAndOverwriteFreedMemory() {
         for (int round = 0; round < 3; round++) {
-            System.gc();
-            try {
-                Thread.sleep(50); // the Cleaner thread frees the buffers
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            ReferenceQueue<Object> queue = new ReferenceQueue<>();
+            WeakReference<Object> marker = new WeakReference<>(new Object(), queue);
+            Reference<?> processed = null;
+            for (int attempt = 0; attempt < 100 && processed == null; attempt++) {
+                System.gc();
+                try {
+                    processed = queue.remove(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
+            assertThat(processed).as("a collection cleared the marker").isSameAs(marker);
         }
         List<ByteBuffer> poison = new ArrayList<>();
         for (int size : new int[] {1, 2, 4, 8, 16, 32, 64}) {

@@ -42,18 +42,18 @@ public class RuleStatusQuery {
     @Transactional(readOnly = true)
     public List<RuleStatus> ofRun(long runId) {
         return jdbc.query("""
-                SELECT s.rule_id, ar.name, s.step, s.holds, s.summary,
+                SELECT s.rule_id, s.step, s.holds, s.summary,
                     (SELECT min(a.state) FROM alert a WHERE a.rule_id = s.rule_id AND a.run_id = s.run_id
                         AND a.state IN ('firing', 'pending')) AS open_state
                 FROM rule_run_status s JOIN alert_rule ar ON ar.id = s.rule_id
                 WHERE s.run_id = ? AND ar.enabled AND ar.deleted_at IS NULL ORDER BY lower(ar.name), s.rule_id
                 """, (rs, i) -> {
-            AlertRule rule = rules.findAny(rs.getLong(1));
-            String open = rs.getString(6);
-            String state = open != null ? open : rs.getBoolean(4) ? "holds" : "ok";
-            return new RuleStatus(rs.getLong(1), rs.getString(2),
-                    ConditionEvaluator.describe(rule.condition(), rule.forCheckpoints()), state, rs.getLong(3),
-                    rs.getString(5));
+            AlertRule rule = rules.findAny(rs.getLong(1)); // its name and condition, read once
+            String open = rs.getString(5);
+            String state = open != null ? open : rs.getBoolean(3) ? "holds" : "ok";
+            return new RuleStatus(rule.id(), rule.name(),
+                    ConditionEvaluator.describe(rule.condition(), rule.forCheckpoints()), state, rs.getLong(2),
+                    rs.getString(4));
         }, runId);
     }
 }
