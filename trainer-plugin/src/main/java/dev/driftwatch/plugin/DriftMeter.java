@@ -449,7 +449,9 @@ public final class DriftMeter implements AutoCloseable {
             try (NDManager scoped = manager.newSubManager()) {
                 scoped.tempAttachAll(chunk.inputs());
                 NDArray logits = trainer.evaluate(chunk.inputs()).get(settings.outputIndex());
-                logits.toFloatArray();
+                // one value to the JVM: waits for the forward on an asynchronous device (CUDA), without
+                // the copy of all the logits that a measurement does not make either
+                logits.flatten().get(0).toFloatArray();
             }
         }
     }
