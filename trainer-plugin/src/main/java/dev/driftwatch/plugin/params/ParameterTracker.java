@@ -196,7 +196,15 @@ public final class ParameterTracker implements AutoCloseable {
         NDArray current = t.parameter.getArray();
         NDArray buffer = scratchOn(current.getDevice());
         NDIndex first = new NDIndex("0:" + current.size());
-        buffer.set(first, current.toType(DataType.FLOAT32, false).reshape(-1));
+        // (the parameter's own manager would keep these views: closed here, not left to it)
+        NDArray values = current.toType(DataType.FLOAT32, false);
+        try (NDArray flat = values.reshape(-1)) {
+            buffer.set(first, flat);
+        } finally {
+            if (values != current) {
+                values.close();
+            }
+        }
         return buffer.get(first).reshape(current.getShape()).subi(t.base);
     }
 
