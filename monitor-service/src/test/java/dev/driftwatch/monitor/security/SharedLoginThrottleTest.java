@@ -10,6 +10,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -49,11 +50,20 @@ class SharedLoginThrottleTest extends ServiceTestBase {
         }
     }
 
+    private TestClock clock;
+    private LoginThrottle first;
+    private LoginThrottle second;
+
+    /** Two instances, one clock. */
+    @BeforeEach
+    void instances() {
+        clock = new TestClock();
+        first = new LoginThrottle(properties, jdbc, clock);
+        second = new LoginThrottle(properties, jdbc, clock);
+    }
+
     @Test
     void failuresOnDifferentInstancesAddUpAndALockHoldsOnAll() {
-        TestClock clock = new TestClock();
-        LoginThrottle first = new LoginThrottle(properties, jdbc, clock);
-        LoginThrottle second = new LoginThrottle(properties, jdbc, clock);
         String user = "replica-" + UUID.randomUUID();
         int limit = properties.maxFailures();
         // alternate between the instances, each failure from another address: only the user name locks
@@ -73,9 +83,6 @@ class SharedLoginThrottleTest extends ServiceTestBase {
 
     @Test
     void failuresOutsideTheWindowOrForgivenBySuccessDoNotCount() {
-        TestClock clock = new TestClock();
-        LoginThrottle first = new LoginThrottle(properties, jdbc, clock);
-        LoginThrottle second = new LoginThrottle(properties, jdbc, clock);
         String user = "window-" + UUID.randomUUID();
         int limit = properties.maxFailures();
         for (int i = 0; i < limit - 1; i++) {
@@ -95,23 +102,21 @@ class SharedLoginThrottleTest extends ServiceTestBase {
 
     @Test
     void anyUserNameOrAddressIsCountedNulsSurrogatesAndMegabytesIncluded() {
-        TestClock clock = new TestClock();
-        LoginThrottle throttle = new LoginThrottle(properties, jdbc, clock);
         String nul = "nul\u0000" + UUID.randomUUID();
         String surrogate = "lone\uD800" + UUID.randomUUID();
         String huge = "x".repeat(1 << 20) + UUID.randomUUID();
         for (String user : new String[] {nul, surrogate, huge}) {
             for (int i = 0; i < properties.maxFailures(); i++) {
-                throttle.failed(user, "203.0.113." + i);
+                first.failed(user, "203.0.113." + i);
             }
-            assertThat(throttle.lockedFor(user, "198.51.100.6")).as("locked").isPositive();
+            assertThat(first.lockedFor(user, "198.51.100.6")).as("locked").isPositive();
         }
         // and any address: failures for different users from one address lock it, for every user
         String address = "203.0.113.200";
         for (int i = 0; i < properties.maxFailures(); i++) {
-            throttle.failed("user-" + i + "-" + UUID.randomUUID(), address);
+            first.failed("user-" + i + "-" + UUID.randomUUID(), address);
         }
-        assertThat(throttle.lockedFor("anyone", address)).isPositive();
+        assertThat(first.lockedFor("anyone", address)).isPositive();
         assertThat(jdbc.queryForObject("SELECT max(length(throttle_key)) FROM login_lock", Integer.class))
                 .isLessThanOrEqualTo(80);
     }
