@@ -57,7 +57,7 @@ class RuleStatusTest extends AlertTestBase {
         assertThat(seen.get(2).summary()).isEqualTo("kl_base_ft mean 0.1183 not > 0.5000 at step 120");
         assertThat(seen.get(2).condition()).isEqualTo("kl_base_ft mean > 0.5000");
 
-        String page = new UiSession(base(), "admin", AlertTest.UI_PASSWORD)
+        String page = UiSession.loggedIn(base(), "admin", AlertTest.UI_PASSWORD)
                 .page("/projects/" + AlertTest.PROJECT + "/runs/" + runKey);
         assertThat(page).contains("Alert rules watching this run", "forecast over 0.45 " + runKey,
                 "kl_base_ft mean 0.1183 not &gt; 0.5000 at step 120", ">firing<");

@@ -282,7 +282,7 @@ class TwoInstancesTest {
     void anUploadToOneInstanceReachesTheRunPageOpenOnTheOther() throws Exception {
         String run = "twin-live";
         newRun(api(first), run);
-        HttpResponse<InputStream> page = new UiSession(base(second), USER, PASSWORD).events(PROJECT, run);
+        HttpResponse<InputStream> page = UiSession.loggedIn(base(second), USER, PASSWORD).events(PROJECT, run);
         BufferedReader lines = new BufferedReader(new InputStreamReader(page.body(), StandardCharsets.UTF_8));
         CompletableFuture<String> heard = CompletableFuture.supplyAsync(() -> {
             try {

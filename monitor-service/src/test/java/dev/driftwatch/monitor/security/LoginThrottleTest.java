@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftwatch.monitor.support.UiSession;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,12 +30,12 @@ class LoginThrottleTest {
     void fiveFailuresLockTheUserNameEverywhere(CapturedOutput output) {
         String ghost = "ghost-" + UUID.randomUUID();
         String net = net();
-        WebClient from = new WebClient(port, net + "1");
+        UiSession client = from(net + "1");
         for (int i = 0; i < 5; i++) {
-            assertThat(from.login(ghost, "wrong-" + i)).endsWith("/login?error");
+            assertThat(client.login(ghost, "wrong-" + i)).endsWith("/login?error");
         }
-        assertThat(from.login(ghost, "anything")).endsWith("/login?locked");
-        assertThat(new WebClient(port, net + "2").login(ghost, "anything")).endsWith("/login?locked");
+        assertThat(client.login(ghost, "anything")).endsWith("/login?locked");
+        assertThat(from(net + "2").login(ghost, "anything")).endsWith("/login?locked");
         assertThat(output.getOut()).contains("login failed user=\"" + ghost + "\" address=" + net + "1")
                 .contains("login refused (locked) user=\"" + ghost + "\"");
     }
@@ -42,14 +43,19 @@ class LoginThrottleTest {
     @Test
     void fiveFailuresFromOneAddressLockItEvenForTheRightPassword(CapturedOutput output) {
         String net = net();
-        WebClient attacker = new WebClient(port, net + "9");
+        UiSession attacker = from(net + "9");
         for (int i = 0; i < 5; i++) {
             assertThat(attacker.login("user-" + UUID.randomUUID(), "guess")).endsWith("/login?error");
         }
         assertThat(attacker.login("admin", HardenedWebTest.PASSWORD)).endsWith("/login?locked");
-        WebClient colleague = new WebClient(port, net + "10");
+        UiSession colleague = from(net + "10");
         String home = colleague.login("admin", HardenedWebTest.PASSWORD);
         assertThat(home).doesNotContain("error").doesNotContain("locked");
         assertThat(output.getOut()).contains("login succeeded user=\"admin\" address=" + net + "10");
+    }
+
+    /** A UI session from a client address (X-Forwarded-For). */
+    private UiSession from(String address) {
+        return new UiSession("http://localhost:" + port, address);
     }
 }

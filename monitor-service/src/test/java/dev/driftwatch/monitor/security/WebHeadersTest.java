@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftwatch.monitor.support.UiSession;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,17 +21,17 @@ class WebHeadersTest {
 
     @Test
     void theSessionCookieIsSameSiteLaxAndSecureBehindTls() {
-        HttpResponse<String> plain = new WebClient(port, "10.200.0.1").get("/login");
+        HttpResponse<String> plain = from("10.200.0.1").get("/login");
         String cookie = String.join(";", plain.headers().allValues("Set-Cookie"));
         assertThat(cookie).contains("JSESSIONID").contains("SameSite=Lax").doesNotContain("Secure");
-        HttpResponse<String> tls = new WebClient(port, "10.200.0.2").get("/login", "X-Forwarded-Proto", "https");
+        HttpResponse<String> tls = from("10.200.0.2").get("/login", "X-Forwarded-Proto", "https");
         assertThat(String.join(";", tls.headers().allValues("Set-Cookie"))).contains("SameSite=Lax")
                 .contains("Secure");
     }
 
     @Test
     void pagesAndTheApiSendReferrerAndPermissionsPolicies() {
-        WebClient c = new WebClient(port, "10.200.0.3");
+        UiSession c = from("10.200.0.3");
         for (String path : List.of("/login", "/api/v1/projects", "/projects")) {
             HttpResponse<String> r = c.get(path);
             assertThat(r.headers().firstValue("Referrer-Policy")).as(path).hasValue("same-origin");
@@ -41,7 +42,7 @@ class WebHeadersTest {
 
     @Test
     void prometheusNeedsTheScrapeToken() {
-        WebClient c = new WebClient(port, "10.200.0.4");
+        UiSession c = from("10.200.0.4");
         HttpResponse<String> anonymous = c.get("/actuator/prometheus");
         assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(anonymous.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -56,7 +57,12 @@ class WebHeadersTest {
 
     @Test
     void theErrorPageAskedForDirectlyIsA404() {
-        HttpResponse<String> r = new WebClient(port, "10.200.0.5").get("/error");
+        HttpResponse<String> r = from("10.200.0.5").get("/error");
         assertThat(r.statusCode()).isEqualTo(404);
+    }
+
+    /** A UI session from a client address (X-Forwarded-For). */
+    private UiSession from(String address) {
+        return new UiSession("http://localhost:" + port, address);
     }
 }

@@ -2,7 +2,9 @@ package dev.driftwatch.monitor.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,7 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A browser-like client of the web UI: a cookie session logged in through the login form. */
+/**
+ * The one browser-like HTTP client of the web UI in the service's tests: a cookie session, the login
+ * form with its CSRF token, and optionally a client address (sent as {@code X-Forwarded-For}, as the
+ * chart's ingress does). {@link #loggedIn} gives a session that has logged in; {@link #login} tries a
+ * login and tells where it went (the login throttle's tests).
+ */
 public final class UiSession {
 
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
@@ -21,39 +28,82 @@ public final class UiSession {
     private final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager())
             .followRedirects(HttpClient.Redirect.NEVER).build();
     private final String base;
+    private final String address;
 
     /**
-     * Logs in through the login form, CSRF token included.
+     * A session that has not logged in, from the test's own address.
+     *
+     * @param base the service's base URL
+     */
+    public UiSession(String base) {
+        this(base, null);
+    }
+
+    /**
+     * A session that has not logged in, from a given client address.
+     *
+     * @param base the service's base URL
+     * @param address the client address ({@code X-Forwarded-For}), or null for none
+     */
+    public UiSession(String base, String address) {
+        this.base = base;
+        this.address = address;
+    }
+
+    /**
+     * A session logged in through the login form; asserts that the login succeeded.
      *
      * @param base the service's base URL
      * @param user the user name
      * @param password the password
-     * @throws Exception when the service cannot be reached
+     * @return the session
      */
-    public UiSession(String base, String user, String password) throws Exception {
-        this.base = base;
-        String form = http.send(HttpRequest.newBuilder(URI.create(base + "/login")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = CSRF.matcher(form);
-        assertThat(m.find()).as("the login form's CSRF token").isTrue();
-        String body = "username=" + enc(user) + "&password=" + enc(password) + "&_csrf=" + enc(m.group(1));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(302);
-        assertThat(r.headers().firstValue("Location").orElse("")).doesNotContain("error");
+    public static UiSession loggedIn(String base, String user, String password) {
+        UiSession session = new UiSession(base);
+        assertThat(session.login(user, password)).as("where the login went").doesNotContain("error")
+                .doesNotContain("locked").doesNotStartWith("status");
+        return session;
     }
 
     /**
-     * Fetches a page of the UI.
+     * Logs in through the login form, CSRF token included.
+     *
+     * @param user the user name
+     * @param password the password
+     * @return the redirect's {@code Location} (e.g. {@code /login?error}), or {@code status N} without one
+     */
+    public String login(String user, String password) {
+        Matcher m = CSRF.matcher(get("/login").body());
+        assertThat(m.find()).as("the login form's CSRF token").isTrue();
+        String form = "username=" + enc(user) + "&password=" + enc(password) + "&_csrf=" + enc(m.group(1));
+        HttpResponse<String> r = send(request("/login").header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.headers().firstValue("Location").orElse("status " + r.statusCode());
+    }
+
+    /**
+     * Sends a GET.
+     *
+     * @param path e.g. {@code /login}
+     * @param headers more headers, as name, value, name, value...
+     * @return the response, whatever its status
+     */
+    public HttpResponse<String> get(String path, String... headers) {
+        HttpRequest.Builder b = request(path);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Fetches a page of the UI; asserts it answered 200.
      *
      * @param path e.g. {@code /projects/p/runs/r}
      * @return its HTML
-     * @throws Exception when the service cannot be reached
      */
-    public String page(String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    public String page(String path) {
+        HttpResponse<String> r = get(path);
         assertThat(r.statusCode()).as(path).isEqualTo(200);
         return r.body();
     }
@@ -64,15 +114,29 @@ public final class UiSession {
      * @param project the project key
      * @param runKey the run key
      * @return the open stream
-     * @throws Exception when the service cannot be reached
      */
-    public HttpResponse<InputStream> events(String project, String runKey) throws Exception {
-        URI events = URI.create(base + "/projects/" + project + "/runs/" + runKey + "/events");
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(events).header("Accept", "text/event-stream")
-                .build(), HttpResponse.BodyHandlers.ofInputStream());
+    public HttpResponse<InputStream> events(String project, String runKey) {
+        HttpResponse<InputStream> r = send(request("/projects/" + project + "/runs/" + runKey + "/events")
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         return r;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+        return address == null ? b : b.header("X-Forwarded-For", address);
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body) {
+        try {
+            return http.send(request, body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String enc(String s) {

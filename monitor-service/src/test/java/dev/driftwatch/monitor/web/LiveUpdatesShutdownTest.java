@@ -56,7 +56,7 @@ class LiveUpdatesShutdownTest {
         String base = "http://localhost:" + port;
         String runKey = "sse-" + System.nanoTime();
         new Uploads(port, PROJECT, TOKEN).run(runKey, "SSE run", "full", 1000);
-        UiSession ui = new UiSession(base, WebTestBase.USER, WebTestBase.PASSWORD);
+        UiSession ui = UiSession.loggedIn(base, WebTestBase.USER, WebTestBase.PASSWORD);
         LiveUpdates live = app.getBean(LiveUpdates.class);
 
         // a page that went away is found by the heartbeat and dropped
