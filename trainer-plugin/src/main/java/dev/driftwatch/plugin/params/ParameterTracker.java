@@ -182,15 +182,14 @@ public final class ParameterTracker implements AutoCloseable {
     }
 
     /**
-     * {@code current - base} of one tensor in float32, written into the scratch buffer of its device
-     * (a view of it, in the scope the buffer is attached to) instead of a new array. A new array per tensor and
-     * checkpoint is fresh memory every time (glibc maps allocations of 32 MiB and more anew, and often
-     * smaller ones once it trims its heap), and touching it costs a page fault per 4 KiB: on the
-     * 2-core machine of ListenerBenchmark, in the runs where glibc trimmed, up to 10,000 faults and
-     * ~100 ms per checkpoint of a 10M-parameter model whose forward took 120 ms, against ~5 ms for
-     * the arithmetic. The buffer is as large as the
-     * largest tracked tensor and is kept until {@link #close()} (what a caching allocator, such as
-     * PyTorch's on CUDA, keeps anyway).
+     * {@code current - base} of one tensor in float32, written into the scratch buffer of its device (a
+     * view of it, in the scope the buffer is attached to) instead of a new array. A new array per
+     * tensor and checkpoint is fresh memory every time (glibc maps allocations of 32 MiB and more anew,
+     * and often smaller ones once it trims its heap), and touching it costs a page fault per 4 KiB: on
+     * the 2-core machine of ListenerBenchmark, in the runs where glibc trimmed, up to 10,000 faults and
+     * ~100 ms per checkpoint of a 10M-parameter model whose forward took 120 ms, against ~5 ms for the
+     * arithmetic. The buffer is as large as the largest tracked tensor and is kept until
+     * {@link #close()} (what a caching allocator, such as PyTorch's on CUDA, keeps anyway).
      */
     private NDArray delta(Tracked t) {
         NDArray current = t.parameter.getArray();
