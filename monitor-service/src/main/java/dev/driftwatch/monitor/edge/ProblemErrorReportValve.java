@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.edge;
 
+import dev.driftwatch.monitor.problem.ApiProblem;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,7 +52,7 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
                 ? "the web server refused the request before it reached driftwatch: its path or request line cannot"
                         + " be read (for example an encoded NUL or a malformed %-escape)"
                 : "the web server refused the request before it reached driftwatch (HTTP " + status + ")";
-        return "{\"type\":\"https://driftwatch.dev/problems/refused-by-server\",\"title\":\"Request refused\","
+        return "{\"type\":\"" + ApiProblem.TYPE_BASE + "refused-by-server\",\"title\":\"Request refused\","
                 + "\"status\":" + status + ",\"detail\":\"" + detail + "\"}";
     }
 }

@@ -66,10 +66,11 @@ public class LoginThrottle {
      *
      * @param user the user name given
      * @param address the client address
+     * @param locked how long the login stays refused, as {@link #lockedFor} gave it
      */
-    public void refused(String user, String address) {
+    public void refused(String user, String address, Duration locked) {
         AUDIT.warn("login refused (locked) user={} address={} retry_in={}s", printable(user), address,
-                lockedFor(user, address).toSeconds());
+                locked.toSeconds());
     }
 
     /**

@@ -35,7 +35,7 @@ final class LoginThrottleFilter extends OncePerRequestFilter {
         String user = request.getParameter("username");
         Duration locked = throttle.lockedFor(user, request.getRemoteAddr());
         if (!locked.isZero()) {
-            throttle.refused(user, request.getRemoteAddr());
+            throttle.refused(user, request.getRemoteAddr(), locked); // (the lock, read once)
             response.setHeader("Retry-After", Long.toString(Math.max(1, locked.toSeconds())));
             response.sendRedirect(request.getContextPath() + "/login?locked");
             return;
