@@ -16,11 +16,11 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -120,8 +120,26 @@ final class Browser implements AutoCloseable {
     void clickToNewPage(WebElement target) {
         WebElement oldPage = driver.findElement(By.tagName("html"));
         target.click();
-        waitUntil(d -> ExpectedConditions.stalenessOf(oldPage).apply(d)
-                && "complete".equals(js("return document.readyState")));
+        waitUntil(d -> isGone(oldPage) && "complete".equals(js("return document.readyState")));
+    }
+
+    /**
+     * Whether an element's page has been replaced. Besides the stale-element error, Chromium sometimes
+     * answers a node of a page that is being replaced with "Node with given id does not belong to the
+     * document" (a plain WebDriverException), which means the same.
+     */
+    private static boolean isGone(WebElement element) {
+        try {
+            element.isEnabled();
+            return false;
+        } catch (StaleElementReferenceException e) {
+            return true;
+        } catch (WebDriverException e) {
+            if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     /**
