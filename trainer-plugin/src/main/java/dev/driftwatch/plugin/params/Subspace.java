@@ -8,80 +8,86 @@ final class Subspace {
     private Subspace() {}
 
     /**
-     * Orthonormalises the columns of a row-major {@code [rows, cols]} block in place (modified
-     * Gram-Schmidt, applied twice for accuracy). A column that vanishes against the previous ones (a
-     * rank-deficient update) is replaced by a seeded pseudo-random direction, so the block keeps its
-     * width.
+     * Orthonormalises the rows {@code from..count-1} of a row-major {@code [count, length]} block of vectors
+     * in place, against each other and against the rows before them, which must be orthonormal already
+     * (modified Gram-Schmidt, applied twice for accuracy). A vector that vanishes against the previous
+     * ones (a rank-deficient update) is replaced by a seeded pseudo-random direction, so the block keeps
+     * its size.
      *
-     * @param a the block, row-major
-     * @param rows its rows (the vectors' length)
-     * @param cols its columns (the number of vectors)
-     * @return false when the block is zero or not finite
+     * @param a the vectors, one per row
+     * @param count the number of vectors
+     * @param length their length
+     * @param from the first vector to orthonormalise
+     * @return false when the vectors to orthonormalise are zero or not finite
      */
-    static boolean orthonormalize(double[] a, int rows, int cols) {
+    static boolean orthonormalize(double[] a, int count, int length, int from) {
         double scale = 0;
-        for (double x : a) {
-            if (!Double.isFinite(x)) {
+        for (int i = from * length; i < count * length; i++) {
+            if (!Double.isFinite(a[i])) {
                 return false;
             }
-            scale = Math.max(scale, Math.abs(x));
+            scale = Math.max(scale, Math.abs(a[i]));
         }
         if (scale == 0) {
             return false;
         }
-        for (int j = 0; j < cols; j++) {
-            double before = norm(a, rows, cols, j);
+        for (int j = from; j < count; j++) {
+            double before = norm(a, length, j);
             for (int pass = 0; pass < 2; pass++) {
-                project(a, rows, cols, j);
+                project(a, length, j);
             }
-            double after = norm(a, rows, cols, j);
+            double after = norm(a, length, j);
             if (!(after > 1e-10 * Math.max(before, Double.MIN_NORMAL))) {
                 SplittableRandom random = new SplittableRandom(0xC01 + j);
-                for (int i = 0; i < rows; i++) {
-                    a[i * cols + j] = random.nextDouble() - 0.5;
+                for (int i = 0; i < length; i++) {
+                    a[j * length + i] = random.nextDouble() - 0.5;
                 }
-                project(a, rows, cols, j);
-                project(a, rows, cols, j);
-                after = norm(a, rows, cols, j);
+                project(a, length, j);
+                project(a, length, j);
+                after = norm(a, length, j);
             }
-            for (int i = 0; i < rows; i++) {
-                a[i * cols + j] /= after;
+            for (int i = 0; i < length; i++) {
+                a[j * length + i] /= after;
             }
         }
         return true;
     }
 
-    /** Removes from column j its components along columns 0..j-1 (assumed orthonormal). */
-    private static void project(double[] a, int rows, int cols, int j) {
+    /** Removes from vector j its components along vectors 0..j-1 (assumed orthonormal). */
+    private static void project(double[] a, int length, int j) {
+        int at = j * length;
         for (int k = 0; k < j; k++) {
+            int other = k * length;
             double dot = 0;
-            for (int i = 0; i < rows; i++) {
-                dot += a[i * cols + k] * a[i * cols + j];
+            for (int i = 0; i < length; i++) {
+                dot += a[other + i] * a[at + i];
             }
-            for (int i = 0; i < rows; i++) {
-                a[i * cols + j] -= dot * a[i * cols + k];
+            for (int i = 0; i < length; i++) {
+                a[at + i] -= dot * a[other + i];
             }
         }
     }
 
-    private static double norm(double[] a, int rows, int cols, int j) {
+    private static double norm(double[] a, int length, int j) {
         double sum = 0;
-        for (int i = 0; i < rows; i++) {
-            sum += a[i * cols + j] * a[i * cols + j];
+        for (int i = j * length; i < (j + 1) * length; i++) {
+            sum += a[i] * a[i];
         }
         return Math.sqrt(sum);
     }
 
     /**
-     * The largest eigenvalue of a small symmetric matrix, by cyclic Jacobi rotations.
+     * The eigenvalues and eigenvectors of a small symmetric matrix, by cyclic Jacobi rotations.
      *
      * @param symmetric row-major {@code [n, n]}, symmetrised here (float rounding may leave it slightly off)
      * @param n its order
-     * @return the largest eigenvalue
+     * @return the eigenpairs, largest eigenvalue first
      */
-    static double largestEigenvalue(double[] symmetric, int n) {
+    static Eigen eigen(double[] symmetric, int n) {
         double[] a = new double[n * n];
+        double[] v = new double[n * n];
         for (int i = 0; i < n; i++) {
+            v[i * n + i] = 1;
             for (int j = 0; j < n; j++) {
                 a[i * n + j] = 0.5 * (symmetric[i * n + j] + symmetric[j * n + i]);
             }
@@ -111,12 +117,8 @@ final class Subspace {
                     }
                     double c = 1 / Math.sqrt(t * t + 1);
                     double s = t * c;
-                    for (int k = 0; k < n; k++) {
-                        double akp = a[k * n + p];
-                        double akq = a[k * n + q];
-                        a[k * n + p] = c * akp - s * akq;
-                        a[k * n + q] = s * akp + c * akq;
-                    }
+                    rotateColumns(a, n, p, q, c, s);
+                    rotateColumns(v, n, p, q, c, s);
                     for (int k = 0; k < n; k++) {
                         double apk = a[p * n + k];
                         double aqk = a[q * n + k];
@@ -126,10 +128,38 @@ final class Subspace {
                 }
             }
         }
-        double max = Double.NEGATIVE_INFINITY;
+        Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
-            max = Math.max(max, a[i * n + i]);
+            order[i] = i;
         }
-        return max;
+        java.util.Arrays.sort(order, (x, y) -> Double.compare(a[y * n + y], a[x * n + x]));
+        double[] values = new double[n];
+        double[] vectors = new double[n * n];
+        for (int j = 0; j < n; j++) {
+            int from = order[j];
+            values[j] = a[from * n + from];
+            for (int i = 0; i < n; i++) {
+                vectors[i * n + j] = v[i * n + from];
+            }
+        }
+        return new Eigen(values, vectors);
     }
+
+    /** Columns p and q of a row-major {@code [n, n]} matrix, rotated by (c, s). */
+    private static void rotateColumns(double[] a, int n, int p, int q, double c, double s) {
+        for (int k = 0; k < n; k++) {
+            double akp = a[k * n + p];
+            double akq = a[k * n + q];
+            a[k * n + p] = c * akp - s * akq;
+            a[k * n + q] = s * akp + c * akq;
+        }
+    }
+
+    /**
+     * Eigenpairs of a symmetric matrix.
+     *
+     * @param values the eigenvalues, in descending order
+     * @param vectors row-major {@code [n, n]}: column j is the unit eigenvector of {@code values[j]}
+     */
+    record Eigen(double[] values, double[] vectors) {}
 }
