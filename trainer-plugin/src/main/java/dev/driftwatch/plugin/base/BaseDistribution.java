@@ -290,6 +290,9 @@ public final class BaseDistribution implements AutoCloseable {
             }
         }
         NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        if (topK == 0) {
+            all = Divergences.bounded(all); // once for all rows: the blocks are small, each operation costs a call
+        }
         return all.reshape(shape.get(0), shape.get(1), COLUMNS);
     }
 
@@ -329,7 +332,7 @@ public final class BaseDistribution implements AutoCloseable {
         NDArray entropyFt;
         if (topK == 0) {
             NDArray lq = x.sub(lseQ);
-            NDArray q = lq.exp(); // (not e / sum: an unchanged model then gives bit-identical P and Q)
+            NDArray q = e.div(sum); // (a division, not a second exp: P = Q is exact through lp - lq, see full)
             entropyFt = Divergences.entropy(lq, q);
             NDArray lp = scaled(base.get(LOGITS), temperature).sub(lseP);
             binned = Divergences.full(lp, lp.exp(), lq, q);

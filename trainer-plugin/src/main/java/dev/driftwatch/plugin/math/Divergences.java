@@ -96,31 +96,54 @@ public final class Divergences {
 
     /**
      * Computes KL(P||Q), KL(Q||P), JS and TV of two full distributions in float64, in fewer passes over
-     * the last axis than {@link #binned}: each pass over a 32k vocabulary costs as much as the matrix
-     * product that made the logits, so this form is for the full vocabulary, {@link #binned} for a few
-     * bins.
+     * the last axis than {@link #binned}, and with one transcendental pass (a log) where {@link #binned}
+     * has a softplus: each pass over a 32k vocabulary costs as much as the matrix product that made the
+     * logits, so this form is for the full vocabulary, {@link #binned} for a few bins.
      *
-     * <p>With {@code d = lp - lq} and {@code c = ln 2 - softplus(-d) = log(2p / (p + q))}, Jensen–Shannon
-     * is {@code 1/2 sum [p c + q (c - d)] = 1/2 [sum (p + q) c - sum q d]}, which reuses KL(Q||P)
-     * ({@code -sum q d}); {@code c} is exactly 0 where {@code d} is 0, so P = Q gives exactly 0. (softplus
-     * returns its argument above 20, an error below {@code e^-20} per unit of Q's mass where Q exceeds
-     * P by that factor, i.e. below 3e-9 of the JS those classes contribute.) Meant for float64: the
-     * {@code q d} terms cancel, which float32 would not survive where {@code |d|} is large.
+     * <p>With {@code d = lp - lq} and {@code m = p + q}: {@code KL(P||Q) = sum p d}, {@code KL(Q||P) =
+     * -sum q d}, and, since {@code sum p lp + sum q lq = sum m lp + KL(Q||P)},
+     * {@code JS = ln 2 + 1/2 [KL(Q||P) + sum m (lp - log m)]}; {@code TV = 1 - sum min(p, q)}. Where P and Q
+     * have the same log-probabilities, d is exactly 0 and so are both KLs, whatever Q's bits. JS and TV
+     * cancel terms of order 1 (an error near 1e-16 in float64, where the divergences are meant to be
+     * accurate to 1e-8): {@link #bounded} brings them into the bounds they obey exactly, which makes them
+     * exactly 0 where the KLs are. {@code m} is kept at least the smallest double, so that classes where
+     * both P and Q underflow add 0 instead of {@code 0 * inf}.
      *
      * @param lp log P, shape {@code [..., V]}, float64
      * @param p P (= exp(lp))
      * @param lq log Q, same shape
-     * @param q Q (= exp(lq))
-     * @return shape {@code [..., 4]}: columns {@link #KL_PQ}, {@link #KL_QP}, {@link #JS}, {@link #TV}
+     * @param q Q (= exp(lq), or the equal {@code e / sum e})
+     * @return shape {@code [..., 4]}: columns {@link #KL_PQ}, {@link #KL_QP}, {@link #JS}, {@link #TV}; pass
+     *     it through {@link #bounded} once the rows are together
      */
     public static NDArray full(NDArray lp, NDArray p, NDArray lq, NDArray q) {
-        NDArray r = lq.sub(lp); // log Q/P = -d
-        NDArray klPq = dot(p, r).neg();
-        NDArray klQp = dot(q, r);
-        NDArray negC = Activation.softPlus(r).sub(LN2);
-        NDArray js = klQp.sub(dot(p.add(q), negC)).mul(0.5);
-        NDArray tv = p.sub(q).abs().sum(new int[] {-1}).mul(0.5);
+        NDArray d = lp.sub(lq);
+        NDArray klPq = dot(p, d);
+        NDArray klQp = dot(q, d).neg();
+        NDArray m = p.add(q).maximum(Double.MIN_VALUE);
+        NDArray js = klQp.add(dot(m, lp.sub(m.log()))).mul(0.5).add(LN2);
+        NDArray tv = p.minimum(q).sum(new int[] {-1}).neg().add(1);
         return NDArrays.stack(new NDList(klPq, klQp, js, tv), klPq.getShape().dimension());
+    }
+
+    /**
+     * Brings the JS and TV columns of {@link #full}'s result into the bounds they obey exactly:
+     * {@code 0 <= JS <= (KL(P||Q) + KL(Q||P)) / 4} (KL is convex in its second argument, and M is the
+     * midpoint of P and Q) and {@code 0 <= TV <= min(1, sqrt(KL(P||Q) / 2))} (Pinsker). A value within
+     * its bounds is left as it is; outside them, only rounding can have put it.
+     *
+     * @param divergences shape {@code [..., C]} with {@code C >= 4}, the columns of {@link #full} first
+     * @return the same shape, the columns from 4 on unchanged
+     */
+    public static NDArray bounded(NDArray divergences) {
+        NDArray klPq = divergences.get("..., " + KL_PQ);
+        NDArray klQp = divergences.get("..., " + KL_QP);
+        NDArray js = divergences.get("..., " + JS).minimum(klPq.add(klQp).mul(0.25)).maximum(0);
+        NDArray tv = divergences.get("..., " + TV).minimum(klPq.maximum(0).mul(0.5).sqrt().minimum(1)).maximum(0);
+        int axis = klPq.getShape().dimension();
+        NDArray head = NDArrays.stack(new NDList(klPq, klQp, js, tv), axis);
+        long columns = divergences.getShape().get(axis);
+        return columns == BINNED_COLUMNS ? head : head.concat(divergences.get("..., " + BINNED_COLUMNS + ":"), -1);
     }
 
     /**
