@@ -39,6 +39,8 @@ public final class ParameterTracker implements AutoCloseable {
 
     /** Columns of the block of vectors the subspace iteration carries. */
     static final int BLOCK = 8;
+    /** Values per float32 partial norm of {@link #squaredNorm}. */
+    private static final long NORM_ROW = 4096;
     /** Per device, the buffer {@link #delta} writes each tensor's update into; {@link #largest} values. */
     private final java.util.Map<String, NDArray> scratch = new java.util.HashMap<>();
     /** The number of values of the largest tracked tensor. */
@@ -136,7 +138,7 @@ public final class ParameterTracker implements AutoCloseable {
                 Tracked t = tracked.get(i);
                 scoped.tempAttachAll(t.base);
                 NDArray delta = delta(t);
-                squares.add(delta.norm());
+                squares.add(squaredNorm(delta));
                 if (stableRankIterations > 0 && !t.buffer && t.parameter.requiresGradient()
                         && delta.getShape().dimension() == 2) {
                     try (NDManager inner = scoped.newSubManager()) {
@@ -146,10 +148,7 @@ public final class ParameterTracker implements AutoCloseable {
                     ranked[i] = true;
                 }
             }
-            deltaSq = toDoubles(NDArrays.stack(squares));
-            for (int i = 0; i < n; i++) {
-                deltaSq[i] *= deltaSq[i];
-            }
+            deltaSq = NDArrays.stack(squares).toDoubleArray();
         }
         List<TensorDrift> tensors = new ArrayList<>(n);
         double trainableDeltaSq = 0;
@@ -206,6 +205,27 @@ public final class ParameterTracker implements AutoCloseable {
             }
         }
         return buffer.get(first).reshape(current.getShape()).subi(t.base);
+    }
+
+    /**
+     * {@code ||delta||^2} as a float64 scalar: the norms of rows of {@link #NORM_ROW} values in float32
+     * (the device's reduction), their squares summed in float64. One float32 norm over a whole tensor
+     * accumulates the rounding of millions of additions: 2.6e-4 relative at a 32,000 x 256 head.
+     */
+    private static NDArray squaredNorm(NDArray delta) {
+        NDArray flat = delta.reshape(-1);
+        long size = flat.size();
+        long whole = size / NORM_ROW * NORM_ROW;
+        NDArray sum = null;
+        if (whole > 0) {
+            NDArray rows = (whole == size ? flat : flat.get("0:" + whole)).reshape(-1, NORM_ROW);
+            sum = rows.norm(new int[] {1}).toType(DataType.FLOAT64, false).square().sum();
+        }
+        if (whole < size) {
+            NDArray rest = flat.get(whole + ":").norm().toType(DataType.FLOAT64, false).square();
+            sum = sum == null ? rest : sum.add(rest);
+        }
+        return sum;
     }
 
     /** The scratch buffer on a device, made at first use (in the tracker's own manager). */

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
  * computation written here from the float values: a 32,000 x 256 head beside small tensors, over three
  * checkpoints whose updates differ in size per tensor. Every tensor's update passes through one reused
  * buffer, so a value left over from a larger tensor or an earlier checkpoint would show here (as an
- * error of the order of the update itself). The norms are float32 reductions on the device: over the
- * head's 8.2M values they are within 1e-3 relative (2.6e-4 measured), not float64-exact.
+ * error of the order of the update itself). The norms are float32 reductions over rows of 4096 values,
+ * summed in float64: within 1e-6 relative (a single float32 norm over the head's 8.2M values was off by
+ * 2.6e-4).
  */
 @Timeout(120)
 class ParameterDriftAtScaleTest {
@@ -83,11 +84,11 @@ class ParameterDriftAtScaleTest {
                             double expected = Math.sqrt(d);
                             double error = Math.abs(t.deltaL2() - expected);
                             assertThat(error).as("%s at checkpoint %d: %s vs %s", t.name(), checkpoint, t.deltaL2(),
-                                    expected).isLessThanOrEqualTo(1e-3 * expected + 1e-12);
+                                    expected).isLessThanOrEqualTo(1e-6 * expected + 1e-12);
                             worst = Math.max(worst, expected == 0 ? error : error / expected);
                         }
                         assertThat(drift.globalRelativeL2()).isCloseTo(Math.sqrt(deltaSq / baseSq),
-                                org.assertj.core.api.Assertions.within(1e-3 * Math.sqrt(deltaSq / baseSq)));
+                                org.assertj.core.api.Assertions.within(1e-6 * Math.sqrt(deltaSq / baseSq)));
                     }
                     System.out.printf(Locale.ROOT, "parameter drift at 8.2M weights: worst relative error %.1e%n", worst);
                 }
