@@ -101,6 +101,13 @@ public class DriftListener extends TrainingListenerAdapter {
     private RunStatus status = RunStatus.COMPLETED;
     private Instant startedAt;
     private CheckpointReport lastReport;
+    private MeasurementCost cost = MeasurementCost.NONE;
+    /** When the last checkpoint (or the base capture) ended ({@link System#nanoTime}), or -1 before. */
+    private long lastCheckpointEnd = -1;
+    /** Whether a checkpoint's cost against the training before it has been logged at INFO. */
+    private boolean costLogged;
+    /** How long the current checkpoint's sampled drift took. */
+    private Duration lastSampledDrift = Duration.ZERO;
 
     /**
      * Creates the listener from a builder.
@@ -189,6 +196,7 @@ public class DriftListener extends TrainingListenerAdapter {
             }
             if (started) {
                 sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
+                logger.info("driftwatch: {}", cost.describe());
             }
             return null;
         });
@@ -265,7 +273,12 @@ public class DriftListener extends TrainingListenerAdapter {
             if (batches > 1 && !started) {
                 return false; // capture failed before the first update; measuring now would compare against a moved base
             }
+            long captureStart = System.nanoTime();
             meter.captureBase(trainer);
+            lastCheckpointEnd = System.nanoTime(); // training from here on counts
+            cost = cost.withBaseCapture(Duration.ofNanos(lastCheckpointEnd - captureStart));
+            logger.info("driftwatch: base captured in {} ({}, {} probes)", MeasurementCost.seconds(cost.baseCapture()),
+                    meter.approximation(), settings.probes().size());
         }
         if (!started) {
             started = true;
@@ -289,6 +302,8 @@ public class DriftListener extends TrainingListenerAdapter {
         if (step == lastMeasuredStep) {
             return null;
         }
+        long start = System.nanoTime();
+        lastSampledDrift = Duration.ZERO;
         DriftMeter.Measurement m = meter.measure(trainer);
         Map<String, Double> task = TaskMetrics.collect(trainer, epochEnd);
         CheckpointReport report;
@@ -305,7 +320,37 @@ public class DriftListener extends TrainingListenerAdapter {
         lastMeasuredStep = step;
         lastReport = report;
         sink.checkpoint(report);
+        count(step, start);
         return report;
+    }
+
+    /** Adds a checkpoint that started at {@code start} to the cost, and says what it cost (once at INFO). */
+    private void count(long step, long start) {
+        long end = System.nanoTime();
+        MeasurementCost checkpoint = MeasurementCost.checkpoint(Duration.ofNanos(end - start),
+                meter.lastParameterDriftTime(), meter.lastTokenDetailTime(), lastSampledDrift);
+        Duration trained = lastCheckpointEnd < 0 ? Duration.ZERO : Duration.ofNanos(start - lastCheckpointEnd);
+        cost = cost.plus(checkpoint, trained);
+        lastCheckpointEnd = end;
+        if (!costLogged && step > 0) {
+            // the first checkpoint after some training: what one costs, against the training before it
+            costLogged = true;
+            logger.info("driftwatch: the checkpoint at step {} took {}, {} of training since the last one", step,
+                    checkpoint.measuringWithParts(), MeasurementCost.seconds(trained));
+        } else if (logger.isDebugEnabled()) {
+            logger.debug("driftwatch: the checkpoint at step {} took {}", step, checkpoint.measuringWithParts());
+        }
+    }
+
+    /**
+     * Returns what measuring has cost this run so far (wall clock on the training thread). Also logged
+     * at INFO: the first checkpoint after step 0 against the training before it, and the whole run when
+     * training ends.
+     *
+     * @return the cost
+     */
+    public MeasurementCost cost() {
+        return cost;
     }
 
     /**
@@ -317,8 +362,10 @@ public class DriftListener extends TrainingListenerAdapter {
         if (sampled == null || step == 0) {
             return metrics;
         }
+        long start = System.nanoTime();
         SampledDrift.Estimate e = safely("sample continuations", () -> sampled.estimate(
                 in -> trainer.evaluate(in).get(settings.outputIndex()), sampledBase, trainer.getManager()));
+        lastSampledDrift = Duration.ofNanos(System.nanoTime() - start);
         if (e == null) {
             return metrics;
         }

@@ -24,6 +24,7 @@ import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.probe.ProbeShapes;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,6 +85,8 @@ public final class DriftMeter implements AutoCloseable {
     private List<ProbeGroup> groups;
     private BaseDistribution base;
     private ParameterTracker parameters;
+    private Duration lastParameterDrift = Duration.ZERO;
+    private Duration lastTokenDetail = Duration.ZERO;
     /** Whether log-probabilities and metrics are computed on the JVM (small outputs, see {@link HostDivergences}). */
     private boolean onHost;
     /** Per group, the base's log-probabilities, argmax and mask as JVM arrays (when measured on the host). */
@@ -254,6 +257,24 @@ public final class DriftMeter implements AutoCloseable {
     }
 
     /**
+     * Returns how long the parameter drift of the last {@link #measure} took (wall clock).
+     *
+     * @return the duration, zero before the first measurement or without parameter drift
+     */
+    public Duration lastParameterDriftTime() {
+        return lastParameterDrift;
+    }
+
+    /**
+     * Returns how long the per-token detail of the last {@link #measure} took (wall clock).
+     *
+     * @return the duration, zero before the first measurement or without a vocabulary
+     */
+    public Duration lastTokenDetailTime() {
+        return lastTokenDetail;
+    }
+
+    /**
      * Measures the current model against the base.
      *
      * @param trainer the trainer whose model is measured
@@ -264,6 +285,8 @@ public final class DriftMeter implements AutoCloseable {
         if (base == null) {
             throw new IllegalStateException("the base has not been captured");
         }
+        lastParameterDrift = Duration.ZERO;
+        lastTokenDetail = Duration.ZERO;
         int m = metricNames.size();
         int n = probes.size();
         double[] rows = new double[n * m];
@@ -318,7 +341,9 @@ public final class DriftMeter implements AutoCloseable {
                 }
             }
         }
+        long parametersStart = System.nanoTime();
         ParameterDrift drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
+        lastParameterDrift = Duration.ofNanos(System.nanoTime() - parametersStart);
         if (drift != null && !finite(drift)) {
             return new Measurement(false, "NaN or Inf in the model parameters", null, null, 0);
         }
@@ -347,7 +372,9 @@ public final class DriftMeter implements AutoCloseable {
             result = new Aggregates.Result(metrics, result.slices(), result.top());
         }
         if (tokenDetails != null) {
+            long tokensStart = System.nanoTime();
             result = withTokenDetail(trainer, result);
+            lastTokenDetail = Duration.ofNanos(System.nanoTime() - tokensStart);
         }
         return new Measurement(true, null, result, drift, standardError);
     }

@@ -59,6 +59,32 @@ class ListenerBehaviourTest {
     }
 
     @Test
+    void theListenerAccountsForWhatMeasuringCostTheRun() {
+        RecordingSink sink = new RecordingSink();
+        DriftListener listener = listener(sink).build();
+        assertThat(listener.cost()).isEqualTo(MeasurementCost.NONE);
+        long start = System.nanoTime();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(true));
+            SmallModels.train(model, 3, 2, 1, t -> {}, listener);
+        }
+        long wall = System.nanoTime() - start;
+        MeasurementCost cost = listener.cost();
+        assertThat(cost.checkpoints()).isEqualTo(sink.checkpoints.size()).isGreaterThan(2);
+        assertThat(cost.baseCapture()).isPositive();
+        assertThat(cost.measuring()).isPositive();
+        assertThat(cost.parameterDrift()).isPositive().isLessThan(cost.measuring());
+        assertThat(cost.tokenDetail()).isZero(); // (no vocabulary)
+        assertThat(cost.sampledDrift()).isZero(); // (no sampled drift)
+        assertThat(cost.training()).isPositive();
+        // checkpoints, the training between them and the capture happened within this test's time
+        assertThat(cost.measuring().plus(cost.training()).plus(cost.baseCapture()).toNanos()).isLessThan(wall);
+        assertThat(cost.fraction()).isStrictlyBetween(0.0, 1.0);
+        assertThat(cost.describe()).startsWith(cost.checkpoints() + " checkpoints took ").contains("(parameter drift ")
+                .doesNotContain("sampled drift").contains("% of the ");
+    }
+
+    @Test
     void frozenParametersReportZeroDriftAndBatchNormBuffersAreApart() {
         RecordingSink sink = new RecordingSink();
         try (Model model = Model.newInstance("mlp")) {

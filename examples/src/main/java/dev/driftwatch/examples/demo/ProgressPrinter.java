@@ -13,8 +13,9 @@ import java.util.Locale;
 /**
  * Prints one line per round while a run trains: step, validation loss (and accuracy, when the
  * trainer evaluates one), and the drift the {@link DriftListener} just measured (headline KL with its
- * 95% CI, on the {@value #ON_TASK} slice and the worst {@value #OFF_TASK_PREFIX}* slice). Register it
- * after the drift listener so it sees that round's checkpoint.
+ * 95% CI, on the {@value #ON_TASK} slice and the worst {@value #OFF_TASK_PREFIX}* slice); at the end, what
+ * measuring cost the run ({@link DriftListener#cost()}). Register it after the drift listener so it sees
+ * that round's checkpoint and its last one.
  */
 public final class ProgressPrinter extends TrainingListenerAdapter {
 
@@ -67,6 +68,12 @@ public final class ProgressPrinter extends TrainingListenerAdapter {
                     worstOffTask(report)));
         }
         out.println(line);
+    }
+
+    /** At the end, what measuring cost the run (the drift listener's own account of it). */
+    @Override
+    public void onTrainingEnd(Trainer trainer) {
+        out.println(String.format(Locale.ROOT, "  %-10s driftwatch: %s", label, drift.cost().describe()));
     }
 
     private String bar() {

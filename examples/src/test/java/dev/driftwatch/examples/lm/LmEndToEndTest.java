@@ -42,6 +42,7 @@ class LmEndToEndTest {
 
     private static ServiceProcess service;
     private static List<RunResult> results;
+    private static String printed = "";
 
     @BeforeAll
     static void runTheDemo() {
@@ -71,7 +72,8 @@ class LmEndToEndTest {
                     .build()), out);
         } finally {
             // also when the demo fails: its progress lines say where
-            System.out.println(bytes.toString(StandardCharsets.UTF_8));
+            printed = bytes.toString(StandardCharsets.UTF_8);
+            System.out.println(printed);
         }
     }
 
@@ -79,6 +81,15 @@ class LmEndToEndTest {
     static void stopService() {
         if (service != null) {
             service.close();
+        }
+    }
+
+    @Test
+    void eachRunSaysWhatMeasuringCostItPartByPart() {
+        for (String run : List.of("lora", "last-block", "full")) {
+            assertThat(printed).as(run).containsPattern("(?m)^  " + java.util.regex.Pattern.quote(run)
+                    + " +driftwatch: \\d+ checkpoints took [0-9.]+ s \\(parameter drift [0-9.]+ s, per-token detail"
+                    + " [0-9.]+ s, sampled drift [0-9.]+ s\\), [0-9.]+% of the [0-9.]+ s of the run");
         }
     }
 
