@@ -37,7 +37,7 @@ public final class ParameterTracker implements AutoCloseable {
 
     private record Tracked(String name, Parameter parameter, boolean buffer, NDArray base, double baseL2) {}
 
-    /** Columns of the block of vectors the subspace iteration carries. */
+    /** Vectors per block of the stable rank's Krylov space. */
     static final int BLOCK = 8;
     /** Values per float32 partial norm of {@link #squaredNorm}. */
     private static final long NORM_ROW = 4096;

@@ -2,7 +2,7 @@ package dev.driftwatch.plugin.params;
 
 import java.util.SplittableRandom;
 
-/** The small dense linear algebra of the stable-rank subspace iteration, in double on the JVM. */
+/** The small dense linear algebra of the stable rank's block Krylov space, in double on the JVM. */
 final class Subspace {
 
     private Subspace() {}
