@@ -251,7 +251,7 @@ public final class DriftMeter implements AutoCloseable {
         for (ProbeChunk chunk : chunks) {
             try (NDManager scoped = manager.newSubManager()) {
                 scoped.tempAttachAll(chunk.inputs());
-                task.score(logProbs(logits(trainer, chunk)), chunk.offset(), scoped, baseLoss, baseAccuracy);
+                scoreTask(logits(trainer, chunk), chunk.offset(), scoped, baseLoss, baseAccuracy);
             }
         }
     }
@@ -411,9 +411,11 @@ public final class DriftMeter implements AutoCloseable {
     try (NDManager scoped = manager.newSubManager()) {
             base.tempAttach(scoped, chunk, c);
             NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
+            if (task != null) {
+                scoreTask(logits, chunk.offset(), scoped, ftLoss, ftAccuracy);
+            }
             // Work through the group in cache-sized slices: with a large vocabulary every
-            // temporary would otherwise be as big as the logits (and, being fresh memory, cost a page
-            // fault per 4 KiB: the task scores over whole groups took most of the LM demo's checkpoints).
+            // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
             for (int from = 0; from < chunk.size(); from += step) {
                 int to = Math.min(chunk.size(), from + step);
@@ -422,11 +424,6 @@ public final class DriftMeter implements AutoCloseable {
                     if (chunk.mask() != null) {
                         mask = chunk.mask().get(from + ":" + to);
                         mask.attach(slice);
-                    }
-                    if (task != null) {
-                        NDArray rows = logits.get(from + ":" + to);
-                        rows.attach(slice);
-                        task.score(logProbs(rows), chunk.offset() + from, slice, ftLoss, ftAccuracy);
                     }
                     NDList perExample = Divergences.perExample(base.perPosition(c, logits, from, to, slice), mask);
                     NDArray out = perExample.get(0);
@@ -601,6 +598,24 @@ public final class DriftMeter implements AutoCloseable {
             logits = logits.expandDims(1);
         }
         return logits;
+    }
+
+    /**
+     * Scores the task on the examples of {@code logits} ({@code [b, T, V]}, the first at {@code offset}),
+     * in cache-sized slices: a group's float64 log-probabilities at once are temporaries of tens of MB,
+     * fresh memory every time (a page fault per 4 KiB), which took most of the LM demo's checkpoints.
+     */
+    private void scoreTask(NDArray logits, int offset, NDManager scoped, double[] loss, double[] accuracy) {
+        Shape shape = logits.getShape();
+        long count = shape.get(0);
+        long step = Math.max(1, SLICE_ELEMENTS / (shape.get(1) * shape.get(2)));
+        for (long from = 0; from < count; from += step) {
+            try (NDManager slice = scoped.newSubManager()) {
+                NDArray rows = logits.get(from + ":" + Math.min(count, from + step));
+                rows.attach(slice);
+                task.score(logProbs(rows), offset + (int) from, slice, loss, accuracy);
+            }
+        }
     }
 
     /**
