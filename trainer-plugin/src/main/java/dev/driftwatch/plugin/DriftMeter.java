@@ -251,7 +251,7 @@ public final class DriftMeter implements AutoCloseable {
         for (ProbeChunk chunk : chunks) {
             try (NDManager scoped = manager.newSubManager()) {
                 scoped.tempAttachAll(chunk.inputs());
-                scoreTask(logits(trainer, chunk), chunk.offset(), scoped, baseLoss, baseAccuracy);
+                scoreBaseTask(logits(trainer, chunk), chunk.offset(), scoped);
             }
         }
     }
@@ -411,9 +411,6 @@ public final class DriftMeter implements AutoCloseable {
     try (NDManager scoped = manager.newSubManager()) {
             base.tempAttach(scoped, chunk, c);
             NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
-            if (task != null) {
-                scoreTask(logits, chunk.offset(), scoped, ftLoss, ftAccuracy);
-            }
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
@@ -425,7 +422,15 @@ public final class DriftMeter implements AutoCloseable {
                         mask = chunk.mask().get(from + ":" + to);
                         mask.attach(slice);
                     }
-                    NDList perExample = Divergences.perExample(base.perPosition(c, logits, from, to, slice), mask);
+                    NDList compared = base.perPositionAndNormalizers(c, logits, from, to, slice);
+                    if (task != null) {
+                        // the target's log-probability from the normaliser the comparison has just formed
+                        NDArray rows = logits.get(from + ":" + to);
+                        rows.attach(slice);
+                        task.score(rows, compared.get(1), settings.temperature(), chunk.offset() + from, slice,
+                                ftLoss, ftAccuracy);
+                    }
+                    NDList perExample = Divergences.perExample(compared.get(0), mask);
                     NDArray out = perExample.get(0);
                     if (sequence) {
                         out = out.concat(perExample.get(1).get(":, 0:2"), 1);
@@ -601,11 +606,13 @@ public final class DriftMeter implements AutoCloseable {
     }
 
     /**
-     * Scores the task on the examples of {@code logits} ({@code [b, T, V]}, the first at {@code offset}),
-     * in cache-sized slices: a group's float64 log-probabilities at once are temporaries of tens of MB,
-     * fresh memory every time (a page fault per 4 KiB), which took most of the LM demo's checkpoints.
+     * Scores the base on the task from its own logits ({@code [b, T, V]}, the first example at
+     * {@code offset}), in cache-sized slices: the float64 log-normalisers of a whole group at once are
+     * temporaries of tens of MB, fresh memory every time (a page fault per 4 KiB). The normaliser is
+     * formed as the comparison forms the current model's (a float32 log-softmax over a large vocabulary
+     * is off by ~1e-5), so that the forgetting subtracts like from like.
      */
-    private void scoreTask(NDArray logits, int offset, NDManager scoped, double[] loss, double[] accuracy) {
+    private void scoreBaseTask(NDArray logits, int offset, NDManager scoped) {
         Shape shape = logits.getShape();
         long count = shape.get(0);
         long step = Math.max(1, SLICE_ELEMENTS / (shape.get(1) * shape.get(2)));
@@ -613,21 +620,14 @@ public final class DriftMeter implements AutoCloseable {
             try (NDManager slice = scoped.newSubManager()) {
                 NDArray rows = logits.get(from + ":" + Math.min(count, from + step));
                 rows.attach(slice);
-                task.score(logProbs(rows), offset + (int) from, slice, loss, accuracy);
+                NDArray x = rows.toType(DataType.FLOAT64, false);
+                if (settings.temperature() != 1.0) {
+                    x = x.div(settings.temperature());
+                }
+                task.score(rows, Divergences.logSumExp(x).squeeze(-1), settings.temperature(), offset + (int) from,
+                        slice, baseLoss, baseAccuracy);
             }
         }
-    }
-
-    /**
-     * Float32 log-probabilities {@code [b, T, V]} at temperature tau for the task scores, formed in float64
-     * (a float32 log-softmax over a large vocabulary is off by ~1e-5) and rounded once.
-     */
-    private NDArray logProbs(NDArray logits) {
-        NDArray x = logits.toType(DataType.FLOAT64, false);
-        if (settings.temperature() != 1.0) {
-            x = x.div(settings.temperature());
-        }
-        return x.sub(Divergences.logSumExp(x)).toType(DataType.FLOAT32, false);
     }
 
     /**

@@ -90,15 +90,20 @@ class LmScaleAccuracyTest {
         ProbeSet probes = ProbeSet.builder().addInput("ids", ids, new Shape(POSITIONS))
                 .optMask(mask, POSITIONS).optSlices(slices).optTargets(targets).build();
         DriftSettings settings = new DriftSettings(probes, 1.0, 0, 32, 1L << 30, 64, 0, null, 1000, 42, 5, true, 0);
+        // the same with the base kept as its top 64 (a budget far too small for it): the task scores do not
+        // depend on how the base is kept, so they must still match the reference
+        DriftSettings sketch = new DriftSettings(probes, 1.0, 0, 32, 1L << 20, 64, 0, null, 1000, 42, 5, false, 0);
         try (Model model = Model.newInstance("logit-table")) {
             model.setBlock(new IdEmbedding.Builder().setDictionarySize(INPUTS).setEmbeddingSize(VOCAB).build());
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
-                    DriftMeter meter = new DriftMeter(settings)) {
+                    DriftMeter meter = new DriftMeter(settings);
+                    DriftMeter sketched = new DriftMeter(sketch)) {
                 trainer.initialize(new Shape(1, POSITIONS));
                 NDArray weight = weight(model);
                 setWeight(weight, logits);
                 float[] base = outputs(trainer, ids);
                 meter.captureBase(trainer);
+                sketched.captureBase(trainer);
 
                 ftLogits(logits, base, drift, mask, new Random(2));
                 setWeight(weight, logits);
@@ -106,6 +111,7 @@ class LmScaleAccuracyTest {
                 long started = System.nanoTime();
                 DriftMeter.Measurement result = meter.measure(trainer);
                 double seconds = (System.nanoTime() - started) / 1e9;
+                DriftMeter.Measurement approximate = sketched.measure(trainer);
 
                 assertThat(result.valid()).as(result.invalidReason()).isTrue();
                 assertThat(meter.approximation()).isEqualTo("exact");
@@ -121,6 +127,13 @@ class LmScaleAccuracyTest {
                     int i = probes.ids().indexOf(top.probeId());
                     worst = Math.max(worst, check("top example " + top.probeId(), top.value(),
                             reference[i][ReferenceDivergences.KL_PQ]));
+                }
+                assertThat(sketched.approximation()).isEqualTo("topk(64)");
+                for (Metric m : List.of(Metric.TASK_LOSS_BASE, Metric.TASK_LOSS_FT, Metric.FORGETTING)) {
+                    MetricSummary exact = result.aggregates().metrics().get(m.wireName());
+                    MetricSummary topk = approximate.aggregates().metrics().get(m.wireName());
+                    assertThat(topk.mean()).as("%s with the base kept as top-k", m.wireName())
+                            .isCloseTo(exact.mean(), org.assertj.core.api.Assertions.within(1e-12));
                 }
                 double[] kl = column(reference, ReferenceDivergences.KL_PQ);
                 System.out.printf(Locale.ROOT, "%d probes x %d positions x V=%d: per-example KL(base||ft) %.1e .. %.1e,"

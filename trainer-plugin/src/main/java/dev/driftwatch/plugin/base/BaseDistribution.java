@@ -237,6 +237,24 @@ public final class BaseDistribution implements AutoCloseable {
      *     agreement, entropy of ft, sampling variance of the KL(base||ft) estimate
      */
     public NDArray perPosition(int chunk, NDArray logits, int from, int to, NDManager scoped) {
+        return perPositionAndNormalizers(chunk, logits, from, to, scoped).get(0);
+    }
+
+    /**
+     * Computes {@link #perPosition} and, with it, the current model's float64 log-normaliser
+     * {@code log sum exp(logit / tau)} of every position, which the comparison forms anyway: with it a
+     * target's log-probability is one gather ({@link dev.driftwatch.plugin.math.TaskScores}) instead of
+     * another pass over the vocabulary.
+     *
+     * @param chunk the group's index
+     * @param logits current float32 logits of the whole group {@code [g, T, V]}
+     * @param from first example
+     * @param to end, exclusive
+     * @param scoped the manager of the temporaries
+     * @return {@code [to - from, T, COLUMNS]} as {@link #perPosition}, then the log-normalisers
+     *     {@code [to - from, T]}, both float64
+     */
+    public NDList perPositionAndNormalizers(int chunk, NDArray logits, int from, int to, NDManager scoped) {
         boolean whole = from == 0 && to == logits.getShape().get(0);
         return compare(chunk, slice(logits, from + ":" + to, whole, scoped), from, to, whole, scoped);
     }
@@ -254,16 +272,17 @@ public final class BaseDistribution implements AutoCloseable {
      */
     public NDArray perPositionOfRows(int chunk, NDArray logits, int from, int to, NDManager scoped) {
         boolean whole = from == 0 && to == chunks.get(chunk).get(LOG_NORMALIZER).getShape().get(0);
-        return compare(chunk, logits, from, to, whole, scoped);
+        return compare(chunk, logits, from, to, whole, scoped).get(0);
     }
 
     /**
      * The comparison of {@link #perPosition}, with the current logits of the examples [from, to) given:
      * over the positions as rows {@code [to - from) * T}; when exact, in blocks of about
      * {@link #BLOCK_ELEMENTS} values, each in a scope of its own, so that every temporary stays in the
-     * core's cache.
+     * core's cache. Returns the per-position metrics and the current log-normalisers, as
+     * {@link #perPositionAndNormalizers}.
      */
-    private NDArray compare(int chunk, NDArray current, int from, int to, boolean whole, NDManager scoped) {
+    private NDList compare(int chunk, NDArray current, int from, int to, boolean whole, NDManager scoped) {
         NDList base = chunks.get(chunk);
         String examples = from + ":" + to;
         Shape shape = current.getShape();
@@ -279,21 +298,24 @@ public final class BaseDistribution implements AutoCloseable {
         // per block: it runs in one piece)
         long block = topK == 0 ? Math.max(1, BLOCK_ELEMENTS / shape.get(2)) : rows;
         NDList parts = new NDList();
+        NDList normalizers = new NDList();
         for (long r = 0; r < rows; r += block) {
             String part = r + ":" + Math.min(rows, r + block);
             try (NDManager inner = scoped.newSubManager()) {
                 NDList rowsOfBase = new NDList();
                 kept.forEach(a -> rowsOfBase.add(slice(a, part, false, inner)));
-                NDArray out = compareRows(rowsOfBase, slice(logits, part, false, inner));
+                NDList out = compareRows(rowsOfBase, slice(logits, part, false, inner));
                 out.attach(scoped);
-                parts.add(out);
+                parts.add(out.get(0));
+                normalizers.add(out.get(1));
             }
         }
         NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        NDArray lse = normalizers.size() == 1 ? normalizers.get(0) : NDArrays.concat(normalizers, 0);
         if (topK == 0) {
             all = Divergences.bounded(all); // once for all rows: the blocks are small, each operation costs a call
         }
-        return all.reshape(shape.get(0), shape.get(1), COLUMNS);
+        return new NDList(all.reshape(shape.get(0), shape.get(1), COLUMNS), lse.reshape(shape.get(0), shape.get(1)));
     }
 
     /** A reshaped view of {@code a}, attached to the scope (a view of an array the caller keeps). */
@@ -311,9 +333,9 @@ public final class BaseDistribution implements AutoCloseable {
      *
      * @param base the base's arrays for these rows, as {@link #chunks} holds them, positions flattened
      * @param current the current float32 logits {@code [rows, V]}
-     * @return {@code [rows, COLUMNS]}
+     * @return {@code [rows, COLUMNS]}, then the current log-normalisers {@code [rows, 1]}
      */
-    private NDArray compareRows(NDList base, NDArray current) {
+    private NDList compareRows(NDList base, NDArray current) {
         NDArray lseP = base.get(LOG_NORMALIZER);
         NDArray argmax = base.get(ARGMAX);
         NDArray x = scaled(current, temperature);
@@ -360,7 +382,9 @@ public final class BaseDistribution implements AutoCloseable {
                 variance = sampled.get(1);
             }
         }
-        return binned.concat(NDArrays.stack(new NDList(top1, entropyFt, variance), top1.getShape().dimension()), -1);
+        return new NDList(
+                binned.concat(NDArrays.stack(new NDList(top1, entropyFt, variance), top1.getShape().dimension()), -1),
+                lseQ);
     }
 
     /**

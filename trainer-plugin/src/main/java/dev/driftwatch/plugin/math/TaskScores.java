@@ -2,6 +2,7 @@ package dev.driftwatch.plugin.math;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -10,7 +11,9 @@ import ai.djl.ndarray.types.Shape;
  * (nats/token, at the measurement's temperature) and of {@code [argmax q == target]}.
  *
  * <p>The per-position work needs only the target's log-probability and the argmax; both paths (JVM
- * arrays and NDArrays) reduce to those and share {@link #finish}, so they cannot disagree.
+ * arrays and NDArrays) reduce to those and share {@link #finish}, so they cannot disagree. On the
+ * NDArray path the target's log-probability is {@code logit / tau - log-normaliser} in float64, with
+ * the normaliser the divergences have already formed: no pass over the vocabulary of its own.
  */
 public final class TaskScores {
 
@@ -58,7 +61,7 @@ public final class TaskScores {
      */
     public void score(float[] logProbs, int classes, int offset, int count, double[] loss, double[] accuracy) {
         int n = count * positions;
-        float[] picked = new float[n];
+        double[] picked = new double[n];
         long[] argmax = new long[n];
         for (int k = 0; k < n; k++) {
             int row = k * classes;
@@ -75,30 +78,39 @@ public final class TaskScores {
     }
 
     /**
-     * Scores examples from log-probabilities on a device: only the targets' log-probabilities and the
-     * argmax are copied to the JVM. Temporaries are attached to {@code scoped}.
+     * Scores examples from their logits on a device and the float64 log-normalisers of their positions:
+     * only the targets' log-probabilities and the argmax are copied to the JVM. Temporaries are attached
+     * to {@code scoped}.
      *
-     * @param logProbs {@code [count, T, V]}
+     * @param logits float32 logits {@code [count, T, V]}
+     * @param logNormalizers float64 {@code log sum exp(logit / tau)} per position {@code [count, T]}
+     * @param temperature tau
      * @param offset index of the first example in the probe set
      * @param scoped the manager of the temporaries
      * @param loss receives the per-example loss at {@code offset + j}
      * @param accuracy receives the per-example accuracy at {@code offset + j}
      */
-    public void score(NDArray logProbs, int offset, NDManager scoped, double[] loss, double[] accuracy) {
-        int count = (int) logProbs.getShape().get(0);
-        long classes = logProbs.getShape().get(2);
+    public void score(NDArray logits, NDArray logNormalizers, double temperature, int offset, NDManager scoped,
+            double[] loss, double[] accuracy) {
+        int count = (int) logits.getShape().get(0);
+        long classes = logits.getShape().get(2);
         long[] index = new long[count * positions];
         for (int k = 0; k < index.length; k++) {
             index[k] = clamp(targets[offset * positions + k], classes);
         }
-        NDArray at = scoped.create(index, new Shape(count, positions, 1)).toDevice(logProbs.getDevice(), false);
-        float[] picked = logProbs.gather(at, 2).toFloatArray();
-        long[] argmax = logProbs.argMax(-1).toLongArray();
+        NDArray at = scoped.create(index, new Shape(count, positions, 1)).toDevice(logits.getDevice(), false);
+        NDArray target = logits.gather(at, 2).squeeze(2).toType(DataType.FLOAT64, false);
+        if (temperature != 1.0) {
+            target = target.div(temperature);
+        }
+        double[] picked = target.sub(logNormalizers).toDoubleArray();
+        // the order of logit / tau is the logits' order: the argmax needs no log-probabilities
+        long[] argmax = logits.argMax(-1).toLongArray();
         finish(picked, argmax, offset, count, loss, accuracy);
     }
 
     /** Masked means over positions of -log q(target) and of argmax == target. */
-    private void finish(float[] picked, long[] argmax, int offset, int count, double[] loss, double[] accuracy) {
+    private void finish(double[] picked, long[] argmax, int offset, int count, double[] loss, double[] accuracy) {
         for (int j = 0; j < count; j++) {
             double nll = 0;
             double hits = 0;
