@@ -369,6 +369,10 @@ public class DriftListener extends TrainingListenerAdapter {
         if (e == null) {
             return metrics;
         }
+        e.disagreement().ifPresent(warning -> {
+            // every time: it says which checkpoints' k3 not to trust
+            logger.warn("driftwatch: step {}: {}", step, warning);
+        });
         Map<String, MetricSummary> all = new LinkedHashMap<>(metrics);
         all.putAll(e.wireMetrics());
         return all;
