@@ -54,6 +54,45 @@
     });
   }
 
+  /** The per-token sampled estimates; each is checked against the other (docs/metrics.md, sampled drift). */
+  const SAMPLED = { kl_ft_base_k1: 'kl_ft_base_k3', kl_ft_base_k3: 'kl_ft_base_k1' };
+
+  /**
+   * Under the chart of k1 or k3: the checkpoints where the two intervals do not overlap. Both estimate the
+   * same KL from the same draws, so there one of them missed, and it is k3 (it falls short under strong
+   * drift); the plugin logs the same warning.
+   */
+  async function sampledNote(m, t) {
+    const note = document.getElementById('sampled-note');
+    const other = SAMPLED[m];
+    if (!other || !t.ciLow || !t.ciHigh) {
+      note.hidden = true;
+      return;
+    }
+    const o = await DW.json(api + '/trajectory?' + DW.query({
+      metric: other, ci: true, points: DW.pointsFor(document.getElementById('chart-main')),
+      from: range.from, to: range.to }));
+    if (metric() !== m) return; // the picker moved on meanwhile
+    const interval = new Map();
+    Array.from(o.steps).forEach((s, i) => interval.set(s, [o.ciLow ? DW.num(o.ciLow[i]) : null, o.ciHigh ? DW.num(o.ciHigh[i]) : null]));
+    const disagree = [];
+    Array.from(t.steps).forEach((s, i) => {
+      const b = interval.get(s);
+      const lo = DW.num(t.ciLow[i]);
+      const hi = DW.num(t.ciHigh[i]);
+      if (b && b[0] !== null && b[1] !== null && lo !== null && hi !== null && (hi < b[0] || b[1] < lo)) {
+        disagree.push(s);
+      }
+    });
+    note.hidden = disagree.length === 0;
+    note.dataset.steps = disagree.join(',');
+    note.textContent = disagree.length === 0 ? '' : 'k1 and k3 disagree at ' + disagree.length
+        + (disagree.length === 1 ? ' checkpoint' : ' checkpoints') + ' (step ' + disagree.slice(0, 8).join(', ')
+        + (disagree.length > 8 ? ', …' : '') + '): their 95% intervals do not overlap. Under strong drift k3 and'
+        + ' its interval fall short (it leans on tokens the fine-tuned model seldom samples); trust k1 there.'
+        + ' See docs/metrics.md, sampled drift.';
+  }
+
   async function loadMain() {
     const el = document.getElementById('chart-main');
     const m = metric();
@@ -69,6 +108,7 @@
       // uPlot draws synchronously in setData: this is when the first chart is on screen (read by the benchmark)
       performance.mark('driftwatch:chart-drawn');
     }
+    sampledNote(m, t).catch(() => { document.getElementById('sampled-note').hidden = true; });
     el.dataset.points = String(t.steps.length);
     el.dataset.lastStep = t.steps.length ? String(t.steps[t.steps.length - 1]) : '';
     document.getElementById('unit').textContent = t.unit ? '(' + t.unit + ')' : '';

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * Per-token drift of a sequence probe in a real browser: uploaded with a top example, stored, and shown
@@ -32,6 +33,8 @@ class TokenDriftBrowserTest extends WebTestBase {
         up.run("lm-full", "fortunes LM, full", "full", 99_000, "lm");
         up.checkpoints("lm-full", 0, 40, 20, 0.35, 5.4);
         up.checkpointWithTokens("lm-full", 100, tokens());
+        up.run("lm-sampled", "fortunes LM, sampled drift", "full", 99_000, "lm");
+        up.checkpointsWithSampled("lm-sampled", 0, 100, 20, 60);
         browser = loggedInBrowser();
     }
 
@@ -52,6 +55,24 @@ class TokenDriftBrowserTest extends WebTestBase {
         c.put("base", base);
         c.put("fineTuned", ft);
         return c;
+    }
+
+    /** Where k1's and k3's intervals do not overlap, the run page says which checkpoints and whom to trust. */
+    @Test
+    void theRunPageSaysWhereTheSampledEstimatesDisagree() {
+        browser.open("/projects/lm-tokens/runs/lm-sampled");
+        Select metric = new Select(browser.driver().findElement(By.id("metric")));
+        WebElement note = browser.driver().findElement(By.id("sampled-note"));
+        for (String sampled : List.of("kl_ft_base_k3", "kl_ft_base_k1")) {
+            metric.selectByValue(sampled);
+            browser.waitUntil(d -> note.isDisplayed());
+            assertThat(note.getText()).as(sampled).contains("k1 and k3 disagree at 3 checkpoints (step 60, 80, 100)",
+                    "trust k1");
+            assertThat(note.getDomAttribute("data-steps")).isEqualTo("60,80,100");
+        }
+        browser.screenshot("run-page-sampled-disagree");
+        metric.selectByValue("kl_base_ft");
+        browser.waitUntil(d -> !note.isDisplayed());
     }
 
     @Test

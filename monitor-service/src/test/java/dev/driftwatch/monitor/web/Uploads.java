@@ -118,6 +118,32 @@ final class Uploads {
     }
 
     /**
+     * Uploads checkpoints as {@link #checkpoints(String, long, long, long, double, double)} does, each also
+     * with the sampled estimates k1 and k3 (per token): equal until {@code k3FallsShortFrom}, then k3 at
+     * 80% of k1, where their intervals (8% either side of the mean) no longer overlap.
+     *
+     * @param runKey the run
+     * @param from first step
+     * @param to last step, inclusive
+     * @param every step interval
+     * @param k3FallsShortFrom the first step where k3 falls short
+     */
+    @SuppressWarnings("unchecked")
+    void checkpointsWithSampled(String runKey, long from, long to, long every, long k3FallsShortFrom) {
+        List<Object> batch = new ArrayList<>();
+        for (long step = from; step <= to; step += every) {
+            Map<String, Object> c = checkpoint(step, Math.max(200, to / 4.0), 0.35, 5.4);
+            Map<String, Object> metrics = new LinkedHashMap<>((Map<String, Object>) c.get("metrics"));
+            double kl = (Double) ((Map<String, Object>) metrics.get("kl_base_ft")).get("mean");
+            metrics.put("kl_ft_base_k1", summary("kl_ft_base_k1", kl, 200));
+            metrics.put("kl_ft_base_k3", summary("kl_ft_base_k3", step >= k3FallsShortFrom ? 0.8 * kl : kl, 200));
+            c.put("metrics", metrics);
+            batch.add(c);
+        }
+        send("POST", runKey + "/checkpoints", Map.of("checkpoints", batch));
+    }
+
+    /**
      * Marks a run completed.
      *
      * @param runKey the run
