@@ -95,6 +95,25 @@ class SampledDriftTest {
     }
 
     @Test
+    void theEstimatesDisagreeOnlyWhenTheirIntervalsAreDisjoint() {
+        assertThat(estimate(summary(6.8, 6.4, 7.1), summary(6.0, 5.6, 6.2)).disagreement()).isPresent();
+        assertThat(estimate(summary(6.0, 5.6, 6.2), summary(6.8, 6.4, 7.1)).disagreement()).isPresent();
+        assertThat(estimate(summary(6.8, 6.4, 7.1), summary(6.3, 5.9, 6.4)).disagreement()).as("touching").isEmpty();
+        assertThat(estimate(summary(0.02, 0.01, 0.03), summary(0.02, 0.015, 0.025)).disagreement()).isEmpty();
+        assertThat(estimate(summary(6.8, Double.NaN, 7.1), summary(6.0, 5.6, 6.2)).disagreement()).as("NaN").isEmpty();
+        assertThat(new SampledDrift.Estimate(1.0, 1, 200, 2, java.util.Map.of()).disagreement()).isEmpty();
+    }
+
+    private static SampledDrift.Estimate estimate(MetricSummary k1, MetricSummary k3) {
+        return new SampledDrift.Estimate(1.0, 1, 200, 2,
+                java.util.Map.of(SampledDrift.K1_TOKEN, k1, SampledDrift.K3_TOKEN, k3));
+    }
+
+    private static MetricSummary summary(double mean, double low, double high) {
+        return new MetricSummary(200, mean, mean, mean, mean, mean, low, high, null, null);
+    }
+
+    @Test
     void anUnchangedModelHasZeroSampledDriftAndASeedRepeatsExactly() {
         try (Models m = new Models(0f)) {
             long[][] prompts = prompts(20, 1, 5);
