@@ -89,7 +89,8 @@
     note.textContent = disagree.length === 0 ? '' : 'k1 and k3 disagree at ' + disagree.length
         + (disagree.length === 1 ? ' checkpoint' : ' checkpoints') + ' (step ' + disagree.slice(0, 8).join(', ')
         + (disagree.length > 8 ? ', …' : '') + '): their 95% intervals do not overlap. Under strong drift k3 and'
-        + ' its interval fall short (it leans on tokens the fine-tuned model seldom samples); trust k1 there.'
+        + ' its interval fall short (it leans on tokens the fine-tuned model seldom samples); trust k1 and'
+        + ' kl_ft_base_sampled there.'
         + ' See docs/metrics.md, sampled drift.';
   }
 

@@ -14,6 +14,7 @@ import ai.djl.nn.transformer.IdEmbedding;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,8 @@ class SampledDriftTest {
                 assertThat(k1.ciLow()).as("k1 holds, seed %d", seed).isLessThanOrEqualTo(exact);
                 assertThat(k1.ciHigh()).as("k1 holds, seed %d", seed).isGreaterThanOrEqualTo(exact);
                 assertThat(k3.ciHigh()).as("k3 falls short, seed %d", seed).isLessThan(exact);
+                assertThat(e.wireMetrics()).as("the exact KL at the sampled contexts goes on the wire")
+                        .containsEntry(Metric.KL_FT_BASE_SAMPLED.wireName(), e.metrics().get(SampledDrift.EXACT_TOKEN));
                 assertThat(e.disagreement()).as("seed %d", seed).hasValueSatisfying(w -> assertThat(w)
                         .contains("k1 " + String.format(java.util.Locale.ROOT, "%.4g", k1.mean()))
                         .contains("trust k1"));

@@ -141,7 +141,7 @@ class LmEndToEndTest {
             Map<?, ?> metrics = (Map<?, ?>) last.get("metrics");
             List<String> names = metrics.keySet().stream().map(String::valueOf).toList();
             assertThat(names).as("exact and sampled metrics").contains("kl_base_ft", "kl_base_ft_seq", "kl_ft_base_k1",
-                    "kl_ft_base_k3", "kl_ft_base_k1_seq", "kl_ft_base_k3_seq");
+                    "kl_ft_base_k3", "kl_ft_base_k1_seq", "kl_ft_base_k3_seq", "kl_ft_base_sampled");
             assertThat(((Number) ((Map<?, ?>) metrics.get("kl_ft_base_k3")).get("mean")).doubleValue())
                     .isGreaterThanOrEqualTo(0);
             assertThat(((Map<?, ?>) run.get("config")).get("driftwatch.sampled.temperature")).isEqualTo("1.0");
