@@ -620,12 +620,8 @@ public final class DriftMeter implements AutoCloseable {
             try (NDManager slice = scoped.newSubManager()) {
                 NDArray rows = logits.get(from + ":" + Math.min(count, from + step));
                 rows.attach(slice);
-                NDArray x = rows.toType(DataType.FLOAT64, false);
-                if (settings.temperature() != 1.0) {
-                    x = x.div(settings.temperature());
-                }
-                task.score(rows, Divergences.logSumExp(x).squeeze(-1), settings.temperature(), offset + (int) from,
-                        slice, baseLoss, baseAccuracy);
+                task.score(rows, BaseDistribution.logNormalizers(rows, settings.temperature()), settings.temperature(),
+                        offset + (int) from, slice, baseLoss, baseAccuracy);
             }
         }
     }

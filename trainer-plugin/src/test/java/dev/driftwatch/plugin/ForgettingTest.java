@@ -18,6 +18,7 @@ import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.testing.ReferenceDivergences;
 import dev.driftwatch.plugin.testing.SmallModels;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,30 +168,13 @@ class ForgettingTest {
     private static void assertMatches(DriftMeter.Measurement result, List<String> slices, float[] base, float[] ft,
             long[] targets, float[] mask, int positions, int classes) {
         int n = slices.size();
+        double[][] scoresBase = ReferenceDivergences.taskScores(base, targets, mask, positions, classes, 1.0);
+        double[][] scoresFt = ReferenceDivergences.taskScores(ft, targets, mask, positions, classes, 1.0);
         double[][] perExample = new double[n][];
         for (int i = 0; i < n; i++) {
-            double lossBase = 0;
-            double lossFt = 0;
-            double accBase = 0;
-            double accFt = 0;
-            int scored = 0;
-            for (int p = 0; p < positions; p++) {
-                int k = i * positions + p;
-                if (mask != null && mask[k] == 0) {
-                    continue;
-                }
-                int target = (int) targets[k];
-                lossBase -= DriftMeterTest.logSoftmax(base, k * classes, classes)[target];
-                lossFt -= DriftMeterTest.logSoftmax(ft, k * classes, classes)[target];
-                accBase += argmax(base, k * classes, classes) == target ? 1 : 0;
-                accFt += argmax(ft, k * classes, classes) == target ? 1 : 0;
-                scored++;
-            }
-            lossBase /= scored;
-            lossFt /= scored;
-            accBase /= scored;
-            accFt /= scored;
-            perExample[i] = new double[] {lossBase, lossFt, lossFt - lossBase, accBase, accFt, accBase - accFt};
+            double[] b = scoresBase[i];
+            double[] f = scoresFt[i];
+            perExample[i] = new double[] {b[0], f[0], f[0] - b[0], b[1], f[1], b[1] - f[1]};
         }
         assertMeans(result.aggregates().metrics(), perExample, i -> true, "overall");
         for (SliceSummary s : result.aggregates().slices()) {
@@ -218,13 +202,4 @@ class ForgettingTest {
                         within(1e-9));
     }
 
-    private static int argmax(float[] logits, int offset, int classes) {
-        int best = 0;
-        for (int v = 1; v < classes; v++) {
-            if (logits[offset + v] > logits[offset + best]) {
-                best = v;
-            }
-        }
-        return best;
-    }
 }

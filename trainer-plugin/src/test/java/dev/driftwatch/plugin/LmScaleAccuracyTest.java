@@ -182,28 +182,24 @@ class LmScaleAccuracyTest {
     /** Per example, the reference's columns averaged over the scored positions, then the task loss. */
     private static double[][] reference(float[] base, float[] ft, float[] mask, long[] targets) {
         double[][] divergences = ReferenceDivergences.perExample(base, ft, POSITIONS, VOCAB, mask, 1.0);
+        double[][] taskBase = ReferenceDivergences.taskScores(base, targets, mask, POSITIONS, VOCAB, 1.0);
+        double[][] taskFt = ReferenceDivergences.taskScores(ft, targets, mask, POSITIONS, VOCAB, 1.0);
         double[][] out = new double[EXAMPLES][];
         for (int i = 0; i < EXAMPLES; i++) {
-            double lossBase = 0;
-            double lossFt = 0;
             double agree = 0;
             int scored = 0;
             for (int p = 0; p < POSITIONS; p++) {
-                int k = i * POSITIONS + p;
-                if (mask[k] == 0) {
-                    continue;
+                int at = (i * POSITIONS + p) * VOCAB;
+                if (mask[i * POSITIONS + p] == 1) {
+                    int top = ReferenceDivergences.argmax(base, at, VOCAB);
+                    agree += ft[at + top] >= ft[at + ReferenceDivergences.argmax(ft, at, VOCAB)] ? 1 : 0;
+                    scored++;
                 }
-                int target = (int) targets[k];
-                lossBase -= ReferenceDivergences.logSoftmax(base, k * VOCAB, VOCAB, 1.0)[target];
-                lossFt -= ReferenceDivergences.logSoftmax(ft, k * VOCAB, VOCAB, 1.0)[target];
-                int top = argmax(base, k * VOCAB);
-                agree += ft[k * VOCAB + top] >= ft[k * VOCAB + argmax(ft, k * VOCAB)] ? 1 : 0;
-                scored++;
             }
             double[] row = new double[ReferenceDivergences.COLUMNS + 3];
             System.arraycopy(divergences[i], 0, row, 0, ReferenceDivergences.COLUMNS);
-            row[ReferenceDivergences.COLUMNS] = lossBase / scored;
-            row[ReferenceDivergences.COLUMNS + 1] = lossFt / scored;
+            row[ReferenceDivergences.COLUMNS] = taskBase[i][0];
+            row[ReferenceDivergences.COLUMNS + 1] = taskFt[i][0];
             row[ReferenceDivergences.COLUMNS + 2] = agree / scored;
             out[i] = row;
         }
@@ -256,16 +252,6 @@ class LmScaleAccuracyTest {
             NDArray x = m.create(ids, new Shape(EXAMPLES, POSITIONS));
             return trainer.evaluate(new NDList(x)).head().toFloatArray();
         }
-    }
-
-    private static int argmax(float[] logits, int at) {
-        int best = 0;
-        for (int v = 1; v < VOCAB; v++) {
-            if (logits[at + v] > logits[at + best]) {
-                best = v;
-            }
-        }
-        return best;
     }
 
     private static double[] column(double[][] rows, int c) {

@@ -185,6 +185,18 @@ public final class BaseDistribution implements AutoCloseable {
         return new BaseDistribution(keepTopK, budget.tailSamples(), classes, temperature, kept, entropy);
     }
 
+    /**
+     * The float64 log-normalisers {@code log sum exp(logit / tau)} of some logits, formed operation for
+     * operation as the comparison forms the current model's, so that the same logits give the same bits.
+     *
+     * @param logits float32 logits {@code [..., V]}
+     * @param temperature tau
+     * @return {@code [...]}, float64
+     */
+    public static NDArray logNormalizers(NDArray logits, double temperature) {
+        return Divergences.logSumExp(scaled(logits, temperature)).squeeze(-1);
+    }
+
     /** {@code logits / tau} in float64. */
     private static NDArray scaled(NDArray logits, double temperature) {
         NDArray x = logits.toType(DataType.FLOAT64, false);

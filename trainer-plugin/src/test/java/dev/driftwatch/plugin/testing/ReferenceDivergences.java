@@ -103,4 +103,57 @@ public final class ReferenceDivergences {
         }
         return out;
     }
+
+    /**
+     * Per example, the task scores of one model: the mean over the scored positions of {@code -log P(target)}
+     * and of {@code [argmax == target]} (the first of tied maxima).
+     *
+     * @param logits {@code [examples, positions, classes]}
+     * @param targets {@code [examples, positions]}
+     * @param mask {@code [examples, positions]} or null
+     * @param positions T
+     * @param classes V
+     * @param temperature tau
+     * @return {@code [examples][2]}: loss (nats/token), accuracy
+     */
+    public static double[][] taskScores(float[] logits, long[] targets, float[] mask, int positions, int classes,
+            double temperature) {
+        int examples = logits.length / positions / classes;
+        double[][] out = new double[examples][2];
+        for (int i = 0; i < examples; i++) {
+            int scored = 0;
+            for (int t = 0; t < positions; t++) {
+                int position = i * positions + t;
+                if (mask != null && mask[position] == 0) {
+                    continue;
+                }
+                int at = position * classes;
+                int target = (int) targets[position];
+                out[i][0] -= logSoftmax(logits, at, classes, temperature)[target];
+                out[i][1] += argmax(logits, at, classes) == target ? 1 : 0;
+                scored++;
+            }
+            out[i][0] /= scored;
+            out[i][1] /= scored;
+        }
+        return out;
+    }
+
+    /**
+     * The first class with the largest logit in one row.
+     *
+     * @param logits all rows
+     * @param at the row's first index
+     * @param classes V
+     * @return the class
+     */
+    public static int argmax(float[] logits, int at, int classes) {
+        int best = 0;
+        for (int v = 1; v < classes; v++) {
+            if (logits[at + v] > logits[at + best]) {
+                best = v;
+            }
+        }
+        return best;
+    }
 }
