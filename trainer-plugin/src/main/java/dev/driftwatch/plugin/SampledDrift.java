@@ -92,8 +92,9 @@ public final class SampledDrift {
          * p/q (mean 1 over the fine-tuned model's own samples) takes its large values at tokens the
          * fine-tuned model seldom samples and the base likes. Under strong drift a sample of a few hundred
          * sequences usually holds none of them, so k3 and its interval fall short together, and the spread
-         * of the draws cannot show what they lack (SampledDriftTest measured it: at KL about 7, k3's
-         * interval held the exact value in 9 of 40 seeds, k1's in 39).
+         * of the draws cannot show what they lack (SampledDriftTest's coverage simulation: at a KL of 5.6,
+         * k3's interval held the population value in 26 of 100 seeds, k1's in 93, and 67 of k3's 74 misses
+         * came with this warning).
          *
          * @return the warning, or empty when the intervals overlap (or an estimate is missing)
          */
