@@ -72,7 +72,11 @@ public enum Metric {
      */
     KL_FT_BASE_K1("kl_ft_base_k1", "KL(fine-tuned ‖ base), sampled estimate k1", Unit.NATS_PER_TOKEN,
             Direction.HIGHER_IS_MORE_DRIFT, Range.ANY, Needs.SAMPLES),
-    /** The same with TRL's k3 = (p/q - 1) - log(p/q): unbiased, never negative, lower variance. nats/token. */
+    /**
+     * The same with TRL's k3 = (p/q - 1) - log(p/q): unbiased, never negative, lower variance under moderate
+     * drift; under strong drift it falls short, with its interval, on samples of a few hundred sequences
+     * (docs/metrics.md): alert on {@link #KL_FT_BASE_SAMPLED} instead. nats/token.
+     */
     KL_FT_BASE_K3("kl_ft_base_k3", "KL(fine-tuned ‖ base), sampled estimate k3", Unit.NATS_PER_TOKEN,
             Direction.HIGHER_IS_MORE_DRIFT, Range.NON_NEGATIVE, Needs.SAMPLES),
     /** k1 summed over a sampled continuation, nats/sequence. */
