@@ -11,11 +11,17 @@ import org.apache.coyote.ActionCode;
 
 /**
  * Tomcat's error report for what it refuses itself, before a request reaches the service (an encoded
- * NUL or a malformed %-escape in the path, a bad request line): a problem+json body like every other
- * error of the API instead of Tomcat's HTML page. Errors the service answers have a body already and
- * are left alone.
+ * NUL or a malformed %-escape in the path, a bad request line, a CONNECT, an unknown transfer coding):
+ * a problem+json body like every other error of the API instead of Tomcat's HTML page, and a 4xx
+ * where Tomcat would answer 501. Errors the service answers have a body already and are left alone.
  */
 public final class ProblemErrorReportValve extends ErrorReportValve {
+
+    private static final int BAD_REQUEST = 400;
+    private static final int METHOD_NOT_ALLOWED = 405;
+    private static final int NOT_IMPLEMENTED = 501;
+    /** The methods the API serves (each path allows some of them). */
+    static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 
     /** Creates the valve (Tomcat may also create it by class name). */
     public ProblemErrorReportValve() {
@@ -27,6 +33,15 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         int status = response.getStatus();
         if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
             return;
+        }
+        if (status == NOT_IMPLEMENTED) {
+            // Tomcat answers 501 to a CONNECT and to a transfer coding it does not know (RFC 9112 says it
+            // should); here bad input gets a 4xx, so that no client's mistake reads as a server fault
+            status = "CONNECT".equals(request.getMethod()) ? METHOD_NOT_ALLOWED : BAD_REQUEST;
+            response.setStatus(status);
+            if (status == METHOD_NOT_ALLOWED) {
+                response.setHeader("Allow", ALLOWED_METHODS);
+            }
         }
         AtomicBoolean ioAllowed = new AtomicBoolean(false);
         response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
@@ -48,10 +63,14 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
 
     /** The problem document; fixed texts only, nothing of the request is echoed. */
     static String body(int status) {
-        String detail = status == 400
-                ? "the web server refused the request before it reached driftwatch: its path or request line cannot"
-                        + " be read (for example an encoded NUL or a malformed %-escape)"
-                : "the web server refused the request before it reached driftwatch (HTTP " + status + ")";
+        String detail = switch (status) {
+            case BAD_REQUEST -> "the web server refused the request before it reached driftwatch: its path, request"
+                    + " line or framing cannot be read (for example an encoded NUL, a malformed %-escape or a"
+                    + " transfer coding other than chunked)";
+            case METHOD_NOT_ALLOWED -> "the web server refused the request before it reached driftwatch: it does"
+                    + " not serve this method (the Allow header lists the ones it does)";
+            default -> "the web server refused the request before it reached driftwatch (HTTP " + status + ")";
+        };
         return "{\"type\":\"" + ApiProblem.TYPE_BASE + "refused-by-server\",\"title\":\"Request refused\","
                 + "\"status\":" + status + ",\"detail\":\"" + detail + "\"}";
     }

@@ -38,13 +38,62 @@ class RefusedByServerTest extends ServiceTestBase {
         assertThat(body(answer)).contains("\"field\":\"q\"").doesNotContain("refused-by-server");
     }
 
+    /** Where Tomcat would answer 501 (RFC 9112 says it should), a client's mistake still gets a 4xx. */
+    @Test
+    void aConnectIsMethodNotAllowedNotNotImplemented() throws IOException {
+        String answer = send("CONNECT /api/v1/contract HTTP/1.1\r\nHost: localhost\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 405");
+        assertThat(head(answer)).contains("content-type: application/problem+json",
+                "allow: " + ProblemErrorReportValve.ALLOWED_METHODS.toLowerCase(Locale.ROOT));
+        assertThat(body(answer)).isEqualTo(ProblemErrorReportValve.body(405));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"GET /api/v1/contract HTTP/1.1\r\nTransfer-Encoding: gzip\r\n",
+        "PUT /api/v1/projects/demo/runs/r1 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n"})
+    void anUnknownTransferCodingIsABadRequestNotNotImplemented(String head) throws IOException {
+        String answer = send(head + "Host: localhost\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 400");
+        assertThat(head(answer)).contains("content-type: application/problem+json");
+        assertThat(body(answer)).isEqualTo(ProblemErrorReportValve.body(400)).contains("transfer coding");
+    }
+
+    /**
+     * What the security filter chain's firewall rejects (a method it does not know) and what the web
+     * server does not serve (TRACE) goes through the error page: problem+json too, not Spring Boot's JSON.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PROPFIND", "FOO", "TRACE"})
+    void aMethodRefusedBeforeTheApiIsAProblem(String method) throws IOException {
+        String answer = send(method + " /api/v1/contract HTTP/1.1\r\nHost: localhost\r\n");
+        int status = "TRACE".equals(method) ? 405 : 400;
+        assertThat(answer).startsWith("HTTP/1.1 " + status);
+        assertThat(head(answer)).contains("content-type: application/problem+json");
+        assertThat(body(answer)).contains("\"type\":\"https://driftwatch.dev/problems/http-" + status + "\"",
+                "\"status\":" + status).doesNotContain("timestamp", "/api/v1/contract");
+        if (status == 405) {
+            assertThat(head(answer)).contains("allow: ");
+        }
+    }
+
+    @Test
+    void aBrowserStillGetsTheErrorPage() throws IOException {
+        String answer = send("FOO /runs HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 400");
+        assertThat(head(answer)).contains("content-type: text/html");
+    }
+
     /** A raw GET: Java's URI refuses the malformed escapes this test sends. */
     private String get(String path) throws IOException {
+        return send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n");
+    }
+
+    /** Sends a request head (request line and headers, each line ended by CRLF), and reads the whole answer. */
+    private String send(String head) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port())) {
             socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write((head + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream all = new ByteArrayOutputStream();
