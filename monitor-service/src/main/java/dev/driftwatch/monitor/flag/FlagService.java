@@ -69,8 +69,8 @@ public class FlagService {
         RunFacts run = facts("r.id = ?", runId).get(0);
         List<RunFacts> comparable = facts("r.project_id = ? AND r.base_fingerprint = ? AND r.probe_fingerprint = ?",
                 run.projectId(), run.base(), run.probe());
-        double lightest = comparable.stream().mapToDouble(RunFacts::fraction).min().orElse(run.fraction());
-        List<RunFacts> lightestRuns = comparable.stream().filter(r -> r.fraction() == lightest).toList();
+        double lightest = lightest(comparable, run.fraction());
+        List<RunFacts> lightestRuns = lightestRuns(comparable, lightest);
         List<String> flags = store(run, decide(run, lightestRuns));
         if (run.fraction() == lightest) {
             // The heavier runs are measured against this one. Only they are re-flagged (a run never
@@ -94,9 +94,29 @@ public class FlagService {
     @EventListener
     @Transactional
     public void onFlagSettingsChanged(FlagSettingsChanged event) {
-        for (Long runId : jdbc.queryForList("SELECT id FROM run WHERE project_id = ?", Long.class, event.projectId())) {
-            recompute(runId);
+        // One change of a project's settings at a time: a change to the values already stored leaves the
+        // project row unlocked, and two re-flags taking the runs' rows in different orders deadlocked (503).
+        jdbc.queryForList("SELECT id FROM project WHERE id = ? FOR UPDATE", Long.class, event.projectId());
+        // Every run once, in id order (as uploads take them), against the lightest of its comparable runs:
+        // recompute(run) for each would re-flag the heavier runs again for every lightest one (quadratic).
+        List<RunFacts> runs = facts("r.project_id = ? ORDER BY r.id", event.projectId());
+        java.util.Map<List<String>, List<RunFacts>> comparable = new java.util.HashMap<>();
+        runs.forEach(r -> comparable.computeIfAbsent(List.of(r.base(), r.probe()), k -> new ArrayList<>()).add(r));
+        java.util.Map<List<String>, List<RunFacts>> lightestOf = new java.util.HashMap<>();
+        comparable.forEach((k, group) -> lightestOf.put(k, lightestRuns(group, lightest(group, 0))));
+        for (RunFacts r : runs) {
+            store(r, decide(r, lightestOf.get(List.of(r.base(), r.probe()))));
         }
+    }
+
+    /** The smallest trainable fraction among comparable runs ({@code otherwise} when there are none). */
+    private static double lightest(List<RunFacts> comparable, double otherwise) {
+        return comparable.stream().mapToDouble(RunFacts::fraction).min().orElse(otherwise);
+    }
+
+    /** The comparable runs with the smallest trainable fraction: the yardstick of the others. */
+    private static List<RunFacts> lightestRuns(List<RunFacts> comparable, double lightest) {
+        return comparable.stream().filter(r -> r.fraction() == lightest).toList();
     }
 
     /**
