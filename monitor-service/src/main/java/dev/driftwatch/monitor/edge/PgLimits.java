@@ -29,8 +29,8 @@ public final class PgLimits {
     /**
      * Why a text cannot be stored as given, or null when it can. PostgreSQL rejects U+0000 in
      * {@code text} and {@code jsonb}; a lone surrogate is written as {@code ?} by the driver (so two
-     * different names collide); other C0 control characters (except tab, line feed and carriage
-     * return) corrupt logs, CSV exports and pages.
+     * different names collide); other control characters (C0 except tab, line feed and carriage return,
+     * DEL, C1 such as U+0085, a line break to some log readers) corrupt logs, CSV exports and pages.
      *
      * @param s the text
      * @return the reason, e.g. {@code must not contain the control character U+0000}, or null
@@ -38,7 +38,7 @@ public final class PgLimits {
     public static String textProblem(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+            if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
                 return String.format("must not contain the control character U+%04X (at index %d)", (int) c, i);
             }
             if (Character.isHighSurrogate(c)) {

@@ -20,6 +20,7 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
     private static final int BAD_REQUEST = 400;
     private static final int METHOD_NOT_ALLOWED = 405;
     private static final int NOT_IMPLEMENTED = 501;
+    private static final int VERSION_NOT_SUPPORTED = 505;
     /** The methods the API serves (each path allows some of them). */
     static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 
@@ -34,9 +35,10 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
             return;
         }
-        if (status == NOT_IMPLEMENTED) {
-            // Tomcat answers 501 to a CONNECT and to a transfer coding it does not know (RFC 9112 says it
-            // should); here bad input gets a 4xx, so that no client's mistake reads as a server fault
+        if (status == NOT_IMPLEMENTED || status == VERSION_NOT_SUPPORTED) {
+            // Tomcat answers 501 to a CONNECT and to a transfer coding it does not know, 505 to a request
+            // line of another HTTP version (as RFC 9110 and 9112 say it should); here bad input gets a 4xx,
+            // so that no client's mistake reads as a server fault
             status = "CONNECT".equals(request.getMethod()) ? METHOD_NOT_ALLOWED : BAD_REQUEST;
             response.setStatus(status);
             if (status == METHOD_NOT_ALLOWED) {
@@ -65,8 +67,8 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
     static String body(int status) {
         String detail = switch (status) {
             case BAD_REQUEST -> "the web server refused the request before it reached driftwatch: its path, request"
-                    + " line or framing cannot be read (for example an encoded NUL, a malformed %-escape or a"
-                    + " transfer coding other than chunked)";
+                    + " line or framing cannot be read (for example an encoded NUL, a malformed %-escape, a"
+                    + " transfer coding other than chunked or an HTTP version other than 1.x)";
             case METHOD_NOT_ALLOWED -> "the web server refused the request before it reached driftwatch: it does"
                     + " not serve this method (the Allow header lists the ones it does)";
             default -> "the web server refused the request before it reached driftwatch (HTTP " + status + ")";

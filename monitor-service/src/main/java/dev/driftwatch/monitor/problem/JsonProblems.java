@@ -101,7 +101,7 @@ public final class JsonProblems {
         boolean plain = true;
         for (int i = 0; i < name.length() && plain; i++) {
             char c = name.charAt(i);
-            plain = !(c < 0x20 || c == 0x7f || Character.isSurrogate(c));
+            plain = !(Character.isISOControl(c) || Character.isSurrogate(c));
         }
         if (plain) {
             return name;
@@ -109,7 +109,7 @@ public final class JsonProblems {
         StringBuilder sb = new StringBuilder(name.length() + 8);
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
+            if (Character.isISOControl(c) || Character.isSurrogate(c)) {
                 sb.append(String.format("\\u%04X", (int) c));
             } else {
                 sb.append(c);

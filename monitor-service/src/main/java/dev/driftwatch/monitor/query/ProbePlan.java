@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.query;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.SliceSummary;
+import dev.driftwatch.monitor.edge.PgLimits;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,7 +70,9 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
     }
 
     /**
-     * {@code ceil(n (current / wanted)^2)}, at least 2 (an interval needs a spread).
+     * {@code ceil(n (current / wanted)^2)}, at least 2 (an interval needs a spread) and at most
+     * 2^53 - 1, the largest integer a JSON reader such as the browser's holds exactly (a tiny wanted
+     * half-width asks for more probes than that: the plan says "more than anyone has").
      *
      * @param probes n
      * @param current the current half-width
@@ -79,6 +82,6 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
     static long needed(long probes, double current, double wanted) {
         double ratio = current / wanted;
         double n = Math.ceil(probes * ratio * ratio - 1e-9);
-        return (long) Math.max(2, Math.min(Long.MAX_VALUE / 2, n));
+        return (long) Math.max(2, Math.min(PgLimits.MAX_STEP, n));
     }
 }

@@ -42,7 +42,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
 
     /** Text PostgreSQL cannot store (NUL, lone surrogates) or that corrupts logs and pages (controls). */
     static final List<String> BAD_TEXT = List.of("\u0000", "\u0001", "\u0007", "\u0008", "\u000b", "\u000c",
-            "\u001b[31m", "\u001f", "\u007f", "\ud800", "\udbff", "\udc00", "\udfff", "\udc00\ud800",
+            "\u001b[31m", "\u001f", "\u007f", "\u0085", "\u009f", "\ud800", "\udbff", "\udc00", "\udfff", "\udc00\ud800",
             "\ud83d", "\ude00");
     /** Of {@link #BAD_TEXT}, what a URL can carry (a lone surrogate has no UTF-8 form). */
     static final List<String> BAD_URL_TEXT = BAD_TEXT.stream()
@@ -305,7 +305,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
     static String literal(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
-            if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) || c == '"' || c == '\\') {
+            if (Character.isISOControl(c) || Character.isSurrogate(c) || c == '"' || c == '\\') {
                 sb.append(String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);

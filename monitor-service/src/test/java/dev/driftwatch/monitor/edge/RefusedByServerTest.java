@@ -50,8 +50,9 @@ class RefusedByServerTest extends ServiceTestBase {
 
     @ParameterizedTest
     @ValueSource(strings = {"GET /api/v1/contract HTTP/1.1\r\nTransfer-Encoding: gzip\r\n",
-        "PUT /api/v1/projects/demo/runs/r1 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n"})
-    void anUnknownTransferCodingIsABadRequestNotNotImplemented(String head) throws IOException {
+        "PUT /api/v1/projects/demo/runs/r1 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n",
+        "GET /api/v1/contract HTTP/2.0\r\n"})
+    void anUnknownTransferCodingOrVersionIsABadRequest(String head) throws IOException {
         String answer = send(head + "Host: localhost\r\n");
         assertThat(answer).startsWith("HTTP/1.1 400");
         assertThat(head(answer)).contains("content-type: application/problem+json");

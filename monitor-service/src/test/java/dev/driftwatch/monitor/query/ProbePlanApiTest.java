@@ -48,6 +48,11 @@ class ProbePlanApiTest extends ServiceTestBase {
         JsonNode offTask = plan.get("slices").get(1);
         // mean 0.3, half-width 0.03: 300 * (0.03 / 0.025)^2 = 432
         assertThat(offTask.get("needed").longValue()).isEqualTo(432);
+        // a half-width no probe set reaches: capped at 2^53 - 1, what a JSON reader holds exactly
+        for (String tiny : new String[] {"1e-9", "1e-300", "4.9e-324"}) {
+            assertThat(get("/probe-plan?halfWidth=" + tiny).get("overall").get("needed").longValue()).as(tiny)
+                    .isEqualTo((1L << 53) - 1);
+        }
         // an earlier checkpoint on request
         assertThat(get("/probe-plan?halfWidth=0.025&step=1").get("overall").get("needed").longValue())
                 .isEqualTo(384); // 600 * (0.02 / 0.025)^2
