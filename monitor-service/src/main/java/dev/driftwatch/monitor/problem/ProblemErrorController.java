@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.web.WebProperties;
 import org.springframework.boot.webmvc.autoconfigure.error.BasicErrorController;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorViewResolver;
@@ -18,9 +19,11 @@ import org.springframework.stereotype.Controller;
  * firewall rejects (an unknown method such as {@code PROPFIND}), a method the web server does not
  * serve ({@code TRACE}) — answered as {@code application/problem+json} like every other error of the
  * API, instead of Spring Boot's own JSON. Browsers asking for HTML still get the {@code error} page.
- * Nothing of the request is echoed.
+ * Nothing of the request is echoed. Only in the web application (the migrate-only run has no web
+ * server, and no error attributes).
  */
 @Controller
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class ProblemErrorController extends BasicErrorController {
 
     ProblemErrorController(ErrorAttributes errorAttributes, WebProperties web,
