@@ -8,12 +8,15 @@ import java.time.Instant;
  */
 public final class PgLimits {
 
+    /** 2^53 - 1: the largest integer a JSON reader such as the browser's (JavaScript numbers) holds exactly. */
+    public static final long MAX_EXACT_JSON_INTEGER = (1L << 53) - 1;
+
     /**
-     * Largest step (and step bound of a query): 2^53 - 1, the largest integer the browser's charts
-     * (JavaScript numbers) represent exactly; arithmetic on steps ({@code (hi - lo) * i} of a
-     * sparkline sample) stays far inside a bigint.
+     * Largest step (and step bound of a query): {@link #MAX_EXACT_JSON_INTEGER}, so the browser's charts
+     * represent every step exactly; arithmetic on steps ({@code (hi - lo) * i} of a sparkline sample) stays
+     * far inside a bigint.
      */
-    public static final long MAX_STEP = (1L << 53) - 1;
+    public static final long MAX_STEP = MAX_EXACT_JSON_INTEGER;
 
     /** Largest count stored in an {@code integer} column (example counts, probe counts, epochs). */
     public static final long MAX_INT_COLUMN = Integer.MAX_VALUE;

@@ -5,6 +5,7 @@ import dev.driftwatch.monitor.project.FlagSettingsChanged;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
@@ -55,7 +56,13 @@ public class FlagService {
 
     /** The facts about a run that its flags depend on. */
     private record RunFacts(long id, long projectId, String runKey, String base, String probe, double fraction,
-            Double klMean, Double klCiLow, Double taskLoss, FlagSettings settings) {}
+            Double klMean, Double klCiLow, Double taskLoss, FlagSettings settings) {
+
+        /** What makes runs comparable within a project: the same base and probe set. */
+        List<String> comparison() {
+            return List.of(base, probe);
+        }
+    }
 
     /**
      * Recomputes and stores the flags of a run and, when it is one of the lightest of its comparable
@@ -100,12 +107,11 @@ public class FlagService {
         // Every run once, in id order (as uploads take them), against the lightest of its comparable runs:
         // recompute(run) for each would re-flag the heavier runs again for every lightest one (quadratic).
         List<RunFacts> runs = facts("r.project_id = ? ORDER BY r.id", event.projectId());
-        java.util.Map<List<String>, List<RunFacts>> comparable = new java.util.HashMap<>();
-        runs.forEach(r -> comparable.computeIfAbsent(List.of(r.base(), r.probe()), k -> new ArrayList<>()).add(r));
-        java.util.Map<List<String>, List<RunFacts>> lightestOf = new java.util.HashMap<>();
-        comparable.forEach((k, group) -> lightestOf.put(k, lightestRuns(group, lightest(group, 0))));
+        java.util.Map<List<String>, List<RunFacts>> lightestOf = runs.stream().collect(Collectors.groupingBy(
+                RunFacts::comparison, Collectors.collectingAndThen(Collectors.toList(),
+                        group -> lightestRuns(group, lightest(group, 0)))));
         for (RunFacts r : runs) {
-            store(r, decide(r, lightestOf.get(List.of(r.base(), r.probe()))));
+            store(r, decide(r, lightestOf.get(r.comparison())));
         }
     }
 

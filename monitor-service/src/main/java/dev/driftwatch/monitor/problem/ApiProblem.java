@@ -14,6 +14,16 @@ public class ApiProblem extends RuntimeException {
     /** Base of the problem type URIs. */
     public static final String TYPE_BASE = "https://driftwatch.dev/problems/";
 
+    /**
+     * The type URI of a problem that is only its HTTP status (Spring's own errors, the error page).
+     *
+     * @param status the status code
+     * @return e.g. {@code https://driftwatch.dev/problems/http-405}
+     */
+    public static String httpType(int status) {
+        return TYPE_BASE + "http-" + status;
+    }
+
     private final HttpStatus status;
     private final String type;
     private final String title;

@@ -43,7 +43,7 @@ class ProblemErrorController extends BasicErrorController {
     /** The problem document of an error page: the status, its reason and a fixed explanation. */
     static Map<String, Object> body(HttpStatus status) {
         Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", ApiProblem.TYPE_BASE + "http-" + status.value());
+        problem.put("type", ApiProblem.httpType(status.value()));
         problem.put("title", status.getReasonPhrase());
         problem.put("status", status.value());
         problem.put("detail", switch (status) {

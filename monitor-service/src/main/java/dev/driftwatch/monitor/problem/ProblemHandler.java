@@ -146,7 +146,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (response != null && response.getBody() instanceof ProblemDetail pd) {
             if (pd.getType() == null || "about:blank".equals(pd.getType().toString())) {
-                pd.setType(URI.create(ApiProblem.TYPE_BASE + "http-" + statusCode.value()));
+                pd.setType(URI.create(ApiProblem.httpType(statusCode.value())));
             }
             HttpHeaders h = new HttpHeaders();
             h.addAll(response.getHeaders());

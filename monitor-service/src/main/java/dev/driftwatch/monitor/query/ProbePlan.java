@@ -82,6 +82,6 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
     static long needed(long probes, double current, double wanted) {
         double ratio = current / wanted;
         double n = Math.ceil(probes * ratio * ratio - 1e-9);
-        return (long) Math.max(2, Math.min(PgLimits.MAX_STEP, n));
+        return (long) Math.max(2, Math.min(PgLimits.MAX_EXACT_JSON_INTEGER, n));
     }
 }
