@@ -6,6 +6,7 @@ import dev.driftwatch.monitor.run.Run;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -77,13 +78,7 @@ public class ForgettingService {
 
         static Predictor of(String metric, String slice, LinearFit fit) {
             LinearFit.Interval ci = fit.r2Interval(LEVEL);
-            return new Predictor(metric, slice, fit.n(), fit.slope(), fit.intercept(), fit.r2(), ci.low(), ci.high(),
-                    fit.residualSd());
-        }
-
-        /** @return the line for predictions */
-        LinearFit line(double xMean, double sxx) {
-            return new LinearFit(n, intercept, slope, r2, residualSd, xMean, sxx);
+            return new Predictor(metric, slice, fit.n(), fit.slope(), fit.intercept(), fit.r2(), ci.low(), ci.high(), fit.residualSd());
         }
     }
 
@@ -242,10 +237,11 @@ public class ForgettingService {
         Set<String> predictors = new LinkedHashSet<>();
         rows.forEach(r -> predictors.addAll(r.drift().keySet()));
         double[] y = rows.stream().mapToDouble(r -> r.forgetting().forgetting()).toArray();
+        int[] runOf = runIndices(rows.stream().map(Row::runKey).toList());
         List<Predictor> candidates = new ArrayList<>();
         for (String key : predictors) {
             double[] x = rows.stream().mapToDouble(r -> r.drift().getOrDefault(key, Double.NaN)).toArray();
-            LinearFit line = LinearFit.of(x, y);
+            LinearFit line = LinearFit.of(x, y, runOf);
             if (line != null) {
                 String[] ms = key.split("@", 2);
                 candidates.add(Predictor.of(ms[0], ms[1], line));
@@ -254,7 +250,7 @@ public class ForgettingService {
         candidates.sort(Comparator.comparingDouble(Predictor::r2).reversed());
         double[] px = rows.stream().mapToDouble(r -> r.parameterDrift() == null ? Double.NaN : r.parameterDrift())
                 .toArray();
-        LinearFit pl = LinearFit.of(px, y);
+        LinearFit pl = LinearFit.of(px, y, runOf);
         Predictor best = candidates.isEmpty() ? null : candidates.get(0);
         List<ScatterPoint> scatter = new ArrayList<>();
         if (best != null) {
@@ -464,12 +460,23 @@ public class ForgettingService {
         if (x == null) {
             return null;
         }
-        // the prediction interval needs the fit's x mean and spread, recomputed from its scatter
-        double mean = group.scatter().stream().mapToDouble(ScatterPoint::drift).average().orElse(0);
-        double sxx = group.scatter().stream().mapToDouble(p -> (p.drift() - mean) * (p.drift() - mean)).sum();
-        LinearFit.Prediction p = group.best().line(mean, sxx).predict(x, LEVEL);
+        // the best predictor's line again, from its scatter: the prediction interval needs its runs' residuals
+        List<ScatterPoint> points = group.scatter();
+        LinearFit line = LinearFit.of(points.stream().mapToDouble(ScatterPoint::drift).toArray(),
+                points.stream().mapToDouble(ScatterPoint::forgetting).toArray(),
+                runIndices(points.stream().map(ScatterPoint::runKey).toList()));
+        LinearFit.Prediction p = line == null ? null : line.predict(x, LEVEL);
+        if (p == null) {
+            return null; // the fit rests on a single run
+        }
         return new Predicted(latest.step(), group.best().metric(), group.best().slice(), x, p.estimate(), p.low(),
                 p.high(), group.best().r2(), group.best().n());
+    }
+
+    /** Each point's run as an int, equal for equal run keys. */
+    private static int[] runIndices(List<String> runKeys) {
+        Map<String, Integer> index = new HashMap<>();
+        return runKeys.stream().mapToInt(k -> index.computeIfAbsent(k, u -> index.size())).toArray();
     }
 
     /** Reads a checkpoint's drift means per metric and slice, and its off-task forgetting. */

@@ -63,7 +63,7 @@ class ForgettingApiTest extends ServiceTestBase {
                 batch[i] = checkpoint(step, kl, onKl, offKl, js, l2, labelled ? forgetting : null, loss);
                 rows.add(new double[] {step, loss, kl, kl * 1.1});
                 if (labelled) {
-                    points.add(new double[] {offKl, kl, js, l2, forgetting});
+                    points.add(new double[] {offKl, kl, js, l2, forgetting, run});
                 } else {
                     unlabelledOffTaskKl = offKl;
                 }
@@ -167,13 +167,24 @@ class ForgettingApiTest extends ServiceTestBase {
         assertThat(predicted.get("drift").doubleValue()).isCloseTo(unlabelledOffTaskKl, within(1e-12));
         double estimate = fit[1] + fit[0] * unlabelledOffTaskKl;
         assertThat(predicted.get("estimate").doubleValue()).isCloseTo(estimate, within(1e-9));
-        // the textbook prediction interval, written out here
+        // the prediction interval for a new run, written out here: the residual scatter plus the line's
+        // uncertainty by the jackknife over the 3 runs (the line refitted without each), t with 3 - 1 df
         int n = points.size();
-        double mx = points.stream().mapToDouble(p -> p[0]).average().orElseThrow();
-        double sxx = points.stream().mapToDouble(p -> (p[0] - mx) * (p[0] - mx)).sum();
         double rss = points.stream().mapToDouble(p -> Math.pow(p[4] - fit[1] - fit[0] * p[0], 2)).sum();
-        double half = new org.apache.commons.math3.distribution.TDistribution(n - 2).inverseCumulativeProbability(0.975)
-                * Math.sqrt(rss / (n - 2)) * Math.sqrt(1 + 1.0 / n + Math.pow(unlabelledOffTaskKl - mx, 2) / sxx);
+        double[] left = new double[3];
+        for (int g = 0; g < 3; g++) {
+            int out = g;
+            List<double[]> rest = points.stream().filter(p -> p[5] != out).toList();
+            double mx = rest.stream().mapToDouble(p -> p[0]).average().orElseThrow();
+            double my = rest.stream().mapToDouble(p -> p[4]).average().orElseThrow();
+            double sxy = rest.stream().mapToDouble(p -> (p[0] - mx) * (p[4] - my)).sum();
+            double sxx = rest.stream().mapToDouble(p -> (p[0] - mx) * (p[0] - mx)).sum();
+            left[g] = my + sxy / sxx * (unlabelledOffTaskKl - mx);
+        }
+        double mean = (left[0] + left[1] + left[2]) / 3;
+        double jackknife = 2.0 / 3 * java.util.Arrays.stream(left).map(v -> (v - mean) * (v - mean)).sum();
+        double half = new org.apache.commons.math3.distribution.TDistribution(2).inverseCumulativeProbability(0.975)
+                * Math.sqrt(rss / (n - 2) + jackknife);
         assertThat(predicted.get("low").doubleValue()).isCloseTo(estimate - half, within(1e-9));
         assertThat(predicted.get("high").doubleValue()).isCloseTo(estimate + half, within(1e-9));
     }
