@@ -44,6 +44,9 @@ class ForgettingBrowserTest extends WebTestBase {
         assertThat(browser.driver().findElement(By.id("fit-summary")).getText())
                 .contains("forgetting on off-task slices", "Parameter drift");
         assertThat(browser.driver().findElements(By.cssSelector("#fit-candidates tbody tr")).size()).isGreaterThan(3);
+        // 63 checkpoints, but of 3 runs: the page says what the intervals rest on
+        assertThat(browser.driver().findElement(By.id("fit-few-runs")).getText())
+                .contains("count runs, not checkpoints", "from 3 runs");
         browser.screenshot("forgetting-compare");
     }
 
