@@ -16,11 +16,13 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.ResponseBody;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -100,6 +102,17 @@ class RunPageController {
     @ResponseBody
     SseEmitter events(@PathVariable String project, @PathVariable String runKey) {
         return live.subscribe(run(access.require(project), runKey).getId());
+    }
+
+    /**
+     * HEAD of the event stream: its headers, and the end of the response. (Spring answers HEAD with the GET
+     * handler and drops the body, which for an event stream would hold the connection open for the
+     * stream's ten minutes, streaming nothing.)
+     */
+    @RequestMapping(path = "/events", method = RequestMethod.HEAD)
+    ResponseEntity<Void> eventsHead(@PathVariable String project, @PathVariable String runKey) {
+        run(access.require(project), runKey); // 404 for an unknown run, as GET
+        return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).build();
     }
 
     private Run run(Project p, String runKey) {

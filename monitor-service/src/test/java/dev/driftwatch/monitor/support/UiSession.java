@@ -123,6 +123,17 @@ public final class UiSession {
         return r;
     }
 
+    /**
+     * Sends a HEAD request, which must end within 10 seconds.
+     *
+     * @param path the path
+     * @return the response
+     */
+    public HttpResponse<String> head(String path) {
+        return send(request(path).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
         return address == null ? b : b.header("X-Forwarded-For", address);

@@ -59,6 +59,13 @@ class LiveUpdatesShutdownTest {
         UiSession ui = UiSession.loggedIn(base, WebTestBase.USER, WebTestBase.PASSWORD);
         LiveUpdates live = app.getBean(LiveUpdates.class);
 
+        // HEAD answers the stream's headers and ends: no stream is opened, no connection held
+        HttpResponse<String> head = ui.head("/projects/" + PROJECT + "/runs/" + runKey + "/events");
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        assertThat(live.openStreams()).isZero();
+        assertThat(ui.head("/projects/" + PROJECT + "/runs/no-such-run/events").statusCode()).isEqualTo(404);
+
         // a page that went away is found by the heartbeat and dropped
         HttpResponse<InputStream> gone = ui.events(PROJECT, runKey);
         await().atMost(Duration.ofSeconds(10)).until(() -> live.openStreams() == 1);
