@@ -1,6 +1,8 @@
 package dev.driftwatch.monitor.forgetting;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.distribution.TDistribution;
@@ -72,11 +74,7 @@ public record LinearFit(int n, int groups, double intercept, double slope, doubl
      * @return the fit, or null with fewer than {@link #MIN_POINTS} finite points or no spread in x
      */
     public static LinearFit of(double[] x, double[] y) {
-        int[] own = new int[x.length];
-        for (int i = 0; i < own.length; i++) {
-            own[i] = i;
-        }
-        return of(x, y, own);
+        return fit(x, y, null);
     }
 
     /**
@@ -88,8 +86,16 @@ public record LinearFit(int n, int groups, double intercept, double slope, doubl
      * @return the fit, or null with fewer than {@link #MIN_POINTS} finite points or no spread in x
      */
     public static LinearFit of(double[] x, double[] y, int[] group) {
-        if (x.length != y.length || x.length != group.length) {
-            throw new IllegalArgumentException("x, y and the groups differ in length");
+        if (group.length != x.length) {
+            throw new IllegalArgumentException("x and the groups differ in length");
+        }
+        return fit(x, y, group);
+    }
+
+    /** The fit; {@code group} null for every point its own group. */
+    private static LinearFit fit(double[] x, double[] y, int[] group) {
+        if (x.length != y.length) {
+            throw new IllegalArgumentException("x and y differ in length");
         }
         int n = 0;
         double sx = 0;
@@ -125,12 +131,17 @@ public record LinearFit(int n, int groups, double intercept, double slope, doubl
         double rss = Math.max(0, syy - slope * sxy);
         double r2 = syy > 0 ? Math.min(1, Math.max(0, 1 - rss / syy)) : 0;
         // per group: size, then (from 4) the sums of dx, dy, dx², dx dy, dy² about the means
-        Map<Integer, double[]> sums = new HashMap<>();
+        Map<Integer, Integer> slots = new HashMap<>();
+        List<double[]> sums = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
             if (Double.isFinite(x[i]) && Double.isFinite(y[i])) {
                 double dx = x[i] - mx;
                 double dy = y[i] - my;
-                double[] g = sums.computeIfAbsent(group[i], k -> new double[9]);
+                int slot = group == null ? sums.size() : slots.computeIfAbsent(group[i], k -> sums.size());
+                if (slot == sums.size()) {
+                    sums.add(new double[9]);
+                }
+                double[] g = sums.get(slot);
                 g[0]++;
                 g[4] += dx;
                 g[5] += dy;
@@ -151,7 +162,7 @@ public record LinearFit(int n, int groups, double intercept, double slope, doubl
             double[] intercepts = new double[groups];
             double[] slopes = new double[groups];
             int k = 0;
-            for (double[] g : sums.values()) {
+            for (double[] g : sums) {
                 double m = n - g[0];
                 double gx = g[4] / m;
                 double gy = g[5] / m;
