@@ -84,7 +84,7 @@ class AlertEvaluator implements IngestListener {
                     }
                     boolean wasOpen = s.open();
                     AlertStateMachine.Change change = AlertStateMachine.apply(s, o.holds(), checkpoint.step(),
-                            o.value(), o.summary(), rule.forCheckpoints(), rule.repeat(), now);
+                            o.value(), o.summary(), rule.forCheckpoints(), rule.keepFiringFor(), rule.repeat(), now);
                     if (!wasOpen && change.state() == null) {
                         continue; // nothing open, nothing started: no row to touch
                     }
@@ -173,7 +173,7 @@ class AlertEvaluator implements IngestListener {
     private void end(AlertRule rule, long runId, String runKey, AlertState s, String note, Instant now,
             List<String> entered) {
         AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
-                s.summary + " (" + note + ")", rule.forCheckpoints(), rule.repeat(), now);
+                s.summary + " (" + note + ")", rule.forCheckpoints(), 1, rule.repeat(), now); // (ends at once)
         alerts.save(runId, s, change, note);
         entered.add(change.state().wireName());
         if (change.notification() != null) {

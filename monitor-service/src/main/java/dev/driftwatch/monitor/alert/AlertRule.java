@@ -18,6 +18,7 @@ import java.util.List;
  * @param scope which runs of the project it watches
  * @param condition what it checks (in JSON: its flat {@link ConditionSpec})
  * @param forCheckpoints consecutive checkpoints before it fires
+ * @param keepFiringFor consecutive checkpoints without the condition before a firing alert resolves
  * @param repeatInterval how often a still-firing alert notifies again, as ISO-8601 ({@code PT0S}: never)
  * @param channels where notifications go
  * @param createdAt when it was created
@@ -32,6 +33,7 @@ public record AlertRule(
         Scope scope,
         Condition condition,
         @JsonProperty("for") int forCheckpoints,
+        int keepFiringFor,
         String repeatInterval,
         List<Channel> channels,
         Instant createdAt,

@@ -22,6 +22,9 @@ import java.util.List;
  * @param scope which runs (default: every run of the project)
  * @param condition what to check, as JSON writes it ({@link ConditionSpec#toCondition()} reads it)
  * @param forCheckpoints consecutive checkpoints the condition must hold before firing (default 1)
+ * @param keepFiringFor consecutive checkpoints the condition must not hold before a firing alert
+ *     resolves (default 1: at the first; more keeps a condition that flickers near its threshold from
+ *     resolving and firing again)
  * @param repeatInterval ISO-8601 duration after which a still-firing alert notifies again, e.g.
  *     {@code PT4H}; null or {@code PT0S} never repeats
  * @param channels where notifications go (may be empty: the alert is only recorded)
@@ -33,6 +36,7 @@ public record AlertRuleRequest(
         Scope scope,
         ConditionSpec condition,
         @JsonProperty("for") Integer forCheckpoints,
+        Integer keepFiringFor,
         String repeatInterval,
         List<Channel> channels) {
 

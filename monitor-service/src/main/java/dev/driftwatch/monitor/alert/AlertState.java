@@ -13,6 +13,8 @@ final class AlertState {
     final String sliceKey;
     AlertStatus state;
     int consecutive;
+    /** Checkpoints in a row a firing episode's condition has not held (it resolves at the rule's keepFiringFor). */
+    int clearStreak;
     long startedStep;
     long lastStep;
     Double lastValue;

@@ -9,7 +9,9 @@ import java.time.Instant;
  * instance and checkpoint: while the condition holds, a new episode starts pending, and turns firing
  * once it has held for {@code for} consecutive checkpoints (at once when {@code for} is 1); a firing
  * episode notifies again after the repeat interval. When the condition stops holding, a pending
- * episode is cleared silently and a firing one is resolved (notified once).
+ * episode is cleared silently; a firing one is resolved (notified once) once the condition has not held
+ * for {@code keepFiringFor} consecutive checkpoints (at once when it is 1), and a checkpoint where it
+ * holds again in between starts that count afresh.
  */
 final class AlertStateMachine {
 
@@ -36,18 +38,20 @@ final class AlertStateMachine {
      * @param value the observed value
      * @param summary the observation in words
      * @param forCount the rule's {@code for}
+     * @param keepFiringFor the rule's {@code keepFiringFor}
      * @param repeat the rule's repeat interval (zero: never)
      * @param now the current time
      * @return what changed
      */
     static Change apply(AlertState s, boolean holds, long step, Double value, String summary, int forCount,
-            Duration repeat, Instant now) {
+            int keepFiringFor, Duration repeat, Instant now) {
         if (!s.open()) {
             if (!holds) {
                 return Change.NONE;
             }
             s.id = null;
             s.consecutive = 1;
+            s.clearStreak = 0;
             s.startedStep = step;
             s.startedAt = now;
             s.firedAt = null;
@@ -64,6 +68,7 @@ final class AlertStateMachine {
         }
         observe(s, step, value, summary);
         if (holds) {
+            s.clearStreak = 0;
             s.consecutive++;
             if (s.state == AlertStatus.PENDING) {
                 if (s.consecutive >= forCount) {
@@ -79,6 +84,9 @@ final class AlertStateMachine {
                 return new Change(null, NotificationKind.REPEAT, false);
             }
             return Change.NONE;
+        }
+        if (s.state == AlertStatus.FIRING && ++s.clearStreak < keepFiringFor) {
+            return Change.NONE; // still firing until the condition has stayed away long enough
         }
         s.endedAt = now;
         if (s.state == AlertStatus.PENDING) {

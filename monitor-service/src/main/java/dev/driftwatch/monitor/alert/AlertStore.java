@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 @Component
 class AlertStore {
 
-    private static final String COLUMNS = "a.id, a.rule_id, a.slice_key, a.state, a.consecutive, a.started_step,"
+    private static final String COLUMNS = "a.id, a.rule_id, a.slice_key, a.state, a.consecutive, a.clear_streak, a.started_step,"
             + " a.last_step, a.last_value, a.summary, a.started_at, a.fired_at, a.ended_at, a.last_notified_at,"
             + " a.notifications";
 
@@ -112,17 +112,18 @@ class AlertStore {
     void save(long runId, AlertState s, AlertStateMachine.Change change, String note) {
         if (s.id == null) {
             s.id = jdbc.queryForObject("""
-                    INSERT INTO alert (rule_id, run_id, slice_key, state, consecutive, started_step, last_step, last_value,
-                        summary, started_at, fired_at, ended_at, last_notified_at, notifications)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                    """, Long.class, s.ruleId, runId, s.sliceKey, s.state.wireName(), s.consecutive, s.startedStep, s.lastStep,
+                    INSERT INTO alert (rule_id, run_id, slice_key, state, consecutive, clear_streak, started_step, last_step,
+                        last_value, summary, started_at, fired_at, ended_at, last_notified_at, notifications)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """, Long.class, s.ruleId, runId, s.sliceKey, s.state.wireName(), s.consecutive, s.clearStreak,
+                    s.startedStep, s.lastStep,
                     s.lastValue, s.summary, ts(s.startedAt), ts(s.firedAt), ts(s.endedAt), ts(s.lastNotifiedAt),
                     s.notifications);
         } else {
             jdbc.update("""
-                    UPDATE alert SET state = ?, consecutive = ?, last_step = ?, last_value = ?, summary = ?, fired_at = ?,
+                    UPDATE alert SET state = ?, consecutive = ?, clear_streak = ?, last_step = ?, last_value = ?, summary = ?, fired_at = ?,
                         ended_at = ?, last_notified_at = ?, notifications = ? WHERE id = ?
-                    """, s.state.wireName(), s.consecutive, s.lastStep, s.lastValue, s.summary, ts(s.firedAt), ts(s.endedAt),
+                    """, s.state.wireName(), s.consecutive, s.clearStreak, s.lastStep, s.lastValue, s.summary, ts(s.firedAt), ts(s.endedAt),
                     ts(s.lastNotifiedAt), s.notifications, s.id);
         }
         if (change.state() != null) {
@@ -197,6 +198,7 @@ class AlertStore {
         s.id = rs.getLong("id");
         s.state = AlertStatus.fromWire(rs.getString("state"));
         s.consecutive = rs.getInt("consecutive");
+        s.clearStreak = rs.getInt("clear_streak");
         s.startedStep = rs.getLong("started_step");
         s.lastStep = rs.getLong("last_step");
         s.lastValue = (Double) rs.getObject("last_value");

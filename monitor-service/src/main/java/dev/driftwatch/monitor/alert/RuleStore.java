@@ -16,7 +16,7 @@ class RuleStore {
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final String SELECT = """
-            SELECT ar.id, p.project_key, ar.name, ar.enabled, ar.severity, ar.scope_tag, ar.scope_run_key, ar.for_count,
+            SELECT ar.id, p.project_key, ar.name, ar.enabled, ar.severity, ar.scope_tag, ar.scope_run_key, ar.for_count, ar.keep_firing_for,
                 ar.repeat_seconds, ar.condition::text AS condition, ar.channels::text AS channels, ar.created_at,
                 ar.updated_at
             FROM alert_rule ar JOIN project p ON p.id = ar.project_id
@@ -57,20 +57,20 @@ class RuleStore {
     long insert(long projectId, AlertRuleRequest r) {
         return jdbc.queryForObject("""
                 INSERT INTO alert_rule (project_id, name, enabled, severity, scope_tag, scope_run_key, for_count,
-                    repeat_seconds, condition, channels)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb) RETURNING id
+                    keep_firing_for, repeat_seconds, condition, channels)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb) RETURNING id
                 """, Long.class, projectId, r.name(), r.enabled(), r.severity(), r.scope().tag(), r.scope().run(),
-                r.forCheckpoints(), java.time.Duration.parse(r.repeatInterval()).toSeconds(),
+                r.forCheckpoints(), r.keepFiringFor(), java.time.Duration.parse(r.repeatInterval()).toSeconds(),
                 JSON.writeValueAsString(r.condition()), JSON.writeValueAsString(r.channels()));
     }
 
     void update(long ruleId, AlertRuleRequest r) {
         jdbc.update("""
                 UPDATE alert_rule SET name = ?, enabled = ?, severity = ?, scope_tag = ?, scope_run_key = ?, for_count = ?,
-                    repeat_seconds = ?, condition = ?::jsonb, channels = ?::jsonb, updated_at = now()
+                    keep_firing_for = ?, repeat_seconds = ?, condition = ?::jsonb, channels = ?::jsonb, updated_at = now()
                 WHERE id = ?
                 """, r.name(), r.enabled(), r.severity(), r.scope().tag(), r.scope().run(), r.forCheckpoints(),
-                java.time.Duration.parse(r.repeatInterval()).toSeconds(), JSON.writeValueAsString(r.condition()),
+                r.keepFiringFor(), java.time.Duration.parse(r.repeatInterval()).toSeconds(), JSON.writeValueAsString(r.condition()),
                 JSON.writeValueAsString(r.channels()), ruleId);
     }
 
@@ -89,6 +89,7 @@ class RuleStore {
                 rs.getBoolean("enabled"), rs.getString("severity"),
                 new Scope(rs.getString("scope_tag"), rs.getString("scope_run_key")),
                 JSON.readValue(rs.getString("condition"), ConditionSpec.class).toCondition(), rs.getInt("for_count"),
+                rs.getInt("keep_firing_for"),
                 java.time.Duration.ofSeconds(rs.getLong("repeat_seconds")).toString(),
                 List.of(JSON.readValue(rs.getString("channels"), Channel[].class)),
                 AlertStore.instant(rs, "created_at"), AlertStore.instant(rs, "updated_at"));

@@ -68,10 +68,14 @@ final class RuleValidator {
         if (forCount < 1 || forCount > MAX_FOR) {
             problem("for", "must be an integer in [1, " + MAX_FOR + "] (consecutive checkpoints)");
         }
+        int keep = r.keepFiringFor() == null ? 1 : r.keepFiringFor();
+        if (keep < 1 || keep > MAX_FOR) {
+            problem("keepFiringFor", "must be an integer in [1, " + MAX_FOR + "] (consecutive checkpoints)");
+        }
         String repeat = repeat(r.repeatInterval());
         List<Channel> channels = notifiers.check(r.channels(), problems);
         return new AlertRuleRequest(name, r.enabled() == null || r.enabled(), severity, scope, condition, forCount,
-                repeat, channels);
+                keep, repeat, channels);
     }
 
     private Scope scope(Scope s) {

@@ -42,6 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @param factor concentration factor
  * @param quantile the forecast's quantile compared with the budget (forecast rules)
  * @param forCheckpoints consecutive checkpoints before firing
+ * @param keepFiringFor consecutive checkpoints without the condition before a firing alert resolves
  * @param repeatInterval ISO-8601 duration
  * @param channelType per channel row: log, webhook, slack or empty
  * @param channelUrl per channel row: the URL
@@ -49,7 +50,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public record RuleForm(String name, String enabled, String severity, String scopeTag, String scopeRun, String type,
         String metric, String aggregate, String slice, String op, String threshold, String ciAware, String window,
-        String factor, String quantile, String forCheckpoints, String repeatInterval, List<String> channelType,
+        String factor, String quantile, String forCheckpoints, String keepFiringFor, String repeatInterval, List<String> channelType,
         List<String> channelUrl, List<String> channelSettings) {
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -73,7 +74,7 @@ public record RuleForm(String name, String enabled, String severity, String scop
     /** @return an empty form with the usual defaults: headline KL mean above a threshold, CI-aware, to the log */
     static RuleForm empty() {
         return new RuleForm("", "true", "warning", "", "", ConditionType.THRESHOLD.wireName(), MetricNames.HEADLINE,
-                "mean", "", "above", "0.5", "true", "", "", String.valueOf(ForecastCondition.LOWER_95), "1", "",
+                "mean", "", "above", "0.5", "true", "", "", String.valueOf(ForecastCondition.LOWER_95), "1", "1", "",
                 List.of(ChannelType.LOG.wireName()), List.of(""),
                 List.of(""));
     }
@@ -98,7 +99,7 @@ public record RuleForm(String name, String enabled, String severity, String scop
                 text(r.scope().run()), c.type(), text(c.metric()), text(c.aggregate()), text(c.slice()), text(c.op()),
                 text(c.threshold()), String.valueOf(c.checksCiBound()), text(c.window()), text(c.factor()),
                 c.quantile() == null ? String.valueOf(ForecastCondition.LOWER_95) : text(c.quantile()),
-                String.valueOf(r.forCheckpoints()), "PT0S".equals(r.repeatInterval()) ? "" : r.repeatInterval(), types,
+                String.valueOf(r.forCheckpoints()), String.valueOf(r.keepFiringFor()), "PT0S".equals(r.repeatInterval()) ? "" : r.repeatInterval(), types,
                 urls, settings);
     }
 
@@ -155,11 +156,12 @@ public record RuleForm(String name, String enabled, String severity, String scop
             channels.add(new Channel(chType, url, settings(at(channelSettings, i), channels.size(), problems)));
         }
         Integer forCount = integer("for", forCheckpoints, problems);
+        Integer keep = integer("keepFiringFor", keepFiringFor, problems);
         if (!problems.isEmpty()) {
             throw ApiProblem.invalid(problems);
         }
         return new AlertRuleRequest(name, "true".equals(enabled), blank(severity), scope, condition, forCount,
-                blank(repeatInterval), channels);
+                keep, blank(repeatInterval), channels);
     }
 
     private static Map<String, String> settings(String json, int index, List<FieldProblem> problems) {

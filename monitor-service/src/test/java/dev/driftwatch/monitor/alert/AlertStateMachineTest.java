@@ -20,11 +20,15 @@ class AlertStateMachineTest {
         long step;
 
         Run feed(int forCount, Duration repeat, Duration spacing, boolean... holds) {
+            return feed(forCount, 1, repeat, spacing, holds);
+        }
+
+        Run feed(int forCount, int keepFiringFor, Duration repeat, Duration spacing, boolean... holds) {
             for (boolean h : holds) {
                 step += 10;
                 Instant now = T0.plus(spacing.multipliedBy(step / 10));
                 AlertStateMachine.Change c = AlertStateMachine.apply(state, h, step, h ? 1.0 : 0.0, "s", forCount,
-                        repeat, now);
+                        keepFiringFor, repeat, now);
                 states.add(state.state == null ? null : state.state.wireName());
                 if (c.notification() != null) {
                     notifications.add(c.notification().wireName());
@@ -32,6 +36,22 @@ class AlertStateMachineTest {
             }
             return this;
         }
+    }
+
+    @Test
+    void keepFiringForHoldsAFiringAlertThroughShortGapsAndResolvesOnceTheConditionStaysAway() {
+        // fires, misses one checkpoint (still firing), holds, misses two (still firing), misses a third: resolved
+        Run r = new Run().feed(1, 3, Duration.ZERO, Duration.ofSeconds(1), true, false, true, false, false, false, false);
+        assertThat(r.states).containsExactly("firing", "firing", "firing", "firing", "firing", "resolved", "resolved");
+        assertThat(r.notifications).containsExactly("firing", "resolved");
+        // the same sequence with keepFiringFor 1 flaps: fire, resolve, fire, resolve
+        Run flapping = new Run().feed(1, 1, Duration.ZERO, Duration.ofSeconds(1), true, false, true, false, false,
+                false, false);
+        assertThat(flapping.notifications).containsExactly("firing", "resolved", "firing", "resolved");
+        // a pending episode still clears at once: keepFiringFor is about firing alerts
+        Run pending = new Run().feed(3, 3, Duration.ZERO, Duration.ofSeconds(1), true, false);
+        assertThat(pending.states).containsExactly("pending", "cleared");
+        assertThat(pending.notifications).isEmpty();
     }
 
     @Test

@@ -130,6 +130,26 @@ class AlertingFlowTest extends AlertTestBase {
     }
 
     @Test
+    void keepFiringForRidesOutAFlickeringMetricAndResolvesOnceItStaysBelow() {
+        String run = unique("keep");
+        createRun(run, "t");
+        createRule("""
+                {"name": "KL high, patient", "scope": {"run": "%s"}, "keepFiringFor": 3, "channels": %s,
+                 "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}}
+                """.formatted(run, webhook("/keep")));
+        // above, dips of one and two checkpoints (still firing), then three below: resolved once
+        double[] values = {0.6, 0.4, 0.7, 0.3, 0.2, 0.8, 0.1, 0.1, 0.1, 0.1};
+        for (int i = 0; i < values.length; i++) {
+            upload(run, 10L * (i + 1), values[i]);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/keep").size() == 2);
+        await().during(QUIET).atMost(QUIET.multipliedBy(3)).until(() -> receiver.on("/keep").size() == 2);
+        assertThat(kinds("/keep")).containsExactly("firing", "resolved");
+        assertThat(alerts("?state=all&run=" + run).findValuesAsString("state")).containsExactly("resolved");
+        assertThat(alerts("?state=all&run=" + run).get(0).get("lastStep").longValue()).isEqualTo(90);
+    }
+
+    @Test
     void receiverAnswering500ThenOkGetsTheNotificationOnce() {
         String run = unique("retry");
         createRun(run, "t");

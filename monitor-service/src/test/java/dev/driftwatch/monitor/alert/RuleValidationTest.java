@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.alert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.harness.ApiClient;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,10 +70,13 @@ class RuleValidationTest extends AlertTestBase {
     void otherBadFieldsAreRejected() {
         assertRejected("POST", rulesPath(), "{\"condition\": " + VALID_CONDITION + "}", "name");
         assertRejected("POST", rulesPath(), "{\"name\": \"x\"}", "condition");
-        assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"for\": 0, \"condition\": " + VALID_CONDITION + "}",
-                "for");
-        assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"for\": 2.5, \"condition\": " + VALID_CONDITION + "}",
-                "for");
+        // the two checkpoint counts: below 1, above 1000, not an integer, beyond an int
+        for (String field : List.of("for", "keepFiringFor")) {
+            for (String bad : List.of("0", "1001", "2.5", "2147483648")) {
+                assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"" + field + "\": " + bad + ", \"condition\": "
+                        + VALID_CONDITION + "}", field);
+            }
+        }
         assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"severity\": \"fatal\", \"condition\": "
                 + VALID_CONDITION + "}", "severity");
         assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"repeatInterval\": \"often\", \"condition\": "
@@ -119,12 +123,13 @@ class RuleValidationTest extends AlertTestBase {
                 {"name": "round trip", "severity": "critical", "scope": {"tag": "demo"},
                  "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5,
                                "ciAware": true},
-                 "for": 3, "repeatInterval": "pt4h",
+                 "for": 3, "keepFiringFor": 4, "repeatInterval": "pt4h",
                  "channels": [{"type": "webhook", "url": "https://hooks.example/x"}, {"type": "log"}]}
                 """;
         JsonNode created = createRule(body);
         long id = created.get("id").longValue();
         assertThat(created.get("for").intValue()).isEqualTo(3);
+        assertThat(created.get("keepFiringFor").intValue()).isEqualTo(4);
         assertThat(created.get("repeatInterval").stringValue()).isEqualTo("PT4H");
         assertThat(created.get("condition").get("aggregate").stringValue()).isEqualTo("mean");
         assertThat(created.get("condition").get("ciAware").booleanValue()).isTrue();

@@ -106,6 +106,11 @@ class RuleEditorBrowserTest extends WebTestBase {
         threshold.sendKeys("0.45");
         quantile.clear();
         quantile.sendKeys("0.1");
+        // a forecast's lower bound moves with every checkpoint: keep the alert firing through short dips
+        WebElement keep = browser.driver().findElement(By.id("rule-keep-firing"));
+        assertThat(keep.getDomProperty("value")).as("resolves at once by default").isEqualTo("1");
+        keep.clear();
+        keep.sendKeys("3");
         browser.clickToNewPage(By.id("save-rule"));
         browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
 
@@ -118,6 +123,7 @@ class RuleEditorBrowserTest extends WebTestBase {
         assertThat(created).as("the rule was created").isNotNull();
         assertThat(created.get("condition")).isEqualTo(ApiClient.JSON.readTree(
                 "{\"type\": \"forecast\", \"threshold\": 0.45, \"quantile\": 0.1}"));
+        assertThat(created.get("keepFiringFor").intValue()).isEqualTo(3);
         assertThat(browser.driver().findElement(By.id("rules")).getText())
                 .contains("forecast:").contains("0.45 (budget) at forecast quantile 0.1");
 
@@ -127,6 +133,7 @@ class RuleEditorBrowserTest extends WebTestBase {
                 .getDomAttribute("value")).isEqualTo("forecast");
         assertThat(browser.driver().findElement(By.id("rule-threshold")).getDomProperty("value")).isEqualTo("0.45");
         assertThat(browser.driver().findElement(By.id("rule-quantile")).getDomProperty("value")).isEqualTo("0.1");
+        assertThat(browser.driver().findElement(By.id("rule-keep-firing")).getDomProperty("value")).isEqualTo("3");
         assertThat(browser.driver().findElement(By.id("rule-metric")).isDisplayed()).isFalse();
     }
 }
