@@ -34,9 +34,16 @@ class ForecastRuleTest extends AlertTestBase {
         assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
     }
 
+    /**
+     * A forecast rule as docs/alerting.md recommends it: a forecast's bound moves with every checkpoint (its
+     * estimate of how much the run's deviations persist moves too), so it keeps firing through dips of up to
+     * two checkpoints instead of notifying resolved and firing again.
+     */
     private String forecastRule(String runKey, String path) {
-        return rule(runKey, "heading over the budget " + runKey, """
-                {"type": "forecast", "threshold": %s}""".formatted(BUDGET), 1, webhook(path));
+        return """
+                {"name": "heading over the budget %s", "scope": {"run": "%s"}, "keepFiringFor": 3, "channels": %s,
+                 "condition": {"type": "forecast", "threshold": %s}}
+                """.formatted(runKey, runKey, webhook(path), BUDGET);
     }
 
     private JsonNode alerts(String query) {

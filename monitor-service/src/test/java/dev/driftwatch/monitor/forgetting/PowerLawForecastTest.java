@@ -1,9 +1,14 @@
 package dev.driftwatch.monitor.forgetting;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PowerLawForecastTest {
 
@@ -33,28 +38,61 @@ class PowerLawForecastTest {
         return PowerLawForecast.of(steps, seen, FINAL, 0.95);
     }
 
-    @Test
-    void theIntervalCoversTheFinalDriftAtAboutItsNominalRate() {
-        Random r = new Random(17);
+    /**
+     * 600 trajectories per cell, a different law each (exponents 0.3-0.9, shifts 5-200 steps, 5-15% noise
+     * on the log scale), the noise AR(1) along the run: a real run's checkpoints share the probe set and
+     * the model moves smoothly, so its deviations from its law persist. Forecasts from the first 20% and
+     * 50% of the 50 checkpoints must hold the final drift at about the nominal 95% (the forecast that
+     * treated checkpoints as independent held it in 88/85% of runs at correlation 0.5, 76/62% at 0.8 and
+     * 65/48% at 0.95). Held to 92-99% up to 0.5, 87% at 0.8 and 80% at 0.95 (nearly a random walk around the
+     * law), where the few residuals of an early forecast cannot show how strongly its deviations persist.
+     */
+    @ParameterizedTest(name = "noise correlation {0}")
+    @ValueSource(doubles = {0.0, 0.5, 0.8, 0.95})
+    void theIntervalCoversTheFinalDriftAtAboutItsNominalRate(double phi) {
+        Random r = new Random(23);
         int trials = 600;
         int[] hits = new int[2];
+        double[][] ratios = new double[2][trials];
         double[] fractions = {0.2, 0.5};
         for (int trial = 0; trial < trials; trial++) {
-            // different laws each trial: exponents 0.3-0.9, shifts 5-200 steps, 5-15% noise
             double b = 0.3 + 0.6 * r.nextDouble();
             double s = 5 + 195 * r.nextDouble();
             double sigma = 0.05 + 0.1 * r.nextDouble();
             double a = 0.5 / Math.pow(FINAL + s, b);
-            double[] d = trajectory(r, a, s, b, sigma);
+            double[] d = new double[CHECKPOINTS];
+            double w = sigma * r.nextGaussian();
+            for (int i = 0; i < CHECKPOINTS; i++) {
+                if (i > 0) {
+                    w = phi * w + sigma * Math.sqrt(1 - phi * phi) * r.nextGaussian();
+                }
+                d[i] = a * Math.pow(step(i) + s, b) * Math.exp(w);
+            }
             for (int f = 0; f < fractions.length; f++) {
                 PowerLawForecast.Forecast forecast = forecastAfter(d, (int) (CHECKPOINTS * fractions[f]));
                 double truth = d[CHECKPOINTS - 1];
                 hits[f] += forecast.low() <= truth && truth <= forecast.high() ? 1 : 0;
+                ratios[f][trial] = forecast.high() / forecast.low();
             }
         }
-        // nominal 95% (measured: 97.8% at 20%, 96.7% at 50% of training)
-        assertThat((double) hits[0] / trials).as("at 20%%").isBetween(0.92, 0.99);
-        assertThat((double) hits[1] / trials).as("at 50%%").isBetween(0.92, 0.99);
+        Arrays.sort(ratios[0]);
+        Arrays.sort(ratios[1]);
+        System.out.printf(Locale.ROOT, "drift forecast, noise correlation %.2f: coverage at 20%% %.3f, at 50%% %.3f;"
+                + " median band high/low %.1f, %.2f%n", phi, (double) hits[0] / trials, (double) hits[1] / trials,
+                ratios[0][trials / 2], ratios[1][trials / 2]);
+        double floor = phi < 0.7 ? 0.92 : phi < 0.9 ? 0.87 : 0.80;
+        assertThat((double) hits[0] / trials).as("at 20%%").isBetween(floor, 0.99);
+        assertThat((double) hits[1] / trials).as("at 50%%").isBetween(floor, 0.99);
+    }
+
+    @Test
+    void theEffectiveNumberOfCheckpointsFallsWithTheirCorrelation() {
+        // no correlation left after the small-sample correction: all 200 count; at n = 10 the correction
+        // alone (+0.2) leaves 6.7; strong correlation leaves the floor of 3
+        assertThat(PowerLawForecast.effectivePoints(-0.02, 200)).isEqualTo(200);
+        assertThat(PowerLawForecast.effectivePoints(0, 10)).isCloseTo(10 * 0.8 / 1.2, within(1e-12));
+        assertThat(PowerLawForecast.effectivePoints(0.5, 100)).isCloseTo(100 * (1 - 0.535) / 1.535, within(1e-12));
+        assertThat(PowerLawForecast.effectivePoints(0.99, 50)).isEqualTo(3);
     }
 
     @Test
