@@ -64,18 +64,21 @@ final class RuleValidator {
         }
         Scope scope = scope(r.scope());
         ConditionSpec condition = condition(r.condition());
-        int forCount = r.forCheckpoints() == null ? 1 : r.forCheckpoints();
-        if (forCount < 1 || forCount > MAX_FOR) {
-            problem("for", "must be an integer in [1, " + MAX_FOR + "] (consecutive checkpoints)");
-        }
-        int keep = r.keepFiringFor() == null ? 1 : r.keepFiringFor();
-        if (keep < 1 || keep > MAX_FOR) {
-            problem("keepFiringFor", "must be an integer in [1, " + MAX_FOR + "] (consecutive checkpoints)");
-        }
+        int forCount = checkpoints("for", r.forCheckpoints());
+        int keep = checkpoints("keepFiringFor", r.keepFiringFor());
         String repeat = repeat(r.repeatInterval());
         List<Channel> channels = notifiers.check(r.channels(), problems);
         return new AlertRuleRequest(name, r.enabled() == null || r.enabled(), severity, scope, condition, forCount,
                 keep, repeat, channels);
+    }
+
+    /** A count of consecutive checkpoints ({@code for}, {@code keepFiringFor}): 1 when absent, else in [1, MAX_FOR]. */
+    private int checkpoints(String field, Integer value) {
+        int count = value == null ? 1 : value;
+        if (count < 1 || count > MAX_FOR) {
+            problem(field, "must be an integer in [1, " + MAX_FOR + "] (consecutive checkpoints)");
+        }
+        return count;
     }
 
     private Scope scope(Scope s) {

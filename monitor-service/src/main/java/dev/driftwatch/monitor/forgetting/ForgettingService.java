@@ -1,12 +1,13 @@
 package dev.driftwatch.monitor.forgetting;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.driftwatch.monitor.forgetting.CheckpointRecommender.Point;
 import dev.driftwatch.monitor.forgetting.PowerLawForecast.Forecast;
 import dev.driftwatch.monitor.run.Run;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,13 +73,15 @@ public class ForgettingService {
      * @param r2Low lower bound of R²'s 95% interval
      * @param r2High upper bound
      * @param residualSd residual standard deviation, nats/token
+     * @param line the fit itself, for predictions (not on the wire)
      */
     public record Predictor(String metric, String slice, int n, double slope, double intercept, double r2,
-            double r2Low, double r2High, double residualSd) {
+            double r2Low, double r2High, double residualSd, @JsonIgnore LinearFit line) {
 
         static Predictor of(String metric, String slice, LinearFit fit) {
             LinearFit.Interval ci = fit.r2Interval(LEVEL);
-            return new Predictor(metric, slice, fit.n(), fit.slope(), fit.intercept(), fit.r2(), ci.low(), ci.high(), fit.residualSd());
+            return new Predictor(metric, slice, fit.n(), fit.slope(), fit.intercept(), fit.r2(), ci.low(), ci.high(),
+                    fit.residualSd(), fit);
         }
     }
 
@@ -460,12 +463,7 @@ public class ForgettingService {
         if (x == null) {
             return null;
         }
-        // the best predictor's line again, from its scatter: the prediction interval needs its runs' residuals
-        List<ScatterPoint> points = group.scatter();
-        LinearFit line = LinearFit.of(points.stream().mapToDouble(ScatterPoint::drift).toArray(),
-                points.stream().mapToDouble(ScatterPoint::forgetting).toArray(),
-                runIndices(points.stream().map(ScatterPoint::runKey).toList()));
-        LinearFit.Prediction p = line == null ? null : line.predict(x, LEVEL);
+        LinearFit.Prediction p = group.best().line().predict(x, LEVEL);
         if (p == null) {
             return null; // the fit rests on a single run
         }

@@ -50,8 +50,8 @@ public final class PowerLawForecast {
     public record Forecast(long step, double estimate, double low, double high, double level, double exponent,
             double shift, int points, long lastStep) {}
 
-    /** The line of one shift, with its posterior weight. */
-    private record Candidate(double shift, LinearFit fit, double rss, double weight) {}
+    /** The line of one shift, the lag-1 autocorrelation of its residuals, and its posterior weight. */
+    private record Candidate(double shift, LinearFit fit, double rss, double phi, double weight) {}
 
     private final List<Candidate> plausible;
     private final Candidate best;
@@ -126,7 +126,8 @@ public final class PowerLawForecast {
             if (line == null) {
                 continue;
             }
-            Candidate c = new Candidate(s, line, line.residualSd() * line.residualSd() * (n - 2), 0);
+            Candidate c = new Candidate(s, line, line.residualSd() * line.residualSd() * (n - 2),
+                    lagOneCorrelation(x, y, line), 0);
             all.add(c);
             if (best == null || c.rss() < best.rss()) {
                 best = c;
@@ -142,14 +143,15 @@ public final class PowerLawForecast {
         double[] w = weights(all, n, n);
         double phi = 0;
         for (int i = 0; i < all.size(); i++) {
-            phi += w[i] * lagOneCorrelation(t, y, all.get(i));
+            phi += w[i] * all.get(i).phi();
         }
         double effective = effectivePoints(phi, n);
         w = weights(all, n, effective);
         List<Candidate> plausible = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             if (w[i] > 1e-6) {
-                plausible.add(new Candidate(all.get(i).shift(), all.get(i).fit(), all.get(i).rss(), w[i]));
+                Candidate c = all.get(i);
+                plausible.add(new Candidate(c.shift(), c.fit(), c.rss(), c.phi(), w[i]));
             }
         }
         return new PowerLawForecast(List.copyOf(plausible), best, n, effective, last, level);
@@ -175,13 +177,13 @@ public final class PowerLawForecast {
         return w;
     }
 
-    /** The lag-1 autocorrelation of one shift's residuals, in checkpoint order. */
-    private static double lagOneCorrelation(double[] t, double[] y, Candidate c) {
+    /** The lag-1 autocorrelation of a line's residuals, in checkpoint order. */
+    private static double lagOneCorrelation(double[] x, double[] y, LinearFit line) {
         double previous = 0;
         double lagged = 0;
         double squares = 0;
         for (int i = 0; i < y.length; i++) {
-            double e = y[i] - c.fit().at(Math.log(t[i] + c.shift()));
+            double e = y[i] - line.at(x[i]);
             squares += e * e;
             if (i > 0) {
                 lagged += e * previous;
