@@ -129,6 +129,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
         c.put("type", "threshold").put("metric", "kl_base_ft").put("aggregate", "mean").put("slice", "on-task")
                 .put("op", "above").put("threshold", 0.5).put("ciAware", true);
         r.put("for", 3);
+        r.put("keepFiringFor", 2);
         r.put("repeatInterval", "PT4H");
         r.putArray("channels").addObject().put("type", "log");
         return r;
