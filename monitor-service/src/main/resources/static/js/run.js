@@ -201,41 +201,90 @@
       DW.status(el, 'no parameter drift recorded');
       return;
     }
-    const cellH = Math.max(4, Math.min(18, Math.floor(400 / rows)));
-    // tensor names on the left when the rows are tall enough to read
-    const labelW = cellH >= 10 ? 170 : 0;
-    const width = Math.max(300, el.clientWidth - 10);
-    const cellW = (width - labelW) / cols;
+    // rows tall enough for their names; a model with many tensors scrolls inside the panel
+    const cellH = Math.max(12, Math.min(18, Math.floor(480 / rows)));
+    const parts = heatmapParts(el, canvas);
+    parts.labels.replaceChildren(...h.tensors.map(name => {
+      const d = document.createElement('div');
+      d.textContent = name.length > 34 ? '…' + name.slice(-33) : name;
+      d.title = name;
+      d.style.height = d.style.lineHeight = cellH + 'px';
+      return d;
+    }));
+    const width = Math.max(200, parts.grid.clientWidth - parts.labels.offsetWidth - 18);
+    const cellW = width / cols;
     canvas.width = width;
     canvas.height = rows * cellH;
     let max = 0;
     h.values.forEach(r => r.forEach(v => { if (typeof v === 'number' && v > max) max = v; }));
     const ctx = canvas.getContext('2d');
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.font = Math.min(11, cellH - 2) + 'px sans-serif';
-    ctx.textBaseline = 'middle';
     for (let i = 0; i < rows; i++) {
-      if (labelW > 0) {
-        ctx.fillStyle = '#1d2330';
-        const name = h.tensors[i];
-        ctx.fillText(name.length > 26 ? '…' + name.slice(-25) : name, 2, i * cellH + cellH / 2, labelW - 6);
-      }
       for (let j = 0; j < cols; j++) {
         const v = h.values[i][j];
         ctx.fillStyle = typeof v === 'number' ? color(max > 0 ? v / max : 0) : '#eee';
-        ctx.fillRect(labelW + j * cellW, i * cellH, Math.ceil(cellW), cellH);
+        ctx.fillRect(j * cellW, i * cellH, Math.ceil(cellW), cellH);
       }
     }
+    // the steps under the columns: about one label per 90 px, the first and the last always
+    parts.axis.style.marginLeft = parts.labels.offsetWidth + 'px';
+    parts.axis.style.width = width + 'px';
+    const every = Math.max(1, Math.ceil(cols / Math.max(1, Math.floor(width / 90))));
+    parts.axis.replaceChildren(...h.steps.flatMap((step, j) => {
+      if (j % every !== 0 && j !== cols - 1) {
+        return [];
+      }
+      const t = document.createElement('span');
+      t.textContent = step;
+      t.style.left = Math.min(width - 40, (j + 0.5) * cellW) + 'px';
+      return [t];
+    }));
+    parts.high.textContent = DW.fmt(max);
     el.dataset.rows = String(rows);
     el.dataset.cols = String(cols);
+    el.dataset.lastStep = String(h.steps[cols - 1]);
     DW.status(el, rows + ' tensors × ' + cols + ' checkpoints, relative L2 drift, max ' + DW.fmt(max));
+    let hot = null;
     canvas.onmousemove = ev => {
       const r = canvas.getBoundingClientRect();
       const i = Math.floor((ev.clientY - r.top) / cellH);
-      const j = Math.floor((ev.clientX - r.left - labelW) / cellW);
+      const j = Math.floor((ev.clientX - r.left) / cellW);
       if (i >= 0 && i < rows && j >= 0 && j < cols) {
         tip.textContent = h.tensors[i] + ' @ step ' + h.steps[j] + ': ' + DW.fmt(h.values[i][j]);
+        if (hot) hot.classList.remove('hot');
+        hot = parts.labels.children[i];
+        hot.classList.add('hot');
       }
+    };
+  }
+
+  /**
+   * The heatmap's parts, made at the first load: the tensor names beside the canvas (they scroll
+   * together), the steps under it and the colour scale.
+   */
+  function heatmapParts(el, canvas) {
+    let grid = el.querySelector('.heat-grid');
+    if (!grid) {
+      grid = document.createElement('div');
+      grid.className = 'heat-grid';
+      const labels = document.createElement('div');
+      labels.className = 'heat-labels';
+      grid.append(labels, canvas);
+      const axis = document.createElement('div');
+      axis.className = 'heat-axis';
+      const legend = document.createElement('div');
+      legend.className = 'heat-legend';
+      const bar = document.createElement('span');
+      bar.className = 'heat-bar';
+      bar.style.background = 'linear-gradient(to right, ' + [0, 0.25, 0.5, 0.75, 1].map(color).join(', ') + ')';
+      const high = document.createElement('span');
+      high.className = 'heat-high';
+      legend.append('0', bar, high, '(relative L2 drift ‖θ − θ₀‖ / ‖θ₀‖ of each tensor; steps under the columns)');
+      el.append(grid, axis, legend);
+    }
+    return {
+      grid: grid, labels: grid.querySelector('.heat-labels'), axis: el.querySelector('.heat-axis'),
+      high: el.querySelector('.heat-high'),
     };
   }
 

@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,15 @@ class RunPageBrowserTest extends WebTestBase {
         browser.waitUntil(d -> attr("heatmap", "data-rows") != null);
         assertThat(attr("heatmap", "data-rows")).isEqualTo("6");
         assertThat(browser.drawnPixels("#heatmap")).isGreaterThan(1000);
+        // readable without hovering: each tensor's name beside its row, steps under the columns, the scale
+        assertThat(browser.driver().findElements(By.cssSelector("#heatmap .heat-labels div")))
+                .extracting(WebElement::getText).containsExactly("layer0_weight", "layer1_weight", "layer2_weight",
+                        "layer3_weight", "layer4_weight", "layer5_weight");
+        List<String> ticks = browser.driver().findElements(By.cssSelector("#heatmap .heat-axis span")).stream()
+                .map(WebElement::getText).toList();
+        assertThat(ticks).hasSizeBetween(3, 12).last().isEqualTo(attr("heatmap", "data-last-step"));
+        assertThat(browser.driver().findElement(By.cssSelector("#heatmap .heat-legend")).getText())
+                .contains("relative L2 drift");
         assertThat(browser.driver().findElement(By.id("run")).getText())
                 .contains("Base fingerprint", "a".repeat(64), "learningRate", "0.01");
         browser.waitUntil(d -> !d.findElements(By.cssSelector("#top-examples tbody tr")).isEmpty());
