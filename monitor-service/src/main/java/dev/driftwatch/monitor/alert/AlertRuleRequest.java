@@ -23,8 +23,9 @@ import java.util.List;
  * @param condition what to check, as JSON writes it ({@link ConditionSpec#toCondition()} reads it)
  * @param forCheckpoints consecutive checkpoints the condition must hold before firing (default 1)
  * @param keepFiringFor consecutive checkpoints the condition must not hold before a firing alert
- *     resolves (default 1: at the first; more keeps a condition that flickers near its threshold from
- *     resolving and firing again)
+ *     resolves (default 1: at the first, and 3 for a {@code forecast} condition, whose bound moves with
+ *     every checkpoint; more keeps a condition that flickers near its threshold from resolving and firing
+ *     again)
  * @param repeatInterval ISO-8601 duration after which a still-firing alert notifies again, e.g.
  *     {@code PT4H}; null or {@code PT0S} never repeats
  * @param channels where notifications go (may be empty: the alert is only recorded)

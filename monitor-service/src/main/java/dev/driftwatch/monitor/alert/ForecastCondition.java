@@ -28,6 +28,13 @@ public record ForecastCondition(
     /** The default quantile: the lower bound of the forecast's central 95% interval. */
     public static final double LOWER_95 = 0.025;
 
+    /**
+     * A forecast rule's {@code keepFiringFor} when the rule does not say: the forecast moves with every
+     * checkpoint, and its bound can dip below the budget for a checkpoint or two while the run is still
+     * heading over it (without it, ForecastRuleTest's constant-drift run notified firing, resolved, firing).
+     */
+    public static final int KEEP_FIRING_FOR = 3;
+
     static final String BUDGET_RULE = "is required, the drift budget: a number > 0 (KL, nats/token)";
     static final String QUANTILE_RULE = "must be a number in (0, 1), the forecast's quantile compared with the"
             + " budget (default " + LOWER_95 + ", the lower bound of its 95% interval)";

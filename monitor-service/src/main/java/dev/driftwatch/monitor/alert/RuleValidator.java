@@ -65,7 +65,9 @@ final class RuleValidator {
         Scope scope = scope(r.scope());
         ConditionSpec condition = condition(r.condition());
         int forCount = checkpoints("for", r.forCheckpoints());
-        int keep = checkpoints("keepFiringFor", r.keepFiringFor());
+        boolean forecast = condition != null && ConditionType.FORECAST.wireName().equals(condition.type());
+        int keep = r.keepFiringFor() == null && forecast ? ForecastCondition.KEEP_FIRING_FOR
+                : checkpoints("keepFiringFor", r.keepFiringFor());
         String repeat = repeat(r.repeatInterval());
         List<Channel> channels = notifiers.check(r.channels(), problems);
         return new AlertRuleRequest(name, r.enabled() == null || r.enabled(), severity, scope, condition, forCount,

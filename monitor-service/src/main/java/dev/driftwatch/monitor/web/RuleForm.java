@@ -74,7 +74,7 @@ public record RuleForm(String name, String enabled, String severity, String scop
     /** @return an empty form with the usual defaults: headline KL mean above a threshold, CI-aware, to the log */
     static RuleForm empty() {
         return new RuleForm("", "true", "warning", "", "", ConditionType.THRESHOLD.wireName(), MetricNames.HEADLINE,
-                "mean", "", "above", "0.5", "true", "", "", String.valueOf(ForecastCondition.LOWER_95), "1", "1", "",
+                "mean", "", "above", "0.5", "true", "", "", String.valueOf(ForecastCondition.LOWER_95), "1", "", "",
                 List.of(ChannelType.LOG.wireName()), List.of(""),
                 List.of(""));
     }

@@ -35,13 +35,13 @@ class ForecastRuleTest extends AlertTestBase {
     }
 
     /**
-     * A forecast rule as docs/alerting.md recommends it: a forecast's bound moves with every checkpoint (its
-     * estimate of how much the run's deviations persist moves too), so it keeps firing through dips of up to
-     * two checkpoints instead of notifying resolved and firing again.
+     * A forecast rule with the defaults: a forecast's bound moves with every checkpoint (its estimate of how
+     * much the run's deviations persist moves too), so a forecast rule that does not say keeps firing through
+     * dips of up to two checkpoints ({@code keepFiringFor} 3) instead of notifying resolved and firing again.
      */
     private String forecastRule(String runKey, String path) {
         return """
-                {"name": "heading over the budget %s", "scope": {"run": "%s"}, "keepFiringFor": 3, "channels": %s,
+                {"name": "heading over the budget %s", "scope": {"run": "%s"}, "channels": %s,
                  "condition": {"type": "forecast", "threshold": %s}}
                 """.formatted(runKey, runKey, webhook(path), BUDGET);
     }

@@ -118,6 +118,20 @@ class RuleValidationTest extends AlertTestBase {
     }
 
     @Test
+    void keepFiringForDefaultsToThreeForAForecastAndToOneOtherwise() {
+        JsonNode forecast = createRule("{\"name\": \"forecast default\", \"condition\": {\"type\": \"forecast\","
+                + " \"threshold\": 0.5}}");
+        assertThat(forecast.get("keepFiringFor").intValue()).isEqualTo(ForecastCondition.KEEP_FIRING_FOR).isEqualTo(3);
+        JsonNode said = createRule("{\"name\": \"forecast said\", \"keepFiringFor\": 1, \"condition\": {\"type\":"
+                + " \"forecast\", \"threshold\": 0.5}}");
+        assertThat(said.get("keepFiringFor").intValue()).as("what the rule says wins").isEqualTo(1);
+        JsonNode threshold = createRule("{\"name\": \"threshold default\", \"condition\": " + VALID_CONDITION + "}");
+        assertThat(threshold.get("keepFiringFor").intValue()).isEqualTo(1);
+        assertRejected("POST", rulesPath(), "{\"name\": \"forecast zero\", \"keepFiringFor\": 0, \"condition\":"
+                + " {\"type\": \"forecast\", \"threshold\": 0.5}}", "keepFiringFor");
+    }
+
+    @Test
     void crudRoundTripAndABadUpdateChangesNothing() {
         String body = """
                 {"name": "round trip", "severity": "critical", "scope": {"tag": "demo"},

@@ -106,11 +106,11 @@ class RuleEditorBrowserTest extends WebTestBase {
         threshold.sendKeys("0.45");
         quantile.clear();
         quantile.sendKeys("0.1");
-        // a forecast's lower bound moves with every checkpoint: keep the alert firing through short dips
+        // a forecast's lower bound moves with every checkpoint: left blank, the alert keeps firing through
+        // dips of up to two checkpoints (the server's default for a forecast rule)
         WebElement keep = browser.driver().findElement(By.id("rule-keep-firing"));
-        assertThat(keep.getDomProperty("value")).as("resolves at once by default").isEqualTo("1");
-        keep.clear();
-        keep.sendKeys("3");
+        assertThat(keep.getDomProperty("value")).as("blank: the server's default").isEmpty();
+        assertThat(keep.getDomAttribute("placeholder")).isEqualTo("1; forecast: 3");
         browser.clickToNewPage(By.id("save-rule"));
         browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
 
