@@ -22,7 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
  *   <li>{@value #DRIFTS_FAR}: the lower CI bound of the latest headline KL is above the project's KL
  *       threshold, or the latest KL is at least the project's factor times the KL of the lightest
  *       comparable runs (same base and probe fingerprints, smallest trainable fraction) at a similar
- *       task loss (within the project's relative tolerance).
+ *       task loss (within the project's relative tolerance): the run's latest loss (validation if it has
+ *       one, else training) against the same kind of loss at the light run's checkpoints where it has
+ *       moved (KL above 0).
  * </ul>
  *
  * A run is <em>flagged</em> when it has both. Recomputed on every ingest, inside its transaction.
@@ -56,7 +58,7 @@ public class FlagService {
 
     /** The facts about a run that its flags depend on. */
     private record RunFacts(long id, long projectId, String runKey, String base, String probe, double fraction,
-            Double klMean, Double klCiLow, Double taskLoss, FlagSettings settings) {
+            Double klMean, Double klCiLow, Double taskLoss, boolean validated, FlagSettings settings) {
 
         /** What makes runs comparable within a project: the same base and probe set. */
         List<String> comparison() {
@@ -192,14 +194,18 @@ public class FlagService {
             if (light.id() == run.id() || light.fraction() >= run.fraction()) {
                 continue;
             }
+            // like with like (a validation loss with validation losses), and only checkpoints where the
+            // light run has moved: its base checkpoint (KL 0, often with a training loss of the base alone)
+            // is no yardstick, and as the nearest loss it used to silence the comparison
             List<Reference> refs = jdbc.query("""
-                    SELECT kl_mean, COALESCE(validate_loss, train_loss) AS loss, step FROM checkpoint
-                    WHERE run_id = ? AND valid AND kl_mean IS NOT NULL
-                      AND COALESCE(validate_loss, train_loss) BETWEEN ? AND ?
-                    ORDER BY abs(COALESCE(validate_loss, train_loss) - ?), step LIMIT 1
+                    SELECT kl_mean, loss, step FROM (
+                        SELECT kl_mean, CASE WHEN ? THEN validate_loss ELSE train_loss END AS loss, step
+                        FROM checkpoint WHERE run_id = ? AND valid AND kl_mean > 0) c
+                    WHERE loss BETWEEN ? AND ?
+                    ORDER BY abs(loss - ?), step LIMIT 1
                     """, (rs, n) -> new Reference(light.runKey(), light.fraction(), rs.getDouble(1), rs.getDouble(2),
                             rs.getLong(3)),
-                    light.id(), loss - tolerance, loss + tolerance, loss);
+                    run.validated(), light.id(), loss - tolerance, loss + tolerance, loss);
             for (Reference r : refs) {
                 if (best == null || r.kl() < best.kl()) {
                     best = r;
@@ -211,9 +217,9 @@ public class FlagService {
         }
         return new FlagReason(DRIFTS_FAR, String.format(Locale.ROOT,
                 "KL(base||ft) %.4g nats/token is %.1fx the %.4g of the lightest comparable run '%s' "
-                        + "(trainable fraction %.4f, step %d) at a similar task loss %.4g vs %.4g; factor %.1f",
+                        + "(trainable fraction %.4f, step %d) at a similar %s loss %.4g vs %.4g; factor %.1f",
                 run.klMean(), run.klMean() / best.kl(), best.kl(), best.runKey(), best.fraction(), best.step(),
-                best.loss(), loss, s.driftFactor()));
+                run.validated() ? "validation" : "training", best.loss(), loss, s.driftFactor()));
     }
 
     private record Reference(String runKey, double fraction, double kl, double loss, long step) {}
@@ -242,11 +248,14 @@ public class FlagService {
                 SELECT r.id, r.project_id, r.run_key, r.base_fingerprint, r.probe_fingerprint,
                        r.trainable_parameters::float8 / r.total_parameters, r.latest_kl_mean, r.latest_kl_ci_low,
                        r.latest_task_loss, p.trainable_fraction_threshold, p.kl_threshold, p.drift_factor,
-                       p.loss_tolerance
+                       p.loss_tolerance,
+                       COALESCE((SELECT c.validate_loss IS NOT NULL FROM checkpoint c
+                                 WHERE c.run_id = r.id AND COALESCE(c.validate_loss, c.train_loss) IS NOT NULL
+                                 ORDER BY c.step DESC LIMIT 1), false)
                 FROM run r JOIN project p ON p.id = r.project_id
                 WHERE\s""" + where, (rs, n) -> new RunFacts(rs.getLong(1), rs.getLong(2), rs.getString(3),
                         rs.getString(4), rs.getString(5), rs.getDouble(6), (Double) rs.getObject(7),
-                        (Double) rs.getObject(8), (Double) rs.getObject(9),
+                        (Double) rs.getObject(8), (Double) rs.getObject(9), rs.getBoolean(14),
                         new FlagSettings(rs.getDouble(10), rs.getDouble(11), rs.getDouble(12), rs.getDouble(13))),
                 args);
     }

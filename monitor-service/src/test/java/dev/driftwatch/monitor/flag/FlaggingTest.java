@@ -77,6 +77,37 @@ class FlaggingTest extends ServiceTestBase {
         assertThat(keys(far)).containsExactly("six-times");
     }
 
+    /**
+     * The LM demo's case: every run's step-0 checkpoint is the base (KL 0) with the base's training loss
+     * and no validation loss. Compared by "validation loss, else training loss", that base checkpoint was
+     * the light run's nearest loss and its KL of 0 silenced the comparison, so a full fine-tune with 5.7x
+     * the LoRA run's drift was not flagged.
+     */
+    @Test
+    void theYardstickIsTheSameKindOfLossWhereTheLightRunHasMoved() {
+        run("base-light", "lora", 1000, 10, Payloads.FP_B);
+        upload("base-light", withTrainLoss(Payloads.checkpoint(0, 0.0), 0.5), Payloads.checkpoint(20, 0.05, 0.52));
+        run("base-heavy", "full", 1000, 1000, Payloads.FP_B);
+        upload("base-heavy", withTrainLoss(Payloads.checkpoint(0, 0.0), 0.5), Payloads.checkpoint(20, 0.3, 0.5));
+        assertThat(flags("base-heavy")).containsExactly("parameter-heavy", "drifts-far");
+        assertThat(view("base-heavy").get("flagReasons").get(1).get("reason").stringValue())
+                .contains("6.0x", "'base-light'", "step 20", "similar validation loss 0.5200 vs 0.5000");
+
+        // a run with training losses only is compared with training losses
+        run("train-only", "full", 1000, 1000, Payloads.FP_B);
+        upload("train-only", withTrainLoss(Payloads.checkpoint(20, 0.3), 0.52));
+        assertThat(flags("train-only")).containsExactly("parameter-heavy");
+        upload("base-light", withTrainLoss(Payloads.checkpoint(40, 0.04), 0.51));
+        assertThat(flags("train-only")).containsExactly("parameter-heavy", "drifts-far");
+        assertThat(view("train-only").get("flagReasons").get(1).get("reason").stringValue())
+                .contains("7.5x", "step 40", "similar training loss 0.5100 vs 0.5200");
+    }
+
+    private static ObjectNode withTrainLoss(ObjectNode checkpoint, double loss) {
+        checkpoint.putObject("taskMetrics").put("train_loss", loss);
+        return checkpoint;
+    }
+
     @Test
     void aLighterRunArrivingLaterReflagsTheHeavierOnes() {
         run("heavy", "full", 1000, 1000, Payloads.FP_B);
