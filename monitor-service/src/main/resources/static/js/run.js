@@ -402,6 +402,23 @@
     return table;
   }
 
+  // How a tokenizer marks where words begin, to show its tokens as text: with SentencePiece's "▁" or
+  // byte-level BPE's "Ġ" a marked token begins a word (a space, the mark dropped) and any other continues
+  // one; otherwise WordPiece's "##" continues a word (the mark dropped) and any other begins one. Special
+  // tokens such as <eos> stand apart. The token itself stays in the tooltip.
+  function wordsOf(tokens) {
+    const begins = /^[▁Ġ]/;
+    const marked = tokens.some(t => begins.test(t));
+    return tokens.map((t, i) => {
+      const special = /^<[^<>]+>$/.test(t);
+      if (marked) {
+        return { text: special ? t : t.replace(begins, '').replace(/Ċ/g, '↵'), space: i > 0 && (special || begins.test(t)) };
+      }
+      const continues = t.length > 2 && t.startsWith('##');
+      return { text: continues ? t.slice(2) : t, space: i > 0 && !continues };
+    });
+  }
+
   function tokenText(d) {
     const box = document.createElement('div');
     const text = document.createElement('div');
@@ -413,15 +430,20 @@
     detail.className = 'token-detail legend-note';
     detail.textContent = 'Each token shaded by the KL(base‖ft) of its prediction (darkest: ' + DW.fmt(max)
         + ' nats); click an underlined token for the tokens whose probability moved.';
+    const words = wordsOf(d.tokens);
     d.tokens.forEach((token, i) => {
+      if (words[i].space) {
+        text.appendChild(document.createTextNode(' '));
+      }
       const span = document.createElement('span');
-      span.className = 'tok';
-      span.textContent = token;
+      span.className = i > 0 && !words[i].space ? 'tok cont' : 'tok';
+      span.textContent = words[i].text;
+      span.title = words[i].text === token ? '' : 'token “' + token + '”\n';
       const kl = d.kl[i];
       if (typeof kl === 'number') {
         span.dataset.kl = kl;
         span.style.backgroundColor = 'rgba(214, 39, 40, ' + (0.06 + 0.84 * kl / max).toFixed(3) + ')';
-        span.title = 'KL ' + DW.fmt(kl) + ' nats';
+        span.title += 'KL ' + DW.fmt(kl) + ' nats';
       }
       const w = worst.get(i);
       if (w) {
@@ -430,7 +452,6 @@
         span.addEventListener('click', () => detail.replaceChildren(movedTable(token, w)));
       }
       text.appendChild(span);
-      text.appendChild(document.createTextNode(' '));
     });
     box.appendChild(text);
     box.appendChild(detail);

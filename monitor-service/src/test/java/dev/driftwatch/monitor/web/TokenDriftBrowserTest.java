@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
@@ -33,6 +35,12 @@ class TokenDriftBrowserTest extends WebTestBase {
         up.run("lm-full", "fortunes LM, full", "full", 99_000, "lm");
         up.checkpoints("lm-full", 0, 40, 20, 0.35, 5.4);
         up.checkpointWithTokens("lm-full", 100, tokens());
+        up.run("lm-wordpiece", "WordPiece tokens", "full", 99_000, "lm");
+        up.checkpointWithTokens("lm-wordpiece", 20, tokens(List.of("<eos>", "the", "comp", "##uter", "is", "re", "##boot",
+                "##ed", ".")));
+        up.run("lm-sentencepiece", "SentencePiece tokens", "full", 99_000, "lm");
+        up.checkpointWithTokens("lm-sentencepiece", 20, tokens(List.of("<eos>", "\u2581the", "\u2581comp", "uter",
+                "\u2581is", "\u2581re", "boot", "ed", ".")));
         up.run("lm-sampled", "fortunes LM, sampled drift", "full", 99_000, "lm");
         up.checkpointsWithSampled("lm-sampled", 0, 100, 20, 60);
         browser = loggedInBrowser();
@@ -46,6 +54,21 @@ class TokenDriftBrowserTest extends WebTestBase {
         List<Object> base = List.of(choice("restart", 0.3, 0.05), choice("wait", 0.2, 0.1));
         List<Object> ft = List.of(choice("reboot", 0.01, 0.6), choice("restart", 0.3, 0.05));
         t.put("worst", List.of(Map.of("index", 7, "kl", 1.2, "base", base, "fineTuned", ft)));
+        return t;
+    }
+
+    /** These tokens, a 2-token prompt, the last one the worst. */
+    private static Map<String, Object> tokens(List<String> tokens) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("tokens", tokens);
+        List<Double> kl = new ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            kl.add(i < 2 ? null : 0.1 * i);
+        }
+        t.put("kl", kl);
+        List<Object> choices = List.of(choice("boot", 0.3, 0.05));
+        t.put("worst", List.of(Map.of("index", tokens.size() - 1, "kl", kl.get(tokens.size() - 1), "base", choices,
+                "fineTuned", choices)));
         return t;
     }
 
@@ -73,6 +96,28 @@ class TokenDriftBrowserTest extends WebTestBase {
         browser.screenshot("run-page-sampled-disagree");
         metric.selectByValue("kl_base_ft");
         browser.waitUntil(d -> !note.isDisplayed());
+    }
+
+    /**
+     * Word pieces read as words: WordPiece's "##" continues a word and SentencePiece's "▁" begins one (so
+     * there a "." without it joins the word before); the marks are dropped from the text and kept in each
+     * piece's tooltip.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"lm-wordpiece | <eos> the computer is rebooted .",
+            "lm-sentencepiece | <eos> the computer is rebooted."})
+    void wordPiecesReadAsWords(String run, String expected) {
+        browser.open("/projects/lm-tokens/runs/" + run);
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("#top-examples .token-text .tok")).isEmpty());
+        WebElement text = browser.driver().findElement(By.cssSelector("#top-examples .token-text"));
+        assertThat(text.getText()).isEqualTo(expected);
+        List<WebElement> pieces = text.findElements(By.cssSelector(".tok"));
+        assertThat(pieces).hasSize(9);
+        assertThat(pieces.get(3).getText()).isEqualTo("uter");
+        assertThat(pieces.get(3).getDomAttribute("title")).startsWith(run.equals("lm-wordpiece") ? "token “##uter”"
+                : "KL");
+        assertThat(pieces.get(2).getDomAttribute("title")).startsWith(run.equals("lm-wordpiece") ? "KL"
+                : "token “\u2581comp”");
     }
 
     @Test
