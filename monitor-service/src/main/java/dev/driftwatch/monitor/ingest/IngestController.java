@@ -16,6 +16,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Validator;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -31,8 +32,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The ingestion API of docs/api/ingestion.md: create or update a run, upload checkpoints, finish a
- * run. Bodies are read by {@link RequestBodyReader} (gzip, size limit, strict JSON) and validated by
- * {@link PayloadParser} so every bad input is a 4xx problem naming the field.
+ * run. Bodies are read by {@link RequestBodyReader} (gzip, size limit, strict JSON), bound and checked
+ * with Bean Validation by {@link PayloadParser} ({@link BodyBinder}, {@link IngestBodies}) so every bad
+ * input is a 4xx problem naming the field.
  */
 @RestController
 @RequestMapping(path = "/api/v1/projects/{project}/runs/{runKey}", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -47,10 +49,10 @@ class IngestController {
     private final RunRepository runs;
 
     IngestController(ProjectAccess access, RequestBodyReader bodies, IngestProperties limits, IngestService ingest,
-            RunRepository runs) {
+            RunRepository runs, Validator validator) {
         this.access = access;
         this.bodies = bodies;
-        this.parser = new PayloadParser(limits);
+        this.parser = new PayloadParser(limits, validator);
         this.ingest = ingest;
         this.runs = runs;
     }
