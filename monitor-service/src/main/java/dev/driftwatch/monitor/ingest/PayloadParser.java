@@ -108,10 +108,15 @@ final class PayloadParser {
         for (int i = 0; i < array.size(); i++) {
             JsonNode c = array.get(i);
             String p = "checkpoints[" + i + "]";
-            tooMany(p + ".slices", c.path("slices").size(), limits.maxSlices());
-            tooMany(p + ".topExamples", c.path("topExamples").size(), limits.maxTopExamples());
-            tooMany(p + ".parameters.tensors", c.path("parameters").path("tensors").size(), limits.maxTensors());
+            tooMany(p + ".slices", items(c.path("slices")), limits.maxSlices());
+            tooMany(p + ".topExamples", items(c.path("topExamples")), limits.maxTopExamples());
+            tooMany(p + ".parameters.tensors", items(c.path("parameters").path("tensors")), limits.maxTensors());
         }
+    }
+
+    /** The items of an array; anything else has none here (the binder says it must be an array). */
+    private static int items(JsonNode n) {
+        return n.isArray() ? n.size() : 0;
     }
 
     private static CheckpointReport checkpoint(CheckpointBody c, String runKey, double runTemperature, Instant now) {
