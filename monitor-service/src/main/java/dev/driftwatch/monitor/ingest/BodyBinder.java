@@ -6,7 +6,9 @@ import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
+import jakarta.validation.TraversableResolver;
 import jakarta.validation.Validator;
+import java.lang.annotation.ElementType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -78,6 +80,25 @@ final class BodyBinder {
             .addModule(new SimpleModule("finite-doubles").addDeserializer(Double.class, new FiniteDouble()))
             .build();
 
+    /**
+     * Every property is validated and cascaded, and the answer is not cached (see {@link #bind}). The
+     * default resolver asks JPA, on the class path here, whether each property of each object is loaded,
+     * and caches every answer; these records are no entities, and asking and caching took half the time
+     * of validating a batch (a batch of 100 checkpoints with 14 metrics, 8 slices and 50 tensors each:
+     * 55 ms instead of about 100 ms to bind and validate on the development machine).
+     */
+    private static final TraversableResolver EVERY_PROPERTY = new TraversableResolver() {
+        @Override
+        public boolean isReachable(Object bean, Path.Node property, Class<?> root, Path path, ElementType type) {
+            return true;
+        }
+
+        @Override
+        public boolean isCascadable(Object bean, Path.Node property, Class<?> root, Path path, ElementType type) {
+            return true;
+        }
+    };
+
     private final Validator validator;
 
     BodyBinder(Validator validator) {
@@ -104,6 +125,7 @@ final class BodyBinder {
         Set<FieldProblem> problems = new LinkedHashSet<>(typeProblems);
         if (bound != null) {
             Validator withPath = validator.unwrap(HibernateValidatorFactory.class).usingContext()
+                    .traversableResolver(EVERY_PROPERTY).enableTraversableResolverResultCache(false)
                     .constraintValidatorPayload(new RunKeyOfPath(runKey)).getValidator();
             for (ConstraintViolation<T> v : withPath.validate(bound)) {
                 String field = path(v.getPropertyPath());
