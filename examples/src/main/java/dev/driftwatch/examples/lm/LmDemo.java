@@ -40,8 +40,10 @@ public final class LmDemo {
             PrintStream out) {
         FortuneCorpus corpus = loadCorpus(config, out);
         LmTask task = LmTask.of(corpus, config);
-        out.printf(Locale.ROOT, "Vocabulary: %d words (lower-cased words, numbers and punctuation; the rest <unk>)%n",
-                task.vocabulary().size());
+        WordVocabulary vocabulary = task.vocabulary();
+        out.printf(Locale.ROOT, "Vocabulary: %d tokens: %d lower-cased words, numbers and punctuation marks, and %d word"
+                + " pieces that spell the rest (docs/quickstart.md)%n", vocabulary.size(), vocabulary.wordCount(),
+                vocabulary.size() - 3 - vocabulary.wordCount());
         Path baseDir = LmBaseModel.loadOrPretrain(config, task, corpus.source(), out);
         out.printf(Locale.ROOT, "Probe set: %d quotations (%d-token prompt, continuation scored, T = %d), slices %s"
                 + " (fingerprint %s...)%n", task.probes().size(), config.promptTokens(), config.context(),

@@ -47,10 +47,12 @@ public final class WordVocabulary {
     private static final Pattern TOKEN = Pattern.compile("[\\p{L}]+(?:'[\\p{L}]+)?|[0-9]+|[^\\s\\p{L}0-9]");
 
     private final List<String> tokens;
+    private final int words;
     private final Map<String, Integer> ids = new HashMap<>();
 
-    private WordVocabulary(List<String> tokens) {
+    private WordVocabulary(List<String> tokens, int words) {
         this.tokens = List.copyOf(tokens);
+        this.words = words;
         for (int i = 0; i < tokens.size(); i++) {
             ids.put(tokens.get(i), i);
         }
@@ -114,7 +116,7 @@ public final class WordVocabulary {
                 tokens.add(piece);
             }
         }
-        return new WordVocabulary(tokens);
+        return new WordVocabulary(tokens, wholeWords);
     }
 
     /** Whether a cut of the word before index {@code at} would split a surrogate pair. */
@@ -199,6 +201,15 @@ public final class WordVocabulary {
      */
     public int size() {
         return tokens.size();
+    }
+
+    /**
+     * Returns the number of whole words (the special tokens and the pieces are the rest).
+     *
+     * @return the words, the most frequent of the text
+     */
+    public int wordCount() {
+        return words;
     }
 
     /**

@@ -28,6 +28,7 @@ class LmTaskTest {
         LmTask task = LmTask.of(FortuneCorpus.synthetic(CONFIG.neededCategories(), 3), CONFIG);
         WordVocabulary v = task.vocabulary();
         assertThat(v.size()).isEqualTo(8192);
+        assertThat(v.wordCount()).isEqualTo(8189 - 8189 / 8);
         assertThat(v.tokens().subList(0, 3)).containsExactly(WordVocabulary.PAD, WordVocabulary.UNK, WordVocabulary.EOS);
         String known = v.token(100);
         assertThat(v.encode(known.toUpperCase(Locale.ROOT) + ".")).containsExactly(100, v.tokens().indexOf("."));
