@@ -13,17 +13,17 @@ import java.util.Optional;
 public enum ConditionType implements WireNamed {
 
     /** Compare a value with a threshold. */
-    THRESHOLD("threshold", ThresholdCondition::read),
+    THRESHOLD("threshold", ThresholdCondition::read, 1),
     /** Change over a window of checkpoints. */
-    RATE("rate", RateCondition::read),
+    RATE("rate", RateCondition::read, 1),
     /** Drift on off-task slices, one alert per slice. */
-    OFF_TASK("off_task", OffTaskCondition::read),
+    OFF_TASK("off_task", OffTaskCondition::read, 1),
     /** Drift concentrated in one slice. */
-    CONCENTRATED("concentrated", ConcentratedCondition::read),
+    CONCENTRATED("concentrated", ConcentratedCondition::read, 1),
     /** The run is flagged parameter-heavy and drifts far. */
-    FLAG("flag", FlagCondition::read),
+    FLAG("flag", FlagCondition::read, 1),
     /** The run's drift forecast at its planned final step exceeds a budget. */
-    FORECAST("forecast", ForecastCondition::read);
+    FORECAST("forecast", ForecastCondition::read, ForecastCondition.KEEP_FIRING_FOR);
 
     /** Reads one rule type's condition from its spec, recording what is wrong with it. */
     @FunctionalInterface
@@ -39,10 +39,21 @@ public enum ConditionType implements WireNamed {
 
     private final String wireName;
     private final Reader reader;
+    private final int keepFiringFor;
 
-    ConditionType(String wireName, Reader reader) {
+    ConditionType(String wireName, Reader reader, int keepFiringFor) {
         this.wireName = wireName;
         this.reader = reader;
+        this.keepFiringFor = keepFiringFor;
+    }
+
+    /**
+     * Returns the {@code keepFiringFor} of a rule of this type that does not say.
+     *
+     * @return consecutive checkpoints without the condition before a firing alert resolves
+     */
+    public int keepFiringFor() {
+        return keepFiringFor;
     }
 
     /**

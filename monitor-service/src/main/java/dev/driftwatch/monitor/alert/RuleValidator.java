@@ -65,8 +65,8 @@ final class RuleValidator {
         Scope scope = scope(r.scope());
         ConditionSpec condition = condition(r.condition());
         int forCount = checkpoints("for", r.forCheckpoints());
-        boolean forecast = condition != null && ConditionType.FORECAST.wireName().equals(condition.type());
-        int keep = r.keepFiringFor() == null && forecast ? ForecastCondition.KEEP_FIRING_FOR
+        int keep = r.keepFiringFor() == null && condition != null
+                ? ConditionType.byName(condition.type()).map(ConditionType::keepFiringFor).orElse(1)
                 : checkpoints("keepFiringFor", r.keepFiringFor());
         String repeat = repeat(r.repeatInterval());
         List<Channel> channels = notifiers.check(r.channels(), problems);
