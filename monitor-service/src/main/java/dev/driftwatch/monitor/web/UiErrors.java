@@ -27,7 +27,14 @@ class UiErrors {
         return page(HttpStatus.valueOf(e.getStatusCode().value()), e.getReason());
     }
 
-    private static ModelAndView page(HttpStatus status, String message) {
+    /**
+     * The error page.
+     *
+     * @param status the status to answer
+     * @param message what went wrong, for the user
+     * @return the page
+     */
+    static ModelAndView page(HttpStatus status, String message) {
         ModelAndView mav = new ModelAndView("error");
         mav.setStatus(status);
         mav.addObject("status", status.value());

@@ -61,6 +61,29 @@ class WebHeadersTest {
         assertThat(r.statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void anUnknownPathIsTheErrorPageForABrowserAndAProblemForEveryoneElse() {
+        UiSession c = new UiSession("http://localhost:" + port, "10.200.0.6");
+        c.login("admin", HardenedWebTest.PASSWORD);
+        String browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        HttpResponse<String> page = c.get("/projectz/x", "Accept", browser);
+        assertThat(page.statusCode()).isEqualTo(404);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("text/html"));
+        assertThat(page.body()).contains("<h1>404</h1>").contains("There is no page at /projectz/x.");
+        for (String accept : new String[] {null, "*/*", "application/json", "text/html;q=0", "not a media type"}) {
+            HttpResponse<String> r = accept == null ? c.get("/projectz/x") : c.get("/projectz/x", "Accept", accept);
+            assertThat(r.statusCode()).as(accept).isEqualTo(404);
+            assertThat(r.headers().firstValue("Content-Type")).as(accept).hasValueSatisfying(
+                    t -> assertThat(t).startsWith("application/problem+json"));
+        }
+        // the API stays an API, whatever the client asks for
+        HttpResponse<String> api = c.get("/api/v1/nothing-here", "Accept", browser);
+        assertThat(api.statusCode()).isEqualTo(404);
+        assertThat(api.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/problem+json"));
+    }
+
     /** A UI session from a client address (X-Forwarded-For). */
     private UiSession from(String address) {
         return new UiSession("http://localhost:" + port, address);

@@ -140,5 +140,10 @@ class RunPageBrowserTest extends WebTestBase {
     void anUnknownRunIsA404Page() {
         browser.open("/projects/run-page/runs/nope");
         assertThat(browser.driver().findElement(By.tagName("h1")).getText()).isEqualTo("404");
+        // a path nothing serves (a mistyped link) is the same page, not the API's problem JSON
+        browser.open("/project/run-page");
+        assertThat(browser.driver().findElement(By.tagName("h1")).getText()).isEqualTo("404");
+        assertThat(browser.driver().findElement(By.cssSelector("p.error")).getText())
+                .isEqualTo("There is no page at /project/run-page.");
     }
 }
