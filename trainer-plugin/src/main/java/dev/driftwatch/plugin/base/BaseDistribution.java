@@ -67,6 +67,17 @@ public final class BaseDistribution implements AutoCloseable {
      * vocabulary) made every float64 pass go to memory: 1.3-1.6x slower in ListenerBenchmark's setting.
      */
     static final long BLOCK_ELEMENTS = 1L << 16;
+    /**
+     * Values per temporary array of a sketched comparison's pass over the vocabulary ({@code 256 Ki}: 2 MiB
+     * in float64). That pass has a few operations per value, so larger blocks than {@link #BLOCK_ELEMENTS}
+     * save calls. One example's {@code T x V} values at a time (16 MiB at T = 64 and a 32k vocabulary)
+     * took 0.24-1.9 s per 1024 positions, depending on the run, where these blocks took 0.19-0.23 s: the
+     * C allocator gave large temporaries fresh pages from the operating system, about 13,000 more page
+     * faults per 1024 positions.
+     */
+    static final long SKETCH_BLOCK_ELEMENTS = 1L << 18;
+    /** Index, in {@link #vocabularyPass}'s result, of the current log-normalisers. */
+    private static final int VOCABULARY_LSE = 2;
     /** A tail sum below this (relative to Q's top class) falls back to a log-sum-exp of its own. */
     private static final double TINY_TAIL = 1e-280;
 
@@ -197,10 +208,10 @@ public final class BaseDistribution implements AutoCloseable {
         return Divergences.logSumExp(scaled(logits, temperature)).squeeze(-1);
     }
 
-    /** {@code logits / tau} in float64. */
+    /** {@code logits / tau} in float64: a new array, which the caller may overwrite or close. */
     private static NDArray scaled(NDArray logits, double temperature) {
-        NDArray x = logits.toType(DataType.FLOAT64, false);
-        return temperature == 1.0 ? x : x.div(temperature);
+        NDArray x = logits.toType(DataType.FLOAT64, true);
+        return temperature == 1.0 ? x : x.divi(temperature);
     }
 
     /**
@@ -289,9 +300,10 @@ public final class BaseDistribution implements AutoCloseable {
 
     /**
      * The comparison of {@link #perPosition}, with the current logits of the examples [from, to) given:
-     * over the positions as rows {@code [to - from) * T}; when exact, in blocks of about
+     * over the positions as rows {@code [to - from) * T}, the passes over the vocabulary in blocks of about
      * {@link #BLOCK_ELEMENTS} values, each in a scope of its own, so that every temporary stays in the
-     * core's cache. Returns the per-position metrics and the current log-normalisers, as
+     * core's cache. A sketch's k + m kept columns are then compared in one piece (per block, they would be
+     * many small operations). Returns the per-position metrics and the current log-normalisers, as
      * {@link #perPositionAndNormalizers}.
      */
     private NDList compare(int chunk, NDArray current, int from, int to, boolean whole, NDManager scoped) {
@@ -306,27 +318,32 @@ public final class BaseDistribution implements AutoCloseable {
             kept.add(flat(a, i == ARGMAX ? new Shape(rows) : new Shape(rows, s.get(s.dimension() - 1)), scoped));
         }
         NDArray logits = flat(current, new Shape(rows, shape.get(2)), scoped);
-        // (a sketch's passes over the vocabulary are few, and its k + m columns are many small operations
-        // per block: it runs in one piece)
-        long block = topK == 0 ? Math.max(1, BLOCK_ELEMENTS / shape.get(2)) : rows;
-        NDList parts = new NDList();
-        NDList normalizers = new NDList();
+        long block = Math.max(1, (topK == 0 ? BLOCK_ELEMENTS : SKETCH_BLOCK_ELEMENTS) / shape.get(2));
+        NDArray floor = topK == 0 ? Divergences.minimumFloor(scoped, logits.getDevice()) : null;
+        List<NDList> outputs = new ArrayList<>();
         for (long r = 0; r < rows; r += block) {
             String part = r + ":" + Math.min(rows, r + block);
             try (NDManager inner = scoped.newSubManager()) {
                 NDList rowsOfBase = new NDList();
                 kept.forEach(a -> rowsOfBase.add(slice(a, part, false, inner)));
-                NDList out = compareRows(rowsOfBase, slice(logits, part, false, inner));
+                NDArray rowsOfCurrent = slice(logits, part, false, inner);
+                NDList out = topK == 0 ? compareRows(rowsOfBase, rowsOfCurrent, floor)
+                        : vocabularyPass(rowsOfBase, rowsOfCurrent);
                 out.attach(scoped);
-                parts.add(out.get(0));
-                normalizers.add(out.get(1));
+                outputs.add(out);
             }
         }
-        NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-        NDArray lse = normalizers.size() == 1 ? normalizers.get(0) : NDArrays.concat(normalizers, 0);
-        if (topK == 0) {
-            all = Divergences.bounded(all); // once for all rows: the blocks are small, each operation costs a call
+        NDList together = new NDList();
+        for (int i = 0; i < outputs.get(0).size(); i++) {
+            int column = i;
+            NDList parts = new NDList();
+            outputs.forEach(o -> parts.add(o.get(column)));
+            together.add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0));
         }
+        NDArray all = topK == 0
+                ? Divergences.finish(together.get(0)) // once for all rows: each operation on a block costs a call
+                : compareKept(kept, together);
+        NDArray lse = together.get(topK == 0 ? 1 : VOCABULARY_LSE);
         return new NDList(all.reshape(shape.get(0), shape.get(1), COLUMNS), lse.reshape(shape.get(0), shape.get(1)));
     }
 
@@ -338,65 +355,106 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * The per-position metrics of some positions (rows). Every operation on {@code [rows, V]} is a full
-     * pass over the logits (as costly, on a 32k vocabulary, as the matrix product that produced them), so
-     * each is done once and shared: the row maximum of the float32 logits serves the normaliser and top-1
-     * agreement, {@code exp(x - max)} the normaliser, the entropy and (top-k) the tail mass.
+     * The per-position metrics of some positions (rows) against the full base distributions. Every
+     * operation on {@code [rows, V]} is a full pass over the logits (as costly, on a 32k vocabulary, as the
+     * matrix product that produced them), so each is done once and shared: the row maximum of the float32
+     * logits serves the normaliser and top-1 agreement, {@code exp(x - max)} the normaliser and Q. Each
+     * temporary over the vocabulary is closed, or overwritten in place, as soon as it has served (why: see
+     * {@link Divergences}); the in-place steps give the same bits as new arrays would.
      *
      * @param base the base's arrays for these rows, as {@link #chunks} holds them, positions flattened
      * @param current the current float32 logits {@code [rows, V]}
-     * @return {@code [rows, COLUMNS]}, then the current log-normalisers {@code [rows, 1]}
+     * @param floor {@link Divergences#minimumFloor}
+     * @return {@code [rows, COLUMNS]} with {@link Divergences#full}'s unfinished JS and TV sums, then the
+     *     current log-normalisers {@code [rows, 1]}
      */
-    private NDList compareRows(NDList base, NDArray current) {
-        NDArray lseP = base.get(LOG_NORMALIZER);
-        NDArray argmax = base.get(ARGMAX);
-        NDArray x = scaled(current, temperature);
+    private NDList compareRows(NDList base, NDArray current, NDArray floor) {
         // the maximum of x, bit for bit (dividing by tau > 0 keeps the order), from the cheaper float32 pass
         NDArray maxCurrent = current.max(new int[] {-1}, true);
         NDArray max = scaled(maxCurrent, temperature);
-        NDArray shifted = x.sub(max);
-        NDArray e = shifted.exp();
-        NDArray sum = e.sum(new int[] {-1}, true);
-        // as Divergences.logSumExp, operation for operation: an unchanged model gets the base's normaliser
-        NDArray lseQ = sum.log().add(max);
         // on the logits themselves: the same order as the log-probabilities, without their rounding
-        NDArray top1 = Divergences.topAgrees(current, argmax, maxCurrent).toType(DataType.FLOAT64, false);
+        NDArray top1 = Divergences.topAgrees(current, base.get(ARGMAX), maxCurrent).toType(DataType.FLOAT64, false);
         NDArray binned;
-        NDArray variance;
         NDArray entropyFt;
-        if (topK == 0) {
-            NDArray lq = x.sub(lseQ);
-            NDArray q = e.div(sum); // (a division, not a second exp: P = Q is exact through lp - lq, see full)
+        NDArray lseQ;
+        try (NDArray lq = scaled(current, temperature); NDArray q = exponential(lq, max)) {
+            NDArray sum = q.sum(new int[] {-1}, true);
+            // as Divergences.logSumExp, operation for operation: an unchanged model gets the base's normaliser
+            lseQ = sum.log().add(max);
+            q.divi(sum); // Q = e / sum (a division, not a second exp: P = Q is exact through lp - lq, see full)
+            lq.subi(lseQ);
             entropyFt = Divergences.entropy(lq, q);
-            NDArray lp = scaled(base.get(LOGITS), temperature).sub(lseP);
-            binned = Divergences.full(lp, lp.exp(), lq, q);
-            variance = top1.zerosLike();
-        } else {
-            // H(Q) = log S - sum e (x - max) / S with S = sum e: no log-probabilities over the vocabulary
-            entropyFt = sum.log().squeeze(-1).sub(Divergences.dot(e, shifted).div(sum.squeeze(-1)));
-            NDArray indices = base.get(INDICES);
-            NDArray logTailP = base.get(LOG_TAIL);
-            NDArray lpKept = scaled(base.get(LOGITS), temperature).sub(lseP);
-            NDArray lqKept = x.gather(indices, -1).sub(lseQ);
-            String top = "..., 0:" + topK;
-            NDArray lpTop = lpKept.get(top);
-            NDArray lqTop = lqKept.get(top);
-            NDArray logTailQ = logTail(x, e, sum, lseQ, indices.get(top));
-            NDArray lpBins = lpTop.concat(logTailP, -1);
-            NDArray lqBins = lqTop.concat(logTailQ, -1);
-            binned = Divergences.binned(lpBins, lpBins.exp(), lqBins, lqBins.exp());
-            if (tailSamples == 0) {
-                variance = top1.zerosLike();
-            } else {
-                NDList sampled = sampledTail(lpTop, lqTop, logTailP, logTailQ,
-                        lpKept.get("..., " + topK + ":"), lqKept.get("..., " + topK + ":"));
-                binned = binned.maximum(sampled.get(0)); // the sample can only fall below the bound by chance
-                variance = sampled.get(1);
+            try (NDArray lp = scaled(base.get(LOGITS), temperature); NDArray p = lp.subi(base.get(LOG_NORMALIZER)).exp()) {
+                binned = Divergences.full(lp, p, lq, q, floor);
             }
         }
         return new NDList(
-                binned.concat(NDArrays.stack(new NDList(top1, entropyFt, variance), top1.getShape().dimension()), -1),
-                lseQ);
+                binned.concat(NDArrays.stack(new NDList(top1, entropyFt, top1.zerosLike()), 1), -1), lseQ);
+    }
+
+    /** {@code exp(x - max)}, its one temporary closed. */
+    private static NDArray exponential(NDArray x, NDArray max) {
+        try (NDArray shifted = x.sub(max)) {
+            return shifted.exp();
+        }
+    }
+
+    /**
+     * What a sketched comparison needs from the current model's full distribution of some positions
+     * (rows): top-1 agreement, its entropy, its log-normaliser, its log-probabilities of the base's kept
+     * classes, and its log tail mass outside the base's top k. The entropy is {@code H(Q) = log S - sum e
+     * (x - max) / S} with {@code S = sum e}: no log-probabilities over the vocabulary.
+     *
+     * @param base the base's arrays for these rows, positions flattened
+     * @param current the current float32 logits {@code [rows, V]}
+     * @return top-1 agreement {@code [rows]}, entropy {@code [rows]}, log-normalisers {@code [rows, 1]}, kept
+     *     log-probabilities {@code [rows, k + m]}, log tail mass {@code [rows, 1]}; float64
+     */
+    private NDList vocabularyPass(NDList base, NDArray current) {
+        NDArray maxCurrent = current.max(new int[] {-1}, true);
+        NDArray max = scaled(maxCurrent, temperature);
+        NDArray top1 = Divergences.topAgrees(current, base.get(ARGMAX), maxCurrent).toType(DataType.FLOAT64, false);
+        NDArray indices = base.get(INDICES);
+        try (NDArray x = scaled(current, temperature); NDArray shifted = x.sub(max); NDArray e = shifted.exp()) {
+            NDArray sum = e.sum(new int[] {-1}, true);
+            NDArray lseQ = sum.log().add(max);
+            NDArray entropyFt = sum.log().squeeze(-1).sub(Divergences.dot(e, shifted).div(sum.squeeze(-1)));
+            NDArray lqKept = x.gather(indices, -1).sub(lseQ);
+            NDArray logTailQ = logTail(x, e, sum, lseQ, indices.get("..., 0:" + topK));
+            return new NDList(top1, entropyFt, lseQ, lqKept, logTailQ);
+        }
+    }
+
+    /**
+     * The per-position metrics of a sketched base, from the base's kept arrays and {@link #vocabularyPass}'s
+     * results of the same rows: the k + 1 bins, and with tail samples the estimate over the top k and the
+     * sampled tail (see {@link #perPosition}).
+     *
+     * @return {@code [rows, COLUMNS]}
+     */
+    private NDArray compareKept(NDList base, NDList current) {
+        NDArray top1 = current.get(0);
+        NDArray entropyFt = current.get(1);
+        NDArray lqKept = current.get(3);
+        NDArray logTailQ = current.get(4);
+        NDArray logTailP = base.get(LOG_TAIL);
+        NDArray lpKept = scaled(base.get(LOGITS), temperature).sub(base.get(LOG_NORMALIZER));
+        String top = "..., 0:" + topK;
+        NDArray lpTop = lpKept.get(top);
+        NDArray lqTop = lqKept.get(top);
+        NDArray lpBins = lpTop.concat(logTailP, -1);
+        NDArray lqBins = lqTop.concat(logTailQ, -1);
+        NDArray binned = Divergences.binned(lpBins, lpBins.exp(), lqBins, lqBins.exp());
+        NDArray variance;
+        if (tailSamples == 0) {
+            variance = top1.zerosLike();
+        } else {
+            NDList sampled = sampledTail(lpTop, lqTop, logTailP, logTailQ,
+                    lpKept.get("..., " + topK + ":"), lqKept.get("..., " + topK + ":"));
+            binned = binned.maximum(sampled.get(0)); // the sample can only fall below the bound by chance
+            variance = sampled.get(1);
+        }
+        return binned.concat(NDArrays.stack(new NDList(top1, entropyFt, variance), 1), -1);
     }
 
     /**
@@ -406,8 +464,10 @@ public final class BaseDistribution implements AutoCloseable {
      * own maximum, so the tail stays in log space.
      */
     private static NDArray logTail(NDArray x, NDArray e, NDArray sum, NDArray lseQ, NDArray topIndices) {
-        NDArray tail = e.scatter(topIndices, topIndices.zerosLike().toType(e.getDataType(), false), -1)
-                .sum(new int[] {-1}, true);
+        NDArray tail;
+        try (NDArray outsideTop = e.scatter(topIndices, topIndices.zerosLike().toType(e.getDataType(), false), -1)) {
+            tail = outsideTop.sum(new int[] {-1}, true);
+        }
         if (tail.lt(TINY_TAIL).any().getBoolean()) {
             NDArray outside = x.scatter(topIndices, topIndices.onesLike().toType(x.getDataType(), false)
                     .mul(Double.NEGATIVE_INFINITY), -1);

@@ -1,8 +1,10 @@
 package dev.driftwatch.plugin.math;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 import dev.driftwatch.contract.Metric;
 import java.util.List;
@@ -17,6 +19,13 @@ import java.util.List;
  *
  * <p>Jensen–Shannon uses {@code log m = lq + softplus(lp - lq) - ln 2}, so it never takes the log of an
  * underflowed mixture and is exactly 0 when P = Q.
+ *
+ * <p>Temporaries over the last axis are closed as soon as they have served, not left to the caller's
+ * scope: PyTorch's CPU arrays come straight from the C allocator, which hands freed memory to the next
+ * temporary of its size, while many arrays freed together when a scope closes can go back to the
+ * operating system and come back as fresh pages, faulted in one by one. (On this project's 2-core
+ * virtual machine, a chain of seven operations over {@code 2 x 32,000} float64 values took 8x as long
+ * with all seven temporaries alive until the end as with four.)
  */
 public final class Divergences {
 
@@ -56,7 +65,7 @@ public final class Divergences {
      */
     public static NDArray binned(NDArray lp, NDArray p, NDArray lq, NDArray q) {
         // Every pass over [..., V] costs as much as the next (a 32k vocabulary makes them dominate),
-        // so intermediates are shared. (No in-place ops: on PyTorch they are slower than a new array.)
+        // so intermediates are shared.
         NDArray d = lp.sub(lq);
         NDArray klPq = dot(p, d);
         NDArray klQp = dot(q, d).neg();
@@ -95,55 +104,89 @@ public final class Divergences {
     }
 
     /**
-     * Computes KL(P||Q), KL(Q||P), JS and TV of two full distributions in float64, in fewer passes over
-     * the last axis than {@link #binned}, and with one transcendental pass (a log) where {@link #binned}
-     * has a softplus: each pass over a 32k vocabulary costs as much as the matrix product that made the
-     * logits, so this form is for the full vocabulary, {@link #binned} for a few bins.
+     * Computes KL(P||Q), KL(Q||P), and the row sums JS and TV are made of, of two full distributions in
+     * float64, in fewer passes over the last axis than {@link #binned}, and with one transcendental pass (a
+     * log) where {@link #binned} has a softplus: each pass over a 32k vocabulary costs as much as the matrix
+     * product that made the logits, so this form is for the full vocabulary, {@link #binned} for a few bins.
      *
      * <p>With {@code d = lp - lq} and {@code m = p + q}: {@code KL(P||Q) = sum p d}, {@code KL(Q||P) =
      * -sum q d}, and, since {@code sum p lp + sum q lq = sum m lp + KL(Q||P)},
      * {@code JS = ln 2 + 1/2 [KL(Q||P) + sum m (lp - log m)]}; {@code TV = 1 - sum min(p, q)}. Where P and Q
      * have the same log-probabilities, d is exactly 0 and so are both KLs, whatever Q's bits. JS and TV
      * cancel terms of order 1 (an error near 1e-16 in float64, where the divergences are meant to be
-     * accurate to 1e-8): {@link #bounded} brings them into the bounds they obey exactly, which makes them
-     * exactly 0 where the KLs are. {@code m} is kept at least the smallest double, so that classes where
-     * both P and Q underflow add 0 instead of {@code 0 * inf}.
+     * accurate to 1e-8): {@link #finish} brings them into the bounds they obey exactly, which makes them
+     * exactly 0 where the KLs are. {@code m} is kept at least {@code floor} (the smallest double), so that
+     * classes where both P and Q underflow add 0 instead of {@code 0 * inf}.
+     *
+     * <p>The last steps of JS and TV (a scale and a shift per row) are left to {@link #finish}, which runs
+     * once over all rows: callers compute a few rows at a time to stay in cache, and DJL wraps every
+     * number an operation takes in an array of its own (a direct buffer, tens of microseconds each).
      *
      * @param lp log P, shape {@code [..., V]}, float64
      * @param p P (= exp(lp))
      * @param lq log Q, same shape
      * @param q Q (= exp(lq), or the equal {@code e / sum e})
-     * @return shape {@code [..., 4]}: columns {@link #KL_PQ}, {@link #KL_QP}, {@link #JS}, {@link #TV}; pass
-     *     it through {@link #bounded} once the rows are together
+     * @param floor a float64 scalar array holding {@link Double#MIN_VALUE} (see {@link #minimumFloor})
+     * @return shape {@code [..., 4]}: KL(P||Q), KL(Q||P), {@code KL(Q||P) + sum m (lp - log m)} and
+     *     {@code sum min(p, q)}; pass it through {@link #finish} once the rows are together
      */
-    public static NDArray full(NDArray lp, NDArray p, NDArray lq, NDArray q) {
-        NDArray d = lp.sub(lq);
-        NDArray klPq = dot(p, d);
-        NDArray klQp = dot(q, d).neg();
-        NDArray m = p.add(q).maximum(Double.MIN_VALUE);
-        NDArray js = klQp.add(dot(m, lp.sub(m.log()))).mul(0.5).add(LN2);
-        NDArray tv = p.minimum(q).sum(new int[] {-1}).neg().add(1);
-        return NDArrays.stack(new NDList(klPq, klQp, js, tv), klPq.getShape().dimension());
+    public static NDArray full(NDArray lp, NDArray p, NDArray lq, NDArray q, NDArray floor) {
+        // Each temporary is closed as soon as it has served (see the class comment).
+        NDArray klPq;
+        NDArray klQp;
+        try (NDArray d = lp.sub(lq)) {
+            klPq = dot(p, d);
+            klQp = dot(q, d).neg();
+        }
+        NDArray m;
+        try (NDArray sum = p.add(q)) {
+            m = sum.maximum(floor);
+        }
+        NDArray jsSum;
+        try (m; NDArray lpOverM = m.log()) {
+            lpOverM.negi().addi(lp); // lp - log m, bit for bit (negation is exact, addition commutes)
+            jsSum = klQp.add(dot(m, lpOverM));
+        }
+        NDArray overlap;
+        try (NDArray min = p.minimum(q)) {
+            overlap = min.sum(new int[] {-1});
+        }
+        return NDArrays.stack(new NDList(klPq, klQp, jsSum, overlap), klPq.getShape().dimension());
     }
 
     /**
-     * Brings the JS and TV columns of {@link #full}'s result into the bounds they obey exactly:
-     * {@code 0 <= JS <= (KL(P||Q) + KL(Q||P)) / 4} (KL is convex in its second argument, and M is the
-     * midpoint of P and Q) and {@code 0 <= TV <= min(1, sqrt(KL(P||Q) / 2))} (Pinsker). A value within
-     * its bounds is left as it is; outside them, only rounding can have put it.
+     * The scalar array {@link #full} keeps the mixture above, made once per comparison.
      *
-     * @param divergences shape {@code [..., C]} with {@code C >= 4}, the columns of {@link #full} first
-     * @return the same shape, the columns from 4 on unchanged
+     * @param manager the manager that will own it
+     * @param device the device of the arrays it will meet
+     * @return a float64 scalar array holding {@link Double#MIN_VALUE}, in memory PyTorch owns
      */
-    public static NDArray bounded(NDArray divergences) {
-        NDArray klPq = divergences.get("..., " + KL_PQ);
-        NDArray klQp = divergences.get("..., " + KL_QP);
-        NDArray js = divergences.get("..., " + JS).minimum(klPq.add(klQp).mul(0.25)).maximum(0);
-        NDArray tv = divergences.get("..., " + TV).minimum(klPq.maximum(0).mul(0.5).sqrt().minimum(1)).maximum(0);
+    public static NDArray minimumFloor(NDManager manager, Device device) {
+        // (a copy: DJL's array of a number lives in a Java direct buffer, freed whenever the JVM collects it)
+        try (NDArray wrapped = manager.create(Double.MIN_VALUE)) {
+            return wrapped.toDevice(device, true);
+        }
+    }
+
+    /**
+     * Turns {@link #full}'s row sums into JS ({@code ln 2 + sum / 2}) and TV ({@code 1 - overlap}), then brings
+     * JS and TV into the bounds they obey exactly: {@code 0 <= JS <= (KL(P||Q) + KL(Q||P)) / 4} (KL is convex
+     * in its second argument, and M is the midpoint of P and Q) and {@code 0 <= TV <= min(1, sqrt(KL(P||Q) /
+     * 2))} (Pinsker). A value within its bounds is left as it is; outside them, only rounding can have put it.
+     *
+     * @param sums shape {@code [..., C]} with {@code C >= 4}, the columns of {@link #full} first
+     * @return the same shape: KL(P||Q), KL(Q||P), JS, TV, then the columns from 4 on unchanged
+     */
+    public static NDArray finish(NDArray sums) {
+        NDArray klPq = sums.get("..., " + KL_PQ);
+        NDArray klQp = sums.get("..., " + KL_QP);
+        NDArray js = sums.get("..., " + JS).mul(0.5).add(LN2).minimum(klPq.add(klQp).mul(0.25)).maximum(0);
+        NDArray tv = sums.get("..., " + TV).neg().add(1).minimum(klPq.maximum(0).mul(0.5).sqrt().minimum(1))
+                .maximum(0);
         int axis = klPq.getShape().dimension();
         NDArray head = NDArrays.stack(new NDList(klPq, klQp, js, tv), axis);
-        long columns = divergences.getShape().get(axis);
-        return columns == BINNED_COLUMNS ? head : head.concat(divergences.get("..., " + BINNED_COLUMNS + ":"), -1);
+        long columns = sums.getShape().get(axis);
+        return columns == BINNED_COLUMNS ? head : head.concat(sums.get("..., " + BINNED_COLUMNS + ":"), -1);
     }
 
     /**
@@ -154,7 +197,9 @@ public final class Divergences {
      * @return shape {@code [...]}
      */
     public static NDArray dot(NDArray x, NDArray y) {
-        return x.mul(y).sum(new int[] {-1});
+        try (NDArray product = x.mul(y)) {
+            return product.sum(new int[] {-1});
+        }
     }
 
     /**
