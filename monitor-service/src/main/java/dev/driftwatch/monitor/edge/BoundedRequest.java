@@ -1,5 +1,7 @@
 package dev.driftwatch.monitor.edge;
 
+import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.monitor.problem.BodyRefusedException;
 import dev.driftwatch.monitor.problem.BodyTooLargeException;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -14,23 +16,26 @@ import java.nio.charset.StandardCharsets;
 /**
  * A request whose body stream fails with {@link BodyTooLargeException} as soon as a reader goes past
  * the limit: a body without a Content-Length (chunked) is rejected while it streams in, after at most
- * the limit was read, whatever reads it.
+ * the limit was read, whatever reads it. A JSON body's stream also fails ({@link BodyRefusedException},
+ * 415) when its first two bytes are not UTF-8 ({@link JsonEncoding#firstBytesProblem}).
  */
 final class BoundedRequest extends HttpServletRequestWrapper {
 
     private final long limit;
+    private final boolean json;
     private ServletInputStream bounded;
     private BufferedReader reader;
 
-    BoundedRequest(HttpServletRequest request, long limit) {
+    BoundedRequest(HttpServletRequest request, long limit, boolean json) {
         super(request);
         this.limit = limit;
+        this.json = json;
     }
 
     @Override
     public ServletInputStream getInputStream() throws IOException {
         if (bounded == null) {
-            bounded = new Bounded(super.getInputStream(), limit);
+            bounded = new Bounded(super.getInputStream(), limit, json);
         }
         return bounded;
     }
@@ -50,10 +55,13 @@ final class BoundedRequest extends HttpServletRequestWrapper {
         private final ServletInputStream in;
         private final long limit;
         private long read;
+        /** The body's first byte while its encoding is still to be checked (JSON only), else -2. */
+        private int first;
 
-        Bounded(ServletInputStream in, long limit) {
+        Bounded(ServletInputStream in, long limit, boolean json) {
             this.in = in;
             this.limit = limit;
+            this.first = json ? -1 : -2;
         }
 
         @Override
@@ -61,6 +69,9 @@ final class BoundedRequest extends HttpServletRequestWrapper {
             int b = in.read();
             if (b >= 0) {
                 count(1);
+                check(new byte[] {(byte) b}, 0, 1);
+            } else {
+                ended();
             }
             return b;
         }
@@ -70,6 +81,9 @@ final class BoundedRequest extends HttpServletRequestWrapper {
             int n = in.read(buf, off, len);
             if (n > 0) {
                 count(n);
+                check(buf, off, n);
+            } else if (n < 0) {
+                ended();
             }
             return n;
         }
@@ -78,6 +92,31 @@ final class BoundedRequest extends HttpServletRequestWrapper {
             read += n;
             if (read > limit) {
                 throw new BodyTooLargeException(limit);
+            }
+        }
+
+        /** Looks at the body's first two bytes as they pass. */
+        private void check(byte[] buf, int off, int n) throws BodyRefusedException {
+            for (int i = off; i < off + n && first != -2; i++) {
+                if (first == -1) {
+                    first = buf[i] & 0xFF;
+                } else {
+                    refuse(JsonEncoding.firstBytesProblem(first, buf[i] & 0xFF));
+                }
+            }
+        }
+
+        /** A one-byte body is checked at its end. */
+        private void ended() throws BodyRefusedException {
+            if (first >= 0) {
+                refuse(JsonEncoding.firstBytesProblem(first, -1));
+            }
+        }
+
+        private void refuse(ApiProblem problem) throws BodyRefusedException {
+            first = -2;
+            if (problem != null) {
+                throw new BodyRefusedException(problem);
             }
         }
 

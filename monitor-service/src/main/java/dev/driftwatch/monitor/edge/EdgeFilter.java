@@ -22,8 +22,9 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * The first filter of every request (before security): a body declared larger than its limit is
  * answered 413 before a byte of it is read, any other body is read through {@link BoundedRequest}
- * (413 once a reader passes the limit), and a path or query parameter holding text PostgreSQL cannot
- * store ({@link PgLimits#textProblem}) is a 400 naming the parameter.
+ * (413 once a reader passes the limit), a path or query parameter holding text PostgreSQL cannot
+ * store ({@link PgLimits#textProblem}) is a 400 naming the parameter, and a JSON body that is not UTF-8
+ * ({@link JsonEncoding}: a declared charset, or its first bytes) is a 415.
  *
  * <p>Two limits: ingestion requests (a run's {@code PUT}, its checkpoint batches and its finish) may be
  * as large as a batch of checkpoints needs; every other request (rules, settings, UI forms) is a small
@@ -72,7 +73,29 @@ final class EdgeFilter extends OncePerRequestFilter {
             reject(response, text);
             return;
         }
-        chain.doFilter(new BoundedRequest(request, limit), response);
+        ApiProblem charset = JsonEncoding.charsetProblem(request.getContentType());
+        if (charset != null) {
+            reject(response, charset);
+            return;
+        }
+        chain.doFilter(new BoundedRequest(request, limit, readsJsonAsSent(request)), response);
+    }
+
+    /**
+     * Whether a request's body is JSON as it comes (not compressed), so its first bytes show its encoding:
+     * a compressed body is checked once inflated, by the reader that inflates it.
+     */
+    private static boolean readsJsonAsSent(HttpServletRequest request) {
+        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.trim())) {
+            return false;
+        }
+        try {
+            String type = request.getContentType();
+            return type != null && JsonEncoding.isJson(MediaType.parseMediaType(type));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static ApiProblem unstorableText(HttpServletRequest request) {

@@ -1,7 +1,9 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.monitor.problem.BodyRefusedException;
 import dev.driftwatch.monitor.problem.BodyTooLargeException;
 import dev.driftwatch.monitor.problem.JsonProblems;
+import dev.driftwatch.monitor.edge.JsonEncoding;
 import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
@@ -23,8 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads an ingestion request body: checks the content type (415), decompresses gzip, enforces the
- * size limit on the decompressed bytes (413; the edge bounds the bytes on the wire) and parses strict
- * JSON (400: no NaN, no duplicate keys, no text PostgreSQL cannot store).
+ * size limit on the decompressed bytes (413; the edge bounds the bytes on the wire), refuses a body that
+ * is not UTF-8 (415, {@link JsonEncoding}) and parses strict JSON (400: no NaN, no duplicate keys, no
+ * text PostgreSQL cannot store).
  */
 @Component
 class RequestBodyReader {
@@ -80,11 +83,17 @@ class RequestBodyReader {
             throw ApiProblem.invalid("body", "is not valid gzip data");
         } catch (BodyTooLargeException e) {
             throw BodyTooLargeException.problem(maxBytes);
+        } catch (BodyRefusedException e) {
+            throw e.problem();
         } catch (IOException e) {
             throw ApiProblem.invalid("body", "could not be read: " + e.getMessage());
         }
         if (body.length == 0) {
             throw ApiProblem.invalid("body", "is required");
+        }
+        ApiProblem notUtf8 = JsonEncoding.bodyProblem(body); // (a gzip body's, once inflated)
+        if (notUtf8 != null) {
+            throw notUtf8;
         }
         JsonNode tree;
         try {
@@ -123,8 +132,7 @@ class RequestBodyReader {
         } catch (IllegalArgumentException e) {
             // reported below as unsupported
         }
-        boolean json = type != null && (MediaType.APPLICATION_JSON.includes(type)
-                || ("application".equals(type.getType()) && type.getSubtype().endsWith("+json")));
+        boolean json = type != null && JsonEncoding.isJson(type);
         if (!json) {
             throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type",
                     "Content-Type must be application/json",

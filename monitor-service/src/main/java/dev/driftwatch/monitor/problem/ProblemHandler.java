@@ -47,16 +47,17 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * A body that could not be read: too large (413, from the edge's bounded stream) or not bindable
+     * A body that could not be read: refused by the edge's stream (413 too large, 415 not UTF-8) or not bindable
      * (400 naming the field Jackson was at, never Spring's "Failed to read request").
      */
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             org.springframework.http.converter.HttpMessageNotReadableException e, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {
-        ApiProblem tooLarge = BodyTooLargeException.in(e);
-        if (tooLarge != null) {
-            return new ResponseEntity<>(apiProblem(tooLarge).getBody(), problemHeaders(true), tooLarge.getStatus());
+        ApiProblem refused = BodyRefusedException.in(e);
+        if (refused != null) {
+            return new ResponseEntity<>(apiProblem(refused).getBody(),
+                    problemHeaders(refused.getStatus() == HttpStatus.CONTENT_TOO_LARGE), refused.getStatus());
         }
         ApiProblem problem = null;
         for (Throwable t = e.getCause(); t != null && problem == null; t = t.getCause()) {
@@ -130,9 +131,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (isTransientConflict(e)) {
             return busy(e);
         }
-        ApiProblem tooLarge = BodyTooLargeException.in(e);
-        if (tooLarge != null) {
-            return apiProblem(tooLarge);
+        ApiProblem refused = BodyRefusedException.in(e);
+        if (refused != null) {
+            return apiProblem(refused);
         }
         log.error("Unexpected error", e);
         ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, "internal error");

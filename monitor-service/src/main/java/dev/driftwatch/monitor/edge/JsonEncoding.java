@@ -1,0 +1,90 @@
+package dev.driftwatch.monitor.edge;
+
+import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.monitor.problem.JsonProblems;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+
+/**
+ * JSON bodies are UTF-8 (RFC 8259, section 8.1), and only UTF-8 is accepted: a body in UTF-16 or UTF-32
+ * would be decoded by Jackson's own detection, which turns a malformed sequence (a lone surrogate)
+ * into U+FFFD and stores a name the client never sent. Both checks answer 415.
+ */
+public final class JsonEncoding {
+
+    private JsonEncoding() {}
+
+    /**
+     * A JSON request that declares a charset other than UTF-8.
+     *
+     * @param contentType the request's {@code Content-Type}, or null
+     * @return the 415 problem, or null when the request is not JSON, declares no charset or UTF-8
+     */
+    public static ApiProblem charsetProblem(String contentType) {
+        MediaType type;
+        try {
+            type = contentType == null ? null : MediaType.parseMediaType(contentType);
+        } catch (IllegalArgumentException e) {
+            return null; // not a media type at all: the endpoint answers that (415 or a form error)
+        }
+        if (type == null || !isJson(type)) {
+            return null;
+        }
+        String charset = type.getParameter("charset");
+        if (charset == null || charset.replace("\"", "").equalsIgnoreCase(StandardCharsets.UTF_8.name())
+                || charset.replace("\"", "").equalsIgnoreCase("utf8")) {
+            return null;
+        }
+        return problem("Content-Type", "declares charset " + printable(charset) + "; JSON must be UTF-8 (RFC 8259)");
+    }
+
+    /**
+     * A body whose first two bytes show UTF-16 or UTF-32: JSON text begins with an ASCII character, so a
+     * zero byte among the first two, or a UTF-16 byte order mark, is not UTF-8 (RFC 8259; the detection of
+     * RFC 4627, section 3). A UTF-8 byte order mark is let through (RFC 8259 allows ignoring it).
+     *
+     * @param first the first byte (0-255)
+     * @param second the second byte (0-255), or -1 when the body has one byte
+     * @return the 415 problem, or null
+     */
+    public static ApiProblem firstBytesProblem(int first, int second) {
+        boolean bom = first == 0xFE && second == 0xFF || first == 0xFF && second == 0xFE;
+        if (first == 0 || second == 0 || bom) {
+            return problem("body", "is not UTF-8: its first bytes are those of UTF-16 or UTF-32 text;"
+                    + " JSON must be UTF-8 (RFC 8259)");
+        }
+        return null;
+    }
+
+    /**
+     * {@link #firstBytesProblem} of a whole body.
+     *
+     * @param body the body's bytes (after decompression)
+     * @return the 415 problem, or null
+     */
+    public static ApiProblem bodyProblem(byte[] body) {
+        return body.length == 0 ? null : firstBytesProblem(body[0] & 0xFF, body.length > 1 ? body[1] & 0xFF : -1);
+    }
+
+    /**
+     * Whether a media type is JSON.
+     *
+     * @param type a media type
+     * @return true for {@code application/json} and {@code application/*+json}
+     */
+    public static boolean isJson(MediaType type) {
+        return MediaType.APPLICATION_JSON.includes(type)
+                || "application".equals(type.getType()) && type.getSubtype().endsWith("+json");
+    }
+
+    private static String printable(String s) {
+        return JsonProblems.printable(s.length() > 40 ? s.substring(0, 40) + "..." : s);
+    }
+
+    private static ApiProblem problem(String field, String message) {
+        return new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-charset", "Unsupported charset",
+                field + " " + message, List.of(new ApiProblem.FieldProblem(field, message)));
+    }
+}
