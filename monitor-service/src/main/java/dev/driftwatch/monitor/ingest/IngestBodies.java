@@ -80,10 +80,8 @@ final class IngestBodies {
                     String method,
             @Size(max = 32, message = AT_MOST_ENTRIES) List<@NotNull(message = TAG) @Size(min = 1, max = 64,
                     message = TAG) String> tags,
-            @NotNull(message = REQUIRED) @Size(min = 64, max = 64, message = LENGTH)
-                    @Pattern(regexp = "[0-9a-f]*", message = FINGERPRINT) String baseFingerprint,
-            @NotNull(message = REQUIRED) @Size(min = 64, max = 64, message = LENGTH)
-                    @Pattern(regexp = "[0-9a-f]*", message = FINGERPRINT) String probeFingerprint,
+            @NotNull(message = REQUIRED) @Pattern(regexp = "[0-9a-f]{64}", message = FINGERPRINT) String baseFingerprint,
+            @NotNull(message = REQUIRED) @Pattern(regexp = "[0-9a-f]{64}", message = FINGERPRINT) String probeFingerprint,
             @NotNull(message = REQUIRED) @Min(value = 1, message = INTEGER_FROM) Long totalParameters,
             @NotNull(message = REQUIRED) @Min(value = 0, message = INTEGER_FROM) Long trainableParameters,
             @DecimalMin(value = "0", inclusive = false, message = POSITIVE) Double temperature,

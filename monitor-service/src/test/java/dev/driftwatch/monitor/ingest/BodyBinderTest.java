@@ -238,7 +238,7 @@ class BodyBinderTest {
                 fp("baseFingerprint", "must be 64 lower-case hex characters (SHA-256)"),
                 fp("config.k", "must be a string"),
                 fp("method", "must be one of full, head, adapter, lora, other"),
-                fp("probeFingerprint", "must have 64 to 64 characters"),
+                fp("probeFingerprint", "must be 64 lower-case hex characters (SHA-256)"),
                 fp("runKey", "must equal the run key of the path"),
                 fp("trainableParameters", "must be <= totalParameters"));
         assertThat(problems(json("{\"status\": \"exploded\", \"endedAt\": \"\"}"), IngestBodies.RunEndBody.class))
