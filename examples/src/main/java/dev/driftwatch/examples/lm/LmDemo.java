@@ -43,7 +43,7 @@ public final class LmDemo {
         WordVocabulary vocabulary = task.vocabulary();
         out.printf(Locale.ROOT, "Vocabulary: %d tokens: %d lower-cased words, numbers and punctuation marks, and %d word"
                 + " pieces that spell the rest (docs/quickstart.md)%n", vocabulary.size(), vocabulary.wordCount(),
-                vocabulary.size() - 3 - vocabulary.wordCount());
+                vocabulary.pieceCount());
         Path baseDir = LmBaseModel.loadOrPretrain(config, task, corpus.source(), out);
         out.printf(Locale.ROOT, "Probe set: %d quotations (%d-token prompt, continuation scored, T = %d), slices %s"
                 + " (fingerprint %s...)%n", task.probes().size(), config.promptTokens(), config.context(),

@@ -40,6 +40,8 @@ public final class WordVocabulary {
     public static final int UNK_ID = 1;
     /** Id of {@value #EOS}. */
     public static final int EOS_ID = 2;
+    /** The special tokens: ids 0 to {@link #EOS_ID}. */
+    private static final int SPECIAL_TOKENS = EOS_ID + 1;
 
     /** Longest piece (in characters) taken from a rarer word's beginning or end. */
     private static final int MAX_PIECE = 6;
@@ -210,6 +212,15 @@ public final class WordVocabulary {
      */
     public int wordCount() {
         return words;
+    }
+
+    /**
+     * Returns the number of word pieces (what is neither a special token nor a whole word).
+     *
+     * @return the pieces that spell the rarer words
+     */
+    public int pieceCount() {
+        return tokens.size() - SPECIAL_TOKENS - words;
     }
 
     /**

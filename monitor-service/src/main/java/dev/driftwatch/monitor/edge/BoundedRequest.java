@@ -69,7 +69,7 @@ final class BoundedRequest extends HttpServletRequestWrapper {
             int b = in.read();
             if (b >= 0) {
                 count(1);
-                check(new byte[] {(byte) b}, 0, 1);
+                see(b);
             } else {
                 ended();
             }
@@ -81,7 +81,9 @@ final class BoundedRequest extends HttpServletRequestWrapper {
             int n = in.read(buf, off, len);
             if (n > 0) {
                 count(n);
-                check(buf, off, n);
+                for (int i = off; i < off + n && first != -2; i++) {
+                    see(buf[i] & 0xFF);
+                }
             } else if (n < 0) {
                 ended();
             }
@@ -95,14 +97,12 @@ final class BoundedRequest extends HttpServletRequestWrapper {
             }
         }
 
-        /** Looks at the body's first two bytes as they pass. */
-        private void check(byte[] buf, int off, int n) throws BodyRefusedException {
-            for (int i = off; i < off + n && first != -2; i++) {
-                if (first == -1) {
-                    first = buf[i] & 0xFF;
-                } else {
-                    refuse(JsonEncoding.firstBytesProblem(first, buf[i] & 0xFF));
-                }
+        /** Looks at one byte of the body: its first two are checked, the rest pass. */
+        private void see(int b) throws BodyRefusedException {
+            if (first == -1) {
+                first = b;
+            } else if (first >= 0) {
+                refuse(JsonEncoding.firstBytesProblem(first, b));
             }
         }
 

@@ -73,29 +73,22 @@ final class EdgeFilter extends OncePerRequestFilter {
             reject(response, text);
             return;
         }
-        ApiProblem charset = JsonEncoding.charsetProblem(request.getContentType());
+        MediaType json = JsonEncoding.jsonType(request.getContentType());
+        ApiProblem charset = json == null ? null : JsonEncoding.charsetProblem(json);
         if (charset != null) {
             reject(response, charset);
             return;
         }
-        chain.doFilter(new BoundedRequest(request, limit, readsJsonAsSent(request)), response);
+        chain.doFilter(new BoundedRequest(request, limit, json != null && !compressed(request)), response);
     }
 
     /**
-     * Whether a request's body is JSON as it comes (not compressed), so its first bytes show its encoding:
-     * a compressed body is checked once inflated, by the reader that inflates it.
+     * Whether a request's body comes compressed, so its first bytes do not show its encoding: such a body
+     * is checked once inflated, by the reader that inflates it.
      */
-    private static boolean readsJsonAsSent(HttpServletRequest request) {
+    private static boolean compressed(HttpServletRequest request) {
         String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
-        if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.trim())) {
-            return false;
-        }
-        try {
-            String type = request.getContentType();
-            return type != null && JsonEncoding.isJson(MediaType.parseMediaType(type));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.trim());
     }
 
     private static ApiProblem unstorableText(HttpServletRequest request) {

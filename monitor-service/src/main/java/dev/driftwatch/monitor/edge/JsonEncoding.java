@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.edge;
 
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.problem.JsonProblems;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -17,25 +18,39 @@ public final class JsonEncoding {
     private JsonEncoding() {}
 
     /**
-     * A JSON request that declares a charset other than UTF-8.
+     * A request's JSON media type.
      *
      * @param contentType the request's {@code Content-Type}, or null
-     * @return the 415 problem, or null when the request is not JSON, declares no charset or UTF-8
+     * @return the media type when it is JSON ({@link #isJson}), else null (absent, not JSON, or not a
+     *     media type at all: the endpoint answers that, 415 or a form error)
      */
-    public static ApiProblem charsetProblem(String contentType) {
-        MediaType type;
+    public static MediaType jsonType(String contentType) {
         try {
-            type = contentType == null ? null : MediaType.parseMediaType(contentType);
+            MediaType type = contentType == null ? null : MediaType.parseMediaType(contentType);
+            return type != null && isJson(type) ? type : null;
         } catch (IllegalArgumentException e) {
-            return null; // not a media type at all: the endpoint answers that (415 or a form error)
-        }
-        if (type == null || !isJson(type)) {
             return null;
         }
+    }
+
+    /**
+     * A JSON request that declares a charset other than UTF-8.
+     *
+     * @param type the request's JSON media type ({@link #jsonType})
+     * @return the 415 problem, or null when the type declares no charset or UTF-8 (under any of its names)
+     */
+    public static ApiProblem charsetProblem(MediaType type) {
         String charset = type.getParameter("charset");
-        if (charset == null || charset.replace("\"", "").equalsIgnoreCase(StandardCharsets.UTF_8.name())
-                || charset.replace("\"", "").equalsIgnoreCase("utf8")) {
+        if (charset == null) {
             return null;
+        }
+        String name = charset.replace("\"", "");
+        try {
+            if (Charset.forName(name).equals(StandardCharsets.UTF_8)) {
+                return null;
+            }
+        } catch (IllegalArgumentException e) {
+            // an unknown or malformed charset name: refused below like any other
         }
         return problem("Content-Type", "declares charset " + printable(charset) + "; JSON must be UTF-8 (RFC 8259)");
     }
@@ -68,13 +83,8 @@ public final class JsonEncoding {
         return body.length == 0 ? null : firstBytesProblem(body[0] & 0xFF, body.length > 1 ? body[1] & 0xFF : -1);
     }
 
-    /**
-     * Whether a media type is JSON.
-     *
-     * @param type a media type
-     * @return true for {@code application/json} and {@code application/*+json}
-     */
-    public static boolean isJson(MediaType type) {
+    /** Whether a media type is JSON: {@code application/json} or {@code application/*+json}. */
+    private static boolean isJson(MediaType type) {
         return MediaType.APPLICATION_JSON.includes(type)
                 || "application".equals(type.getType()) && type.getSubtype().endsWith("+json");
     }

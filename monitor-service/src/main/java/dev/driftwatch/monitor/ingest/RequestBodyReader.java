@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -126,14 +125,7 @@ class RequestBodyReader {
     }
 
     private static void checkContentType(String contentType) {
-        MediaType type = null;
-        try {
-            type = contentType == null ? null : MediaType.parseMediaType(contentType);
-        } catch (IllegalArgumentException e) {
-            // reported below as unsupported
-        }
-        boolean json = type != null && JsonEncoding.isJson(type);
-        if (!json) {
+        if (JsonEncoding.jsonType(contentType) == null) {
             throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type",
                     "Content-Type must be application/json",
                     List.of(new ApiProblem.FieldProblem("Content-Type", "must be application/json")));

@@ -369,11 +369,9 @@ public final class BaseDistribution implements AutoCloseable {
      *     current log-normalisers {@code [rows, 1]}
      */
     private NDList compareRows(NDList base, NDArray current, NDArray floor) {
-        // the maximum of x, bit for bit (dividing by tau > 0 keeps the order), from the cheaper float32 pass
-        NDArray maxCurrent = current.max(new int[] {-1}, true);
-        NDArray max = scaled(maxCurrent, temperature);
-        // on the logits themselves: the same order as the log-probabilities, without their rounding
-        NDArray top1 = Divergences.topAgrees(current, base.get(ARGMAX), maxCurrent).toType(DataType.FLOAT64, false);
+        NDList maximum = maximumAndAgreement(base, current);
+        NDArray max = maximum.get(0);
+        NDArray top1 = maximum.get(1);
         NDArray binned;
         NDArray entropyFt;
         NDArray lseQ;
@@ -390,6 +388,19 @@ public final class BaseDistribution implements AutoCloseable {
         }
         return new NDList(
                 binned.concat(NDArrays.stack(new NDList(top1, entropyFt, top1.zerosLike()), 1), -1), lseQ);
+    }
+
+    /**
+     * The row maximum of {@code x = logit / tau} in float64, bit for bit, from the cheaper float32 pass
+     * (dividing by tau > 0 keeps the order), and top-1 agreement, which the same maximum serves: on the
+     * logits themselves, in the same order as the log-probabilities, without their rounding.
+     *
+     * @return the maximum {@code [rows, 1]} and top-1 agreement {@code [rows]}, float64
+     */
+    private NDList maximumAndAgreement(NDList base, NDArray current) {
+        NDArray maxCurrent = current.max(new int[] {-1}, true);
+        NDArray top1 = Divergences.topAgrees(current, base.get(ARGMAX), maxCurrent).toType(DataType.FLOAT64, false);
+        return new NDList(scaled(maxCurrent, temperature), top1);
     }
 
     /** {@code exp(x - max)}, its one temporary closed. */
@@ -411,9 +422,9 @@ public final class BaseDistribution implements AutoCloseable {
      *     log-probabilities {@code [rows, k + m]}, log tail mass {@code [rows, 1]}; float64
      */
     private NDList vocabularyPass(NDList base, NDArray current) {
-        NDArray maxCurrent = current.max(new int[] {-1}, true);
-        NDArray max = scaled(maxCurrent, temperature);
-        NDArray top1 = Divergences.topAgrees(current, base.get(ARGMAX), maxCurrent).toType(DataType.FLOAT64, false);
+        NDList maximum = maximumAndAgreement(base, current);
+        NDArray max = maximum.get(0);
+        NDArray top1 = maximum.get(1);
         NDArray indices = base.get(INDICES);
         try (NDArray x = scaled(current, temperature); NDArray shifted = x.sub(max); NDArray e = shifted.exp()) {
             NDArray sum = e.sum(new int[] {-1}, true);
