@@ -249,11 +249,9 @@ public class FlagService {
                        r.trainable_parameters::float8 / r.total_parameters, r.latest_kl_mean, r.latest_kl_ci_low,
                        r.latest_task_loss, p.trainable_fraction_threshold, p.kl_threshold, p.drift_factor,
                        p.loss_tolerance,
-                       COALESCE((SELECT c.validate_loss IS NOT NULL FROM checkpoint c
-                                 WHERE c.run_id = r.id AND COALESCE(c.validate_loss, c.train_loss) IS NOT NULL
-                                 ORDER BY c.step DESC LIMIT 1), false)
+                       COALESCE(%s, false)
                 FROM run r JOIN project p ON p.id = r.project_id
-                WHERE\s""" + where, (rs, n) -> new RunFacts(rs.getLong(1), rs.getLong(2), rs.getString(3),
+                WHERE\s""".formatted(LatestTaskLoss.isValidation()) + where, (rs, n) -> new RunFacts(rs.getLong(1), rs.getLong(2), rs.getString(3),
                         rs.getString(4), rs.getString(5), rs.getDouble(6), (Double) rs.getObject(7),
                         (Double) rs.getObject(8), (Double) rs.getObject(9), rs.getBoolean(14),
                         new FlagSettings(rs.getDouble(10), rs.getDouble(11), rs.getDouble(12), rs.getDouble(13))),

@@ -4,6 +4,7 @@ import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.RunEnd;
 import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.monitor.flag.FlagService;
+import dev.driftwatch.monitor.flag.LatestTaskLoss;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import java.sql.Timestamp;
@@ -184,13 +185,11 @@ public class IngestService {
                     last_checkpoint_at = now(),
                     max_kl_mean = GREATEST(r.max_kl_mean, ?),
                     latest_kl_mean = l.kl_mean, latest_kl_ci_low = l.kl_ci_low, latest_kl_ci_high = l.kl_ci_high,
-                    latest_task_loss = (SELECT COALESCE(c.validate_loss, c.train_loss) FROM checkpoint c
-                        WHERE c.run_id = r.id AND COALESCE(c.validate_loss, c.train_loss) IS NOT NULL
-                        ORDER BY c.step DESC LIMIT 1)
+                    latest_task_loss = %s
                 FROM (SELECT max(kl_mean) AS kl_mean, max(kl_ci_low) AS kl_ci_low, max(kl_ci_high) AS kl_ci_high
                       FROM (SELECT kl_mean, kl_ci_low, kl_ci_high FROM checkpoint
                             WHERE run_id = ? AND valid ORDER BY step DESC LIMIT 1) latest) l
                 WHERE r.id = ?
-                """, fresh.size(), maxStep, maxKl, runId, runId);
+                """.formatted(LatestTaskLoss.value()), fresh.size(), maxStep, maxKl, runId, runId);
     }
 }
