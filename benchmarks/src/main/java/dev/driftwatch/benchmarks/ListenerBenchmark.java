@@ -116,6 +116,8 @@ public final class ListenerBenchmark implements Benchmark {
             // 1024 positions: the fixed per-checkpoint costs (parameter drift over 58M weights) weigh most here
             results.addAll(measure(gpt, 16, gptReps, 256L << 20, 0)); // 131 MB of logits: exact
             results.addAll(measure(gpt, 16, gptReps, 0, 192)); // forced top-k(64) + 192 sampled tail classes
+            // the same without stable ranks (optStableRankIterations(0)): what the 5 products per weight cost here
+            results.addAll(measure(gpt, 16, gptReps, 0, 192, 0));
             // 4096 positions: the default settings (524 MB of logits exceed the 256 MiB budget: top-k + sampled
             // tail), and exact with the budget raised
             results.addAll(measure(gpt, 64, gptReps, 256L << 20, 192));
@@ -125,15 +127,22 @@ public final class ListenerBenchmark implements Benchmark {
     }
 
     private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples) throws Exception {
+        return measure(c, n, reps, budget, tailSamples, 2);
+    }
+
+    /** One case; {@code stableRankIterations} 0 measures the parameter drift without stable ranks. */
+    private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples, int stableRankIterations)
+            throws Exception {
         Engine.getInstance().setRandomSeed(7);
         Block block = c.block();
         ProbeSet probes = probes(c, n);
-        String shape = c.name() + ", N=" + n + (c.isSequence() ? "x" + c.sequence() : "");
+        String shape = c.name() + ", N=" + n + (c.isSequence() ? "x" + c.sequence() : "")
+                + (stableRankIterations == 2 ? "" : ", stable rank iterations " + stableRankIterations);
         try (Model model = Model.newInstance(c.name())) {
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
                     DriftMeter meter = new DriftMeter(new DriftSettings(probes, 1.0, 0, c.batchSize(), budget, 64,
-                            tailSamples, null, 1000, 42, 10, true, 2))) {
+                            tailSamples, null, 1000, 42, 10, true, stableRankIterations))) {
                 trainer.initialize(c.input());
                 long params = 0;
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
@@ -157,6 +166,7 @@ public final class ListenerBenchmark implements Benchmark {
                 ThreadMXBean threads = ManagementFactory.getThreadMXBean();
                 long[] bareFaults = new long[reps];
                 long[] fullFaults = new long[reps];
+                long[] parameterDrift = new long[reps];
                 for (int r = 0; r < reps; r++) {
                     long f0 = minorFaults();
                     long c0 = threads.getCurrentThreadCpuTime();
@@ -169,6 +179,7 @@ public final class ListenerBenchmark implements Benchmark {
                     full[r] = System.nanoTime() - t1;
                     fullCpu[r] = threads.getCurrentThreadCpuTime() - c1;
                     fullFaults[r] = minorFaults() - f1;
+                    parameterDrift[r] = meter.lastParameterDriftTime().toNanos();
                     bare[r] = t1 - t0;
                     bareCpu[r] = c1 - c0;
                     bareFaults[r] = f1 - f0;
@@ -192,10 +203,10 @@ public final class ListenerBenchmark implements Benchmark {
                 // page faults: fresh memory is faulted in 4 KiB at a time, which some machines (virtualised
                 // ones above all) charge dearly; they explain most of the spread between repetitions
                 System.err.printf(java.util.Locale.ROOT,
-                        "  %s (%s): bare %.1f ms, measure %.1f ms, ratio %.3f; thread CPU ratio %.3f;"
-                                + " minor page faults (median) bare %.0f, measure %.0f%n",
-                        label, params10, bareMs, fullMs, fullMs / bareMs, fullCpuMs / bareCpuMs, median(bareFaults),
-                        median(fullFaults));
+                        "  %s (%s): bare %.1f ms, measure %.1f ms (parameter drift %.1f ms), ratio %.3f;"
+                                + " thread CPU ratio %.3f; minor page faults (median) bare %.0f, measure %.0f%n",
+                        label, params10, bareMs, fullMs, median(parameterDrift) / 1e6, fullMs / bareMs,
+                        fullCpuMs / bareCpuMs, median(bareFaults), median(fullFaults));
                 return List.of(
                         new Result(name(), "measure vs bare forward, " + label + ", " + params10, fullMs, "ms",
                                 bareMs, fullMs / bareMs, "<= 1.25x", fullMs / bareMs <= 1.25),
