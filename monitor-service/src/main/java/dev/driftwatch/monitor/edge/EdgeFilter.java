@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -24,7 +25,8 @@ import tools.jackson.databind.ObjectMapper;
  * answered 413 before a byte of it is read, any other body is read through {@link BoundedRequest}
  * (413 once a reader passes the limit), a path or query parameter holding text PostgreSQL cannot
  * store ({@link PgLimits#textProblem}) is a 400 naming the parameter, and a JSON body that is not UTF-8
- * ({@link JsonEncoding}: a declared charset, or its first bytes) is a 415.
+ * ({@link JsonEncoding}: a declared charset, or its first bytes) or a form declaring a charset it cannot be
+ * read in ({@link FormCharset}) is a 415.
  *
  * <p>Two limits: ingestion requests (a run's {@code PUT}, its checkpoint batches and its finish) may be
  * as large as a batch of checkpoints needs; every other request (rules, settings, UI forms) is a small
@@ -68,15 +70,23 @@ final class EdgeFilter extends OncePerRequestFilter {
             reject(response, BodyTooLargeException.problem(limit));
             return;
         }
+        // Before anything reads the parameters, which parses a form body once and for all: in the charset
+        // it declares, else UTF-8 (what browsers send). The servlet default is ISO-8859-1, and Spring's
+        // CharacterEncodingFilter, which sets UTF-8, runs after this filter: a rule named "café" in the UI
+        // was stored as "cafÃ©".
+        if (request.getCharacterEncoding() == null) {
+            request.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        }
+        MediaType json = JsonEncoding.jsonType(request.getContentType());
+        ApiProblem charset = json == null ? FormCharset.problem(request.getContentType())
+                : JsonEncoding.charsetProblem(json);
+        if (charset != null) {
+            reject(response, charset);
+            return;
+        }
         ApiProblem text = unstorableText(request);
         if (text != null) {
             reject(response, text);
-            return;
-        }
-        MediaType json = JsonEncoding.jsonType(request.getContentType());
-        ApiProblem charset = json == null ? null : JsonEncoding.charsetProblem(json);
-        if (charset != null) {
-            reject(response, charset);
             return;
         }
         chain.doFilter(new BoundedRequest(request, limit, json != null && !compressed(request)), response);
@@ -102,7 +112,20 @@ final class EdgeFilter extends OncePerRequestFilter {
         } catch (IllegalArgumentException e) {
             // a malformed escape is left to the router, which answers 400 or 404
         }
-        for (Map.Entry<String, String[]> p : request.getParameterMap().entrySet()) {
+        Map<String, String[]> parameters;
+        try {
+            parameters = request.getParameterMap();
+        } catch (InvalidParameterException e) {
+            if (e.getErrorCode() != HttpServletResponse.SC_BAD_REQUEST) {
+                throw e; // a size or count limit: the web server's own answer (413) stands
+            }
+            boolean form = FormCharset.isForm(request.getContentType());
+            String field = form ? "body" : "query";
+            problems.add(new ApiProblem.FieldProblem(field, "has a malformed %-escape, or one whose bytes are not "
+                    + request.getCharacterEncoding() + " text" + (form ? " (the form's charset)" : "")));
+            return ApiProblem.invalid(problems);
+        }
+        for (Map.Entry<String, String[]> p : parameters.entrySet()) {
             String nameProblem = PgLimits.textProblem(p.getKey());
             String field = JsonProblems.printable(p.getKey());
             if (nameProblem != null) {

@@ -89,11 +89,13 @@ public final class JsonEncoding {
                 || "application".equals(type.getType()) && type.getSubtype().endsWith("+json");
     }
 
-    private static String printable(String s) {
+    /** A client's text, as a problem may quote it: printable, at most 40 characters. */
+    static String printable(String s) {
         return JsonProblems.printable(s.length() > 40 ? s.substring(0, 40) + "..." : s);
     }
 
-    private static ApiProblem problem(String field, String message) {
+    /** The 415 problem of a body in a charset the service does not take. */
+    static ApiProblem problem(String field, String message) {
         return new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-charset", "Unsupported charset",
                 field + " " + message, List.of(new ApiProblem.FieldProblem(field, message)));
     }

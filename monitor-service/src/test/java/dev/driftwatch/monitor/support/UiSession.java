@@ -82,6 +82,24 @@ public final class UiSession {
     }
 
     /**
+     * Posts a form of a page as a browser would, with the page's CSRF token appended to the body.
+     *
+     * @param page the page whose form it is (its CSRF token is read from it)
+     * @param path where the form posts
+     * @param contentType the {@code Content-Type}, e.g. with a declared charset
+     * @param body the form's fields, URL-encoded, without the token
+     * @return the response, whatever its status
+     */
+    public HttpResponse<String> postForm(String page, String path, String contentType, String body) {
+        Matcher m = CSRF.matcher(page(page));
+        assertThat(m.find()).as("the CSRF token of " + page).isTrue();
+        String form = body + "&_csrf=" + enc(m.group(1));
+        return send(request(path).header("Content-Type", contentType).header("Accept", "text/html")
+                .POST(HttpRequest.BodyPublishers.ofString(form, StandardCharsets.US_ASCII)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
      * Sends a GET.
      *
      * @param path e.g. {@code /login}

@@ -65,12 +65,13 @@ class RuleEditorBrowserTest extends WebTestBase {
 
         WebElement name = browser.driver().findElement(By.id("rule-name"));
         name.clear();
-        name.sendKeys("three channels, renamed");
+        // non-ASCII, as typed: the browser posts the form in UTF-8 without declaring it (FormCharsetTest)
+        name.sendKeys("three channels, renamed: café");
         browser.clickToNewPage(By.id("save-rule"));
         browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
 
         JsonNode after = api.get(rules + "/" + id).json();
-        assertThat(after.get("name").stringValue()).isEqualTo("three channels, renamed");
+        assertThat(after.get("name").stringValue()).isEqualTo("three channels, renamed: café");
         assertThat(after.get("channels")).as("every channel, settings included").isEqualTo(channels);
 
         // the empty row adds a fourth channel

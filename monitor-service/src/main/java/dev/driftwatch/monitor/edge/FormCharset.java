@@ -1,0 +1,90 @@
+package dev.driftwatch.monitor.edge;
+
+import dev.driftwatch.monitor.problem.ApiProblem;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.springframework.http.MediaType;
+
+/**
+ * A form body ({@code application/x-www-form-urlencoded}) is ASCII text: its names and values
+ * percent-escape the bytes of their text, and a declared charset says which charset those bytes are in.
+ * Browsers send the page's charset (UTF-8 here) and declare none; a declared charset the server knows
+ * and that is ASCII-compatible (ISO-8859-1, windows-1252...) is honoured. Two others are answered 415
+ * instead of what the web server would do with them: a charset it does not know, which it decodes as
+ * UTF-8 as if none had been declared, and UTF-16 or UTF-32, with which it decodes the whole body before
+ * splitting it into fields and so cannot find any (a 400 that blamed the request's method, path or
+ * headers).
+ */
+final class FormCharset {
+
+    /** What every form body has: names, values, separators and escapes, in ASCII. */
+    private static final String SAMPLE = "name=a+b%20c&_csrf=0123456789-_.~";
+
+    private FormCharset() {}
+
+    /**
+     * A form request whose declared charset cannot be honoured.
+     *
+     * @param contentType the request's {@code Content-Type}, or null
+     * @return the 415 problem, or null (not a form, no charset declared, or one that is honoured)
+     */
+    static ApiProblem problem(String contentType) {
+        if (!isForm(contentType)) {
+            return null;
+        }
+        String declared = charsetOf(contentType);
+        if (declared == null) {
+            return null;
+        }
+        Charset charset;
+        try {
+            charset = Charset.forName(declared);
+        } catch (IllegalArgumentException e) {
+            return JsonEncoding.problem("Content-Type", "declares charset " + JsonEncoding.printable(declared)
+                    + ", which this server does not know; send UTF-8 (the default) or declare none");
+        }
+        if (!asciiCompatible(charset)) {
+            return JsonEncoding.problem("Content-Type", "declares charset " + JsonEncoding.printable(declared)
+                    + "; a form body is ASCII text and its charset must extend ASCII: send UTF-8 (the default)"
+                    + " or declare none");
+        }
+        return null;
+    }
+
+    /**
+     * Whether a request's body is a URL-encoded form. Read by hand, not by Spring's {@link MediaType}
+     * parser, which refuses a charset it does not know and so would let exactly those through.
+     *
+     * @param contentType the request's {@code Content-Type}, or null
+     * @return true for {@code application/x-www-form-urlencoded}, with or without parameters
+     */
+    static boolean isForm(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return MediaType.APPLICATION_FORM_URLENCODED_VALUE.equalsIgnoreCase(type);
+    }
+
+    /** The value of a Content-Type's charset parameter, unquoted; null when it has none. */
+    private static String charsetOf(String contentType) {
+        String[] parts = contentType.split(";");
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (eq > 0 && "charset".equalsIgnoreCase(parts[i].substring(0, eq).trim())) {
+                String value = parts[i].substring(eq + 1).trim();
+                return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
+                        ? value.substring(1, value.length() - 1) : value;
+            }
+        }
+        return null;
+    }
+
+    /** Whether a charset writes ASCII text as ASCII bytes (UTF-16 and UTF-32 do not). */
+    private static boolean asciiCompatible(Charset charset) {
+        return charset.canEncode()
+                && Arrays.equals(SAMPLE.getBytes(charset), SAMPLE.getBytes(StandardCharsets.US_ASCII));
+    }
+}
