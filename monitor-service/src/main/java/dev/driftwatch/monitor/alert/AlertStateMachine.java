@@ -77,8 +77,11 @@ final class AlertStateMachine {
                 }
                 return Change.NONE;
             }
+            // (the time since, not lastNotifiedAt + repeat: an interval beyond Instant's range, as a rule stored
+            // before the interval was bounded may hold, would throw there and fail every upload of the runs
+            // the rule watches)
             if (!repeat.isZero() && s.lastNotifiedAt != null
-                    && !now.isBefore(s.lastNotifiedAt.plus(repeat))) {
+                    && Duration.between(s.lastNotifiedAt, now).compareTo(repeat) >= 0) {
                 s.lastNotifiedAt = now;
                 s.notifications++;
                 return new Change(null, NotificationKind.REPEAT, false);

@@ -21,6 +21,13 @@ final class RuleValidator {
     static final int MAX_WINDOW = 1000;
     static final int MAX_FOR = 1000;
 
+    /**
+     * The longest repeat interval: a year. Longer ones mean "never" in practice (PT0S says that), and one
+     * beyond what an Instant can be moved by was accepted and then failed every upload of the runs the
+     * rule watched once it fired.
+     */
+    static final Duration LONGEST_REPEAT = Duration.ofDays(365);
+
     private final List<FieldProblem> problems = new ArrayList<>();
     private final Notifiers notifiers;
 
@@ -116,8 +123,9 @@ final class RuleValidator {
         }
         try {
             Duration d = Duration.parse(text.strip().toUpperCase(Locale.ROOT));
-            if (d.isNegative() || (!d.isZero() && d.compareTo(Duration.ofMinutes(1)) < 0)) {
-                problem("repeatInterval", "must be PT0S (never) or at least PT1M");
+            if (d.isNegative() || (!d.isZero() && (d.compareTo(Duration.ofMinutes(1)) < 0
+                    || d.compareTo(LONGEST_REPEAT) > 0))) {
+                problem("repeatInterval", "must be PT0S (never) or from PT1M to P365D");
             }
             return d.toString();
         } catch (DateTimeParseException e) {

@@ -102,6 +102,16 @@ class AlertStateMachineTest {
     }
 
     @Test
+    void aRepeatIntervalBeyondWhatAnInstantCanBeMovedByNeverRepeatsAndNeverThrows() {
+        // as stored before intervals were bounded: PT99999999999999H is ~1e10 years past Instant.MAX
+        Duration huge = Duration.parse("PT99999999999999H");
+        Run r = new Run().feed(1, huge, Duration.ofDays(1), true, true, true, false);
+        assertThat(r.notifications).containsExactly("firing", "resolved");
+        Run longest = new Run().feed(1, Duration.ofSeconds(Long.MAX_VALUE), Duration.ofDays(1), true, true, false);
+        assertThat(longest.notifications).containsExactly("firing", "resolved");
+    }
+
+    @Test
     void noRepeatWhenIntervalIsZero() {
         Run r = new Run().feed(1, Duration.ZERO, Duration.ofHours(1), true, true, true, true);
         assertThat(r.notifications).containsExactly("firing");

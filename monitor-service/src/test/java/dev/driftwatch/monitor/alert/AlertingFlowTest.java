@@ -99,6 +99,25 @@ class AlertingFlowTest extends AlertTestBase {
     }
 
     @Test
+    void aRuleStoredWithAnIntervalBeyondTimeItselfNeverBlocksAnUpload() {
+        // PT99999999999999H, accepted before intervals were bounded and still in such a database: once the rule
+        // fired, every later upload of the runs it watched failed with a 500 (Instant overflow), and was lost
+        String run = unique("repeat-huge");
+        createRun(run, "t");
+        long id = createRule(thresholdRule(run, "/repeat-huge", 0.5, 1)).get("id").asLong();
+        jdbc.update("UPDATE alert_rule SET repeat_seconds = ? WHERE id = ?",
+                Duration.parse("PT99999999999999H").toSeconds(), id);
+        upload(run, 10, 0.6); // fires (each upload asserts its 200)
+        upload(run, 20, 0.7); // still firing: would it repeat? (never: the interval is not over)
+        upload(run, 30, 0.8);
+        JsonNode history = alerts("?state=all&run=" + run);
+        assertThat(history).hasSize(1);
+        assertThat(history.get(0).get("state").stringValue()).isEqualTo("firing");
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/repeat-huge").size() == 1);
+        await().during(QUIET).atMost(QUIET.multipliedBy(3)).until(() -> receiver.on("/repeat-huge").size() == 1);
+    }
+
+    @Test
     void pendingNeverNotifies() {
         String run = unique("pending");
         createRun(run, "t");

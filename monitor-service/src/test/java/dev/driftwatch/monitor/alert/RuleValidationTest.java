@@ -79,8 +79,12 @@ class RuleValidationTest extends AlertTestBase {
         }
         assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"severity\": \"fatal\", \"condition\": "
                 + VALID_CONDITION + "}", "severity");
-        assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"repeatInterval\": \"often\", \"condition\": "
-                + VALID_CONDITION + "}", "repeatInterval");
+        // not a duration, shorter than a minute, longer than a year (PT99999999999999H was accepted, and once the
+        // rule fired every upload of the runs it watched failed with a 500), beyond a Duration
+        for (String bad : List.of("often", "PT30S", "P366D", "PT99999999999999H", "PT9999999999999999999H")) {
+            assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"repeatInterval\": \"" + bad
+                    + "\", \"condition\": " + VALID_CONDITION + "}", "repeatInterval");
+        }
         assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"scope\": {\"run\": \"bad key!\"}, \"condition\": "
                 + VALID_CONDITION + "}", "scope.run");
         assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"condition\": " + VALID_CONDITION
