@@ -15,6 +15,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.annotation.Order;
@@ -35,6 +37,8 @@ import org.springframework.stereotype.Component;
 @Order(100)
 class AlertEvaluator implements IngestListener {
 
+    private static final Logger logger = LoggerFactory.getLogger(AlertEvaluator.class);
+
     private final RuleStore rules;
     private final AlertStore alerts;
     private final NotificationOutbox outbox;
@@ -54,8 +58,9 @@ class AlertEvaluator implements IngestListener {
 
     @Override
     public void onCheckpointsStored(CheckpointsStored event) {
-        List<AlertRule> active = rules.activeFor(event.projectId(), event.runId());
-        if (active.isEmpty() || alerts.runEnded(event.runId())) {
+        RuleStore.Active found = rules.activeFor(event.projectId(), event.runId());
+        List<AlertRule> active = found.rules();
+        if (active.isEmpty() && found.unreadable().isEmpty() || alerts.runEnded(event.runId())) {
             return;
         }
         Map<String, AlertState> states = alerts.latest(event.runId());
@@ -65,6 +70,11 @@ class AlertEvaluator implements IngestListener {
                 .sorted(Comparator.comparingLong(CheckpointReport::step)).toList();
         long newest = ordered.get(ordered.size() - 1).step();
         Instant now = clock.instant();
+        for (RuleStore.Unreadable u : found.unreadable()) {
+            logger.error("driftwatch: alert rule {} cannot be read and was not evaluated: {}", u.id(), u.reason());
+            alerts.saveStatus(u.id(), event.runId(), newest, false, null, "not evaluated at step " + newest
+                    + ": the rule cannot be read (" + u.reason() + "); edit or delete it", now);
+        }
         List<String> entered = new ArrayList<>();
         Set<AlertState> dirty = new LinkedHashSet<>();
         for (CheckpointReport checkpoint : ordered) {

@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.alert;
 
 import java.util.List;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -44,16 +45,29 @@ public class RuleStatusQuery {
         return jdbc.query("""
                 SELECT s.rule_id, s.step, s.holds, s.summary,
                     (SELECT min(a.state) FROM alert a WHERE a.rule_id = s.rule_id AND a.run_id = s.run_id
-                        AND a.state IN ('firing', 'pending')) AS open_state
+                        AND a.state IN ('firing', 'pending')) AS open_state, ar.name
                 FROM rule_run_status s JOIN alert_rule ar ON ar.id = s.rule_id
                 WHERE s.run_id = ? AND ar.enabled AND ar.deleted_at IS NULL ORDER BY lower(ar.name), s.rule_id
                 """, (rs, i) -> {
-            AlertRule rule = rules.findAny(rs.getLong(1)); // its name and condition, read once
+            long ruleId = rs.getLong(1);
             String open = rs.getString(5);
             String state = open != null ? open : rs.getBoolean(3) ? "holds" : "ok";
-            return new RuleStatus(rule.id(), rule.name(),
-                    ConditionEvaluator.describe(rule.condition(), rule.forCheckpoints()), state, rs.getLong(2),
-                    rs.getString(4));
+            return new RuleStatus(ruleId, rs.getString(6), condition(ruleId), state, rs.getLong(2), rs.getString(4));
         }, runId);
+    }
+
+    /**
+     * A rule's condition in words; for a rule whose stored condition this version cannot read, says so
+     * (the run page still shows the other rules, and this one's status says why it was not evaluated).
+     */
+    private String condition(long ruleId) {
+        try {
+            AlertRule rule = rules.findAny(ruleId);
+            return ConditionEvaluator.describe(rule.condition(), rule.forCheckpoints());
+        } catch (DataAccessException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return "cannot be read";
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.alert;
 import dev.driftwatch.monitor.alert.notify.Channel;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -43,15 +44,42 @@ class RuleStore {
         return jdbc.queryForObject(SELECT + " WHERE ar.id = ?", RuleStore::read, ruleId);
     }
 
+    /**
+     * A rule whose stored row this version cannot read (a condition of a type it does not know, or values
+     * past what its validation lets in, as an older version or a hand edit may have left them).
+     *
+     * @param id the rule's id
+     * @param reason why, as the reader said it
+     */
+    record Unreadable(long id, String reason) {}
+
+    /**
+     * The enabled rules whose scope includes a run, and those of them that cannot be read: one such rule
+     * must not fail the upload that evaluates the others.
+     *
+     * @param rules the rules, in id order
+     * @param unreadable the rules left out
+     */
+    record Active(List<AlertRule> rules, List<Unreadable> unreadable) {}
+
     /** The enabled rules whose scope includes a run. */
-    List<AlertRule> activeFor(long projectId, long runId) {
-        return jdbc.query(SELECT + """
+    Active activeFor(long projectId, long runId) {
+        List<AlertRule> rules = new ArrayList<>();
+        List<Unreadable> unreadable = new ArrayList<>();
+        jdbc.query(SELECT + """
                  JOIN run r ON r.id = ? AND r.project_id = ar.project_id
                 WHERE ar.project_id = ? AND ar.enabled AND ar.deleted_at IS NULL
                   AND (ar.scope_run_key IS NULL OR ar.scope_run_key = r.run_key)
                   AND (ar.scope_tag IS NULL OR ar.scope_tag = ANY (r.tags))
                 ORDER BY ar.id
-                """, RuleStore::read, runId, projectId);
+                """, (ResultSet rs) -> {
+                    try {
+                        rules.add(read(rs, 0));
+                    } catch (RuntimeException e) {
+                        unreadable.add(new Unreadable(rs.getLong("id"), e.getMessage()));
+                    }
+                }, runId, projectId);
+        return new Active(rules, unreadable);
     }
 
     long insert(long projectId, AlertRuleRequest r) {
