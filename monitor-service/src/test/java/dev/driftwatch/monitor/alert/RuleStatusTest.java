@@ -24,10 +24,7 @@ class RuleStatusTest extends AlertTestBase {
 
     @Test
     void everyRuleOnTheRunSaysWhatItLastSawFiringOrNot() throws Exception {
-        String runKey = unique("why");
-        ObjectNode body = Payloads.run("full", 1000, 1000);
-        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, "1000");
-        assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
+        String runKey = plannedRun("why");
         long high = createRule(rule(runKey, "KL above 0.5 " + runKey, """
                 {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}""", 1, "[]"))
                 .get("id").longValue();
@@ -77,10 +74,7 @@ class RuleStatusTest extends AlertTestBase {
     void aRuleThatCannotBeReadSaysSoAndBlocksNeitherTheUploadNorTheOtherRules() {
         // rules as a database may hold them from an older version, past what validation lets in now: a
         // condition of a type this version does not know, and a forecast quantile outside (0, 1)
-        String runKey = unique("bad-rule");
-        ObjectNode body = Payloads.run("full", 1000, 1000);
-        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, "1000");
-        assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
+        String runKey = plannedRun("bad-rule");
         long unknown = createRule(rule(runKey, "unknown type " + runKey, """
                 {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}""", 1, "[]"))
                 .get("id").longValue();
@@ -121,5 +115,14 @@ class RuleStatusTest extends AlertTestBase {
             // (the project is shared: a rule its list cannot read would fail the other tests' listings)
             jdbc.update("UPDATE alert_rule SET deleted_at = now() WHERE id IN (?, ?)", unknown, outside);
         }
+    }
+
+    /** A run of 1000 planned steps (so forecasts can be made), created; its key. */
+    private String plannedRun(String prefix) {
+        String runKey = unique(prefix);
+        ObjectNode body = Payloads.run("full", 1000, 1000);
+        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, "1000");
+        assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
+        return runKey;
     }
 }
