@@ -93,6 +93,13 @@ public class AlertRuleService {
      */
     @Transactional
     public void delete(Project project, long ruleId) {
+        if (rules.unreadable(project.getId(), ruleId)) {
+            // a rule this version cannot read (an older version's, or a hand edit): it never evaluated
+            // here, so it has nothing to end; without this it could not be deleted at all
+            rules.lock(ruleId);
+            rules.markDeleted(ruleId);
+            return;
+        }
         AlertRule old = get(project, ruleId);
         rules.lock(ruleId);
         evaluator.endOpenAlerts(old, "rule deleted");

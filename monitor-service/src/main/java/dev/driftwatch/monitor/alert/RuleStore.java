@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
@@ -14,6 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 /** Rule rows: the JDBC side of {@link AlertRuleService} and of the evaluator's rule lookup. */
 @Component
 class RuleStore {
+
+    private static final Logger logger = LoggerFactory.getLogger(RuleStore.class);
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final String SELECT = """
@@ -29,9 +33,29 @@ class RuleStore {
         this.jdbc = jdbc;
     }
 
+    /**
+     * A project's rules that this version can read; one it cannot (see {@link Unreadable}) is left out and
+     * logged, so that it does not take the whole list down with it.
+     */
     List<AlertRule> list(long projectId) {
-        return jdbc.query(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id",
-                RuleStore::read, projectId);
+        Active found = tolerant(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id",
+                projectId);
+        for (Unreadable u : found.unreadable()) {
+            logger.error("driftwatch: alert rule {} cannot be read and is left out of the list: {}", u.id(), u.reason());
+        }
+        return found.rules();
+    }
+
+    /**
+     * Whether a project has a rule, not deleted, that this version cannot read.
+     *
+     * @param projectId the project
+     * @param ruleId the rule
+     * @return true for such a rule; false for one it can read or that does not exist
+     */
+    boolean unreadable(long projectId, long ruleId) {
+        return !tolerant(SELECT + " WHERE ar.project_id = ? AND ar.id = ? AND ar.deleted_at IS NULL", projectId,
+                ruleId).unreadable().isEmpty();
     }
 
     Optional<AlertRule> find(long projectId, long ruleId) {
@@ -64,21 +88,26 @@ class RuleStore {
 
     /** The enabled rules whose scope includes a run. */
     Active activeFor(long projectId, long runId) {
-        List<AlertRule> rules = new ArrayList<>();
-        List<Unreadable> unreadable = new ArrayList<>();
-        jdbc.query(SELECT + """
+        return tolerant(SELECT + """
                  JOIN run r ON r.id = ? AND r.project_id = ar.project_id
                 WHERE ar.project_id = ? AND ar.enabled AND ar.deleted_at IS NULL
                   AND (ar.scope_run_key IS NULL OR ar.scope_run_key = r.run_key)
                   AND (ar.scope_tag IS NULL OR ar.scope_tag = ANY (r.tags))
                 ORDER BY ar.id
-                """, (ResultSet rs) -> {
-                    try {
-                        rules.add(read(rs, 0));
-                    } catch (RuntimeException e) {
-                        unreadable.add(new Unreadable(rs.getLong("id"), e.getMessage()));
-                    }
-                }, runId, projectId);
+                """, runId, projectId);
+    }
+
+    /** The rows of a query of {@link #SELECT}, the ones this version cannot read set apart. */
+    private Active tolerant(String sql, Object... args) {
+        List<AlertRule> rules = new ArrayList<>();
+        List<Unreadable> unreadable = new ArrayList<>();
+        jdbc.query(sql, (ResultSet rs) -> {
+            try {
+                rules.add(read(rs, 0));
+            } catch (RuntimeException e) {
+                unreadable.add(new Unreadable(rs.getLong("id"), e.getMessage()));
+            }
+        }, args);
         return new Active(rules, unreadable);
     }
 

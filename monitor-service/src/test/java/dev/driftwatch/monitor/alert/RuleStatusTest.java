@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -107,10 +108,22 @@ class RuleStatusTest extends AlertTestBase {
             });
             assertThat(jdbc.queryForList("SELECT rule_id FROM alert WHERE run_id = ?", Long.class, runId))
                     .as("alerts: the good rule's only").containsExactly(good);
-            String page = UiSession.loggedIn(base(), "admin", AlertTest.UI_PASSWORD)
-                    .page("/projects/" + AlertTest.PROJECT + "/runs/" + runKey);
+            UiSession ui = UiSession.loggedIn(base(), "admin", AlertTest.UI_PASSWORD);
+            String page = ui.page("/projects/" + AlertTest.PROJECT + "/runs/" + runKey);
             assertThat(page).contains("KL above 0.1 " + runKey, "unknown type " + runKey, "quantile outside " + runKey,
                     "the rule cannot be read", "edit or delete it");
+
+            // the project's rule list leaves them out instead of failing, and they can be deleted
+            ApiClient.Answer list = api().get(rulesPath());
+            assertThat(list.status()).as(list.text()).isEqualTo(200);
+            assertThat(list.json().findValues("id")).extracting(JsonNode::longValue).contains(good)
+                    .doesNotContain(unknown, outside);
+            assertThat(ui.page("/projects/" + AlertTest.PROJECT + "/rules")).contains("KL above 0.1 " + runKey);
+            for (long id : new long[] {unknown, outside}) {
+                assertThat(api().send("DELETE", rulesPath() + "/" + id, null, null, false).status()).isEqualTo(204);
+            }
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM alert_rule WHERE id IN (?, ?) AND deleted_at IS NULL",
+                    Long.class, unknown, outside)).isZero();
         } finally {
             // (the project is shared: a rule its list cannot read would fail the other tests' listings)
             jdbc.update("UPDATE alert_rule SET deleted_at = now() WHERE id IN (?, ?)", unknown, outside);
