@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.query;
 
 import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.monitor.edge.DecimalText;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.run.Run;
@@ -128,7 +129,7 @@ class QueryController {
             @RequestParam(required = false) Long step) {
         double wanted;
         try {
-            wanted = Double.parseDouble(halfWidth);
+            wanted = DecimalText.parse(halfWidth);
         } catch (NumberFormatException e) {
             throw ApiProblem.invalid("halfWidth", "must be a positive number");
         }

@@ -9,6 +9,7 @@ import dev.driftwatch.monitor.alert.ConditionType;
 import dev.driftwatch.monitor.alert.ForecastCondition;
 import dev.driftwatch.monitor.alert.MetricNames;
 import dev.driftwatch.monitor.alert.Scope;
+import dev.driftwatch.monitor.edge.DecimalText;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.util.ArrayList;
@@ -185,7 +186,7 @@ public record RuleForm(String name, String enabled, String severity, String scop
             return null;
         }
         try {
-            return Double.valueOf(text.strip());
+            return DecimalText.parse(text);
         } catch (NumberFormatException e) {
             problems.add(new FieldProblem(field, "must be a number"));
             return null;

@@ -1,0 +1,31 @@
+package dev.driftwatch.monitor.edge;
+
+import java.util.regex.Pattern;
+
+/**
+ * A number a person typed (a UI form field, a query parameter) read as plain decimal text, as JSON writes
+ * numbers: {@code 0.5}, {@code -2}, {@code 1e-3}, {@code .5}. Java's own parser also takes hexadecimal
+ * ({@code 0x1p3} is 8), type suffixes ({@code 0.5d}, {@code 2f}), {@code NaN} and {@code Infinity}, none of
+ * which the JSON API takes; a form or query that did would store a value its author did not write.
+ */
+public final class DecimalText {
+
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    private DecimalText() {}
+
+    /**
+     * Reads a decimal number, rounded to the nearest double; one beyond the double range is infinite.
+     *
+     * @param text the text, surrounding white space ignored
+     * @return its value
+     * @throws NumberFormatException when the text is not a plain decimal number
+     */
+    public static double parse(String text) {
+        String t = text.strip();
+        if (!DECIMAL.matcher(t).matches()) {
+            throw new NumberFormatException("not a decimal number");
+        }
+        return Double.parseDouble(t);
+    }
+}

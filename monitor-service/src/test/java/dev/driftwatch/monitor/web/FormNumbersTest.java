@@ -1,0 +1,54 @@
+package dev.driftwatch.monitor.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftwatch.monitor.support.UiSession;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Numbers in the UI's forms are plain decimals: {@code 0x1p3} (Java's hexadecimal 8) and {@code 0.5d} were
+ * taken by the rule form and the settings form as the values Java reads them as, and the settings form
+ * answered a word in a number field with a bare 400 instead of its own error list.
+ */
+class FormNumbersTest extends WebTestBase {
+
+    private static final String PROJECT = "formnumbers";
+    private static final String FORM = "application/x-www-form-urlencoded";
+
+    @Test
+    void aRuleThresholdMustBeADecimalNumber() {
+        UiSession ui = session();
+        String rules = "/projects/" + PROJECT + "/rules";
+        for (String threshold : new String[] {"0x1p3", "0.5d", "abc"}) {
+            HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=hex-" + threshold.hashCode()
+                    + "&enabled=true&severity=warning&type=threshold&metric=kl_base_ft&aggregate=mean&op=above"
+                    + "&ciAware=true&forCheckpoints=1&threshold=" + threshold);
+            assertThat(a.statusCode()).as(threshold).isEqualTo(200); // the form again, with its error
+            assertThat(a.body()).as(threshold).contains("condition.threshold must be a number");
+            assertThat(ui.page(rules)).doesNotContain("hex-" + threshold.hashCode());
+        }
+    }
+
+    @Test
+    void projectSettingsMustBeDecimalNumbersAndAreNotChangedOtherwise() {
+        UiSession ui = session();
+        String settings = "/projects/" + PROJECT + "/settings";
+        for (String kl : new String[] {"0x1p3", "0.5d", "abc"}) {
+            HttpResponse<String> a = ui.postForm(settings, settings, FORM, "name=numbers&trainableFractionThreshold=0.1"
+                    + "&klThreshold=" + kl + "&driftFactor=3&lossTolerance=0.1");
+            assertThat(a.statusCode()).as(kl + ": " + a.body()).isEqualTo(302);
+            String page = ui.page(settings);
+            assertThat(page).as(kl).contains("klThreshold must be a decimal number").doesNotContain("value=\"8.0\"");
+        }
+        HttpResponse<String> ok = ui.postForm(settings, settings, FORM, "name=numbers&trainableFractionThreshold=0.1"
+                + "&klThreshold=0.75&driftFactor=3&lossTolerance=0.1");
+        assertThat(ok.statusCode()).isEqualTo(302);
+        assertThat(ui.page(settings)).contains("value=\"0.75\"");
+    }
+
+    private UiSession session() {
+        newProject(PROJECT);
+        return UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
+    }
+}
