@@ -58,7 +58,7 @@ class AlertEvaluator implements IngestListener {
 
     @Override
     public void onCheckpointsStored(CheckpointsStored event) {
-        RuleStore.Active found = rules.activeFor(event.projectId(), event.runId());
+        RuleStore.Rows found = rules.activeFor(event.projectId(), event.runId());
         List<AlertRule> active = found.rules();
         if (active.isEmpty() && found.unreadable().isEmpty() || alerts.runEnded(event.runId())) {
             return;

@@ -93,15 +93,18 @@ public class AlertRuleService {
      */
     @Transactional
     public void delete(Project project, long ruleId) {
-        if (rules.unreadable(project.getId(), ruleId)) {
+        RuleStore.Rows found = rules.lookup(project.getId(), ruleId);
+        if (found.rules().isEmpty() && found.unreadable().isEmpty()) {
+            throw notFound(ruleId);
+        }
+        rules.lock(ruleId);
+        if (found.rules().isEmpty()) {
             // a rule this version cannot read (an older version's, or a hand edit): it never evaluated
             // here, so it has nothing to end; without this it could not be deleted at all
-            rules.lock(ruleId);
             rules.markDeleted(ruleId);
             return;
         }
-        AlertRule old = get(project, ruleId);
-        rules.lock(ruleId);
+        AlertRule old = found.rules().get(0);
         evaluator.endOpenAlerts(old, "rule deleted");
         rules.markDeleted(ruleId);
     }

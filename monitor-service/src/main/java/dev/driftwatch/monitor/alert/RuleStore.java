@@ -38,7 +38,7 @@ class RuleStore {
      * logged, so that it does not take the whole list down with it.
      */
     List<AlertRule> list(long projectId) {
-        Active found = tolerant(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id",
+        Rows found = tolerant(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id",
                 projectId);
         for (Unreadable u : found.unreadable()) {
             logger.error("driftwatch: alert rule {} cannot be read and is left out of the list: {}", u.id(), u.reason());
@@ -47,15 +47,16 @@ class RuleStore {
     }
 
     /**
-     * Whether a project has a rule, not deleted, that this version cannot read.
+     * One rule of a project, not deleted, read the tolerant way: in {@link Rows#rules()} when this version
+     * can read it, in {@link Rows#unreadable()} when it cannot, in neither when there is no such rule.
      *
      * @param projectId the project
      * @param ruleId the rule
-     * @return true for such a rule; false for one it can read or that does not exist
+     * @return at most one row
      */
-    boolean unreadable(long projectId, long ruleId) {
-        return !tolerant(SELECT + " WHERE ar.project_id = ? AND ar.id = ? AND ar.deleted_at IS NULL", projectId,
-                ruleId).unreadable().isEmpty();
+    Rows lookup(long projectId, long ruleId) {
+        return tolerant(SELECT + " WHERE ar.project_id = ? AND ar.id = ? AND ar.deleted_at IS NULL", projectId,
+                ruleId);
     }
 
     Optional<AlertRule> find(long projectId, long ruleId) {
@@ -78,16 +79,16 @@ class RuleStore {
     record Unreadable(long id, String reason) {}
 
     /**
-     * The enabled rules whose scope includes a run, and those of them that cannot be read: one such rule
-     * must not fail the upload that evaluates the others.
+     * Rule rows read the tolerant way: the rules, and apart from them those this version cannot read, so
+     * that one such rule fails neither an upload that evaluates the others nor a listing.
      *
      * @param rules the rules, in id order
      * @param unreadable the rules left out
      */
-    record Active(List<AlertRule> rules, List<Unreadable> unreadable) {}
+    record Rows(List<AlertRule> rules, List<Unreadable> unreadable) {}
 
     /** The enabled rules whose scope includes a run. */
-    Active activeFor(long projectId, long runId) {
+    Rows activeFor(long projectId, long runId) {
         return tolerant(SELECT + """
                  JOIN run r ON r.id = ? AND r.project_id = ar.project_id
                 WHERE ar.project_id = ? AND ar.enabled AND ar.deleted_at IS NULL
@@ -98,7 +99,7 @@ class RuleStore {
     }
 
     /** The rows of a query of {@link #SELECT}, the ones this version cannot read set apart. */
-    private Active tolerant(String sql, Object... args) {
+    private Rows tolerant(String sql, Object... args) {
         List<AlertRule> rules = new ArrayList<>();
         List<Unreadable> unreadable = new ArrayList<>();
         jdbc.query(sql, (ResultSet rs) -> {
@@ -108,7 +109,7 @@ class RuleStore {
                 unreadable.add(new Unreadable(rs.getLong("id"), e.getMessage()));
             }
         }, args);
-        return new Active(rules, unreadable);
+        return new Rows(rules, unreadable);
     }
 
     long insert(long projectId, AlertRuleRequest r) {

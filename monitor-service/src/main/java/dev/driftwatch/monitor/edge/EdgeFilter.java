@@ -77,9 +77,10 @@ final class EdgeFilter extends OncePerRequestFilter {
         if (request.getCharacterEncoding() == null) {
             request.setCharacterEncoding(StandardCharsets.UTF_8.name());
         }
-        MediaType json = JsonEncoding.jsonType(request.getContentType());
-        ApiProblem charset = json == null ? FormCharset.problem(request.getContentType())
-                : JsonEncoding.charsetProblem(json);
+        ContentType type = ContentType.of(request.getContentType());
+        boolean json = type != null && type.json();
+        ApiProblem charset = json ? JsonEncoding.charsetProblem(type)
+                : type != null && type.form() ? FormCharset.problem(type) : null;
         if (charset != null) {
             reject(response, charset);
             return;
@@ -89,7 +90,7 @@ final class EdgeFilter extends OncePerRequestFilter {
             reject(response, text);
             return;
         }
-        chain.doFilter(new BoundedRequest(request, limit, json != null && !compressed(request)), response);
+        chain.doFilter(new BoundedRequest(request, limit, json && !compressed(request)), response);
     }
 
     /**
@@ -119,7 +120,8 @@ final class EdgeFilter extends OncePerRequestFilter {
             if (e.getErrorCode() != HttpServletResponse.SC_BAD_REQUEST) {
                 throw e; // a size or count limit: the web server's own answer (413) stands
             }
-            boolean form = FormCharset.isForm(request.getContentType());
+            ContentType type = ContentType.of(request.getContentType());
+            boolean form = type != null && type.form();
             String field = form ? "body" : "query";
             problems.add(new ApiProblem.FieldProblem(field, "has a malformed %-escape, or one whose bytes are not "
                     + request.getCharacterEncoding() + " text" + (form ? " (the form's charset)" : "")));

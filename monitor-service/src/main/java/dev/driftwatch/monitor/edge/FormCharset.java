@@ -4,7 +4,6 @@ import dev.driftwatch.monitor.problem.ApiProblem;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.springframework.http.MediaType;
 
 /**
  * A form body ({@code application/x-www-form-urlencoded}) is ASCII text: its names and values
@@ -26,14 +25,11 @@ final class FormCharset {
     /**
      * A form request whose declared charset cannot be honoured.
      *
-     * @param contentType the request's {@code Content-Type}, or null
-     * @return the 415 problem, or null (not a form, no charset declared, or one that is honoured)
+     * @param type the request's form content type ({@link ContentType#form()})
+     * @return the 415 problem, or null (no charset declared, or one that is honoured)
      */
-    static ApiProblem problem(String contentType) {
-        if (!isForm(contentType)) {
-            return null;
-        }
-        String declared = charsetOf(contentType);
+    static ApiProblem problem(ContentType type) {
+        String declared = type.charset();
         if (declared == null) {
             return null;
         }
@@ -48,36 +44,6 @@ final class FormCharset {
             return JsonEncoding.problem("Content-Type", "declares charset " + JsonEncoding.printable(declared)
                     + "; a form body is ASCII text and its charset must extend ASCII: send UTF-8 (the default)"
                     + " or declare none");
-        }
-        return null;
-    }
-
-    /**
-     * Whether a request's body is a URL-encoded form. Read by hand, not by Spring's {@link MediaType}
-     * parser, which refuses a charset it does not know and so would let exactly those through.
-     *
-     * @param contentType the request's {@code Content-Type}, or null
-     * @return true for {@code application/x-www-form-urlencoded}, with or without parameters
-     */
-    static boolean isForm(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        int semicolon = contentType.indexOf(';');
-        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
-        return MediaType.APPLICATION_FORM_URLENCODED_VALUE.equalsIgnoreCase(type);
-    }
-
-    /** The value of a Content-Type's charset parameter, unquoted; null when it has none. */
-    private static String charsetOf(String contentType) {
-        String[] parts = contentType.split(";");
-        for (int i = 1; i < parts.length; i++) {
-            int eq = parts[i].indexOf('=');
-            if (eq > 0 && "charset".equalsIgnoreCase(parts[i].substring(0, eq).trim())) {
-                String value = parts[i].substring(eq + 1).trim();
-                return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
-                        ? value.substring(1, value.length() - 1) : value;
-            }
         }
         return null;
     }

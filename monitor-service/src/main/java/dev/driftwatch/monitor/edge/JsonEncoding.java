@@ -6,7 +6,6 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 
 /**
  * JSON bodies are UTF-8 (RFC 8259, section 8.1), and only UTF-8 is accepted: a body in UTF-16 or UTF-32
@@ -18,35 +17,29 @@ public final class JsonEncoding {
     private JsonEncoding() {}
 
     /**
-     * A request's JSON media type.
+     * Whether a request's body is JSON.
      *
      * @param contentType the request's {@code Content-Type}, or null
-     * @return the media type when it is JSON ({@link #isJson}), else null (absent, not JSON, or not a
-     *     media type at all: the endpoint answers that, 415 or a form error)
+     * @return true for {@code application/json} and {@code application/*+json}, whatever its parameters
      */
-    public static MediaType jsonType(String contentType) {
-        try {
-            MediaType type = contentType == null ? null : MediaType.parseMediaType(contentType);
-            return type != null && isJson(type) ? type : null;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+    public static boolean isJson(String contentType) {
+        ContentType type = ContentType.of(contentType);
+        return type != null && type.json();
     }
 
     /**
      * A JSON request that declares a charset other than UTF-8.
      *
-     * @param type the request's JSON media type ({@link #jsonType})
-     * @return the 415 problem, or null when the type declares no charset or UTF-8 (under any of its names)
+     * @param type the request's JSON content type
+     * @return the 415 problem, or null when it declares no charset or UTF-8 (under any of its names)
      */
-    public static ApiProblem charsetProblem(MediaType type) {
-        String charset = type.getParameter("charset");
+    static ApiProblem charsetProblem(ContentType type) {
+        String charset = type.charset();
         if (charset == null) {
             return null;
         }
-        String name = charset.replace("\"", "");
         try {
-            if (Charset.forName(name).equals(StandardCharsets.UTF_8)) {
+            if (Charset.forName(charset).equals(StandardCharsets.UTF_8)) {
                 return null;
             }
         } catch (IllegalArgumentException e) {
@@ -81,12 +74,6 @@ public final class JsonEncoding {
      */
     public static ApiProblem bodyProblem(byte[] body) {
         return body.length == 0 ? null : firstBytesProblem(body[0] & 0xFF, body.length > 1 ? body[1] & 0xFF : -1);
-    }
-
-    /** Whether a media type is JSON: {@code application/json} or {@code application/*+json}. */
-    private static boolean isJson(MediaType type) {
-        return MediaType.APPLICATION_JSON.includes(type)
-                || "application".equals(type.getType()) && type.getSubtype().endsWith("+json");
     }
 
     /** A client's text, as a problem may quote it: printable, at most 40 characters. */

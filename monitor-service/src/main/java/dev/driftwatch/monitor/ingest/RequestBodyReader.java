@@ -125,7 +125,7 @@ class RequestBodyReader {
     }
 
     private static void checkContentType(String contentType) {
-        if (JsonEncoding.jsonType(contentType) == null) {
+        if (!JsonEncoding.isJson(contentType)) {
             throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type",
                     "Content-Type must be application/json",
                     List.of(new ApiProblem.FieldProblem("Content-Type", "must be application/json")));
