@@ -8,12 +8,14 @@ import dev.driftwatch.monitor.ingest.CheckpointsStored;
 import dev.driftwatch.monitor.ingest.IngestListener;
 import dev.driftwatch.monitor.ingest.RunEnded;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,12 +152,12 @@ class AlertEvaluator implements IngestListener {
         if (open.isEmpty()) {
             return;
         }
-        Map<Long, AlertRule> byId = new java.util.HashMap<>();
+        Map<Long, Optional<AlertRule>> byId = new java.util.HashMap<>();
         String note = "run ended (" + event.status() + ")";
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
         for (AlertState s : open) {
-            AlertRule rule = byId.computeIfAbsent(s.ruleId, id -> rules.findAny(id));
+            AlertRule rule = byId.computeIfAbsent(s.ruleId, rules::findAnyReadable).orElse(null);
             end(rule, event.runId(), event.runKey(), s, note, now, entered);
         }
         countAfterCommit(entered);
@@ -163,30 +165,45 @@ class AlertEvaluator implements IngestListener {
 
     /**
      * Ends a rule's open alerts because the rule changed or was deleted: firing ones resolve (and
-     * notify once), pending ones clear; what it last saw on each run is forgotten. Runs in the caller's transaction. Alerts of ended runs were
-     * ended with their runs, so this touches live runs only.
+     * notify once), pending ones clear; what it last saw on each run is forgotten. Runs in the caller's
+     * transaction. Alerts of ended runs were ended with their runs, so this touches live runs only.
      *
-     * @param rule the rule as it was
+     * @param ruleId the rule, locked by the caller
+     * @param rule the rule as it was, or null when this version cannot read it (an older version's): its
+     *     episodes then end without a notification, since where to send one is part of what cannot be read
      * @param note why, recorded with the transition
      */
-    void endOpenAlerts(AlertRule rule, String note) {
-        alerts.clearStatus(rule.id()); // what the rule as it was saw no longer explains the rule as it is
+    void endOpenAlerts(long ruleId, AlertRule rule, String note) {
+        alerts.clearStatus(ruleId); // what the rule as it was saw no longer explains the rule as it is
         Instant now = clock.instant();
         List<String> entered = new ArrayList<>();
-        for (AlertStore.OpenAlert open : alerts.open(rule.id())) {
+        for (AlertStore.OpenAlert open : alerts.open(ruleId)) {
             end(rule, open.runId(), open.runKey(), open.state(), note, now, entered);
         }
         countAfterCommit(entered);
     }
 
-    /** One open episode ends: the state machine's "condition no longer holds" step, saved and notified. */
+    /**
+     * One open episode ends: the state machine's "condition no longer holds" step, saved and notified
+     * (not notified when {@code rule} is null: a rule this version cannot read).
+     */
     private void end(AlertRule rule, long runId, String runKey, AlertState s, String note, Instant now,
             List<String> entered) {
+        if (rule == null) {
+            note += "; not notified: the rule cannot be read";
+        }
+        int notifications = s.notifications;
+        Instant lastNotified = s.lastNotifiedAt;
         AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
-                s.summary + " (" + note + ")", rule.forCheckpoints(), 1, rule.repeat(), now); // (ends at once)
+                s.summary + " (" + note + ")", rule == null ? 1 : rule.forCheckpoints(), 1,
+                rule == null ? Duration.ZERO : rule.repeat(), now); // (ends at once)
+        if (rule == null) {
+            s.notifications = notifications; // (the machine counts the notice it asks for; none is sent)
+            s.lastNotifiedAt = lastNotified;
+        }
         alerts.save(runId, s, change, note);
         entered.add(change.state().wireName());
-        if (change.notification() != null) {
+        if (rule != null && change.notification() != null) {
             outbox.enqueue(notice(rule, runKey, s, change.notification()), s.notifications, rule.channels());
         }
     }

@@ -4,6 +4,7 @@ import dev.driftwatch.monitor.alert.notify.Notifiers;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import java.util.List;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -43,11 +44,19 @@ public class AlertRuleService {
      * @param project the project
      * @param ruleId the rule's id
      * @return the rule
-     * @throws ApiProblem 404 when the project has no such rule
+     * @throws ApiProblem 404 when the project has no such rule, 409 when this version cannot read it
      */
     @Transactional(readOnly = true)
     public AlertRule get(Project project, long ruleId) {
-        return rules.find(project.getId(), ruleId).orElseThrow(() -> notFound(ruleId));
+        RuleStore.Rows found = existing(project, ruleId);
+        if (found.rules().isEmpty()) {
+            RuleStore.Unreadable u = found.unreadable().get(0);
+            // the request is fine; what is stored is not: not a 400, which would blame the caller
+            throw new ApiProblem(HttpStatus.CONFLICT, "unreadable-rule", "Rule cannot be read",
+                    "alert rule " + ruleId + " is stored in a form this version cannot read (" + u.reason()
+                            + "); replace it (PUT) or delete it", List.of());
+        }
+        return found.rules().get(0);
     }
 
     /**
@@ -77,9 +86,7 @@ public class AlertRuleService {
     @Transactional
     public AlertRule update(Project project, long ruleId, AlertRuleRequest request) {
         AlertRuleRequest valid = RuleValidator.validate(request, notifiers);
-        AlertRule old = get(project, ruleId);
-        rules.lock(ruleId);
-        evaluator.endOpenAlerts(old, "rule changed");
+        endOpenAlerts(existing(project, ruleId), ruleId, "rule changed");
         rules.update(ruleId, valid);
         return get(project, ruleId);
     }
@@ -93,22 +100,25 @@ public class AlertRuleService {
      */
     @Transactional
     public void delete(Project project, long ruleId) {
+        endOpenAlerts(existing(project, ruleId), ruleId, "rule deleted");
+        rules.markDeleted(ruleId);
+    }
+
+    /** The rule, read the tolerant way (one this version cannot read is still there to replace or delete). */
+    private RuleStore.Rows existing(Project project, long ruleId) {
         RuleStore.Rows found = rules.lookup(project.getId(), ruleId);
         if (found.rules().isEmpty() && found.unreadable().isEmpty()) {
             throw notFound(ruleId);
         }
-        rules.lock(ruleId);
-        if (found.rules().isEmpty()) {
-            // a rule this version cannot read (an older version's, or a hand edit): it never evaluated
-            // here, so it has nothing to end; without this it could not be deleted at all
-            rules.markDeleted(ruleId);
-            return;
-        }
-        AlertRule old = found.rules().get(0);
-        evaluator.endOpenAlerts(old, "rule deleted");
-        rules.markDeleted(ruleId);
+        return found;
     }
 
+    /** Locks the rule and ends its open alerts, before it changes or goes. */
+    private void endOpenAlerts(RuleStore.Rows found, long ruleId, String note) {
+        rules.lock(ruleId);
+        // (null for a rule this version cannot read: an older version's, or a hand edit)
+        evaluator.endOpenAlerts(ruleId, found.rules().isEmpty() ? null : found.rules().get(0), note);
+    }
 
     private static ApiProblem notFound(long ruleId) {
         return ApiProblem.notFound("alert rule " + ruleId);

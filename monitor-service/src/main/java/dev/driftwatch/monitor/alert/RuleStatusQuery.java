@@ -1,7 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
 import java.util.List;
-import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -61,13 +60,8 @@ public class RuleStatusQuery {
      * (the run page still shows the other rules, and this one's status says why it was not evaluated).
      */
     private String condition(long ruleId) {
-        try {
-            AlertRule rule = rules.findAny(ruleId);
-            return ConditionEvaluator.describe(rule.condition(), rule.forCheckpoints());
-        } catch (DataAccessException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            return "cannot be read";
-        }
+        return rules.findAnyReadable(ruleId)
+                .map(rule -> ConditionEvaluator.describe(rule.condition(), rule.forCheckpoints()))
+                .orElse("cannot be read");
     }
 }

@@ -59,14 +59,12 @@ class RuleStore {
                 ruleId);
     }
 
-    Optional<AlertRule> find(long projectId, long ruleId) {
-        return jdbc.query(SELECT + " WHERE ar.project_id = ? AND ar.id = ? AND ar.deleted_at IS NULL",
-                RuleStore::read, projectId, ruleId).stream().findFirst();
-    }
-
-    /** A rule by id, deleted or not (an alert outlives its rule's deletion in the history). */
-    AlertRule findAny(long ruleId) {
-        return jdbc.queryForObject(SELECT + " WHERE ar.id = ?", RuleStore::read, ruleId);
+    /**
+     * A rule by id, deleted or not (an alert outlives its rule's deletion in the history); empty when this
+     * version cannot read it.
+     */
+    Optional<AlertRule> findAnyReadable(long ruleId) {
+        return tolerant(SELECT + " WHERE ar.id = ?", ruleId).rules().stream().findFirst();
     }
 
     /**

@@ -130,6 +130,57 @@ class RuleStatusTest extends AlertTestBase {
         }
     }
 
+    @Test
+    void aRuleThatCannotBeReadIsA409ToReadCanBeReplacedAndItsOlderAlertsEndUnnotified() {
+        // two rules that fired under a version that could read them, then became unreadable (a hand edit, or
+        // a downgrade): one is replaced through the API, the other's run finishes
+        String replaced = plannedRun("replaced");
+        String finished = plannedRun("finished");
+        String above = """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.1}""";
+        long first = createRule(rule(replaced, "KL above 0.1 " + replaced, above, 1, webhook("/unreadable")))
+                .get("id").longValue();
+        long second = createRule(rule(finished, "KL above 0.1 " + finished, above, 1, webhook("/unreadable")))
+                .get("id").longValue();
+        upload(replaced, 20, 0.5);
+        upload(finished, 20, 0.5);
+        String state = "SELECT a.state FROM alert a JOIN run r ON r.id = a.run_id WHERE a.rule_id = ? AND r.run_key = ?";
+        assertThat(jdbc.queryForObject(state, String.class, first, replaced)).isEqualTo("firing");
+        assertThat(jdbc.queryForObject(state, String.class, second, finished)).isEqualTo("firing");
+        jdbc.update("UPDATE alert_rule SET condition = '{\"type\": \"sideways\", \"threshold\": 1}'::jsonb"
+                + " WHERE id IN (?, ?)", first, second);
+        try {
+            // reading it: the request is fine, what is stored is not
+            ApiClient.Answer get = api().get(rulesPath() + "/" + first);
+            assertThat(get.status()).as(get.text()).isEqualTo(409);
+            assertThat(get.json().get("detail").asText()).contains("alert rule " + first,
+                    "cannot read", "condition.type", "replace it (PUT) or delete it");
+
+            // replacing it: the new definition is stored, the episode it left ends without a notice
+            ApiClient.Answer put = api().json("PUT", rulesPath() + "/" + first, rule(replaced,
+                    "KL above 0.3 " + replaced, above.replace("0.1", "0.3"), 1, "[]"));
+            assertThat(put.status()).as(put.text()).isEqualTo(200);
+            assertThat(api().get(rulesPath() + "/" + first).json().at("/condition/threshold").doubleValue())
+                    .isEqualTo(0.3);
+            assertThat(jdbc.queryForObject(state, String.class, first, replaced)).isEqualTo("resolved");
+            assertThat(jdbc.queryForObject("SELECT summary FROM alert WHERE rule_id = ?", String.class, first))
+                    .endsWith("(rule changed; not notified: the rule cannot be read)");
+
+            // finishing the other's run: answered, and its episode ends the same way
+            ApiClient.Answer finish = api().json("POST", "/api/v1/projects/" + AlertTest.PROJECT + "/runs/"
+                    + finished + "/finish", "{\"status\": \"completed\"}");
+            assertThat(finish.status()).as(finish.text()).isEqualTo(200);
+            assertThat(jdbc.queryForObject(state, String.class, second, finished)).isEqualTo("resolved");
+            assertThat(jdbc.queryForObject("SELECT summary FROM alert WHERE rule_id = ?", String.class, second))
+                    .endsWith("(run ended (completed); not notified: the rule cannot be read)");
+            // one notice per firing, and none for the two endings (the outbox would have had a 'resolved')
+            assertThat(jdbc.queryForList("SELECT n.kind FROM notification n JOIN alert a ON a.id = n.alert_id"
+                    + " WHERE a.rule_id IN (?, ?)", String.class, first, second)).containsOnly("firing").hasSize(2);
+        } finally {
+            jdbc.update("UPDATE alert_rule SET deleted_at = now() WHERE id IN (?, ?)", first, second);
+        }
+    }
+
     /** A run of 1000 planned steps (so forecasts can be made), created; its key. */
     private String plannedRun(String prefix) {
         String runKey = unique(prefix);
