@@ -80,6 +80,12 @@ public final class BaseDistribution implements AutoCloseable {
     private static final int VOCABULARY_LSE = 2;
     /** A tail sum below this (relative to Q's top class) falls back to a log-sum-exp of its own. */
     private static final double TINY_TAIL = 1e-280;
+    /**
+     * The smallest tail, as a share of Q's sum {@code S}, taken as {@code S} less the top k's sum: float64
+     * sums of 32k values are good to a few 1e-16 of {@code S}, so such a difference is good to ~1e-11 of
+     * itself; a smaller tail is summed on its own.
+     */
+    private static final double CANCELLATION = 0x1p-15;
 
     private final int topK;
     private final int tailSamples;
@@ -398,7 +404,7 @@ public final class BaseDistribution implements AutoCloseable {
      * @return the maximum {@code [rows, 1]} and top-1 agreement {@code [rows]}, float64
      */
     private NDList maximumAndAgreement(NDList base, NDArray current) {
-        NDArray maxCurrent = current.max(new int[] {-1}, true);
+        NDArray maxCurrent = Divergences.rowMax(current);
         NDArray top1 = Divergences.topAgrees(current, base.get(ARGMAX), maxCurrent).toType(DataType.FLOAT64, false);
         return new NDList(scaled(maxCurrent, temperature), top1);
     }
@@ -426,12 +432,16 @@ public final class BaseDistribution implements AutoCloseable {
         NDArray max = maximum.get(0);
         NDArray top1 = maximum.get(1);
         NDArray indices = base.get(INDICES);
-        try (NDArray x = scaled(current, temperature); NDArray shifted = x.sub(max); NDArray e = shifted.exp()) {
+        // at tau = 1, x - max straight from the float32 logits: the subtraction promotes them to float64 (the
+        // same bits as casting first), without a float64 copy of the logits, which costs a pass of its own
+        try (NDArray x = temperature == 1.0 ? null : scaled(current, temperature);
+                NDArray shifted = x == null ? current.sub(max) : x.sub(max); NDArray e = shifted.exp()) {
             NDArray sum = e.sum(new int[] {-1}, true);
             NDArray lseQ = sum.log().add(max);
             NDArray entropyFt = sum.log().squeeze(-1).sub(Divergences.dot(e, shifted).div(sum.squeeze(-1)));
-            NDArray lqKept = x.gather(indices, -1).sub(lseQ);
-            NDArray logTailQ = logTail(x, e, sum, lseQ, indices.get("..., 0:" + topK));
+            NDArray lqKept = (x == null ? current.gather(indices, -1).toType(DataType.FLOAT64, false)
+                    : x.gather(indices, -1)).sub(lseQ);
+            NDArray logTailQ = logTail(current, e, sum, lseQ, indices.get("..., 0:" + topK));
             return new NDList(top1, entropyFt, lseQ, lqKept, logTailQ);
         }
     }
@@ -470,16 +480,26 @@ public final class BaseDistribution implements AutoCloseable {
 
     /**
      * Q's log tail mass (the classes outside the base's top k), {@code [..., 1]}: {@code log(sum of e over
-     * the tail / S)} with {@code e = exp(x - max)} already computed. Where that sum is not a normal float64
-     * (a tail more than ~650 nats below Q's top class) it falls back to a log-sum-exp of the tail with its
-     * own maximum, so the tail stays in log space.
+     * the tail / S)} with {@code e = exp(x - max)} already computed. The tail's sum is {@code S} less the
+     * top k's, a gather of k values per row instead of a pass over the vocabulary; where that difference
+     * has lost more than {@link #CANCELLATION} of {@code S} (a row whose top k hold nearly all of Q's mass)
+     * the tail is summed on its own. Where even that sum is not a normal float64 (a tail more than ~650 nats
+     * below Q's top class) it falls back to a log-sum-exp of the tail with its own maximum, so the tail stays
+     * in log space.
      */
-    private static NDArray logTail(NDArray x, NDArray e, NDArray sum, NDArray lseQ, NDArray topIndices) {
+    private NDArray logTail(NDArray current, NDArray e, NDArray sum, NDArray lseQ, NDArray topIndices) {
         NDArray tail;
-        try (NDArray outsideTop = e.scatter(topIndices, topIndices.zerosLike().toType(e.getDataType(), false), -1)) {
-            tail = outsideTop.sum(new int[] {-1}, true);
+        try (NDArray top = e.gather(topIndices, -1); NDArray topSum = top.sum(new int[] {-1}, true)) {
+            tail = sum.sub(topSum);
+        }
+        if (tail.lt(sum.mul(CANCELLATION)).any().getBoolean()) {
+            try (NDArray outsideTop = e.scatter(topIndices, topIndices.zerosLike().toType(e.getDataType(), false),
+                    -1)) {
+                tail = outsideTop.sum(new int[] {-1}, true);
+            }
         }
         if (tail.lt(TINY_TAIL).any().getBoolean()) {
+            NDArray x = scaled(current, temperature);
             NDArray outside = x.scatter(topIndices, topIndices.onesLike().toType(x.getDataType(), false)
                     .mul(Double.NEGATIVE_INFINITY), -1);
             return Divergences.logSumExp(outside).sub(lseQ);

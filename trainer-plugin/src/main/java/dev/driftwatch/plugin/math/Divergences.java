@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.driftwatch.contract.Metric;
 import java.util.List;
@@ -203,6 +204,45 @@ public final class Divergences {
     }
 
     /**
+     * The maximum over the last axis, kept as a trailing axis of size 1; the same values as
+     * {@code x.max(new int[] {-1}, true)}. That reduction (PyTorch's {@code max(dim)}) also tracks where
+     * the maximum is, one value at a time: 0.6-1.2 ns per value on the development machine, where one
+     * whole-row maximum per row took 0.3-0.4 ns per value on rows of 32,000. So rows of at least
+     * {@link #ROW_BY_ROW_MAX} values (a language model's vocabulary) are reduced one at a time; shorter
+     * ones, where the calls would cost more than they save, at once.
+     *
+     * @param x shape {@code [..., V]}
+     * @return shape {@code [..., 1]}, the data type of {@code x}
+     */
+    public static NDArray rowMax(NDArray x) {
+        Shape shape = x.getShape();
+        int last = shape.dimension() - 1;
+        long rows = shape.size() / Math.max(1, shape.get(last));
+        if (last < 1 || shape.get(last) < ROW_BY_ROW_MAX || rows > MAX_ROWS_ONE_BY_ONE) {
+            return x.max(new int[] {-1}, true);
+        }
+        NDManager owner = x.getManager();
+        try (NDManager scope = owner.newSubManager(); NDArray flat = x.reshape(rows, shape.get(last))) {
+            NDList maxima = new NDList();
+            for (long r = 0; r < rows; r++) {
+                NDArray row = flat.get(r);
+                row.attach(scope);
+                NDArray m = row.max();
+                m.attach(scope);
+                maxima.add(m);
+            }
+            NDArray out = NDArrays.stack(maxima).reshape(shape.slice(0, last).add(1));
+            out.attach(owner);
+            return out;
+        }
+    }
+
+    /** Row length from which {@link #rowMax} reduces row by row. */
+    static final long ROW_BY_ROW_MAX = 16_384;
+    /** At most this many rows are reduced one at a time (a few calls each); more go at once. */
+    private static final long MAX_ROWS_ONE_BY_ONE = 4096;
+
+    /**
      * {@code log sum exp(x)} over the last axis, kept as a trailing axis of size 1; in the data type of
      * {@code x} (pass float64 for a normaliser accurate to float64).
      *
@@ -210,7 +250,7 @@ public final class Divergences {
      * @return shape {@code [..., 1]}
      */
     public static NDArray logSumExp(NDArray x) {
-        NDArray max = x.max(new int[] {-1}, true);
+        NDArray max = rowMax(x);
         return x.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
     }
 

@@ -67,4 +67,55 @@ class DivergencesTest {
             assertThat(out.get(1).toFloatArray()).containsExactly(3f, 30f);
         }
     }
+
+    @Test
+    void rowMaximaAreThoseOfPlainJavaLoopsForLongAndShortRowsAndLeaveNothingBehind() {
+        // rows of a 32k vocabulary (row by row), of 10 classes (at once), in 2-D and 3-D, float32 and float64,
+        // with the maximum at the first and the last column and a NaN row (which a maximum propagates)
+        long[][] shapes = {{8, 32_000}, {2, 3, 32_000}, {5, 10}, {1, 16_384}};
+        try (NDManager m = NDManager.newBaseManager()) {
+            java.util.Random r = new java.util.Random(11);
+            for (long[] dims : shapes) {
+                for (ai.djl.ndarray.types.DataType type : new ai.djl.ndarray.types.DataType[] {
+                        ai.djl.ndarray.types.DataType.FLOAT32, ai.djl.ndarray.types.DataType.FLOAT64}) {
+                    Shape shape = new Shape(dims);
+                    int v = (int) dims[dims.length - 1];
+                    int rows = (int) (shape.size() / v);
+                    double[] x = new double[(int) shape.size()];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) (r.nextGaussian() * 4 - 30);
+                    }
+                    x[0] = 50; // the first column of row 0
+                    x[Math.min(rows, 2) * v - 1] = 60; // the last column of row 1 (of row 0 when it is the only one)
+                    if (rows > 2) {
+                        x[2 * v + 7] = Double.NaN;
+                    }
+                    try (NDManager scope = m.newSubManager()) {
+                        NDArray array = scope.create(x).toType(type, false).reshape(shape);
+                        int before = scope.getManagedArrays().size();
+                        NDArray max = Divergences.rowMax(array);
+                        // the row views and per-row maxima are closed; the result stays with the input's manager
+                        assertThat(scope.getManagedArrays().size()).isEqualTo(before + 1);
+                        assertThat(max.getShape().getLastDimension()).isEqualTo(1);
+                        assertThat(max.getShape().size()).isEqualTo(rows);
+                        assertThat(max.getDataType()).isEqualTo(type);
+                        double[] got = max.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                        for (int row = 0; row < rows; row++) {
+                            double expected = Double.NEGATIVE_INFINITY;
+                            for (int c = 0; c < v; c++) {
+                                double value = x[row * v + c];
+                                expected = Double.isNaN(value) || Double.isNaN(expected) ? Double.NaN
+                                        : Math.max(expected, value);
+                            }
+                            if (Double.isNaN(expected)) {
+                                assertThat(got[row]).as("%s row %d", shape, row).isNaN();
+                            } else {
+                                assertThat(got[row]).as("%s %s row %d", shape, type, row).isEqualTo(expected);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
