@@ -122,6 +122,11 @@ public final class ListenerBenchmark implements Benchmark {
             // tail), and exact with the budget raised
             results.addAll(measure(gpt, 64, gptReps, 256L << 20, 192));
             results.addAll(measure(gpt, 64, gptReps, 1L << 30, 192));
+            // hundreds of probes, as users keep them (256 sequences of 64 tokens, 16384 positions): the default
+            // settings; the fixed per-checkpoint costs weigh least here
+            if (!quick) {
+                results.addAll(measure(gpt, 256, Math.min(reps, 3), 256L << 20, 192));
+            }
         }
         return results;
     }
@@ -133,6 +138,11 @@ public final class ListenerBenchmark implements Benchmark {
     /** One case; {@code stableRankIterations} 0 measures the parameter drift without stable ranks. */
     private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples, int stableRankIterations)
             throws Exception {
+        // -Ddriftwatch.listener.probes=256: only the cases of that many probes
+        String probeCount = System.getProperty("driftwatch.listener.probes", "");
+        if (!probeCount.isEmpty() && Integer.parseInt(probeCount) != n) {
+            return List.of();
+        }
         Engine.getInstance().setRandomSeed(7);
         Block block = c.block();
         ProbeSet probes = probes(c, n);
