@@ -17,6 +17,9 @@ import java.util.Optional;
  */
 final class DemoForgetting {
 
+    /** Below this many comparable runs the fit's intervals are wide (as the compare page notes). */
+    private static final int FEW_RUNS = 6;
+
     private DemoForgetting() {}
 
     /**
@@ -59,6 +62,11 @@ final class DemoForgetting {
                 if (fit.get("parameterDrift") instanceof Map<?, ?> p) {
                     out.printf(Locale.ROOT, "  parameter drift (global relative L2) on the same checkpoints: R^2 %.3f"
                             + " [%.3f, %.3f]%n", num(p.get("r2")), num(p.get("r2Low")), num(p.get("r2High")));
+                }
+                if (fit.get("runs") instanceof Number n && n.intValue() < FEW_RUNS) {
+                    // as the compare page says it: an interval of [0, 1] here is no fault
+                    out.printf(Locale.ROOT, "  (the intervals count runs, not checkpoints: from %d runs they are wide,"
+                            + " and every further comparable run narrows them)%n", n.intValue());
                 }
             } else {
                 out.println("  too few labelled checkpoints for a fit");

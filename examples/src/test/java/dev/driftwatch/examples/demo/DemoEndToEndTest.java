@@ -69,6 +69,7 @@ class DemoEndToEndTest {
                         .optFlushTimeout(FineTuneRun.DELIVERY_WAIT)
                         .build()), out);
         DemoAlerts.printVerdicts(api, results, out);
+        DemoForgetting.print(api, results, out);
         output = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(output);
     }
@@ -129,6 +130,13 @@ class DemoEndToEndTest {
             assertThat((String) alert.get("slice")).startsWith("off-task/");
         });
         assertThat(output).contains("FLAGGED").contains("resolved").contains("run ended (completed)");
+    }
+
+    @Test
+    void theForgettingFitSaysItsIntervalsAreWideFromThreeRuns() {
+        // three runs: R²'s interval may well be [0, 1], which reads as a fault unless the demo says why
+        assertThat(output).contains("Drift and forgetting").containsPattern("R\\^2 \\d\\.\\d{3} \\[95% CI")
+                .contains("the intervals count runs, not checkpoints: from 3 runs they are wide");
     }
 
     @Test
