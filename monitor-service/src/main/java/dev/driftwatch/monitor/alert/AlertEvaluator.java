@@ -72,10 +72,10 @@ class AlertEvaluator implements IngestListener {
                 .sorted(Comparator.comparingLong(CheckpointReport::step)).toList();
         long newest = ordered.get(ordered.size() - 1).step();
         Instant now = clock.instant();
-        for (RuleStore.Unreadable u : found.unreadable()) {
+        for (UnreadableRule u : found.unreadable()) {
             logger.error("driftwatch: alert rule {} cannot be read and was not evaluated: {}", u.id(), u.reason());
             alerts.saveStatus(u.id(), event.runId(), newest, false, null, "not evaluated at step " + newest
-                    + ": the rule cannot be read (" + u.reason() + "); edit or delete it", now);
+                    + ": the rule cannot be read (" + u.reason() + "); replace or delete it (the rules page lists it)", now);
         }
         List<String> entered = new ArrayList<>();
         Set<AlertState> dirty = new LinkedHashSet<>();

@@ -39,6 +39,17 @@ public class AlertRuleService {
     }
 
     /**
+     * Lists a project's rules that this version cannot read (not evaluated; they can be replaced or deleted).
+     *
+     * @param project the project
+     * @return them, oldest first
+     */
+    @Transactional(readOnly = true)
+    public List<UnreadableRule> unreadable(Project project) {
+        return rules.unreadable(project.getId());
+    }
+
+    /**
      * Returns one rule.
      *
      * @param project the project
@@ -50,7 +61,7 @@ public class AlertRuleService {
     public AlertRule get(Project project, long ruleId) {
         RuleStore.Rows found = existing(project, ruleId);
         if (found.rules().isEmpty()) {
-            RuleStore.Unreadable u = found.unreadable().get(0);
+            UnreadableRule u = found.unreadable().get(0);
             // the request is fine; what is stored is not: not a 400, which would blame the caller
             throw new ApiProblem(HttpStatus.CONFLICT, "unreadable-rule", "Rule cannot be read",
                     "alert rule " + ruleId + " is stored in a form this version cannot read (" + u.reason()

@@ -34,16 +34,27 @@ class RuleStore {
     }
 
     /**
-     * A project's rules that this version can read; one it cannot (see {@link Unreadable}) is left out and
+     * A project's rules that this version can read; one it cannot (see {@link UnreadableRule}) is left out and
      * logged, so that it does not take the whole list down with it.
      */
     List<AlertRule> list(long projectId) {
         Rows found = tolerant(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id",
                 projectId);
-        for (Unreadable u : found.unreadable()) {
+        for (UnreadableRule u : found.unreadable()) {
             logger.error("driftwatch: alert rule {} cannot be read and is left out of the list: {}", u.id(), u.reason());
         }
         return found.rules();
+    }
+
+    /**
+     * A project's rules that this version cannot read, for the rules page to show and delete.
+     *
+     * @param projectId the project
+     * @return them, in id order
+     */
+    List<UnreadableRule> unreadable(long projectId) {
+        return tolerant(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id", projectId)
+                .unreadable();
     }
 
     /**
@@ -68,22 +79,13 @@ class RuleStore {
     }
 
     /**
-     * A rule whose stored row this version cannot read (a condition of a type it does not know, or values
-     * past what its validation lets in, as an older version or a hand edit may have left them).
-     *
-     * @param id the rule's id
-     * @param reason why, as the reader said it
-     */
-    record Unreadable(long id, String reason) {}
-
-    /**
      * Rule rows read the tolerant way: the rules, and apart from them those this version cannot read, so
      * that one such rule fails neither an upload that evaluates the others nor a listing.
      *
      * @param rules the rules, in id order
      * @param unreadable the rules left out
      */
-    record Rows(List<AlertRule> rules, List<Unreadable> unreadable) {}
+    record Rows(List<AlertRule> rules, List<UnreadableRule> unreadable) {}
 
     /** The enabled rules whose scope includes a run. */
     Rows activeFor(long projectId, long runId) {
@@ -99,12 +101,12 @@ class RuleStore {
     /** The rows of a query of {@link #SELECT}, the ones this version cannot read set apart. */
     private Rows tolerant(String sql, Object... args) {
         List<AlertRule> rules = new ArrayList<>();
-        List<Unreadable> unreadable = new ArrayList<>();
+        List<UnreadableRule> unreadable = new ArrayList<>();
         jdbc.query(sql, (ResultSet rs) -> {
             try {
                 rules.add(read(rs, 0));
             } catch (RuntimeException e) {
-                unreadable.add(new Unreadable(rs.getLong("id"), e.getMessage()));
+                unreadable.add(new UnreadableRule(rs.getLong("id"), rs.getString("name"), e.getMessage()));
             }
         }, args);
         return new Rows(rules, unreadable);

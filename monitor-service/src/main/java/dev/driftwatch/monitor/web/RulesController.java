@@ -82,6 +82,7 @@ class RulesController {
         List<AlertRule> all = rules.list(p);
         model.addAttribute("project", p);
         model.addAttribute("rules", all);
+        model.addAttribute("unreadable", rules.unreadable(p));
         model.addAttribute("form", form);
         model.addAttribute("editing", editing);
         model.addAttribute("errors", errors);

@@ -111,17 +111,26 @@ class RuleStatusTest extends AlertTestBase {
             UiSession ui = UiSession.loggedIn(base(), "admin", AlertTest.UI_PASSWORD);
             String page = ui.page("/projects/" + AlertTest.PROJECT + "/runs/" + runKey);
             assertThat(page).contains("KL above 0.1 " + runKey, "unknown type " + runKey, "quantile outside " + runKey,
-                    "the rule cannot be read", "edit or delete it");
+                    "the rule cannot be read", "replace or delete it (the rules page lists it)");
 
             // the project's rule list leaves them out instead of failing, and they can be deleted
             ApiClient.Answer list = api().get(rulesPath());
             assertThat(list.status()).as(list.text()).isEqualTo(200);
             assertThat(list.json().findValues("id")).extracting(JsonNode::longValue).contains(good)
                     .doesNotContain(unknown, outside);
-            assertThat(ui.page("/projects/" + AlertTest.PROJECT + "/rules")).contains("KL above 0.1 " + runKey);
-            for (long id : new long[] {unknown, outside}) {
-                assertThat(api().send("DELETE", rulesPath() + "/" + id, null, null, false).status()).isEqualTo(204);
-            }
+            // the rules page lists them apart, with why and a delete button
+            String rulesPage = "/projects/" + AlertTest.PROJECT + "/rules";
+            String page1 = ui.page(rulesPage);
+            assertThat(rowIds(page1, "rule-row")).contains(good).doesNotContain(unknown, outside);
+            assertThat(rowIds(page1, "unreadable-row")).containsExactly(unknown, outside);
+            assertThat(page1).contains("Rules this version cannot read", "unknown type " + runKey + " (id " + unknown + ")",
+                    "condition.type must be one of");
+            // one deleted through the page's button, the other through the API
+            var deleted = ui.postForm(rulesPage, rulesPage + "/" + unknown + "/delete",
+                    "application/x-www-form-urlencoded", "x=1");
+            assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(302);
+            assertThat(api().send("DELETE", rulesPath() + "/" + outside, null, null, false).status()).isEqualTo(204);
+            assertThat(rowIds(ui.page(rulesPage), "unreadable-row")).isEmpty();
             assertThat(jdbc.queryForObject("SELECT count(*) FROM alert_rule WHERE id IN (?, ?) AND deleted_at IS NULL",
                     Long.class, unknown, outside)).isZero();
         } finally {
@@ -179,6 +188,17 @@ class RuleStatusTest extends AlertTestBase {
         } finally {
             jdbc.update("UPDATE alert_rule SET deleted_at = now() WHERE id IN (?, ?)", first, second);
         }
+    }
+
+    /** The rule ids of a rules page's rows of one class, in page order. */
+    private static List<Long> rowIds(String page, String rowClass) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "<tr class=\"" + rowClass + "\" data-rule-id=\"(\\d+)\"").matcher(page);
+        List<Long> ids = new java.util.ArrayList<>();
+        while (m.find()) {
+            ids.add(Long.parseLong(m.group(1)));
+        }
+        return ids;
     }
 
     /** A run of 1000 planned steps (so forecasts can be made), created; its key. */
