@@ -111,7 +111,10 @@ class RuleStatusTest extends AlertTestBase {
             UiSession ui = UiSession.loggedIn(base(), "admin", AlertTest.UI_PASSWORD);
             String page = ui.page("/projects/" + AlertTest.PROJECT + "/runs/" + runKey);
             assertThat(page).contains("KL above 0.1 " + runKey, "unknown type " + runKey, "quantile outside " + runKey,
-                    "the rule cannot be read", "replace or delete it (the rules page lists it)");
+                    "the rule cannot be read", "replace or delete it (the rules page lists it)",
+                    // each rule's name links to where it can be changed: its editor, or the unreadable section
+                    "href=\"/projects/" + AlertTest.PROJECT + "/rules/" + good + "\"",
+                    "href=\"/projects/" + AlertTest.PROJECT + "/rules#unreadable-rules\"");
 
             // the project's rule list leaves them out instead of failing, and they can be deleted
             ApiClient.Answer list = api().get(rulesPath());
