@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.annotation.Order;
+import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -84,7 +85,23 @@ class AlertEvaluator implements IngestListener {
             RunContext run = new RunContext(n -> alerts.lookBack(event.runId(), checkpoint.step(), n),
                     checkpoint.step() == newest ? flags : null, forecast);
             for (AlertRule rule : active) {
-                List<ConditionEvaluator.Observation> seen = ConditionEvaluator.observe(rule.condition(), source, run);
+                List<ConditionEvaluator.Observation> seen;
+                try {
+                    seen = ConditionEvaluator.observe(rule.condition(), source, run);
+                } catch (DataAccessException e) {
+                    throw e; // the database's trouble is the upload's (its transaction may be aborted): retried
+                } catch (RuntimeException e) {
+                    // a rule whose evaluation fails (a bug) costs neither the upload its checkpoints nor the
+                    // other rules their turn; it says so where its status shows
+                    logger.error("driftwatch: alert rule {} failed to evaluate at step {}", rule.id(),
+                            checkpoint.step(), e);
+                    if (checkpoint.step() == newest) {
+                        alerts.saveStatus(rule.id(), event.runId(), newest, false, null, "not evaluated at step "
+                                + newest + ": evaluating the rule failed (" + e + "); the service log has the trace",
+                                now);
+                    }
+                    continue;
+                }
                 if (checkpoint.step() == newest) {
                     recordStatus(rule, event.runId(), newest, seen, now);
                 }
