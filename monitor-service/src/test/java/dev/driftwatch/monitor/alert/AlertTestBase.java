@@ -100,6 +100,42 @@ abstract class AlertTestBase {
     }
 
     /**
+     * Creates a run of 1000 planned steps (so forecasts can be made).
+     *
+     * @param prefix a readable prefix of its key
+     * @return its key
+     */
+    protected String plannedRun(String prefix) {
+        String runKey = unique(prefix);
+        ObjectNode body = Payloads.run("full", 1000, 1000);
+        ((ObjectNode) body.get("config")).put(dev.driftwatch.monitor.forgetting.ForgettingService.PLANNED_STEPS, "1000");
+        assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
+        return runKey;
+    }
+
+    /**
+     * A run's database id.
+     *
+     * @param runKey its key
+     * @return its id
+     */
+    protected long runId(String runKey) {
+        return jdbc.queryForObject("SELECT id FROM run WHERE run_key = ?", Long.class, runKey);
+    }
+
+    /**
+     * Creates a rule without channels scoped to one run, firing at the first checkpoint that meets it.
+     *
+     * @param runKey the run it watches
+     * @param name its name
+     * @param condition the condition object
+     * @return its id
+     */
+    protected long createRule(String runKey, String name, String condition) {
+        return createRule(rule(runKey, name, condition, 1, "[]")).get("id").longValue();
+    }
+
+    /**
      * Creates a rule through the API.
      *
      * @param json the rule body

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.BDDMockito.given;
 
-import dev.driftwatch.monitor.forgetting.ForgettingService;
-import dev.driftwatch.monitor.support.Payloads;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A rule whose evaluation throws (a bug: here the forecast port, replaced by one that fails) costs the
@@ -32,16 +29,12 @@ class RuleEvaluationFailureTest extends AlertTestBase {
         given(forecasts.of(anyLong())).willReturn((upTo, quantile) -> {
             throw new IllegalStateException("a bug in the forecast");
         });
-        String runKey = unique("failing-rule");
-        ObjectNode body = Payloads.run("full", 1000, 1000);
-        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, "1000");
-        assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
-        long failing = createRule(rule(runKey, "forecast over 0.45 " + runKey, """
-                {"type": "forecast", "threshold": 0.45}""", 1, "[]")).get("id").longValue();
-        long threshold = createRule(rule(runKey, "KL above 0.1 " + runKey, """
-                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.1}""", 1, "[]"))
-                .get("id").longValue();
-        long runId = jdbc.queryForObject("SELECT id FROM run WHERE run_key = ?", Long.class, runKey);
+        String runKey = plannedRun("failing-rule");
+        long failing = createRule(runKey, "forecast over 0.45 " + runKey, """
+                {"type": "forecast", "threshold": 0.45}""");
+        long threshold = createRule(runKey, "KL above 0.1 " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.1}""");
+        long runId = runId(runKey);
         try {
             for (long step = 20; step <= 60; step += 20) {
                 upload(runKey, step, 0.5); // each asserts its 200

@@ -2,16 +2,13 @@ package dev.driftwatch.monitor.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.driftwatch.monitor.forgetting.ForgettingService;
 import dev.driftwatch.harness.ApiClient;
-import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.UiSession;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The run page says what every rule watching the run last saw, also when it does not fire: a threshold
@@ -26,14 +23,13 @@ class RuleStatusTest extends AlertTestBase {
     @Test
     void everyRuleOnTheRunSaysWhatItLastSawFiringOrNot() throws Exception {
         String runKey = plannedRun("why");
-        long high = createRule(rule(runKey, "KL above 0.5 " + runKey, """
-                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}""", 1, "[]"))
-                .get("id").longValue();
+        long high = createRule(runKey, "KL above 0.5 " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}""");
         createRule(rule(runKey, "forecast over 0.45 " + runKey, """
                 {"type": "forecast", "threshold": 0.45}""", 1, "[]"));
         createRule(rule(runKey, "KL above 0.1 " + runKey, """
                 {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.1}""", 1, "[]"));
-        long runId = jdbc.queryForObject("SELECT id FROM run WHERE run_key = ?", Long.class, runKey);
+        long runId = runId(runKey);
         assertThat(statuses.ofRun(runId)).as("before any checkpoint").isEmpty();
 
         // drift 0.01 (t + 20)^0.5: 0.063 at step 20 ... 0.118 at step 120
@@ -76,18 +72,16 @@ class RuleStatusTest extends AlertTestBase {
         // rules as a database may hold them from an older version, past what validation lets in now: a
         // condition of a type this version does not know, and a forecast quantile outside (0, 1)
         String runKey = plannedRun("bad-rule");
-        long unknown = createRule(rule(runKey, "unknown type " + runKey, """
-                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}""", 1, "[]"))
-                .get("id").longValue();
+        long unknown = createRule(runKey, "unknown type " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5}""");
         jdbc.update("UPDATE alert_rule SET condition = '{\"type\": \"sideways\", \"threshold\": 1}'::jsonb WHERE id = ?",
                 unknown);
-        long outside = createRule(rule(runKey, "quantile outside " + runKey, """
-                {"type": "forecast", "threshold": 0.05}""", 1, "[]")).get("id").longValue();
+        long outside = createRule(runKey, "quantile outside " + runKey, """
+                {"type": "forecast", "threshold": 0.05}""");
         jdbc.update("UPDATE alert_rule SET condition = jsonb_set(condition, '{quantile}', '1.5') WHERE id = ?", outside);
-        long good = createRule(rule(runKey, "KL above 0.1 " + runKey, """
-                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.1}""", 1, "[]"))
-                .get("id").longValue();
-        long runId = jdbc.queryForObject("SELECT id FROM run WHERE run_key = ?", Long.class, runKey);
+        long good = createRule(runKey, "KL above 0.1 " + runKey, """
+                {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.1}""");
+        long runId = runId(runKey);
         try {
             for (long step = 20; step <= 120; step += 20) {
                 upload(runKey, step, 0.01 * Math.sqrt(step + 20)); // each asserts its 200
@@ -202,14 +196,5 @@ class RuleStatusTest extends AlertTestBase {
             ids.add(Long.parseLong(m.group(1)));
         }
         return ids;
-    }
-
-    /** A run of 1000 planned steps (so forecasts can be made), created; its key. */
-    private String plannedRun(String prefix) {
-        String runKey = unique(prefix);
-        ObjectNode body = Payloads.run("full", 1000, 1000);
-        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, "1000");
-        assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
-        return runKey;
     }
 }
