@@ -75,8 +75,8 @@ class AlertEvaluator implements IngestListener {
         Instant now = clock.instant();
         for (UnreadableRule u : found.unreadable()) {
             logger.error("driftwatch: alert rule {} cannot be read and was not evaluated: {}", u.id(), u.reason());
-            alerts.saveStatus(u.id(), event.runId(), newest, false, null, "not evaluated at step " + newest
-                    + ": the rule cannot be read (" + u.reason() + "); replace or delete it (the rules page lists it)", now);
+            notEvaluated(u.id(), event.runId(), newest, "the rule cannot be read (" + u.reason()
+                    + "); replace or delete it (the rules page lists it)", now);
         }
         List<String> entered = new ArrayList<>();
         Set<AlertState> dirty = new LinkedHashSet<>();
@@ -96,9 +96,8 @@ class AlertEvaluator implements IngestListener {
                     logger.error("driftwatch: alert rule {} failed to evaluate at step {}", rule.id(),
                             checkpoint.step(), e);
                     if (checkpoint.step() == newest) {
-                        alerts.saveStatus(rule.id(), event.runId(), newest, false, null, "not evaluated at step "
-                                + newest + ": evaluating the rule failed (" + e + "); the service log has the trace",
-                                now);
+                        notEvaluated(rule.id(), event.runId(), newest, "evaluating the rule failed (" + e
+                                + "); the service log has the trace", now);
                     }
                     continue;
                 }
@@ -150,11 +149,16 @@ class AlertEvaluator implements IngestListener {
                 .max(Comparator.comparingDouble(o -> o.value() == null ? Double.NEGATIVE_INFINITY : o.value()))
                 .orElse(seen.isEmpty() ? null : seen.get(0));
         if (shown == null) {
-            alerts.saveStatus(rule.id(), runId, step, false, null, "not evaluated at step " + step
-                    + ": the checkpoint does not report what the rule watches (invalid, or the metric is missing)", now);
+            notEvaluated(rule.id(), runId, step,
+                    "the checkpoint does not report what the rule watches (invalid, or the metric is missing)", now);
             return;
         }
         alerts.saveStatus(rule.id(), runId, step, shown.holds(), shown.value(), shown.summary(), now);
+    }
+
+    /** A rule's status on a run when it was not evaluated at a step: why, for the run page. */
+    private void notEvaluated(long ruleId, long runId, long step, String why, Instant now) {
+        alerts.saveStatus(ruleId, runId, step, false, null, "not evaluated at step " + step + ": " + why, now);
     }
 
     /**

@@ -35,19 +35,29 @@ public class AlertRuleService {
      */
     @Transactional(readOnly = true)
     public List<AlertRule> list(Project project) {
-        return rules.list(project.getId());
+        return listing(project).rules();
     }
 
     /**
-     * Lists a project's rules that this version cannot read (not evaluated; they can be replaced or deleted).
+     * Lists a project's rules, with those this version cannot read apart (not evaluated; they can be
+     * replaced or deleted), from one reading of them.
      *
      * @param project the project
-     * @return them, oldest first
+     * @return both lists, oldest first
      */
     @Transactional(readOnly = true)
-    public List<UnreadableRule> unreadable(Project project) {
-        return rules.unreadable(project.getId());
+    public Listing listing(Project project) {
+        RuleStore.Rows rows = rules.ofProject(project.getId());
+        return new Listing(rows.rules(), rows.unreadable());
     }
+
+    /**
+     * A project's rules.
+     *
+     * @param rules the rules this version can read
+     * @param unreadable the ones it cannot
+     */
+    public record Listing(List<AlertRule> rules, List<UnreadableRule> unreadable) {}
 
     /**
      * Returns one rule.

@@ -34,27 +34,19 @@ class RuleStore {
     }
 
     /**
-     * A project's rules that this version can read; one it cannot (see {@link UnreadableRule}) is left out and
-     * logged, so that it does not take the whole list down with it.
+     * A project's rules, not deleted, read the tolerant way: the ones this version cannot read (see
+     * {@link UnreadableRule}) apart and logged, so that they do not take the whole list down with them.
+     *
+     * @param projectId the project
+     * @return its rules, in id order
      */
-    List<AlertRule> list(long projectId) {
+    Rows ofProject(long projectId) {
         Rows found = tolerant(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id",
                 projectId);
         for (UnreadableRule u : found.unreadable()) {
-            logger.error("driftwatch: alert rule {} cannot be read and is left out of the list: {}", u.id(), u.reason());
+            logger.error("driftwatch: alert rule {} cannot be read and is listed apart: {}", u.id(), u.reason());
         }
-        return found.rules();
-    }
-
-    /**
-     * A project's rules that this version cannot read, for the rules page to show and delete.
-     *
-     * @param projectId the project
-     * @return them, in id order
-     */
-    List<UnreadableRule> unreadable(long projectId) {
-        return tolerant(SELECT + " WHERE ar.project_id = ? AND ar.deleted_at IS NULL ORDER BY ar.id", projectId)
-                .unreadable();
+        return found;
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.driftwatch.monitor.web;
 
-import dev.driftwatch.monitor.alert.AlertRule;
 import dev.driftwatch.monitor.alert.AlertRuleRequest;
 import dev.driftwatch.monitor.alert.AlertRuleService;
 import dev.driftwatch.monitor.alert.notify.ChannelType;
@@ -79,10 +78,10 @@ class RulesController {
 
     private String editor(Model model, Project p, RuleForm form, Long editing,
             List<ApiProblem.FieldProblem> errors) {
-        List<AlertRule> all = rules.list(p);
+        AlertRuleService.Listing all = rules.listing(p);
         model.addAttribute("project", p);
-        model.addAttribute("rules", all);
-        model.addAttribute("unreadable", rules.unreadable(p));
+        model.addAttribute("rules", all.rules());
+        model.addAttribute("unreadable", all.unreadable());
         model.addAttribute("form", form);
         model.addAttribute("editing", editing);
         model.addAttribute("errors", errors);
