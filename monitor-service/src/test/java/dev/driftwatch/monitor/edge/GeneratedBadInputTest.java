@@ -265,9 +265,11 @@ class GeneratedBadInputTest extends ServiceTestBase {
         numberParams.put(run + "/top-examples", List.of("step"));
         numberParams.put(base + "/compare?runs=" + runKey, List.of("from", "to", "points"));
         numberParams.put(base + "/alerts", List.of("rule", "limit"));
-        // (an empty value means "not given", and Spring reads 0x10 as 16: neither is bad input)
+        // (an empty value means "not given"; hexadecimal, inner white space and non-ASCII digits, which
+        // Spring's own conversion reads as numbers, are not decimal)
         List<String> badNumbers = List.of("9223372036854775808", "-9223372036854775809", "1.5", "1e3", "abc",
-                "--1", "NaN", "Infinity", "1_000", "1L", "0b1");
+                "--1", "NaN", "Infinity", "1_000", "1L", "0b1", "0x10", "0X10", "%2310", "-0x1", "1%200", "%201",
+                "%D9%A1", "%EF%BC%91");
         for (Map.Entry<String, List<String>> e : numberParams.entrySet()) {
             for (String param : e.getValue()) {
                 for (String v : badNumbers) {
@@ -290,7 +292,27 @@ class GeneratedBadInputTest extends ServiceTestBase {
         for (String p : List.of("-1", "0", "2147483647", "-2147483648", "100001")) {
             out.add(new Case("GET alerts limit " + p, "GET", base + "/alerts?limit=" + p, null, false, "limit"));
         }
+        // ids in the path: the rule exists, and none of these may reach it (0x1 used to act on rule 1)
+        String hex = Long.toHexString(ruleId);
+        for (String id : List.of("0x" + hex, "0X" + hex, "%23" + hex, "%2B0x" + hex, ruleId + "%20",
+                "%20" + ruleId, fullWidth(ruleId), ruleId + ".0", ruleId + "L")) {
+            String rule = base + "/alert-rules/" + id;
+            out.add(new Case("GET rule id " + id, "GET", rule, null, false, "ruleId"));
+            out.add(new Case("DELETE rule id " + id, "DELETE", rule, null, false, "ruleId"));
+            out.add(new Case("PUT rule id " + id, "PUT", rule, ruleBody().toString().getBytes(StandardCharsets.UTF_8),
+                    false, "ruleId"));
+            out.add(new Case("GET alert id " + id, "GET", base + "/alerts/" + id, null, false, "alertId"));
+        }
         return out;
+    }
+
+    /** The id in full-width digits ({@code Long.parseLong} reads them), URL-encoded. */
+    private static String fullWidth(long id) {
+        StringBuilder out = new StringBuilder();
+        for (char c : String.valueOf(id).toCharArray()) {
+            out.append(url(String.valueOf((char) (0xFF10 + c - '0'))));
+        }
+        return out.toString();
     }
 
     private static List<String> positions(String text, String bad) {
@@ -413,7 +435,7 @@ class GeneratedBadInputTest extends ServiceTestBase {
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + token);
         if (c.body() == null) {
-            b.GET();
+            b.method(c.method(), HttpRequest.BodyPublishers.noBody());
         } else {
             b.header("Content-Type", "application/json");
             byte[] body = c.body();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftwatch.monitor.support.UiSession;
 import java.net.http.HttpResponse;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,6 +47,27 @@ class FormNumbersTest extends WebTestBase {
                 + "&klThreshold=0.75&driftFactor=3&lossTolerance=0.1");
         assertThat(ok.statusCode()).isEqualTo(302);
         assertThat(ui.page(settings)).contains("value=\"0.75\"");
+    }
+
+    @Test
+    void aRuleIdInThePathIsDecimalOrTheRuleIsLeftAlone() {
+        UiSession ui = session();
+        String rules = "/projects/" + PROJECT + "/rules";
+        HttpResponse<String> made = ui.postForm(rules, rules, FORM, "name=kept-by-id&enabled=true&severity=warning"
+                + "&type=threshold&metric=kl_base_ft&aggregate=mean&op=above&ciAware=true&forCheckpoints=1"
+                + "&threshold=0.5");
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(302);
+        Matcher link = Pattern.compile("rules/(\\d+)\">kept-by-id<").matcher(ui.page(rules));
+        assertThat(link.find()).isTrue();
+        long id = Long.parseLong(link.group(1));
+        for (String written : new String[] {"0x" + Long.toHexString(id), "%23" + Long.toHexString(id),
+                id + "%20", "%EF%BC%91".repeat(String.valueOf(id).length())}) {
+            assertThat(ui.get(rules + "/" + written).statusCode()).as("GET " + written).isEqualTo(400);
+            HttpResponse<String> delete = ui.postForm(rules, rules + "/" + written + "/delete", FORM, "");
+            assertThat(delete.statusCode()).as("delete " + written + ": " + delete.body()).isEqualTo(400);
+        }
+        assertThat(ui.page(rules)).contains("kept-by-id");
+        assertThat(ui.get(rules + "/" + id).statusCode()).isEqualTo(200);
     }
 
     private UiSession session() {
