@@ -104,8 +104,8 @@ public class DriftListener extends TrainingListenerAdapter {
     private MeasurementCost cost = MeasurementCost.NONE;
     /** When the last checkpoint (or the base capture) ended ({@link System#nanoTime}), or -1 before. */
     private long lastCheckpointEnd = -1;
-    /** Whether a checkpoint's cost against the training before it has been logged at INFO. */
-    private boolean costLogged;
+    /** How many checkpoints after step 0 have had their cost logged at INFO (the first two are). */
+    private int costsLogged;
     /** How long the current checkpoint's sampled drift took. */
     private Duration lastSampledDrift = Duration.ZERO;
 
@@ -332,11 +332,15 @@ public class DriftListener extends TrainingListenerAdapter {
         Duration trained = lastCheckpointEnd < 0 ? Duration.ZERO : Duration.ofNanos(start - lastCheckpointEnd);
         cost = cost.plus(checkpoint, trained);
         lastCheckpointEnd = end;
-        if (!costLogged && step > 0) {
-            // the first checkpoint after some training: what one costs, against the training before it
-            costLogged = true;
-            logger.info("driftwatch: the checkpoint at step {} took {}, {} of training since the last one", step,
-                    checkpoint.measuringWithParts(), MeasurementCost.seconds(trained));
+        if (costsLogged < 2 && step > 0) {
+            // the first two checkpoints after some training: what one costs, against the training before it.
+            // The first is the stable ranks' cold start (a Krylov space five times as deep, from random
+            // vectors); later ones start from the checkpoint before, so the second shows the usual cost.
+            costsLogged++;
+            boolean cold = costsLogged == 1 && settings.parameterDrift() && settings.stableRankIterations() > 0;
+            logger.info("driftwatch: the checkpoint at step {} took {}, {} of training since the last one{}", step,
+                    checkpoint.measuringWithParts(), MeasurementCost.seconds(trained),
+                    cold ? " (its stable ranks start cold; later checkpoints start from its vectors)" : "");
         } else if (logger.isDebugEnabled()) {
             logger.debug("driftwatch: the checkpoint at step {} took {}", step, checkpoint.measuringWithParts());
         }
@@ -344,7 +348,7 @@ public class DriftListener extends TrainingListenerAdapter {
 
     /**
      * Returns what measuring has cost this run so far (wall clock on the training thread). Also logged
-     * at INFO: the first checkpoint after step 0 against the training before it, and the whole run when
+     * at INFO: the first two checkpoints after step 0 against the training before each, and the whole run when
      * training ends.
      *
      * @return the cost

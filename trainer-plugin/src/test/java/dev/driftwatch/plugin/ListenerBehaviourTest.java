@@ -64,11 +64,23 @@ class ListenerBehaviourTest {
         DriftListener listener = listener(sink).build();
         assertThat(listener.cost()).isEqualTo(MeasurementCost.NONE);
         long start = System.nanoTime();
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        System.setErr(new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8)); // slf4j-simple's
         try (Model model = Model.newInstance("mlp")) {
             model.setBlock(SmallModels.mlp(true));
             SmallModels.train(model, 3, 2, 1, t -> {}, listener);
+        } finally {
+            System.setErr(err);
         }
         long wall = System.nanoTime() - start;
+        // the first two checkpoints after step 0 say what they cost; the first is the stable ranks' cold start
+        List<String> costLines = logged.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("INFO") && l.contains("of training since the last one")).toList();
+        assertThat(costLines).as(logged.toString(java.nio.charset.StandardCharsets.UTF_8)).hasSize(2);
+        assertThat(costLines.get(0)).contains("the checkpoint at step 4 took ").contains("(parameter drift ")
+                .endsWith("(its stable ranks start cold; later checkpoints start from its vectors)");
+        assertThat(costLines.get(1)).contains("the checkpoint at step 8 took ").doesNotContain("cold");
         MeasurementCost cost = listener.cost();
         assertThat(cost.checkpoints()).isEqualTo(sink.checkpoints.size()).isGreaterThan(2);
         assertThat(cost.baseCapture()).isPositive();
