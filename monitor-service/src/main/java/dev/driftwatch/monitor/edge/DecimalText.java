@@ -15,7 +15,8 @@ public final class DecimalText {
     private DecimalText() {}
 
     /**
-     * Reads a decimal number, rounded to the nearest double; one beyond the double range is infinite.
+     * Reads a decimal number, rounded to the nearest double; one beyond the double range is infinite, one
+     * too small for it ({@code 1e-400}, which Java reads as 0) an error.
      *
      * @param text the text, surrounding white space ignored
      * @return its value
@@ -26,6 +27,10 @@ public final class DecimalText {
         if (!DECIMAL.matcher(t).matches()) {
             throw new NumberFormatException("not a decimal number");
         }
-        return Double.parseDouble(t);
+        double v = Double.parseDouble(t);
+        if (v == 0 && TinyNumbers.nonZero(t)) {
+            throw new NumberFormatException("too small for a double");
+        }
+        return v;
     }
 }

@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.util.unit.DataSize;
+import tools.jackson.databind.JacksonModule;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -33,6 +34,12 @@ class EdgeConfig {
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         registration.addUrlPatterns("/*");
         return registration;
+    }
+
+    /** Every JSON body read as a tree refuses numbers too small for a double ({@link TinyNumbers}). */
+    @Bean
+    JacksonModule tinyNumbers() {
+        return TinyNumbers.module();
     }
 
     /** Replaces Tomcat's HTML error report with {@link ProblemErrorReportValve}. */

@@ -5,6 +5,7 @@ import dev.driftwatch.monitor.problem.BodyTooLargeException;
 import dev.driftwatch.monitor.problem.JsonProblems;
 import dev.driftwatch.monitor.edge.JsonEncoding;
 import dev.driftwatch.monitor.edge.StorableJson;
+import dev.driftwatch.monitor.edge.TinyNumbers;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
@@ -34,6 +35,7 @@ class RequestBodyReader {
     private final ObjectMapper strictJson = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .addModule(TinyNumbers.module())
             .build();
     private final long maxBytes;
 

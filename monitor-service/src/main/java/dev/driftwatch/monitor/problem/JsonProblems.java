@@ -52,6 +52,20 @@ public final class JsonProblems {
         if (!(e.processor() instanceof JsonParser parser)) {
             return "";
         }
+        return contextPath(parser, false);
+    }
+
+    /**
+     * The path of the value a parser is at, e.g. {@code checkpoints[1].metrics.js.mean}.
+     *
+     * @param parser a parser at a value token
+     * @return the path, empty at the root
+     */
+    public static String valuePath(JsonParser parser) {
+        return contextPath(parser, true);
+    }
+
+    private static String contextPath(JsonParser parser, boolean atValue) {
         List<TokenStreamContext> chain = new ArrayList<>();
         for (TokenStreamContext c = parser.streamReadContext(); c != null && !c.inRoot(); c = c.getParent()) {
             chain.add(0, c);
@@ -61,7 +75,7 @@ public final class JsonProblems {
             TokenStreamContext c = chain.get(i);
             if (c.inArray()) {
                 sb.append('[').append(Math.max(0, c.getCurrentIndex())).append(']');
-            } else if (i < chain.size() - 1 && c.currentName() != null) {
+            } else if ((atValue || i < chain.size() - 1) && c.currentName() != null) {
                 // the innermost object's current name may be the previous property (a broken name
                 // is not decoded yet): name the object itself
                 sb.append(sb.isEmpty() ? "" : ".").append(printable(c.currentName()));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.monitor.support.Payloads;
 import dev.driftwatch.monitor.support.ServiceTestBase;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -145,6 +146,36 @@ class EdgeFindingsTest extends ServiceTestBase {
     private long countCheckpoints(String projectKey) {
         return jdbc.queryForObject("SELECT count(*) FROM checkpoint c JOIN run r ON r.id = c.run_id"
                 + " JOIN project p ON p.id = r.project_id WHERE p.project_key = ?", Long.class, projectKey);
+    }
+
+    @Test
+    void aNumberTooSmallForADoubleIsA400NamingTheFieldNotAStoredZero() {
+        OwnProject own = newProject("tiny");
+        String base = "/api/v1/projects/" + own.key();
+        assertThat(own.api().putRun(own.key(), "r1", Payloads.run("full", 1000, 1000)).status()).isEqualTo(201);
+        String settingsBefore = own.api().get(base).json().path("flagSettings").toString();
+        // Java reads these as 0 (a tree keeps them as decimals, and writes them as they are)
+        ObjectNode c = Payloads.checkpoint(1, 0);
+        ((ObjectNode) c.get("metrics").get("kl_base_ft")).put("max", new BigDecimal("1e-400"));
+        ApiClient.Answer a = own.api().postCheckpoints(own.key(), "r1", Payloads.batch(c));
+        expect400(a, "checkpoints[0].metrics.kl_base_ft.max");
+        assertThat(a.text()).contains("is too small for a double: 1E-400 is not 0");
+        ObjectNode rule = GeneratedBadInputTest.ruleBody().put("name", "tiny");
+        ((ObjectNode) rule.get("condition")).put("threshold", new BigDecimal("-2e-324"));
+        expect400(own.api().json("POST", base + "/alert-rules", rule.toString()), "condition.threshold");
+        String settings = "{\"trainableFractionThreshold\": 0.2, \"klThreshold\": 1e-999999}";
+        expect400(own.api().json("PUT", base + "/settings", settings), "klThreshold");
+        assertThat(countCheckpoints(own.key())).isZero();
+        assertThat(own.api().get(base + "/alert-rules").text()).doesNotContain("tiny");
+        assertThat(own.api().get(base).json().path("flagSettings").toString()).isEqualTo(settingsBefore);
+        // a subnormal is a number like any other, and a zero written with an exponent is 0
+        ObjectNode subnormal = Payloads.checkpoint(1, 0);
+        ((ObjectNode) subnormal.get("metrics").get("kl_base_ft")).put("max", new BigDecimal("1e-320"));
+        ObjectNode zero = Payloads.checkpoint(2, 0);
+        ((ObjectNode) zero.get("metrics").get("kl_base_ft")).put("max", new BigDecimal("0.0e-400"));
+        ApiClient.Answer ok = own.api().postCheckpoints(own.key(), "r1", Payloads.batch(subnormal, zero));
+        assertThat(ok.status()).as(ok.text()).isEqualTo(200);
+        assertThat(countCheckpoints(own.key())).isEqualTo(2);
     }
 
     static void expect400(ApiClient.Answer a, String field) {

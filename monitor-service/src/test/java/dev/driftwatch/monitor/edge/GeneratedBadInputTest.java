@@ -50,8 +50,9 @@ class GeneratedBadInputTest extends ServiceTestBase {
     /** Integers no integer field accepts: beyond a bigint, negative, fractional. */
     static final List<String> BAD_INTEGERS = List.of("9223372036854775808", "-9223372036854775809",
             "99999999999999999999999999", "-1", "1.5", "1e400", "-1e400");
-    /** Numbers no floating-point field accepts (they parse as infinities). */
-    static final List<String> BAD_FLOATS = List.of("1e400", "-1e400", "1e999999", "-2e308");
+    /** Numbers no floating-point field accepts: they parse as infinities, or as 0 though they are not. */
+    static final List<String> BAD_FLOATS = List.of("1e400", "-1e400", "1e999999", "-2e308", "1e-400", "-1e-400",
+            "2e-324", "1e-999999");
     /** Times PostgreSQL (through the driver) cannot store, or that are not times at all. */
     static final List<String> BAD_TIMES = List.of("+10000-01-01T00:00:00Z", "0000-01-01T00:00:00Z",
             "-4714-01-01T00:00:00Z", "-0001-12-31T00:00:00Z", "+999999999-12-31T23:59:59Z",
