@@ -209,7 +209,10 @@ public class DriftListener extends TrainingListenerAdapter {
             sink.close();
             return null;
         });
-        meter.close();
+        safely("release the meter's memory", () -> {
+            meter.close();
+            return null;
+        });
     }
 
     /**

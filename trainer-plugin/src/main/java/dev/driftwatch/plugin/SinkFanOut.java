@@ -36,10 +36,15 @@ final class SinkFanOut implements DriftSink {
         each("runFinished", s -> s.runFinished(end));
     }
 
+    /** Longer waits are this one (a century: beyond it, nanoseconds overflow a long). */
+    private static final Duration FOREVER = Duration.ofDays(36_500);
+
     @Override
     public boolean flush(Duration timeout) {
+        // one deadline for all: sinks flushed one after another share the time the caller gave
+        long deadline = System.nanoTime() + (timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
         boolean[] all = {true};
-        each("flush", s -> all[0] &= s.flush(timeout));
+        each("flush", s -> all[0] &= s.flush(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
         return all[0];
     }
 

@@ -86,6 +86,8 @@ public final class HttpDriftSink implements DriftSink {
     private final Thread worker;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
+    /** Failures of the sender's own logic so far (only the first is logged). */
+    private final java.util.concurrent.atomic.AtomicInteger senderFailures = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean stopping;
     /** When the last flush ended undelivered ({@code nanoClock}), or {@link Long#MIN_VALUE}. */
     private volatile long lastFailedFlush = Long.MIN_VALUE;
@@ -299,7 +301,7 @@ public final class HttpDriftSink implements DriftSink {
 
     private void work() {
         warmUp();
-        shipper.replay(false);
+        replay(false);
         long nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
         while (!stopping) {
             long wait = Math.min(nextExport - nanoClock.getAsLong(), POLL_NANOS);
@@ -316,7 +318,7 @@ public final class HttpDriftSink implements DriftSink {
             }
             if (!flushes.isEmpty() || queue.size() >= maxBatch || nanoClock.getAsLong() >= nextExport) {
                 exportQueue();
-                shipper.replay(!flushes.isEmpty());
+                replay(!flushes.isEmpty());
                 nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
             }
             if (!flushes.isEmpty()) {
@@ -332,6 +334,25 @@ public final class HttpDriftSink implements DriftSink {
         shipper.spoolAll(rest);
         for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
             f.complete(false);
+        }
+    }
+
+    private void replay(boolean now) {
+        try {
+            shipper.replay(now);
+        } catch (RuntimeException e) {
+            senderFailed(e);
+        }
+    }
+
+    /**
+     * A failure of the sender's own logic (a bug, or something no check foresaw): logged with its trace
+     * the first time, counted after; the sender thread goes on, since records behind it must still flow.
+     */
+    private void senderFailed(RuntimeException e) {
+        if (senderFailures.getAndIncrement() == 0) {
+            LOG.error("driftwatch: the sender failed ({}); the batch is spooled and sending goes on (further "
+                    + "failures are counted, not logged)", e.toString(), e);
         }
     }
 
@@ -351,7 +372,12 @@ public final class HttpDriftSink implements DriftSink {
     private void exportQueue() {
         List<WireRecord> batch = new ArrayList<>(maxBatch);
         while (queue.drainTo(batch, maxBatch) > 0) {
-            shipper.export(batch);
+            try {
+                shipper.export(batch);
+            } catch (RuntimeException e) {
+                senderFailed(e);
+                shipper.spoolAll(batch); // (what the failure left unsent is kept; a record may be spooled twice)
+            }
             batch.clear();
             if (stopping && Thread.currentThread().isInterrupted()) {
                 return;
@@ -620,10 +646,14 @@ public final class HttpDriftSink implements DriftSink {
         public HttpDriftSink build() {
             require(url != null, "url is required: setUrl(...) or the environment variable " + ServiceEnvironment.URL);
             require(url.getScheme() != null && url.getScheme().startsWith("http"), "url must be http(s): " + url);
+            require(url.getHost() != null && !url.getHost().isEmpty(), "url has no host: " + url);
             require(project != null && !project.isBlank(),
                     "project is required: setProject(...) or the environment variable " + ServiceEnvironment.PROJECT);
             require(token != null && !token.isBlank(),
                     "token is required: setToken(...) or the environment variable " + ServiceEnvironment.TOKEN);
+            token = token.strip(); // (a token read from a file ends with a line break)
+            require(token.chars().allMatch(c -> c > 0x20 && c < 0x7f),
+                    "token must be printable ASCII without spaces (it goes into an HTTP header)");
             require(queueCapacity >= 1, "queueCapacity must be >= 1");
             require(maxBatchSize >= 1 && maxBatchSize <= 1000, "maxBatchSize must be in [1, 1000]");
             for (Duration d : List.of(scheduleDelay, connectTimeout, requestTimeout, probeInterval, flushTimeout)) {

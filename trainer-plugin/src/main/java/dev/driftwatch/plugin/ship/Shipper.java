@@ -42,6 +42,8 @@ final class Shipper {
     private long nextProbe;
     /** Runs the service refused (401, 403, ...): this process sends them no more. */
     private final Set<String> blocked = new HashSet<>();
+    /** Runs whose run record the service refused for its content, with the problem. */
+    private final Map<String, String> refusedRuns = new java.util.HashMap<>();
     /** Runs whose refused records were already logged once. */
     private final Set<String> rejectionLogged = new HashSet<>();
     private String lastProblem;
@@ -124,6 +126,9 @@ final class Shipper {
             return;
         }
         for (Path file : files) {
+            if (blocked.contains(runKeyOf(file))) {
+                continue; // (refused for this process: replaying it proves nothing about the service)
+            }
             if (!online) {
                 if (!now && nanoClock.getAsLong() < nextProbe) {
                     return;
@@ -188,7 +193,11 @@ final class Shipper {
             List<Long> ends = new ArrayList<>(lines.size());
             for (Spool.Line line : lines) {
                 try {
-                    records.add(WireJson.fromLine(line.text()));
+                    WireRecord record = WireJson.fromLine(line.text());
+                    if (record.runKey() == null || record.runKey().isEmpty()) {
+                        throw new IllegalArgumentException("no runKey");
+                    }
+                    records.add(record);
                     ends.add(line.endOffset());
                 } catch (RuntimeException e) {
                     // a line torn by a crash or edited by hand: set it aside (once it heads the chunk)
@@ -312,12 +321,25 @@ final class Shipper {
 
     private Outcome send(IngestionClient via, Group group) {
         Outcome outcome = sendOnce(via, group);
+        if (group.kind == Kind.RUN && outcome instanceof Outcome.Rejected r && r.aboutContent()) {
+            refusedRuns.put(group.runKey, r.problem());
+        }
         // 404 on checkpoints or finish: the run was never created there (e.g. the service lost it),
         // and we know the run, so create it and try once more.
         if (outcome instanceof Outcome.Rejected r && r.status() == 404 && group.kind != Kind.RUN) {
             RunInfo run = runs.get(group.runKey);
-            if (run != null && via.putRun(run) instanceof Outcome.Delivered) {
+            Outcome created = run == null ? null : via.putRun(run);
+            if (created instanceof Outcome.Delivered) {
                 outcome = sendOnce(via, group);
+            } else if (created instanceof Outcome.Rejected c && c.aboutContent()) {
+                refusedRuns.put(group.runKey, c.problem());
+            }
+            String refused = refusedRuns.get(group.runKey);
+            if (refused != null && !(outcome instanceof Outcome.Delivered)) {
+                // the service refused the run itself for its content: what belongs to it cannot be stored
+                // either, now or later, so it is set aside with the run's problem rather than kept for ever
+                outcome = new Outcome.Rejected(400, "its run was refused: " + refused,
+                        java.util.stream.IntStream.range(0, group.records.size()).boxed().toList());
             }
         }
         return outcome;

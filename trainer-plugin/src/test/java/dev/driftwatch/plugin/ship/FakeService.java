@@ -38,6 +38,10 @@ final class FakeService implements AutoCloseable {
     volatile java.util.function.LongPredicate invalidStep = step -> false;
     /** Whether a refused batch lists its rejected checkpoints ({@code rejected[].index}), as the service does. */
     volatile boolean listsRejected;
+    /** Runs whose run record this refuses (400, as for a tag too long); their other records then get 404. */
+    volatile java.util.function.Predicate<String> invalidRun = key -> false;
+    /** Runs this refuses outright (403, as for a token of another project). */
+    volatile java.util.function.Predicate<String> forbiddenRun = key -> false;
 
     FakeService() {
         server.setDispatcher(new Dispatcher() {
@@ -93,6 +97,14 @@ final class FakeService implements AutoCloseable {
             return fault;
         }
         String path = request.getPath();
+        String runKey = path.replaceFirst(".*/runs/([^/]+).*", "$1");
+        if (forbiddenRun.test(runKey)) {
+            return problem(403, "token of another project");
+        }
+        if (invalidRun.test(runKey)) {
+            return "PUT".equals(request.getMethod()) ? problem(400, "tags[0] must be at most 64 characters")
+                    : problem(404, "no run " + runKey);
+        }
         if ("PUT".equals(request.getMethod())) {
             acceptedRuns.add(path.substring(path.lastIndexOf('/') + 1));
             return new MockResponse().setResponseCode(201).setBody("{}");

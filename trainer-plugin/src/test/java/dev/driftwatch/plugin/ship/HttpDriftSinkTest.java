@@ -296,4 +296,92 @@ class HttpDriftSinkTest {
         assertThat(sink.stats().spooled()).isEqualTo(7);
         assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(7);
     }
+
+    @Test
+    void aRunTheServiceRefusesIsSetAsideWithEverythingOfItAndOtherRunsFlow() throws Exception {
+        service = new FakeService().start();
+        service.invalidRun = "refused"::equals;
+        try (HttpDriftSink sink = sink(service.url()).build()) {
+            sink.runStarted(Records.run("refused"));
+            for (long step = 0; step < 10; step++) {
+                sink.checkpoint(Records.checkpoint("refused", step));
+            }
+            sink.runFinished(Records.end("refused"));
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 10);
+
+            // the refused run's record, checkpoints and end are set aside; nothing waits in the spool
+            assertThat(sink.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(sink.stats().rejected()).isEqualTo(12);
+            assertThat(sink.stats().sent()).isEqualTo(11);
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(steps(0, 10));
+        assertThat(Files.readAllLines(spoolDir.resolve("refused.rejected.jsonl"))).hasSize(12);
+        assertThat(spoolContents()).extracting(p -> p.getFileName().toString())
+                .containsExactly("refused.rejected.jsonl");
+    }
+
+    @Test
+    void aSpoolLineWithoutARunKeyIsSetAsideAndTheSenderGoesOn() throws Exception {
+        try (ReservedPort down = new ReservedPort()) {
+            HttpDriftSink first = sink(down.url()).build();
+            first.runStarted(Records.run(RUN));
+            train(first, 0, 6);
+            first.close();
+            service = new FakeService().start(down.port());
+        }
+        Path file = spoolDir.resolve(RUN + ".jsonl");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+        String keyless = lines.get(3).replace("\"runKey\":\"" + RUN + "\",", "");
+        assertThat(keyless).doesNotContain("runKey");
+        lines.set(3, keyless); // a hand edit: step 2 has lost its run key
+        Files.write(file, lines);
+        try (HttpDriftSink resumed = sink(service.url()).build()) {
+            train(resumed, 6, 8);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> service.acceptedSteps.size() == 7);
+            assertThat(resumed.stats().rejected()).isEqualTo(1);
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(List.of(0L, 1L, 3L, 4L, 5L, 6L, 7L));
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"))).containsExactly(keyless);
+    }
+
+    @Test
+    void aRunRefusedForGoodDoesNotKeepTheSinkOfflineAfterAnOutage() throws Exception {
+        int port;
+        try (ReservedPort down = new ReservedPort()) {
+            HttpDriftSink first = sink(down.url()).build();
+            first.runStarted(Records.run("other-project"));
+            first.checkpoint(Records.checkpoint("other-project", 0));
+            first.close();
+            port = down.port();
+            service = new FakeService().start(port);
+        }
+        service.forbiddenRun = "other-project"::equals; // its spool file is the oldest, and stays
+        try (HttpDriftSink sink = sink(service.url()).build()) {
+            sink.runStarted(Records.run(RUN));
+            await().atMost(10, TimeUnit.SECONDS).until(() -> service.acceptedRuns.contains(RUN));
+            service.close(); // an outage: the sink goes offline and spools
+            train(sink, 0, 10);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> sink.stats().spooled() == 10);
+            service = new FakeService().start(port);
+            service.forbiddenRun = "other-project"::equals;
+            // offline, the sink probes the spool's oldest file: the refused run's must not stand for the service
+            await().atMost(20, TimeUnit.SECONDS).until(() -> service.acceptedSteps.size() == 10);
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(steps(0, 10));
+    }
+
+    @Test
+    void aTokenReadFromAFileWorksAndAUrlWithoutAHostIsRefusedAtBuild() throws Exception {
+        service = new FakeService().start();
+        try (HttpDriftSink sink = sink(service.url()).setToken("dw_secret\n").build()) {
+            sink.runStarted(Records.run(RUN));
+            assertThat(sink.flush(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(service.seen.get(0).headers().get("Authorization")).isEqualTo("Bearer dw_secret");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sink("http:/localhost:8080").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no host");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sink(service.url()).setToken("dw_a b").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token");
+    }
 }
