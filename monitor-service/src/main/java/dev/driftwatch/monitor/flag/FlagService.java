@@ -194,6 +194,7 @@ public class FlagService {
             if (light.id() == run.id() || light.fraction() >= run.fraction()) {
                 continue;
             }
+            // (halves in the distance: losses may be any finite doubles, and their difference may not be)
             // like with like (a validation loss with validation losses), and only checkpoints where the
             // light run has moved: its base checkpoint (KL 0, often with a training loss of the base alone)
             // is no yardstick, and as the nearest loss it used to silence the comparison
@@ -202,7 +203,7 @@ public class FlagService {
                         SELECT kl_mean, CASE WHEN ? THEN validate_loss ELSE train_loss END AS loss, step
                         FROM checkpoint WHERE run_id = ? AND valid AND kl_mean > 0) c
                     WHERE loss BETWEEN ? AND ?
-                    ORDER BY abs(loss - ?), step LIMIT 1
+                    ORDER BY abs(loss / 2 - ? / 2), step LIMIT 1
                     """, (rs, n) -> new Reference(light.runKey(), light.fraction(), rs.getDouble(1), rs.getDouble(2),
                             rs.getLong(3)),
                     run.validated(), light.id(), loss - tolerance, loss + tolerance, loss);

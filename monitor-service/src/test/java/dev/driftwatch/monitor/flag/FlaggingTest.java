@@ -103,6 +103,24 @@ class FlaggingTest extends ServiceTestBase {
                 .contains("7.5x", "step 40", "similar training loss 0.5100 vs 0.5200");
     }
 
+    /**
+     * Losses at the ends of the double range: the distance between them overflowed in PostgreSQL (22003),
+     * inside the upload's transaction, so every upload of either run answered 500, retries included.
+     */
+    @Test
+    void lossesAtTheEndsOfTheDoubleRangeAreComparedWithoutOverflow() {
+        ApiClient.Answer settings = project.api().json("PUT", "/api/v1/projects/" + project.key() + "/settings",
+                "{\"lossTolerance\":2}");
+        assertThat(settings.status()).as(settings.text()).isEqualTo(200);
+        run("far-light", "lora", 1000, 10, Payloads.FP_B);
+        upload("far-light", withTrainLoss(Payloads.checkpoint(1, 0.01), -1.7e308));
+        run("far-heavy", "full", 1000, 1000, Payloads.FP_B);
+        upload("far-heavy", withTrainLoss(Payloads.checkpoint(1, 0.3), 1.7e308));
+        upload("far-heavy", withTrainLoss(Payloads.checkpoint(2, 0.3), -Double.MAX_VALUE));
+        assertThat(flags("far-heavy")).containsExactly("parameter-heavy", "drifts-far");
+        assertThat(view("far-heavy").get("flagReasons").get(1).get("reason").stringValue()).contains("30.0x");
+    }
+
     private static ObjectNode withTrainLoss(ObjectNode checkpoint, double loss) {
         checkpoint.putObject("taskMetrics").put("train_loss", loss);
         return checkpoint;
