@@ -30,7 +30,7 @@ import picocli.CommandLine.TypeConversionException;
  * @param quick true for the short settings (the ones the end-to-end test uses)
  * @param steps fine-tuning steps per run, or 0 for the settings' default
  * @param stepDelayMillis pause after every step, for watching; -1 when not given (then each demo's own
- *     default: 40 ms in the full image demo, none in the quick one)
+ *     default, none in every demo today)
  * @param keepRunning keep the started service running after the demo until Ctrl-C
  * @param corpusDir the fortunes directory of the LM demo
  * @param demos which demos to run: {@code image}, {@code lm} or both
@@ -82,7 +82,7 @@ public record DemoOptions(Path home, Path dataDir, String url, int port, String 
     public DemoConfig config() {
         Path cache = home.resolve("cache");
         DemoConfig config = (quick ? DemoConfig.quick(cache) : DemoConfig.standard(cache)).withDataDir(dataDir);
-        // only a given --step-delay replaces the demo's default (the full demo's 40 ms lets people watch)
+        // only a given --step-delay replaces the demo's default
         config = stepDelayMillis != NOT_GIVEN ? config.withStepDelay(stepDelayMillis) : config;
         return steps > 0 ? config.withSteps(steps) : config;
     }

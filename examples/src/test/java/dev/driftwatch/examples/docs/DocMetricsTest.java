@@ -56,4 +56,29 @@ class DocMetricsTest {
                 contract.size());
         assertThat(wrong).as("rows of the metrics table in docs/api/README.md to add or fix").isEmpty();
     }
+
+    @Test
+    void theIngestionPagesTableNamesEveryMetricOfTheContract() throws IOException {
+        String page = Files.readString(DocPages.root().resolve("docs/api/ingestion.md"), StandardCharsets.UTF_8);
+        int end = page.indexOf("\nThis table is `dev.driftwatch.contract.Metric`");
+        assertThat(end).as("docs/api/ingestion.md says which table is the contract's").isPositive();
+        int start = page.lastIndexOf("\n| metric |", end);
+        assertThat(start).isPositive();
+        List<String> documented = new ArrayList<>();
+        for (String line : page.substring(start, end).split("\n")) {
+            String[] cells = line.split("\\|");
+            if (cells.length > 1) {
+                Matcher name = Pattern.compile("`([a-z0-9_]+)`").matcher(cells[1]);
+                while (name.find()) {
+                    documented.add(name.group(1));
+                }
+            }
+        }
+        List<String> contract = new ArrayList<>();
+        for (Metric m : Metric.values()) {
+            contract.add(m.wireName());
+        }
+        assertThat(documented).as("the metric names of the table above 'This table is ...' in docs/api/ingestion.md")
+                .containsExactlyInAnyOrderElementsOf(contract);
+    }
 }
