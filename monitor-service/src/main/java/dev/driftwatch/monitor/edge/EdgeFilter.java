@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UriUtils;
@@ -52,8 +53,13 @@ final class EdgeFilter extends OncePerRequestFilter {
 
     /** The body limit of a request: ingestion's for a run's writes, the document limit for the rest. */
     long limitOf(HttpServletRequest request) {
+        return ingestion(request) ? maxBodyBytes : maxDocumentBytes;
+    }
+
+    /** Whether a request writes to ingestion, whose reader takes gzip bodies (and checks them once inflated). */
+    private static boolean ingestion(HttpServletRequest request) {
         boolean write = "PUT".equals(request.getMethod()) || "POST".equals(request.getMethod());
-        return write && INGESTION.matcher(request.getRequestURI()).matches() ? maxBodyBytes : maxDocumentBytes;
+        return write && INGESTION.matcher(request.getRequestURI()).matches();
     }
 
     @Override
@@ -83,6 +89,15 @@ final class EdgeFilter extends OncePerRequestFilter {
                 : type != null && type.form() ? FormCharset.problem(type) : null;
         if (charset != null) {
             reject(response, charset);
+            return;
+        }
+        if (compressed(request) && !ingestion(request)) {
+            // nothing else inflates a body: Jackson would read the bytes as they come (and guess UTF-16 from
+            // them, past the first-bytes check, which a compressed body skips), a form parser likewise
+            reject(response, new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-encoding",
+                    "Unsupported encoding", "Content-Encoding is taken by the ingestion endpoints only; send this "
+                            + "body as it is", List.of(new ApiProblem.FieldProblem("Content-Encoding",
+                                    "must be identity or absent here"))));
             return;
         }
         ApiProblem text = unstorableText(request);
