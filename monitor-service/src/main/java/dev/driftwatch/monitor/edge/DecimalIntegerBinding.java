@@ -2,7 +2,6 @@ package dev.driftwatch.monitor.edge;
 
 import java.beans.PropertyEditorSupport;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.springframework.web.bind.WebDataBinder;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.InitBinder;
@@ -17,14 +16,12 @@ import org.springframework.web.bind.annotation.InitBinder;
 @ControllerAdvice
 class DecimalIntegerBinding {
 
-    private static final Pattern DIGITS = Pattern.compile("[+-]?[0-9]+");
-
     @InitBinder
     void decimalIntegers(WebDataBinder binder) {
-        binder.registerCustomEditor(long.class, new Editor(Long::valueOf, false));
-        binder.registerCustomEditor(Long.class, new Editor(Long::valueOf, true));
-        binder.registerCustomEditor(int.class, new Editor(Integer::valueOf, false));
-        binder.registerCustomEditor(Integer.class, new Editor(Integer::valueOf, true));
+        binder.registerCustomEditor(long.class, new Editor(DecimalText::parseLong, false));
+        binder.registerCustomEditor(Long.class, new Editor(DecimalText::parseLong, true));
+        binder.registerCustomEditor(int.class, new Editor(DecimalText::parseInt, false));
+        binder.registerCustomEditor(Integer.class, new Editor(DecimalText::parseInt, true));
     }
 
     /** Reads decimal digits with an optional sign, and nothing else; beyond the type's range is an error. */
@@ -47,10 +44,7 @@ class DecimalIntegerBinding {
                 setValue(null);
                 return;
             }
-            if (!DIGITS.matcher(text).matches()) {
-                throw new IllegalArgumentException("not a decimal whole number");
-            }
-            setValue(parse.apply(text)); // NumberFormatException (an IllegalArgumentException) beyond the range
+            setValue(parse.apply(text)); // NumberFormatException (an IllegalArgumentException) when not one
         }
 
         @Override

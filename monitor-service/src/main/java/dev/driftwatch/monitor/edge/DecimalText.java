@@ -12,7 +12,40 @@ public final class DecimalText {
 
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
+    private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+");
+
     private DecimalText() {}
+
+    /**
+     * Reads a whole number written in ASCII decimal digits with an optional sign, and nothing else:
+     * {@link Long#parseLong} also takes full-width and other Unicode digits, and Spring's conversion
+     * {@code 0x10}, {@code #10} and white space inside the text.
+     *
+     * @param text the text, as it is (no white space is ignored)
+     * @return its value
+     * @throws NumberFormatException when the text is not such a number, or beyond a long
+     */
+    public static long parseLong(String text) {
+        return Long.parseLong(whole(text));
+    }
+
+    /**
+     * Reads a whole number as {@link #parseLong} does, within an int.
+     *
+     * @param text the text, as it is
+     * @return its value
+     * @throws NumberFormatException when the text is not such a number, or beyond an int
+     */
+    public static int parseInt(String text) {
+        return Integer.parseInt(whole(text));
+    }
+
+    private static String whole(String text) {
+        if (text == null || !WHOLE.matcher(text).matches()) {
+            throw new NumberFormatException("not a decimal whole number");
+        }
+        return text;
+    }
 
     /**
      * Reads a decimal number, rounded to the nearest double; one beyond the double range is infinite, one

@@ -10,6 +10,7 @@ import dev.driftwatch.monitor.alert.ForecastCondition;
 import dev.driftwatch.monitor.alert.MetricNames;
 import dev.driftwatch.monitor.alert.Scope;
 import dev.driftwatch.monitor.edge.DecimalText;
+import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The rules editor's form: every field as the browser sends it (text), turned into the alerting
@@ -169,12 +171,23 @@ public record RuleForm(String name, String enabled, String severity, String scop
         if (blank(json) == null) {
             return Map.of();
         }
+        Map<String, String> settings;
         try {
-            return JSON.readValue(json, new TypeReference<Map<String, String>>() { });
+            settings = JSON.readValue(json, new TypeReference<Map<String, String>>() { });
         } catch (JacksonException e) {
             problems.add(new FieldProblem("channels[" + index + "].settings", "must be a JSON object of strings"));
             return Map.of();
         }
+        // the edge saw the field's text, not what its escapes decode to ("\u0000" is six characters there)
+        ObjectNode decoded = JSON.createObjectNode();
+        settings.forEach(decoded::put);
+        try {
+            StorableJson.check(decoded);
+        } catch (ApiProblem e) {
+            e.getErrors().forEach(p -> problems.add(new FieldProblem("channels[" + index + "].settings." + p.field(),
+                    p.message())));
+        }
+        return settings;
     }
 
     private static String at(List<String> values, int i) {
@@ -198,7 +211,7 @@ public record RuleForm(String name, String enabled, String severity, String scop
             return null;
         }
         try {
-            return Integer.valueOf(text.strip());
+            return DecimalText.parseInt(text.strip());
         } catch (NumberFormatException e) {
             problems.add(new FieldProblem(field, "must be a whole number"));
             return null;

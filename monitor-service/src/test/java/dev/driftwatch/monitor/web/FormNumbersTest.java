@@ -70,6 +70,31 @@ class FormNumbersTest extends WebTestBase {
         assertThat(ui.get(rules + "/" + id).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void aRuleFormsWholeNumbersAreAsciiDecimalAndItsChannelSettingsAreCheckedAsTheyDecode() {
+        UiSession ui = session();
+        String rules = "/projects/" + PROJECT + "/rules";
+        String form = "enabled=true&severity=warning&type=threshold&metric=kl_base_ft&aggregate=mean&op=above"
+                + "&ciAware=true&threshold=0.5";
+        for (String count : new String[] {"%EF%BC%93", "%D9%A3", "0x3", "3%200"}) { // full-width 3, Arabic-Indic 3
+            HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=count-" + count.hashCode() + "&" + form
+                    + "&forCheckpoints=" + count);
+            assertThat(a.statusCode()).as(count).isEqualTo(200); // the form again, with its error
+            assertThat(a.body()).as(count).contains("for must be a whole number");
+            assertThat(ui.page(rules)).doesNotContain("count-" + count.hashCode());
+        }
+        // "\u0000" is six harmless characters to the edge, and a NUL once the settings' JSON is read: PostgreSQL
+        // refused it in the rule's jsonb (a 500); an escape sequence or a lone surrogate was stored
+        for (String escaped : new String[] {"%5Cu0000", "%5Cu001b%5B31m", "%5Cud800"}) {
+            HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=slack-" + escaped.hashCode() + "&" + form
+                    + "&forCheckpoints=1&channelType=slack&channelUrl=https%3A%2F%2Fhooks.example.com%2Fa"
+                    + "&channelSettings=%7B%22channel%22%3A%22x" + escaped + "%22%7D");
+            assertThat(a.statusCode()).as(escaped + ": " + a.body()).isEqualTo(200);
+            assertThat(a.body()).as(escaped).contains("channels[0].settings.channel");
+            assertThat(ui.page(rules)).doesNotContain("slack-" + escaped.hashCode());
+        }
+    }
+
     private UiSession session() {
         newProject(PROJECT);
         return UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
