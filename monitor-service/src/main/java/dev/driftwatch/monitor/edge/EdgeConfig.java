@@ -6,6 +6,7 @@ import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -13,7 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.util.unit.DataSize;
-import tools.jackson.databind.JacksonModule;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -36,10 +37,14 @@ class EdgeConfig {
         return registration;
     }
 
-    /** Every JSON body read as a tree refuses numbers too small for a double ({@link TinyNumbers}). */
+    /**
+     * The JSON bodies Spring reads (rules, settings) are read as strictly as ingestion's: a number too small for
+     * a double is refused ({@link TinyNumbers}), and so is a key given twice, which Jackson otherwise reads
+     * as the last one ({@code {"klThreshold":0.1,"klThreshold":5}} stored 5).
+     */
     @Bean
-    JacksonModule tinyNumbers() {
-        return TinyNumbers.module();
+    JsonMapperBuilderCustomizer strictJsonBodies() {
+        return builder -> builder.addModule(TinyNumbers.module()).enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     }
 
     /** Replaces Tomcat's HTML error report with {@link ProblemErrorReportValve}. */

@@ -12,6 +12,9 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 /** Turns a Jackson failure into a 400 naming the field (the path Jackson was at), never "Failed to read request". */
 public final class JsonProblems {
 
+    /** How Jackson's strict duplicate detection starts its message. */
+    private static final String DUPLICATE = "Duplicate Object property";
+
     private JsonProblems() {}
 
     /**
@@ -21,6 +24,10 @@ public final class JsonProblems {
      * @return a 400 naming the field, or {@code body} when no field is known
      */
     public static ApiProblem of(JacksonException e) {
+        if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith(DUPLICATE)
+                && e.processor() instanceof JsonParser parser) {
+            return ApiProblem.invalid(valuePath(parser), "is given more than once");
+        }
         String field = path(e);
         if (field.isEmpty()) {
             field = parsePath(e);

@@ -178,6 +178,27 @@ class EdgeFindingsTest extends ServiceTestBase {
         assertThat(countCheckpoints(own.key())).isEqualTo(2);
     }
 
+    @Test
+    void aKeyGivenTwiceIsA400OnEveryJsonBodyNotTheLastOneWins() {
+        OwnProject own = newProject("twice");
+        String base = "/api/v1/projects/" + own.key();
+        String before = own.api().get(base).json().path("flagSettings").toString();
+        ApiClient.Answer settings = own.api().json("PUT", base + "/settings", "{\"klThreshold\":0.1,\"klThreshold\":5}");
+        assertThat(settings.status()).as(settings.text()).isEqualTo(400);
+        assertThat(settings.text()).contains("klThreshold");
+        assertThat(own.api().get(base).json().path("flagSettings").toString()).isEqualTo(before);
+        String rule = GeneratedBadInputTest.ruleBody().put("name", "twice").toString()
+                .replace("\"severity\":\"warning\"", "\"severity\":\"warning\",\"severity\":\"critical\"");
+        ApiClient.Answer a = own.api().json("POST", base + "/alert-rules", rule);
+        assertThat(a.status()).as(a.text()).isEqualTo(400);
+        assertThat(a.text()).contains("severity");
+        assertThat(own.api().get(base + "/alert-rules").text()).doesNotContain("twice");
+        ApiClient.Answer run = own.api().json("PUT", base + "/runs/r1", Payloads.run("full", 1000, 1000).toString()
+                .replace("\"method\":\"full\"", "\"method\":\"full\",\"method\":\"lora\""));
+        assertThat(run.status()).as(run.text()).isEqualTo(400);
+        assertThat(run.text()).contains("method");
+    }
+
     static void expect400(ApiClient.Answer a, String field) {
         assertThat(a.status()).as(a.text()).isEqualTo(400);
         assertThat(a.isProblem()).as(a.contentType()).isTrue();
