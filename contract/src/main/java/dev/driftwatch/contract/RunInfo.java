@@ -34,6 +34,11 @@ public record RunInfo(
 
     /** The {@code "type"} tag of a run line. */
     public static final String TYPE = "run";
+    /**
+     * The {@link #config()} key of the run's planned final step, a decimal step: the horizon of the service's
+     * drift forecast (docs/forgetting.md), the one config value the service reads.
+     */
+    public static final String PLANNED_STEPS = "plannedSteps";
     /** The accepted values of {@link #method()}. */
     public static final List<String> METHODS = List.of("full", "head", "adapter", "lora", "other");
 

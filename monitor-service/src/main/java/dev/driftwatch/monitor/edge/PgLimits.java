@@ -30,6 +30,24 @@ public final class PgLimits {
     private PgLimits() {}
 
     /**
+     * A step written as text (a run's {@code config.plannedSteps}): decimal digits, 1 to {@link #MAX_STEP}.
+     *
+     * @param text the text, surrounding white space ignored, or null
+     * @return the step, or null when the text is not one
+     */
+    public static Long step(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            long step = DecimalText.parseLong(text.strip());
+            return step >= 1 && step <= MAX_STEP ? step : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
      * Why a text cannot be stored as given, or null when it can. PostgreSQL rejects U+0000 in
      * {@code text} and {@code jsonb}; a lone surrogate is written as {@code ?} by the driver (so two
      * different names collide); other control characters (C0 except tab, line feed and carriage return,

@@ -3,6 +3,8 @@ package dev.driftwatch.monitor.forgetting;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.driftwatch.monitor.forgetting.CheckpointRecommender.Point;
 import dev.driftwatch.monitor.forgetting.PowerLawForecast.Forecast;
+import dev.driftwatch.contract.RunInfo;
+import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.monitor.run.Run;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class ForgettingService {
 
     /** The run config key of the planned final step (the forecast's horizon). */
-    public static final String PLANNED_STEPS = "plannedSteps";
+    public static final String PLANNED_STEPS = RunInfo.PLANNED_STEPS;
     /** The metric of forgetting: fine-tuned task loss minus base task loss, nats/token. */
     public static final String FORGETTING = "forgetting";
     /** The slice name standing for all probe examples. */
@@ -438,19 +440,7 @@ public class ForgettingService {
             return null;
         }
         JsonNode v = JSON.readTree(configJson).get(PLANNED_STEPS);
-        return v == null ? null : positive(v.asString());
-    }
-
-    private static Long positive(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            long steps = Long.parseLong(text.trim());
-            return steps > 0 ? steps : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return v == null ? null : PgLimits.step(v.asString()); // (ingestion refuses anything else; older rows)
     }
 
     private Predicted predict(Run run, Row latest) {

@@ -9,6 +9,7 @@ import dev.driftwatch.monitor.ingest.IngestConstraints.Named;
 import dev.driftwatch.monitor.ingest.IngestConstraints.OneOf;
 import dev.driftwatch.monitor.ingest.IngestConstraints.OrderedSummary;
 import dev.driftwatch.monitor.ingest.IngestConstraints.ParameterCounts;
+import dev.driftwatch.monitor.ingest.IngestConstraints.PlannedSteps;
 import dev.driftwatch.monitor.ingest.IngestConstraints.Probability;
 import dev.driftwatch.monitor.ingest.IngestConstraints.SameRunKey;
 import dev.driftwatch.monitor.ingest.IngestConstraints.StorableTime;
@@ -73,6 +74,7 @@ final class IngestBodies {
      * @param startedAt RFC 3339, default the time of receipt
      */
     @TrainableWithinTotal
+    @PlannedSteps
     record RunBody(
             @SameRunKey String runKey,
             @NotNull(message = REQUIRED) @Size(min = 1, max = 200, message = LENGTH) String name,

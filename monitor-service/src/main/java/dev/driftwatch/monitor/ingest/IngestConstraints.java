@@ -302,6 +302,34 @@ final class IngestConstraints {
         }
     }
 
+    /**
+     * A run's {@code config.plannedSteps}, which the service reads (its forecast's horizon), is a decimal
+     * step from 1 to {@link PgLimits#MAX_STEP}; the other config values are the trainer's own text.
+     */
+    @Target({TYPE, ANNOTATION_TYPE})
+    @Retention(RUNTIME)
+    @Constraint(validatedBy = PlannedStepsValidator.class)
+    @interface PlannedSteps {
+        String message() default "plannedSteps is not a step";
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+    }
+
+    /** Checks {@link PlannedSteps}. */
+    public static final class PlannedStepsValidator implements ConstraintValidator<PlannedSteps, IngestBodies.RunBody> {
+        @Override
+        public boolean isValid(IngestBodies.RunBody run, ConstraintValidatorContext context) {
+            String planned = run == null || run.config() == null ? null : run.config().get(RunInfo.PLANNED_STEPS);
+            if (planned == null || PgLimits.step(planned) != null) {
+                return true;
+            }
+            return fail(context, "config", RunInfo.PLANNED_STEPS + " must be a whole number from 1 to "
+                    + PgLimits.MAX_STEP + " (the run's planned final step), not '" + planned + "'");
+        }
+    }
+
     // ---- what a valid checkpoint carries ----------------------------------------------------------
 
     /**

@@ -124,6 +124,42 @@ class ForgettingApiTest extends ServiceTestBase {
         return new double[] {slope, my - slope * mx, cov * cov / (vx * vy), n};
     }
 
+    /**
+     * The planned final step is a step: beyond a long (or beyond 2^53, where the forecast's band arithmetic
+     * overflowed into steps before the last checkpoint) or not decimal, the run is a 400 naming it.
+     */
+    @Test
+    void plannedStepsIsADecimalStepUpTo2To53AndItsForecastBandStaysInOrder() {
+        OwnProject own = newProject("planned");
+        for (String bad : new String[] {"9223372036854775807", "9007199254740992", "0", "-5", "0x10", "\uFF11\uFF10",
+            "1e3", "ten", ""}) {
+            ObjectNode body = Payloads.run("full", 1000, 1000);
+            ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, bad);
+            ApiClient.Answer a = own.api().putRun(own.key(), "r", body);
+            assertThat(a.status()).as(bad + ": " + a.text()).isEqualTo(400);
+            assertThat(a.text()).contains("plannedSteps must be a whole number from 1 to 9007199254740991");
+        }
+        long max = (1L << 53) - 1;
+        ObjectNode body = Payloads.run("full", 1000, 1000);
+        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, Long.toString(max));
+        assertThat(own.api().putRun(own.key(), "r", body).status()).isEqualTo(201);
+        ObjectNode[] batch = new ObjectNode[8];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = Payloads.checkpoint((i + 1) * 100L, 0.01 * Math.sqrt(i + 1));
+        }
+        assertThat(own.api().postCheckpoints(own.key(), "r", Payloads.batch(batch)).status()).isEqualTo(200);
+        ApiClient.Answer a = own.api().get("/api/v1/projects/" + own.key() + "/runs/r/forgetting");
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        JsonNode forecast = a.json().get("forecast");
+        assertThat(forecast.get("plannedSteps").longValue()).isEqualTo(max);
+        long previous = 800;
+        for (JsonNode point : forecast.get("band")) {
+            assertThat(point.get("step").longValue()).isGreaterThanOrEqualTo(previous).isLessThanOrEqualTo(max);
+            previous = point.get("step").longValue();
+        }
+        assertThat(previous).isEqualTo(max);
+    }
+
     private JsonNode get(String path) {
         ApiClient.Answer a = project.api().get("/api/v1/projects/" + project.key() + path);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
