@@ -44,6 +44,11 @@ public record CheckpointReport(
 
     /** The {@code "type"} tag of a checkpoint line. */
     public static final String TYPE = "checkpoint";
+    /**
+     * The largest step, 2^53 - 1: the largest integer a JSON reader such as the browser's (JavaScript numbers)
+     * holds exactly. The service refuses steps beyond it.
+     */
+    public static final long MAX_STEP = (1L << 53) - 1;
     /** The task metric a trainer reports for its training loss. */
     public static final String TRAIN_LOSS = "train_loss";
     /** The task metric a trainer reports for its validation loss. */

@@ -39,6 +39,39 @@ public record RunInfo(
      * drift forecast (docs/forgetting.md), the one config value the service reads.
      */
     public static final String PLANNED_STEPS = "plannedSteps";
+    /**
+     * Reads a {@link #PLANNED_STEPS} value: decimal digits (surrounding white space ignored), 1 to
+     * {@link CheckpointReport#MAX_STEP}.
+     *
+     * @param text the config value, or null
+     * @return the planned final step, or null when the text is not one
+     */
+    public static Long plannedSteps(String text) {
+        if (text == null) {
+            return null;
+        }
+        String t = text.strip();
+        if (!PLANNED.matcher(t).matches()) {
+            return null;
+        }
+        long steps = Long.parseLong(t);
+        return steps >= 1 && steps <= CheckpointReport.MAX_STEP ? steps : null;
+    }
+
+    private static final java.util.regex.Pattern PLANNED = java.util.regex.Pattern.compile("\\+?[0-9]{1,16}");
+
+    /** The longest {@link #name()}, in characters. */
+    public static final int MAX_NAME_LENGTH = 200;
+    /** The most {@link #tags()}. */
+    public static final int MAX_TAGS = 32;
+    /** The longest tag, in characters (and the shortest is 1). */
+    public static final int MAX_TAG_LENGTH = 64;
+    /** The most {@link #config()} entries. */
+    public static final int MAX_CONFIG_ENTRIES = 64;
+    /** The longest config key, in characters (and the shortest is 1). */
+    public static final int MAX_CONFIG_KEY_LENGTH = 128;
+    /** The longest config value, in characters. */
+    public static final int MAX_CONFIG_VALUE_LENGTH = 4096;
     /** The accepted values of {@link #method()}. */
     public static final List<String> METHODS = List.of("full", "head", "adapter", "lora", "other");
 

@@ -11,6 +11,7 @@ import dev.driftwatch.contract.RunEnd;
 import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.contract.RunKey;
 import dev.driftwatch.contract.RunStatus;
+import dev.driftwatch.contract.WireText;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import dev.driftwatch.plugin.report.DriftSink;
 import dev.driftwatch.plugin.sink.LoggingSink;
@@ -66,6 +67,9 @@ import org.slf4j.LoggerFactory;
 public class DriftListener extends TrainingListenerAdapter {
 
     private static final Logger logger = LoggerFactory.getLogger(DriftListener.class);
+    /** The config entries the listener adds to every run (unless set). */
+    private static final String CONFIG_APPROXIMATION = "driftwatch.approximation";
+    private static final String CONFIG_PROBE_COUNT = "driftwatch.probeCount";
     /** Prefix of the model properties a saved checkpoint carries. */
     public static final String PROPERTY_PREFIX = "driftwatch.";
     /** Model property that carries the headline drift of a saved checkpoint. */
@@ -289,8 +293,8 @@ public class DriftListener extends TrainingListenerAdapter {
             long trainable = meter.trainableParameters();
             String m = method != null ? method : (trainable == total ? "full" : "other");
             Map<String, String> cfg = new LinkedHashMap<>(config);
-            cfg.putIfAbsent("driftwatch.approximation", meter.approximation());
-            cfg.putIfAbsent("driftwatch.probeCount", Integer.toString(settings.probes().size()));
+            cfg.putIfAbsent(CONFIG_APPROXIMATION, meter.approximation());
+            cfg.putIfAbsent(CONFIG_PROBE_COUNT, Integer.toString(settings.probes().size()));
             if (sampled != null) {
                 sampled.config().forEach(cfg::putIfAbsent);
             }
@@ -539,11 +543,20 @@ public class DriftListener extends TrainingListenerAdapter {
          * @return this builder
          */
         public Builder optRunName(String name) {
-            if (name == null || name.isEmpty() || name.length() > 200) {
-                throw new IllegalArgumentException("run name must be 1-200 characters");
+            if (name == null || name.isEmpty() || name.length() > RunInfo.MAX_NAME_LENGTH) {
+                throw new IllegalArgumentException("run name must be 1-" + RunInfo.MAX_NAME_LENGTH + " characters");
             }
-            this.runName = name;
+            this.runName = storable("run name", name);
             return this;
+        }
+
+        /** The service refuses a run whose text breaks {@link WireText}: refused here, where it is set. */
+        private static String storable(String what, String text) {
+            String problem = WireText.problem(text);
+            if (problem != null) {
+                throw new IllegalArgumentException(what + " " + problem);
+            }
+            return text;
         }
 
         /**
@@ -561,24 +574,56 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Adds tags for filtering runs.
+         * Adds tags for filtering runs. The service takes a run with at most {@value RunInfo#MAX_TAGS} tags of 1 to
+         * {@value RunInfo#MAX_TAG_LENGTH} characters, and would refuse it, with everything measured in it, otherwise:
+         * such tags are refused here.
          *
          * @param tags labels
          * @return this builder
+         * @throws IllegalArgumentException for a tag the service would refuse, or too many
          */
         public Builder optTags(String... tags) {
+            for (String tag : tags) {
+                if (tag == null || tag.isEmpty() || tag.length() > RunInfo.MAX_TAG_LENGTH) {
+                    throw new IllegalArgumentException("a tag must have 1 to " + RunInfo.MAX_TAG_LENGTH + " characters: "
+                            + tag);
+                }
+                storable("tag", tag);
+            }
+            if (this.tags.size() + tags.length > RunInfo.MAX_TAGS) {
+                throw new IllegalArgumentException("a run has at most " + RunInfo.MAX_TAGS + " tags");
+            }
             this.tags.addAll(List.of(tags));
             return this;
         }
 
         /**
-         * Adds a free-form setting worth keeping with the run (learning rate, batch size, ...).
+         * Adds a free-form setting worth keeping with the run (learning rate, batch size, ...). The service takes
+         * at most {@value RunInfo#MAX_CONFIG_ENTRIES} settings (the listener adds a few of its own), keys of 1 to
+         * {@value RunInfo#MAX_CONFIG_KEY_LENGTH} characters and values of at most
+         * {@value RunInfo#MAX_CONFIG_VALUE_LENGTH}; it reads {@value RunInfo#PLANNED_STEPS}, the planned final step,
+         * which must be a decimal step. Anything else would make it refuse the run: it is refused here.
          *
          * @param key the setting
          * @param value its value
          * @return this builder
+         * @throws IllegalArgumentException for a setting the service would refuse
          */
         public Builder optConfig(String key, String value) {
+            if (key == null || key.isEmpty() || key.length() > RunInfo.MAX_CONFIG_KEY_LENGTH) {
+                throw new IllegalArgumentException("a config key must have 1 to " + RunInfo.MAX_CONFIG_KEY_LENGTH
+                        + " characters: " + key);
+            }
+            if (value == null || value.length() > RunInfo.MAX_CONFIG_VALUE_LENGTH) {
+                throw new IllegalArgumentException("config " + key + " must be a text of at most "
+                        + RunInfo.MAX_CONFIG_VALUE_LENGTH + " characters");
+            }
+            storable("config key", key);
+            storable("config " + key, value);
+            if (key.equals(RunInfo.PLANNED_STEPS) && RunInfo.plannedSteps(value) == null) {
+                throw new IllegalArgumentException("config " + RunInfo.PLANNED_STEPS + " must be a whole number from 1 to "
+                        + CheckpointReport.MAX_STEP + " (the planned final step): " + value);
+            }
             config.put(key, value);
             return this;
         }
@@ -798,6 +843,16 @@ public class DriftListener extends TrainingListenerAdapter {
          * @throws IllegalArgumentException when a setting is invalid or the probe set is missing
          */
         public DriftListener build() {
+            java.util.Set<String> keys = new java.util.HashSet<>(config.keySet());
+            keys.add(CONFIG_APPROXIMATION);
+            keys.add(CONFIG_PROBE_COUNT);
+            if (sampled != null) {
+                keys.addAll(sampled.config().keySet());
+            }
+            if (keys.size() > RunInfo.MAX_CONFIG_ENTRIES) {
+                throw new IllegalArgumentException("a run has at most " + RunInfo.MAX_CONFIG_ENTRIES
+                        + " config entries, the listener's own among them: " + keys.size() + " here");
+            }
             return new DriftListener(this);
         }
 

@@ -212,6 +212,39 @@ class ListenerBehaviourTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * What the service would refuse in a run record is refused where it is set: the service would answer the
+     * run 400, and with it every checkpoint of the run would be set aside.
+     */
+    @Test
+    void runTextTheServiceWouldRefuseIsRefusedByTheBuilder() {
+        DriftListener.Builder b = DriftListener.builder();
+        for (String tag : new String[] {"", "t".repeat(65), "a\u0000b", "x\ud800", "bell\u0007"}) {
+            assertThatThrownBy(() -> b.optTags(tag)).as(tag).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> b.optTags(new String[33])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.optRunName("run\u0000")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.optConfig("", "v")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.optConfig("k".repeat(129), "v")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.optConfig("k", "v".repeat(4097))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.optConfig("k", "\u001b[31m")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.optConfig("k", null)).isInstanceOf(IllegalArgumentException.class);
+        for (String planned : new String[] {"0", "-5", "ten", "1e3", "0x10", "\uFF11\uFF10", "9007199254740992",
+            "9223372036854775807", ""}) {
+            assertThatThrownBy(() -> b.optConfig("plannedSteps", planned)).as(planned)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plannedSteps");
+        }
+        b.optTags("t".repeat(64), "ok").optRunName("café ✓").optConfig("plannedSteps", " 900 ")
+                .optConfig("note", "a\tb\nc").optConfig("k", "v".repeat(4096));
+        DriftListener.Builder full = listener(new RecordingSink());
+        for (int i = 0; i < 62; i++) {
+            full.optConfig("key" + i, "v");
+        }
+        full.build(); // 62 and the listener's own two
+        assertThatThrownBy(() -> full.optConfig("one-more", "v").build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most 64 config entries");
+    }
+
     @Test
     void aBrokenProbeSetIsLoggedAndTrainingGoesOn() {
         RecordingSink sink = new RecordingSink();

@@ -1,5 +1,7 @@
 package dev.driftwatch.monitor.edge;
 
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.WireText;
 import java.time.Instant;
 
 /**
@@ -16,7 +18,7 @@ public final class PgLimits {
      * represent every step exactly; arithmetic on steps ({@code (hi - lo) * i} of a sparkline sample) stays
      * far inside a bigint.
      */
-    public static final long MAX_STEP = MAX_EXACT_JSON_INTEGER;
+    public static final long MAX_STEP = CheckpointReport.MAX_STEP;
 
     /** Largest count stored in an {@code integer} column (example counts, probe counts, epochs). */
     public static final long MAX_INT_COLUMN = Integer.MAX_VALUE;
@@ -30,24 +32,6 @@ public final class PgLimits {
     private PgLimits() {}
 
     /**
-     * A step written as text (a run's {@code config.plannedSteps}): decimal digits, 1 to {@link #MAX_STEP}.
-     *
-     * @param text the text, surrounding white space ignored, or null
-     * @return the step, or null when the text is not one
-     */
-    public static Long step(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            long step = DecimalText.parseLong(text.strip());
-            return step >= 1 && step <= MAX_STEP ? step : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    /**
      * Why a text cannot be stored as given, or null when it can. PostgreSQL rejects U+0000 in
      * {@code text} and {@code jsonb}; a lone surrogate is written as {@code ?} by the driver (so two
      * different names collide); other control characters (C0 except tab, line feed and carriage return,
@@ -57,23 +41,7 @@ public final class PgLimits {
      * @return the reason, e.g. {@code must not contain the control character U+0000}, or null
      */
     public static String textProblem(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
-                return String.format("must not contain the control character U+%04X (at index %d)", (int) c, i);
-            }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    i++;
-                    continue;
-                }
-                return String.format("must not contain a lone surrogate U+%04X (at index %d)", (int) c, i);
-            }
-            if (Character.isLowSurrogate(c)) {
-                return String.format("must not contain a lone surrogate U+%04X (at index %d)", (int) c, i);
-            }
-        }
-        return null;
+        return WireText.problem(s);
     }
 
     /**

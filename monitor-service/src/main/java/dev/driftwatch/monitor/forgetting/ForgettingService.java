@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.driftwatch.monitor.forgetting.CheckpointRecommender.Point;
 import dev.driftwatch.monitor.forgetting.PowerLawForecast.Forecast;
 import dev.driftwatch.contract.RunInfo;
-import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.monitor.run.Run;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -440,7 +439,7 @@ public class ForgettingService {
             return null;
         }
         JsonNode v = JSON.readTree(configJson).get(PLANNED_STEPS);
-        return v == null ? null : PgLimits.step(v.asString()); // (ingestion refuses anything else; older rows)
+        return v == null ? null : RunInfo.plannedSteps(v.asString()); // (ingestion refuses others; older rows)
     }
 
     private Predicted predict(Run run, Row latest) {

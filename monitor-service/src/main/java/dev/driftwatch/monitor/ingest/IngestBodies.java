@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.contract.Statistic;
 import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.monitor.ingest.IngestConstraints.CheckpointRules;
@@ -77,18 +78,19 @@ final class IngestBodies {
     @PlannedSteps
     record RunBody(
             @SameRunKey String runKey,
-            @NotNull(message = REQUIRED) @Size(min = 1, max = 200, message = LENGTH) String name,
+            @NotNull(message = REQUIRED) @Size(min = 1, max = RunInfo.MAX_NAME_LENGTH, message = LENGTH) String name,
             @NotNull(message = REQUIRED) @Size(min = 1, max = 16, message = LENGTH) @OneOf(Vocabulary.METHOD)
                     String method,
-            @Size(max = 32, message = AT_MOST_ENTRIES) List<@NotNull(message = TAG) @Size(min = 1, max = 64,
-                    message = TAG) String> tags,
+            @Size(max = RunInfo.MAX_TAGS, message = AT_MOST_ENTRIES) List<@NotNull(message = TAG) @Size(min = 1,
+                    max = RunInfo.MAX_TAG_LENGTH, message = TAG) String> tags,
             @NotNull(message = REQUIRED) @Pattern(regexp = "[0-9a-f]{64}", message = FINGERPRINT) String baseFingerprint,
             @NotNull(message = REQUIRED) @Pattern(regexp = "[0-9a-f]{64}", message = FINGERPRINT) String probeFingerprint,
             @NotNull(message = REQUIRED) @Min(value = 1, message = INTEGER_FROM) Long totalParameters,
             @NotNull(message = REQUIRED) @Min(value = 0, message = INTEGER_FROM) Long trainableParameters,
             @DecimalMin(value = "0", inclusive = false, message = POSITIVE) Double temperature,
-            @Size(max = 64, message = AT_MOST_ENTRIES) Map<@Size(min = 1, max = 128, message = CONFIG_NAME) String,
-                    @NotNull(message = CONFIG_VALUE) @Size(max = 4096, message = CONFIG_VALUE) String> config,
+            @Size(max = RunInfo.MAX_CONFIG_ENTRIES, message = AT_MOST_ENTRIES) Map<@Size(min = 1,
+                    max = RunInfo.MAX_CONFIG_KEY_LENGTH, message = CONFIG_NAME) String, @NotNull(message = CONFIG_VALUE)
+                    @Size(max = RunInfo.MAX_CONFIG_VALUE_LENGTH, message = CONFIG_VALUE) String> config,
             @Size(min = 1, max = 64, message = LENGTH) @StorableTime String startedAt) implements ParameterCounts {
 
         static final String TAG = "must be a string of 1 to 64 characters";

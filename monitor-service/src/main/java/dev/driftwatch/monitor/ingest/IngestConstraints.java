@@ -322,7 +322,7 @@ final class IngestConstraints {
         @Override
         public boolean isValid(IngestBodies.RunBody run, ConstraintValidatorContext context) {
             String planned = run == null || run.config() == null ? null : run.config().get(RunInfo.PLANNED_STEPS);
-            if (planned == null || PgLimits.step(planned) != null) {
+            if (planned == null || RunInfo.plannedSteps(planned) != null) {
                 return true;
             }
             return fail(context, "config", RunInfo.PLANNED_STEPS + " must be a whole number from 1 to "
