@@ -148,9 +148,26 @@ public class CheckpointQueryService {
      */
     public record TensorHistory(String stat, List<String> tensors, long[] steps, Double[][] values) {}
 
+    /** The most values one tensor history holds (tensors times steps): about 20 MB of JSON. */
+    static final long MAX_HISTORY_VALUES = 2_000_000;
+
+    /**
+     * The steps a tensor history of {@code tensors} rows may have: {@code points}, or fewer, so that the
+     * matrix holds at most {@link #MAX_HISTORY_VALUES} values (a run of 10,000 tensors gets 200 steps); at
+     * least one.
+     *
+     * @param points the steps asked for
+     * @param tensors the run's tensors
+     * @return the steps to read
+     */
+    static int historyPoints(int points, int tensors) {
+        return (int) Math.max(1, Math.min(points, MAX_HISTORY_VALUES / Math.max(1, tensors)));
+    }
+
     /**
      * Reads every tensor's drift over the run, at most {@code points} steps (evenly strided, the last
-     * step always included).
+     * step always included), and fewer where the run has so many tensors that the matrix would pass
+     * {@link #MAX_HISTORY_VALUES} values.
      *
      * @param runId the run
      * @param stat relative, deltaL2, baseL2 or stableRank
@@ -174,8 +191,8 @@ public class CheckpointQueryService {
         List<Long> allSteps = jdbc.queryForList(
                 "SELECT step FROM checkpoint_tensors WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step",
                 Long.class, runId, lo, hi);
-        List<Long> chosen = stride(allSteps, points);
         Map<Integer, String> names = tensorNames(runId);
+        List<Long> chosen = stride(allSteps, historyPoints(points, names.size()));
         List<Integer> order = new ArrayList<>(names.keySet());
         order.sort(null);
         Map<Integer, Integer> row = new HashMap<>();
