@@ -281,17 +281,22 @@ public class ForgettingService {
      */
     @Transactional(readOnly = true)
     public RunForgetting forRun(Run run, double budget) {
+        // the scalars of every checkpoint, the documents (metrics, slices) of the last one only: the run page
+        // asks after every upload, and a long run's documents are most of its rows' bytes
         List<Object[]> checkpoints = jdbc.query("""
-                SELECT step, kl_mean, kl_ci_high, train_loss, validate_loss, metrics, slices, global_relative_l2
+                SELECT step, kl_mean, kl_ci_high, train_loss, validate_loss
                 FROM checkpoint WHERE run_id = ? AND valid ORDER BY step""",
                 (rs, i) -> new Object[] {rs.getLong(1), rs.getObject(2), rs.getObject(3), rs.getObject(4),
-                    rs.getObject(5), rs.getString(6), rs.getString(7), rs.getObject(8)},
+                    rs.getObject(5)},
                 run.getId());
         if (checkpoints.isEmpty()) {
             return new RunForgetting(run.getRunKey(), null, null, forecast(run, new long[0], new double[0]), null);
         }
-        Object[] last = checkpoints.get(checkpoints.size() - 1);
-        Row latest = row(run.getRunKey(), (Long) last[0], (String) last[5], (String) last[6], (Double) last[7]);
+        long lastStep = (Long) checkpoints.get(checkpoints.size() - 1)[0];
+        Row latest = jdbc.queryForObject("""
+                SELECT metrics, slices, global_relative_l2 FROM checkpoint WHERE run_id = ? AND step = ?""",
+                (rs, i) -> row(run.getRunKey(), lastStep, rs.getString(1), rs.getString(2), (Double) rs.getObject(3)),
+                run.getId(), lastStep);
         Observed observed = latest.forgetting();
         Predicted predicted = null;
         if (observed == null) {
