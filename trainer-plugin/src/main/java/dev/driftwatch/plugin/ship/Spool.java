@@ -24,6 +24,13 @@ import java.util.Map;
  * <p>Appends come from the sender thread and, when the queue is full, from the training thread;
  * reads and offset updates only from the sender. Files are written with {@link RandomAccessFile}
  * rather than NIO channels so that an interrupted sender (the sink's close) can still spool.
+ *
+ * <p>Jobs of one project share the default directory, and each replays what the others left, so every
+ * write (an append, ending a torn line, confirming and deleting a replayed file, the command line's
+ * removal of an uploaded one) holds the directory's lock: a lock on its marker file across processes,
+ * and a lock per directory within the JVM (file locks are held per JVM). Without it, a file one job
+ * had confirmed and was deleting could lose the lines another job appended in between. Reads take no
+ * lock: they read complete lines only.
  */
 final class Spool {
 
@@ -36,6 +43,9 @@ final class Spool {
     static final String MARKER = ".driftwatch-spool";
 
     private final Path dir;
+    /** The directories this JVM writes to, each with the lock its writers take before the file lock. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock>
+            WRITERS = new java.util.concurrent.ConcurrentHashMap<>();
     /** Confirmed byte offset per spool file, loaded lazily. */
     private final Map<Path, Long> offsets = new HashMap<>();
 
@@ -88,8 +98,15 @@ final class Spool {
      * @throws IOException when the file cannot be written (disk full, ...)
      */
     synchronized void append(String runKey, String header, List<String> lines) throws IOException {
-        Path file = fileFor(runKey);
         createDirectory();
+        locked(dir, () -> {
+            appendLocked(runKey, header, lines);
+            return null;
+        });
+    }
+
+    private void appendLocked(String runKey, String header, List<String> lines) throws IOException {
+        Path file = fileFor(runKey);
         boolean fresh = !Files.exists(file);
         StringBuilder sb = new StringBuilder();
         if (fresh && header != null && !(lines.size() > 0 && lines.get(0).equals(header))) {
@@ -114,12 +131,15 @@ final class Spool {
      * @throws IOException when the file cannot be written
      */
     synchronized void appendRejected(String runKey, List<String> lines) throws IOException {
-        Files.createDirectories(dir);
+        createDirectory();
         StringBuilder sb = new StringBuilder();
         for (String line : lines) {
             sb.append(line).append('\n');
         }
-        appendBytes(rejectedFileFor(runKey), sb.toString().getBytes(StandardCharsets.UTF_8));
+        locked(dir, () -> {
+            appendBytes(rejectedFileFor(runKey), sb.toString().getBytes(StandardCharsets.UTF_8));
+            return null;
+        });
     }
 
     /**
@@ -267,12 +287,15 @@ final class Spool {
      * @throws IOException when it cannot be deleted
      */
     static boolean removeAcknowledged(Path file, long readBytes) throws IOException {
-        if (Files.exists(file) && Files.size(file) > readBytes) {
-            return false;
-        }
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(offsetFile(file));
-        return true;
+        Path parent = file.toAbsolutePath().getParent();
+        return locked(parent, () -> {
+            if (Files.exists(file) && Files.size(file) > readBytes) {
+                return false;
+            }
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(offsetFile(file));
+            return true;
+        });
     }
 
     /**
@@ -284,7 +307,18 @@ final class Spool {
      * @throws IOException when the offset cannot be saved
      */
     synchronized void confirm(Path file, long offset) throws IOException {
+        locked(dir, () -> {
+            confirmLocked(file, offset);
+            return null;
+        });
+    }
+
+    private void confirmLocked(Path file, long offset) throws IOException {
         Path offsetFile = offsetFile(file);
+        if (!Files.exists(file)) {
+            offsets.remove(file); // (another job replayed and deleted it meanwhile)
+            return;
+        }
         if (offset >= Files.size(file)) {
             Files.deleteIfExists(file);
             Files.deleteIfExists(offsetFile);
@@ -329,17 +363,60 @@ final class Spool {
             long size = Files.size(file);
             offset = Math.min(offset, size);
             if (size > 0) {
-                try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-                    raf.seek(size - 1);
-                    if (raf.read() != '\n') {
-                        raf.seek(size);
-                        raf.write('\n');
-                    }
-                }
+                // (under the lock: a line another job is appending is not torn, and must not be ended)
+                locked(dir, () -> {
+                    endTornLine(file);
+                    return null;
+                });
             }
         }
         offsets.put(file, offset);
         return offset;
+    }
+
+    private static void endTornLine(Path file) throws IOException {
+        if (!Files.exists(file) || Files.size(file) == 0) {
+            return;
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(raf.length() - 1);
+            if (raf.read() != '\n') {
+                raf.seek(raf.length());
+                raf.write('\n');
+            }
+        }
+    }
+
+    /** Work on a spool directory's files that must not interleave with another writer's. */
+    @FunctionalInterface
+    interface LockedWork<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs a write under the directory's lock: this JVM's, then the marker file's (for other processes). A
+     * thread that holds it already just runs the work. The file lock is taken with the thread's interrupt
+     * status set aside (an interrupted channel would close), so that a closing sink can still spool.
+     */
+    private static <T> T locked(Path directory, LockedWork<T> work) throws IOException {
+        Path marker = directory.resolve(MARKER).toAbsolutePath().normalize();
+        java.util.concurrent.locks.ReentrantLock inJvm =
+                WRITERS.computeIfAbsent(marker, m -> new java.util.concurrent.locks.ReentrantLock());
+        if (inJvm.isHeldByCurrentThread()) {
+            return work.run();
+        }
+        inJvm.lock();
+        boolean interrupted = Thread.interrupted();
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(marker,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = channel.lock()) {
+            return work.run();
+        } finally {
+            inJvm.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static Path offsetFile(Path file) {

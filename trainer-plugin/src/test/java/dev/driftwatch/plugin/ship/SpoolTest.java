@@ -41,6 +41,41 @@ class SpoolTest {
         assertThat(spool.pendingLines(spool.fileFor("run-1"))).isEqualTo(4);
     }
 
+    /**
+     * Two jobs share a spool directory: one appends (its service is down) while the other replays the same
+     * file, confirming and at last deleting it. Confirming checked the file's size and then deleted it, so
+     * lines appended in between were lost; every write now holds the directory's lock, across processes.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void aFileAnotherProcessAppendsToWhileThisOneReplaysItLosesNothing() throws Exception {
+        int count = 3000;
+        Spool spool = new Spool(dir);
+        spool.append("shared", null, List.of(line(1_000_000)));
+        Path file = spool.fileFor("shared");
+        Process writer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), SpoolWriterMain.class.getName(), dir.toString(), "shared", "0",
+                Integer.toString(count)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        java.util.Set<Long> replayed = new java.util.TreeSet<>();
+        boolean done = false;
+        while (!done) {
+            boolean writing = writer.isAlive();
+            // a fresh reader each round, like another job's sender, so no offset is cached across the rounds
+            Spool reader = new Spool(dir);
+            List<Spool.Line> lines = reader.readPending(file, 50);
+            for (Spool.Line l : lines) {
+                replayed.add(((CheckpointReport) WireJson.fromLine(l.text())).step());
+            }
+            if (!lines.isEmpty()) {
+                reader.confirm(file, lines.get(lines.size() - 1).endOffset());
+            }
+            done = !writing && lines.isEmpty();
+        }
+        assertThat(writer.waitFor()).isZero();
+        assertThat(replayed).hasSize(count + 1);
+    }
+
     @Test
     void confirmedLinesAreNotReadAgainEvenByANewProcess() throws Exception {
         Spool spool = new Spool(dir);
