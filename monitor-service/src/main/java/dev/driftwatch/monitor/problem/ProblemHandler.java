@@ -119,7 +119,25 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     static boolean isTransientConflict(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof TransientDataAccessException
-                    || t instanceof SQLException sql && TRANSIENT_SQL_STATES.contains(sql.getSQLState())) {
+                    || t instanceof SQLException sql && sql.getSQLState() != null // (Set.of throws on null)
+                            && TRANSIENT_SQL_STATES.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a failure was the database being out of reach: no connection to be had (a restart, a
+     * failover, a full pool), or PostgreSQL shutting down. Nothing was written, and a retry may find it
+     * back, so the answer is a 503 like a conflict's rather than a 500, which clients take for a refusal.
+     */
+    static boolean isDatabaseUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || t instanceof org.springframework.transaction.CannotCreateTransactionException
+                    || t instanceof SQLException sql && sql.getSQLState() != null
+                            && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true;
             }
         }
@@ -130,6 +148,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         if (isTransientConflict(e)) {
             return busy(e);
+        }
+        if (isDatabaseUnreachable(e)) {
+            log.warn("The database is out of reach, answered 503 for a retry: {}", e.toString());
+            ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                    "the database is out of reach; nothing was written, retry the request");
+            pd.setType(URI.create(ApiProblem.TYPE_BASE + "database-unavailable"));
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER,
+                    RETRY_AFTER_SECONDS).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(pd);
         }
         ApiProblem refused = BodyRefusedException.in(e);
         if (refused != null) {
