@@ -91,7 +91,8 @@ final class EdgeFilter extends OncePerRequestFilter {
             reject(response, charset);
             return;
         }
-        if (compressed(request) && !ingestion(request)) {
+        boolean body = request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+        if (body && compressed(request) && !ingestion(request)) {
             // nothing else inflates a body: Jackson would read the bytes as they come (and guess UTF-16 from
             // them, past the first-bytes check, which a compressed body skips), a form parser likewise
             reject(response, new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-encoding",
