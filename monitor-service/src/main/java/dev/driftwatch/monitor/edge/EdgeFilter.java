@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UriUtils;
@@ -95,10 +94,8 @@ final class EdgeFilter extends OncePerRequestFilter {
         if (body && compressed(request) && !ingestion(request)) {
             // nothing else inflates a body: Jackson would read the bytes as they come (and guess UTF-16 from
             // them, past the first-bytes check, which a compressed body skips), a form parser likewise
-            reject(response, new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-encoding",
-                    "Unsupported encoding", "Content-Encoding is taken by the ingestion endpoints only; send this "
-                            + "body as it is", List.of(new ApiProblem.FieldProblem("Content-Encoding",
-                                    "must be identity or absent here"))));
+            reject(response, ApiProblem.unsupportedEncoding("must be identity or absent here: only the ingestion "
+                    + "endpoints take a compressed body"));
             return;
         }
         ApiProblem text = unstorableText(request);

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.forgetting;
 
+import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.monitor.alert.DriftForecasts;
 import java.util.Arrays;
 import org.springframework.stereotype.Component;
@@ -13,7 +14,7 @@ import org.springframework.stereotype.Component;
 class AlertForecasts implements DriftForecasts {
 
     static final String NO_PLANNED_STEPS = "the run states no planned final step (config "
-            + ForgettingService.PLANNED_STEPS + ")";
+            + RunInfo.PLANNED_STEPS + ")";
 
     private final ForgettingService forgetting;
 

@@ -35,8 +35,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class ForgettingService {
 
-    /** The run config key of the planned final step (the forecast's horizon). */
-    public static final String PLANNED_STEPS = RunInfo.PLANNED_STEPS;
     /** The metric of forgetting: fine-tuned task loss minus base task loss, nats/token. */
     public static final String FORGETTING = "forgetting";
     /** The slice name standing for all probe examples. */
@@ -185,7 +183,7 @@ public class ForgettingService {
      * @param runKey the run
      * @param observed measured forgetting, or null without targets
      * @param predicted predicted forgetting, or null when observed or no fit exists
-     * @param forecast the drift forecast, or null when the run states no {@value #PLANNED_STEPS}
+     * @param forecast the drift forecast, or null when the run states no {@value RunInfo#PLANNED_STEPS}
      * @param recommendation the recommended checkpoint, or null without a task loss
      */
     public record RunForgetting(String runKey, Observed observed, Predicted predicted, ForecastView forecast,
@@ -330,7 +328,7 @@ public class ForgettingService {
     /**
      * Forecasts a run's headline drift at its planned final step.
      *
-     * @param run the run, whose config may state {@value #PLANNED_STEPS}
+     * @param run the run, whose config may state {@value RunInfo#PLANNED_STEPS}
      * @param steps its checkpoints' steps, ascending
      * @param kl their headline KL means
      * @return the forecast, or null when the run states no planned final step
@@ -443,7 +441,7 @@ public class ForgettingService {
         if (configJson == null) {
             return null;
         }
-        JsonNode v = JSON.readTree(configJson).get(PLANNED_STEPS);
+        JsonNode v = JSON.readTree(configJson).get(RunInfo.PLANNED_STEPS);
         return v == null ? null : RunInfo.plannedSteps(v.asString()); // (ingestion refuses others; older rows)
     }
 

@@ -69,9 +69,7 @@ class RequestBodyReader {
         String encoding = request.getHeader("Content-Encoding");
         boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
         if (encoding != null && !gzip && !encoding.trim().equalsIgnoreCase("identity")) {
-            throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-encoding", "Unsupported encoding",
-                    "Content-Encoding must be gzip or identity", List.of(new ApiProblem.FieldProblem(
-                            "Content-Encoding", "must be gzip or identity")));
+            throw ApiProblem.unsupportedEncoding("must be gzip or identity");
         }
         if (!gzip && request.getContentLengthLong() > maxBytes) {
             throw BodyTooLargeException.problem(maxBytes);

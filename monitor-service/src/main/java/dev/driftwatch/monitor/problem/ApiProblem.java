@@ -104,6 +104,17 @@ public class ApiProblem extends RuntimeException {
     }
 
     /**
+     * A 415 for a {@code Content-Encoding} the endpoint does not take.
+     *
+     * @param message what it must be, e.g. {@code must be gzip or identity}
+     * @return the problem, naming {@code Content-Encoding}
+     */
+    public static ApiProblem unsupportedEncoding(String message) {
+        return new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-encoding", "Unsupported encoding",
+                "Content-Encoding " + message, List.of(new FieldProblem("Content-Encoding", message)));
+    }
+
+    /**
      * A 404 for something that does not exist.
      *
      * @param what e.g. {@code run 'abc'}

@@ -104,9 +104,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static ResponseEntity<ProblemDetail> busy(Exception e) {
         log.warn("Transient database conflict, answered 503 for a retry: {}", e.getMessage());
-        ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                "the database was busy (lock or serialization conflict); retry the request");
-        pd.setType(URI.create(ApiProblem.TYPE_BASE + "busy"));
+        return retryLater("busy", "the database was busy (lock or serialization conflict); retry the request");
+    }
+
+    /** A 503 with Retry-After: nothing was written, and the same request may succeed shortly. */
+    private static ResponseEntity<ProblemDetail> retryLater(String type, String detail) {
+        ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
+        pd.setType(URI.create(ApiProblem.TYPE_BASE + type));
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(pd);
     }
@@ -151,11 +155,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         if (isDatabaseUnreachable(e)) {
             log.warn("The database is out of reach, answered 503 for a retry: {}", e.toString());
-            ProblemDetail pd = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                    "the database is out of reach; nothing was written, retry the request");
-            pd.setType(URI.create(ApiProblem.TYPE_BASE + "database-unavailable"));
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER,
-                    RETRY_AFTER_SECONDS).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(pd);
+            return retryLater("database-unavailable", "the database is out of reach; nothing was written, retry the "
+                    + "request");
         }
         ApiProblem refused = BodyRefusedException.in(e);
         if (refused != null) {

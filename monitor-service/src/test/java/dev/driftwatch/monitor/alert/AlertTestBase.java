@@ -108,7 +108,7 @@ abstract class AlertTestBase {
     protected String plannedRun(String prefix) {
         String runKey = unique(prefix);
         ObjectNode body = Payloads.run("full", 1000, 1000);
-        ((ObjectNode) body.get("config")).put(dev.driftwatch.monitor.forgetting.ForgettingService.PLANNED_STEPS, "1000");
+        ((ObjectNode) body.get("config")).put(dev.driftwatch.contract.RunInfo.PLANNED_STEPS, "1000");
         assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
         return runKey;
     }

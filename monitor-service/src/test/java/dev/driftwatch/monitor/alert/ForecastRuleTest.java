@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.alert;
 
+import dev.driftwatch.contract.RunInfo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,7 +30,7 @@ class ForecastRuleTest extends AlertTestBase {
     private void createPlannedRun(String runKey, Long plannedSteps) {
         ObjectNode body = Payloads.run("full", 1000, 1000);
         if (plannedSteps != null) {
-            ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, Long.toString(plannedSteps));
+            ((ObjectNode) body.get("config")).put(RunInfo.PLANNED_STEPS, Long.toString(plannedSteps));
         }
         assertThat(api().putRun(AlertTest.PROJECT, runKey, body).status()).isEqualTo(201);
     }

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.forgetting;
 
+import dev.driftwatch.contract.RunInfo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -45,7 +46,7 @@ class ForgettingApiTest extends ServiceTestBase {
             boolean labelled = run < LABELLED.length;
             String key = labelled ? LABELLED[run] : "unlabelled";
             ObjectNode body = Payloads.run(labelled ? LABELLED[run] : "lora", 1000, 100);
-            ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, Long.toString(PLANNED));
+            ((ObjectNode) body.get("config")).put(RunInfo.PLANNED_STEPS, Long.toString(PLANNED));
             ApiClient.Answer created = project.api().putRun(project.key(), key, body);
             assertThat(created.status()).as(created.text()).isEqualTo(201);
             double scale = 0.05 * (run + 1);
@@ -134,14 +135,14 @@ class ForgettingApiTest extends ServiceTestBase {
         for (String bad : new String[] {"9223372036854775807", "9007199254740992", "0", "-5", "0x10", "\uFF11\uFF10",
             "1e3", "ten", ""}) {
             ObjectNode body = Payloads.run("full", 1000, 1000);
-            ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, bad);
+            ((ObjectNode) body.get("config")).put(RunInfo.PLANNED_STEPS, bad);
             ApiClient.Answer a = own.api().putRun(own.key(), "r", body);
             assertThat(a.status()).as(bad + ": " + a.text()).isEqualTo(400);
             assertThat(a.text()).contains("plannedSteps must be a whole number from 1 to 9007199254740991");
         }
         long max = (1L << 53) - 1;
         ObjectNode body = Payloads.run("full", 1000, 1000);
-        ((ObjectNode) body.get("config")).put(ForgettingService.PLANNED_STEPS, Long.toString(max));
+        ((ObjectNode) body.get("config")).put(RunInfo.PLANNED_STEPS, Long.toString(max));
         assertThat(own.api().putRun(own.key(), "r", body).status()).isEqualTo(201);
         ObjectNode[] batch = new ObjectNode[8];
         for (int i = 0; i < batch.length; i++) {
