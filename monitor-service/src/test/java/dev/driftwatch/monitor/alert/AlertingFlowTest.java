@@ -12,10 +12,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 
 /** Rules through the API, evaluation on ingest, and notifications to a real HTTP receiver. */
 @Timeout(60)
+@ExtendWith(OutputCaptureExtension.class)
 class AlertingFlowTest extends AlertTestBase {
 
     private static final Duration QUIET = Duration.ofMillis(800);
@@ -233,6 +237,25 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(body.properties()).hasSize(1);
         assertThat(body.get("text").stringValue()).startsWith("*[FIRING]* *to slack* (warning)").contains(run);
         assertThat(slack.headers()).doesNotContainKey("x-driftwatch-signature-256");
+    }
+
+    @Test
+    void slackAndLogLinesShowWhatUsersNamedAsText(CapturedOutput output) {
+        String run = unique("slack-names");
+        createRun(run, "t");
+        // a mention, a disguised link and a forged second log line, all in one rule name
+        createRule(rule(run, "<!channel> & <https://example.invalid|docs>\\n[FIRING] forged", ABOVE_HALF, 1,
+                "[{\"type\": \"slack\", \"url\": \"" + receiver.url("/slack-names") + "\"}, {\"type\": \"log\"}]"));
+        upload(run, 10, 0.9);
+        await().atMost(Duration.ofSeconds(10)).until(() -> notifications(run, "delivered") == 2);
+        String text = ApiClient.JSON.readTree(receiver.on("/slack-names").get(0).body()).get("text").stringValue();
+        assertThat(text).startsWith("*[FIRING]* *&lt;!channel&gt; &amp; &lt;https://example.invalid|docs&gt;\n"
+                + "[FIRING] forged*").doesNotContain("<", ">");
+        await().atMost(Duration.ofSeconds(5)).until(() -> output.getAll().contains(run));
+        List<String> logLines = output.getAll().lines().filter(l -> l.contains("[FIRING] <!channel>")).toList();
+        assertThat(logLines).anySatisfy(l -> assertThat(l)
+                .contains("[FIRING] <!channel> & <https://example.invalid|docs>\\u000a[FIRING] forged").contains(run));
+        assertThat(output.getAll().lines()).noneMatch(l -> l.startsWith("[FIRING] forged"));
     }
 
     @Test
