@@ -8,8 +8,11 @@ import dev.driftwatch.monitor.query.RunQueryService.RunPage;
 import dev.driftwatch.monitor.query.RunQueryService.Sort;
 import dev.driftwatch.monitor.run.RunView;
 import dev.driftwatch.monitor.security.ProjectAccess;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -133,25 +136,29 @@ class RunsPageController {
             return link(sort, dir, n);
         }
 
+        /**
+         * The query string, each value form-encoded as the servlet decodes it: a {@code +}, {@code &},
+         * {@code =}, {@code %} or brace in a search or tag comes back as typed (URI-template encoding
+         * left {@code +}, which the servlet reads as a space, and {@code &} as it was).
+         */
         private String link(String s, String d, long p) {
-            var b = org.springframework.web.util.UriComponentsBuilder.newInstance();
-            add(b, "q", q);
-            add(b, "status", status);
-            add(b, "method", method);
-            add(b, "flag", flag);
-            add(b, "tag", tag);
-            add(b, "sort", s);
-            add(b, "dir", d);
+            StringJoiner query = new StringJoiner("&", "?", "");
+            add(query, "q", q);
+            add(query, "status", status);
+            add(query, "method", method);
+            add(query, "flag", flag);
+            add(query, "tag", tag);
+            add(query, "sort", s);
+            add(query, "dir", d);
             if (p > 0) {
-                b.queryParam("page", p);
+                add(query, "page", Long.toString(p));
             }
-            String query = b.encode().build().getQuery();
-            return query == null ? "?" : "?" + query;
+            return query.toString();
         }
 
-        private static void add(org.springframework.web.util.UriComponentsBuilder b, String name, String value) {
+        private static void add(StringJoiner query, String name, String value) {
             if (value != null && !value.isBlank()) {
-                b.queryParam(name, value);
+                query.add(name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8));
             }
         }
     }
