@@ -68,6 +68,22 @@ class MetricNamingTest extends ServiceTestBase {
     }
 
     @Test
+    void aTaskMetricOfAnyNameTheUploadTookCanBeCharted() {
+        // the run page offers such a key as task:<name>; the upload takes any 1 to 64 characters
+        String name = "Validate Accuracy (top 5) + ünïcode";
+        var c = Payloads.fullCheckpoint(30, 0.3, 0.4);
+        ((tools.jackson.databind.node.ObjectNode) c.get("taskMetrics")).put(name, 0.77);
+        assertThat(own.api().postCheckpoints(own.key(), "r", Payloads.batch(c)).status()).isEqualTo(200);
+        JsonNode t = get(base + "task:" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(t.path("metric").asString()).isEqualTo(name);
+        // only the checkpoint that reported it
+        assertThat(t.path("steps").toString()).isEqualTo("[30]");
+        assertThat(t.path("values").toString()).isEqualTo("[0.77]");
+        ApiClient.Answer tooLong = own.api().get(base + "task:" + "x".repeat(65));
+        assertThat(tooLong.status()).isEqualTo(400);
+    }
+
+    @Test
     void aNameNobodyKnowsIsA400NamingTheParameter() {
         for (String typo : List.of("validate_los", "kl_base", "Validate Loss")) {
             ApiClient.Answer a = own.api().get(base + typo.replace(" ", "%20"));
