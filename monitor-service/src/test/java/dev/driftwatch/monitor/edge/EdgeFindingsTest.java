@@ -199,6 +199,28 @@ class EdgeFindingsTest extends ServiceTestBase {
         assertThat(run.text()).contains("method");
     }
 
+    @Test
+    void somethingAfterTheBodyIsA400OnEveryJsonBodyNotIgnored() {
+        OwnProject own = newProject("trailing");
+        String base = "/api/v1/projects/" + own.key();
+        String before = own.api().get(base).json().path("flagSettings").toString();
+        // a second document glued on (two PUTs concatenated by a script), and stray text after the object
+        for (String tail : List.of(" {\"klThreshold\":5}", "x", "]", " 7")) {
+            ApiClient.Answer settings = own.api().json("PUT", base + "/settings", "{\"klThreshold\":0.1}" + tail);
+            assertThat(settings.status()).as(tail + ": " + settings.text()).isEqualTo(400);
+            assertThat(settings.isProblem()).isTrue();
+            String rule = GeneratedBadInputTest.ruleBody().put("name", "trailing").toString() + tail;
+            ApiClient.Answer a = own.api().json("POST", base + "/alert-rules", rule);
+            assertThat(a.status()).as(tail + ": " + a.text()).isEqualTo(400);
+            ApiClient.Answer run = own.api().json("PUT", base + "/runs/r1", Payloads.run("full", 1000, 1000) + tail);
+            assertThat(run.status()).as(tail + ": " + run.text()).isEqualTo(400);
+        }
+        assertThat(own.api().get(base).json().path("flagSettings").toString()).isEqualTo(before);
+        assertThat(own.api().get(base + "/alert-rules").text()).doesNotContain("trailing");
+        // whitespace after the body is not something
+        assertThat(own.api().json("PUT", base + "/settings", "{\"klThreshold\":0.1}\n \t\r\n").status()).isEqualTo(200);
+    }
+
     static void expect400(ApiClient.Answer a, String field) {
         assertThat(a.status()).as(a.text()).isEqualTo(400);
         assertThat(a.isProblem()).as(a.contentType()).isTrue();
