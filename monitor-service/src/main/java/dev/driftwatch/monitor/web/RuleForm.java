@@ -107,6 +107,30 @@ public record RuleForm(String name, String enabled, String severity, String scop
     }
 
     /**
+     * This form as posted over an edit of a stored rule, with the stored name, tag, run and slice kept
+     * where the form could only show them changed and the user left them as shown: a browser strips line
+     * breaks from a text field's value, and the form strips leading and trailing spaces, so a rule made
+     * through the API with {@code "two\nlines"} came back from any edit named {@code "twolines"}.
+     *
+     * @param stored the stored rule's form ({@link #of})
+     * @return the form to save
+     */
+    RuleForm keepingWhatTheFormCouldNotShow(RuleForm stored) {
+        return new RuleForm(kept(stored.name, name), enabled, severity, kept(stored.scopeTag, scopeTag),
+                kept(stored.scopeRun, scopeRun), type, metric, aggregate, kept(stored.slice, slice), op, threshold,
+                ciAware, window, factor, quantile, forCheckpoints, keepFiringFor, repeatInterval, channelType,
+                channelUrl, channelSettings);
+    }
+
+    private static String kept(String stored, String posted) {
+        if (stored == null || posted == null || stored.equals(posted)) {
+            return posted;
+        }
+        String shown = stored.replace("\r", "").replace("\n", "").strip();
+        return shown.equals(posted.strip()) ? stored : posted;
+    }
+
+    /**
      * The channel rows to show: one per channel, then an empty one to add a channel.
      *
      * @return the rows

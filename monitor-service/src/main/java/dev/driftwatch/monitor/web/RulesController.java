@@ -58,6 +58,7 @@ class RulesController {
     String update(@PathVariable String project, @PathVariable long ruleId, @ModelAttribute RuleForm form,
             Model model) {
         Project p = access.require(project);
+        form = form.keepingWhatTheFormCouldNotShow(RuleForm.of(rules.get(p, ruleId)));
         try {
             rules.update(p, ruleId, form.toRequest());
         } catch (ApiProblem e) {

@@ -88,6 +88,44 @@ class RuleEditorBrowserTest extends WebTestBase {
     }
 
     @Test
+    void editingKeepsLineBreaksTheFormCannotShowUnlessTheUserChangesTheField() {
+        String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
+        ApiClient.Answer created = api.json("POST", rules, """
+                {"name": "two\\nlines", "scope": {"tag": "team\\r\\nvision"},
+                 "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5,
+                               "slice": "on\\ntask"}}
+                """);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        long id = created.json().get("id").longValue();
+
+        // a text field cannot hold a line break: the browser shows (and would post) them stripped
+        browser.open("/projects/" + PROJECT + "/rules/" + id);
+        WebElement name = browser.driver().findElement(By.id("rule-name"));
+        assertThat(name.getDomProperty("value")).isEqualTo("twolines");
+        WebElement threshold = browser.driver().findElement(By.id("rule-threshold"));
+        threshold.clear();
+        threshold.sendKeys("0.7");
+        browser.clickToNewPage(By.id("save-rule"));
+        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
+        JsonNode after = api.get(rules + "/" + id).json();
+        assertThat(after.get("condition").get("threshold").doubleValue()).isEqualTo(0.7);
+        assertThat(after.get("name").stringValue()).isEqualTo("two\nlines");
+        assertThat(after.get("scope").get("tag").stringValue()).isEqualTo("team\r\nvision");
+        assertThat(after.get("condition").get("slice").stringValue()).isEqualTo("on\ntask");
+
+        // a field the user changes is saved as typed
+        browser.open("/projects/" + PROJECT + "/rules/" + id);
+        name = browser.driver().findElement(By.id("rule-name"));
+        name.clear();
+        name.sendKeys("one line");
+        browser.clickToNewPage(By.id("save-rule"));
+        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
+        after = api.get(rules + "/" + id).json();
+        assertThat(after.get("name").stringValue()).isEqualTo("one line");
+        assertThat(after.get("scope").get("tag").stringValue()).isEqualTo("team\r\nvision");
+    }
+
+    @Test
     void theFormOffersTheForecastRuleWithItsBudgetAndQuantileOnly() {
         String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
         browser.open("/projects/" + PROJECT + "/rules");
