@@ -13,10 +13,14 @@ import dev.driftwatch.monitor.edge.DecimalText;
 import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.monitor.problem.ApiProblem.FieldProblem;
 import dev.driftwatch.monitor.problem.ApiProblem;
+import dev.driftwatch.monitor.problem.JsonProblems;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -57,6 +61,9 @@ public record RuleForm(String name, String enabled, String severity, String scop
         List<String> channelUrl, List<String> channelSettings) {
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
+    /** Channel settings are read as strictly as the API reads them: a key given twice is refused. */
+    private static final ObjectMapper SETTINGS_JSON =
+            JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /**
      * One channel row of the form.
@@ -104,6 +111,26 @@ public record RuleForm(String name, String enabled, String severity, String scop
                 c.quantile() == null ? String.valueOf(ForecastCondition.LOWER_95) : text(c.quantile()),
                 String.valueOf(r.forCheckpoints()), String.valueOf(r.keepFiringFor()), "PT0S".equals(r.repeatInterval()) ? "" : r.repeatInterval(), types,
                 urls, settings);
+    }
+
+    /**
+     * This form with its channel rows exactly as posted, one value per row: Spring binds a field posted
+     * once as one text and splits it at its commas into a list, so a single row's
+     * {@code https://hooks.example/x?tags=a,b} became two rows and was saved cut at the comma (a browser
+     * always posts the empty row too, a script need not).
+     *
+     * @param parameter the request's values of a parameter, null when absent
+     * @return the form
+     */
+    RuleForm withChannelRowsAsPosted(Function<String, String[]> parameter) {
+        return new RuleForm(name, enabled, severity, scopeTag, scopeRun, type, metric, aggregate, slice, op, threshold,
+                ciAware, window, factor, quantile, forCheckpoints, keepFiringFor, repeatInterval,
+                asPosted(parameter.apply("channelType")), asPosted(parameter.apply("channelUrl")),
+                asPosted(parameter.apply("channelSettings")));
+    }
+
+    private static List<String> asPosted(String[] values) {
+        return values == null ? List.of() : Arrays.asList(values);
     }
 
     /**
@@ -195,11 +222,20 @@ public record RuleForm(String name, String enabled, String severity, String scop
         if (blank(json) == null) {
             return Map.of();
         }
+        String field = "channels[" + index + "].settings";
         Map<String, String> settings;
         try {
-            settings = JSON.readValue(json, new TypeReference<Map<String, String>>() { });
+            settings = SETTINGS_JSON.readValue(json, new TypeReference<Map<String, String>>() { });
         } catch (JacksonException e) {
-            problems.add(new FieldProblem("channels[" + index + "].settings", "must be a JSON object of strings"));
+            ApiProblem named = JsonProblems.of(e);
+            boolean twice = "is given more than once".equals(named.getErrors().get(0).message());
+            problems.add(twice ? new FieldProblem(field + "." + named.getErrors().get(0).field(), "is given more than once")
+                    : new FieldProblem(field, "must be a JSON object of strings"));
+            return Map.of();
+        }
+        // null, or a setting whose value is null: as the API refuses them
+        if (settings == null || settings.containsValue(null)) {
+            problems.add(new FieldProblem(field, "must be a JSON object of strings"));
             return Map.of();
         }
         // the edge saw the field's text, not what its escapes decode to ("\u0000" is six characters there)

@@ -8,6 +8,7 @@ import dev.driftwatch.monitor.alert.MetricNames;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.security.ProjectAccess;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -44,8 +45,10 @@ class RulesController {
     }
 
     @PostMapping
-    String create(@PathVariable String project, @ModelAttribute RuleForm form, Model model) {
+    String create(@PathVariable String project, @ModelAttribute RuleForm form, HttpServletRequest request,
+            Model model) {
         Project p = access.require(project);
+        form = form.withChannelRowsAsPosted(request::getParameterValues);
         try {
             rules.create(p, form.toRequest());
         } catch (ApiProblem e) {
@@ -56,9 +59,9 @@ class RulesController {
 
     @PostMapping("/{ruleId}")
     String update(@PathVariable String project, @PathVariable long ruleId, @ModelAttribute RuleForm form,
-            Model model) {
+            HttpServletRequest request, Model model) {
         Project p = access.require(project);
-        form = form.keepingWhatTheFormCouldNotShow(RuleForm.of(rules.get(p, ruleId)));
+        form = form.withChannelRowsAsPosted(request::getParameterValues).keepingWhatTheFormCouldNotShow(RuleForm.of(rules.get(p, ruleId)));
         try {
             rules.update(p, ruleId, form.toRequest());
         } catch (ApiProblem e) {

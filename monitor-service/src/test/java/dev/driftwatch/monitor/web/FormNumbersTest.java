@@ -95,6 +95,38 @@ class FormNumbersTest extends WebTestBase {
         }
     }
 
+    @Test
+    void aRuleFormsChannelRowsAreTakenAsPostedAndTheirSettingsAsTheApiTakesThem() {
+        UiSession ui = session();
+        String rules = "/projects/" + PROJECT + "/rules";
+        String form = "enabled=true&severity=warning&type=threshold&metric=kl_base_ft&aggregate=mean&op=above"
+                + "&ciAware=true&threshold=0.5&forCheckpoints=1&channelType=slack"
+                + "&channelUrl=https%3A%2F%2Fhooks.example.com%2Fa";
+        // null settings and a null setting were a 500; a key given twice was stored as its last value
+        String[][] cases = {{"null", "channels[0].settings must be a JSON object of strings"},
+            {"%7B%22channel%22%3Anull%7D", "channels[0].settings must be a JSON object of strings"},
+            {"%7B%22channel%22%3A%22%23a%22%2C%22channel%22%3A%22%23b%22%7D",
+                "channels[0].settings.channel is given more than once"}};
+        for (String[] c : cases) {
+            HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=settings-" + c[0].hashCode() + "&" + form
+                    + "&channelSettings=" + c[0]);
+            assertThat(a.statusCode()).as(c[0] + ": " + a.body()).isEqualTo(200); // the form again, with its error
+            assertThat(a.body()).as(c[0]).contains(c[1]);
+            assertThat(ui.page(rules)).doesNotContain("settings-" + c[0].hashCode());
+        }
+        // one channel row, as a script posts it: a comma in its URL or settings does not split it into rows
+        HttpResponse<String> made = ui.postForm(rules, rules, FORM, "name=one-row&enabled=true&severity=warning"
+                + "&type=threshold&metric=kl_base_ft&aggregate=mean&op=above&ciAware=true&threshold=0.5"
+                + "&forCheckpoints=1&channelType=slack&channelUrl=https%3A%2F%2Fhooks.example.com%2Fx%3Ftags%3Da%2Cb"
+                + "&channelSettings=%7B%22channel%22%3A%22%23a%22%2C%22username%22%3A%22dw%22%7D");
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(302);
+        Matcher link = Pattern.compile("rules/(\\d+)\">one-row<").matcher(ui.page(rules));
+        assertThat(link.find()).isTrue();
+        String editor = ui.page(rules + "/" + link.group(1));
+        assertThat(editor).contains("value=\"https://hooks.example.com/x?tags=a,b\"")
+                .contains("&quot;channel&quot;:&quot;#a&quot;").contains("&quot;username&quot;:&quot;dw&quot;");
+    }
+
     private UiSession session() {
         newProject(PROJECT);
         return UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
