@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.query;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,18 +104,28 @@ public class TrajectoryService {
         Downsampler.Series series = sampler.finish();
         double[] ciLow = null;
         double[] ciHigh = null;
+        String stat = metric.stat();
         if (withCi && metric.hasCi() && series.steps().length > 0) {
             double[][] band = valuesAt(runId, series.steps(), metric.withStat("ciLow"), metric.withStat("ciHigh"));
-            ciLow = band[0];
-            ciHigh = band[1];
+            if (Arrays.stream(band[0]).allMatch(Double::isNaN) && Arrays.stream(band[1]).allMatch(Double::isNaN)) {
+                // no interval at any checkpoint: a name the contract does not know was a task metric's
+                stat = metric.known() ? stat : null;
+            } else {
+                ciLow = band[0];
+                ciHigh = band[1];
+            }
         }
-        return new Trajectory(runKey, metric.metric(), metric.stat(), metric.unit(), from, to, count,
+        return new Trajectory(runKey, metric.metric(), stat, metric.unit(), from, to, count,
                 series.steps().length < count, series.steps(), series.values(), ciLow, ciHigh);
     }
 
     /** The coarse level summarises the headline mean, the {@code kl_mean} column. */
     private static boolean summarisedByCoarseLevel(MetricRef metric) {
         return metric.sql().equals("kl_mean") && metric.args().isEmpty();
+    }
+
+    private static double orNaN(Object value) {
+        return value == null ? Double.NaN : ((Number) value).doubleValue();
     }
 
     /** Reads two more values of the same checkpoints, aligned with {@code steps}. */
@@ -138,7 +149,8 @@ public class TrajectoryService {
             ps.setArray(i, con.createArrayOf("int8", boxed));
             return ps;
         }, rs -> {
-            byStep.put(rs.getLong(1), new double[] {rs.getDouble(2), rs.getDouble(3)});
+            // SQL NULL (no interval stored) is NaN here, not getDouble's 0
+            byStep.put(rs.getLong(1), new double[] {orNaN(rs.getObject(2)), orNaN(rs.getObject(3))});
         });
         double[][] out = new double[2][steps.length];
         for (int i = 0; i < steps.length; i++) {

@@ -84,6 +84,19 @@ class MetricNamingTest extends ServiceTestBase {
     }
 
     @Test
+    void aTaskMetricByItsOwnNameHasNoIntervalNotABandOfZeros() {
+        JsonNode accuracy = get(base + "validate_accuracy");
+        assertThat(accuracy.path("values").toString()).isEqualTo("[0.84,0.84]");
+        assertThat(accuracy.path("stat").isNull()).as(accuracy.toString()).isTrue();
+        assertThat(accuracy.path("ciLow").isNull()).as(accuracy.toString()).isTrue();
+        assertThat(accuracy.path("ciHigh").isNull()).as(accuracy.toString()).isTrue();
+        JsonNode js = get(base + "js");
+        assertThat(js.path("stat").asString()).isEqualTo("mean");
+        assertThat(js.path("ciLow")).hasSize(2);
+        assertThat(js.path("ciLow").get(0).asDouble()).isPositive().isLessThan(js.path("values").get(0).asDouble());
+    }
+
+    @Test
     void aNameNobodyKnowsIsA400NamingTheParameter() {
         for (String typo : List.of("validate_los", "kl_base", "Validate Loss")) {
             ApiClient.Answer a = own.api().get(base + typo.replace(" ", "%20"));
