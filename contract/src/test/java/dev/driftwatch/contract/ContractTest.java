@@ -96,6 +96,12 @@ class ContractTest {
         assertThat(RunKey.isValid("")).isFalse();
         assertThat(RunKey.isValid(null)).isFalse();
         assertThatThrownBy(() -> RunKey.require("a/b")).hasMessageContaining(RunKey.RULE);
+        // a URL path normalises the two dot segments away: /runs/.. is the project
+        assertThat(RunKey.isValid(".")).isFalse();
+        assertThat(RunKey.isValid("..")).isFalse();
+        assertThat(RunKey.isValid("...")).isTrue();
+        assertThat(RunKey.isValid(".a")).isTrue();
+        assertThatThrownBy(() -> RunKey.require("..")).hasMessageContaining("not be . or ..");
     }
 
     @Test

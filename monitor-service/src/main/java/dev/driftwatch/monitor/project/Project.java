@@ -38,8 +38,24 @@ public class Project {
     @Column(name = "loss_tolerance", nullable = false)
     private double lossTolerance = FlagSettings.DEFAULTS.lossTolerance();
 
+    /** The rule of a project's URL key, besides not being {@code .} or {@code ..} ({@link #isValidKey}). */
+    public static final String KEY_RULE = "[A-Za-z0-9._-]{1,64}";
+
+    private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile(KEY_RULE);
+
     /** For JPA. */
     protected Project() {}
+
+    /**
+     * Tells whether a key can be a project's: {@link #KEY_RULE}, and not {@code .} or {@code ..}, which
+     * a URL path normalises away (the project's pages could never be reached).
+     *
+     * @param key the key, may be null
+     * @return true when valid
+     */
+    public static boolean isValidKey(String key) {
+        return key != null && KEY.matcher(key).matches() && !dev.driftwatch.contract.RunKey.isDotSegment(key);
+    }
 
     /**
      * Creates a project with default flagging settings.

@@ -34,6 +34,10 @@ class Bootstrap implements ApplicationRunner {
         if (key == null || key.isBlank()) {
             return;
         }
+        if (!Project.isValidKey(key)) {
+            throw new IllegalStateException("driftwatch.bootstrap.project must match " + Project.KEY_RULE
+                    + " and not be . or ..: '" + key + "'");
+        }
         Project project = projects.findByKey(key).orElseGet(() -> {
             log.info("Creating bootstrap project '{}'", key);
             return projects.save(new Project(key, key));

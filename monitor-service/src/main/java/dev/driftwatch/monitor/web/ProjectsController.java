@@ -4,7 +4,6 @@ import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.project.ProjectRepository;
 import dev.driftwatch.monitor.query.ProjectOverview;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,7 +16,6 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 @UiPage
 class ProjectsController {
 
-    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final ProjectRepository projects;
     private final ProjectOverview overview;
@@ -42,8 +40,9 @@ class ProjectsController {
     @PostMapping("/projects")
     String create(@RequestParam String key, @RequestParam String name, RedirectAttributes redirect) {
         String trimmed = name.strip();
-        if (!KEY.matcher(key).matches() || trimmed.isEmpty() || trimmed.length() > 200) {
-            redirect.addFlashAttribute("error", "The key must match [A-Za-z0-9._-]{1,64} and the name have 1 to 200 characters.");
+        if (!Project.isValidKey(key) || trimmed.isEmpty() || trimmed.length() > 200) {
+            redirect.addFlashAttribute("error", "The key must match " + Project.KEY_RULE
+                    + " and not be . or .., and the name have 1 to 200 characters.");
             return "redirect:/projects";
         }
         if (projects.findByKey(key).isPresent()) {

@@ -127,6 +127,21 @@ class FormNumbersTest extends WebTestBase {
                 .contains("&quot;channel&quot;:&quot;#a&quot;").contains("&quot;username&quot;:&quot;dw&quot;");
     }
 
+    @Test
+    void aProjectKeyOfDotsOnlyIsRefusedByTheFormAsNoUrlCouldReachIt() {
+        UiSession ui = session();
+        for (String key : new String[] {".", ".."}) {
+            HttpResponse<String> a = ui.postForm("/projects", "/projects", FORM, "key=" + key + "&name=dots");
+            assertThat(a.statusCode()).as(key).isEqualTo(302);
+            assertThat(a.headers().firstValue("location").orElseThrow()).as(key).endsWith("/projects");
+            assertThat(projects.findByKey(key)).as(key).isEmpty();
+            assertThat(ui.page("/projects")).contains("not be . or ..");
+        }
+        HttpResponse<String> ok = ui.postForm("/projects", "/projects", FORM, "key=...&name=three+dots");
+        assertThat(ok.headers().firstValue("location").orElseThrow()).endsWith("/projects/.../runs");
+        assertThat(projects.findByKey("...")).isPresent();
+    }
+
     private UiSession session() {
         newProject(PROJECT);
         return UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
