@@ -126,6 +126,9 @@ final class RuleValidator {
             if (d.isNegative() || (!d.isZero() && (d.compareTo(Duration.ofMinutes(1)) < 0
                     || d.compareTo(LONGEST_REPEAT) > 0))) {
                 problem("repeatInterval", "must be PT0S (never) or from PT1M to P365D");
+            } else if (d.getNano() != 0) {
+                // stored in whole seconds: PT90.5S would come back as PT1M30S
+                problem("repeatInterval", "must be whole seconds");
             }
             return d.toString();
         } catch (DateTimeParseException e) {

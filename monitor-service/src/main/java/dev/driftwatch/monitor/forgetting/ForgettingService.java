@@ -485,7 +485,7 @@ public class ForgettingService {
         double variance = 0;
         double drop = 0;
         boolean hasDrop = true;
-        int count = 0;
+        long count = 0; // each slice's count is an int; their sum need not be
         Set<String> seen = new HashSet<>();
         List<double[]> off = new ArrayList<>();
         for (JsonNode slice : JSON.readTree(slicesJson)) {

@@ -129,8 +129,11 @@ public class RunQueryService {
             params.put("probe", filter.probeFingerprint());
         }
         if (filter.search() != null && !filter.search().isBlank()) {
-            where.append(" and (lower(r.name) like :search escape '\\' or lower(r.runKey) like :search escape '\\')");
-            params.put("search", "%" + filter.search().strip().toLowerCase(java.util.Locale.ROOT)
+            // both sides folded by PostgreSQL's lower(): Java's folding differs (the Greek final sigma; and under
+            // LC_CTYPE C the database folds ASCII only), and the name exactly as shown found nothing
+            where.append(" and (lower(r.name) like lower(:search) escape '\\'"
+                    + " or lower(r.runKey) like lower(:search) escape '\\')");
+            params.put("search", "%" + filter.search().strip()
                     .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
         }
         boolean desc = ascending == null ? sort.descendingByDefault : !ascending;
