@@ -3,6 +3,7 @@ package dev.driftwatch.plugin;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.Trainer;
+import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.Metric;
@@ -100,6 +101,8 @@ public class DriftListener extends TrainingListenerAdapter {
     private long batches;
     private int epochs;
     private long lastMeasuredStep = -1;
+    /** {@link #batches} when the last epoch ended. */
+    private long batchesAtEpochEnd;
     private boolean started;
     private boolean finished;
     private RunStatus status = RunStatus.COMPLETED;
@@ -150,6 +153,12 @@ public class DriftListener extends TrainingListenerAdapter {
     /** {@inheritDoc} */
     @Override
     public void onTrainingBegin(Trainer trainer) {
+        if (finished) {
+            // its sinks are closed and its run has ended: measuring again would go nowhere
+            logger.warn("driftwatch: this listener measured run '{}', which has ended; a DriftListener measures one"
+                    + " run: build a new one (and new sinks) for each training", runKey);
+            return;
+        }
         startedAt = Instant.now();
         safely("capture the base", () -> {
             if (trainer.getModel().getBlock().isInitialized()) {
@@ -181,6 +190,7 @@ public class DriftListener extends TrainingListenerAdapter {
     @Override
     public void onEpoch(Trainer trainer) {
         epochs++;
+        batchesAtEpochEnd = batches;
         CheckpointReport report = null;
         if (everyEpoch && !finished) {
             report = safely("measure", () -> ensureStarted(trainer) ? checkpoint(trainer, batches, true) : null);
@@ -194,10 +204,18 @@ public class DriftListener extends TrainingListenerAdapter {
         if (finished) {
             return;
         }
+        // mid-epoch (DJL resets the running loss at each epoch's end, to NaN): a NaN or infinite loss means
+        // training diverged, e.g. stopped by DJL's DivergenceCheckTrainingListener
+        if (status == RunStatus.COMPLETED && batches > batchesAtEpochEnd && trainingLossIsNotFinite(trainer)) {
+            status = RunStatus.FAILED;
+            logger.warn("driftwatch: the training loss is not finite at step {}: run '{}' ends failed", batches, runKey);
+        }
+        // after a guardrail stop the weights are those of the checkpoint that stopped it: nothing new to measure
+        if (atEnd && started && meter.isCaptured() && lastMeasuredStep != batches && status != RunStatus.STOPPED) {
+            safely("measure at the end", () -> checkpoint(trainer, batches, true));
+        }
+        // the run's end is sent even when its last measurement failed
         safely("finish the run", () -> {
-            if (atEnd && started && meter.isCaptured() && lastMeasuredStep != batches) {
-                checkpoint(trainer, batches, true);
-            }
             if (started) {
                 sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
                 logger.info("driftwatch: {}", cost.describe());
@@ -232,6 +250,17 @@ public class DriftListener extends TrainingListenerAdapter {
     public Consumer<Trainer> saveModelCallback() {
         return trainer -> {
             CheckpointReport report = safely("measure for save", () -> {
+                if (finished) {
+                    // saved after training ended (a save listener added after this one): the base is released
+                    // and the sinks closed, so only this step's own measurement can be used
+                    if (lastReport != null && lastMeasuredStep == batches) {
+                        return lastReport;
+                    }
+                    logger.warn("driftwatch: the model is saved after run '{}' ended and step {} was not measured;"
+                            + " add the save listener before the DriftListener to have its drift in the file",
+                            runKey, batches);
+                    return null;
+                }
                 if (!ensureStarted(trainer)) {
                     return null;
                 }
@@ -389,6 +418,16 @@ public class DriftListener extends TrainingListenerAdapter {
         return all;
     }
 
+    /** Whether the loss the trainer was accumulating is NaN or infinite: training diverged. */
+    private static boolean trainingLossIsNotFinite(Trainer trainer) {
+        try {
+            return trainer.getLoss() != null
+                    && !Float.isFinite(trainer.getLoss().getAccumulator(EvaluatorTrainingListener.TRAIN_PROGRESS));
+        } catch (RuntimeException e) {
+            return false; // no accumulator (nothing trained, or another loop): nothing says it failed
+        }
+    }
+
     /** In guardrail mode, stops training when the headline CI's lower bound passes the limit. */
     private void guard(CheckpointReport report) {
         if (Double.isNaN(guardrailLimit) || report == null || !report.valid()) {
@@ -409,10 +448,20 @@ public class DriftListener extends TrainingListenerAdapter {
     private <T> T safely(String what, Action<T> action) {
         try {
             return action.run();
-        } catch (Exception | OutOfMemoryError e) {
+        } catch (Throwable e) { // NOPMD: measuring never ends the training job
+            if (!Failures.recoverable(e)) {
+                throw sneaky(e);
+            }
             logger.warn("driftwatch: could not {} (training goes on): {}", what, e.toString(), e);
             return null;
         }
+    }
+
+    private static RuntimeException sneaky(Throwable e) {
+        if (e instanceof Error error) {
+            throw error;
+        }
+        throw new IllegalStateException(e); // not reached: every Exception is recoverable
     }
 
     private void safely(String what, Runnable action) {

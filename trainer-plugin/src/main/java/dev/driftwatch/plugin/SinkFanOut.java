@@ -57,8 +57,11 @@ final class SinkFanOut implements DriftSink {
         for (DriftSink sink : sinks) {
             try {
                 call.accept(sink);
-            } catch (RuntimeException e) {
-                logger.warn("driftwatch: sink {} failed in {}: {}", sink.getClass().getSimpleName(), what, e.toString());
+            } catch (Throwable e) { // NOPMD: a sink's failure never reaches the training loop
+                if (!Failures.recoverable(e)) {
+                    throw e;
+                }
+                logger.warn("driftwatch: sink {} failed in {}: {}", sink.getClass().getSimpleName(), what, e.toString(), e);
             }
         }
     }

@@ -32,7 +32,10 @@ final class TaskMetrics {
         }
         for (Evaluator evaluator : trainer.getEvaluators()) {
             try {
-                put(out, "train_" + evaluator.getName(), evaluator.getAccumulator(EvaluatorTrainingListener.TRAIN_PROGRESS));
+                // the loss under the name an epoch's results give it (train_loss), whatever its class is called,
+                // so that every checkpoint, not only those at epoch ends, carries the loss the service reads
+                String name = evaluator == trainer.getLoss() ? "train_loss" : "train_" + evaluator.getName();
+                put(out, name, evaluator.getAccumulator(EvaluatorTrainingListener.TRAIN_PROGRESS));
             } catch (RuntimeException e) {
                 // No running value yet (e.g. before the first batch was evaluated): leave it out.
             }

@@ -56,7 +56,8 @@ class DriftListenerTest {
         assertThat(last.topExamples()).hasSize(10);
         assertThat(last.parameters().globalRelativeL2()).isGreaterThan(0);
         assertThat(last.taskMetrics()).containsKey("train_loss");
-        assertThat(cps.get(1).taskMetrics()).containsKey("train_softmaxcrossentropyloss");
+        // the running loss between epochs under the same name as at an epoch's end, whatever the loss's class
+        assertThat(cps.get(1).taskMetrics()).containsKey("train_loss").doesNotContainKey("train_softmaxcrossentropyloss");
         assertThat(sink.ends).extracting(e -> e.status()).containsExactly("completed");
 
         List<String> lines = Files.readAllLines(jsonl);

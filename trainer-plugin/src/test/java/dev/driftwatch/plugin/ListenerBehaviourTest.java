@@ -144,7 +144,122 @@ class ListenerBehaviourTest {
         CheckpointReport last = sink.checkpoints.get(sink.checkpoints.size() - 1);
         assertThat(last.headline().ciLow()).isGreaterThan(0.05);
         assertThat(last.step()).isLessThan(5 * 16);
+        // the checkpoint that stopped training is the last: no second one of the same weights under the next step
+        assertThat(last.step() % 4).isZero();
         assertThat(sink.ends).extracting(RunEnd::status).containsExactly("stopped");
+    }
+
+    @Test
+    void aRunWhoseLossDivergedEndsFailedAndTrainingStopsAsDjlStopsIt() {
+        RecordingSink sink = new RecordingSink();
+        DriftListener drift = listener(sink).build();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            ai.djl.engine.Engine.getInstance().setRandomSeed(1);
+            // a learning rate that sends the weights to infinity: DJL's divergence check ends training
+            var config = new ai.djl.training.DefaultTrainingConfig(ai.djl.training.loss.Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(ai.djl.training.optimizer.Optimizer.sgd()
+                            .setLearningRateTracker(ai.djl.training.tracker.Tracker.fixed(1e30f)).build())
+                    .addTrainingListeners(ai.djl.training.listener.TrainingListener.Defaults.basic())
+                    .addTrainingListeners(drift);
+            assertThatThrownBy(() -> {
+                try (var trainer = model.newTrainer(config)) {
+                    trainer.initialize(new ai.djl.ndarray.types.Shape(16, SmallModels.FEATURES));
+                    var m = trainer.getManager();
+                    var data = new ai.djl.training.dataset.ArrayDataset.Builder()
+                            .setData(m.create(SmallModels.features(256, 1), new ai.djl.ndarray.types.Shape(256,
+                                    SmallModels.FEATURES)))
+                            .optLabels(m.create(SmallModels.labels(256, 1), new ai.djl.ndarray.types.Shape(256)))
+                            .setSampling(16, false).build();
+                    ai.djl.training.EasyTrain.fit(trainer, 3, data, null);
+                }
+            }).isInstanceOf(ai.djl.TrainingDivergedException.class);
+        }
+        assertThat(sink.runs).hasSize(1);
+        assertThat(sink.ends).extracting(RunEnd::status).containsExactly("failed");
+    }
+
+    @Test
+    void aSinkThatThrowsAnErrorNeverReachesTraining() {
+        DriftSink broken = new DriftSink() {
+            @Override
+            public void runStarted(RunInfo run) {
+                throw new AssertionError("a sink's assert under -ea");
+            }
+
+            @Override
+            public void checkpoint(CheckpointReport report) {
+                throw new NoSuchMethodError("a clashing library version");
+            }
+
+            @Override
+            public void runFinished(RunEnd end) {
+                throw new StackOverflowError();
+            }
+        };
+        RecordingSink sink = new RecordingSink();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 1, 1, t -> {}, listener(sink).addSink(broken).build());
+        }
+        assertThat(sink.checkpoints).isNotEmpty();
+        assertThat(sink.ends).extracting(RunEnd::status).containsExactly("completed");
+    }
+
+    @Test
+    void aSaveListenerAfterTheDriftListenerNeverMeasuresTheTrainedModelAgainstItself() throws Exception {
+        // the last step measured neither at an epoch's end nor at the end: the save finds it unmeasured
+        RecordingSink quiet = new RecordingSink();
+        DriftListener unmeasured = listener(quiet).optEveryEpoch(false).optMeasureAtEnd(false).build();
+        SaveModelTrainingListener saveQuiet = new SaveModelTrainingListener(dir.resolve("quiet").toString());
+        saveQuiet.setSaveModelCallback(unmeasured.saveModelCallback());
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 2, 1, t -> {}, unmeasured, saveQuiet);
+        }
+        try (Model loaded = Model.newInstance("mlp")) {
+            loaded.setBlock(SmallModels.mlp(false));
+            loaded.load(dir.resolve("quiet"), "mlp");
+            // on the old code: a new base captured from the trained model, and its KL to itself, 0.0, in the file
+            assertThat(loaded.getProperty(DriftListener.PROPERTY_KL)).isNull();
+        }
+        assertThat(quiet.checkpoints).extracting(CheckpointReport::step).doesNotContain(32L);
+    }
+
+    @Test
+    void aSaveListenerAfterTheDriftListenerGetsTheLastMeasurementNotANewBase() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        DriftListener drift = listener(sink).build();
+        SaveModelTrainingListener save = new SaveModelTrainingListener(dir.toString());
+        save.setSaveModelCallback(drift.saveModelCallback());
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 2, 1, t -> {}, drift, save); // drift's onTrainingEnd runs first
+        }
+        CheckpointReport atEpoch2 = sink.checkpoints.stream().filter(c -> c.step() == 32).findFirst().orElseThrow();
+        assertThat(atEpoch2.headline().mean()).isPositive();
+        try (Model loaded = Model.newInstance("mlp")) {
+            loaded.setBlock(SmallModels.mlp(false));
+            loaded.load(dir, "mlp");
+            // on the old code the callback captured the trained model as a new base and stored its KL to itself, 0
+            assertThat(loaded.getProperty(DriftListener.PROPERTY_KL)).isEqualTo(Double.toString(atEpoch2.headline().mean()));
+        }
+        assertThat(sink.checkpoints.stream().filter(c -> c.step() == 32)).hasSize(1);
+    }
+
+    @Test
+    void aListenerUsedForASecondTrainingSaysSoAndLeavesItAlone() {
+        RecordingSink sink = new RecordingSink();
+        DriftListener drift = listener(sink).build();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 1, 1, t -> {}, drift);
+            int checkpoints = sink.checkpoints.size();
+            SmallModels.train(model, 2, 1, 1, t -> {}, drift);
+            assertThat(sink.checkpoints).hasSize(checkpoints);
+        }
+        assertThat(sink.runs).hasSize(1);
+        assertThat(sink.ends).hasSize(1);
     }
 
     @Test
