@@ -83,6 +83,13 @@ public final class ProbeShapes {
      * @return what is wrong, or null when the shape fits
      */
     public static String logitsMismatch(ProbeSet probes, int batch, Shape logits) {
+        if (logits.dimension() >= 2 && logits.get(logits.dimension() - 1) < 2) {
+            // a sigmoid or regression head: a softmax over one class is always 1, so every divergence would read 0
+            return "the model returns " + logits + ": one value per " + (probes.isSequence() ? "position" : "example")
+                    + ", and a softmax over one class is always 1, so drift would always read 0; driftwatch compares"
+                    + " distributions over V >= 2 classes (for a sigmoid head, measure a block that returns the two"
+                    + " logits [0, z])";
+        }
         if (probes.isSequence()) {
             if (logits.dimension() == 3 && logits.get(0) == batch && logits.get(1) == probes.positions()) {
                 return null;

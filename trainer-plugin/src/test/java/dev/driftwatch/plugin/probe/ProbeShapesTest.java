@@ -85,6 +85,24 @@ class ProbeShapesTest {
     }
 
     @Test
+    void aModelWithOneOutputPerExampleIsRefusedNotMeasuredAsNoDrift() {
+        // a sigmoid (binary) head: softmax over its one logit is 1 whatever the weights, so KL would read 0 forever
+        ProbeSet probes = ProbeSet.builder().addInput("x", SmallModels.features(4, 1), new Shape(SmallModels.FEATURES))
+                .build();
+        try (Model model = Model.newInstance("binary")) {
+            model.setBlock(new SequentialBlock().add(Linear.builder().setUnits(1).build()));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss()));
+                    DriftMeter meter = new DriftMeter(settings(probes))) {
+                trainer.initialize(new Shape(4, SmallModels.FEATURES));
+                assertThatThrownBy(() -> meter.captureBase(trainer))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("one value per example")
+                        .hasMessageContaining("[0, z]");
+            }
+        }
+    }
+
+    @Test
     void maskShapesAreCheckedWhenTheProbeSetIsBuilt() {
         assertThatThrownBy(() -> ProbeSet.builder().addInput("x", new float[3 * 2], new Shape(2))
                 .optMask(new float[] {1, 1, 1, 1}, 2).build())
