@@ -49,6 +49,10 @@ public record CheckpointReport(
      * holds exactly. The service refuses steps beyond it.
      */
     public static final long MAX_STEP = (1L << 53) - 1;
+    /** The most slices of one checkpoint a service takes by default ({@code driftwatch.ingest.max-slices}). */
+    public static final int DEFAULT_MAX_SLICES = 512;
+    /** The most top examples of one checkpoint a service takes by default ({@code driftwatch.ingest.max-top-examples}). */
+    public static final int DEFAULT_MAX_TOP_EXAMPLES = 1000;
     /** The task metric a trainer reports for its training loss. */
     public static final String TRAIN_LOSS = "train_loss";
     /** The task metric a trainer reports for its validation loss. */

@@ -779,6 +779,11 @@ public class DriftListener extends TrainingListenerAdapter {
          * @return this builder
          */
         public Builder optTopExamples(int count) {
+            if (count < 0 || count > CheckpointReport.DEFAULT_MAX_TOP_EXAMPLES) {
+                // the service's default driftwatch.ingest.max-top-examples refuses checkpoints with more
+                throw new IllegalArgumentException("top examples must be 0 to "
+                        + CheckpointReport.DEFAULT_MAX_TOP_EXAMPLES + "; given " + count);
+            }
             this.topExamples = count;
             return this;
         }

@@ -358,6 +358,9 @@ class ListenerBehaviourTest {
         full.build(); // 62 and the listener's own two
         assertThatThrownBy(() -> full.optConfig("one-more", "v").build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at most 64 config entries");
+        // more top examples than the service takes by default would have every checkpoint refused
+        assertThatThrownBy(() -> DriftListener.builder().optTopExamples(2000))
+                .hasMessage("top examples must be 0 to 1000; given 2000");
     }
 
     @Test

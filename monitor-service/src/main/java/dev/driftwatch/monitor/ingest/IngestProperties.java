@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.CheckpointReport;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -17,6 +18,6 @@ import org.springframework.util.unit.DataSize;
 public record IngestProperties(
         @DefaultValue("16MB") DataSize maxBodySize,
         @DefaultValue("1000") int maxCheckpoints,
-        @DefaultValue("512") int maxSlices,
+        @DefaultValue("" + CheckpointReport.DEFAULT_MAX_SLICES) int maxSlices,
         @DefaultValue("10000") int maxTensors,
-        @DefaultValue("1000") int maxTopExamples) {}
+        @DefaultValue("" + CheckpointReport.DEFAULT_MAX_TOP_EXAMPLES) int maxTopExamples) {}

@@ -8,14 +8,18 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.TranslateException;
+import dev.driftwatch.contract.CheckpointReport;
+import dev.driftwatch.contract.WireText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntFunction;
 
 /**
@@ -184,6 +188,14 @@ public final class ProbeSet {
             n += p.size();
             ids.addAll(p.ids);
             slices.addAll(p.slices);
+        }
+        Set<String> seen = new HashSet<>();
+        for (String id : ids) {
+            if (!seen.add(id)) {
+                // top examples and per-token detail name an example by its id: two "0"s show the wrong one
+                throw new IllegalArgumentException("probe id '" + id + "' is in more than one of the probe sets;"
+                        + " give each its own ids (Builder.optIds, or fromDataset's idPrefix) before concatenating");
+            }
         }
         float[] mask = null;
         if (first.mask != null) {
@@ -614,6 +626,13 @@ public final class ProbeSet {
             if (new LinkedHashSet<>(idList).size() != n) {
                 throw new IllegalArgumentException("probe ids must be unique");
             }
+            int distinctSlices = new LinkedHashSet<>(sliceList).size();
+            if (distinctSlices > CheckpointReport.DEFAULT_MAX_SLICES) {
+                // each checkpoint carries one summary per slice; the service refuses more by default
+                throw new IllegalArgumentException(distinctSlices + " slices: at most "
+                        + CheckpointReport.DEFAULT_MAX_SLICES + " (the service's default driftwatch.ingest.max-slices"
+                        + " refuses checkpoints with more); group the examples into fewer slices");
+            }
             if (targets != null) {
                 checkTargets(n);
             }
@@ -624,9 +643,15 @@ public final class ProbeSet {
             if (values.size() != n) {
                 throw new IllegalArgumentException(what + " has " + values.size() + " entries for " + n + " examples");
             }
-            for (String v : values) {
+            for (int i = 0; i < values.size(); i++) {
+                String v = values.get(i);
                 if (v == null || v.isEmpty() || v.length() > maxLength) {
                     throw new IllegalArgumentException(what + " entries must be 1-" + maxLength + " characters: " + v);
+                }
+                String problem = WireText.problem(v);
+                if (problem != null) {
+                    // the service refuses such text, and with it every checkpoint that names the example
+                    throw new IllegalArgumentException(what + "[" + i + "] " + problem);
                 }
             }
         }

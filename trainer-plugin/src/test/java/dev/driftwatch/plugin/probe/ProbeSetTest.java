@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.ArrayDataset;
+import dev.driftwatch.contract.CheckpointReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,5 +93,39 @@ class ProbeSetTest {
             assertThat(chunks.get(1).inputs().head().toFloatArray()).startsWith(16f, 17f);
             assertThat(chunks.get(2).inputs().head().getShape()).isEqualTo(new Shape(1, 4));
         }
+    }
+
+    @Test
+    void concatenatedSetsMustNotShareAnIdAsTopExamplesNameExamplesByIt() {
+        float[] x = new float[3 * 2];
+        ProbeSet onTask = ProbeSet.builder().addInput("x", x, new Shape(2)).optSlices(List.of("on", "on", "on")).build();
+        ProbeSet offTask = ProbeSet.builder().addInput("x", x, new Shape(2)).optSlices(List.of("off", "off", "off"))
+                .build();
+        // both have the default ids 0, 1, 2: an off-task top example would have shown the on-task example's tokens
+        assertThatThrownBy(() -> ProbeSet.concat(onTask, offTask))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("probe id '0' is in more than one").hasMessageContaining("optIds");
+        ProbeSet renamed = ProbeSet.builder().addInput("x", x, new Shape(2)).optIds(List.of("o0", "o1", "o2"))
+                .optSlices(List.of("off", "off", "off")).build();
+        assertThat(ProbeSet.concat(onTask, renamed).ids()).containsExactly("0", "1", "2", "o0", "o1", "o2");
+    }
+
+    @Test
+    void idsAndSlicesTheServiceWouldRefuseAreRefusedWhenTheSetIsBuilt() {
+        float[] x = new float[2 * 2];
+        assertThatThrownBy(() -> ProbeSet.builder().addInput("x", x, new Shape(2)).optIds(List.of("a", "b\u0000")).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ids[1] must not contain the control"
+                        + " character U+0000");
+        assertThatThrownBy(() -> ProbeSet.builder().addInput("x", x, new Shape(2)).optSlices(List.of("on", "off\ud800"))
+                .build()).hasMessageContaining("slices[1] must not contain a lone surrogate U+D800");
+        int n = CheckpointReport.DEFAULT_MAX_SLICES + 1;
+        List<String> perExample = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            perExample.add("class-" + i);
+        }
+        assertThatThrownBy(() -> ProbeSet.builder().addInput("x", new float[n], new Shape(1)).optSlices(perExample)
+                .build()).hasMessageContaining("513 slices: at most 512");
+        assertThat(ProbeSet.builder().addInput("x", new float[n - 1], new Shape(1))
+                .optSlices(perExample.subList(0, n - 1)).build().sliceNames()).hasSize(512);
     }
 }
