@@ -241,21 +241,31 @@ public final class HttpDriftSink implements DriftSink {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        // a flush that just failed (the listener flushes before it closes) is not waited for twice
-        boolean justFailed = lastFailedFlush != Long.MIN_VALUE
-                && nanoClock.getAsLong() - lastFailedFlush < RECENT_FLUSH_NANOS;
-        boolean delivered = !justFailed && flush(flushTimeout);
-        stopping = true;
-        LockSupport.unpark(worker);
-        if (!delivered) {
-            worker.interrupt(); // cut a request or a backoff short; what it carried goes to the spool
-        }
+        // an interrupted caller (a training job cancelled with Future.cancel(true)) still gets its records
+        // delivered or spooled: the interrupt made the waits below return at once, and the summary came
+        // before the sender had spooled the queue, which the JVM's exit then lost
+        boolean interrupted = Thread.interrupted();
         try {
-            worker.join(SHUTDOWN_GRACE.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // a flush that just failed (the listener flushes before it closes) is not waited for twice
+            boolean justFailed = lastFailedFlush != Long.MIN_VALUE
+                    && nanoClock.getAsLong() - lastFailedFlush < RECENT_FLUSH_NANOS;
+            boolean delivered = !justFailed && flush(flushTimeout);
+            stopping = true;
+            LockSupport.unpark(worker);
+            if (!delivered) {
+                worker.interrupt(); // cut a request or a backoff short; what it carried goes to the spool
+            }
+            try {
+                worker.join(SHUTDOWN_GRACE.toMillis());
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            logSummary();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        logSummary();
     }
 
     private void offer(WireRecord record) {

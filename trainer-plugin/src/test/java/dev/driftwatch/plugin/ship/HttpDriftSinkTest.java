@@ -273,6 +273,51 @@ class HttpDriftSinkTest {
     }
 
     @Test
+    void anInterruptedTrainingThreadStillHasEveryRecordSpooledAtClose() throws Exception {
+        service = new FakeService().start();
+        for (int i = 0; i < 50; i++) {
+            service.thenFail(FakeService.status(503).setHeader("Retry-After", "60"));
+        }
+        HttpDriftSink sink = sink(service.url()).optRetryPolicy(RetryPolicy.defaults())
+                .optFlushTimeout(Duration.ofMillis(300)).build();
+        sink.runStarted(Records.run(RUN));
+        train(sink, 0, 5);
+        sink.runFinished(Records.end(RUN));
+        // a job cancelled with Future.cancel(true): the thread that closes the sink is interrupted
+        Thread.currentThread().interrupt();
+        try {
+            sink.close();
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        // everything is in the spool when close returns, as the summary line says
+        assertThat(sink.stats().spooled()).isEqualTo(7);
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".jsonl"))).hasSize(7);
+    }
+
+    @Test
+    void aFileSinkWritesOnAnInterruptedThreadAndSaysWhenItWasClosed() throws Exception {
+        Path file = spoolDir.resolve("offline").resolve("drift.jsonl");
+        dev.driftwatch.plugin.sink.JsonLinesFileSink jsonl = new dev.driftwatch.plugin.sink.JsonLinesFileSink(file);
+        Thread.currentThread().interrupt();
+        try {
+            // a channel-based writer is closed by the interrupt: the rest of the run was dropped
+            jsonl.runStarted(Records.run(RUN));
+            jsonl.checkpoint(Records.checkpoint(RUN, 0));
+            jsonl.runFinished(Records.end(RUN));
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(jsonl.flush(Duration.ZERO)).isTrue();
+        jsonl.close();
+        jsonl.checkpoint(Records.checkpoint(RUN, 1)); // after close: dropped, with a warning
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1)).contains("\"step\":0");
+    }
+
+    @Test
     void aZeroFlushTimeoutSpoolsAtOnceAndNeverWaits() throws Exception {
         service = new FakeService().start();
         for (int i = 0; i < 50; i++) {
