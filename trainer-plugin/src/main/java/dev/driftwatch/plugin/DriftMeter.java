@@ -638,7 +638,7 @@ public final class DriftMeter implements AutoCloseable {
     /**
      * Returns the approximation label of the measurements.
      *
-     * @return {@code exact} or {@code topk(k)}
+     * @return {@code exact}, {@code topk(k)} or {@code topk(k)+tail(m)}
      */
     public String approximation() {
         return base.approximation();

@@ -33,7 +33,8 @@ import java.util.function.Function;
  * (sum over a continuation, nats/sequence), each with a bootstrap 95% CI over the sequences.
  *
  * <pre>
- * SampledDrift sampled = new SampledDrift(prompts, 8, 1.0, 7, 1000);   // prompts: token ids
+ * // prompts: token ids; 8 tokens sampled after each, a context of 64, temperature 1, seed 7, 1000 resamples
+ * SampledDrift sampled = new SampledDrift(prompts, 8, 64, 1.0, 7, 1000);
  * SampledDrift.Estimate e = sampled.estimate(ftLogits, baseLogits, manager);
  * </pre>
  */

@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * per run and are replayed, in order, when the service answers again, also by a later process using
  * the same spool directory (resumed training). {@code (runKey, step)} makes every retry and replay
  * idempotent on the service. A refusal (a 4xx other than 429) is logged once with the server's
- * problem detail; the records stay in the spool.
+ * problem detail: a record refused for its content is set aside in {@code <runKey>.rejected.jsonl} in
+ * the spool directory and the others flow; a run refused as a whole (its token, 401 or 403) stays in
+ * the spool and is not sent again by this process.
  *
  * <pre>
  * try (HttpDriftSink sink = HttpDriftSink.builder()   // DRIFTWATCH_URL, DRIFTWATCH_PROJECT, DRIFTWATCH_TOKEN
