@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Reads and writes probe sets as JSON-lines files, a format any language can produce.
@@ -33,7 +34,10 @@ import java.util.Map;
  * dataType} {@code float32}, {@code int32} or {@code int64}). For sequence probes the header's {@code
  * positions} is T and each example has a {@code "mask"} of T zeros and ones; for classifiers it is 0
  * and there is no mask. {@code id} and {@code slice} are optional (default: the line's index and
- * {@value ProbeSet#DEFAULT_SLICE}).
+ * {@value ProbeSet#DEFAULT_SLICE}). {@code "targets"} is optional too, on every example or on none: the
+ * class label ({@code [3]}) or the T target token ids, so task loss, accuracy and forgetting are
+ * measured from a file as from {@link ProbeSet.Builder#optTargets}. A line that is not a valid
+ * example is refused with its line number.
  */
 public final class ProbeSetFile {
 
@@ -61,13 +65,25 @@ public final class ProbeSetFile {
                 throw new IllegalArgumentException(file + ": line 1 is not a " + FORMAT + " version 1 header");
             }
             List<InputSpec> specs = new ArrayList<>();
-            for (Object o : (List<?>) header.get("inputs")) {
-                Map<?, ?> m = (Map<?, ?>) o;
-                long[] dims = ((List<?>) m.get("shape")).stream().mapToLong(d -> ((Number) d).longValue()).toArray();
-                specs.add(new InputSpec(String.valueOf(m.get("name")), dataType(String.valueOf(m.get("dataType"))),
-                        new Shape(dims)));
+            int positions;
+            try {
+                for (Object o : (List<?>) Objects.requireNonNull(header.get("inputs"), "no inputs")) {
+                    Map<?, ?> m = (Map<?, ?>) o;
+                    long[] dims = ((List<?>) Objects.requireNonNull(m.get("shape"), "an input without a shape"))
+                            .stream().mapToLong(d -> ((Number) d).longValue()).toArray();
+                    specs.add(new InputSpec(String.valueOf(m.get("name")), dataType(String.valueOf(m.get("dataType"))),
+                            new Shape(dims)));
+                }
+                positions = header.get("positions") == null ? 0 : ((Number) header.get("positions")).intValue();
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(file + ": line 1: the header needs \"inputs\": [{\"name\", "
+                        + "\"dataType\", \"shape\"}, ...] and a whole \"positions\" (" + e.getMessage() + ")", e);
             }
-            int positions = header.get("positions") == null ? 0 : ((Number) header.get("positions")).intValue();
+            if (specs.isEmpty()) {
+                throw new IllegalArgumentException(file + ": line 1: the header lists no inputs");
+            }
+            List<Long> targets = new ArrayList<>();
+            Boolean withTargets = null;
             List<List<Number>> values = new ArrayList<>();
             specs.forEach(s -> values.add(new ArrayList<>()));
             List<Float> mask = new ArrayList<>();
@@ -95,7 +111,7 @@ public final class ProbeSetFile {
                                     + specs.get(j).shape.size() + " values, has " + flat.size());
                         }
                         for (Object v : flat) {
-                            values.get(j).add((Number) v);
+                            values.get(j).add(number(v, "input " + specs.get(j).name));
                         }
                     }
                     if (positions > 0) {
@@ -103,10 +119,26 @@ public final class ProbeSetFile {
                         if (m == null || m.size() != positions) {
                             throw new IllegalArgumentException("needs a mask of " + positions + " values");
                         }
-                        m.forEach(v -> mask.add(((Number) v).floatValue()));
+                        m.forEach(v -> mask.add(number(v, "mask").floatValue()));
                     }
-                } catch (ClassCastException | IllegalArgumentException e) {
-                    throw new IllegalArgumentException(file + ": line " + lineNo + ": " + e.getMessage(), e);
+                    List<?> t = (List<?>) ex.get("targets");
+                    if (withTargets == null) {
+                        withTargets = t != null;
+                    } else if (withTargets != (t != null)) {
+                        throw new IllegalArgumentException("either every example has targets or none has");
+                    }
+                    if (t != null) {
+                        int per = Math.max(1, positions);
+                        if (t.size() != per) {
+                            throw new IllegalArgumentException("targets needs " + per + " values (one per "
+                                    + (positions > 0 ? "position" : "example") + "), has " + t.size());
+                        }
+                        t.forEach(v -> targets.add(number(v, "targets").longValue()));
+                    }
+                } catch (RuntimeException e) { // a wrong type, a null: the line is named, whatever broke
+                    throw new IllegalArgumentException(file + ": line " + lineNo + ": "
+                            + (e instanceof IllegalArgumentException ? e.getMessage()
+                                    : "not a probe example (" + e + ")"), e);
                 }
             }
             ProbeSet.Builder b = ProbeSet.builder();
@@ -120,8 +152,18 @@ public final class ProbeSetFile {
                 }
                 b.optMask(flat, positions);
             }
+            if (Boolean.TRUE.equals(withTargets)) {
+                b.optTargets(targets.stream().mapToLong(Long::longValue).toArray());
+            }
             return b.optIds(ids).optSlices(slices).build();
         }
+    }
+
+    private static Number number(Object v, String what) {
+        if (v instanceof Number n) {
+            return n;
+        }
+        throw new IllegalArgumentException(what + " holds " + (v == null ? "null" : "'" + v + "'") + ", not a number");
     }
 
     /**
@@ -149,6 +191,7 @@ public final class ProbeSetFile {
             out.write(WireJson.write(header));
             out.write('\n');
             float[] mask = probes.mask();
+            long[] targets = probes.targets();
             int t = probes.positions();
             for (int i = 0; i < probes.size(); i++) {
                 Map<String, Object> ex = new LinkedHashMap<>();
@@ -165,6 +208,14 @@ public final class ProbeSetFile {
                         m.add((int) mask[i * t + k]);
                     }
                     ex.put("mask", m);
+                }
+                if (targets != null) {
+                    int per = targets.length / probes.size();
+                    List<Object> row = new ArrayList<>(per);
+                    for (int k = 0; k < per; k++) {
+                        row.add(targets[i * per + k]);
+                    }
+                    ex.put("targets", row);
                 }
                 out.write(WireJson.write(ex));
                 out.write('\n');

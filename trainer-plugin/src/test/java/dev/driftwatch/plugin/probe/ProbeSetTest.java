@@ -45,6 +45,50 @@ class ProbeSetTest {
     }
 
     @Test
+    void fileRoundTripKeepsTargetsOfSequencesAndOfClassifiers() throws Exception {
+        ProbeSet base = sequences();
+        ProbeSet withTargets = ProbeSet.builder().addInput(base.inputs().get(0)).addInput(base.inputs().get(1))
+                .optMask(base.mask(), 3).optIds(base.ids()).optSlices(base.slices())
+                .optTargets(new long[] {5, 6, 0, 7, 0, 0}).build();
+        Path file = dir.resolve("targets.jsonl");
+        ProbeSetFile.write(withTargets, file);
+        ProbeSet back = ProbeSetFile.read(file);
+        // the file had dropped them: forgetting, accuracy and task loss disappeared from runs reading it
+        assertThat(back.hasTargets()).isTrue();
+        assertThat(back.targets()).containsExactly(5, 6, 0, 7, 0, 0);
+        assertThat(back.fingerprint()).isEqualTo(withTargets.fingerprint());
+
+        ProbeSet labelled = ProbeSet.builder().addInput("x", new float[] {1, 2, 3, 4}, new Shape(2))
+                .optLabels(new float[] {3, 1}).build();
+        Path classes = dir.resolve("labels.jsonl");
+        ProbeSetFile.write(labelled, classes);
+        assertThat(Files.readAllLines(classes).get(1)).contains("\"targets\":[3]");
+        assertThat(ProbeSetFile.read(classes).targets()).containsExactly(3, 1);
+    }
+
+    @Test
+    void everyBadLineOfAFileIsNamedNotANullPointer() throws Exception {
+        String header = "{\"format\":\"driftwatch-probes\",\"version\":1,"
+                + "\"inputs\":[{\"name\":\"x\",\"dataType\":\"float32\",\"shape\":[2]}]}\n";
+        String[][] cases = {
+            {"{\"format\":\"driftwatch-probes\",\"version\":1}\n", "line 1"},
+            {"{\"format\":\"driftwatch-probes\",\"version\":1,\"inputs\":[{\"name\":\"x\"}]}\n", "line 1"},
+            {header + "{\"inputs\":[[1,null]]}\n", "line 2: input x holds null, not a number"},
+            {header + "{\"inputs\":[[1,\"a\"]]}\n", "line 2: input x holds 'a', not a number"},
+            {header + "{\"inputs\":[[1,2]],\"targets\":[1]}\n{\"inputs\":[[1,2]]}\n",
+                "line 3: either every example has targets or none has"},
+            {header + "{\"inputs\":[[1,2]],\"targets\":[1,2]}\n", "line 2: targets needs 1 values"},
+            {header + "{\"inputs\":\"x\"}\n", "line 2"},
+        };
+        for (String[] c : cases) {
+            Path file = dir.resolve("bad-" + Math.abs(c[0].hashCode()) + ".jsonl");
+            Files.writeString(file, c[0]);
+            assertThatThrownBy(() -> ProbeSetFile.read(file)).as(c[0])
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c[1]);
+        }
+    }
+
+    @Test
     void fingerprintChangesWithInputsMaskOrSlicesButNotIds() {
         ProbeSet base = sequences();
         ProbeSet otherIds = ProbeSet.builder().addInput(base.inputs().get(0)).addInput(base.inputs().get(1))
