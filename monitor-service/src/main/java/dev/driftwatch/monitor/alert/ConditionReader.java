@@ -111,7 +111,8 @@ final class ConditionReader {
      */
     String slice(boolean allowed) {
         asked.add("slice");
-        String slice = blankToNull(spec.slice());
+        // as sent, like the slice labels it is compared with
+        String slice = spec.slice() == null || spec.slice().isBlank() ? null : spec.slice();
         if (!allowed) {
             if (slice != null) {
                 problem("slice", "does not apply to " + typeName + " (it looks at the slices itself)");

@@ -94,7 +94,8 @@ final class RuleValidator {
         if (s == null) {
             return Scope.ALL;
         }
-        String tag = blankToNull(s.tag());
+        // as sent, like the runs' tags it is compared with: a stripped "nightly " never matched the run tagged so
+        String tag = s.tag() == null || s.tag().isBlank() ? null : s.tag();
         String run = blankToNull(s.run());
         if (tag != null && tag.length() > 64) {
             problem("scope.tag", "must have 1 to 64 characters");

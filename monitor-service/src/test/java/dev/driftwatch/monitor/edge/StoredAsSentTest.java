@@ -87,4 +87,20 @@ class StoredAsSentTest extends ServiceTestBase {
         assertThat(ok.json().path("repeatInterval").asString()).isEqualTo("PT1M30S");
         assertThat(own.api().get(rules).text()).doesNotContain("repeat PT");
     }
+
+    @Test
+    void aRulesTagAndSliceAreKeptAsSentLikeTheRunsTagsAndSlicesTheyMatch() {
+        OwnProject own = newProject("edges");
+        ObjectNode run = Payloads.run("full", 1000, 1000);
+        run.set("tags", ApiClient.JSON.createArrayNode().add("nightly "));
+        assertThat(own.api().putRun(own.key(), "r", run).status()).isEqualTo(201);
+        ObjectNode rule = GeneratedBadInputTest.ruleBody().put("name", "edges");
+        ((ObjectNode) rule.get("scope")).put("tag", "nightly ").remove("run");
+        ((ObjectNode) rule.get("condition")).put("slice", " on-task");
+        ApiClient.Answer a = own.api().json("POST", "/api/v1/projects/" + own.key() + "/alert-rules", rule.toString());
+        assertThat(a.status()).as(a.text()).isEqualTo(201);
+        // stripped, the rule could never match the run tagged "nightly " or the slice " on-task"
+        assertThat(a.json().path("scope").path("tag").asString()).isEqualTo("nightly ");
+        assertThat(a.json().path("condition").path("slice").asString()).isEqualTo(" on-task");
+    }
 }
