@@ -531,6 +531,11 @@ public class DriftListener extends TrainingListenerAdapter {
          */
         public Builder optSampledDrift(SampledDrift sampled,
                 Function<NDList, NDArray> baseLogits) {
+            if ((sampled == null) != (baseLogits == null)) {
+                // the estimate needs both: else a NullPointerException at every checkpoint
+                throw new IllegalArgumentException("sampled drift needs both the SampledDrift and the base model's"
+                        + " logits function (or neither, to turn it off)");
+            }
             this.sampled = sampled;
             this.sampledBase = baseLogits;
             return this;

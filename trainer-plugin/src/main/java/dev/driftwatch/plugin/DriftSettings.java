@@ -60,11 +60,12 @@ public record DriftSettings(
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be finite and > 0: " + temperature);
         }
-        if (outputIndex < 0 || batchSize < 1 || memoryBudgetBytes < 0 || topK < 1 || topExamples < 0
-                || stableRankIterations < 0) {
-            throw new IllegalArgumentException("outputIndex, memoryBudgetBytes, topExamples and stableRankIterations"
-                    + " must be >= 0, batchSize and topK >= 1");
-        }
+        atLeast("outputIndex", outputIndex, 0);
+        atLeast("batchSize", batchSize, 1);
+        atLeast("memoryBudgetBytes", memoryBudgetBytes, 0);
+        atLeast("topK", topK, 1);
+        atLeast("topExamples", topExamples, 0);
+        atLeast("stableRankIterations", stableRankIterations, 0);
         if (tailSamples < 0 || tailSamples == 1) {
             throw new IllegalArgumentException("tailSamples must be 0 or >= 2 (a variance needs two draws): "
                     + tailSamples);
@@ -95,5 +96,12 @@ public record DriftSettings(
             boolean parameterDrift, int stableRankIterations) {
         this(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK, 0, baseCacheDirectory,
                 bootstrapResamples, seed, topExamples, parameterDrift, stableRankIterations);
+    }
+
+    /** Refuses a setting below its least value, naming the setting and the value given. */
+    private static void atLeast(String name, long value, long least) {
+        if (value < least) {
+            throw new IllegalArgumentException(name + " must be >= " + least + "; given " + value);
+        }
     }
 }

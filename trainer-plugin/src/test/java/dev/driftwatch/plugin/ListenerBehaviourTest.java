@@ -361,6 +361,15 @@ class ListenerBehaviourTest {
         // more top examples than the service takes by default would have every checkpoint refused
         assertThatThrownBy(() -> DriftListener.builder().optTopExamples(2000))
                 .hasMessage("top examples must be 0 to 1000; given 2000");
+        // a bad setting is named with the value given
+        assertThatThrownBy(() -> listener(new RecordingSink()).optBatchSize(0).build())
+                .hasMessage("batchSize must be >= 1; given 0");
+        assertThatThrownBy(() -> listener(new RecordingSink()).optStableRankIterations(-1).build())
+                .hasMessage("stableRankIterations must be >= 0; given -1");
+        // sampled drift without the base's logits was a NullPointerException at every checkpoint
+        SampledDrift sampled = new SampledDrift(new long[][] {{1, 2}}, 2, 4, 1.0, 7, 1000);
+        assertThatThrownBy(() -> DriftListener.builder().optSampledDrift(sampled, null))
+                .hasMessageContaining("needs both");
     }
 
     @Test
