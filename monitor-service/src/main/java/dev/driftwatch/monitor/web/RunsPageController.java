@@ -51,7 +51,9 @@ class RunsPageController {
     @GetMapping("/projects/{project}/runs")
     String list(@PathVariable String project, RunListParams params, Model model) {
         Project p = access.require(project);
-        RunFilter filter = new RunFilter(params.blankToNull(params.tag()), params.blankToNull(params.method()),
+        // a tag as typed, like the runs' tags it is compared with ("nightly " is not "nightly")
+        String tag = params.tag() == null || params.tag().isBlank() ? null : params.tag();
+        RunFilter filter = new RunFilter(tag, params.blankToNull(params.method()),
                 params.blankToNull(params.status()), "flagged".equals(params.flag()) ? Boolean.TRUE : null,
                 "parameter-heavy".equals(params.flag()) || "drifts-far".equals(params.flag()) ? params.flag() : null,
                 null, null, params.blankToNull(params.q()));

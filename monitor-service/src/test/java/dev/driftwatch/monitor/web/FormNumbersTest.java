@@ -142,6 +142,18 @@ class FormNumbersTest extends WebTestBase {
         assertThat(projects.findByKey("...")).isPresent();
     }
 
+    @Test
+    void theRunsPageFiltersByATagAsTypedLikeTheRunsTagsItIsComparedWith() {
+        Uploads up = newProject("tag-edges");
+        up.run("spaced", "spaced run", "full", 100, "nightly ");
+        up.run("plain", "plain run", "full", 100, "nightly");
+        UiSession ui = UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
+        String spaced = ui.page("/projects/tag-edges/runs?tag=nightly+");
+        assertThat(spaced).contains("spaced run").doesNotContain("plain run");
+        String plain = ui.page("/projects/tag-edges/runs?tag=nightly");
+        assertThat(plain).contains("plain run").doesNotContain("spaced run");
+    }
+
     private UiSession session() {
         newProject(PROJECT);
         return UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
