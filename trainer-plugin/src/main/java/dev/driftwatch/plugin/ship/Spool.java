@@ -423,10 +423,34 @@ final class Spool {
         return file.resolveSibling(file.getFileName() + OFFSET_EXTENSION);
     }
 
+    /**
+     * Appends whole lines. A line left torn by an earlier writer (a process killed mid-write) is ended
+     * first, so the new lines are not glued onto it (it is then one unreadable line, set aside on
+     * replay); a write that fails partway (disk full) is cut back to where it started, so it leaves no
+     * torn line of its own.
+     */
     private static void appendBytes(Path file, byte[] bytes) throws IOException {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.seek(raf.length());
-            raf.write(bytes);
+            long start = raf.length();
+            boolean torn = false;
+            if (start > 0) {
+                raf.seek(start - 1);
+                torn = raf.read() != '\n';
+            }
+            raf.seek(start);
+            try {
+                if (torn) {
+                    raf.write('\n');
+                }
+                raf.write(bytes);
+            } catch (IOException e) {
+                try {
+                    raf.setLength(start);
+                } catch (IOException cut) {
+                    e.addSuppressed(cut);
+                }
+                throw e;
+            }
         }
     }
 

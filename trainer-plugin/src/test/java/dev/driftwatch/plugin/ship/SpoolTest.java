@@ -114,6 +114,40 @@ class SpoolTest {
     }
 
     @Test
+    void aLineThisProcessLeftTornIsEndedBeforeItsNextAppend() throws Exception {
+        Spool spool = new Spool(dir);
+        Path file = spool.fileFor("run-1");
+        spool.append("run-1", null, List.of(line(1))); // the file's offset is loaded and cached from here on
+        // this process's own append cut short (a full disk): the cached offset skipped the torn-line check
+        Files.writeString(file, line(2).substring(0, 20), StandardOpenOption.APPEND);
+        spool.append("run-1", null, List.of(line(3)));
+
+        // on the old code the third record was glued onto the fragment, and both were set aside as unreadable
+        assertThat(spool.readPending(file, 10)).extracting(Spool.Line::text).containsExactly(line(1),
+                line(2).substring(0, 20), line(3));
+    }
+
+    @Test
+    void aWriteThatFailsPartwayLeavesNoTornLine() throws Exception {
+        // a process whose files may not grow beyond 16 KiB: its spool write fails partway, as on a full disk
+        Process writer = new ProcessBuilder("bash", "-c", "ulimit -f 16 && exec \"$0\" -cp \"$1\" "
+                + SpoolWriterMain.class.getName() + " \"$2\" run-1 0 1000",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), System.getProperty("java.class.path"),
+                dir.toString()).redirectErrorStream(true).start();
+        String output = new String(writer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(writer.waitFor()).as(output).isNotZero();
+        assertThat(output).contains("File too large");
+        Path file = new Spool(dir).fileFor("run-1");
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(bytes.length).isPositive().isLessThanOrEqualTo(16 * 1024);
+        // every line whole: the failed write was cut back to where it started
+        assertThat(bytes[bytes.length - 1]).isEqualTo((byte) '\n');
+        for (String written : Files.readAllLines(file)) {
+            assertThat(WireJson.fromLine(written)).isInstanceOf(CheckpointReport.class);
+        }
+    }
+
+    @Test
     void aLineBeingWrittenIsNotRead() throws Exception {
         Spool spool = new Spool(dir);
         spool.append("run-1", null, List.of(line(1)));
