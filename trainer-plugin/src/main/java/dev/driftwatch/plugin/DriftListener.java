@@ -448,20 +448,19 @@ public class DriftListener extends TrainingListenerAdapter {
     private <T> T safely(String what, Action<T> action) {
         try {
             return action.run();
-        } catch (Throwable e) { // NOPMD: measuring never ends the training job
+        } catch (Error e) { // measuring never ends the training job, unless the JVM itself is broken
             if (!Failures.recoverable(e)) {
-                throw sneaky(e);
+                throw e;
             }
-            logger.warn("driftwatch: could not {} (training goes on): {}", what, e.toString(), e);
-            return null;
+            return goOn(what, e);
+        } catch (Exception e) {
+            return goOn(what, e);
         }
     }
 
-    private static RuntimeException sneaky(Throwable e) {
-        if (e instanceof Error error) {
-            throw error;
-        }
-        throw new IllegalStateException(e); // not reached: every Exception is recoverable
+    private <T> T goOn(String what, Throwable e) {
+        logger.warn("driftwatch: could not {} (training goes on): {}", what, e.toString(), e);
+        return null;
     }
 
     private void safely(String what, Runnable action) {

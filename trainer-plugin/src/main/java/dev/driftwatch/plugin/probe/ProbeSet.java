@@ -148,6 +148,17 @@ public final class ProbeSet {
         }
     }
 
+    /** The first value that is in the list twice, or null: probe ids must name one example each. */
+    private static String firstRepeated(List<String> values) {
+        Set<String> seen = new HashSet<>();
+        for (String v : values) {
+            if (!seen.add(v)) {
+                return v;
+            }
+        }
+        return null;
+    }
+
     /**
      * Concatenates probe sets with the same inputs (for example an on-task and an off-task slice).
      *
@@ -189,13 +200,11 @@ public final class ProbeSet {
             ids.addAll(p.ids);
             slices.addAll(p.slices);
         }
-        Set<String> seen = new HashSet<>();
-        for (String id : ids) {
-            if (!seen.add(id)) {
-                // top examples and per-token detail name an example by its id: two "0"s show the wrong one
-                throw new IllegalArgumentException("probe id '" + id + "' is in more than one of the probe sets;"
-                        + " give each its own ids (Builder.optIds, or fromDataset's idPrefix) before concatenating");
-            }
+        String twice = firstRepeated(ids);
+        if (twice != null) {
+            // top examples and per-token detail name an example by its id: two "0"s show the wrong one
+            throw new IllegalArgumentException("probe id '" + twice + "' is in more than one of the probe sets;"
+                    + " give each its own ids (Builder.optIds, or fromDataset's idPrefix) before concatenating");
         }
         float[] mask = null;
         if (first.mask != null) {
@@ -623,7 +632,7 @@ public final class ProbeSet {
             List<String> sliceList = slices != null ? slices : names(n, i -> DEFAULT_SLICE);
             check("ids", idList, n, 256);
             check("slices", sliceList, n, 128);
-            if (new LinkedHashSet<>(idList).size() != n) {
+            if (firstRepeated(idList) != null) {
                 throw new IllegalArgumentException("probe ids must be unique");
             }
             int distinctSlices = new LinkedHashSet<>(sliceList).size();

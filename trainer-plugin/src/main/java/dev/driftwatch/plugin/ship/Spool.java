@@ -379,12 +379,20 @@ final class Spool {
             return;
         }
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.seek(raf.length() - 1);
+            endTornLine(raf);
+        }
+    }
+
+    /** Ends the file's last line if it has no newline (a writer stopped mid-line); leaves the file at its end. */
+    private static void endTornLine(RandomAccessFile raf) throws IOException {
+        long length = raf.length();
+        if (length > 0) {
+            raf.seek(length - 1);
             if (raf.read() != '\n') {
-                raf.seek(raf.length());
                 raf.write('\n');
             }
         }
+        raf.seek(raf.length());
     }
 
     /** Work on a spool directory's files that must not interleave with another writer's. */
@@ -431,17 +439,9 @@ final class Spool {
      */
     private static void appendBytes(Path file, byte[] bytes) throws IOException {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            endTornLine(raf);
             long start = raf.length();
-            boolean torn = false;
-            if (start > 0) {
-                raf.seek(start - 1);
-                torn = raf.read() != '\n';
-            }
-            raf.seek(start);
             try {
-                if (torn) {
-                    raf.write('\n');
-                }
                 raf.write(bytes);
             } catch (IOException e) {
                 try {
