@@ -92,6 +92,16 @@ public final class DriftMeter implements AutoCloseable {
     /** Per group, the base's log-probabilities, argmax and mask as JVM arrays (when measured on the host). */
     private List<HostGroup> hostGroups;
     private boolean trackScratch;
+    /**
+     * Whether the model's logits have {@code -Inf} (classes it rules out): from then on every forward's
+     * logits go through {@link Divergences#raiseMasked}. Found at base capture (whose forwards are checked),
+     * or when a measurement comes out NaN (which is then measured again).
+     */
+    private boolean raiseMasked;
+    /** Set while the base is captured: its forwards are checked for {@code -Inf}. */
+    private boolean capturing;
+    /** Set by a measurement whose per-example metrics were not finite because of the model's output. */
+    private boolean outputNotFinite;
     private long peakScratchBytes;
 
     /**
@@ -181,6 +191,8 @@ public final class DriftMeter implements AutoCloseable {
     public void captureBase(Trainer trainer) {
         close();
         manager = trainer.getModel().getNDManager().newSubManager();
+        raiseMasked = false;
+        capturing = true;
         try {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             chunks = probes.toChunks(manager, settings.batchSize());
@@ -234,6 +246,8 @@ public final class DriftMeter implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        } finally {
+            capturing = false;
         }
     }
 
@@ -285,6 +299,23 @@ public final class DriftMeter implements AutoCloseable {
         if (base == null) {
             throw new IllegalStateException("the base has not been captured");
         }
+        Measurement measurement = measureOnce(trainer);
+        if (outputNotFinite && !raiseMasked) {
+            // perhaps -Inf logits the base did not have (a class the model has come to rule out): 0 * -Inf
+            // made the metrics NaN; measured again with them as probability 0
+            raiseMasked = true;
+            measurement = measureOnce(trainer);
+            if (measurement.valid()) {
+                logger.info("driftwatch: the model's output has -Inf logits: those classes are measured as"
+                        + " probability 0 (a KL of 1e30 or more means one model rules out a class the other allows)");
+            }
+        }
+        return measurement;
+    }
+
+    /** {@link #measure}, once. */
+    private Measurement measureOnce(Trainer trainer) {
+        outputNotFinite = false;
         lastParameterDrift = Duration.ZERO;
         lastTokenDetail = Duration.ZERO;
         int m = metricNames.size();
@@ -349,6 +380,7 @@ public final class DriftMeter implements AutoCloseable {
         }
         String invalid = clampOrExplain(rows, m);
         if (invalid != null) {
+            outputNotFinite = true;
             return new Measurement(false, invalid, null, drift, 0);
         }
         StratifiedBootstrap.Intervals ci;
@@ -594,6 +626,14 @@ public final class DriftMeter implements AutoCloseable {
                     + settings.outputIndex());
         }
         NDArray logits = out.get(settings.outputIndex()).toType(DataType.FLOAT32, false);
+        if (capturing && !raiseMasked && logits.isInfinite().any().getBoolean()) {
+            raiseMasked = true; // -Inf: classes the base rules out (+Inf stays, and is refused at capture)
+            logger.info("driftwatch: the base model's output has -Inf logits: those classes are measured as"
+                    + " probability 0");
+        }
+        if (raiseMasked) {
+            logits = Divergences.raiseMasked(logits);
+        }
         Shape shape = logits.getShape();
         String wrong = ProbeShapes.logitsMismatch(probes, chunk.size(), shape);
         if (wrong != null) {

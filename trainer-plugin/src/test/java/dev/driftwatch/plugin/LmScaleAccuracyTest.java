@@ -2,22 +2,15 @@ package dev.driftwatch.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.transformer.IdEmbedding;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
-import ai.djl.util.Pair;
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.contract.TopExample;
 import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.testing.Accuracy;
+import dev.driftwatch.plugin.testing.LogitTable;
 import dev.driftwatch.plugin.testing.ReferenceDivergences;
 import dev.driftwatch.plugin.testing.Zipf;
 import java.util.ArrayList;
@@ -36,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * per-example drift that spans eight orders of magnitude (KL from ~1e-9 to ~1 nats/token), as early LoRA
  * steps and a full fine-tune give.
  *
- * <p>The model is a single embedding table looked up by (example, position), so its outputs are exactly
+ * <p>The model is a {@link LogitTable} looked up by (example, position), so its outputs are exactly
  * the logits the test chose; the reference is computed from the logits the model actually returned. Every checkpoint mean (overall and per slice) of KL both ways, JS, TV, the two
  * entropies, top-1 agreement and the task loss, and every listed top example, must be within 1e-3 relative
  * of the reference, or 1e-8 nats absolute where the reference is below 1e-5 — the accuracy docs/metrics.md
@@ -51,17 +44,6 @@ class LmScaleAccuracyTest {
     private static final int INPUTS = EXAMPLES * POSITIONS;
     private static final String[] SLICES = {"chat/zipf-1.1", "code/zipf-1.5", "facts/peaked"};
 
-    private static final double RELATIVE = 1e-3;
-    private static final double ABSOLUTE_BELOW_1E_5 = 1e-8;
-
-    /** The checkpoint metrics compared with the reference, and the reference column each comes from. */
-    private static final Map<Metric, Integer> DIVERGENCES = Map.of(
-            Metric.KL_BASE_FT, ReferenceDivergences.KL_PQ,
-            Metric.KL_FT_BASE, ReferenceDivergences.KL_QP,
-            Metric.JS, ReferenceDivergences.JS,
-            Metric.TV, ReferenceDivergences.TV,
-            Metric.ENTROPY_BASE, ReferenceDivergences.ENTROPY_P,
-            Metric.ENTROPY_FT, ReferenceDivergences.ENTROPY_Q);
 
     @Test
     void aCheckpointOfHundredsOfProbesOverA32kVocabularyMatchesTheFloat64Reference() {
@@ -93,53 +75,49 @@ class LmScaleAccuracyTest {
         // the same with the base kept as its top 64 (a budget far too small for it): the task scores do not
         // depend on how the base is kept, so they must still match the reference
         DriftSettings sketch = new DriftSettings(probes, 1.0, 0, 32, 1L << 20, 64, 0, null, 1000, 42, 5, false, 0);
-        try (Model model = Model.newInstance("logit-table")) {
-            model.setBlock(new IdEmbedding.Builder().setDictionarySize(INPUTS).setEmbeddingSize(VOCAB).build());
-            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
-                    DriftMeter meter = new DriftMeter(settings);
-                    DriftMeter sketched = new DriftMeter(sketch)) {
-                trainer.initialize(new Shape(1, POSITIONS));
-                NDArray weight = weight(model);
-                setWeight(weight, logits);
-                float[] base = outputs(trainer, ids);
-                meter.captureBase(trainer);
-                sketched.captureBase(trainer);
+        try (LogitTable table = new LogitTable(INPUTS, VOCAB, POSITIONS);
+                DriftMeter meter = new DriftMeter(settings);
+                DriftMeter sketched = new DriftMeter(sketch)) {
+            Trainer trainer = table.trainer();
+            table.set(logits);
+            float[] base = table.outputs(ids, POSITIONS);
+            meter.captureBase(trainer);
+            sketched.captureBase(trainer);
 
-                ftLogits(logits, base, drift, mask, new Random(2));
-                setWeight(weight, logits);
-                float[] ft = outputs(trainer, ids);
-                long started = System.nanoTime();
-                DriftMeter.Measurement result = meter.measure(trainer);
-                double seconds = (System.nanoTime() - started) / 1e9;
-                DriftMeter.Measurement approximate = sketched.measure(trainer);
+            ftLogits(logits, base, drift, mask, new Random(2));
+            table.set(logits);
+            float[] ft = table.outputs(ids, POSITIONS);
+            long started = System.nanoTime();
+            DriftMeter.Measurement result = meter.measure(trainer);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            DriftMeter.Measurement approximate = sketched.measure(trainer);
 
-                assertThat(result.valid()).as(result.invalidReason()).isTrue();
-                assertThat(meter.approximation()).isEqualTo("exact");
-                double[][] reference = reference(base, ft, mask, targets);
-                double worst = assertMeans(result.aggregates().metrics(), reference, i -> true, "overall");
-                for (SliceSummary s : result.aggregates().slices()) {
-                    worst = Math.max(worst, assertMeans(s.metrics(), reference,
-                            i -> slices.get(i).equals(s.slice()), s.slice()));
-                }
-                assertThat(result.aggregates().slices()).hasSize(SLICES.length);
-                assertThat(result.aggregates().top()).isNotEmpty();
-                for (TopExample top : result.aggregates().top()) {
-                    int i = probes.ids().indexOf(top.probeId());
-                    worst = Math.max(worst, check("top example " + top.probeId(), top.value(),
-                            reference[i][ReferenceDivergences.KL_PQ]));
-                }
-                assertThat(sketched.approximation()).isEqualTo("topk(64)");
-                for (Metric m : List.of(Metric.TASK_LOSS_BASE, Metric.TASK_LOSS_FT, Metric.FORGETTING)) {
-                    MetricSummary exact = result.aggregates().metrics().get(m.wireName());
-                    MetricSummary topk = approximate.aggregates().metrics().get(m.wireName());
-                    assertThat(topk.mean()).as("%s with the base kept as top-k", m.wireName())
-                            .isCloseTo(exact.mean(), org.assertj.core.api.Assertions.within(1e-12));
-                }
-                double[] kl = column(reference, ReferenceDivergences.KL_PQ);
-                System.out.printf(Locale.ROOT, "%d probes x %d positions x V=%d: per-example KL(base||ft) %.1e .. %.1e,"
-                        + " mean %.4e; worst error / allowed %.1e; measured in %.2f s%n", EXAMPLES, POSITIONS, VOCAB,
-                        min(kl), max(kl), mean(kl, i -> true), worst, seconds);
+            assertThat(result.valid()).as(result.invalidReason()).isTrue();
+            assertThat(meter.approximation()).isEqualTo("exact");
+            double[][] reference = reference(base, ft, mask, targets);
+            double worst = assertMeans(result.aggregates().metrics(), reference, i -> true, "overall");
+            for (SliceSummary s : result.aggregates().slices()) {
+                worst = Math.max(worst, assertMeans(s.metrics(), reference,
+                        i -> slices.get(i).equals(s.slice()), s.slice()));
             }
+            assertThat(result.aggregates().slices()).hasSize(SLICES.length);
+            assertThat(result.aggregates().top()).isNotEmpty();
+            for (TopExample top : result.aggregates().top()) {
+                int i = probes.ids().indexOf(top.probeId());
+                worst = Math.max(worst, Accuracy.check("top example " + top.probeId(), top.value(),
+                        reference[i][ReferenceDivergences.KL_PQ]));
+            }
+            assertThat(sketched.approximation()).isEqualTo("topk(64)");
+            for (Metric m : List.of(Metric.TASK_LOSS_BASE, Metric.TASK_LOSS_FT, Metric.FORGETTING)) {
+                MetricSummary exact = result.aggregates().metrics().get(m.wireName());
+                MetricSummary topk = approximate.aggregates().metrics().get(m.wireName());
+                assertThat(topk.mean()).as("%s with the base kept as top-k", m.wireName())
+                        .isCloseTo(exact.mean(), org.assertj.core.api.Assertions.within(1e-12));
+            }
+            double[] kl = column(reference, ReferenceDivergences.KL_PQ);
+            System.out.printf(Locale.ROOT, "%d probes x %d positions x V=%d: per-example KL(base||ft) %.1e .. %.1e,"
+                    + " mean %.4e; worst error / allowed %.1e; measured in %.2f s%n", EXAMPLES, POSITIONS, VOCAB,
+                    min(kl), max(kl), mean(kl, i -> true), worst, seconds);
         }
     }
 
@@ -210,48 +188,18 @@ class LmScaleAccuracyTest {
     private static double assertMeans(Map<String, MetricSummary> metrics, double[][] reference, IntPredicate in,
             String where) {
         double worst = 0;
-        for (Map.Entry<Metric, Integer> e : DIVERGENCES.entrySet()) {
-            worst = Math.max(worst, check(e.getKey().wireName() + " of " + where,
+        for (Map.Entry<Metric, Integer> e : Accuracy.REFERENCE_COLUMNS.entrySet()) {
+            worst = Math.max(worst, Accuracy.check(e.getKey().wireName() + " of " + where,
                     metrics.get(e.getKey().wireName()).mean(), mean(column(reference, e.getValue()), in)));
         }
         int task = ReferenceDivergences.COLUMNS;
-        worst = Math.max(worst, check("task_loss_base of " + where, metrics.get(Metric.TASK_LOSS_BASE.wireName()).mean(),
+        worst = Math.max(worst, Accuracy.check("task_loss_base of " + where, metrics.get(Metric.TASK_LOSS_BASE.wireName()).mean(),
                 mean(column(reference, task), in)));
-        worst = Math.max(worst, check("task_loss_ft of " + where, metrics.get(Metric.TASK_LOSS_FT.wireName()).mean(),
+        worst = Math.max(worst, Accuracy.check("task_loss_ft of " + where, metrics.get(Metric.TASK_LOSS_FT.wireName()).mean(),
                 mean(column(reference, task + 1), in)));
         assertThat(metrics.get(Metric.TOP1_AGREE.wireName()).mean()).as("top1_agree of %s", where)
                 .isCloseTo(mean(column(reference, task + 2), in), org.assertj.core.api.Assertions.within(1e-12));
         return worst;
-    }
-
-    /** Asserts one value; returns its error as a fraction of the allowed error. */
-    private static double check(String what, double actual, double expected) {
-        double allowed = Math.abs(expected) < 1e-5 ? ABSOLUTE_BELOW_1E_5 : RELATIVE * Math.abs(expected);
-        double error = Math.abs(actual - expected);
-        assertThat(error).as("%s: %s vs reference %s", what, actual, expected).isLessThanOrEqualTo(allowed);
-        return error / allowed;
-    }
-
-    private static NDArray weight(Model model) {
-        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
-            return p.getValue().getArray();
-        }
-        throw new AssertionError("no table");
-    }
-
-    /** Sets the table {@code [inputs, V]} so that id k gives the logits of row k. */
-    private static void setWeight(NDArray weight, float[] logits) {
-        try (NDManager m = weight.getManager().newSubManager()) {
-            NDArray rows = m.create(logits, new Shape(INPUTS, VOCAB));
-            rows.copyTo(weight);
-        }
-    }
-
-    private static float[] outputs(Trainer trainer, float[] ids) {
-        try (NDManager m = trainer.getManager().newSubManager()) {
-            NDArray x = m.create(ids, new Shape(EXAMPLES, POSITIONS));
-            return trainer.evaluate(new NDList(x)).head().toFloatArray();
-        }
     }
 
     private static double[] column(double[][] rows, int c) {

@@ -255,6 +255,22 @@ public final class Divergences {
     }
 
     /**
+     * The logits with every {@code -Inf} (a class the model rules out: a masked or padded vocabulary entry)
+     * raised to the least float32, {@code -Float.MAX_VALUE} ({@code torch.finfo(torch.float32).min}, the
+     * value masking code commonly uses instead). Every path computes with it exactly as with probability 0:
+     * {@code exp} of it less any normaliser is 0 in float64, and a class both sides rule out has
+     * {@code lp - lq} = 0, so it adds nothing (where {@code -Inf} would add {@code 0 * (-Inf + Inf)} = NaN). A
+     * class only one side rules out makes the KL towards that side {@code p * 3.4e38}: finite and of order
+     * 1e30 or more, where the true KL is infinite. NaN and {@code +Inf} are left as they are.
+     *
+     * @param logits float32 logits, any shape
+     * @return a new array: the logits, {@code -Inf} raised
+     */
+    public static NDArray raiseMasked(NDArray logits) {
+        return logits.maximum(-Float.MAX_VALUE);
+    }
+
+    /**
      * Reduces per-position values to per-example means over the scored positions.
      *
      * @param perPosition shape {@code [b, T, M]}

@@ -10,6 +10,7 @@ import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.HostDivergences;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
+import dev.driftwatch.plugin.testing.Accuracy;
 import dev.driftwatch.plugin.testing.ReferenceDivergences;
 import dev.driftwatch.plugin.testing.Zipf;
 import java.util.ArrayList;
@@ -30,9 +31,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(120)
 class DivergenceAccuracyTest {
-
-    private static final double RELATIVE = 1e-3;
-    private static final double ABSOLUTE_BELOW_1E_5 = 1e-8;
 
     /** A base/fine-tuned pair of logits {@code [examples, positions, classes]} and a mask. */
     record Case(String name, int examples, int positions, int classes, float[] base, float[] ft, float[] mask,
@@ -142,21 +140,13 @@ class DivergenceAccuracyTest {
         for (int i = 0; i < c.examples(); i++) {
             for (int k = 0; k < columns.length; k++) {
                 double expected = reference[i][columns[k]];
-                worstDevice = Math.max(worstDevice, check(c, "device", names[k], i, device[i][k], expected));
-                worstHost = Math.max(worstHost, check(c, "host", names[k], i, host[i][k], expected));
+                String what = String.format(Locale.ROOT, "%s, example %d, %s", c, i, names[k]);
+                worstDevice = Math.max(worstDevice, Accuracy.check("device path, " + what, device[i][k], expected));
+                worstHost = Math.max(worstHost, Accuracy.check("host path, " + what, host[i][k], expected));
             }
         }
         System.out.printf(Locale.ROOT, "%-40s V=%6d  KL(base||ft) %.3e  worst error / allowed: device %.1e, host %.1e%n",
                 c.name(), c.classes(), reference[0][0], worstDevice, worstHost);
-    }
-
-    /** Asserts one value; returns its error as a fraction of the allowed error. */
-    private static double check(Case c, String path, String metric, int example, double actual, double expected) {
-        double allowed = Math.abs(expected) < 1e-5 ? ABSOLUTE_BELOW_1E_5 : RELATIVE * Math.abs(expected);
-        double error = Math.abs(actual - expected);
-        assertThat(error).as("%s path, %s, example %d, %s: %s vs reference %s", path, c, example, metric, actual,
-                expected).isLessThanOrEqualTo(allowed);
-        return error / allowed;
     }
 
     /** The NDArray path: capture, perPosition, perExample; columns as {@link #check}'s names. */

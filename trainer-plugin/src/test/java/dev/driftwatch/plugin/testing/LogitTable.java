@@ -1,0 +1,86 @@
+package dev.driftwatch.plugin.testing;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.transformer.IdEmbedding;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
+
+/**
+ * A model whose outputs are exactly the logits a test chooses: one embedding table looked up by input id, so
+ * input {@code k} returns row {@code k} of the table, {@code -Inf} included (a lookup does no arithmetic).
+ * Probe examples of {@code positions} ids each give {@code [examples, positions, classes]} logits.
+ */
+public final class LogitTable implements AutoCloseable {
+
+    private final Model model;
+    private final Trainer trainer;
+    private final int rows;
+    private final int classes;
+
+    /**
+     * Creates the model and its trainer, initialised for inputs of {@code positions} ids.
+     *
+     * @param rows how many ids (rows of logits) there are
+     * @param classes V
+     * @param positions ids per probe example
+     */
+    public LogitTable(int rows, int classes, int positions) {
+        this.rows = rows;
+        this.classes = classes;
+        this.model = Model.newInstance("logit-table");
+        model.setBlock(new IdEmbedding.Builder().setDictionarySize(rows).setEmbeddingSize(classes).build());
+        this.trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
+        trainer.initialize(new Shape(1, positions));
+    }
+
+    /**
+     * Returns the trainer a meter measures.
+     *
+     * @return the trainer
+     */
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /**
+     * Sets the table: id k then gives the logits {@code logits[k * classes ..]}.
+     *
+     * @param logits {@code [rows, classes]}, row-major
+     */
+    public void set(float[] logits) {
+        NDArray weight = null;
+        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            weight = p.getValue().getArray();
+        }
+        try (NDManager m = weight.getManager().newSubManager()) {
+            m.create(logits, new Shape(rows, classes)).copyTo(weight);
+        }
+    }
+
+    /**
+     * What the model returns for some ids, as a measurement's forward sees it.
+     *
+     * @param ids the ids, {@code [examples * positions]}
+     * @param positions ids per example
+     * @return the logits {@code [examples, positions, classes]}, row-major
+     */
+    public float[] outputs(float[] ids, int positions) {
+        try (NDManager m = trainer.getManager().newSubManager()) {
+            NDArray x = m.create(ids, new Shape(ids.length / positions, positions));
+            return trainer.evaluate(new NDList(x)).head().toFloatArray();
+        }
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        model.close();
+    }
+}
