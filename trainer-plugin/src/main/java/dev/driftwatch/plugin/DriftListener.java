@@ -286,6 +286,40 @@ public class DriftListener extends TrainingListenerAdapter {
     }
 
     /**
+     * Marks the run failed: the run's end, sent when training ends ({@link #onTrainingEnd}), then says
+     * {@code failed} instead of {@code completed}. The listener cannot see an exception that ends training
+     * (DJL's {@code Trainer.close} ends the run the same way either way); DJL's divergence check is the one
+     * it recognises by itself. Call it where the exception is caught, before the trainer is closed: a
+     * {@code catch} of the try-with-resources statement that holds the trainer runs after its
+     * {@code close}, so catch inside it:
+     *
+     * <pre>{@code
+     * try (Trainer trainer = model.newTrainer(config)) {
+     *     try {
+     *         EasyTrain.fit(trainer, epochs, train, validate);
+     *     } catch (RuntimeException e) {
+     *         drift.markFailed(e);
+     *         throw e;
+     *     }
+     * }
+     * }</pre>
+     *
+     * <p>After a guardrail stop the run stays {@code stopped}; after the run has ended, this only logs that
+     * it came too late.
+     *
+     * @param cause what ended training, for the log; may be null
+     */
+    public void markFailed(Throwable cause) {
+        if (finished) {
+            logger.warn("driftwatch: run '{}' has already ended as {}; markFailed comes too late (call it before the"
+                    + " trainer is closed)", runKey, status.wireName());
+        } else if (status != RunStatus.STOPPED) {
+            status = RunStatus.FAILED;
+            logger.warn("driftwatch: run '{}' will end failed: {}", runKey, cause == null ? "(no cause given)" : cause);
+        }
+    }
+
+    /**
      * Returns the most recent checkpoint report.
      *
      * @return the report, or null before the first checkpoint

@@ -180,6 +180,42 @@ class ListenerBehaviourTest {
     }
 
     @Test
+    void aRunThatAnExceptionEndsIsMarkedFailedByTheCallerAndOnlyBeforeTheTrainerCloses() {
+        RecordingSink sink = new RecordingSink();
+        DriftListener drift = listener(sink).build();
+        RecordingSink late = new RecordingSink();
+        DriftListener tooLate = listener(late).build();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            // the data fails in the second epoch, as a corrupt shard or a lost file system does
+            var config = new ai.djl.training.DefaultTrainingConfig(ai.djl.training.loss.Loss.softmaxCrossEntropyLoss())
+                    .addTrainingListeners(drift, tooLate);
+            assertThatThrownBy(() -> {
+                try (var trainer = model.newTrainer(config)) {
+                    try {
+                        trainer.initialize(new ai.djl.ndarray.types.Shape(16, SmallModels.FEATURES));
+                        var m = trainer.getManager();
+                        var data = new ai.djl.training.dataset.ArrayDataset.Builder()
+                                .setData(m.create(SmallModels.features(256, 1), new ai.djl.ndarray.types.Shape(256,
+                                        SmallModels.FEATURES)))
+                                .optLabels(m.create(SmallModels.labels(256, 1), new ai.djl.ndarray.types.Shape(256)))
+                                .setSampling(16, false).build();
+                        ai.djl.training.EasyTrain.fit(trainer, 1, data, null);
+                        throw new java.io.UncheckedIOException(new java.io.IOException("shard 2: input/output error"));
+                    } catch (RuntimeException e) {
+                        drift.markFailed(e);
+                        throw e;
+                    }
+                }
+            }).isInstanceOf(java.io.UncheckedIOException.class);
+            // the other listener's run ended when the trainer closed: too late to change it
+            tooLate.markFailed(new IllegalStateException("after close"));
+        }
+        assertThat(sink.ends).extracting(RunEnd::status).containsExactly("failed");
+        assertThat(late.ends).extracting(RunEnd::status).containsExactly("completed");
+    }
+
+    @Test
     void aSinkThatThrowsAnErrorNeverReachesTraining() {
         DriftSink broken = new DriftSink() {
             @Override
