@@ -22,6 +22,7 @@ import dev.driftwatch.plugin.params.ParameterTracker;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.probe.ProbeSet;
+import dev.driftwatch.plugin.report.CheckpointSummaries;
 import dev.driftwatch.plugin.probe.ProbeShapes;
 import java.io.IOException;
 import java.time.Duration;
@@ -115,7 +116,7 @@ public final class DriftMeter implements AutoCloseable {
      *     (nats/token; 0 when the base is exact or top-k without samples), already inside the bootstrap
      *     interval, which resamples the examples with their independent sampling noise
      */
-    public record Measurement(boolean valid, String invalidReason, Aggregates.Result aggregates,
+    public record Measurement(boolean valid, String invalidReason, CheckpointSummaries aggregates,
             ParameterDrift parameters, double samplingStdError) {}
 
     /** A probe group's base arrays copied to the JVM once, for measuring on the host. */
@@ -396,12 +397,12 @@ public final class DriftMeter implements AutoCloseable {
             variance += v;
         }
         double standardError = Math.sqrt(variance) / n;
-        Aggregates.Result result = aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci);
+        CheckpointSummaries result = aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci);
         if (base.tailSamples() > 0) {
             // the headline carries the standard error its sampled base tail adds, on the wire
             Map<String, MetricSummary> metrics = new LinkedHashMap<>(result.metrics());
             metrics.computeIfPresent(metricNames.get(0), (k, s) -> s.withSamplingStdError(standardError));
-            result = new Aggregates.Result(metrics, result.slices(), result.top());
+            result = new CheckpointSummaries(metrics, result.slices(), result.top());
         }
         if (tokenDetails != null) {
             long tokensStart = System.nanoTime();
@@ -426,9 +427,9 @@ public final class DriftMeter implements AutoCloseable {
     }
 
     /** The top examples with their token detail; without it when that fails (it never fails the measurement). */
-    private Aggregates.Result withTokenDetail(Trainer trainer, Aggregates.Result result) {
+    private CheckpointSummaries withTokenDetail(Trainer trainer, CheckpointSummaries result) {
         try {
-            return new Aggregates.Result(result.metrics(), result.slices(),
+            return new CheckpointSummaries(result.metrics(), result.slices(),
                     tokenDetails.describe(result.top(), groups, base, c -> logits(trainer, c), manager));
         } catch (RuntimeException e) {
             logger.warn("driftwatch: no per-token detail for the top examples: {}", e.toString());

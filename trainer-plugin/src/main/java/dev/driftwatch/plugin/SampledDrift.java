@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.driftwatch.plugin.base.LogitRows;
 import dev.driftwatch.plugin.math.Aggregates;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
+import dev.driftwatch.plugin.report.CheckpointSummaries;
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
 import java.util.ArrayList;
@@ -206,7 +207,7 @@ public final class SampledDrift {
         for (int i = 0; i < n; i++) {
             ids2.add(Integer.toString(i));
         }
-        Aggregates.Result result = aggregates.aggregate(rows, COLUMNS, ids2, List.of("all"), new int[n], 0);
+        CheckpointSummaries result = aggregates.aggregate(rows, COLUMNS, ids2, List.of("all"), new int[n], 0);
         return new Estimate(temperature, seed, n, length, result.metrics());
     }
 

@@ -1,6 +1,6 @@
 package dev.driftwatch.examples.demo;
 
-import dev.driftwatch.plugin.data.FashionMnist;
+import dev.driftwatch.examples.data.FashionMnist;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -2,7 +2,7 @@ package dev.driftwatch.examples.demo;
 
 import dev.driftwatch.examples.lm.FortuneCorpus;
 import dev.driftwatch.examples.lm.LmConfig;
-import dev.driftwatch.plugin.data.FashionMnist;
+import dev.driftwatch.examples.data.FashionMnist;
 import dev.driftwatch.plugin.ship.CommandLines;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.driftwatch.examples.demo;
 
 import ai.djl.ndarray.types.Shape;
-import dev.driftwatch.plugin.data.FashionMnist;
+import dev.driftwatch.examples.data.FashionMnist;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import java.util.ArrayList;
 import java.util.List;

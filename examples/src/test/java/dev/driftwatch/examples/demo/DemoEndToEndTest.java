@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.harness.ApiClient;
 import dev.driftwatch.harness.ServiceProcess;
-import dev.driftwatch.plugin.data.FashionMnist;
+import dev.driftwatch.examples.data.FashionMnist;
 import dev.driftwatch.plugin.report.DriftSink;
 import dev.driftwatch.plugin.ship.HttpDriftSink;
 import java.io.ByteArrayOutputStream;

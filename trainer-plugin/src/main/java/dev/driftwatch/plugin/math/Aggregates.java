@@ -3,6 +3,7 @@ package dev.driftwatch.plugin.math;
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.SliceSummary;
 import dev.driftwatch.contract.TopExample;
+import dev.driftwatch.plugin.report.CheckpointSummaries;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,15 +17,6 @@ import java.util.PriorityQueue;
  * slice, plus the examples that drifted most.
  */
 public final class Aggregates {
-
-    /**
-     * Everything aggregated at one checkpoint.
-     *
-     * @param metrics the overall summaries by metric name
-     * @param slices the per-slice summaries
-     * @param top the top drifting examples by the ranking metric
-     */
-    public record Result(Map<String, MetricSummary> metrics, List<SliceSummary> slices, List<TopExample> top) {}
 
     private final StratifiedBootstrap bootstrap;
     private final int topExamples;
@@ -51,7 +43,7 @@ public final class Aggregates {
      * @param rankBy the column the top examples are ranked by
      * @return the aggregates
      */
-    public Result aggregate(double[] rows, List<String> names, List<String> ids, List<String> sliceNames,
+    public CheckpointSummaries aggregate(double[] rows, List<String> names, List<String> ids, List<String> sliceNames,
             int[] sliceOf, int rankBy) {
         return aggregate(rows, names, ids, sliceNames, sliceOf, rankBy,
                 bootstrap.run(rows, names.size(), sliceOf, sliceNames.size()));
@@ -69,7 +61,7 @@ public final class Aggregates {
      * @param ci the bootstrap intervals of the rows
      * @return the aggregates
      */
-    public Result aggregate(double[] rows, List<String> names, List<String> ids, List<String> sliceNames,
+    public CheckpointSummaries aggregate(double[] rows, List<String> names, List<String> ids, List<String> sliceNames,
             int[] sliceOf, int rankBy, StratifiedBootstrap.Intervals ci) {
         int m = names.size();
         int n = sliceOf.length;
@@ -111,7 +103,7 @@ public final class Aggregates {
         for (int s = 0; s < strata; s++) {
             slices.add(new SliceSummary(sliceNames.get(s), start[s + 1] - start[s], perSlice.get(s)));
         }
-        return new Result(overall, slices, top(rows, m, rankBy, names.get(rankBy), ids, sliceNames, sliceOf));
+        return new CheckpointSummaries(overall, slices, top(rows, m, rankBy, names.get(rankBy), ids, sliceNames, sliceOf));
     }
 
     /** Most slices for which merging the sorted slices beats sorting all values again. */

@@ -1,4 +1,4 @@
-package dev.driftwatch.plugin.data;
+package dev.driftwatch.examples.data;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.driftwatch.plugin.data;
+package dev.driftwatch.examples.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

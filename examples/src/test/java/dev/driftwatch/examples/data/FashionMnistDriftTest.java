@@ -1,26 +1,32 @@
-package dev.driftwatch.plugin;
+package dev.driftwatch.examples.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.MetricSummary;
 import dev.driftwatch.contract.SliceSummary;
-import dev.driftwatch.plugin.data.FashionMnist;
+import dev.driftwatch.contract.WireJson;
+import dev.driftwatch.plugin.DriftListener;
 import dev.driftwatch.plugin.probe.ProbeSet;
-import dev.driftwatch.plugin.testing.RecordingSink;
-import dev.driftwatch.plugin.testing.SmallModels;
+import dev.driftwatch.plugin.sink.JsonLinesFileSink;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,7 +105,12 @@ class FashionMnistDriftTest {
 
     private static void fit(Model model, FashionMnist.Split train, IntPredicate classes, boolean headOnly,
             TrainingListener... listeners) throws Exception {
-        try (Trainer trainer = model.newTrainer(SmallModels.seededSgd(1234, listeners))) {
+        Engine.getInstance().setRandomSeed(1234);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build())
+                .addTrainingListeners(TrainingListener.Defaults.basic())
+                .addTrainingListeners(listeners);
+        try (Trainer trainer = model.newTrainer(config)) {
             if (!model.getBlock().isInitialized()) {
                 trainer.initialize(new Shape(64, FashionMnist.PIXELS));
             }
@@ -114,16 +125,23 @@ class FashionMnistDriftTest {
     }
 
     private CheckpointReport fineTune(FashionMnist.Split train, ProbeSet probes, boolean headOnly) throws Exception {
-        RecordingSink sink = new RecordingSink();
+        Path records = dir.resolve((headOnly ? "head" : "full") + ".jsonl");
         try (Model model = Model.newInstance("fmnist")) {
             model.setBlock(mlp());
             model.load(dir, "fmnist");
-            fit(model, train, c -> c >= 5, headOnly,
-                    DriftListener.builder().setProbeSet(probes).optMethod(headOnly ? "head" : "full").addSink(sink).build());
+            fit(model, train, c -> c >= 5, headOnly, DriftListener.builder().setProbeSet(probes)
+                    .optMethod(headOnly ? "head" : "full").addSink(new JsonLinesFileSink(records)).build());
         }
-        assertThat(sink.checkpoints).allMatch(CheckpointReport::valid);
-        assertThat(sink.checkpoints.get(0).headline().mean()).isZero();
-        return sink.checkpoints.get(sink.checkpoints.size() - 1);
+        // the checkpoints as the JSON-lines sink wrote them
+        List<CheckpointReport> checkpoints = new ArrayList<>();
+        for (String line : Files.readAllLines(records)) {
+            if (WireJson.fromLine(line) instanceof CheckpointReport c) {
+                checkpoints.add(c);
+            }
+        }
+        assertThat(checkpoints).isNotEmpty().allMatch(CheckpointReport::valid);
+        assertThat(checkpoints.get(0).headline().mean()).isZero();
+        return checkpoints.get(checkpoints.size() - 1);
     }
 
     @Test
