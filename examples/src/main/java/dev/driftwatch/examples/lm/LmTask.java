@@ -1,8 +1,10 @@
 package dev.driftwatch.examples.lm;
 
 import ai.djl.ndarray.types.Shape;
+import dev.driftwatch.plugin.probe.LmProbes;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -134,28 +136,19 @@ public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pre
         Collections.shuffle(pretrainText, new Random(config.seed()));
         int t = config.context();
         List<int[]> tokens = new ArrayList<>();
-        float[] mask = new float[probeText.size() * t];
-        long[] ids = new long[probeText.size() * t];
-        long[] targets = new long[probeText.size() * t];
+        LmProbes.Builder probeSet = LmProbes.builder(t).optPadToken(WordVocabulary.PAD_ID);
         for (int i = 0; i < probeText.size(); i++) {
-            int[] full = withEos(vocabulary.encode(probeText.get(i)));
-            int[] row = java.util.Arrays.copyOf(full, t); // cut or padded (PAD_ID is 0)
-            tokens.add(row);
-            for (int p = 0; p < t; p++) {
-                ids[i * t + p] = row[p];
-                // position p predicts token p+1: scored when that token is in the continuation and exists
-                boolean scored = p + 1 > config.promptTokens() && p + 1 < full.length;
-                mask[i * t + p] = scored ? 1 : 0;
-                targets[i * t + p] = scored ? full[p + 1] : WordVocabulary.PAD_ID;
-            }
+            int[] encoded = withEos(vocabulary.encode(probeText.get(i)));
+            tokens.add(Arrays.copyOf(encoded, t)); // the input: cut or padded (PAD_ID is 0)
+            long[] full = Arrays.stream(encoded).asLongStream().toArray();
+            // <eos> and the first promptTokens words are the prompt; the model is scored on the rest
+            int prompt = config.promptTokens() + 1;
+            probeSet.add(probeIds.get(i), probeSlices.get(i), Arrays.copyOfRange(full, 0, prompt),
+                    Arrays.copyOfRange(full, prompt, full.length));
         }
-        ProbeSet probes = ProbeSet.builder()
-                .addInput("tokens", ids, new Shape(t))
-                .optMask(mask, t)
-                .optIds(probeIds)
-                .optSlices(probeSlices)
-                .optTargets(targets) // next tokens: task loss, accuracy and forgetting per slice
-                .build();
+        // next tokens as targets: task loss, accuracy and forgetting per slice
+        ProbeSet probes = probeSet.build();
+        long[] targets = probes.targets();
         return new LmTask(vocabulary, windows(vocabulary, pretrainText, t), windows(vocabulary, heldOutText, t),
                 windows(vocabulary, fineTuneText, t), windows(vocabulary, validationText, t), probes, tokens, targets);
     }
