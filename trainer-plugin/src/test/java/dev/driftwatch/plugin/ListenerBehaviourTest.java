@@ -165,12 +165,7 @@ class ListenerBehaviourTest {
             assertThatThrownBy(() -> {
                 try (var trainer = model.newTrainer(config)) {
                     trainer.initialize(new ai.djl.ndarray.types.Shape(16, SmallModels.FEATURES));
-                    var m = trainer.getManager();
-                    var data = new ai.djl.training.dataset.ArrayDataset.Builder()
-                            .setData(m.create(SmallModels.features(256, 1), new ai.djl.ndarray.types.Shape(256,
-                                    SmallModels.FEATURES)))
-                            .optLabels(m.create(SmallModels.labels(256, 1), new ai.djl.ndarray.types.Shape(256)))
-                            .setSampling(16, false).build();
+                    var data = SmallModels.data(trainer.getManager(), 256, 1, 1);
                     ai.djl.training.EasyTrain.fit(trainer, 3, data, null);
                 }
             }).isInstanceOf(ai.djl.TrainingDivergedException.class);
@@ -194,12 +189,7 @@ class ListenerBehaviourTest {
                 try (var trainer = model.newTrainer(config)) {
                     try {
                         trainer.initialize(new ai.djl.ndarray.types.Shape(16, SmallModels.FEATURES));
-                        var m = trainer.getManager();
-                        var data = new ai.djl.training.dataset.ArrayDataset.Builder()
-                                .setData(m.create(SmallModels.features(256, 1), new ai.djl.ndarray.types.Shape(256,
-                                        SmallModels.FEATURES)))
-                                .optLabels(m.create(SmallModels.labels(256, 1), new ai.djl.ndarray.types.Shape(256)))
-                                .setSampling(16, false).build();
+                        var data = SmallModels.data(trainer.getManager(), 256, 1, 1);
                         ai.djl.training.EasyTrain.fit(trainer, 1, data, null);
                         throw new java.io.UncheckedIOException(new java.io.IOException("shard 2: input/output error"));
                     } catch (RuntimeException e) {
@@ -213,6 +203,35 @@ class ListenerBehaviourTest {
         }
         assertThat(sink.ends).extracting(RunEnd::status).containsExactly("failed");
         assertThat(late.ends).extracting(RunEnd::status).containsExactly("completed");
+    }
+
+    @Test
+    void aTrainerWithMoreMetricsThanTheServiceTakesSendsTheLossesAndTheFirstOthers() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            ai.djl.engine.Engine.getInstance().setRandomSeed(1);
+            var config = new ai.djl.training.DefaultTrainingConfig(ai.djl.training.loss.Loss.softmaxCrossEntropyLoss())
+                    .addTrainingListeners(ai.djl.training.listener.TrainingListener.Defaults.basic())
+                    .addTrainingListeners(listener(sink).build());
+            for (int i = 0; i < 70; i++) {
+                config.addEvaluator(new ai.djl.training.evaluator.Accuracy("acc" + i, 1));
+            }
+            try (var trainer = model.newTrainer(config)) {
+                trainer.initialize(new ai.djl.ndarray.types.Shape(16, SmallModels.FEATURES));
+                var data = SmallModels.data(trainer.getManager(), 64, 1, 1);
+                ai.djl.training.EasyTrain.fit(trainer, 1, data, data);
+            }
+        }
+        assertThat(sink.checkpoints).isNotEmpty();
+        for (CheckpointReport c : sink.checkpoints) {
+            assertThat(c.taskMetrics()).hasSizeLessThanOrEqualTo(CheckpointReport.MAX_TASK_METRICS);
+        }
+        CheckpointReport atEpochEnd = sink.checkpoints.get(sink.checkpoints.size() - 1);
+        // 71 training and 71 validation values at the epoch's end: the losses and the first 62 others
+        assertThat(atEpochEnd.taskMetrics()).hasSize(CheckpointReport.MAX_TASK_METRICS)
+                .containsKeys(CheckpointReport.TRAIN_LOSS, CheckpointReport.VALIDATE_LOSS);
+        assertThat(atEpochEnd.taskMetrics().get(CheckpointReport.TRAIN_LOSS)).isFinite();
     }
 
     @Test

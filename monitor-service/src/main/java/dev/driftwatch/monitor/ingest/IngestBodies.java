@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.ingest;
 
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.contract.Statistic;
 import dev.driftwatch.monitor.edge.PgLimits;
@@ -157,8 +158,9 @@ final class IngestBodies {
             @UniqueNames(property = "slice") List<@NotNull(message = OBJECT) @Valid SliceBody> slices,
             List<@NotNull(message = OBJECT) @Valid TopExampleBody> topExamples,
             @Valid ParametersBody parameters,
-            @Size(max = 64, message = AT_MOST_ENTRIES) Map<@Size(min = 1, max = 64,
-                    message = "name must have 1 to 64 characters") String,
+            @Size(max = CheckpointReport.MAX_TASK_METRICS, message = AT_MOST_ENTRIES)
+            Map<@Size(min = 1, max = CheckpointReport.MAX_TASK_METRIC_NAME,
+                    message = "name must have 1 to " + CheckpointReport.MAX_TASK_METRIC_NAME + " characters") String,
                     @NotNull(message = "must be a finite number") Double> taskMetrics) {
 
         /** @return whether the checkpoint is valid (the default) */

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.query;
 
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.Scalar;
 import dev.driftwatch.contract.Statistic;
@@ -36,8 +37,6 @@ public record MetricRef(String metric, String stat, String unit, String sql, Lis
 
     private static final List<String> HEADLINE_COLUMNS =
             List.of("kl_mean", "kl_p50", "kl_p90", "kl_p99", "kl_max", "kl_ci_low", "kl_ci_high");
-    /** A task metric's name is any key ingestion takes (1 to 64 characters): it is only ever a bind parameter. */
-    private static final int TASK_NAME_MAX = 64;
     /** The {@code checkpoint} column of each scalar. */
     private static final Map<Scalar, String> SCALAR_COLUMNS = Map.of(
             Scalar.GLOBAL_RELATIVE_L2, "global_relative_l2",
@@ -65,8 +64,10 @@ public record MetricRef(String metric, String stat, String unit, String sql, Lis
             return new MetricRef(name, null, scalar.get().unit(), SCALAR_COLUMNS.get(scalar.get()), List.of());
         }
         if (taskOnly) {
-            if (name.isEmpty() || name.length() > TASK_NAME_MAX) {
-                throw ApiProblem.invalid("metric", "task metric name must have 1 to 64 characters");
+            // any name ingestion takes: it is only ever a bind parameter
+            if (name.isEmpty() || name.length() > CheckpointReport.MAX_TASK_METRIC_NAME) {
+                throw ApiProblem.invalid("metric", "task metric name must have 1 to "
+                        + CheckpointReport.MAX_TASK_METRIC_NAME + " characters");
             }
             return new MetricRef(name, null, "", "(task_metrics ->> ?)::float8", List.of(name));
         }

@@ -126,16 +126,26 @@ public final class SmallModels {
                 trainer.initialize(new Shape(16, FEATURES));
             }
             beforeFit.accept(trainer);
-            NDManager m = trainer.getManager();
-            int n = 256;
-            ArrayDataset data = new ArrayDataset.Builder()
-                    .setData(m.create(features(n, seed), new Shape(n, FEATURES)))
-                    .optLabels(m.create(labels(n, shift), new Shape(n)))
-                    .setSampling(16, false)
-                    .build();
-            EasyTrain.fit(trainer, epochs, data, null);
+            EasyTrain.fit(trainer, epochs, data(trainer.getManager(), 256, seed, shift), null);
         } catch (java.io.IOException | ai.djl.translate.TranslateException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The synthetic task as a dataset in batches of 16, in order.
+     *
+     * @param m the manager of its arrays
+     * @param n examples
+     * @param seed seeds the features
+     * @param shift the label shift of the task
+     * @return the dataset
+     */
+    public static ArrayDataset data(NDManager m, int n, long seed, int shift) {
+        return new ArrayDataset.Builder()
+                .setData(m.create(features(n, seed), new Shape(n, FEATURES)))
+                .optLabels(m.create(labels(n, shift), new Shape(n)))
+                .setSampling(16, false)
+                .build();
     }
 }
