@@ -16,6 +16,15 @@ import java.util.List;
  */
 public record TokenDrift(List<String> tokens, List<Double> kl, List<Position> worst) {
 
+    /** The most tokens one example's detail carries; the service refuses more. */
+    public static final int MAX_TOKENS = 4096;
+    /** The longest token text, in characters; the service refuses longer (and empty) ones. */
+    public static final int MAX_TOKEN_LENGTH = 256;
+    /** The most worst positions one example's detail carries. */
+    public static final int MAX_WORST = 16;
+    /** The most candidate tokens per side at a worst position. */
+    public static final int MAX_CHOICES = 32;
+
     /**
      * Copies the lists; {@code kl} may hold nulls.
      *

@@ -127,7 +127,48 @@ final class TokenDetails {
             worst.add(new TokenDrift.Position(p + 1, klAt[p], choices(baseRows, baseRows, ftRows, p),
                     choices(ftRows, baseRows, ftRows, p)));
         }
-        return new TokenDrift(tokens, kl, worst);
+        return window(tokens, kl, worst);
+    }
+
+    /**
+     * The detail as the service takes it: at most {@link TokenDrift#MAX_TOKENS} tokens. A longer sequence
+     * (a context of more than 4096 tokens) is shown as the window of that many around its worst position,
+     * with {@code …} in place of the first and last token where the text goes on beyond it; the worst
+     * positions outside the window are left out, those inside are renumbered.
+     */
+    static TokenDrift window(List<String> tokens, List<Double> kl, List<TokenDrift.Position> worst) {
+        int n = tokens.size();
+        int max = TokenDrift.MAX_TOKENS;
+        if (n <= max) {
+            return new TokenDrift(tokens, kl, worst);
+        }
+        int center = worst.isEmpty() ? n - 1 : worst.get(0).index();
+        int start = Math.max(0, Math.min(center - max / 2, n - max));
+        int end = start + max;
+        List<String> t = new ArrayList<>(tokens.subList(start, end));
+        List<Double> k = new ArrayList<>(kl.subList(start, end));
+        int first = 0;
+        int last = max - 1;
+        if (start > 0) {
+            t.set(first, "…");
+            k.set(first, null);
+        } else {
+            first = -1;
+        }
+        if (end < n) {
+            t.set(last, "…");
+            k.set(last, null);
+        } else {
+            last = max;
+        }
+        List<TokenDrift.Position> kept = new ArrayList<>();
+        for (TokenDrift.Position w : worst) {
+            int at = w.index() - start;
+            if (at > first && at < last) {
+                kept.add(new TokenDrift.Position(at, w.kl(), w.base(), w.fineTuned()));
+            }
+        }
+        return new TokenDrift(t, k, kept);
     }
 
     private double score(int p, int i, double[] klAt) {
@@ -189,21 +230,44 @@ final class TokenDetails {
     /**
      * A token's text as the service stores and a page shows it: C0 control characters other than tab,
      * line feed and carriage return, and DEL, become their Unicode control pictures (U+0008 -> U+2408),
-     * a lone surrogate becomes U+FFFD. Real vocabularies hold such tokens (the fortunes corpus uses
-     * backspace overstrikes), and the service refuses a record that carries them.
+     * C1 control characters are written {@code <0x85>}, a lone surrogate becomes U+FFFD, an empty text is
+     * shown as U+2205, and a text longer than {@link TokenDrift#MAX_TOKEN_LENGTH} is cut, ending in
+     * {@code …}. Real vocabularies hold such tokens (the fortunes corpus uses backspace overstrikes; decoded
+     * special tokens can be empty), and the service refuses a record that carries them as they are.
      *
      * @param token the vocabulary's text
      * @return the text to send
      */
     static String printable(String token) {
+        if (token.isEmpty()) {
+            return "\u2205"; // the empty set sign: the service takes no empty token text
+        }
+        String shown = controlsShown(token);
+        if (shown.length() > TokenDrift.MAX_TOKEN_LENGTH) {
+            // cut to the service's limit, not inside a surrogate pair, and say so
+            int cut = TokenDrift.MAX_TOKEN_LENGTH - 1;
+            if (Character.isHighSurrogate(shown.charAt(cut - 1))) {
+                cut--;
+            }
+            shown = shown.substring(0, cut) + "…";
+        }
+        return shown;
+    }
+
+    /** {@link #printable} of the characters: the control characters shown, lone surrogates replaced. */
+    private static String controlsShown(String token) {
         StringBuilder b = null;
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
             char out = c;
+            String escaped = null;
             if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
                 out = (char) (0x2400 + c);
             } else if (c == 0x7f) {
                 out = '\u2421';
+            } else if (c >= 0x80 && c <= 0x9f) {
+                // C1 controls have no pictures: written as the byte-fallback tokens of many vocabularies write them
+                escaped = String.format(java.util.Locale.ROOT, "<0x%02X>", (int) c);
             } else if (Character.isHighSurrogate(c) && i + 1 < token.length()
                     && Character.isLowSurrogate(token.charAt(i + 1))) {
                 if (b != null) {
@@ -214,11 +278,11 @@ final class TokenDetails {
             } else if (Character.isSurrogate(c)) {
                 out = '\ufffd';
             }
-            if (out != c && b == null) {
+            if ((out != c || escaped != null) && b == null) {
                 b = new StringBuilder(token.length()).append(token, 0, i);
             }
             if (b != null) {
-                b.append(out);
+                b.append(escaped != null ? escaped : String.valueOf(out));
             }
         }
         return b == null ? token : b.toString();

@@ -19,6 +19,7 @@ import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.WireJson;
 import dev.driftwatch.contract.TokenDrift;
 import dev.driftwatch.contract.TopExample;
+import dev.driftwatch.contract.WireText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -142,6 +143,84 @@ class TokenDriftTest {
         assertThat(TokenDetails.printable("\ud83d\ude00 ok")).isEqualTo("\ud83d\ude00 ok");
         assertThat(TokenDetails.printable("x\ud83d")).isEqualTo("x\ufffd");
         assertThat(TokenDetails.printable("\ude00y")).isEqualTo("\ufffdy");
+        // C1 controls (NEL, CSI), an empty text (a decoded special token), a text past the service's 256
+        assertThat(TokenDetails.printable("a\u0085b\u009b")).isEqualTo("a<0x85>b<0x9B>");
+        assertThat(TokenDetails.printable("")).isEqualTo("\u2205");
+        String longToken = "x".repeat(254) + "\ud83d\ude00" + "y".repeat(10);
+        assertThat(TokenDetails.printable(longToken)).hasSize(TokenDrift.MAX_TOKEN_LENGTH - 1).endsWith("x…");
+        assertThat(TokenDetails.printable("z".repeat(300))).hasSize(TokenDrift.MAX_TOKEN_LENGTH).endsWith("z…");
+        for (String t : List.of("a\u0085b", "", longToken, "z".repeat(300), "_\bH", "x\ud83d")) {
+            String shown = TokenDetails.printable(t);
+            assertThat(shown.length()).isBetween(1, TokenDrift.MAX_TOKEN_LENGTH);
+            assertThat(WireText.problem(shown)).as(shown).isNull();
+        }
+    }
+
+    /**
+     * A context longer than the service takes in one example's detail (4096 tokens), with a vocabulary
+     * holding texts the service refuses as they are: the detail is the window around the worst position, and
+     * every text is one the service takes. Before, such a checkpoint was refused whole.
+     */
+    @org.junit.jupiter.api.Test
+    void aLongContextIsShownAsTheWindowAroundItsWorstPositionInTextTheServiceTakes() {
+        int t = 5000;
+        int classes = 16;
+        int n = 2;
+        float[] ids = new float[n * t];
+        float[] mask = new float[n * t];
+        for (int k = 0; k < ids.length; k++) {
+            ids[k] = k;
+            mask[k] = k % t == 0 ? 0 : 1;
+        }
+        ProbeSet probes = ProbeSet.builder().addInput("tokens", ids, new Shape(t)).optMask(mask, t).build();
+        List<String> vocabulary = new ArrayList<>();
+        for (int v = 0; v < n * t; v++) {
+            vocabulary.add(v % 4 == 0 ? "" : v % 4 == 1 ? "nel\u0085" : v % 4 == 2 ? "w".repeat(400) : "w" + v);
+        }
+        Random r = new Random(9);
+        float[] base = new float[n * t * classes];
+        for (int k = 0; k < base.length; k++) {
+            base[k] = (float) r.nextGaussian();
+        }
+        float[] ft = base.clone();
+        int worst = 4321; // one position of example 0 moves far, the rest a little
+        for (int k = 0; k < ft.length; k++) {
+            ft[k] += (float) (0.01 * r.nextGaussian());
+        }
+        ft[worst * classes + 3] += 8;
+        DriftSettings settings = new DriftSettings(probes, 1.0, 0, 2, 1L << 30, 64, 0, null, 1000, 42, 2, false, 0);
+        try (dev.driftwatch.plugin.testing.LogitTable table = new dev.driftwatch.plugin.testing.LogitTable(n * t,
+                classes, t); DriftMeter meter = new DriftMeter(settings)) {
+            meter.useVocabulary(vocabulary);
+            table.set(base);
+            meter.captureBase(table.trainer());
+            table.set(ft);
+            DriftMeter.Measurement m = meter.measure(table.trainer());
+            assertThat(m.valid()).as(m.invalidReason()).isTrue();
+            TopExample top = m.aggregates().top().get(0);
+            assertThat(top.probeId()).isEqualTo("0");
+            TokenDrift d = top.tokens();
+            assertThat(d).isNotNull();
+            assertThat(d.tokens()).hasSize(TokenDrift.MAX_TOKENS);
+            // the full detail would be 5000 tokens (positions 0..4999, then the token past the last)
+            assertThat(d.tokens().get(0)).isEqualTo("…");
+            assertThat(d.kl().get(0)).isNull();
+            TokenDrift.Position first = d.worst().get(0);
+            // token worst + 1 is predicted by position worst; renumbered into the window
+            int start = 5001 - TokenDrift.MAX_TOKENS;
+            assertThat(first.index()).isEqualTo(worst + 1 - start);
+            assertThat(d.kl().get(first.index())).isEqualTo(first.kl()).isGreaterThan(1);
+            for (String token : d.tokens()) {
+                assertThat(token.length()).isBetween(1, TokenDrift.MAX_TOKEN_LENGTH);
+                assertThat(WireText.problem(token)).as(token).isNull();
+            }
+            for (TokenDrift.Position w : d.worst()) {
+                for (TokenDrift.Choice c : w.base()) {
+                    assertThat(WireText.problem(c.token())).isNull();
+                    assertThat(c.token().length()).isBetween(1, TokenDrift.MAX_TOKEN_LENGTH);
+                }
+            }
+        }
     }
 
     private static void assertWorstPositions(TokenDrift d, int i, int t, float[] base, float[] ft, boolean exact) {

@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.ingest;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.contract.Statistic;
+import dev.driftwatch.contract.TokenDrift;
 import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.monitor.ingest.IngestConstraints.CheckpointRules;
 import dev.driftwatch.monitor.ingest.IngestConstraints.MetricName;
@@ -53,10 +54,10 @@ final class IngestBodies {
     static final int MAX_INT = Integer.MAX_VALUE;
     /** The most metrics one summary map may carry, known and unknown together. */
     static final int MAX_METRICS = 64;
-    static final int MAX_TOKENS = 4096;
-    static final int MAX_TOKEN_LENGTH = 256;
-    static final int MAX_WORST = 16;
-    static final int MAX_CHOICES = 32;
+    static final int MAX_TOKENS = TokenDrift.MAX_TOKENS;
+    static final int MAX_TOKEN_LENGTH = TokenDrift.MAX_TOKEN_LENGTH;
+    static final int MAX_WORST = TokenDrift.MAX_WORST;
+    static final int MAX_CHOICES = TokenDrift.MAX_CHOICES;
 
     private IngestBodies() {}
 
