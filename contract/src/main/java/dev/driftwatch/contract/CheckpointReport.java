@@ -53,6 +53,8 @@ public record CheckpointReport(
     public static final int DEFAULT_MAX_SLICES = 512;
     /** The most top examples of one checkpoint a service takes by default ({@code driftwatch.ingest.max-top-examples}). */
     public static final int DEFAULT_MAX_TOP_EXAMPLES = 1000;
+    /** The most parameter tensors of one checkpoint a service takes by default ({@code driftwatch.ingest.max-tensors}). */
+    public static final int DEFAULT_MAX_TENSORS = 10_000;
     /** The most task metrics one checkpoint carries; the service refuses more. */
     public static final int MAX_TASK_METRICS = 64;
     /** The longest task metric name, in characters; the service refuses longer. */

@@ -19,5 +19,5 @@ public record IngestProperties(
         @DefaultValue("16MB") DataSize maxBodySize,
         @DefaultValue("1000") int maxCheckpoints,
         @DefaultValue("" + CheckpointReport.DEFAULT_MAX_SLICES) int maxSlices,
-        @DefaultValue("10000") int maxTensors,
+        @DefaultValue("" + CheckpointReport.DEFAULT_MAX_TENSORS) int maxTensors,
         @DefaultValue("" + CheckpointReport.DEFAULT_MAX_TOP_EXAMPLES) int maxTopExamples) {}

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.ParameterDrift;
 import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.plugin.probe.Fingerprints;
@@ -178,7 +179,34 @@ public final class ParameterTracker implements AutoCloseable {
         }
         double fraction = total == 0 ? 0 : (double) trainable / total;
         double global = relative(Math.sqrt(trainableDeltaSq), Math.sqrt(trainableBaseSq));
-        return new ParameterDrift(total, trainable, fraction, global, tensors);
+        return new ParameterDrift(total, trainable, fraction, global, mostChanged(tensors, CheckpointReport.DEFAULT_MAX_TENSORS));
+    }
+
+    /**
+     * At most {@code max} tensors, as the service takes them ({@link CheckpointReport#DEFAULT_MAX_TENSORS}): the
+     * ones whose relative change is largest, in the model's order. The totals and the global drift stay those of
+     * every tensor.
+     */
+    static List<TensorDrift> mostChanged(List<TensorDrift> tensors, int max) {
+        if (tensors.size() <= max) {
+            return tensors;
+        }
+        Integer[] order = new Integer[tensors.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(tensors.get(b).relative(), tensors.get(a).relative()));
+        boolean[] kept = new boolean[order.length];
+        for (int k = 0; k < max; k++) {
+            kept[order[k]] = true;
+        }
+        List<TensorDrift> out = new ArrayList<>(max);
+        for (int i = 0; i < kept.length; i++) {
+            if (kept[i]) {
+                out.add(tensors.get(i));
+            }
+        }
+        return out;
     }
 
     /**

@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.ParameterDrift;
 import dev.driftwatch.contract.TensorDrift;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,51 @@ class ParameterTrackerTest {
                     weight.addi(m.create(new float[] {1, 2, 2, 2, 4, 4, 0, 0, 0}, new Shape(3, 3)));
                     assertThat(tracker.measure(4).tensors().get(0).stableRank()).isCloseTo(1.0, within(1e-4));
                     assertThat(tracker.fingerprint()).hasSize(64);
+                }
+            }
+        }
+    }
+
+    /**
+     * A model of more parameter tensors than the service takes in one checkpoint (10,000 by default): the
+     * checkpoint carries the 10,000 that changed most, in the model's order, and the totals and global drift of
+     * all of them. Before, it carried every tensor, and the service refused the whole checkpoint.
+     */
+    @Test
+    void aModelOfMoreTensorsThanTheServiceTakesReportsTheMostChanged() {
+        int layers = CheckpointReport.DEFAULT_MAX_TENSORS + 1; // one weight each
+        ai.djl.nn.SequentialBlock block = new ai.djl.nn.SequentialBlock();
+        for (int i = 0; i < layers; i++) {
+            block.add(Linear.builder().setUnits(1).optBias(false).build());
+        }
+        try (Model model = Model.newInstance("deep")) {
+            model.setBlock(block);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()))) {
+                trainer.initialize(new Shape(1, 1));
+                NDManager m = model.getNDManager();
+                java.util.List<NDArray> weights = new java.util.ArrayList<>();
+                block.getParameters().forEach(p -> weights.add(p.getValue().getArray()));
+                for (NDArray w : weights) {
+                    w.set(m.create(new float[] {1}, new Shape(1, 1)).toByteBuffer());
+                }
+                try (NDManager owned = m.newSubManager()) {
+                    ParameterTracker tracker = new ParameterTracker(block, owned);
+                    // every weight moves by its index / layers, but layer 0 does not move at all
+                    for (int i = 0; i < layers; i++) {
+                        weights.get(i).set(m.create(new float[] {1 + (float) i / layers}, new Shape(1, 1))
+                                .toByteBuffer());
+                    }
+                    ParameterDrift drift = tracker.measure(0);
+                    assertThat(drift.tensors()).hasSize(CheckpointReport.DEFAULT_MAX_TENSORS);
+                    assertThat(drift.tensors().get(0).deltaL2()).isGreaterThan(0); // the unmoved one is left out
+                    assertThat(drift.totalParameters()).isEqualTo(layers);
+                    double sumSq = 0;
+                    for (int i = 0; i < layers; i++) {
+                        sumSq += Math.pow((double) i / layers, 2);
+                    }
+                    assertThat(drift.globalRelativeL2()).isCloseTo(Math.sqrt(sumSq / layers), within(1e-4));
+                    java.util.List<String> names = new java.util.ArrayList<>(block.getParameters().keys());
+                    assertThat(drift.tensors()).extracting(TensorDrift::name).isEqualTo(names.subList(1, layers));
                 }
             }
         }
