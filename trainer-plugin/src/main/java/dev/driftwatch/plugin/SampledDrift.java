@@ -177,6 +177,9 @@ public final class SampledDrift {
                 q = rows(lq, at, scoped);
                 p = rows(lp, at, scoped);
             }
+            // a class a model rules out (-Inf) is probability 0, as in DriftMeter: never sampled, and no 0 * -Inf
+            raiseMasked(q);
+            raiseMasked(p);
             LogitRows logQ = LogitRows.of(q, v, temperature);
             LogitRows logP = LogitRows.of(p, v, temperature);
             for (int i = 0; i < n; i++) {
@@ -196,12 +199,17 @@ public final class SampledDrift {
         }
         double[] rows = new double[n * COLUMNS.size()];
         for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(k1[i]) || !Double.isFinite(k3[i]) || !Double.isFinite(exact[i])) {
+                // what the service could not take: the checkpoint goes without the sampled estimates
+                throw new IllegalStateException("NaN or Inf in the model output on sampled sequence " + i);
+            }
             int r = i * COLUMNS.size();
             rows[r] = k1[i] / length;
-            rows[r + 1] = k3[i] / length;
+            // k3 and the exact KL are >= 0 but for rounding, as the service requires
+            rows[r + 1] = Math.max(0, k3[i] / length);
             rows[r + 2] = k1[i];
-            rows[r + 3] = k3[i];
-            rows[r + 4] = exact[i] / length;
+            rows[r + 3] = Math.max(0, k3[i]);
+            rows[r + 4] = Math.max(0, exact[i] / length);
         }
         List<String> ids2 = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -209,6 +217,15 @@ public final class SampledDrift {
         }
         CheckpointSummaries result = aggregates.aggregate(rows, COLUMNS, ids2, List.of("all"), new int[n], 0);
         return new Estimate(temperature, seed, n, length, result.metrics());
+    }
+
+    /** Raises every {@code -Inf} to the least float, as {@link dev.driftwatch.plugin.math.Divergences#raiseMasked}. */
+    private static void raiseMasked(float[] logits) {
+        for (int k = 0; k < logits.length; k++) {
+            if (logits[k] == Float.NEGATIVE_INFINITY) {
+                logits[k] = -Float.MAX_VALUE;
+            }
+        }
     }
 
     /** The logits at each sequence's next position, {@code [N * V]} on the JVM (only those rows are copied). */

@@ -181,6 +181,48 @@ class SampledDriftTest {
         }
     }
 
+    /**
+     * Both models rule out the last eighth of the vocabulary (logits of -Inf): those classes are probability 0,
+     * never sampled, and add nothing; every estimate is finite (before, the exact KL was 0 * -Inf = NaN, and the
+     * service refused every checkpoint that carried it), and the exact KL matches a plain double computation
+     * that skips the ruled-out classes.
+     */
+    @Test
+    void aMaskedVocabularyIsProbabilityZeroForTheSampledEstimatesToo() {
+        try (Models m = new Models(0.08f)) {
+            float[] bias = new float[VOCABULARY];
+            for (int c = VOCABULARY - VOCABULARY / 8; c < VOCABULARY; c++) {
+                bias[c] = Float.NEGATIVE_INFINITY;
+            }
+            NDArray mask = m.manager().create(bias);
+            java.util.function.Function<NDList, NDArray> ft = in -> m.fineTuned(in).add(mask);
+            java.util.function.Function<NDList, NDArray> base = in -> m.base(in).add(mask);
+            long[][] prompts = prompts(100, 1, 11);
+            SampledDrift.Estimate e = new SampledDrift(prompts, 1, T, 1.0, 1, 1000).estimate(ft, base, m.manager());
+            for (MetricSummary s : e.metrics().values()) {
+                assertThat(java.util.List.of(s.mean(), s.ciLow(), s.ciHigh(), s.max())).allMatch(Double::isFinite);
+            }
+            double expected = 0;
+            for (long[] prompt : prompts) {
+                long[] ids = new long[T];
+                System.arraycopy(prompt, 0, ids, 0, prompt.length);
+                NDList in = new NDList(m.manager().create(ids, new Shape(1, T)));
+                float[] q = ft.apply(in).toFloatArray();
+                float[] p = base.apply(in).toFloatArray();
+                double[] lq = DriftMeterTest.logSoftmax(q, 0, VOCABULARY);
+                double[] lp = DriftMeterTest.logSoftmax(p, 0, VOCABULARY);
+                for (int c = 0; c < VOCABULARY; c++) {
+                    if (lq[c] > Double.NEGATIVE_INFINITY) {
+                        expected += Math.exp(lq[c]) * (lq[c] - lp[c]);
+                    }
+                }
+            }
+            expected /= prompts.length;
+            assertThat(expected).isPositive();
+            assertThat(e.metrics().get(SampledDrift.EXACT_TOKEN).mean()).isCloseTo(expected, within(1e-6));
+        }
+    }
+
     private static long[][] prompts(int n, int length, long seed) {
         return prompts(n, length, seed, VOCABULARY);
     }
