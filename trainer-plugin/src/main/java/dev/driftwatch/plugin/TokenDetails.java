@@ -34,6 +34,10 @@ final class TokenDetails {
     static final int WORST_POSITIONS = 3;
     /** Candidate tokens per side at a worst position. */
     static final int CHOICES = 5;
+    /** The most top examples given their detail (the first, most drifting ones). */
+    static final int MAX_DETAILED_EXAMPLES = 32;
+    /** Once the details so far take this much JSON, the following examples go without. */
+    static final long MAX_DETAIL_BYTES = 4L << 20;
 
     private final ProbeSet probes;
     private final List<String> vocabulary;
@@ -64,16 +68,18 @@ final class TokenDetails {
         if (top.isEmpty()) {
             return top;
         }
-        int[] index = new int[top.size()];
-        for (int k = 0; k < top.size(); k++) {
+        int detailed = Math.min(top.size(), MAX_DETAILED_EXAMPLES);
+        int[] index = new int[detailed];
+        for (int k = 0; k < detailed; k++) {
             index[k] = probes.ids().indexOf(top.get(k).probeId());
         }
         int t = probes.positions();
         List<TopExample> out = new ArrayList<>(top.size());
+        long bytes = 0;
         try (NDManager scoped = manager.newSubManager()) {
             NDArray current = current(index, groups, logits, scoped);
             int v = (int) current.getShape().get(2);
-            for (int k = 0; k < top.size(); k++) {
+            for (int k = 0; k < detailed && bytes < MAX_DETAIL_BYTES; k++) {
                 int i = index[k];
                 int c = groupOf(groups, i);
                 int row = i - groups.get(c).offset();
@@ -87,10 +93,31 @@ final class TokenDetails {
                 LogitRows baseRows = base.logitRows(c, row);
                 LogitRows ftRows = LogitRows.of(mine.toFloatArray(), v, base.temperature());
                 TopExample e = top.get(k);
-                out.add(new TopExample(e.probeId(), e.slice(), e.metric(), e.value(), describe(i, kl, baseRows, ftRows)));
+                TokenDrift d = describe(i, kl, baseRows, ftRows);
+                bytes += jsonBytes(d);
+                out.add(new TopExample(e.probeId(), e.slice(), e.metric(), e.value(), d));
             }
         }
+        // the rest go without detail: a checkpoint stays well within the service's body limit (16 MB by default)
+        out.addAll(top.subList(out.size(), top.size()));
         return out;
+    }
+
+    /** At most an upper bound of the UTF-8 JSON a detail takes: 3 bytes a character, 26 a number. */
+    private static long jsonBytes(TokenDrift d) {
+        long b = 0;
+        for (String token : d.tokens()) {
+            b += 3L * token.length() + 3;
+        }
+        b += 26L * d.kl().size();
+        for (TokenDrift.Position w : d.worst()) {
+            for (List<TokenDrift.Choice> side : List.of(w.base(), w.fineTuned())) {
+                for (TokenDrift.Choice c : side) {
+                    b += 3L * c.token().length() + 80;
+                }
+            }
+        }
+        return b;
     }
 
     /** One example's detail from its per-position KL and both sides' distributions. */

@@ -164,8 +164,84 @@ class TokenDriftTest {
     @org.junit.jupiter.api.Test
     void aLongContextIsShownAsTheWindowAroundItsWorstPositionInTextTheServiceTakes() {
         int t = 5000;
+        List<String> vocabulary = new ArrayList<>();
+        for (int v = 0; v < 2 * t; v++) {
+            vocabulary.add(v % 4 == 0 ? "" : v % 4 == 1 ? "nel\u0085" : v % 4 == 2 ? "w".repeat(400) : "w" + v);
+        }
+        int worst = 4321; // one position of example 0 moves far, the rest a little
+        DriftMeter.Measurement m = measureLogitTable(t, 2, vocabulary, 2, worst);
+        assertThat(m.valid()).as(m.invalidReason()).isTrue();
+        TopExample top = m.aggregates().top().get(0);
+        assertThat(top.probeId()).isEqualTo("0");
+        TokenDrift d = top.tokens();
+        assertThat(d).isNotNull();
+        assertThat(d.tokens()).hasSize(TokenDrift.MAX_TOKENS);
+        // the full detail would be 5001 tokens (positions 0..4999, then the token past the last)
+        assertThat(d.tokens().get(0)).isEqualTo("…");
+        assertThat(d.kl().get(0)).isNull();
+        TokenDrift.Position first = d.worst().get(0);
+        // token worst + 1 is predicted by position worst; renumbered into the window
+        int start = 5001 - TokenDrift.MAX_TOKENS;
+        assertThat(first.index()).isEqualTo(worst + 1 - start);
+        assertThat(d.kl().get(first.index())).isEqualTo(first.kl()).isGreaterThan(1);
+        for (String token : d.tokens()) {
+            assertThat(token.length()).isBetween(1, TokenDrift.MAX_TOKEN_LENGTH);
+            assertThat(WireText.problem(token)).as(token).isNull();
+        }
+        for (TokenDrift.Position w : d.worst()) {
+            for (TokenDrift.Choice c : w.base()) {
+                assertThat(WireText.problem(c.token())).isNull();
+                assertThat(c.token().length()).isBetween(1, TokenDrift.MAX_TOKEN_LENGTH);
+            }
+        }
+    }
+
+    /**
+     * Many top examples of long sequences of long tokens: the detail stops at 32 examples, and earlier once
+     * the details so far take 4 MiB of JSON, so a checkpoint stays well within the service's 16 MB body limit.
+     * Before, 40 examples of 2048 tokens of 256 characters made a checkpoint of ~60 MB, which the service
+     * refused whole.
+     */
+    @org.junit.jupiter.api.Test
+    void theDetailOfManyLongExamplesStaysWithinTheServicesBodyLimit() {
+        int n = 40;
+        List<String> shortTokens = new ArrayList<>();
+        for (int v = 0; v < n * 8; v++) {
+            shortTokens.add("w" + v);
+        }
+        List<TopExample> few = measureLogitTable(8, n, shortTokens, n, 3).aggregates().top();
+        assertThat(few).hasSize(n);
+        assertThat(few.subList(0, TokenDetails.MAX_DETAILED_EXAMPLES)).allMatch(e -> e.tokens() != null);
+        assertThat(few.subList(TokenDetails.MAX_DETAILED_EXAMPLES, n)).allMatch(e -> e.tokens() == null);
+
+        int t = 2048;
+        List<String> longTokens = new ArrayList<>();
+        for (int v = 0; v < n * t; v++) {
+            longTokens.add(Integer.toString(v) + "w".repeat(250));
+        }
+        List<TopExample> top = measureLogitTable(t, n, longTokens, n, 3).aggregates().top();
+        assertThat(top).hasSize(n);
+        long bytes = 0;
+        int detailed = 0;
+        for (TopExample e : top) {
+            if (e.tokens() != null) {
+                detailed++;
+                bytes += WireJson.write(WireJson.toMap(e.tokens())).getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                        .length;
+            }
+        }
+        System.out.printf("%d of %d long examples detailed, %d bytes of JSON%n", detailed, n, bytes);
+        assertThat(detailed).isBetween(1, 4);
+        assertThat(bytes).isLessThan(8L << 20);
+    }
+
+    /**
+     * Measures a logit table of {@code n} examples of {@code t} positions over 16 classes whose fine-tuned
+     * logits move a little everywhere and far at position {@code worst} of example 0.
+     */
+    private static DriftMeter.Measurement measureLogitTable(int t, int n, List<String> vocabulary, int topExamples,
+            int worst) {
         int classes = 16;
-        int n = 2;
         float[] ids = new float[n * t];
         float[] mask = new float[n * t];
         for (int k = 0; k < ids.length; k++) {
@@ -173,53 +249,25 @@ class TokenDriftTest {
             mask[k] = k % t == 0 ? 0 : 1;
         }
         ProbeSet probes = ProbeSet.builder().addInput("tokens", ids, new Shape(t)).optMask(mask, t).build();
-        List<String> vocabulary = new ArrayList<>();
-        for (int v = 0; v < n * t; v++) {
-            vocabulary.add(v % 4 == 0 ? "" : v % 4 == 1 ? "nel\u0085" : v % 4 == 2 ? "w".repeat(400) : "w" + v);
-        }
         Random r = new Random(9);
         float[] base = new float[n * t * classes];
         for (int k = 0; k < base.length; k++) {
             base[k] = (float) r.nextGaussian();
         }
         float[] ft = base.clone();
-        int worst = 4321; // one position of example 0 moves far, the rest a little
         for (int k = 0; k < ft.length; k++) {
             ft[k] += (float) (0.01 * r.nextGaussian());
         }
         ft[worst * classes + 3] += 8;
-        DriftSettings settings = new DriftSettings(probes, 1.0, 0, 2, 1L << 30, 64, 0, null, 1000, 42, 2, false, 0);
+        DriftSettings settings = new DriftSettings(probes, 1.0, 0, 2, 1L << 30, 64, 0, null, 1000, 42, topExamples,
+                false, 0);
         try (dev.driftwatch.plugin.testing.LogitTable table = new dev.driftwatch.plugin.testing.LogitTable(n * t,
                 classes, t); DriftMeter meter = new DriftMeter(settings)) {
             meter.useVocabulary(vocabulary);
             table.set(base);
             meter.captureBase(table.trainer());
             table.set(ft);
-            DriftMeter.Measurement m = meter.measure(table.trainer());
-            assertThat(m.valid()).as(m.invalidReason()).isTrue();
-            TopExample top = m.aggregates().top().get(0);
-            assertThat(top.probeId()).isEqualTo("0");
-            TokenDrift d = top.tokens();
-            assertThat(d).isNotNull();
-            assertThat(d.tokens()).hasSize(TokenDrift.MAX_TOKENS);
-            // the full detail would be 5000 tokens (positions 0..4999, then the token past the last)
-            assertThat(d.tokens().get(0)).isEqualTo("…");
-            assertThat(d.kl().get(0)).isNull();
-            TokenDrift.Position first = d.worst().get(0);
-            // token worst + 1 is predicted by position worst; renumbered into the window
-            int start = 5001 - TokenDrift.MAX_TOKENS;
-            assertThat(first.index()).isEqualTo(worst + 1 - start);
-            assertThat(d.kl().get(first.index())).isEqualTo(first.kl()).isGreaterThan(1);
-            for (String token : d.tokens()) {
-                assertThat(token.length()).isBetween(1, TokenDrift.MAX_TOKEN_LENGTH);
-                assertThat(WireText.problem(token)).as(token).isNull();
-            }
-            for (TokenDrift.Position w : d.worst()) {
-                for (TokenDrift.Choice c : w.base()) {
-                    assertThat(WireText.problem(c.token())).isNull();
-                    assertThat(c.token().length()).isBetween(1, TokenDrift.MAX_TOKEN_LENGTH);
-                }
-            }
+            return meter.measure(table.trainer());
         }
     }
 
