@@ -1,5 +1,6 @@
 package dev.driftwatch.plugin;
 
+import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.plugin.probe.ProbeSet;
 import java.nio.file.Path;
 
@@ -65,6 +66,11 @@ public record DriftSettings(
         atLeast("memoryBudgetBytes", memoryBudgetBytes, 0);
         atLeast("topK", topK, 1);
         atLeast("topExamples", topExamples, 0);
+        if (topExamples > CheckpointReport.DEFAULT_MAX_TOP_EXAMPLES) {
+            // the service's default driftwatch.ingest.max-top-examples refuses checkpoints with more
+            throw new IllegalArgumentException("topExamples must be <= " + CheckpointReport.DEFAULT_MAX_TOP_EXAMPLES
+                    + "; given " + topExamples);
+        }
         atLeast("stableRankIterations", stableRankIterations, 0);
         if (tailSamples < 0 || tailSamples == 1) {
             throw new IllegalArgumentException("tailSamples must be 0 or >= 2 (a variance needs two draws): "

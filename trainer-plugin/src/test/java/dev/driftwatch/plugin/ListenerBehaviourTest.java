@@ -416,6 +416,9 @@ class ListenerBehaviourTest {
         // more top examples than the service takes by default would have every checkpoint refused
         assertThatThrownBy(() -> DriftListener.builder().optTopExamples(2000))
                 .hasMessage("top examples must be 0 to 1000; given 2000");
+        // the same for settings made by hand, for a DriftMeter of one's own
+        assertThatThrownBy(() -> new DriftSettings(SmallModels.probes(4), 1.0, 0, 8, 1L << 20, 64, 0, null, 1000, 1,
+                1001, true, 2)).hasMessage("topExamples must be <= 1000; given 1001");
         // a bad setting is named with the value given
         assertThatThrownBy(() -> listener(new RecordingSink()).optBatchSize(0).build())
                 .hasMessage("batchSize must be >= 1; given 0");

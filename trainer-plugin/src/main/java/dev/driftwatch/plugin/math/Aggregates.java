@@ -159,22 +159,27 @@ public final class Aggregates {
      * @param to end index, exclusive
      * @param ciLow the interval's lower bound
      * @param ciHigh the interval's upper bound
-     * @return the summary; the interval is widened to contain the mean if rounding or skew left it out
+     * @return the summary; the interval is widened to contain the mean if rounding or skew left it out, and kept
+     *     within the smallest and largest value
      */
     public static MetricSummary summary(double[] sorted, int from, int to, double ciLow, double ciHigh) {
         double sum = 0;
         for (int i = from; i < to; i++) {
             sum += sorted[i];
         }
-        double mean = sum / (to - from);
+        // the exact mean lies between the smallest and the largest value; the rounded one can pass them by an ulp
+        // (three values of 0.1 average to 0.10000000000000002), out of a metric's range (JS <= ln 2)
+        double mean = Math.max(sorted[from], Math.min(sorted[to - 1], sum / (to - from)));
         double tailIndex = TailIndex.hill(sorted, from, to);
         return new MetricSummary(to - from, mean,
                 Quantiles.ofSorted(sorted, from, to, 0.5),
                 Quantiles.ofSorted(sorted, from, to, 0.9),
                 Quantiles.ofSorted(sorted, from, to, 0.99),
                 sorted[to - 1],
-                Math.min(ciLow, mean),
-                Math.max(ciHigh, mean),
+                // within the values' range, which a stratified bound (a weighted sum of slice minima, weights summing
+                // to 1 only up to rounding) can leave by one ulp: out of a metric's range, which the service refuses
+                Math.max(sorted[from], Math.min(ciLow, mean)),
+                Math.min(sorted[to - 1], Math.max(ciHigh, mean)),
                 Double.isFinite(tailIndex) ? tailIndex : null,
                 null);
     }

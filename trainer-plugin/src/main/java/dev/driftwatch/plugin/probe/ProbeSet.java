@@ -206,6 +206,7 @@ public final class ProbeSet {
             throw new IllegalArgumentException("probe id '" + twice + "' is in more than one of the probe sets;"
                     + " give each its own ids (Builder.optIds, or fromDataset's idPrefix) before concatenating");
         }
+        checkSliceCount(slices);
         float[] mask = null;
         if (first.mask != null) {
             mask = new float[n * first.positions];
@@ -230,6 +231,17 @@ public final class ProbeSet {
             throw new IllegalArgumentException("probe sets differ in having targets");
         }
         return new ProbeSet(inputs, mask, first.positions, ids, slices, targets);
+    }
+
+    /** Refuses more distinct slices than the service takes in a checkpoint by default. */
+    private static void checkSliceCount(List<String> slices) {
+        int distinct = new LinkedHashSet<>(slices).size();
+        if (distinct > CheckpointReport.DEFAULT_MAX_SLICES) {
+            // each checkpoint carries one summary per slice; the service refuses more by default
+            throw new IllegalArgumentException(distinct + " slices: at most " + CheckpointReport.DEFAULT_MAX_SLICES
+                    + " (the service's default driftwatch.ingest.max-slices refuses checkpoints with more); group the"
+                    + " examples into fewer slices");
+        }
     }
 
     /**
@@ -635,13 +647,7 @@ public final class ProbeSet {
             if (firstRepeated(idList) != null) {
                 throw new IllegalArgumentException("probe ids must be unique");
             }
-            int distinctSlices = new LinkedHashSet<>(sliceList).size();
-            if (distinctSlices > CheckpointReport.DEFAULT_MAX_SLICES) {
-                // each checkpoint carries one summary per slice; the service refuses more by default
-                throw new IllegalArgumentException(distinctSlices + " slices: at most "
-                        + CheckpointReport.DEFAULT_MAX_SLICES + " (the service's default driftwatch.ingest.max-slices"
-                        + " refuses checkpoints with more); group the examples into fewer slices");
-            }
+            checkSliceCount(sliceList);
             if (targets != null) {
                 checkTargets(n);
             }

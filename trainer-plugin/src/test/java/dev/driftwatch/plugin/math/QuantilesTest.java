@@ -33,6 +33,30 @@ class QuantilesTest {
         assertThat(s.p50()).isEqualTo(2.5);
     }
 
+    /**
+     * What rounding can put outside a metric's range, which the service refuses: a stratified bound one ulp
+     * below the smallest value (accuracy_drop's -1), a mean one ulp above the largest (70 examples of JS at ln 2).
+     */
+    @Test
+    void summaryKeepsTheMeanAndTheIntervalWithinTheValues() {
+        double belowMinusOne = Math.nextDown(-1.0);
+        MetricSummary drop = Aggregates.summary(new double[] {-1, -1, 0.5}, 0, 3, belowMinusOne, 0.5);
+        assertThat(drop.ciLow()).isEqualTo(-1.0);
+        double ln2 = Math.log(2);
+        double[] js = new double[70];
+        java.util.Arrays.fill(js, ln2);
+        double sum = 0;
+        for (double v : js) {
+            sum += v;
+        }
+        assertThat(sum / js.length).as("the rounded mean of 70 values of ln 2").isGreaterThan(ln2);
+        MetricSummary s = Aggregates.summary(js, 0, js.length, ln2, Math.nextUp(ln2));
+        assertThat(s.mean()).isEqualTo(ln2);
+        assertThat(s.ciHigh()).isEqualTo(ln2);
+        assertThat(dev.driftwatch.contract.Metric.JS.range().violation(s.mean())).isNull();
+        assertThat(dev.driftwatch.contract.Metric.ACCURACY_DROP.range().violation(drop.ciLow())).isNull();
+    }
+
     @Test
     void theTailQuantileOfUnsortedValuesIsTheSortedOne() {
         java.util.Random r = new java.util.Random(5);

@@ -171,5 +171,17 @@ class ProbeSetTest {
                 .build()).hasMessageContaining("513 slices: at most 512");
         assertThat(ProbeSet.builder().addInput("x", new float[n - 1], new Shape(1))
                 .optSlices(perExample.subList(0, n - 1)).build().sliceNames()).hasSize(512);
+        // two sets of 300 slices each are fine on their own, 600 together are not
+        List<String> ids = new java.util.ArrayList<>();
+        List<String> others = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ids.add("b" + i);
+            others.add("other-" + i);
+        }
+        ProbeSet a = ProbeSet.builder().addInput("x", new float[300], new Shape(1)).optSlices(perExample.subList(0, 300))
+                .build();
+        ProbeSet b = ProbeSet.builder().addInput("x", new float[300], new Shape(1)).optSlices(others).optIds(ids)
+                .build();
+        assertThatThrownBy(() -> ProbeSet.concat(a, b)).hasMessageContaining("600 slices: at most 512");
     }
 }
