@@ -300,22 +300,25 @@ public final class DriftMeter implements AutoCloseable {
         if (base == null) {
             throw new IllegalStateException("the base has not been captured");
         }
-        Measurement measurement = measureOnce(trainer);
+        Measurement measurement = measureOnce(trainer, null);
         if (outputNotFinite && !raiseMasked) {
             // perhaps -Inf logits the base did not have (a class the model has come to rule out): 0 * -Inf
-            // made the metrics NaN; measured again with them as probability 0
+            // made the metrics NaN; measured again with them as probability 0 (the parameters have not moved)
             raiseMasked = true;
-            measurement = measureOnce(trainer);
+            Duration parameterTime = lastParameterDrift;
+            measurement = measureOnce(trainer, measurement);
+            lastParameterDrift = parameterTime;
             if (measurement.valid()) {
                 logger.info("driftwatch: the model's output has -Inf logits: those classes are measured as"
-                        + " probability 0 (a KL of 1e30 or more means one model rules out a class the other allows)");
+                        + " probability 0 (a KL in the order of 1e20 and more means one model rules out a class the"
+                        + " other allows)");
             }
         }
         return measurement;
     }
 
-    /** {@link #measure}, once. */
-    private Measurement measureOnce(Trainer trainer) {
+    /** {@link #measure}, once; with the parameter drift of an earlier attempt at the same weights, when given. */
+    private Measurement measureOnce(Trainer trainer, Measurement earlier) {
         outputNotFinite = false;
         lastParameterDrift = Duration.ZERO;
         lastTokenDetail = Duration.ZERO;
@@ -373,9 +376,14 @@ public final class DriftMeter implements AutoCloseable {
                 }
             }
         }
-        long parametersStart = System.nanoTime();
-        ParameterDrift drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
-        lastParameterDrift = Duration.ofNanos(System.nanoTime() - parametersStart);
+        ParameterDrift drift;
+        if (earlier != null) {
+            drift = earlier.parameters();
+        } else {
+            long parametersStart = System.nanoTime();
+            drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
+            lastParameterDrift = Duration.ofNanos(System.nanoTime() - parametersStart);
+        }
         if (drift != null && !finite(drift)) {
             return new Measurement(false, "NaN or Inf in the model parameters", null, null, 0);
         }
@@ -385,7 +393,7 @@ public final class DriftMeter implements AutoCloseable {
             return new Measurement(false, invalid, null, drift, 0);
         }
         StratifiedBootstrap.Intervals ci;
-        if (deviceBootstrap != null) {
+        if (deviceBootstrap != null && DeviceBootstrap.holds(rows)) {
             try (NDManager scoped = manager.newSubManager()) {
                 ci = deviceBootstrap.run(scoped, rows, m);
             }
@@ -627,8 +635,8 @@ public final class DriftMeter implements AutoCloseable {
                     + settings.outputIndex());
         }
         NDArray logits = out.get(settings.outputIndex()).toType(DataType.FLOAT32, false);
-        if (capturing && !raiseMasked && logits.isInfinite().any().getBoolean()) {
-            raiseMasked = true; // -Inf: classes the base rules out (+Inf stays, and is refused at capture)
+        if (capturing && !raiseMasked && logits.eq(Float.NEGATIVE_INFINITY).any().getBoolean()) {
+            raiseMasked = true; // classes the base rules out
             logger.info("driftwatch: the base model's output has -Inf logits: those classes are measured as"
                     + " probability 0");
         }

@@ -246,13 +246,18 @@ public final class SampledDrift {
     private static int sample(LogitRows logQ, int i, int v, Random random) {
         double u = random.nextDouble();
         double cumulative = 0;
+        int last = 0;
         for (int c = 0; c < v; c++) {
-            cumulative += Math.exp(logQ.logProbability(i, c));
+            double q = Math.exp(logQ.logProbability(i, c));
+            cumulative += q;
+            if (q > 0) {
+                last = c;
+            }
             if (u < cumulative) {
                 return c;
             }
         }
-        return v - 1; // rounding: the mass summed to just under u
+        return last; // rounding: the mass summed to just under u; the last class that can be drawn (not one ruled out)
     }
 
     /**

@@ -34,7 +34,7 @@ final class TaskMetrics {
 
     /**
      * The metrics, cut to {@link CheckpointReport#MAX_TASK_METRICS} (the service refuses a checkpoint with more):
-     * the losses first, then the others in the trainer's order.
+     * the losses first, then the others in name order (an epoch's results come in no set order).
      */
     static Map<String, Double> atMostWhatTheServiceTakes(Map<String, Double> all) {
         if (all.size() <= CheckpointReport.MAX_TASK_METRICS) {
@@ -46,16 +46,16 @@ final class TaskMetrics {
                 out.put(loss, all.get(loss));
             }
         }
-        for (Map.Entry<String, Double> e : all.entrySet()) {
+        for (String name : new java.util.TreeSet<>(all.keySet())) {
             if (out.size() == CheckpointReport.MAX_TASK_METRICS) {
                 break;
             }
-            out.putIfAbsent(e.getKey(), e.getValue());
+            out.putIfAbsent(name, all.get(name));
         }
         if (!warned) {
             warned = true;
             logger.warn("driftwatch: the trainer has {} metrics; a checkpoint carries at most {} (the losses and the"
-                    + " first others)", all.size(), CheckpointReport.MAX_TASK_METRICS);
+                    + " others first in name order)", all.size(), CheckpointReport.MAX_TASK_METRICS);
         }
         return out;
     }

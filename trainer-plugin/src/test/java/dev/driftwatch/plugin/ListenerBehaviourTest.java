@@ -228,9 +228,11 @@ class ListenerBehaviourTest {
             assertThat(c.taskMetrics()).hasSizeLessThanOrEqualTo(CheckpointReport.MAX_TASK_METRICS);
         }
         CheckpointReport atEpochEnd = sink.checkpoints.get(sink.checkpoints.size() - 1);
-        // 71 training and 71 validation values at the epoch's end: the losses and the first 62 others
+        // 71 training and 71 validation values at the epoch's end: the losses and the first 62 others by name
         assertThat(atEpochEnd.taskMetrics()).hasSize(CheckpointReport.MAX_TASK_METRICS)
                 .containsKeys(CheckpointReport.TRAIN_LOSS, CheckpointReport.VALIDATE_LOSS);
+        java.util.List<String> others = new java.util.ArrayList<>(atEpochEnd.taskMetrics().keySet()).subList(2, 64);
+        assertThat(others).isSorted().first().isEqualTo("train_acc0");
         assertThat(atEpochEnd.taskMetrics().get(CheckpointReport.TRAIN_LOSS)).isFinite();
     }
 

@@ -39,6 +39,27 @@ public final class DeviceBootstrap implements AutoCloseable {
     }
 
     /**
+     * Tells whether per-example values are small enough for the float32 sums of their squares: at most
+     * {@link #MAX_MAGNITUDE} in size. Larger ones (a KL of order 1e20 and more, where one model rules out a
+     * class the other allows) would overflow them to Inf or NaN; the {@link StratifiedBootstrap} sums in
+     * double.
+     *
+     * @param values the per-example values, any layout
+     * @return true when every value is at most {@link #MAX_MAGNITUDE} in size
+     */
+    public static boolean holds(double[] values) {
+        for (double v : values) {
+            if (!(Math.abs(v) <= MAX_MAGNITUDE)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The largest value {@link #holds}: its square times 16M resamples' worth of draws stays within float32. */
+    public static final double MAX_MAGNITUDE = 1e12;
+
+    /**
      * Draws the resamples and keeps their counts on the device.
      *
      * @param manager owns the count matrix

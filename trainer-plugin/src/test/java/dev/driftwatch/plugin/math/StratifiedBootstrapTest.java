@@ -92,4 +92,39 @@ class StratifiedBootstrapTest {
             }
         }
     }
+
+    /**
+     * Values whose squares float32 cannot hold (a KL of p * 3.4e38 where one model rules out a class the other
+     * allows: here half the probes, as when a fine-tuned classifier masks the classes of the base's task) are not
+     * for the device: its float32 sums overflow and its interval is wrong, and {@link DeviceBootstrap#holds} says
+     * so, which DriftMeter asks before using it.
+     */
+    @Test
+    void valuesPastFloat32SquaresAreLeftToTheDoubleBootstrap() {
+        int n = 48;
+        double[] rows = new double[n];
+        java.util.Random r = new java.util.Random(4);
+        for (int i = 0; i < n; i++) {
+            rows[i] = i < n / 2 ? 1e38 * (1 + r.nextDouble()) : 1e-3 * (1 + r.nextDouble());
+        }
+        int[] stratumOf = new int[n];
+        StratifiedBootstrap bootstrap = new StratifiedBootstrap(1000, 13);
+        var streaming = bootstrap.run(rows, 1, stratumOf, 1);
+        double mean = java.util.Arrays.stream(rows).sum() / n;
+        assertThat(streaming.overallLow()[0]).isFinite().isLessThan(mean).isGreaterThan(0.25 * mean);
+        assertThat(streaming.overallHigh()[0]).isFinite().isGreaterThan(mean).isLessThan(1.75 * mean);
+        assertThat(DeviceBootstrap.holds(rows)).isFalse();
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                DeviceBootstrap device = new DeviceBootstrap(m, bootstrap, stratumOf, 1);
+                ai.djl.ndarray.NDManager scoped = m.newSubManager()) {
+            var onDevice = device.run(scoped, rows, 1);
+            System.out.printf("half the KLs near 1.5e38: double [%s, %s], float32 device [%s, %s]%n",
+                    streaming.overallLow()[0], streaming.overallHigh()[0], onDevice.overallLow()[0],
+                    onDevice.overallHigh()[0]);
+            assertThat(onDevice.overallLow()[0]).as("the device's lower bound").isNotCloseTo(streaming.overallLow()[0],
+                    org.assertj.core.api.Assertions.withinPercentage(10));
+        }
+        assertThat(DeviceBootstrap.holds(new double[] {0, -DeviceBootstrap.MAX_MAGNITUDE, 3.5})).isTrue();
+        assertThat(DeviceBootstrap.holds(new double[] {Double.NaN})).isFalse();
+    }
 }
