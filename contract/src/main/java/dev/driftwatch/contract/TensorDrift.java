@@ -20,4 +20,8 @@ public record TensorDrift(
         double deltaL2,
         double baseL2,
         double relative,
-        Double stableRank) {}
+        Double stableRank) {
+
+    /** The longest tensor name, in characters; the service refuses longer ones. */
+    public static final int MAX_NAME_LENGTH = 512;
+}

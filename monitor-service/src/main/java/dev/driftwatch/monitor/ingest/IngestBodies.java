@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.ingest;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.contract.Statistic;
+import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.contract.TokenDrift;
 import dev.driftwatch.monitor.edge.PgLimits;
 import dev.driftwatch.monitor.ingest.IngestConstraints.CheckpointRules;
@@ -333,7 +334,7 @@ final class IngestBodies {
      * @param stableRank the stable rank of its change, optional
      */
     record TensorBody(
-            @NotNull(message = REQUIRED) @Size(min = 1, max = 512, message = LENGTH) String name,
+            @NotNull(message = REQUIRED) @Size(min = 1, max = TensorDrift.MAX_NAME_LENGTH, message = LENGTH) String name,
             @NotNull(message = REQUIRED) Boolean trainable,
             @NotNull(message = REQUIRED) Boolean buffer,
             @NotNull(message = REQUIRED) @Min(value = 1, message = INTEGER_FROM) Long size,

@@ -58,6 +58,7 @@ public final class ParameterTracker implements AutoCloseable {
     public ParameterTracker(Block block, NDManager manager) {
         this.manager = manager;
         MessageDigest sha = Fingerprints.start("driftwatch-base-parameters/v1");
+        java.util.Set<String> wireNames = new java.util.HashSet<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter parameter = p.getValue();
             if (!parameter.isInitialized()) {
@@ -71,10 +72,33 @@ public final class ParameterTracker implements AutoCloseable {
             Fingerprints.text(sha, copy.getDataType().name() + copy.getShape());
             sha.update(bytes);
             double baseL2 = l2(copy);
-            tracked.add(new Tracked(p.getKey(), parameter, isBuffer(parameter), copy, baseL2));
+            tracked.add(new Tracked(wireName(p.getKey(), wireNames), parameter, isBuffer(parameter), copy, baseL2));
         }
         this.fingerprint = Fingerprints.hex(sha);
         this.largest = tracked.stream().mapToLong(t -> t.base.size()).max().orElse(1);
+    }
+
+    /**
+     * A tensor's name as the service takes it: at most {@link TensorDrift#MAX_NAME_LENGTH} characters. A longer
+     * one (blocks nested deeply) keeps its end, where the name differs from its neighbours, behind {@code …};
+     * should two ends still be the same, the later one is {@code …2…}, {@code …3…} and so on.
+     *
+     * @param name the parameter's name in the block
+     * @param used the names given so far, to which this one is added
+     * @return the name to send
+     */
+    static String wireName(String name, java.util.Set<String> used) {
+        int max = TensorDrift.MAX_NAME_LENGTH;
+        if (name.length() <= max) {
+            used.add(name);
+            return name;
+        }
+        String cut = "…" + name.substring(name.length() - (max - 1));
+        for (int k = 2; !used.add(cut); k++) {
+            String tag = "…" + k + "…";
+            cut = tag + name.substring(name.length() - (max - tag.length()));
+        }
+        return cut;
     }
 
     /**

@@ -101,4 +101,42 @@ class ParameterTrackerTest {
             }
         }
     }
+
+    /**
+     * Blocks nested 40 deep give parameter names of ~750 characters, past the service's 512: they are sent as
+     * their ends behind '…', still unique. Before, every checkpoint of such a model was refused whole.
+     */
+    @Test
+    void namesOfDeeplyNestedBlocksAreCutToTheServicesLengthAndStayUnique() {
+        ai.djl.nn.Block inner = new ai.djl.nn.SequentialBlock().add(Linear.builder().setUnits(2).build())
+                .add(Linear.builder().setUnits(2).build());
+        for (int depth = 0; depth < 40; depth++) {
+            inner = new ai.djl.nn.SequentialBlock().add(inner);
+        }
+        try (Model model = Model.newInstance("deep")) {
+            model.setBlock(inner);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()))) {
+                trainer.initialize(new Shape(1, 3));
+                java.util.List<String> names = new java.util.ArrayList<>(inner.getParameters().keys());
+                assertThat(names).allMatch(n -> n.length() > TensorDrift.MAX_NAME_LENGTH);
+                try (NDManager owned = model.getNDManager().newSubManager()) {
+                    ParameterDrift drift = new ParameterTracker(inner, owned).measure(0);
+                    java.util.List<String> sent = drift.tensors().stream().map(TensorDrift::name).toList();
+                    assertThat(sent).hasSize(names.size()).doesNotHaveDuplicates()
+                            .allMatch(n -> n.length() == TensorDrift.MAX_NAME_LENGTH && n.startsWith("…"));
+                    for (int i = 0; i < names.size(); i++) {
+                        assertThat(names.get(i)).endsWith(sent.get(i).substring(1));
+                    }
+                }
+            }
+        }
+        // two names whose ends are the same: the second is numbered
+        java.util.Set<String> used = new java.util.HashSet<>();
+        String end = "x".repeat(600);
+        String first = ParameterTracker.wireName("a" + end, used);
+        String second = ParameterTracker.wireName("b" + end, used);
+        assertThat(first).startsWith("…x").hasSize(TensorDrift.MAX_NAME_LENGTH);
+        assertThat(second).startsWith("…2…x").hasSize(TensorDrift.MAX_NAME_LENGTH);
+        assertThat(ParameterTracker.wireName("short", used)).isEqualTo("short");
+    }
 }
