@@ -76,24 +76,31 @@ final class TokenDetails {
         int t = probes.positions();
         List<TopExample> out = new ArrayList<>(top.size());
         long bytes = 0;
-        try (NDManager scoped = manager.newSubManager()) {
-            NDArray current = current(index, groups, logits, scoped);
-            int v = (int) current.getShape().get(2);
-            for (int k = 0; k < detailed && bytes < MAX_DETAIL_BYTES; k++) {
+        for (int k = 0; k < detailed && bytes < MAX_DETAIL_BYTES; k++) {
+            // one example at a time: its logits [1, T, V] are the largest array alive (a long context over a
+            // large vocabulary is hundreds of MB), and only its worst positions' rows are copied to the JVM
+            try (NDManager scoped = manager.newSubManager()) {
                 int i = index[k];
                 int c = groupOf(groups, i);
                 int row = i - groups.get(c).offset();
-                NDArray mine = current.get(k + ":" + (k + 1));
-                mine.attach(scoped);
+                NDArray mine = current(new int[] {i}, groups, logits, scoped);
+                int v = (int) mine.getShape().get(2);
                 double[] columns = base.perPositionOfRows(c, mine, row, row + 1, scoped).toDoubleArray();
                 double[] kl = new double[t];
                 for (int p = 0; p < t; p++) {
                     kl[p] = Math.max(0, columns[p * BaseDistribution.COLUMNS + BaseDistribution.KL_BASE_FT]);
                 }
+                int[] worst = worstPositions(i, kl);
+                float[] worstRows = new float[worst.length * v];
+                for (int w = 0; w < worst.length; w++) {
+                    try (NDArray r = mine.get("0," + worst[w])) {
+                        System.arraycopy(r.toFloatArray(), 0, worstRows, w * v, v);
+                    }
+                }
                 LogitRows baseRows = base.logitRows(c, row);
-                LogitRows ftRows = LogitRows.of(mine.toFloatArray(), v, base.temperature());
+                LogitRows ftRows = LogitRows.of(worstRows, v, base.temperature());
                 TopExample e = top.get(k);
-                TokenDrift d = describe(i, kl, baseRows, ftRows);
+                TokenDrift d = describe(i, kl, worst, baseRows, ftRows);
                 bytes += jsonBytes(d);
                 out.add(new TopExample(e.probeId(), e.slice(), e.metric(), e.value(), d));
             }
@@ -120,8 +127,30 @@ final class TokenDetails {
         return b;
     }
 
-    /** One example's detail from its per-position KL and both sides' distributions. */
-    private TokenDrift describe(int i, double[] klAt, LogitRows baseRows, LogitRows ftRows) {
+    /** An example's worst scored positions, at most {@link #WORST_POSITIONS}, by KL(base||ft), largest first. */
+    private int[] worstPositions(int i, double[] klAt) {
+        int t = probes.positions();
+        Integer[] order = new Integer[t];
+        for (int p = 0; p < t; p++) {
+            order[p] = p;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(score(b, i, klAt), score(a, i, klAt)));
+        int n = 0;
+        while (n < Math.min(WORST_POSITIONS, t) && mask[i * t + order[n]] != 0) {
+            n++;
+        }
+        int[] out = new int[n];
+        for (int w = 0; w < n; w++) {
+            out[w] = order[w];
+        }
+        return out;
+    }
+
+    /**
+     * One example's detail from its per-position KL and both sides' distributions: the base's rows by position,
+     * the current model's rows those of {@code worst}, in order.
+     */
+    private TokenDrift describe(int i, double[] klAt, int[] worstAt, LogitRows baseRows, LogitRows ftRows) {
         int t = probes.positions();
         int last = -1;
         for (int p = 0; p < t; p++) {
@@ -140,19 +169,11 @@ final class TokenDetails {
         long next = last + 1 < t ? tokenIds[i * t + last + 1] : targets != null ? targets[i * t + last] : -1;
         tokens.add(next >= 0 ? token(next) : "…");
         kl.add(klAt[last]);
-        Integer[] order = new Integer[last + 1];
-        for (int p = 0; p <= last; p++) {
-            order[p] = p;
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(score(b, i, klAt), score(a, i, klAt)));
         List<TokenDrift.Position> worst = new ArrayList<>();
-        for (int w = 0; w < Math.min(WORST_POSITIONS, order.length); w++) {
-            int p = order[w];
-            if (mask[i * t + p] == 0) {
-                break;
-            }
-            worst.add(new TokenDrift.Position(p + 1, klAt[p], choices(baseRows, baseRows, ftRows, p),
-                    choices(ftRows, baseRows, ftRows, p)));
+        for (int w = 0; w < worstAt.length; w++) {
+            int p = worstAt[w];
+            worst.add(new TokenDrift.Position(p + 1, klAt[p], choices(true, baseRows, p, ftRows, w),
+                    choices(false, baseRows, p, ftRows, w)));
         }
         return window(tokens, kl, worst);
     }
@@ -204,13 +225,14 @@ final class TokenDetails {
 
     /**
      * The most likely tokens of one side at a position, each with its base probability (NaN when the
-     * base kept only its top k and the token is not among them) and its fine-tuned probability.
+     * base kept only its top k and the token is not among them) and its fine-tuned probability: the base's
+     * row of position {@code p}, the current model's row {@code w} (its w-th worst position, which is p).
      */
-    private List<TokenDrift.Choice> choices(LogitRows side, LogitRows baseRows, LogitRows ftRows, int p) {
+    private List<TokenDrift.Choice> choices(boolean baseSide, LogitRows baseRows, int p, LogitRows ftRows, int w) {
         List<TokenDrift.Choice> out = new ArrayList<>(CHOICES);
-        for (int c : side.mostLikely(p, CHOICES)) {
+        for (int c : baseSide ? baseRows.mostLikely(p, CHOICES) : ftRows.mostLikely(w, CHOICES)) {
             out.add(new TokenDrift.Choice(token(c), Math.exp(baseRows.logProbability(p, c)),
-                    Math.exp(ftRows.logProbability(p, c))));
+                    Math.exp(ftRows.logProbability(w, c))));
         }
         return out;
     }
