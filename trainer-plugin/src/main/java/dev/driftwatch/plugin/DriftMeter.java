@@ -53,6 +53,11 @@ public final class DriftMeter implements AutoCloseable {
     private static final long SLICE_ELEMENTS = 1L << 18;
     /** Largest base (N * T * V values, 16 MiB) measured on the JVM, which keeps a copy of it on the heap. */
     private static final long HOST_MAX_VALUES = 1L << 22;
+    /**
+     * Most logits one probe forward returns (256 MiB of float32): a language model's [b, T, V] at the default
+     * 256 examples would be GBs (T = 512 over 32k tokens: 17 GB), so fewer examples go through at a time.
+     */
+    static final long MAX_FORWARD_LOGITS = 1L << 26;
 
     private final DriftSettings settings;
     private final ProbeSet probes;
@@ -93,6 +98,8 @@ public final class DriftMeter implements AutoCloseable {
     /** Per group, the base's log-probabilities, argmax and mask as JVM arrays (when measured on the host). */
     private List<HostGroup> hostGroups;
     private boolean trackScratch;
+    /** The examples per probe forward ({@link #forwardBatch(int, int, long)}). */
+    private int forwardBatch;
     /**
      * Whether the model's logits have {@code -Inf} (classes it rules out): from then on every forward's
      * logits go through {@link Divergences#raiseMasked}. Found at base capture (whose forwards are checked),
@@ -198,7 +205,20 @@ public final class DriftMeter implements AutoCloseable {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             chunks = probes.toChunks(manager, settings.batchSize());
             long classes = outputClasses(trainer);
-            long perBatch = (long) settings.batchSize() * probes.positions() * classes;
+            forwardBatch = forwardBatch(settings.batchSize(), probes.positions(), classes);
+            if (forwardBatch < Math.min(settings.batchSize(), probes.size())) {
+                logger.info("driftwatch: the probe forward runs {} examples at a time, not {}: {} positions x {} classes"
+                        + " of logits per example, at most {} logits per forward", forwardBatch, settings.batchSize(),
+                        probes.positions(), classes, MAX_FORWARD_LOGITS);
+                for (ProbeChunk c : chunks) {
+                    c.inputs().close();
+                    if (c.mask() != null) {
+                        c.mask().close();
+                    }
+                }
+                chunks = probes.toChunks(manager, forwardBatch);
+            }
+            long perBatch = (long) forwardBatch * probes.positions() * classes;
             // Small outputs: one copy to the JVM and a loop beat a few hundred native operations.
             onHost = perBatch <= SLICE_ELEMENTS && (long) probes.size() * probes.positions() * classes <= HOST_MAX_VALUES;
             groups = ProbeGroup.of(chunks, (int) Math.max(1, Math.min(chunks.size(), SLICE_ELEMENTS / perBatch)), manager);
@@ -207,7 +227,7 @@ public final class DriftMeter implements AutoCloseable {
             }
             BaseCacheFile cache = settings.baseCacheDirectory() == null ? null
                     : new BaseCacheFile(settings.baseCacheDirectory(), parameters.fingerprint(), probes.fingerprint(),
-                            settings.temperature(), settings.batchSize(), settings.memoryBudgetBytes(), settings.topK(),
+                            settings.temperature(), forwardBatch, settings.memoryBudgetBytes(), settings.topK(),
                             settings.tailSamples(), settings.seed());
             Optional<BaseDistribution> cached = Optional.empty();
             if (cache != null) {
@@ -570,6 +590,24 @@ public final class DriftMeter implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /**
+     * The examples per probe forward: the batch size asked for, fewer when their logits would pass
+     * {@link #MAX_FORWARD_LOGITS}.
+     */
+    static int forwardBatch(int batchSize, int positions, long classes) {
+        long perExample = Math.max(1, positions * classes);
+        return (int) Math.max(1, Math.min(batchSize, MAX_FORWARD_LOGITS / perExample));
+    }
+
+    /**
+     * Returns the examples each probe forward runs ({@link DriftSettings#batchSize}, fewer for large outputs).
+     *
+     * @return the batch size in use, 0 before the base is captured
+     */
+    int forwardBatch() {
+        return forwardBatch;
     }
 
     /** V, from the logits of a forward pass on the first probe example. */

@@ -149,6 +149,60 @@ class DriftMeterTest {
         return out;
     }
 
+    /**
+     * A language model's probe set at the default batch size of 256: 256 examples of 512 positions over 32,768
+     * tokens are one forward of 4.3e9 logits (17 GB on the device, and as much again on the heap for a
+     * sketched base, past the 2^31 elements of one Java array). The meter runs 4 at a time (2^26 logits), here
+     * on 8 examples, and measures exactly what it measures with that batch size asked for.
+     */
+    @Test
+    void aLanguageModelsProbesGoThroughInForwardsOfBoundedSize() {
+        int n = 8;
+        int t = 512;
+        int vocab = 32_768;
+        assertThat(DriftMeter.forwardBatch(256, t, vocab)).isEqualTo(4);
+        assertThat(DriftMeter.forwardBatch(256, 32, 8192)).isEqualTo(256); // the LM demo's probes: as asked
+        assertThat(DriftMeter.forwardBatch(256, 1, 10)).isEqualTo(256);
+        assertThat(DriftMeter.forwardBatch(8, 1 << 20, 1 << 20)).isEqualTo(1);
+        // a logit table of 8 x 512 rows over 32,768 classes would be 0.5 GB: every id points at one of 8 rows
+        // of logits, so the table is 8 x 32,768 and the forward still returns [b, 512, 32768]
+        float[] ids = new float[n * t];
+        float[] mask = new float[n * t];
+        java.util.Random r = new java.util.Random(3);
+        for (int k = 0; k < ids.length; k++) {
+            ids[k] = r.nextInt(8);
+            mask[k] = k % t == 0 ? 0 : 1;
+        }
+        ProbeSet probes = ProbeSet.builder().addInput("ids", ids, new Shape(t)).optMask(mask, t).build();
+        float[] base = new float[8 * vocab];
+        for (int k = 0; k < base.length; k++) {
+            base[k] = (float) r.nextGaussian();
+        }
+        float[] ft = base.clone();
+        for (int k = 0; k < ft.length; k++) {
+            ft[k] += (float) (0.1 * r.nextGaussian());
+        }
+        double[] means = new double[2];
+        int[] batches = {256, 4};
+        for (int run = 0; run < 2; run++) {
+            // the sketch: the base goes to the JVM for its top k and tail, one forward batch at a time
+            DriftSettings settings = new DriftSettings(probes, 1.0, 0, batches[run], 1L << 24, 64, 0, null, 1000, 42,
+                    5, false, 0);
+            try (dev.driftwatch.plugin.testing.LogitTable table = new dev.driftwatch.plugin.testing.LogitTable(8,
+                    vocab, t); DriftMeter meter = new DriftMeter(settings)) {
+                table.set(base);
+                meter.captureBase(table.trainer());
+                assertThat(meter.forwardBatch()).isEqualTo(4);
+                assertThat(meter.approximation()).isEqualTo("topk(64)");
+                table.set(ft);
+                DriftMeter.Measurement m = meter.measure(table.trainer());
+                assertThat(m.valid()).as(m.invalidReason()).isTrue();
+                means[run] = m.aggregates().metrics().get("kl_base_ft").mean();
+            }
+        }
+        assertThat(means[0]).isPositive().isEqualTo(means[1]);
+    }
+
     @Test
     void noArrayLeaksOverFiveHundredCheckpoints() {
         Engine.getInstance().setRandomSeed(2);
