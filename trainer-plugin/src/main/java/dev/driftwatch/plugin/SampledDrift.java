@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.driftwatch.plugin.base.LogitRows;
 import dev.driftwatch.plugin.math.Aggregates;
+import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
 import dev.driftwatch.plugin.report.CheckpointSummaries;
 import dev.driftwatch.contract.Metric;
@@ -178,8 +179,8 @@ public final class SampledDrift {
                 p = rows(lp, at, scoped);
             }
             // a class a model rules out (-Inf) is probability 0, as in DriftMeter: never sampled, and no 0 * -Inf
-            raiseMasked(q);
-            raiseMasked(p);
+            Divergences.raiseMasked(q);
+            Divergences.raiseMasked(p);
             LogitRows logQ = LogitRows.of(q, v, temperature);
             LogitRows logP = LogitRows.of(p, v, temperature);
             for (int i = 0; i < n; i++) {
@@ -217,15 +218,6 @@ public final class SampledDrift {
         }
         CheckpointSummaries result = aggregates.aggregate(rows, COLUMNS, ids2, List.of("all"), new int[n], 0);
         return new Estimate(temperature, seed, n, length, result.metrics());
-    }
-
-    /** Raises every {@code -Inf} to the least float, as {@link dev.driftwatch.plugin.math.Divergences#raiseMasked}. */
-    private static void raiseMasked(float[] logits) {
-        for (int k = 0; k < logits.length; k++) {
-            if (logits[k] == Float.NEGATIVE_INFINITY) {
-                logits[k] = -Float.MAX_VALUE;
-            }
-        }
     }
 
     /** The logits at each sequence's next position, {@code [N * V]} on the JVM (only those rows are copied). */

@@ -1,7 +1,6 @@
 package dev.driftwatch.plugin;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -69,10 +68,6 @@ final class TokenDetails {
             return top;
         }
         int detailed = Math.min(top.size(), MAX_DETAILED_EXAMPLES);
-        int[] index = new int[detailed];
-        for (int k = 0; k < detailed; k++) {
-            index[k] = probes.ids().indexOf(top.get(k).probeId());
-        }
         int t = probes.positions();
         List<TopExample> out = new ArrayList<>(top.size());
         long bytes = 0;
@@ -80,10 +75,10 @@ final class TokenDetails {
             // one example at a time: its logits [1, T, V] are the largest array alive (a long context over a
             // large vocabulary is hundreds of MB), and only its worst positions' rows are copied to the JVM
             try (NDManager scoped = manager.newSubManager()) {
-                int i = index[k];
+                int i = probes.ids().indexOf(top.get(k).probeId());
                 int c = groupOf(groups, i);
                 int row = i - groups.get(c).offset();
-                NDArray mine = current(new int[] {i}, groups, logits, scoped);
+                NDArray mine = current(i, groups, logits, scoped);
                 int v = (int) mine.getShape().get(2);
                 double[] columns = base.perPositionOfRows(c, mine, row, row + 1, scoped).toDoubleArray();
                 double[] kl = new double[t];
@@ -237,31 +232,22 @@ final class TokenDetails {
         return out;
     }
 
-    /** One forward pass over the top examples: their float32 logits {@code [k, T, V]}, attached to the scope. */
-    private static NDArray current(int[] index, List<ProbeGroup> groups, Function<ProbeChunk, NDArray> logits,
+    /** One forward pass over probe example {@code i}: its float32 logits {@code [1, T, V]}, attached to the scope. */
+    private static NDArray current(int i, List<ProbeGroup> groups, Function<ProbeChunk, NDArray> logits,
             NDManager scoped) {
-        List<NDList> columns = new ArrayList<>();
-        for (int i : index) {
-            ProbeGroup g = groups.get(groupOf(groups, i));
-            for (ProbeChunk b : g.batches()) {
-                if (i >= b.offset() && i < b.offset() + b.size()) {
-                    int r = i - b.offset();
-                    for (int j = 0; j < b.inputs().size(); j++) {
-                        if (columns.size() <= j) {
-                            columns.add(new NDList());
-                        }
-                        NDArray part = b.inputs().get(j).get(r + ":" + (r + 1));
-                        part.attach(scoped);
-                        columns.get(j).add(part);
-                    }
+        ProbeGroup g = groups.get(groupOf(groups, i));
+        NDList inputs = new NDList();
+        for (ProbeChunk b : g.batches()) {
+            if (i >= b.offset() && i < b.offset() + b.size()) {
+                int r = i - b.offset();
+                for (NDArray input : b.inputs()) {
+                    NDArray part = input.get(r + ":" + (r + 1));
+                    part.attach(scoped);
+                    inputs.add(part);
                 }
             }
         }
-        NDList inputs = new NDList();
-        for (NDList column : columns) {
-            inputs.add(column.size() == 1 ? column.get(0) : NDArrays.concat(column, 0));
-        }
-        NDArray out = logits.apply(new ProbeChunk(0, index.length, inputs, null)).toType(DataType.FLOAT32, false);
+        NDArray out = logits.apply(new ProbeChunk(0, 1, inputs, null)).toType(DataType.FLOAT32, false);
         out.attach(scoped);
         return out;
     }

@@ -267,8 +267,24 @@ public final class Divergences {
      * @return a new array: the logits, {@code -Inf} raised
      */
     public static NDArray raiseMasked(NDArray logits) {
-        return logits.maximum(-Float.MAX_VALUE);
+        return logits.maximum(LEAST_LOGIT);
     }
+
+    /**
+     * {@link #raiseMasked(NDArray)} of logits on the JVM, in place.
+     *
+     * @param logits float32 logits, any layout
+     */
+    public static void raiseMasked(float[] logits) {
+        for (int k = 0; k < logits.length; k++) {
+            if (logits[k] == Float.NEGATIVE_INFINITY) {
+                logits[k] = LEAST_LOGIT;
+            }
+        }
+    }
+
+    /** What {@link #raiseMasked} raises {@code -Inf} to: the least float32. */
+    private static final float LEAST_LOGIT = -Float.MAX_VALUE;
 
     /**
      * Reduces per-position values to per-example means over the scored positions.
