@@ -229,7 +229,7 @@ public final class DriftMeter implements AutoCloseable {
                     : new BaseCacheFile(settings.baseCacheDirectory(), parameters.fingerprint(), probes.fingerprint(),
                             settings.temperature(), forwardBatch, settings.memoryBudgetBytes(), settings.topK(),
                             settings.tailSamples(), settings.seed());
-            Optional<BaseDistribution> cached = Optional.empty();
+            Optional<BaseCacheFile.Entry> cached = Optional.empty();
             if (cache != null) {
                 try {
                     cached = cache.read(manager);
@@ -237,12 +237,15 @@ public final class DriftMeter implements AutoCloseable {
                     logger.warn("driftwatch: ignoring unreadable base cache {}: {}", cache.path(), e.toString());
                 }
             }
-            if (cached.isPresent() && cached.get().groups() != groups.size()) {
-                cached.get().close();
+            if (cached.isPresent() && cached.get().base().groups() != groups.size()) {
+                cached.get().base().close();
                 cached = Optional.empty();
             }
             if (cached.isPresent()) {
-                base = cached.get();
+                base = cached.get().base();
+                // the -Inf logits the capture's forwards would have found (without them, the first
+                // measurement would come out NaN and run again)
+                raiseMasked = cached.get().masked();
                 logger.info("driftwatch: base distributions loaded from {}", cache.path());
             } else {
                 long positions = (long) probes.size() * probes.positions();
@@ -251,7 +254,7 @@ public final class DriftMeter implements AutoCloseable {
                                 settings.topK(), settings.tailSamples(), settings.seed()));
                 if (cache != null) {
                     try {
-                        cache.write(base);
+                        cache.write(base, raiseMasked);
                     } catch (IOException | RuntimeException e) {
                         logger.warn("driftwatch: could not write the base cache {}: {}", cache.path(), e.toString());
                     }

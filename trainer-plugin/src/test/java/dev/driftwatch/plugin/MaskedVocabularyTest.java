@@ -11,11 +11,13 @@ import dev.driftwatch.plugin.testing.Accuracy;
 import dev.driftwatch.plugin.testing.LogitTable;
 import dev.driftwatch.plugin.testing.ReferenceDivergences;
 import dev.driftwatch.plugin.testing.Zipf;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -164,18 +166,74 @@ class MaskedVocabularyTest {
         return new float[][] {base, ft};
     }
 
+    /**
+     * A base read from the cache file knows its ruled-out classes as one captured by forward passes does (the
+     * cache records them): on every path the first checkpoint takes one forward per probe chunk, not a second
+     * attempt after a NaN, and gives the same values as after a capture.
+     */
+    @ParameterizedTest(name = "V={0}, budget {1}")
+    @CsvSource({"4096, 16, 1073741824", "32768, 16, 1048576", "16, 200, 1073741824"})
+    void aBaseFromTheCacheFileMeasuresItsRuledOutClassesAtOnce(int vocab, int examples, long budget,
+            @TempDir Path cache) {
+        int rows = examples * POSITIONS;
+        Random r = new Random(5);
+        float[] base = new float[rows * vocab];
+        float[] ft = new float[base.length];
+        for (int k = 0; k < base.length; k++) {
+            boolean ruledOut = k % vocab >= vocab - vocab / 8;
+            base[k] = ruledOut ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian();
+            ft[k] = ruledOut ? Float.NEGATIVE_INFINITY : (float) (base[k] + 0.1 * r.nextGaussian());
+        }
+        ProbeSet probes = ProbeSet.builder().addInput("ids", ids(rows), new Shape(POSITIONS))
+                .optMask(promptMask(rows), POSITIONS).build();
+        DriftSettings settings = new DriftSettings(probes, 1.0, 0, 16, budget, 64, budget < (1L << 30) ? 192 : 0, cache,
+                1000, 42, 10, false, 0);
+        long[] forwardsPerMeasurement = new long[2];
+        double[] kl = new double[2];
+        for (int attempt = 0; attempt < 2; attempt++) { // the first captures and writes the cache, the second reads it
+            try (LogitTable table = new LogitTable(rows, vocab, POSITIONS); DriftMeter meter = new DriftMeter(settings)) {
+                table.set(base);
+                meter.captureBase(table.trainer());
+                table.set(ft);
+                long before = table.forwards();
+                DriftMeter.Measurement m = meter.measure(table.trainer());
+                forwardsPerMeasurement[attempt] = table.forwards() - before;
+                assertThat(m.valid()).as(m.invalidReason()).isTrue();
+                kl[attempt] = mean(m, Metric.KL_BASE_FT);
+            }
+        }
+        System.out.printf(Locale.ROOT, "forwards of the first measurement: %d after a capture, %d from the cache;"
+                + " KL(base||ft) %.6e and %.6e%n", forwardsPerMeasurement[0], forwardsPerMeasurement[1], kl[0], kl[1]);
+        assertThat(forwardsPerMeasurement[0]).isPositive();
+        assertThat(forwardsPerMeasurement[1]).isEqualTo(forwardsPerMeasurement[0]);
+        assertThat(kl[1]).isEqualTo(kl[0]);
+    }
+
+    private static float[] ids(int rows) {
+        float[] ids = new float[rows];
+        for (int k = 0; k < rows; k++) {
+            ids[k] = k;
+        }
+        return ids;
+    }
+
+    /** The first position of every example is its prompt (not scored). */
+    private static float[] promptMask(int rows) {
+        float[] mask = new float[rows];
+        for (int k = 0; k < rows; k++) {
+            mask[k] = k % POSITIONS == 0 ? 0 : 1;
+        }
+        return mask;
+    }
+
     private record Run(String approximation, DriftMeter.Measurement measurement, double[][] reference) {}
 
     /** Captures a model giving {@code base}, measures it giving {@code ft}; the reference from what it returned. */
     private static Run measure(int examples, int vocab, long budget, float[] base, float[] ft) {
         int rows = examples * POSITIONS;
-        float[] ids = new float[rows];
-        float[] mask = new float[rows];
+        float[] ids = ids(rows);
+        float[] mask = promptMask(rows);
         String[] names = new String[examples];
-        for (int k = 0; k < rows; k++) {
-            ids[k] = k;
-            mask[k] = k % POSITIONS == 0 ? 0 : 1; // a one-token prompt
-        }
         for (int i = 0; i < examples; i++) {
             names[i] = "p" + i;
         }

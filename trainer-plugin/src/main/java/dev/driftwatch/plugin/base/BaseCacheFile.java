@@ -23,14 +23,24 @@ import java.util.Optional;
  * temperature, the batch size of the chunks and the memory settings. A file whose header does not
  * match is ignored. Layout: a UTF header line of key fields, the per-example entropies, then each
  * chunk's arrays in DJL's {@link NDList#encode() NDList encoding}. Files are written to a temporary
- * name and moved into place, so a reader never sees half a file.
+ * name and moved into place, so a reader never sees half a file. The header also records whether the base's
+ * output had {@code -Inf} logits (classes it rules out), which a meter otherwise learns only from its forward
+ * passes.
  */
 public final class BaseCacheFile {
 
-    private static final String MAGIC = "driftwatch-base/v3";
+    private static final String MAGIC = "driftwatch-base/v4";
 
     private final Path file;
     private final String key;
+
+    /**
+     * A base read from the cache.
+     *
+     * @param base the base distributions
+     * @param masked whether the base's output had {@code -Inf} logits
+     */
+    public record Entry(BaseDistribution base, boolean masked) {}
 
     /**
      * Creates the cache entry for a key.
@@ -72,7 +82,7 @@ public final class BaseCacheFile {
      * @return the base, or empty when there is no matching file
      * @throws IOException when the file exists but cannot be read
      */
-    public Optional<BaseDistribution> read(NDManager manager) throws IOException {
+    public Optional<Entry> read(NDManager manager) throws IOException {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
@@ -84,6 +94,7 @@ public final class BaseCacheFile {
             int tailSamples = in.readInt();
             int classes = in.readInt();
             double temperature = in.readDouble();
+            boolean masked = in.readBoolean();
             double[] entropy = new double[in.readInt()];
             for (int i = 0; i < entropy.length; i++) {
                 entropy[i] = in.readDouble();
@@ -100,7 +111,8 @@ public final class BaseCacheFile {
                 chunks.forEach(NDList::close);
                 throw e;
             }
-            return Optional.of(new BaseDistribution(topK, tailSamples, classes, temperature, chunks, entropy));
+            return Optional.of(new Entry(new BaseDistribution(topK, tailSamples, classes, temperature, chunks, entropy),
+                    masked));
         }
     }
 
@@ -108,9 +120,10 @@ public final class BaseCacheFile {
      * Writes a base to the cache.
      *
      * @param base the captured base
+     * @param masked whether the base's output had {@code -Inf} logits
      * @throws IOException when the file cannot be written
      */
-    public void write(BaseDistribution base) throws IOException {
+    public void write(BaseDistribution base, boolean masked) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         try {
@@ -121,6 +134,7 @@ public final class BaseCacheFile {
                 out.writeInt(base.tailSamples());
                 out.writeInt(base.classes());
                 out.writeDouble(base.temperature());
+                out.writeBoolean(masked);
                 double[] entropy = base.entropy();
                 out.writeInt(entropy.length);
                 for (double e : entropy) {

@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.transformer.IdEmbedding;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A model whose outputs are exactly the logits a test chooses: one embedding table looked up by input id, so
@@ -23,6 +26,7 @@ public final class LogitTable implements AutoCloseable {
     private final Trainer trainer;
     private final int rows;
     private final int classes;
+    private final AtomicLong forwards = new AtomicLong();
 
     /**
      * Creates the model and its trainer, initialised for inputs of {@code positions} ids.
@@ -35,7 +39,12 @@ public final class LogitTable implements AutoCloseable {
         this.rows = rows;
         this.classes = classes;
         this.model = Model.newInstance("logit-table");
-        model.setBlock(new IdEmbedding.Builder().setDictionarySize(rows).setEmbeddingSize(classes).build());
+        model.setBlock(new SequentialBlock()
+                .add(new IdEmbedding.Builder().setDictionarySize(rows).setEmbeddingSize(classes).build())
+                .add(new LambdaBlock(x -> {
+                    forwards.incrementAndGet();
+                    return x;
+                })));
         this.trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
         trainer.initialize(new Shape(1, positions));
     }
@@ -47,6 +56,15 @@ public final class LogitTable implements AutoCloseable {
      */
     public Trainer trainer() {
         return trainer;
+    }
+
+    /**
+     * Counts the forward passes the model has run (initialisation's included).
+     *
+     * @return the count so far
+     */
+    public long forwards() {
+        return forwards.get();
     }
 
     /**
