@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * What a user of the library sees: the public (and, in types open to subclasses, protected) fields,
  * constructors and methods of the public types in the packages a user imports ({@link #API}) name no type of
  * the plugin's other packages (the implementation's {@code math}, {@code base}, {@code params}, which may
- * change in any release) in their parameter, return or field types, generics included. Supertypes and
- * {@code throws} clauses are not checked.
+ * change in any release) in their parameter, return, field or {@code throws} types, generics included; nor
+ * do those public types extend or implement one.
  */
 class PublicApiTest {
 
@@ -44,6 +44,12 @@ class PublicApiTest {
     @Test
     void publicMembersOfTheApiNameNoImplementationType() {
         members().that(visibleToUsers()).should(nameOnlyApiTypes()).check(CLASSES);
+    }
+
+    @Test
+    void publicTypesOfTheApiExtendNoImplementationType() {
+        classes().that(DescribedPredicate.describe("are public types of the API packages",
+                c -> API.contains(c.getPackageName()) && isPublic(c))).should(haveOnlyApiSupertypes()).check(CLASSES);
     }
 
     @Test
@@ -84,16 +90,40 @@ class PublicApiTest {
                 } else if (member instanceof JavaCodeUnit c) {
                     named.addAll(c.getReturnType().getAllInvolvedRawTypes());
                     c.getParameterTypes().forEach(t -> named.addAll(t.getAllInvolvedRawTypes()));
+                    c.getThrowsClause().getTypes().forEach(named::add);
                 }
                 for (JavaClass t : named) {
-                    JavaClass type = t.isArray() ? t.getBaseComponentType() : t;
-                    String p = type.getPackageName();
-                    if (p.startsWith("dev.driftwatch.plugin") && !API.contains(p)) {
-                        events.add(SimpleConditionEvent.violated(member,
-                                member.getFullName() + " names " + type.getName()));
+                    if (isImplementation(t)) {
+                        events.add(SimpleConditionEvent.violated(member, member.getFullName() + " names "
+                                + t.getName()));
                     }
                 }
             }
         };
+    }
+
+    private static ArchCondition<JavaClass> haveOnlyApiSupertypes() {
+        return new ArchCondition<>("extend or implement no type of the plugin's packages outside the API") {
+            @Override
+            public void check(JavaClass c, ConditionEvents events) {
+                Set<JavaClass> supertypes = new LinkedHashSet<>(c.getAllRawSuperclasses());
+                supertypes.addAll(c.getAllRawInterfaces());
+                c.getSuperclass().ifPresent(t -> supertypes.addAll(t.getAllInvolvedRawTypes()));
+                c.getInterfaces().forEach(t -> supertypes.addAll(t.getAllInvolvedRawTypes()));
+                for (JavaClass t : supertypes) {
+                    if (isImplementation(t)) {
+                        events.add(SimpleConditionEvent.violated(c, c.getName() + " extends or implements "
+                                + t.getName()));
+                    }
+                }
+            }
+        };
+    }
+
+    /** Whether a type (an array's component type) is in the plugin's packages but not the API. */
+    private static boolean isImplementation(JavaClass t) {
+        JavaClass type = t.isArray() ? t.getBaseComponentType() : t;
+        String p = type.getPackageName();
+        return p.startsWith("dev.driftwatch.plugin") && !API.contains(p);
     }
 }
