@@ -121,6 +121,9 @@ public final class ListenerBenchmark implements Benchmark {
             // 4096 positions: the default settings (524 MB of logits exceed the 256 MiB budget: top-k + sampled
             // tail), and exact with the budget raised
             results.addAll(measure(gpt, 64, gptReps, 256L << 20, 192));
+            // the same probes scored as a language model's are: a prompt, a continuation of varying length,
+            // padding (half the positions scored); only scored positions are compared
+            results.addAll(measure(gpt, 64, gptReps, 256L << 20, 192, 2, true));
             results.addAll(measure(gpt, 64, gptReps, 1L << 30, 192));
             // hundreds of probes, as users keep them (256 sequences of 64 tokens, 16384 positions): the default
             // settings; the fixed per-checkpoint costs weigh least here
@@ -135,9 +138,17 @@ public final class ListenerBenchmark implements Benchmark {
         return measure(c, n, reps, budget, tailSamples, 2);
     }
 
-    /** One case; {@code stableRankIterations} 0 measures the parameter drift without stable ranks. */
     private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples, int stableRankIterations)
             throws Exception {
+        return measure(c, n, reps, budget, tailSamples, stableRankIterations, false);
+    }
+
+    /**
+     * One case; {@code stableRankIterations} 0 measures the parameter drift without stable ranks; {@code prompted}
+     * scores a transformer's probes as {@link #promptedMask} does instead of at every position.
+     */
+    private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples, int stableRankIterations,
+            boolean prompted) throws Exception {
         // -Ddriftwatch.listener.probes=256: only the cases of that many probes
         String probeCount = System.getProperty("driftwatch.listener.probes", "");
         if (!probeCount.isEmpty() && Integer.parseInt(probeCount) != n) {
@@ -145,9 +156,10 @@ public final class ListenerBenchmark implements Benchmark {
         }
         Engine.getInstance().setRandomSeed(7);
         Block block = c.block();
-        ProbeSet probes = probes(c, n);
+        ProbeSet probes = probes(c, n, prompted);
         String shape = c.name() + ", N=" + n + (c.isSequence() ? "x" + c.sequence() : "")
-                + (stableRankIterations == 2 ? "" : ", stable rank iterations " + stableRankIterations);
+                + (stableRankIterations == 2 ? "" : ", stable rank iterations " + stableRankIterations)
+                + (prompted ? ", prompt + padding (half scored)" : "");
         try (Model model = Model.newInstance(c.name())) {
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
@@ -228,7 +240,7 @@ public final class ListenerBenchmark implements Benchmark {
         }
     }
 
-    private static ProbeSet probes(Case c, int n) {
+    private static ProbeSet probes(Case c, int n, boolean prompted) {
         Random r = new Random(1);
         if (c.isTransformer()) {
             long[] ids = new long[n * c.sequence()];
@@ -236,7 +248,11 @@ public final class ListenerBenchmark implements Benchmark {
                 ids[i] = r.nextInt(c.classes());
             }
             float[] mask = new float[ids.length];
-            Arrays.fill(mask, 1f);
+            if (prompted) {
+                promptedMask(mask, c.sequence(), r);
+            } else {
+                Arrays.fill(mask, 1f);
+            }
             return ProbeSet.builder().addInput("tokens", ids, new Shape(c.sequence())).optMask(mask, c.sequence())
                     .optSlices(slicesOf(n)).build();
         }
@@ -254,6 +270,21 @@ public final class ListenerBenchmark implements Benchmark {
             b.optMask(mask, c.sequence());
         }
         return b.build();
+    }
+
+    /**
+     * Scores each example of T positions as a language model's probe set does: not the prompt (the first
+     * T/4), the continuation (T/8 to 3T/8 positions, uniformly), not the padding after it: half the
+     * positions on average.
+     */
+    private static void promptedMask(float[] mask, int positions, Random r) {
+        for (int from = 0; from < mask.length; from += positions) {
+            int prompt = positions / 4;
+            int continuation = positions / 8 + r.nextInt(positions / 4 + 1);
+            for (int t = prompt; t < prompt + continuation; t++) {
+                mask[from + t] = 1f;
+            }
+        }
     }
 
     /** This process's minor page faults so far (Linux), or 0 where {@code /proc/self/stat} cannot be read. */

@@ -486,7 +486,7 @@ public final class DriftMeter implements AutoCloseable {
                         mask = chunk.mask().get(from + ":" + to);
                         mask.attach(slice);
                     }
-                    NDList compared = base.perPositionAndNormalizers(c, logits, from, to, slice);
+                    NDList compared = base.perPositionAndNormalizers(c, logits, from, to, mask, slice);
                     if (task != null) {
                         // the target's log-probability from the normaliser the comparison has just formed
                         NDArray rows = logits.get(from + ":" + to);

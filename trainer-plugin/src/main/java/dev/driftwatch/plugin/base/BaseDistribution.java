@@ -284,8 +284,27 @@ public final class BaseDistribution implements AutoCloseable {
      *     {@code [to - from, T]}, both float64
      */
     public NDList perPositionAndNormalizers(int chunk, NDArray logits, int from, int to, NDManager scoped) {
+        return perPositionAndNormalizers(chunk, logits, from, to, null, scoped);
+    }
+
+    /**
+     * {@link #perPositionAndNormalizers}, comparing only the positions a mask scores: the others (a
+     * language model's prompt and padding, often a third to a half of the positions) cost no pass over the
+     * vocabulary, and their rows of both results are 0. The scored rows are the same as without the mask.
+     *
+     * @param chunk the group's index
+     * @param logits current float32 logits of the whole group {@code [g, T, V]}
+     * @param from first example
+     * @param to end, exclusive
+     * @param mask which positions of the examples {@code [from, to)} are scored, {@code [to - from, T]}
+     *     (non-zero: scored), or null for all
+     * @param scoped the manager of the temporaries
+     * @return as {@link #perPositionAndNormalizers}
+     */
+    public NDList perPositionAndNormalizers(int chunk, NDArray logits, int from, int to, NDArray mask,
+            NDManager scoped) {
         boolean whole = from == 0 && to == logits.getShape().get(0);
-        return compare(chunk, slice(logits, from + ":" + to, whole, scoped), from, to, whole, scoped);
+        return compare(chunk, slice(logits, from + ":" + to, whole, scoped), from, to, whole, mask, scoped);
     }
 
     /**
@@ -301,7 +320,7 @@ public final class BaseDistribution implements AutoCloseable {
      */
     public NDArray perPositionOfRows(int chunk, NDArray logits, int from, int to, NDManager scoped) {
         boolean whole = from == 0 && to == chunks.get(chunk).get(LOG_NORMALIZER).getShape().get(0);
-        return compare(chunk, logits, from, to, whole, scoped).get(0);
+        return compare(chunk, logits, from, to, whole, null, scoped).get(0);
     }
 
     /**
@@ -310,20 +329,44 @@ public final class BaseDistribution implements AutoCloseable {
      * {@link #BLOCK_ELEMENTS} values, each in a scope of its own, so that every temporary stays in the
      * core's cache. A sketch's k + m kept columns are then compared in one piece (per block, they would be
      * many small operations). Returns the per-position metrics and the current log-normalisers, as
-     * {@link #perPositionAndNormalizers}.
+     * {@link #perPositionAndNormalizers}. With a mask that leaves positions out, only the scored rows of
+     * both sides are compared, and the results are spread back to every position (0 where unscored).
      */
-    private NDList compare(int chunk, NDArray current, int from, int to, boolean whole, NDManager scoped) {
+    private NDList compare(int chunk, NDArray current, int from, int to, boolean whole, NDArray mask,
+            NDManager scoped) {
         NDList base = chunks.get(chunk);
         String examples = from + ":" + to;
         Shape shape = current.getShape();
-        long rows = shape.get(0) * shape.get(1);
+        long positions = shape.get(0) * shape.get(1);
+        NDArray scored = null;
+        NDArray at = null; // the scored positions' indices [k, 1]
+        long rows = positions;
+        if (mask != null) {
+            scored = mask.reshape(positions).neq(0);
+            scored.attach(scoped);
+            rows = scored.sum().toLongArray()[0];
+            if (rows == positions) {
+                scored = null;
+            } else {
+                at = scored.nonzero();
+            }
+        }
         NDList kept = new NDList();
         for (int i = 0; i < base.size(); i++) {
             NDArray a = slice(base.get(i), examples, whole, scoped);
             Shape s = a.getShape();
-            kept.add(flat(a, i == ARGMAX ? new Shape(rows) : new Shape(rows, s.get(s.dimension() - 1)), scoped));
+            a = flat(a, i == ARGMAX ? new Shape(positions) : new Shape(positions, s.get(s.dimension() - 1)), scoped);
+            kept.add(scored == null ? a : rowsAt(a, at));
         }
-        NDArray logits = flat(current, new Shape(rows, shape.get(2)), scoped);
+        NDArray logits = flat(current, new Shape(positions, shape.get(2)), scoped);
+        if (scored != null) {
+            logits = rowsAt(logits, at);
+            if (rows == 0) {
+                NDArray none = logits.getManager().zeros(new Shape(shape.get(0), shape.get(1), COLUMNS),
+                        DataType.FLOAT64, logits.getDevice());
+                return new NDList(none, none.get(":, :, 0"));
+            }
+        }
         long block = Math.max(1, (topK == 0 ? BLOCK_ELEMENTS : SKETCH_BLOCK_ELEMENTS) / shape.get(2));
         NDArray floor = topK == 0 ? Divergences.minimumFloor(scoped, logits.getDevice()) : null;
         List<NDList> outputs = new ArrayList<>();
@@ -349,8 +392,34 @@ public final class BaseDistribution implements AutoCloseable {
         NDArray all = topK == 0
                 ? Divergences.finish(together.get(0)) // once for all rows: each operation on a block costs a call
                 : compareKept(kept, together);
-        NDArray lse = together.get(topK == 0 ? 1 : VOCABULARY_LSE);
+        NDArray lse = together.get(topK == 0 ? 1 : VOCABULARY_LSE).reshape(rows, 1);
+        if (scored != null) {
+            all = spread(all, scored);
+            lse = spread(lse, scored);
+        }
         return new NDList(all.reshape(shape.get(0), shape.get(1), COLUMNS), lse.reshape(shape.get(0), shape.get(1)));
+    }
+
+    /** The rows {@code at} ({@code [k, 1]} indices) of {@code a} ({@code [n]} or {@code [n, c]}). */
+    private static NDArray rowsAt(NDArray a, NDArray at) {
+        long k = at.getShape().get(0);
+        if (a.getShape().dimension() == 1) {
+            return a.gather(at.reshape(k), 0);
+        }
+        return a.gather(at.broadcast(new Shape(k, a.getShape().get(1))), 0);
+    }
+
+    /**
+     * The rows of the scored positions {@code [k, c]} spread back to all positions {@code [n, c]}, 0 where
+     * {@code scored} is false: a gather from the rows and one row of zeros after them.
+     */
+    private static NDArray spread(NDArray rows, NDArray scored) {
+        long k = rows.getShape().get(0);
+        long c = rows.getShape().get(1);
+        NDArray padded = rows.concat(rows.getManager().zeros(new Shape(1, c), rows.getDataType(), rows.getDevice()), 0);
+        NDArray rank = scored.toType(DataType.INT64, false).cumSum(0).sub(1);
+        NDArray source = NDArrays.where(scored, rank, rank.zerosLike().add(k));
+        return padded.gather(source.reshape(-1, 1).broadcast(new Shape(scored.getShape().get(0), c)), 0);
     }
 
     /** A reshaped view of {@code a}, attached to the scope (a view of an array the caller keeps). */
