@@ -82,6 +82,9 @@ public final class HttpDriftSink implements DriftSink {
     /** While a flush waits: the time after which the sender starts no retry. */
     private volatile long flushCutoff = Long.MAX_VALUE;
     private final Map<String, RunInfo> runs = new ConcurrentHashMap<>();
+    /** The longest of the builder's durations taken as given; a longer one is taken as this. */
+    static final Duration MAX_WAIT = Duration.ofDays(30);
+
     private final ShipCounters counters = new ShipCounters();
     private final Spool spool;
     private final Shipper shipper;
@@ -211,7 +214,7 @@ public final class HttpDriftSink implements DriftSink {
     @Override
     public boolean flush(Duration timeout) {
         if (!worker.isAlive() || timeout.isZero() || timeout.isNegative()) {
-            boolean delivered = queue.size() == 0 && shipper.nothingPending();
+            boolean delivered = allDelivered();
             lastFailedFlush = delivered ? Long.MIN_VALUE : nanoClock.getAsLong();
             return delivered;
         }
@@ -268,6 +271,14 @@ public final class HttpDriftSink implements DriftSink {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Whether everything handed over so far was delivered: nothing queued, nothing waiting in the spool,
+     * and nothing dropped (a spool that could not be written).
+     */
+    private boolean allDelivered() {
+        return queue.size() == 0 && shipper.nothingPending() && counters.dropped.get() == 0;
     }
 
     private void offer(WireRecord record) {
@@ -334,7 +345,7 @@ public final class HttpDriftSink implements DriftSink {
                 nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
             }
             if (!flushes.isEmpty()) {
-                boolean done = queue.size() == 0 && shipper.nothingPending();
+                boolean done = allDelivered();
                 flushCutoff = Long.MAX_VALUE;
                 flushes.forEach(f -> f.complete(done));
             }
@@ -422,7 +433,13 @@ public final class HttpDriftSink implements DriftSink {
             pending = List.of();
         }
         if (pending.isEmpty()) {
-            LOG.info("driftwatch: shipping to {} (project {}) done: {}", url, project, s);
+            if (s.dropped() > 0) {
+                LOG.warn("driftwatch: shipping to {} (project {}) done, but {} record(s) were lost: the spool {} could"
+                        + " not be written while the service was out of reach: {}", url, project, s.dropped(),
+                        spool.dir(), s);
+            } else {
+                LOG.info("driftwatch: shipping to {} (project {}) done: {}", url, project, s);
+            }
             return;
         }
         long left = 0;
@@ -671,8 +688,18 @@ public final class HttpDriftSink implements DriftSink {
             for (Duration d : List.of(scheduleDelay, connectTimeout, requestTimeout, probeInterval, flushTimeout)) {
                 require(d != null && !d.isNegative(), "durations must be >= 0");
             }
+            // longer waits (ChronoUnit.FOREVER's, say) are taken as 30 days: in nanoseconds they overflow
+            scheduleDelay = atMost(scheduleDelay);
+            connectTimeout = atMost(connectTimeout);
+            requestTimeout = atMost(requestTimeout);
+            probeInterval = atMost(probeInterval);
+            flushTimeout = atMost(flushTimeout);
             Objects.requireNonNull(retryPolicy, "retryPolicy");
             return new HttpDriftSink(this);
+        }
+
+        private static Duration atMost(Duration d) {
+            return d.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : d;
         }
 
         private static void require(boolean ok, String message) {

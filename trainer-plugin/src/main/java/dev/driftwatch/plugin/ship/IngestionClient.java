@@ -15,6 +15,8 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -26,6 +28,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -40,6 +48,15 @@ import java.util.zip.GZIPOutputStream;
  * <p>Thread-safe; the sink uses it from its one sender thread, the command-line tool from main.
  */
 final class IngestionClient {
+
+    /** The most of an answer's body kept: enough for any problem detail the service writes. */
+    static final int MAX_ANSWER_BYTES = 64 * 1024;
+
+    /**
+     * The longest {@code Retry-After} honoured: a longer one (a misconfigured proxy's) is taken as an hour, so
+     * the sender goes offline, spools and probes as for any outage instead of sleeping for centuries.
+     */
+    static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
     /** The User-Agent sent with every request, e.g. {@code driftwatch-trainer-plugin/0.1.0}. */
     static final String USER_AGENT = "driftwatch-trainer-plugin/" + version();
@@ -198,17 +215,21 @@ final class IngestionClient {
         for (int attempt = 0; ; attempt++) {
             String failure;
             Duration retryAfter = null;
+            Outcome.Rejected fault = null;
             try {
-                HttpResponse<String> response = http.get().send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = exchange(request);
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {
                     return new Outcome.Delivered(status, response.body());
                 }
-                if (!isTransient(status)) {
+                if (!isTransient(status) && !isServerFault(status)) {
                     return new Outcome.Rejected(status, Problems.describe(status, response.body()),
                             Problems.rejectedIndices(response.body()));
                 }
                 failure = Problems.describe(status, response.body());
+                if (isServerFault(status)) {
+                    fault = new Outcome.Rejected(status, failure);
+                }
                 retryAfter = response.headers().firstValue("Retry-After").map(IngestionClient::parseRetryAfter)
                         .orElse(null);
             } catch (IOException e) {
@@ -222,8 +243,11 @@ final class IngestionClient {
                 return new Outcome.Unreachable("interrupted");
             }
             Duration wait = policy.backoff(attempt, jitter.getAsDouble(), retryAfter);
-            if (nanoClock.getAsLong() + wait.toNanos() > Math.min(deadline, cutoff.getAsLong())) {
-                return new Outcome.Unreachable(failure);
+            long next = nanoClock.getAsLong() + wait.toNanos();
+            if (next > Math.min(deadline, cutoff.getAsLong())) {
+                // a service that answered with its own fault all along, with time to ask again: the request's
+                // content (the caller sets it aside if it alone fails); on shutdown, it stays in the spool
+                return fault != null && next > deadline ? fault : new Outcome.Unreachable(failure);
             }
             try {
                 sleeper.sleep(wait);
@@ -232,6 +256,96 @@ final class IngestionClient {
                 return new Outcome.Unreachable("interrupted");
             }
             counters.retried.incrementAndGet();
+        }
+    }
+
+    /**
+     * One exchange, bounded in time and size as a whole: the request timeout also covers the answer's
+     * body (the JDK client's own timeout ends with the headers, so a body that trickles in held the sender
+     * for good), and no more than {@link #MAX_ANSWER_BYTES} of the body are kept (an endless or huge answer
+     * from a proxy or a wrong URL filled the heap). Interrupting the caller aborts the exchange.
+     */
+    private HttpResponse<String> exchange(HttpRequest request) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<String>> answer =
+                http.get().sendAsync(request, info -> new CappedBody(MAX_ANSWER_BYTES));
+        try {
+            return answer.get(saturatedNanos(requestTimeout), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new HttpTimeoutException("no whole answer within " + requestTimeout);
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(cause == null ? e.toString() : cause.toString(), cause);
+        }
+    }
+
+    /** A duration in nanoseconds, {@link Long#MAX_VALUE} for one too long to hold. */
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Keeps the first {@code limit} bytes of an answer's body, as UTF-8 text, and stops reading there: the
+     * body only ever serves for a summary (a problem's detail, the rejected indices).
+     */
+    static final class CappedBody implements HttpResponse.BodySubscriber<String> {
+
+        private final int limit;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+
+        CappedBody(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer b : items) {
+                int n = Math.min(b.remaining(), limit - bytes.size());
+                byte[] part = new byte[n];
+                b.get(part);
+                bytes.write(part, 0, n);
+            }
+            if (bytes.size() >= limit && !body.isDone()) {
+                subscription.cancel();
+                finish();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            finish();
+        }
+
+        private void finish() {
+            body.complete(bytes.toString(StandardCharsets.UTF_8));
         }
     }
 
@@ -285,10 +399,23 @@ final class IngestionClient {
      * Tells transient failures from permanent ones.
      *
      * @param status an HTTP status that is not 2xx
-     * @return true for 429, 502, 503 and 504
+     * @return true for 408, 429, 502, 503 and 504
      */
     static boolean isTransient(int status) {
-        return status == 429 || status == 502 || status == 503 || status == 504;
+        return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
+    }
+
+    /**
+     * Tells the service's own faults (500 and the other 5xx that do not mean "unavailable"): retried like a
+     * transient failure, and when they last as long as the retry loop, refused for the request's content
+     * ({@link Outcome.Rejected#aboutContent}): a record the service fails on every time is set aside rather
+     * than holding up the rest of its run.
+     *
+     * @param status an HTTP status that is not 2xx
+     * @return true for a 5xx other than 502, 503 and 504
+     */
+    static boolean isServerFault(int status) {
+        return status >= 500 && status < 600 && !isTransient(status);
     }
 
     /**
@@ -299,17 +426,22 @@ final class IngestionClient {
      */
     static Duration parseRetryAfter(String value) {
         String v = value.trim();
+        Duration asked;
         try {
-            return Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
+            asked = Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
         } catch (NumberFormatException e) {
+            if (v.chars().allMatch(Character::isDigit) && !v.isEmpty()) {
+                return MAX_RETRY_AFTER; // more seconds than a long holds
+            }
             try {
                 ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
                 Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (DateTimeParseException e2) {
+                asked = d.isNegative() ? Duration.ZERO : d;
+            } catch (DateTimeParseException | ArithmeticException e2) {
                 return null;
             }
         }
+        return asked.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : asked;
     }
 
     private static byte[] gzip(String json) {

@@ -49,10 +49,11 @@ sealed interface Outcome {
          * Whether the refusal concerns the content (so splitting a batch may save its valid part),
          * rather than the credentials or the address.
          *
-         * @return true for 400, 413 and 422
+         * @return true for 400, 413 and 422, and for the service's own faults that lasted the whole retry
+         *     loop ({@link IngestionClient#isServerFault})
          */
         boolean aboutContent() {
-            return status == 400 || status == 413 || status == 422;
+            return status == 400 || status == 413 || status == 422 || IngestionClient.isServerFault(status);
         }
     }
 }

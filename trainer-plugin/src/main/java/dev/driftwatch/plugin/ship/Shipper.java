@@ -281,22 +281,55 @@ final class Shipper {
             }
             refusal = r;
         }
-        if (left.records.size() == 1) {
+        if (left.records.size() == 1 && !IngestionClient.isServerFault(refusal.status())) {
             reject(left.runKey, lines(left.records), refusal.problem());
             return true;
         }
+        // records the service failed on (a lasting 500): set aside only once the service has shown that it
+        // works, so that a service failing on everything keeps every record (in the spool) instead
+        List<WireRecord> failedOn = new ArrayList<>();
+        Outcome.Rejected fault = null;
+        boolean works = false;
         for (int i = 0; i < left.records.size(); i++) {
             Group one = new Group(left.runKey, left.kind, List.of(left.records.get(i)));
-            Outcome outcome = send(via == null ? client : via, one);
+            Outcome outcome = left.records.size() == 1 ? refusal : send(via == null ? client : via, one);
             if (outcome instanceof Outcome.Delivered) {
                 (via == null ? counters.sent : counters.replayed).incrementAndGet();
+                works = true;
             } else if (outcome instanceof Outcome.Rejected r && r.aboutContent()) {
-                reject(left.runKey, lines(one.records), r.problem());
+                if (IngestionClient.isServerFault(r.status())) {
+                    failedOn.add(one.records.get(0));
+                    fault = r;
+                } else {
+                    reject(left.runKey, lines(one.records), r.problem());
+                    works = true;
+                }
             } else {
+                if (via == null && !failedOn.isEmpty()) {
+                    spoolGroup(new Group(left.runKey, left.kind, failedOn));
+                }
                 return stopSending(left, i, outcome, via);
             }
         }
-        return true;
+        if (failedOn.isEmpty()) {
+            return true;
+        }
+        if (works || runAnswers(left.runKey, via == null ? client : via)) {
+            reject(left.runKey, lines(failedOn), fault.problem());
+            return true;
+        }
+        return stopSending(new Group(left.runKey, left.kind, failedOn), 0,
+                new Outcome.Unreachable("the service fails on every request: " + fault.problem()), via);
+    }
+
+    /**
+     * Whether the service takes a run's own record now (an idempotent {@code PUT}): after a request it
+     * failed on for the whole retry loop, this tells a record that trips the service from a service that
+     * fails on everything.
+     */
+    private boolean runAnswers(String runKey, IngestionClient via) {
+        RunInfo run = runs.get(runKey);
+        return run != null && via.putRun(run) instanceof Outcome.Delivered;
     }
 
     /** Whether the service named which records of the group it refused (indices all inside it). */

@@ -41,6 +41,9 @@ final class Spool {
     private static final String OFFSET_EXTENSION = ".offset";
     /** An empty file that marks a directory as a spool, so that the CLI knows a spool file from an offline one. */
     static final String MARKER = ".driftwatch-spool";
+    /** The longest wait for another process's lock on the spool directory (held for one append, normally). */
+    static final java.time.Duration LOCK_WAIT = java.time.Duration.ofSeconds(2);
+    private static final long LOCK_POLL_NANOS = 5_000_000;
 
     private final Path dir;
     /** The directories this JVM writes to, each with the lock its writers take before the file lock. */
@@ -403,8 +406,12 @@ final class Spool {
 
     /**
      * Runs a write under the directory's lock: this JVM's, then the marker file's (for other processes). A
-     * thread that holds it already just runs the work. The file lock is taken with the thread's interrupt
-     * status set aside (an interrupted channel would close), so that a closing sink can still spool.
+     * thread that holds it already just runs the work. The file lock is polled for at most
+     * {@link #LOCK_WAIT} (another process that holds it may be stopped or hung: its lock must not stall
+     * this one's training), with the thread's interrupt status set aside (an interrupted channel would
+     * close, and a closing sink must still spool).
+     *
+     * @throws IOException also when the lock stays taken for {@link #LOCK_WAIT}
      */
     private static <T> T locked(Path directory, LockedWork<T> work) throws IOException {
         Path marker = directory.resolve(MARKER).toAbsolutePath().normalize();
@@ -416,9 +423,20 @@ final class Spool {
         inJvm.lock();
         boolean interrupted = Thread.interrupted();
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(marker,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-                java.nio.channels.FileLock held = channel.lock()) {
-            return work.run();
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+            java.nio.channels.FileLock taken;
+            while ((taken = channel.tryLock()) == null) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IOException("the spool directory " + directory + " stayed locked by another process for "
+                            + LOCK_WAIT.toMillis() + " ms (" + marker + ")");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(LOCK_POLL_NANOS);
+                interrupted |= Thread.interrupted();
+            }
+            try (java.nio.channels.FileLock held = taken) {
+                return work.run();
+            }
         } finally {
             inJvm.unlock();
             if (interrupted) {

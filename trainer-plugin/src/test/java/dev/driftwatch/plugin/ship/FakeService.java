@@ -36,6 +36,10 @@ final class FakeService implements AutoCloseable {
     final List<String> finished = Collections.synchronizedList(new ArrayList<>());
     /** A batch holding a step this rejects is refused whole, as the service does. */
     volatile java.util.function.LongPredicate invalidStep = step -> false;
+    /** A batch holding a step this fails on gets a 500 (a bug of the service that this record triggers). */
+    volatile java.util.function.LongPredicate failingStep = step -> false;
+    /** Whether every request gets a 500 (the service itself broken). */
+    volatile boolean failingEverything;
     /** Whether a refused batch lists its rejected checkpoints ({@code rejected[].index}), as the service does. */
     volatile boolean listsRejected;
     /** Runs whose run record this refuses (400, as for a tag too long); their other records then get 404. */
@@ -96,6 +100,9 @@ final class FakeService implements AutoCloseable {
         if (fault != null) {
             return fault;
         }
+        if (failingEverything) {
+            return problem(500, "internal error");
+        }
         String path = request.getPath();
         String runKey = path.replaceFirst(".*/runs/([^/]+).*", "$1");
         if (forbiddenRun.test(runKey)) {
@@ -114,6 +121,9 @@ final class FakeService implements AutoCloseable {
             List<?> batch = (List<?>) json.get("checkpoints");
             for (int i = 0; i < batch.size(); i++) {
                 long step = ((Number) ((Map<?, ?>) batch.get(i)).get("step")).longValue();
+                if (failingStep.test(step)) {
+                    return problem(500, "internal error");
+                }
                 if (invalidStep.test(step)) {
                     if (!listsRejected) {
                         return problem(400, "checkpoints[].step " + step + " is invalid");

@@ -184,6 +184,84 @@ class HttpDriftSinkTest {
     }
 
     @Test
+    void aCheckpointTheServiceFailsOnIsSetAsideAndTheRunFlowsOn() throws Exception {
+        // a 500 every time for step 3 (a record that triggers a bug of the service): it used to block the run,
+        // every later step held in the spool, in this process and in every later one
+        service = new FakeService().start();
+        service.failingStep = step -> step == 3;
+        try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(1).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 10);
+            sink.runFinished(Records.end(RUN));
+
+            assertThat(sink.flush(Duration.ofSeconds(20))).isTrue();
+            assertThat(sink.stats().rejected()).isEqualTo(1);
+            assertThat(sink.lastProblem()).hasValueSatisfying(p -> assertThat(p).contains("500"));
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(
+                steps(0, 10).stream().filter(s -> s != 3).toList());
+        assertThat(service.finished).hasSize(1);
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"))).singleElement()
+                .satisfies(l -> assertThat(((CheckpointReport) WireJson.fromLine(l)).step()).isEqualTo(3));
+    }
+
+    @Test
+    void aServiceThatFailsOnEveryRequestSetsNothingAside() throws Exception {
+        // a 500 for every request after the run's first (the service broken, not the records): kept in the
+        // spool, none set aside
+        service = new FakeService().start();
+        service.failingStep = step -> {
+            service.failingEverything = true;
+            return true;
+        };
+        try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(4).optFlushTimeout(Duration.ofSeconds(1))
+                .build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 10);
+
+            assertThat(sink.flush(Duration.ofSeconds(3))).isFalse();
+            sink.close();
+            assertThat(sink.stats().rejected()).isZero();
+            assertThat(sink.stats().dropped()).isZero();
+        }
+        assertThat(service.acceptedSteps).isEmpty();
+        assertThat(spoolDir.resolve(RUN + ".rejected.jsonl")).doesNotExist();
+        assertThat(new Spool(spoolDir).readPending(spoolDir.resolve(RUN + ".jsonl"), 100))
+                .extracting(l -> WireJson.fromLine(l.text()))
+                .filteredOn(r -> r instanceof CheckpointReport)
+                .extracting(r -> ((CheckpointReport) r).step())
+                .containsExactlyInAnyOrderElementsOf(steps(0, 10));
+    }
+
+    @Test
+    void aFlushSaysNotDeliveredWhenRecordsWereDropped() throws Exception {
+        // the service down and a spool that cannot be written (here a file where the directory should be)
+        Path notADirectory = Files.writeString(spoolDir.resolve("file"), "x");
+        try (ReservedPort down = new ReservedPort();
+                HttpDriftSink sink = sink(down.url()).optSpoolDir(notADirectory.resolve("spool")).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 5);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> sink.stats().dropped() > 0);
+
+            assertThat(sink.flush(Duration.ofSeconds(2))).isFalse();
+        }
+    }
+
+    @Test
+    void aFlushTimeoutOfForeverClosesLikeAnyOther() throws Exception {
+        service = new FakeService().start();
+        HttpDriftSink sink = sink(service.url()).optFlushTimeout(java.time.temporal.ChronoUnit.FOREVER.getDuration())
+                .optRequestTimeout(java.time.temporal.ChronoUnit.FOREVER.getDuration()).build();
+        sink.runStarted(Records.run(RUN));
+        train(sink, 0, 5);
+
+        sink.close(); // threw ArithmeticException (long overflow) and left the sender running
+
+        assertThat(sink.stats().sent()).isEqualTo(6);
+        assertThat(sink.flush(Duration.ZERO)).isTrue();
+    }
+
+    @Test
     void aBatchWhoseRejectedCheckpointsAreListedIsResentWithoutThemInOneRequest() throws Exception {
         service = new FakeService().start();
         service.listsRejected = true;

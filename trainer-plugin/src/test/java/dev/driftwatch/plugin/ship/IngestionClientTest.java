@@ -188,6 +188,106 @@ class IngestionClientTest {
     }
 
     @Test
+    void aServerFaultIsRetriedAndWhenItLastsRefusedForTheRequestsContent() {
+        service.thenFail(FakeService.status(500));
+        assertThat(client(RetryPolicy.defaults()).finish(Records.end("run-1"))).as("a passing 500")
+                .isInstanceOf(Outcome.Delivered.class);
+
+        for (int i = 0; i < 100; i++) {
+            service.thenFail(FakeService.problem(500, "internal error"));
+        }
+        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5));
+        now.set(0);
+        sleeps.clear();
+        Outcome outcome = client(policy).postCheckpoints("run-1", List.of(Records.checkpoint("run-1", 1)));
+
+        // set aside by the shipper (split, then dead-lettered alone) rather than blocking the run
+        assertThat(outcome).isInstanceOfSatisfying(Outcome.Rejected.class, r -> {
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.aboutContent()).isTrue();
+        });
+        assertThat(sleeps).isNotEmpty();
+        assertThat(now.get()).isLessThanOrEqualTo(Duration.ofSeconds(5).toNanos());
+    }
+
+    @Test
+    void aTimeoutAnswerIsTransient() {
+        service.thenFail(FakeService.status(408));
+
+        assertThat(client(RetryPolicy.defaults()).finish(Records.end("run-1"))).isInstanceOf(Outcome.Delivered.class);
+        assertThat(counters.retried.get()).isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerWhoseBodyTricklesInTimesOutAsAWhole() {
+        // the headers at once, then one byte a second: the JDK client's own timeout ends with the headers
+        service.thenFail(new MockResponse().setBody("{\"accepted\":1," + " ".repeat(200) + "}")
+                .throttleBody(1, 1, TimeUnit.SECONDS));
+
+        long start = System.nanoTime();
+        Outcome outcome = client(RetryPolicy.defaults(), Duration.ofMillis(500)).finish(Records.end("run-1"));
+
+        assertThat(outcome).isInstanceOf(Outcome.Delivered.class);
+        assertThat(counters.retried.get()).isEqualTo(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void onlyTheStartOfAnEndlessAnswerIsRead() throws Exception {
+        // a proxy or a wrong URL that answers with an endless body: the whole of it used to be read into the heap
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread endless = new Thread(() -> {
+                try (java.net.Socket s = socket.accept()) {
+                    s.getInputStream().read(new byte[8192]);
+                    java.io.OutputStream out = s.getOutputStream();
+                    out.write(("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    byte[] chunk = ("10000\r\n" + "x".repeat(0x10000) + "\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    while (!Thread.currentThread().isInterrupted()) {
+                        out.write(chunk);
+                    }
+                } catch (java.io.IOException e) {
+                    // the client hung up: what it should do
+                }
+            });
+            endless.setDaemon(true);
+            endless.start();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            IngestionClient c = new IngestionClient(() -> http, URI.create("http://127.0.0.1:" + socket.getLocalPort()),
+                    "demo", "dw_secret", Duration.ofSeconds(20), RetryPolicy.none(), now::get, d -> { }, () -> 0.5,
+                    counters, () -> Long.MAX_VALUE);
+
+            Outcome outcome = c.finish(Records.end("run-1"));
+
+            assertThat(outcome).isInstanceOfSatisfying(Outcome.Rejected.class, r -> {
+                assertThat(r.status()).isEqualTo(400);
+                assertThat(r.problem()).startsWith("400 xxxx").hasSizeLessThan(320);
+            });
+            endless.join(10_000);
+            assertThat(endless.isAlive()).as("the server still writing after the answer was read").isFalse();
+        }
+    }
+
+    @Test
+    void aRetryAfterBeyondReasonIsTakenAsAnHour() {
+        assertThat(IngestionClient.parseRetryAfter("9223372036")).isEqualTo(IngestionClient.MAX_RETRY_AFTER);
+        assertThat(IngestionClient.parseRetryAfter("99999999999999999999999")).isEqualTo(IngestionClient.MAX_RETRY_AFTER);
+        assertThat(IngestionClient.parseRetryAfter("3599")).isEqualTo(Duration.ofSeconds(3599));
+        assertThat(IngestionClient.parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT")).isEqualTo(IngestionClient.MAX_RETRY_AFTER);
+        for (String huge : List.of("9223372036", "99999999999")) {
+            service.thenFail(FakeService.status(429).setHeader("Retry-After", huge));
+            sleeps.clear();
+
+            Outcome outcome = client(RetryPolicy.defaults()).finish(Records.end("run-1"));
+
+            // beyond the loop: offline at once (spooled, probed later), no sleep of centuries, no overflow
+            assertThat(outcome).as(huge).isInstanceOf(Outcome.Unreachable.class);
+            assertThat(sleeps).isEmpty();
+        }
+    }
+
+    @Test
     void readsRetryAfterDates() {
         assertThat(IngestionClient.parseRetryAfter("12")).isEqualTo(Duration.ofSeconds(12));
         assertThat(IngestionClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).isEqualTo(Duration.ZERO);

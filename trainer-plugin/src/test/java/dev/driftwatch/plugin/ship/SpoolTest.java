@@ -77,6 +77,35 @@ class SpoolTest {
     }
 
     @Test
+    void anotherProcessHoldingTheLockDelaysAWriteByAtMostTheLockWait() throws Exception {
+        Spool spool = new Spool(dir);
+        spool.append("run-1", null, List.of(line(1)));
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), SpoolLockHolderMain.class.getName(), dir.toString(), "60")
+                .redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("locked");
+            long start = System.nanoTime();
+            // interrupted while it waits (a closing sink interrupts its sender): no channel closed by it
+            Thread.currentThread().interrupt();
+
+            // it waited for the holder for as long as that held on (60 s; a stopped job: forever)
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> spool.append("run-1", null, List.of(line(2))))
+                    .isInstanceOf(java.io.IOException.class).hasMessageContaining("stayed locked by another process");
+
+            assertThat(Thread.interrupted()).as("the interrupt status kept").isTrue();
+            java.time.Duration waited = java.time.Duration.ofNanos(System.nanoTime() - start);
+            assertThat(waited).isBetween(Spool.LOCK_WAIT, Spool.LOCK_WAIT.plusSeconds(5));
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        spool.append("run-1", null, List.of(line(3)));
+        assertThat(spool.readPending(spool.fileFor("run-1"), 10)).hasSize(2);
+    }
+
+    @Test
     void confirmedLinesAreNotReadAgainEvenByANewProcess() throws Exception {
         Spool spool = new Spool(dir);
         spool.append("run-1", null, List.of(line(1), line(2), line(3)));
