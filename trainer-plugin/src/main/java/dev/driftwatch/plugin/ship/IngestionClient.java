@@ -219,14 +219,19 @@ final class IngestionClient {
             try {
                 HttpResponse<String> response = exchange(request);
                 int status = response.statusCode();
-                if (status >= 200 && status < 300) {
+                if (status >= 200 && status < 300 && isServiceAnswer(response.body())) {
                     return new Outcome.Delivered(status, response.body());
                 }
-                if (!isTransient(status) && !isServerFault(status)) {
+                if (status >= 200 && status < 300) {
+                    // e.g. a captive portal's or a proxy's HTML page: the records did not reach the service
+                    failure = "an answer that is not the service's (not a JSON object): "
+                            + Problems.describe(status, response.body());
+                } else if (!isTransient(status) && !isServerFault(status)) {
                     return new Outcome.Rejected(status, Problems.describe(status, response.body()),
                             Problems.rejectedIndices(response.body()));
+                } else {
+                    failure = Problems.describe(status, response.body());
                 }
-                failure = Problems.describe(status, response.body());
                 if (isServerFault(status)) {
                     fault = new Outcome.Rejected(status, failure);
                 }
@@ -283,6 +288,12 @@ final class IngestionClient {
             }
             throw new IOException(cause == null ? e.toString() : cause.toString(), cause);
         }
+    }
+
+    /** Whether a 2xx body is one the service writes: every answer of the ingestion API is a JSON object. */
+    static boolean isServiceAnswer(String body) {
+        String b = body.strip();
+        return b.startsWith("{");
     }
 
     /** A duration in nanoseconds, {@link Long#MAX_VALUE} for one too long to hold. */

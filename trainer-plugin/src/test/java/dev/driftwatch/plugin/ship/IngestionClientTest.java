@@ -211,6 +211,23 @@ class IngestionClientTest {
     }
 
     @Test
+    void aSuccessThatIsNotTheServicesAnswerIsNotADelivery() {
+        // a captive portal or a proxy answering 200 with its own page: the records never reached the service
+        service.thenFail(FakeService.status(200).setBody("<html><body>Sign in to the network</body></html>"));
+        assertThat(client(RetryPolicy.defaults()).finish(Records.end("run-1"))).isInstanceOf(Outcome.Delivered.class);
+        assertThat(counters.retried.get()).isEqualTo(1);
+
+        for (int i = 0; i < 100; i++) {
+            service.thenFail(FakeService.status(200).setBody("<html><body>Sign in to the network</body></html>"));
+        }
+        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5));
+        Outcome outcome = client(policy).postCheckpoints("run-1", List.of(Records.checkpoint("run-1", 1)));
+
+        assertThat(outcome).isInstanceOfSatisfying(Outcome.Unreachable.class,
+                u -> assertThat(u.reason()).contains("not the service's", "Sign in"));
+    }
+
+    @Test
     void aTimeoutAnswerIsTransient() {
         service.thenFail(FakeService.status(408));
 
