@@ -105,7 +105,7 @@ public class FlagService {
     public void onFlagSettingsChanged(FlagSettingsChanged event) {
         // One change of a project's settings at a time: a change to the values already stored leaves the
         // project row unlocked, and two re-flags taking the runs' rows in different orders deadlocked (503).
-        jdbc.queryForList("SELECT id FROM project WHERE id = ? FOR UPDATE", Long.class, event.projectId());
+        jdbc.queryForList("SELECT id FROM project WHERE id = ? FOR NO KEY UPDATE", Long.class, event.projectId());
         // Every run once, in id order (as uploads take them), against the lightest of its comparable runs:
         // recompute(run) for each would re-flag the heavier runs again for every lightest one (quadratic).
         List<RunFacts> runs = facts("r.project_id = ? ORDER BY r.id", event.projectId());
@@ -194,23 +194,35 @@ public class FlagService {
             if (light.id() == run.id() || light.fraction() >= run.fraction()) {
                 continue;
             }
-            // (halves in the distance: losses may be any finite doubles, and their difference may not be)
             // like with like (a validation loss with validation losses), and only checkpoints where the
             // light run has moved: its base checkpoint (KL 0, often with a training loss of the base alone)
-            // is no yardstick, and as the nearest loss it used to silence the comparison
+            // is no yardstick, and as the nearest loss it used to silence the comparison. The nearest loss
+            // at or below and at or above, compared here: losses may be any finite doubles, and PostgreSQL
+            // refuses arithmetic whose result overflows (a difference) or underflows (half of 4.9e-324)
             List<Reference> refs = jdbc.query("""
-                    SELECT kl_mean, loss, step FROM (
+                    (SELECT kl_mean, loss, step FROM (
                         SELECT kl_mean, CASE WHEN ? THEN validate_loss ELSE train_loss END AS loss, step
                         FROM checkpoint WHERE run_id = ? AND valid AND kl_mean > 0) c
-                    WHERE loss BETWEEN ? AND ?
-                    ORDER BY abs(loss / 2 - ? / 2), step LIMIT 1
+                    WHERE loss BETWEEN ? AND ? ORDER BY loss DESC, step LIMIT 1)
+                    UNION ALL
+                    (SELECT kl_mean, loss, step FROM (
+                        SELECT kl_mean, CASE WHEN ? THEN validate_loss ELSE train_loss END AS loss, step
+                        FROM checkpoint WHERE run_id = ? AND valid AND kl_mean > 0) c
+                    WHERE loss BETWEEN ? AND ? ORDER BY loss, step LIMIT 1)
                     """, (rs, n) -> new Reference(light.runKey(), light.fraction(), rs.getDouble(1), rs.getDouble(2),
                             rs.getLong(3)),
-                    run.validated(), light.id(), loss - tolerance, loss + tolerance, loss);
+                    run.validated(), light.id(), loss - tolerance, loss,
+                    run.validated(), light.id(), loss, loss + tolerance);
+            Reference nearest = null;
             for (Reference r : refs) {
-                if (best == null || r.kl() < best.kl()) {
-                    best = r;
+                if (nearest == null || Math.abs(r.loss() / 2 - loss / 2) < Math.abs(nearest.loss() / 2 - loss / 2)
+                        || Math.abs(r.loss() / 2 - loss / 2) == Math.abs(nearest.loss() / 2 - loss / 2)
+                                && r.step() < nearest.step()) {
+                    nearest = r;
                 }
+            }
+            if (nearest != null && (best == null || nearest.kl() < best.kl())) {
+                best = nearest;
             }
         }
         if (best == null || best.kl() <= 0 || run.klMean() < s.driftFactor() * best.kl()) {

@@ -249,7 +249,9 @@ public class ForgettingService {
                 candidates.add(Predictor.of(ms[0], ms[1], line));
             }
         }
-        candidates.sort(Comparator.comparingDouble(Predictor::r2).reversed());
+        // the best R^2 first; a NaN (which Double.compare puts above every number) last
+        candidates.sort(Comparator.comparingDouble((Predictor c) -> Double.isNaN(c.r2()) ? Double.NEGATIVE_INFINITY
+                : c.r2()).reversed());
         double[] px = rows.stream().mapToDouble(r -> r.parameterDrift() == null ? Double.NaN : r.parameterDrift())
                 .toArray();
         LinearFit pl = LinearFit.of(px, y, runOf);

@@ -70,7 +70,8 @@ public record LinearFit(int n, int groups, double intercept, double slope, doubl
      *
      * @param x predictor values
      * @param y responses, as many as x
-     * @return the fit, or null with fewer than {@link #MIN_POINTS} finite points or no spread in x
+     * @return the fit, or null with fewer than {@link #MIN_POINTS} finite points, no spread in x, or values so
+     *     large that their squares overflow
      */
     public static LinearFit of(double[] x, double[] y) {
         return fit(x, y, null);
@@ -82,7 +83,8 @@ public record LinearFit(int n, int groups, double intercept, double slope, doubl
      * @param x predictor values
      * @param y responses, as many as x
      * @param group each point's group, as many as x (any ints: equal ints are one group)
-     * @return the fit, or null with fewer than {@link #MIN_POINTS} finite points or no spread in x
+     * @return the fit, or null with fewer than {@link #MIN_POINTS} finite points, no spread in x, or values so
+     *     large that their squares overflow
      */
     public static LinearFit of(double[] x, double[] y, int[] group) {
         if (group.length != x.length) {
@@ -128,6 +130,10 @@ public record LinearFit(int n, int groups, double intercept, double slope, doubl
         }
         double slope = sxy / sxx;
         double rss = Math.max(0, syy - slope * sxy);
+        if (!Double.isFinite(mx) || !Double.isFinite(my) || !Double.isFinite(sxx) || !Double.isFinite(sxy)
+                || !Double.isFinite(syy) || !Double.isFinite(slope) || !Double.isFinite(my - slope * mx)) {
+            return null; // values near the double range's ends (their squares overflow): no line, not a NaN one
+        }
         double r2 = syy > 0 ? Math.min(1, Math.max(0, 1 - rss / syy)) : 0;
         // per group: size, then (from 4) the sums of dx, dy, dx², dx dy, dy² about the means
         Map<Integer, Integer> slots = new HashMap<>();

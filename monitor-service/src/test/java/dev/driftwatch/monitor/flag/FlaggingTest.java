@@ -121,6 +121,63 @@ class FlaggingTest extends ServiceTestBase {
         assertThat(view("far-heavy").get("flagReasons").get(1).get("reason").stringValue()).contains("30.0x");
     }
 
+    /**
+     * A loss of 4.9e-324 (the least double, which the contract takes) against a lighter run's: the distance
+     * was halved in PostgreSQL, whose float arithmetic refuses a result that underflows to 0 (500 on the
+     * upload, and then on every lighter comparable run's PUT). Found by an audit.
+     */
+    @Test
+    void theLeastPositiveLossIsComparedWithoutUnderflow() {
+        run("tiny-light", "lora", 1000, 10, Payloads.FP_B);
+        upload("tiny-light", Payloads.checkpoint(1, 0.01, 1.0), Payloads.checkpoint(2, 0.01, Double.MIN_VALUE));
+        run("tiny-heavy", "full", 1000, 1000, Payloads.FP_B);
+        upload("tiny-heavy", Payloads.checkpoint(1, 0.3, Double.MIN_VALUE));
+        assertThat(flags("tiny-heavy")).containsExactly("parameter-heavy", "drifts-far");
+        assertThat(view("tiny-heavy").get("flagReasons").get(1).get("reason").stringValue()).contains("30.0x");
+        // a lighter comparable run arriving after it re-flags it: no 500 on its PUT either
+        run("tiny-lighter", "lora", 1000, 1, Payloads.FP_B);
+        upload("tiny-lighter", Payloads.checkpoint(1, 0.02, Double.MIN_VALUE));
+        assertThat(view("tiny-heavy").get("flagReasons").get(1).get("reason").stringValue()).contains("15.0x");
+    }
+
+    /**
+     * A settings change and an upload at once used to deadlock in about half the attempts (503 for one):
+     * the upload's second update of its run row re-checks the run's foreign key with {@code FOR KEY SHARE}
+     * on the project row, which the settings change held {@code FOR UPDATE} while it re-flagged the run.
+     * Found by an audit.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(300)
+    void aSettingsChangeAndUploadsAtOnceDoNotDeadlock() throws Exception {
+        run("busy", "full", 1000, 1000, Payloads.FP_B);
+        upload("busy", Payloads.checkpoint(1, 0.3, 0.5));
+        String path = "/api/v1/projects/" + project.key() + "/settings";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<Integer> statuses = new ArrayList<>();
+            for (int round = 0; round < 40; round++) {
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                double kl = 0.2 + 0.01 * round;
+                long step = 10 + round;
+                java.util.concurrent.Future<Integer> settings = pool.submit(() -> {
+                    together.await();
+                    return project.api().json("PUT", path, "{\"klThreshold\":" + kl + "}").status();
+                });
+                java.util.concurrent.Future<Integer> checkpoint = pool.submit(() -> {
+                    together.await();
+                    return project.api().postCheckpoints(project.key(), "busy",
+                            Payloads.batch(Payloads.checkpoint(step, 0.3, 0.5))).status();
+                });
+                statuses.add(settings.get());
+                statuses.add(checkpoint.get());
+            }
+            assertThat(statuses).containsOnly(200);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(view("busy").get("checkpointCount").asLong()).isEqualTo(41);
+    }
+
     private static ObjectNode withTrainLoss(ObjectNode checkpoint, double loss) {
         checkpoint.putObject("taskMetrics").put("train_loss", loss);
         return checkpoint;

@@ -194,6 +194,48 @@ class ForgettingApiTest extends ServiceTestBase {
         assertThat(fit.get("scatter")).hasSize(3 * CHECKPOINTS);
     }
 
+    /**
+     * One run's values near the end of the double range (valid: KL and forgetting of 1e307) made the group's
+     * sums of squares overflow: the fit came out NaN, was ranked best (NaN sorts above every number) and every
+     * comparable run's prediction became "NaN". Now such a fit is no fit, and the answers hold no NaN. Found
+     * by an audit.
+     */
+    @Test
+    void extremeValuesOfOneRunGiveNoFitRatherThanANanOne() {
+        String base = "c".repeat(64);
+        String probes = "d".repeat(64);
+        String group = "?baseFingerprint=" + base + "&probeFingerprint=" + probes;
+        for (String key : List.of("tame", "extreme", "unlabelled-x")) {
+            ObjectNode body = Payloads.run("full", 1000, 1000);
+            body.put("baseFingerprint", base);
+            body.put("probeFingerprint", probes);
+            assertThat(project.api().putRun(project.key(), key, body).status()).isEqualTo(201);
+        }
+        ObjectNode[] tame = new ObjectNode[5];
+        for (int i = 0; i < tame.length; i++) {
+            double kl = 0.1 * (i + 1);
+            tame[i] = checkpoint(i + 1, kl, kl, kl, 0.02, 0.01, 0.2 * kl + 0.001 * i, 1.0);
+        }
+        assertThat(project.api().postCheckpoints(project.key(), "tame", Payloads.batch(tame)).status()).isEqualTo(200);
+        assertThat(get("/forgetting-fit" + group).get("best").get("slope").isNumber()).isTrue();
+
+        ApiClient.Answer extreme = project.api().postCheckpoints(project.key(), "extreme", Payloads.batch(
+                checkpoint(1, 1e307, 1e307, 1e307, 0.02, 0.01, 1e307, 1.0),
+                checkpoint(2, 5e306, 5e306, 5e306, 0.02, 0.01, 2e306, 1.0)));
+        assertThat(extreme.status()).as(extreme.text()).isEqualTo(200);
+        assertThat(project.api().postCheckpoints(project.key(), "unlabelled-x", Payloads.batch(
+                checkpoint(1, 0.3, 0.3, 0.3, 0.02, 0.01, null, 1.0))).status()).isEqualTo(200);
+
+        ApiClient.Answer fit = project.api().get("/api/v1/projects/" + project.key() + "/forgetting-fit" + group);
+        ApiClient.Answer predicted = project.api().get("/api/v1/projects/" + project.key() + "/runs/unlabelled-x/forgetting");
+        for (ApiClient.Answer a : List.of(fit, predicted)) {
+            assertThat(a.status()).as(a.text()).isEqualTo(200);
+            assertThat(a.text()).doesNotContain("NaN").doesNotContain("Infinity");
+        }
+        assertThat(fit.json().get("best").isNull()).isTrue();
+        assertThat(predicted.json().get("predicted").isNull()).isTrue();
+    }
+
     @Test
     void aRunWithoutLabelsGetsItsForgettingPredictedWithAPredictionInterval() {
         JsonNode run = get("/runs/unlabelled/forgetting");
