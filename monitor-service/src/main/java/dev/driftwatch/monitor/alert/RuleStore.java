@@ -104,6 +104,16 @@ class RuleStore {
         return new Rows(rules, unreadable);
     }
 
+    /**
+     * Counts a project's rules that are not deleted, with the project row locked against another rule's
+     * creation until the transaction ends (so two at once cannot both pass a limit).
+     */
+    long countLive(long projectId) {
+        jdbc.queryForList("SELECT id FROM project WHERE id = ? FOR NO KEY UPDATE", Long.class, projectId);
+        return jdbc.queryForObject("SELECT count(*) FROM alert_rule WHERE project_id = ? AND deleted_at IS NULL",
+                Long.class, projectId);
+    }
+
     long insert(long projectId, AlertRuleRequest r) {
         return jdbc.queryForObject("""
                 INSERT INTO alert_rule (project_id, name, enabled, severity, scope_tag, scope_run_key, for_count,

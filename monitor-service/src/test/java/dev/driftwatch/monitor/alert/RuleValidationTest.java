@@ -60,6 +60,9 @@ class RuleValidationTest extends AlertTestBase {
         "ftp | ftp://example.org/x | channels[0].url",
         "no host | http:///path | channels[0].url",
         "spaces | http://exa mple.org/ | channels[0].url",
+        "port 0 | https://hooks.example:0/x | channels[0].url",
+        "port past 65535 | https://hooks.example:99999/x | channels[0].url",
+        "credentials | https://user:secret@hooks.example/x | channels[0].url",
     })
     void malformedUrlsAreRejected(String what, String url, String field) {
         assertRejected("POST", rulesPath(), "{\"name\": \"bad\", \"condition\": " + VALID_CONDITION

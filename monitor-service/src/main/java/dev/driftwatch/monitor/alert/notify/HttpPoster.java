@@ -121,6 +121,15 @@ class HttpPoster {
                         "must be an absolute http(s) URL with a host, e.g. https://hooks.example/x"));
                 return null;
             }
+            if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                problems.add(new FieldProblem(field, "has no valid port: it must be 1 to 65535"));
+                return null;
+            }
+            if (uri.getRawUserInfo() != null) {
+                // the sender makes no Authorization header from it, and the rule's API would show it back
+                problems.add(new FieldProblem(field, "must not hold a user name or password (user:password@)"));
+                return null;
+            }
             return uri.toString();
         } catch (URISyntaxException e) {
             problems.add(new FieldProblem(field, "is not a valid URL: " + e.getReason()));
