@@ -190,7 +190,7 @@ final class Shipper {
                 return true;
             }
             List<WireRecord> records = new ArrayList<>(lines.size());
-            List<Long> ends = new ArrayList<>(lines.size());
+            List<Spool.Line> read = new ArrayList<>(lines.size());
             for (Spool.Line line : lines) {
                 try {
                     WireRecord record = WireJson.fromLine(line.text());
@@ -198,13 +198,13 @@ final class Shipper {
                         throw new IllegalArgumentException("no runKey");
                     }
                     records.add(record);
-                    ends.add(line.endOffset());
+                    read.add(line);
                 } catch (RuntimeException e) {
                     // a line torn by a crash or edited by hand: set it aside (once it heads the chunk)
                     // and keep the rest flowing
                     if (records.isEmpty()) {
                         reject(runKeyOf(file), List.of(line.text()), "unreadable spool line: " + e.getMessage());
-                        if (!confirm(file, line.endOffset())) {
+                        if (!confirm(file, line)) {
                             return false;
                         }
                     }
@@ -213,7 +213,7 @@ final class Shipper {
             }
             int index = 0;
             for (Group group : Group.of(records, maxBatch)) {
-                long end = ends.get(index + group.records.size() - 1);
+                Spool.Line end = read.get(index + group.records.size() - 1);
                 index += group.records.size();
                 if (blocked.contains(group.runKey)) {
                     return false;
@@ -429,10 +429,14 @@ final class Shipper {
         }
     }
 
-    private boolean confirm(Path file, long offset) {
+    /**
+     * Confirms a spool file up to a line just delivered; false when that failed or the file no longer holds
+     * the line (another job replayed it and wrote a new one: this replay stops, and the next reads the new
+     * file from its own offset; what was delivered twice is counted by the service as duplicates).
+     */
+    private boolean confirm(Path file, Spool.Line last) {
         try {
-            spool.confirm(file, offset);
-            return true;
+            return spool.confirm(file, last);
         } catch (IOException e) {
             LOG.warn("driftwatch: cannot update spool offset of {}: {}", file, e.toString());
             return false;

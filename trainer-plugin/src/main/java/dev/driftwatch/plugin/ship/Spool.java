@@ -240,7 +240,8 @@ final class Spool {
                 for (int i = 0; i < n && lines.size() < max; i++) {
                     pos++;
                     if (buf[i] == '\n') {
-                        lines.add(new Line(current.toString(StandardCharsets.UTF_8), pos));
+                        byte[] raw = current.toByteArray();
+                        lines.add(new Line(new String(raw, StandardCharsets.UTF_8), pos, checksum(raw)));
                         current.reset();
                     } else {
                         current.write(buf[i]);
@@ -302,18 +303,50 @@ final class Spool {
     }
 
     /**
-     * Records that the service confirmed a spool file up to an offset; deletes the file (and its
-     * offset file) when everything in it is confirmed.
+     * Records that the service confirmed a spool file up to the end of a line read from it (deleting the
+     * file and its offset file when everything in it is confirmed), when the file
+     * still holds that line there: another process sharing the directory may have replayed and deleted the
+     * file meanwhile and spooled new records into a new file of the same name, whose first bytes an offset
+     * from the old one would skip (or, past its end, delete).
      *
      * @param file a spool file
-     * @param offset the confirmed offset, from a {@link Line}
-     * @throws IOException when the offset cannot be saved
+     * @param last the last line confirmed, as {@link #readPending} returned it
+     * @return false when the file no longer holds the line there (nothing is confirmed; the new file's
+     *     lines are read from its own offset)
+     * @throws IOException when the file or the offset cannot be read or saved
      */
-    synchronized void confirm(Path file, long offset) throws IOException {
-        locked(dir, () -> {
-            confirmLocked(file, offset);
-            return null;
+    synchronized boolean confirm(Path file, Line last) throws IOException {
+        return locked(dir, () -> {
+            if (!holds(file, last)) {
+                offsets.remove(file);
+                return false;
+            }
+            confirmLocked(file, last.endOffset());
+            return true;
         });
+    }
+
+    /** Whether the file's bytes before {@code last.endOffset()} are that line and its newline. */
+    private static boolean holds(Path file, Line last) throws IOException {
+        if (!Files.exists(file) || Files.size(file) < last.endOffset()) {
+            return false;
+        }
+        long from = last.endOffset() - 1 - last.length();
+        if (from < 0) {
+            return false;
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            raf.seek(from);
+            byte[] raw = new byte[Math.toIntExact(last.length())];
+            raf.readFully(raw);
+            return raf.read() == '\n' && checksum(raw) == last.checksum();
+        }
+    }
+
+    private static long checksum(byte[] raw) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(raw);
+        return crc.getValue() << 32 | raw.length;
     }
 
     private void confirmLocked(Path file, long offset) throws IOException {
@@ -477,6 +510,18 @@ final class Spool {
      *
      * @param text the line without its newline
      * @param endOffset the byte offset just after its newline
+     * @param checksum the CRC-32 of its bytes (the high half) and their number (the low half), to tell
+     *     it from another line at the same place in a file written anew
      */
-    record Line(String text, long endOffset) {}
+    record Line(String text, long endOffset, long checksum) {
+
+        /**
+         * The line's length in bytes, without its newline.
+         *
+         * @return the length
+         */
+        long length() {
+            return checksum & 0xFFFFFFFFL;
+        }
+    }
 }

@@ -68,7 +68,7 @@ class SpoolTest {
                 replayed.add(((CheckpointReport) WireJson.fromLine(l.text())).step());
             }
             if (!lines.isEmpty()) {
-                reader.confirm(file, lines.get(lines.size() - 1).endOffset());
+                reader.confirm(file, lines.get(lines.size() - 1));
             }
             done = !writing && lines.isEmpty();
         }
@@ -110,7 +110,7 @@ class SpoolTest {
         Spool spool = new Spool(dir);
         spool.append("run-1", null, List.of(line(1), line(2), line(3)));
         Path file = spool.fileFor("run-1");
-        spool.confirm(file, spool.readPending(file, 2).get(1).endOffset());
+        spool.confirm(file, spool.readPending(file, 2).get(1));
 
         Spool restarted = new Spool(dir);
 
@@ -124,7 +124,7 @@ class SpoolTest {
         spool.append("run-1", null, List.of(line(1)));
         Path file = spool.fileFor("run-1");
 
-        spool.confirm(file, spool.readPending(file, 10).get(0).endOffset());
+        spool.confirm(file, spool.readPending(file, 10).get(0));
 
         assertThat(file).doesNotExist();
         assertThat(spool.pendingFiles()).isEmpty();
@@ -190,13 +190,49 @@ class SpoolTest {
         Spool mine = new Spool(dir);
         mine.append("run-1", null, List.of(line(1), line(2), line(3)));
         Path file = mine.fileFor("run-1");
-        mine.confirm(file, mine.readPending(file, 2).get(1).endOffset());
+        mine.confirm(file, mine.readPending(file, 2).get(1));
 
         Spool other = new Spool(dir);
-        other.confirm(file, Files.size(file)); // replays the rest: the file is deleted
+        List<Spool.Line> rest = other.readPending(file, 10);
+        other.confirm(file, rest.get(rest.size() - 1)); // replays the rest: the file is deleted
         other.append("run-1", null, List.of(line(4)));
 
         assertThat(steps(mine.readPending(file, 10))).containsExactly(4L);
+    }
+
+    /**
+     * Two jobs share a spool: this one read a file and its request is in flight; the other replays the same
+     * file, confirms it (deleting it) and spools new records of the run into a new file of the same name.
+     * This one's confirmation of its old line used to delete the new file (when it was shorter than the old
+     * offset) or skip its first lines (when longer). Found by an audit, in this order.
+     */
+    @Test
+    void aConfirmationForAFileAnotherJobReplacedChangesNothing() throws Exception {
+        for (int newLines : new int[] {1, 8}) {
+            Spool mine = new Spool(dir);
+            Spool other = new Spool(dir);
+            mine.append("run-2", null, List.of(line(1), line(2), line(3), line(4), line(5)));
+            Path file = mine.fileFor("run-2");
+            List<Spool.Line> inFlight = mine.readPending(file, 10);
+
+            List<Spool.Line> replayed = other.readPending(file, 10);
+            assertThat(other.confirm(file, replayed.get(replayed.size() - 1))).isTrue();
+            assertThat(file).doesNotExist();
+            List<String> fresh = new java.util.ArrayList<>();
+            for (int i = 0; i < newLines; i++) {
+                fresh.add(line(100 + i));
+            }
+            other.append("run-2", null, fresh);
+
+            assertThat(mine.confirm(file, inFlight.get(inFlight.size() - 1))).as("%d new lines", newLines).isFalse();
+
+            assertThat(steps(new Spool(dir).readPending(file, 100))).as("%d new lines", newLines)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(100, 100 + newLines).boxed().toList());
+            List<Spool.Line> left = mine.readPending(file, 100);
+            assertThat(steps(left)).containsExactlyElementsOf(
+                    java.util.stream.LongStream.range(100, 100 + newLines).boxed().toList());
+            mine.confirm(file, left.get(left.size() - 1));
+        }
     }
 
     @Test
