@@ -25,6 +25,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -48,6 +49,12 @@ import java.util.zip.GZIPOutputStream;
  * <p>Thread-safe; the sink uses it from its one sender thread, the command-line tool from main.
  */
 final class IngestionClient {
+
+    /**
+     * The longest JSON body of a batch of checkpoints, in characters: half the service's default limit of
+     * 16 MB (a checkpoint with 10,000 tensors is ~2 MB, so 64 of them were ~140 MB).
+     */
+    static final int MAX_REQUEST_CHARS = 8 << 20;
 
     /** The most of an answer's body kept: enough for any problem detail the service writes. */
     static final int MAX_ANSWER_BYTES = 64 * 1024;
@@ -171,7 +178,16 @@ final class IngestionClient {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("checkpoints", list);
-        return send("POST", runUrl(runKey) + "/checkpoints", WireJson.write(body));
+        String json = WireJson.write(body);
+        if (checkpoints.size() > 1 && json.length() > MAX_REQUEST_CHARS) {
+            // not sent: the service refuses bodies past its limit (16 MB by default), often by a reset the
+            // client cannot tell from an outage, which sent the same batch again at every probe; as a refusal
+            // for its size, the shipper sends the checkpoints one by one
+            return new Outcome.Rejected(413, String.format(Locale.ROOT, "413 (not sent): %d checkpoints are %.1f MB"
+                    + " of JSON, past the %d MiB one request carries", checkpoints.size(), json.length() / 1e6,
+                    MAX_REQUEST_CHARS >> 20));
+        }
+        return send("POST", runUrl(runKey) + "/checkpoints", json);
     }
 
     /**

@@ -314,6 +314,11 @@ public final class UploadCli implements Callable<Integer> {
             } else if (outcome instanceof Outcome.Unreachable u) {
                 tally.stop = "service unreachable: " + u.reason();
                 return false;
+            } else if (outcome instanceof Outcome.Rejected r && IngestionClient.isServerFault(r.status())) {
+                // the service's own fault through the whole retry loop: stop (the file is kept) rather than
+                // try every record alone, for as long again each
+                tally.stop = "the service failed: " + r.problem();
+                return false;
             } else if (outcome instanceof Outcome.Rejected r && r.aboutContent() && group.records().size() > 1) {
                 // keep the valid part of a refused batch: send its records one by one
                 for (WireRecord one : group.records()) {

@@ -38,6 +38,8 @@ final class FakeService implements AutoCloseable {
     volatile java.util.function.LongPredicate invalidStep = step -> false;
     /** A batch holding a step this fails on gets a 500 (a bug of the service that this record triggers). */
     volatile java.util.function.LongPredicate failingStep = step -> false;
+    /** The largest request body seen, decompressed, in bytes. */
+    volatile long largestBody;
     /** Whether every request gets a 500 (the service itself broken). */
     volatile boolean failingEverything;
     /** Whether a refused batch lists its rejected checkpoints ({@code rejected[].index}), as the service does. */
@@ -91,7 +93,9 @@ final class FakeService implements AutoCloseable {
         Map<String, Object> json = Map.of();
         byte[] body = request.getBody().readByteArray();
         if (body.length > 0) {
-            json = WireJson.read(decode(body, request.getHeader("Content-Encoding")));
+            String text = decode(body, request.getHeader("Content-Encoding"));
+            largestBody = Math.max(largestBody, text.length());
+            json = WireJson.read(text);
         }
         Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         request.getHeaders().forEach(p -> headers.put(p.getFirst(), p.getSecond()));

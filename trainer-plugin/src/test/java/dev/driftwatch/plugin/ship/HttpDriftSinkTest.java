@@ -234,6 +234,25 @@ class HttpDriftSinkTest {
     }
 
     @Test
+    void aBatchTooLargeForOneRequestGoesOneByOne() throws Exception {
+        // 48 checkpoints of 5,000 tensors (~1 MB of JSON each) in one batch were one request of ~50 MB, past the
+        // service's 16 MB limit: refused (or reset) and sent again at every probe
+        service = new FakeService().start();
+        try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(64).optScheduleDelay(Duration.ofSeconds(2))
+                .optRequestTimeout(Duration.ofSeconds(20)).build()) {
+            sink.runStarted(Records.run(RUN));
+            for (long step = 0; step < 48; step++) {
+                sink.checkpoint(Records.checkpointWithTensors(RUN, step, 5000));
+            }
+
+            assertThat(sink.flush(Duration.ofSeconds(40))).isTrue();
+            assertThat(sink.stats().rejected()).isZero();
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 48));
+        assertThat(service.largestBody).isLessThanOrEqualTo(IngestionClient.MAX_REQUEST_CHARS);
+    }
+
+    @Test
     void aFlushSaysNotDeliveredWhenRecordsWereDropped() throws Exception {
         // the service down and a spool that cannot be written (here a file where the directory should be)
         Path notADirectory = Files.writeString(spoolDir.resolve("file"), "x");

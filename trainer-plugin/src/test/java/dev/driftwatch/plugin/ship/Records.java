@@ -1,5 +1,7 @@
 package dev.driftwatch.plugin.ship;
 
+import dev.driftwatch.contract.ParameterDrift;
+import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.Metric;
 import dev.driftwatch.contract.MetricSummary;
@@ -27,6 +29,19 @@ final class Records {
         return new CheckpointReport(runKey, step, 0, Instant.parse("2026-11-27T08:00:00Z").plusSeconds(step), true, null,
                 "exact", 1.0, 10, Map.of(Metric.KL_BASE_FT.wireName(), s), List.of(), List.of(), null,
                 Map.of("train_loss", 1.0 / (step + 1)));
+    }
+
+    /** A checkpoint with {@code tensors} parameter tensors (as a large model sends: ~200 bytes of JSON each). */
+    static CheckpointReport checkpointWithTensors(String runKey, long step, int tensors) {
+        CheckpointReport c = checkpoint(runKey, step);
+        List<TensorDrift> drift = new java.util.ArrayList<>(tensors);
+        for (int i = 0; i < tensors; i++) {
+            drift.add(new TensorDrift("encoder.layers." + i + ".attention.output.dense.weight", true, false, 262144,
+                    0.001 * i, 12.5, 0.001 * i / 12.5, 17.25));
+        }
+        return new CheckpointReport(c.runKey(), c.step(), c.epoch(), c.time(), c.valid(), c.invalidReason(),
+                c.approximation(), c.temperature(), c.probeCount(), c.metrics(), c.slices(), c.topExamples(),
+                new ParameterDrift(1000, 1000, 1.0, 0.01, drift), c.taskMetrics());
     }
 
     static RunEnd end(String runKey) {

@@ -116,6 +116,20 @@ class UploadCliTest {
     }
 
     @Test
+    void aServiceFailingOnEveryRequestStopsTheUploadAndKeepsTheFile() throws Exception {
+        // a lasting 500: stop, as before, rather than try every record alone for as long again each
+        service.failingEverything = true;
+        Path file = file(250);
+
+        int status = run("upload", file.toString(), "--retry-for", "1");
+
+        assertThat(status).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("the service failed: 500", "again is safe");
+        assertThat(file).exists();
+        assertThat(service.seen.size()).isLessThan(20);
+    }
+
+    @Test
     void aRefusedTokenStopsTheUploadWithTheServersDetail() throws Exception {
         service.thenFail(FakeService.problem(403, "token of another project"));
 
