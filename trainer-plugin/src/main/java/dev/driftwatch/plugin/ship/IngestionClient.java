@@ -228,6 +228,7 @@ final class IngestionClient {
         HttpRequest request = request(method, url, json);
         long start = nanoClock.getAsLong();
         long deadline = start + policy.maxElapsed().toNanos();
+        int faults = 0;
         for (int attempt = 0; ; attempt++) {
             String failure;
             Duration retryAfter = null;
@@ -250,6 +251,7 @@ final class IngestionClient {
                 }
                 if (isServerFault(status)) {
                     fault = new Outcome.Rejected(status, failure);
+                    faults++;
                 }
                 retryAfter = response.headers().firstValue("Retry-After").map(IngestionClient::parseRetryAfter)
                         .orElse(null);
@@ -266,9 +268,12 @@ final class IngestionClient {
             Duration wait = policy.backoff(attempt, jitter.getAsDouble(), retryAfter);
             long next = nanoClock.getAsLong() + wait.toNanos();
             if (next > Math.min(deadline, cutoff.getAsLong())) {
-                // a service that answered with its own fault all along, with time to ask again: the request's
-                // content (the caller sets it aside if it alone fails); on shutdown, it stays in the spool
-                return fault != null && next > deadline ? fault : new Outcome.Unreachable(failure);
+                // a service that answered with its own fault at least twice, to the loop's end: the request's
+                // content, perhaps (the shipper sets a record aside once the service has shown it works);
+                // one fault alone (a probe's single attempt, a Retry-After past the loop), or a loop cut
+                // short (a flush's deadline), keeps the records, and says the service answered
+                return fault != null && faults >= 2 && next > deadline ? fault
+                        : new Outcome.Unreachable(failure, fault != null);
             }
             try {
                 sleeper.sleep(wait);

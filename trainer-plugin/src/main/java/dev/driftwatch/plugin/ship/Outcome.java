@@ -18,8 +18,21 @@ sealed interface Outcome {
      * time was up (or the sender was interrupted).
      *
      * @param reason what went wrong last, for the log
+     * @param answered whether the service did answer, with its own fault (a 500): it is up, and a probe
+     *     that got this may replay the spool with retries, where a record the service keeps failing on is
+     *     found and set aside
      */
-    record Unreachable(String reason) implements Outcome {}
+    record Unreachable(String reason, boolean answered) implements Outcome {
+
+        /**
+         * No answer, or only transient ones.
+         *
+         * @param reason what went wrong last
+         */
+        Unreachable(String reason) {
+            this(reason, false);
+        }
+    }
 
     /**
      * The service refused the request for good: a 4xx other than 429, or another non-transient status.
@@ -49,8 +62,8 @@ sealed interface Outcome {
          * Whether the refusal concerns the content (so splitting a batch may save its valid part),
          * rather than the credentials or the address.
          *
-         * @return true for 400, 413 and 422, and for the service's own faults that lasted the whole retry
-         *     loop ({@link IngestionClient#isServerFault})
+         * @return true for 400, 413 and 422, and for the service's own faults that lasted a retry loop to its
+         *     end ({@link IngestionClient#isServerFault})
          */
         boolean aboutContent() {
             return status == 400 || status == 413 || status == 422 || IngestionClient.isServerFault(status);

@@ -39,6 +39,8 @@ final class Shipper {
 
     /** False after the retry loop gave up; then records are spooled and the service is probed. */
     private boolean online = true;
+    /** Whether the last probe's request got an answer from the service (its own fault), not none. */
+    private boolean probeAnswered;
     private long nextProbe;
     /** Runs the service refused (401, 403, ...): this process sends them no more. */
     private final Set<String> blocked = new HashSet<>();
@@ -133,10 +135,13 @@ final class Shipper {
                 if (!now && nanoClock.getAsLong() < nextProbe) {
                     return;
                 }
-                if (!replayFile(file, probeClient, 1)) {
+                probeAnswered = false;
+                if (!replayFile(file, probeClient, 1) && !probeAnswered) {
                     nextProbe = nanoClock.getAsLong() + probeIntervalNanos;
                     return;
                 }
+                // it answered (perhaps with its own fault for the oldest record: the replay's retries tell a
+                // record it keeps failing on, which is set aside, from a service failing on everything)
                 online = true;
                 LOG.info("driftwatch: the service answers again; replaying the spool in {}", spool.dir());
             }
@@ -225,6 +230,8 @@ final class Shipper {
                 } else if (outcome instanceof Outcome.Unreachable u) {
                     if (via == client) {
                         goOffline(u.reason());
+                    } else {
+                        probeAnswered = u.answered();
                     }
                     return false;
                 } else {
@@ -285,6 +292,10 @@ final class Shipper {
             reject(left.runKey, lines(left.records), refusal.problem());
             return true;
         }
+        if (left.kind != Kind.CHECKPOINTS && IngestionClient.isServerFault(refusal.status())) {
+            // a run's record or its end the service keeps failing on: nothing to tell it by; kept
+            return stopSending(left, 0, new Outcome.Unreachable(refusal.problem(), true), via);
+        }
         // records the service failed on (a lasting 500): set aside only once the service has shown that it
         // works, so that a service failing on everything keeps every record (in the spool) instead
         List<WireRecord> failedOn = new ArrayList<>();
@@ -298,6 +309,16 @@ final class Shipper {
                 works = true;
             } else if (outcome instanceof Outcome.Rejected r && r.aboutContent()) {
                 if (IngestionClient.isServerFault(r.status())) {
+                    // set aside once the service has shown it works; asked at the first such record, so
+                    // that a service failing on everything costs one record's retries, not every record's
+                    works = works || runAnswers(left.runKey, via == null ? client : via);
+                    if (!works) {
+                        if (via == null && !failedOn.isEmpty()) {
+                            spoolGroup(new Group(left.runKey, left.kind, failedOn));
+                        }
+                        return stopSending(left, i, new Outcome.Unreachable("the service fails on every request: "
+                                + r.problem(), true), via);
+                    }
                     failedOn.add(one.records.get(0));
                     fault = r;
                 } else {
@@ -311,15 +332,10 @@ final class Shipper {
                 return stopSending(left, i, outcome, via);
             }
         }
-        if (failedOn.isEmpty()) {
-            return true;
-        }
-        if (works || runAnswers(left.runKey, via == null ? client : via)) {
+        if (!failedOn.isEmpty()) {
             reject(left.runKey, lines(failedOn), fault.problem());
-            return true;
         }
-        return stopSending(new Group(left.runKey, left.kind, failedOn), 0,
-                new Outcome.Unreachable("the service fails on every request: " + fault.problem()), via);
+        return true;
     }
 
     /**
@@ -352,9 +368,14 @@ final class Shipper {
         return false;
     }
 
+    /** A refusal for what a record says (not the service's own fault, which may pass): the run's for good. */
+    private static boolean refusesContent(Outcome.Rejected r) {
+        return r.aboutContent() && !IngestionClient.isServerFault(r.status());
+    }
+
     private Outcome send(IngestionClient via, Group group) {
         Outcome outcome = sendOnce(via, group);
-        if (group.kind == Kind.RUN && outcome instanceof Outcome.Rejected r && r.aboutContent()) {
+        if (group.kind == Kind.RUN && outcome instanceof Outcome.Rejected r && refusesContent(r)) {
             refusedRuns.put(group.runKey, r.problem());
         }
         // 404 on checkpoints or finish: the run was never created there (e.g. the service lost it),
@@ -364,7 +385,7 @@ final class Shipper {
             Outcome created = run == null ? null : via.putRun(run);
             if (created instanceof Outcome.Delivered) {
                 outcome = sendOnce(via, group);
-            } else if (created instanceof Outcome.Rejected c && c.aboutContent()) {
+            } else if (created instanceof Outcome.Rejected c && refusesContent(c)) {
                 refusedRuns.put(group.runKey, c.problem());
             }
             String refused = refusedRuns.get(group.runKey);

@@ -379,22 +379,18 @@ final class Spool {
     /** Loads a file's confirmed offset on first use; ends a line torn by a crash so it is skipped. */
     private long load(Path file) throws IOException {
         Long known = offsets.get(file);
+        Path offsetFile = offsetFile(file);
+        long saved = savedOffset(offsetFile);
         if (known != null) {
-            // another process sharing the directory may have replayed and deleted the file since
-            if (known == 0 || (Files.exists(file) && Files.size(file) >= known)) {
+            // another process sharing the directory may have replayed the file since (its offset file then
+            // says more), or deleted it and spooled new records into a new one of that name (no offset file:
+            // an offset of the old one would skip the new one's first lines)
+            if (known == 0 || known == saved && Files.exists(file) && Files.size(file) >= known) {
                 return known;
             }
             offsets.remove(file);
         }
-        long offset = 0;
-        Path offsetFile = offsetFile(file);
-        if (Files.exists(offsetFile)) {
-            try {
-                offset = Long.parseLong(Files.readString(offsetFile, StandardCharsets.US_ASCII).trim());
-            } catch (NumberFormatException e) {
-                offset = 0; // a damaged offset only causes a harmless (idempotent) replay
-            }
-        }
+        long offset = Math.max(0, saved);
         if (Files.exists(file)) {
             long size = Files.size(file);
             offset = Math.min(offset, size);
@@ -408,6 +404,18 @@ final class Spool {
         }
         offsets.put(file, offset);
         return offset;
+    }
+
+    /** The offset an offset file holds; -1 without one, 0 for a damaged one (a harmless, idempotent replay). */
+    private static long savedOffset(Path offsetFile) throws IOException {
+        if (!Files.exists(offsetFile)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(Files.readString(offsetFile, StandardCharsets.US_ASCII).trim());
+        } catch (NumberFormatException | java.nio.file.NoSuchFileException e) {
+            return e instanceof java.nio.file.NoSuchFileException ? -1 : 0;
+        }
     }
 
     private static void endTornLine(Path file) throws IOException {

@@ -206,6 +206,53 @@ class HttpDriftSinkTest {
     }
 
     @Test
+    void aCheckpointTheServiceFailsOnInTheSpoolOfAnEarlierJobIsSetAsideOnReplay() throws Exception {
+        try (ReservedPort down = new ReservedPort()) {
+            HttpDriftSink first = sink(down.url()).build();
+            first.runStarted(Records.run(RUN));
+            train(first, 0, 10);
+            first.close(); // all 11 spooled
+            service = new FakeService().start(down.port());
+        }
+        service.failingStep = step -> step == 3;
+        try (HttpDriftSink second = sink(service.url()).optMaxBatchSize(4).build()) {
+            second.runStarted(Records.run(RUN));
+            await().atMost(30, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
+            assertThat(second.stats().rejected()).isEqualTo(1);
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(
+                steps(0, 10).stream().filter(s -> s != 3).toList());
+    }
+
+    @Test
+    void passingServerFaultsSetNothingAside() throws Exception {
+        // the spool replayed by a probe whose one attempt gets a 500, and a run record the service fails on
+        // for a whole retry loop: everything is delivered once the faults pass
+        try (ReservedPort down = new ReservedPort()) {
+            HttpDriftSink first = sink(down.url()).build();
+            first.runStarted(Records.run(RUN));
+            train(first, 0, 5);
+            first.close();
+            service = new FakeService().start(down.port());
+        }
+        service.thenFail(FakeService.status(500));
+        try (HttpDriftSink second = sink(service.url()).build()) {
+            await().atMost(30, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
+            for (int i = 0; i < 30; i++) {
+                service.thenFail(FakeService.status(500)); // the next run's PUT, for longer than a retry loop
+            }
+            second.runStarted(Records.run("run-2"));
+            second.checkpoint(Records.checkpoint("run-2", 7));
+            await().atMost(30, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
+            assertThat(second.stats().rejected()).isZero();
+        }
+        assertThat(service.acceptedRuns).contains(RUN, "run-2");
+        assertThat(service.acceptedSteps).containsAll(steps(0, 5)).contains(7L);
+        assertThat(spoolDir.resolve(RUN + ".rejected.jsonl")).doesNotExist();
+        assertThat(spoolDir.resolve("run-2.rejected.jsonl")).doesNotExist();
+    }
+
+    @Test
     void aServiceThatFailsOnEveryRequestSetsNothingAside() throws Exception {
         // a 500 for every request after the run's first (the service broken, not the records): kept in the
         // spool, none set aside

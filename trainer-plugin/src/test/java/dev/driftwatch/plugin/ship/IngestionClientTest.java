@@ -228,6 +228,19 @@ class IngestionClientTest {
     }
 
     @Test
+    void oneServerFaultAloneKeepsTheRecordsAndSaysTheServiceAnswered() {
+        // a probe's single attempt, or a Retry-After past the loop: one 500 proves nothing about the record
+        service.thenFail(FakeService.status(500));
+        Outcome probe = client(RetryPolicy.none()).postCheckpoints("run-1", List.of(Records.checkpoint("run-1", 1)));
+        assertThat(probe).isEqualTo(new Outcome.Unreachable("500 (no body)", true));
+
+        service.thenFail(FakeService.status(500).setHeader("Retry-After", "60"));
+        Outcome waited = client(RetryPolicy.defaults()).postCheckpoints("run-1",
+                List.of(Records.checkpoint("run-1", 1)));
+        assertThat(waited).isInstanceOfSatisfying(Outcome.Unreachable.class, u -> assertThat(u.answered()).isTrue());
+    }
+
+    @Test
     void aTimeoutAnswerIsTransient() {
         service.thenFail(FakeService.status(408));
 

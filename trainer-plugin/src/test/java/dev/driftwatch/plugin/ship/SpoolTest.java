@@ -207,6 +207,22 @@ class SpoolTest {
      * offset) or skip its first lines (when longer). Found by an audit, in this order.
      */
     @Test
+    void anOffsetOfAFileAnotherJobReplacedIsNotReadFrom() throws Exception {
+        // this job confirmed part of a file (its offset cached); another replays the rest, deletes the file and
+        // spools more lines than that offset into a new one: they are all read, none skipped
+        Spool mine = new Spool(dir);
+        Spool other = new Spool(dir);
+        mine.append("run-3", null, List.of(line(1), line(2), line(3)));
+        Path file = mine.fileFor("run-3");
+        assertThat(mine.confirm(file, mine.readPending(file, 2).get(1))).isTrue();
+        List<Spool.Line> rest = other.readPending(file, 10);
+        assertThat(other.confirm(file, rest.get(rest.size() - 1))).isTrue();
+        other.append("run-3", null, List.of(line(10), line(11), line(12), line(13)));
+
+        assertThat(steps(mine.readPending(file, 10))).containsExactly(10L, 11L, 12L, 13L);
+    }
+
+    @Test
     void aConfirmationForAFileAnotherJobReplacedChangesNothing() throws Exception {
         for (int newLines : new int[] {1, 8}) {
             Spool mine = new Spool(dir);
