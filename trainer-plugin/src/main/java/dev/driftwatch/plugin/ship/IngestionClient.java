@@ -56,8 +56,11 @@ final class IngestionClient {
      */
     static final int MAX_REQUEST_CHARS = 8 << 20;
 
-    /** The most of an answer's body kept: enough for any problem detail the service writes. */
-    static final int MAX_ANSWER_BYTES = 64 * 1024;
+    /**
+     * The most of an answer's body kept: enough for any problem detail the service writes (a refused batch of
+     * 1000 checkpoints lists each with its errors: a few hundred KiB), bounded against an endless answer.
+     */
+    static final int MAX_ANSWER_BYTES = 1 << 20;
 
     /**
      * The longest {@code Retry-After} honoured: a longer one (a misconfigured proxy's) is taken as an hour, so
