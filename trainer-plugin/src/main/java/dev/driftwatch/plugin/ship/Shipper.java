@@ -225,6 +225,11 @@ final class Shipper {
                 }
                 Outcome outcome = send(via, group);
                 requests++;
+                if (group.kind == Kind.RUN && !(outcome instanceof Outcome.Unreachable)) {
+                    // a run another job spooled (its file's first line): known here from now on, to create
+                    // it again after a 404 and to tell a checkpoint the service fails on from a failing service
+                    runs.putIfAbsent(group.runKey, (RunInfo) group.records.get(0));
+                }
                 if (outcome instanceof Outcome.Delivered) {
                     counters.replayed.addAndGet(group.records.size());
                 } else if (outcome instanceof Outcome.Unreachable u) {
