@@ -298,8 +298,9 @@ final class Shipper {
             return true;
         }
         if (left.kind != Kind.CHECKPOINTS && IngestionClient.isServerFault(refusal.status())) {
-            // a run's record or its end the service keeps failing on: nothing to tell it by; kept
-            return stopSending(left, 0, new Outcome.Unreachable(refusal.problem(), true), via);
+            // a run's record or its end the service keeps failing on: nothing to tell it by; that run is kept
+            // in the spool (for a later job, or the upload tool) and the other runs flow on
+            return stopSending(left, 0, refusal, via);
         }
         // records the service failed on (a lasting 500): set aside only once the service has shown that it
         // works, so that a service failing on everything keeps every record (in the spool) instead
@@ -350,6 +351,12 @@ final class Shipper {
      */
     private boolean runAnswers(String runKey, IngestionClient via) {
         RunInfo run = runs.get(runKey);
+        if (run == null) {
+            run = spool.runOf(runKey); // a run another job spooled, whose first line was replayed before
+            if (run != null) {
+                runs.putIfAbsent(runKey, run);
+            }
+        }
         return run != null && via.putRun(run) instanceof Outcome.Delivered;
     }
 
@@ -363,7 +370,11 @@ final class Shipper {
     /** The service became unreachable or refused the run while a refused batch was being split. */
     private boolean stopSending(Group group, int from, Outcome outcome, IngestionClient via) {
         if (outcome instanceof Outcome.Unreachable u) {
-            goOffline(u.reason());
+            if (via == probeClient) {
+                probeAnswered = u.answered(); // (a probe split a batch: its single records' answers count)
+            } else {
+                goOffline(u.reason());
+            }
         } else {
             block(group.runKey, (Outcome.Rejected) outcome);
         }
@@ -390,6 +401,8 @@ final class Shipper {
             Outcome created = run == null ? null : via.putRun(run);
             if (created instanceof Outcome.Delivered) {
                 outcome = sendOnce(via, group);
+            } else if (created instanceof Outcome.Unreachable u) {
+                outcome = u; // the re-create did not get through: the records wait (not a refusal of the run)
             } else if (created instanceof Outcome.Rejected c && refusesContent(c)) {
                 refusedRuns.put(group.runKey, c.problem());
             }

@@ -1,5 +1,6 @@
 package dev.driftwatch.plugin.ship;
 
+import dev.driftwatch.contract.RunInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -51,6 +52,8 @@ final class Spool {
             WRITERS = new java.util.concurrent.ConcurrentHashMap<>();
     /** Confirmed byte offset per spool file, loaded lazily. */
     private final Map<Path, Long> offsets = new HashMap<>();
+    /** Files whose confirmed offset (in {@link #offsets}) could not be saved to their offset file. */
+    private final java.util.Set<Path> unsaved = new java.util.HashSet<>();
 
     /**
      * Creates a spool in a directory (created when first written).
@@ -362,11 +365,32 @@ final class Spool {
             return;
         }
         offsets.put(file, offset);
+        // until the offset file says it, load() trusts this offset (a full disk must not make the replay
+        // start over at every round)
+        unsaved.add(file);
         Path tmp = offsetFile.resolveSibling(offsetFile.getFileName() + ".tmp");
         try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
             out.write(Long.toString(offset).getBytes(StandardCharsets.US_ASCII));
         }
         Files.move(tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        unsaved.remove(file);
+    }
+
+    /**
+     * The run record a run's spool file starts with, when it does.
+     *
+     * @param runKey the run
+     * @return the run, or null when its file is missing or starts otherwise
+     */
+    synchronized RunInfo runOf(String runKey) {
+        Path file = fileFor(runKey);
+        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String first = in.readLine();
+            return first != null && dev.driftwatch.contract.WireJson.fromLine(first) instanceof RunInfo run
+                    && runKey.equals(run.runKey()) ? run : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private long pendingBytes(Path file) throws IOException {
@@ -385,7 +409,8 @@ final class Spool {
             // another process sharing the directory may have replayed the file since (its offset file then
             // says more), or deleted it and spooled new records into a new one of that name (no offset file:
             // an offset of the old one would skip the new one's first lines)
-            if (known == 0 || known == saved && Files.exists(file) && Files.size(file) >= known) {
+            if (known == 0 || (known == saved || unsaved.contains(file)) && Files.exists(file)
+                    && Files.size(file) >= known) {
                 return known;
             }
             offsets.remove(file);
@@ -413,8 +438,10 @@ final class Spool {
         }
         try {
             return Long.parseLong(Files.readString(offsetFile, StandardCharsets.US_ASCII).trim());
-        } catch (NumberFormatException | java.nio.file.NoSuchFileException e) {
-            return e instanceof java.nio.file.NoSuchFileException ? -1 : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        } catch (IOException e) {
+            return -1; // gone meanwhile, or unreadable: as if there were none
         }
     }
 

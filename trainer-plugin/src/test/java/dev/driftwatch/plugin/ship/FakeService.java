@@ -40,6 +40,10 @@ final class FakeService implements AutoCloseable {
     volatile java.util.function.LongPredicate failingStep = step -> false;
     /** The largest request body seen, decompressed, in bytes. */
     volatile long largestBody;
+    /** Runs whose run record (PUT) gets a 500 every time. */
+    volatile java.util.function.Predicate<String> failingRunPut = key -> false;
+    /** Runs whose checkpoints get a 404 (the service lost the run) until their run record is PUT again. */
+    final java.util.Set<String> lostRuns = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Whether every request gets a 500 (the service itself broken). */
     volatile boolean failingEverything;
     /** Whether a refused batch lists its rejected checkpoints ({@code rejected[].index}), as the service does. */
@@ -116,7 +120,14 @@ final class FakeService implements AutoCloseable {
             return "PUT".equals(request.getMethod()) ? problem(400, "tags[0] must be at most 64 characters")
                     : problem(404, "no run " + runKey);
         }
+        if ("PUT".equals(request.getMethod()) && failingRunPut.test(runKey)) {
+            return problem(500, "internal error");
+        }
+        if (path.endsWith("/checkpoints") && lostRuns.contains(runKey)) {
+            return problem(404, "no run " + runKey);
+        }
         if ("PUT".equals(request.getMethod())) {
+            lostRuns.remove(runKey);
             acceptedRuns.add(path.substring(path.lastIndexOf('/') + 1));
             return new MockResponse().setResponseCode(201).setBody("{}");
         }

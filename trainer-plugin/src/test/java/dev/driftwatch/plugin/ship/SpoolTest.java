@@ -207,6 +207,21 @@ class SpoolTest {
      * offset) or skip its first lines (when longer). Found by an audit, in this order.
      */
     @Test
+    void anOffsetThatCouldNotBeSavedStillCountsForThisJob() throws Exception {
+        // the offset file cannot be written (a full disk; here a directory in its place): the replay goes on
+        // from the confirmed offset held in memory instead of starting over at every round
+        Spool spool = new Spool(dir);
+        spool.append("run-4", null, List.of(line(1), line(2), line(3), line(4)));
+        Path file = spool.fileFor("run-4");
+        Files.createDirectories(file.resolveSibling("run-4.jsonl.offset").resolve("blocked"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> spool.confirm(file, spool.readPending(file, 2).get(1)))
+                .isInstanceOf(java.io.IOException.class);
+
+        assertThat(steps(spool.readPending(file, 10))).containsExactly(3L, 4L);
+    }
+
+    @Test
     void anOffsetOfAFileAnotherJobReplacedIsNotReadFrom() throws Exception {
         // this job confirmed part of a file (its offset cached); another replays the rest, deletes the file and
         // spools more lines than that offset into a new one: they are all read, none skipped
