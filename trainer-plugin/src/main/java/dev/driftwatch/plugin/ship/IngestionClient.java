@@ -273,9 +273,9 @@ final class IngestionClient {
             if (next > Math.min(deadline, cutoff.getAsLong())) {
                 // a service that answered with its own fault at least twice, to the loop's end: the request's
                 // content, perhaps (the shipper sets a record aside once the service has shown it works);
-                // one fault alone (a probe's single attempt, a Retry-After past the loop), or a loop cut
+                // one fault alone (a probe's single attempt), a loop a Retry-After ends early, or one cut
                 // short (a flush's deadline), keeps the records, and says the service answered
-                return fault != null && faults >= 2 && next > deadline ? fault
+                return fault != null && faults >= 2 && retryAfter == null && next > deadline ? fault
                         : new Outcome.Unreachable(failure, fault != null);
             }
             try {

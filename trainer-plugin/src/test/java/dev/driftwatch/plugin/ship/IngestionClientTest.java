@@ -238,6 +238,12 @@ class IngestionClientTest {
         Outcome waited = client(RetryPolicy.defaults()).postCheckpoints("run-1",
                 List.of(Records.checkpoint("run-1", 1)));
         assertThat(waited).isInstanceOfSatisfying(Outcome.Unreachable.class, u -> assertThat(u.answered()).isTrue());
+
+        // a second fault that asks for a wait past the loop: the loop did not run to its end
+        service.thenFail(FakeService.status(500), FakeService.status(500).setHeader("Retry-After", "60"));
+        Outcome early = client(RetryPolicy.defaults()).postCheckpoints("run-1",
+                List.of(Records.checkpoint("run-1", 1)));
+        assertThat(early).isInstanceOfSatisfying(Outcome.Unreachable.class, u -> assertThat(u.answered()).isTrue());
     }
 
     @Test
