@@ -60,7 +60,11 @@ public record RateCondition(
             }
             double change = v1 - v0;
             boolean holds = op.holds(change, threshold);
-            out.add(new ConditionEvaluator.Observation(s == null ? "" : s, holds, change, String.format(Locale.ROOT,
+            // between values near the ends of the double range the change overflows: compared as it is, kept
+            // as the largest finite value of its sign (a number the API and the alert's history can carry,
+            // where Infinity came out as the string "Infinity")
+            double kept = Math.max(-Double.MAX_VALUE, Math.min(Double.MAX_VALUE, change));
+            out.add(new ConditionEvaluator.Observation(s == null ? "" : s, holds, kept, String.format(Locale.ROOT,
                     "%s%s changed by %s from step %d to %d (%s %s %s)", watch.label(), s == null ? "" : " on " + s,
                     ConditionEvaluator.num(change), then.step(), now.step(), ConditionEvaluator.num(change),
                     holds ? op.sign() : "not " + op.sign(), ConditionEvaluator.num(threshold))));

@@ -122,6 +122,13 @@ class ConditionEvaluatorTest {
                 .isTrue();
         // not enough history yet: no observation, the state stays as it is
         assertThat(observe(rate, source(30, 0.7), n -> null, null)).isEmpty();
+        // a change past the double range (an audit's rule on values of +-1.8e308): compared as it is, kept finite
+        Condition drop = new ConditionSpec("rate", "kl_base_ft", "mean", null, "below", -Double.MAX_VALUE, null, 3, null,
+                null).toCondition();
+        Observation overflow = observe(drop, source(30, -Double.MAX_VALUE), n -> source(10, Double.MAX_VALUE), null)
+                .get(0);
+        assertThat(overflow.holds()).isTrue();
+        assertThat(overflow.value()).isEqualTo(-Double.MAX_VALUE);
     }
 
     @Test
