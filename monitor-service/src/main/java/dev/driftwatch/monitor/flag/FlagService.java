@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.flag;
 import dev.driftwatch.monitor.project.FlagSettings;
 import dev.driftwatch.monitor.project.FlagSettingsChanged;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -200,27 +201,18 @@ public class FlagService {
             // at or below and at or above, compared here: losses may be any finite doubles, and PostgreSQL
             // refuses arithmetic whose result overflows (a difference) or underflows (half of 4.9e-324)
             List<Reference> refs = jdbc.query("""
-                    (SELECT kl_mean, loss, step FROM (
+                    WITH c AS NOT MATERIALIZED (
                         SELECT kl_mean, CASE WHEN ? THEN validate_loss ELSE train_loss END AS loss, step
-                        FROM checkpoint WHERE run_id = ? AND valid AND kl_mean > 0) c
-                    WHERE loss BETWEEN ? AND ? ORDER BY loss DESC, step LIMIT 1)
+                        FROM checkpoint WHERE run_id = ? AND valid AND kl_mean > 0)
+                    (SELECT kl_mean, loss, step FROM c WHERE loss BETWEEN ? AND ? ORDER BY loss DESC, step LIMIT 1)
                     UNION ALL
-                    (SELECT kl_mean, loss, step FROM (
-                        SELECT kl_mean, CASE WHEN ? THEN validate_loss ELSE train_loss END AS loss, step
-                        FROM checkpoint WHERE run_id = ? AND valid AND kl_mean > 0) c
-                    WHERE loss BETWEEN ? AND ? ORDER BY loss, step LIMIT 1)
+                    (SELECT kl_mean, loss, step FROM c WHERE loss BETWEEN ? AND ? ORDER BY loss, step LIMIT 1)
                     """, (rs, n) -> new Reference(light.runKey(), light.fraction(), rs.getDouble(1), rs.getDouble(2),
                             rs.getLong(3)),
-                    run.validated(), light.id(), loss - tolerance, loss,
-                    run.validated(), light.id(), loss, loss + tolerance);
-            Reference nearest = null;
-            for (Reference r : refs) {
-                if (nearest == null || Math.abs(r.loss() / 2 - loss / 2) < Math.abs(nearest.loss() / 2 - loss / 2)
-                        || Math.abs(r.loss() / 2 - loss / 2) == Math.abs(nearest.loss() / 2 - loss / 2)
-                                && r.step() < nearest.step()) {
-                    nearest = r;
-                }
-            }
+                    run.validated(), light.id(), loss - tolerance, loss, loss, loss + tolerance);
+            Comparator<Reference> nearer = Comparator.comparingDouble((Reference r) -> Math.abs(r.loss() / 2 - loss / 2))
+                    .thenComparingLong(Reference::step);
+            Reference nearest = refs.stream().min(nearer).orElse(null);
             if (nearest != null && (best == null || nearest.kl() < best.kl())) {
                 best = nearest;
             }

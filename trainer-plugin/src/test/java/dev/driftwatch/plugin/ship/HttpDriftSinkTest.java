@@ -47,6 +47,19 @@ class HttpDriftSinkTest {
                 .optFlushTimeout(Duration.ofSeconds(5));
     }
 
+    /**
+     * An earlier job that ran while the service was down: {@code job} feeds a sink whose service port is
+     * closed, the sink closes (its records stay in the spool), and then the service starts on that port.
+     */
+    private void earlierJobWhileTheServiceIsDown(java.util.function.Consumer<HttpDriftSink> job) throws Exception {
+        try (ReservedPort down = new ReservedPort()) {
+            HttpDriftSink first = sink(down.url()).build();
+            job.accept(first);
+            first.close();
+            service = new FakeService().start(down.port());
+        }
+    }
+
     private static void train(HttpDriftSink sink, long from, long to) {
         for (long step = from; step < to; step++) {
             sink.checkpoint(Records.checkpoint(RUN, step));
@@ -207,13 +220,10 @@ class HttpDriftSinkTest {
 
     @Test
     void aCheckpointTheServiceFailsOnInTheSpoolOfAnEarlierJobIsSetAsideOnReplay() throws Exception {
-        try (ReservedPort down = new ReservedPort()) {
-            HttpDriftSink first = sink(down.url()).build();
+        earlierJobWhileTheServiceIsDown(first -> {
             first.runStarted(Records.run(RUN));
             train(first, 0, 10);
-            first.close(); // all 11 spooled
-            service = new FakeService().start(down.port());
-        }
+        });
         service.failingStep = step -> step == 3;
         try (HttpDriftSink second = sink(service.url()).optMaxBatchSize(4).build()) {
             // (this job does not run it: it knows the run from the spool file's first line)
@@ -228,13 +238,10 @@ class HttpDriftSinkTest {
     void passingServerFaultsSetNothingAside() throws Exception {
         // the spool replayed by a probe whose one attempt gets a 500, and a run record the service fails on
         // for a whole retry loop (kept for a later job): nothing is set aside, everything is delivered
-        try (ReservedPort down = new ReservedPort()) {
-            HttpDriftSink first = sink(down.url()).build();
+        earlierJobWhileTheServiceIsDown(first -> {
             first.runStarted(Records.run(RUN));
             train(first, 0, 5);
-            first.close();
-            service = new FakeService().start(down.port());
-        }
+        });
         service.thenFail(FakeService.status(500));
         try (HttpDriftSink second = sink(service.url()).build()) {
             await().atMost(30, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
@@ -296,15 +303,12 @@ class HttpDriftSinkTest {
     @Test
     void aLargeSpooledBatchWithACheckpointTheServiceFailsOnIsSplitAndSetAsideOnReplay() throws Exception {
         // 10 checkpoints of ~1 MB: past the 8 MiB of one request, so the probe itself sends them one by one
-        try (ReservedPort down = new ReservedPort()) {
-            HttpDriftSink first = sink(down.url()).build();
+        earlierJobWhileTheServiceIsDown(first -> {
             first.runStarted(Records.run(RUN));
             for (long step = 0; step < 10; step++) {
                 first.checkpoint(Records.checkpointWithTensors(RUN, step, 5000));
             }
-            first.close();
-            service = new FakeService().start(down.port());
-        }
+        });
         service.failingStep = step -> step == 3;
         try (HttpDriftSink second = sink(service.url()).optRequestTimeout(Duration.ofSeconds(20)).build()) {
             await().atMost(60, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
@@ -574,13 +578,10 @@ class HttpDriftSinkTest {
 
     @Test
     void aSpoolLineWithoutARunKeyIsSetAsideAndTheSenderGoesOn() throws Exception {
-        try (ReservedPort down = new ReservedPort()) {
-            HttpDriftSink first = sink(down.url()).build();
+        earlierJobWhileTheServiceIsDown(first -> {
             first.runStarted(Records.run(RUN));
             train(first, 0, 6);
-            first.close();
-            service = new FakeService().start(down.port());
-        }
+        });
         Path file = spoolDir.resolve(RUN + ".jsonl");
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
         String keyless = lines.get(3).replace("\"runKey\":\"" + RUN + "\",", "");
