@@ -31,10 +31,12 @@ import java.util.Random;
  * (median of alternating repetitions). Also the device memory the measurement keeps and its peak
  * temporaries against the theoretical minimum (one parameter copy plus the base cache).
  *
- * <p>Both are timed twice: wall-clock, and as the CPU time of the calling thread. With one PyTorch
- * intra-op thread ({@code -Dai.djl.pytorch.num_threads=1}) every operation runs on the calling thread,
- * so the CPU-time ratio is the same cost comparison, little disturbed by other processes on a shared
- * machine (with more intra-op threads it misses the pool's work; read the wall-clock row then).
+ * <p>Both are timed three ways: wall-clock, the CPU time of the calling thread, and the CPU time of every
+ * thread of the process. With one PyTorch intra-op thread ({@code -Dai.djl.pytorch.num_threads=1}) the probe
+ * forward and the comparisons run on the calling thread, so its CPU-time ratio is what training waits for,
+ * little disturbed by other processes on a shared machine (with more intra-op threads it misses the pool's
+ * work; read the wall-clock row then). The parameter drift runs on a thread of its own beside them
+ * ({@code DriftSettings.parameterDriftThread}): the all-threads row counts it, the work a measurement adds.
  */
 public final class ListenerBenchmark implements Benchmark {
 
@@ -116,6 +118,9 @@ public final class ListenerBenchmark implements Benchmark {
             // 1024 positions: the fixed per-checkpoint costs (parameter drift over 58M weights) weigh most here
             results.addAll(measure(gpt, 16, gptReps, 256L << 20, 0)); // 131 MB of logits: exact
             results.addAll(measure(gpt, 16, gptReps, 0, 192)); // forced top-k(64) + 192 sampled tail classes
+            // the same with the parameter drift on the calling thread, after the comparisons (its own thread, beside
+            // the forward, is the default): what that thread saves training, in the same run
+            results.addAll(measure(gpt, 16, gptReps, 0, 192, 2, false, false));
             // the same without stable ranks (optStableRankIterations(0)): what the 5 products per weight cost here
             results.addAll(measure(gpt, 16, gptReps, 0, 192, 0));
             // 4096 positions: the default settings (524 MB of logits exceed the 256 MiB budget: top-k + sampled
@@ -123,7 +128,7 @@ public final class ListenerBenchmark implements Benchmark {
             results.addAll(measure(gpt, 64, gptReps, 256L << 20, 192));
             // the same probes scored as a language model's are: a prompt, a continuation of varying length,
             // padding (half the positions scored); only scored positions are compared
-            results.addAll(measure(gpt, 64, gptReps, 256L << 20, 192, 2, true));
+            results.addAll(measure(gpt, 64, gptReps, 256L << 20, 192, 2, true, true));
             results.addAll(measure(gpt, 64, gptReps, 1L << 30, 192));
             // hundreds of probes, as users keep them (256 sequences of 64 tokens, 16384 positions): the default
             // settings; the fixed per-checkpoint costs weigh least here
@@ -140,15 +145,16 @@ public final class ListenerBenchmark implements Benchmark {
 
     private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples, int stableRankIterations)
             throws Exception {
-        return measure(c, n, reps, budget, tailSamples, stableRankIterations, false);
+        return measure(c, n, reps, budget, tailSamples, stableRankIterations, false, true);
     }
 
     /**
      * One case; {@code stableRankIterations} 0 measures the parameter drift without stable ranks; {@code prompted}
-     * scores a transformer's probes as {@link #promptedMask} does instead of at every position.
+     * scores a transformer's probes as {@link #promptedMask} does instead of at every position; without
+     * {@code parameterDriftThread} the parameter drift runs on the calling thread.
      */
     private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples, int stableRankIterations,
-            boolean prompted) throws Exception {
+            boolean prompted, boolean parameterDriftThread) throws Exception {
         // -Ddriftwatch.listener.probes=256: only the cases of that many probes
         String probeCount = System.getProperty("driftwatch.listener.probes", "");
         if (!probeCount.isEmpty() && Integer.parseInt(probeCount) != n) {
@@ -159,12 +165,13 @@ public final class ListenerBenchmark implements Benchmark {
         ProbeSet probes = probes(c, n, prompted);
         String shape = c.name() + ", N=" + n + (c.isSequence() ? "x" + c.sequence() : "")
                 + (stableRankIterations == 2 ? "" : ", stable rank iterations " + stableRankIterations)
-                + (prompted ? ", prompt + padding (half scored)" : "");
+                + (prompted ? ", prompt + padding (half scored)" : "")
+                + (parameterDriftThread ? "" : ", parameter drift on the calling thread");
         try (Model model = Model.newInstance(c.name())) {
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
                     DriftMeter meter = new DriftMeter(new DriftSettings(probes, 1.0, 0, c.batchSize(), budget, 64,
-                            tailSamples, null, 1000, 42, 10, true, stableRankIterations))) {
+                            tailSamples, null, 1000, 42, 10, true, stableRankIterations, parameterDriftThread))) {
                 trainer.initialize(c.input());
                 long params = 0;
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
@@ -185,21 +192,27 @@ public final class ListenerBenchmark implements Benchmark {
                 long[] full = new long[reps];
                 long[] bareCpu = new long[reps];
                 long[] fullCpu = new long[reps];
+                long[] bareProcessCpu = new long[reps];
+                long[] fullProcessCpu = new long[reps];
                 ThreadMXBean threads = ManagementFactory.getThreadMXBean();
                 long[] bareFaults = new long[reps];
                 long[] fullFaults = new long[reps];
                 long[] parameterDrift = new long[reps];
                 for (int r = 0; r < reps; r++) {
                     long f0 = minorFaults();
+                    long p0 = processCpu();
                     long c0 = threads.getCurrentThreadCpuTime();
                     long t0 = System.nanoTime();
                     meter.bareForward(trainer);
                     long t1 = System.nanoTime();
                     long c1 = threads.getCurrentThreadCpuTime();
+                    long p1 = processCpu();
                     long f1 = minorFaults();
                     meter.measure(trainer);
                     full[r] = System.nanoTime() - t1;
                     fullCpu[r] = threads.getCurrentThreadCpuTime() - c1;
+                    fullProcessCpu[r] = processCpu() - p1;
+                    bareProcessCpu[r] = p1 - p0;
                     fullFaults[r] = minorFaults() - f1;
                     parameterDrift[r] = meter.lastParameterDriftTime().toNanos();
                     bare[r] = t1 - t0;
@@ -212,6 +225,8 @@ public final class ListenerBenchmark implements Benchmark {
                 double fullMs = median(full) / 1e6;
                 double bareCpuMs = median(bareCpu) / 1e6;
                 double fullCpuMs = median(fullCpu) / 1e6;
+                double bareProcessMs = median(bareProcessCpu) / 1e6;
+                double fullProcessMs = median(fullProcessCpu) / 1e6;
                 long positions = (long) n * Math.max(1, c.sequence());
                 // kept per position: logits (float32) and classes (int64) of the k + m kept, log-normaliser and
                 // log tail (float64), argmax (int64); exact: the logits, the log-normaliser and the argmax
@@ -226,18 +241,29 @@ public final class ListenerBenchmark implements Benchmark {
                 // ones above all) charge dearly; they explain most of the spread between repetitions
                 System.err.printf(java.util.Locale.ROOT,
                         "  %s (%s): bare %.1f ms, measure %.1f ms (parameter drift %.1f ms), ratio %.3f;"
-                                + " thread CPU ratio %.3f; minor page faults (median) bare %.0f, measure %.0f%n",
+                                + " thread CPU ratio %.3f, all threads' CPU ratio %.3f; minor page faults (median) bare %.0f,"
+                                + " measure %.0f%n",
                         label, params10, bareMs, fullMs, median(parameterDrift) / 1e6, fullMs / bareMs,
-                        fullCpuMs / bareCpuMs, median(bareFaults), median(fullFaults));
+                        fullCpuMs / bareCpuMs, fullProcessMs / bareProcessMs, median(bareFaults), median(fullFaults));
                 return List.of(
                         new Result(name(), "measure vs bare forward, " + label + ", " + params10, fullMs, "ms",
                                 bareMs, fullMs / bareMs, "<= 1.25x", fullMs / bareMs <= 1.25),
                         new Result(name(), "measure vs bare forward, calling-thread CPU time, " + label, fullCpuMs,
                                 "ms", bareCpuMs, fullCpuMs / bareCpuMs, "<= 1.25x", fullCpuMs / bareCpuMs <= 1.25),
+                        // the parameter drift's thread too (and the JVM's own, such as the garbage collector's): the
+                        // work a measurement adds, where the rows above are what training waits for
+                        new Result(name(), "measure vs bare forward, all threads' CPU time, " + label, fullProcessMs,
+                                "ms", bareProcessMs, fullProcessMs / bareProcessMs, "", null),
                         new Result(name(), "peak extra memory vs theta0 + base cache, " + label, peak / (1 << 20),
                                 "MiB", theoretical / (1 << 20), peak / theoretical, "", null));
             }
         }
+    }
+
+    /** The CPU time of every thread of this process so far, in nanoseconds. */
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static ProbeSet probes(Case c, int n, boolean prompted) {

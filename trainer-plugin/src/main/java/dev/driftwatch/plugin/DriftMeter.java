@@ -31,6 +31,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * parameters) once, then, at each {@link #measure}, runs the probe forward pass and compares.
  *
  * <p>It does the work of {@link DriftListener} without the scheduling, so it can also be driven by
- * hand (a custom training loop, a benchmark). All NDArray work runs on the calling thread, with
- * {@code training = false}, inside scoped sub-managers.
+ * hand (a custom training loop, a benchmark). The probe forward and the comparisons run on the calling
+ * thread, with {@code training = false}, inside scoped sub-managers; the parameter drift on a thread of its
+ * own beside them ({@link DriftSettings#parameterDriftThread()}), which {@link #measure} waits for before it
+ * returns.
  */
 public final class DriftMeter implements AutoCloseable {
 
@@ -91,6 +98,8 @@ public final class DriftMeter implements AutoCloseable {
     private List<ProbeGroup> groups;
     private BaseDistribution base;
     private ParameterTracker parameters;
+    /** Where the parameter drift runs beside the forward ({@link DriftSettings#parameterDriftThread()}); made at first use. */
+    private ExecutorService parameterThread;
     private Duration lastParameterDrift = Duration.ZERO;
     private Duration lastTokenDetail = Duration.ZERO;
     /** Whether log-probabilities and metrics are computed on the JVM (small outputs, see {@link HostDivergences}). */
@@ -349,64 +358,21 @@ public final class DriftMeter implements AutoCloseable {
         int n = probes.size();
         double[] rows = new double[n * m];
         double[] samplingVariance = new double[n];
-        double[] entropyBase = base.entropy();
-        boolean sequence = probes.isSequence();
         boolean host = onHost && base.topK() == 0;
-        if (host && hostGroups == null) {
-            hostGroups = new ArrayList<>();
-            for (int c = 0; c < groups.size(); c++) {
-                NDArray mask = groups.get(c).mask();
-                float[] weights = null;
-                if (mask != null) {
-                    try (NDArray copy = mask.toType(DataType.FLOAT32, true)) {
-                        weights = copy.toFloatArray();
-                    }
-                }
-                NDList kept = base.arrays(c);
-                float[] logits = kept.get(0).toFloatArray();
-                // the normalisers again, by the same code as the current model's: an unchanged model then
-                // gives bit-identical log-probabilities (the device's differ in the last bits)
-                double[] lse = HostDivergences.logNormalizers(logits, base.classes(), settings.temperature());
-                hostGroups.add(new HostGroup(logits, lse, kept.get(2).toLongArray(), weights));
+        // the parameter drift on its thread, beside the forward and the comparisons below (the weights do not
+        // change while this method runs; it waits for the parameter drift before it returns, even when it fails)
+        Future<ParameterDrift> pending = earlier == null && settings.parameterDrift() ? startParameterDrift() : null;
+        try {
+            if (host && hostGroups == null) {
+                hostGroups = hostGroups();
+            }
+            compare(trainer, host, rows, samplingVariance);
+        } finally {
+            if (pending != null) {
+                await(pending, false);
             }
         }
-        for (int c = 0; c < groups.size(); c++) {
-            ProbeGroup chunk = groups.get(c);
-            int width = BaseDistribution.COLUMNS + (sequence ? Divergences.SEQUENCE_SUMS.size() : 0);
-            double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
-                    : measureOnDevice(trainer, chunk, c, width);
-            for (int j = 0; j < chunk.size(); j++) {
-                int i = chunk.offset() + j;
-                int r = i * m;
-                int v = j * width;
-                for (int k = 0; k < m; k++) {
-                    if (sourceColumn[k] >= 0) {
-                        rows[r + k] = values[v + sourceColumn[k]];
-                    } else if (sourceColumn[k] == BASE_ENTROPY) {
-                        rows[r + k] = entropyBase[i];
-                    }
-                }
-                // the variance of the example's mean over its scored positions
-                samplingVariance[i] = values[v + BaseDistribution.KL_BASE_FT_VARIANCE] / scoredPositions[i];
-                if (task != null) {
-                    int t = r + taskColumn;
-                    rows[t] = baseLoss[i];                          // task_loss_base
-                    rows[t + 1] = ftLoss[i];                        // task_loss_ft
-                    rows[t + 2] = ftLoss[i] - baseLoss[i];          // forgetting
-                    rows[t + 3] = baseAccuracy[i];                  // accuracy_base
-                    rows[t + 4] = ftAccuracy[i];                    // accuracy_ft
-                    rows[t + 5] = baseAccuracy[i] - ftAccuracy[i];  // accuracy_drop
-                }
-            }
-        }
-        ParameterDrift drift;
-        if (earlier != null) {
-            drift = earlier.parameters();
-        } else {
-            long parametersStart = System.nanoTime();
-            drift = settings.parameterDrift() ? parameters.measure(settings.stableRankIterations()) : null;
-            lastParameterDrift = Duration.ofNanos(System.nanoTime() - parametersStart);
-        }
+        ParameterDrift drift = earlier != null ? earlier.parameters() : pending == null ? null : await(pending, true);
         if (drift != null && !finite(drift)) {
             return new Measurement(false, "NaN or Inf in the model parameters", null, null, 0);
         }
@@ -441,6 +407,126 @@ public final class DriftMeter implements AutoCloseable {
             lastTokenDetail = Duration.ofNanos(System.nanoTime() - tokensStart);
         }
         return new Measurement(true, null, result, drift, standardError);
+    }
+
+    /** Per group, the base's log-probabilities, argmax and mask on the JVM. */
+    private List<HostGroup> hostGroups() {
+        List<HostGroup> all = new ArrayList<>();
+        for (int c = 0; c < groups.size(); c++) {
+            NDArray mask = groups.get(c).mask();
+            float[] weights = null;
+            if (mask != null) {
+                try (NDArray copy = mask.toType(DataType.FLOAT32, true)) {
+                    weights = copy.toFloatArray();
+                }
+            }
+            NDList kept = base.arrays(c);
+            float[] logits = kept.get(0).toFloatArray();
+            // the normalisers again, by the same code as the current model's: an unchanged model then
+            // gives bit-identical log-probabilities (the device's differ in the last bits)
+            double[] lse = HostDivergences.logNormalizers(logits, base.classes(), settings.temperature());
+            all.add(new HostGroup(logits, lse, kept.get(2).toLongArray(), weights));
+        }
+        return all;
+    }
+
+    /** Compares every group with the base: fills each example's row of metrics and its sampling variance. */
+    private void compare(Trainer trainer, boolean host, double[] rows, double[] samplingVariance) {
+        int m = metricNames.size();
+        double[] entropyBase = base.entropy();
+        boolean sequence = probes.isSequence();
+        for (int c = 0; c < groups.size(); c++) {
+            ProbeGroup chunk = groups.get(c);
+            int width = BaseDistribution.COLUMNS + (sequence ? Divergences.SEQUENCE_SUMS.size() : 0);
+            double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
+                    : measureOnDevice(trainer, chunk, c, width);
+            for (int j = 0; j < chunk.size(); j++) {
+                int i = chunk.offset() + j;
+                int r = i * m;
+                int v = j * width;
+                for (int k = 0; k < m; k++) {
+                    if (sourceColumn[k] >= 0) {
+                        rows[r + k] = values[v + sourceColumn[k]];
+                    } else if (sourceColumn[k] == BASE_ENTROPY) {
+                        rows[r + k] = entropyBase[i];
+                    }
+                }
+                // the variance of the example's mean over its scored positions
+                samplingVariance[i] = values[v + BaseDistribution.KL_BASE_FT_VARIANCE] / scoredPositions[i];
+                if (task != null) {
+                    int t = r + taskColumn;
+                    rows[t] = baseLoss[i];                          // task_loss_base
+                    rows[t + 1] = ftLoss[i];                        // task_loss_ft
+                    rows[t + 2] = ftLoss[i] - baseLoss[i];          // forgetting
+                    rows[t + 3] = baseAccuracy[i];                  // accuracy_base
+                    rows[t + 4] = ftAccuracy[i];                    // accuracy_ft
+                    rows[t + 5] = baseAccuracy[i] - ftAccuracy[i];  // accuracy_drop
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts the parameter drift: on {@link #parameterThread}, or (without it) on this thread at once, done when
+     * this returns.
+     */
+    private Future<ParameterDrift> startParameterDrift() {
+        ParameterTracker tracker = parameters;
+        int iterations = settings.stableRankIterations();
+        FutureTask<ParameterDrift> task = new FutureTask<>(() -> {
+            long start = System.nanoTime();
+            try {
+                return tracker.measure(iterations);
+            } finally {
+                lastParameterDrift = Duration.ofNanos(System.nanoTime() - start);
+            }
+        });
+        if (settings.parameterDriftThread()) {
+            if (parameterThread == null) {
+                parameterThread = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "driftwatch-parameter-drift");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            parameterThread.execute(task);
+        } else {
+            task.run();
+        }
+        return task;
+    }
+
+    /**
+     * Waits for a parameter drift to end, through interrupts (training must not change a weight it reads;
+     * the interrupt is kept for the caller). Its result; or, when it failed, its exception ({@code rethrow}) or
+     * null.
+     */
+    private static ParameterDrift await(Future<ParameterDrift> task, boolean rethrow) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (!rethrow) {
+                        return null;
+                    }
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (e.getCause() instanceof Error error) {
+                        throw error;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -779,6 +865,10 @@ public final class DriftMeter implements AutoCloseable {
     /** Frees everything kept on the device; the meter can capture again afterwards. */
     @Override
     public void close() {
+        if (parameterThread != null) {
+            parameterThread.shutdown(); // (idle: every measurement waits for its parameter drift)
+            parameterThread = null;
+        }
         if (manager != null) {
             manager.close();
         }

@@ -21,6 +21,8 @@ import java.nio.file.Path;
  * @param topExamples how many top drifting examples each checkpoint lists
  * @param parameterDrift whether parameter drift is measured
  * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
+ * @param parameterDriftThread whether the parameter drift runs on a thread of its own, beside the probe
+ *     forward and the comparisons (the calling thread waits for it before returning)
  */
 public record DriftSettings(
         ProbeSet probes,
@@ -35,7 +37,8 @@ public record DriftSettings(
         long seed,
         int topExamples,
         boolean parameterDrift,
-        int stableRankIterations) {
+        int stableRankIterations,
+        boolean parameterDriftThread) {
 
     /**
      * Validates the settings.
@@ -53,6 +56,7 @@ public record DriftSettings(
      * @param topExamples how many top drifting examples each checkpoint lists
      * @param parameterDrift whether parameter drift is measured
      * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
+     * @param parameterDriftThread whether the parameter drift runs on a thread of its own, beside the probe forward
      */
     public DriftSettings {
         if (probes == null) {
@@ -79,6 +83,30 @@ public record DriftSettings(
         if (bootstrapResamples < 1000) {
             throw new IllegalArgumentException("bootstrapResamples must be >= 1000: " + bootstrapResamples);
         }
+    }
+
+    /**
+     * Settings whose parameter drift runs on a thread of its own, beside the probe forward.
+     *
+     * @param probes the probe set
+     * @param temperature tau
+     * @param outputIndex the logits' index in the output
+     * @param batchSize probe examples per forward pass
+     * @param memoryBudgetBytes the memory budget of the full base logits
+     * @param topK k
+     * @param tailSamples tail classes sampled per position beyond the top k (0: the k + 1-bin lower bound only)
+     * @param baseCacheDirectory the base cache directory, or null
+     * @param bootstrapResamples the bootstrap's resamples
+     * @param seed the seed
+     * @param topExamples how many top examples to list
+     * @param parameterDrift whether to measure parameter drift
+     * @param stableRankIterations stable-rank iterations, 0 for none
+     */
+    public DriftSettings(ProbeSet probes, double temperature, int outputIndex, int batchSize, long memoryBudgetBytes,
+            int topK, int tailSamples, Path baseCacheDirectory, int bootstrapResamples, long seed, int topExamples,
+            boolean parameterDrift, int stableRankIterations) {
+        this(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK, tailSamples, baseCacheDirectory,
+                bootstrapResamples, seed, topExamples, parameterDrift, stableRankIterations, true);
     }
 
     /**

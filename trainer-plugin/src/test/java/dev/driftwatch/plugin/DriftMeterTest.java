@@ -273,4 +273,51 @@ class DriftMeterTest {
             }
         }
     }
+
+    /**
+     * The parameter drift runs on a thread of its own, beside the probe forward and the comparisons: the same
+     * measurement, bit for bit, as on the calling thread, over checkpoints whose stable ranks start warm from the
+     * one before; done when {@code measure} returns (its time is set, which the measurement resets when it
+     * starts); and the thread ends with the meter.
+     */
+    @Test
+    void theParameterDriftOnAThreadOfItsOwnIsTheSameMeasurementAndEndsWithTheMeter() {
+        ProbeSet probes = SmallModels.probes(32);
+        DriftMeter.Measurement[][] measured = new DriftMeter.Measurement[2][3];
+        for (int run = 0; run < 2; run++) {
+            boolean thread = run == 0;
+            Engine.getInstance().setRandomSeed(5);
+            try (Model model = Model.newInstance("mlp")) {
+                model.setBlock(new SequentialBlock().add(Linear.builder().setUnits(96).build())
+                        .add(Linear.builder().setUnits(SmallModels.CLASSES).build()));
+                DriftSettings settings = new DriftSettings(probes, 1.0, 0, 8, 256L << 20, 64, 0, null, 1000, 42, 3,
+                        true, 2, thread);
+                try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
+                        DriftMeter meter = new DriftMeter(settings)) {
+                    trainer.initialize(new Shape(1, SmallModels.FEATURES));
+                    meter.captureBase(trainer);
+                    for (int k = 0; k < 3; k++) {
+                        perturb(model.getBlock(), trainer.getManager(), 0.05f);
+                        measured[run][k] = meter.measure(trainer);
+                        assertThat(meter.lastParameterDriftTime()).as("checkpoint %d", k).isPositive();
+                    }
+                    assertThat(parameterDriftThreads()).isEqualTo(thread ? 1 : 0);
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> parameterDriftThreads() == 0);
+        }
+        for (int k = 0; k < 3; k++) {
+            assertThat(measured[0][k].valid()).isTrue();
+            assertThat(measured[0][k].parameters()).isEqualTo(measured[1][k].parameters());
+            assertThat(measured[0][k].parameters().tensors()).allSatisfy(t -> assertThat(t.deltaL2()).isPositive());
+            assertThat(measured[0][k].parameters().tensors().get(0).stableRank()).isGreaterThan(1.0);
+            assertThat(measured[0][k].aggregates()).isEqualTo(measured[1][k].aggregates());
+        }
+    }
+
+    private static long parameterDriftThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("driftwatch-parameter-drift")).count();
+    }
 }

@@ -65,7 +65,12 @@ public final class ParameterTracker implements AutoCloseable {
                 continue;
             }
             NDArray current = parameter.getArray();
-            NDArray copy = current.duplicate();
+            // a copy that requires no gradient, whatever the thread's autograd mode (see delta)
+            NDArray detached = current.stopGradient();
+            NDArray copy = detached.duplicate();
+            if (detached != current) {
+                detached.close();
+            }
             copy.attach(manager);
             byte[] bytes = copy.toByteArray();
             Fingerprints.text(sha, p.getKey());
@@ -247,13 +252,20 @@ public final class ParameterTracker implements AutoCloseable {
         NDArray current = t.parameter.getArray();
         NDArray buffer = scratchOn(current.getDevice());
         NDIndex first = new NDIndex("0:" + current.size());
-        // (the parameter's own manager would keep these views: closed here, not left to it)
-        NDArray values = current.toType(DataType.FLOAT32, false);
+        // (the parameter's own manager would keep these views: closed here, not left to it.) Detached first:
+        // PyTorch's autograd mode is per thread, and on in a thread of the JVM's own (the meter's parameter-drift
+        // thread); there the copy of a weight that requires a gradient made the buffer part of an autograd graph
+        // that grew with every checkpoint, until freeing it overflowed the stack (a crash after ~500 checkpoints).
+        NDArray detached = current.stopGradient();
+        NDArray values = detached.toType(DataType.FLOAT32, false);
         try (NDArray flat = values.reshape(-1)) {
             buffer.set(first, flat);
         } finally {
-            if (values != current) {
+            if (values != detached) {
                 values.close();
+            }
+            if (detached != current) {
+                detached.close();
             }
         }
         return buffer.get(first).reshape(current.getShape()).subi(t.base);

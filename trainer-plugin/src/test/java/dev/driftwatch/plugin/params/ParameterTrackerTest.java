@@ -58,6 +58,45 @@ class ParameterTrackerTest {
     }
 
     /**
+     * The meter measures the parameter drift on a thread of its own: the numbers are those measured on the
+     * calling thread, checkpoint after checkpoint (the stable ranks' warm start carried from one to the next).
+     * (PyTorch's autograd mode is per thread, and on in a thread of the JVM's own: without the detach in
+     * {@code delta}, the scratch buffer joined an autograd graph that grew with every checkpoint, and freeing it
+     * crashed the JVM in {@code DriftMeterTest.noArrayLeaksOverFiveHundredCheckpoints}.)
+     */
+    @Test
+    void measuredOnAThreadOfItsOwnGivesTheSameNumbers() throws Exception {
+        try (Model model = Model.newInstance("linear")) {
+            model.setBlock(Linear.builder().setUnits(64).build());
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()))) {
+                trainer.initialize(new Shape(1, 48));
+                NDArray weight = model.getBlock().getParameters().get("weight").getArray();
+                assertThat(weight.hasGradient()).isTrue();
+                try (NDManager owned = model.getNDManager().newSubManager()) {
+                    ParameterTracker tracker = new ParameterTracker(model.getBlock(), owned);
+                    ParameterDrift[] onThread = new ParameterDrift[3];
+                    ParameterDrift[] here = new ParameterDrift[3];
+                    java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+                    try (NDManager noise = model.getNDManager().newSubManager()) {
+                        for (int k = 0; k < 3; k++) {
+                            weight.addi(noise.randomNormal(0, 0.01f, weight.getShape(), weight.getDataType()));
+                            onThread[k] = thread.submit(() -> tracker.measure(2)).get();
+                            here[k] = tracker.measure(2);
+                        }
+                    } finally {
+                        thread.shutdown();
+                    }
+                    for (int k = 0; k < 3; k++) {
+                        assertThat(onThread[k].tensors()).extracting(TensorDrift::deltaL2)
+                                .isEqualTo(here[k].tensors().stream().map(TensorDrift::deltaL2).toList());
+                        assertThat(onThread[k].tensors().get(0).stableRank()).isNotNull();
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A model of more parameter tensors than the service takes in one checkpoint (10,000 by default): the
      * checkpoint carries the 10,000 that changed most, in the model's order, and the totals and global drift of
      * all of them. Before, it carried every tensor, and the service refused the whole checkpoint.
