@@ -66,6 +66,11 @@ public final class HttpDriftSink implements DriftSink {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** How often the sender looks for a full batch between scheduled exports. */
     private static final long POLL_NANOS = Duration.ofMillis(20).toNanos();
+    /**
+     * The most estimated JSON bytes ({@link WireSize}) the sender takes from the queue into one batch: a
+     * request of about the largest the client sends whole ({@link IngestionClient#MAX_REQUEST_CHARS}).
+     */
+    private static final long BATCH_BYTES = IngestionClient.MAX_REQUEST_CHARS;
     /** A failed flush this recent makes close skip its own. */
     private static final long RECENT_FLUSH_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -76,8 +81,6 @@ public final class HttpDriftSink implements DriftSink {
     private final long scheduleDelayNanos;
     private final LongSupplier nanoClock;
     private final RecordQueue queue;
-    /** Queue size at which the sender stops retrying and spools instead. */
-    private final int pressure;
     private final ConcurrentLinkedQueue<CompletableFuture<Boolean>> flushRequests = new ConcurrentLinkedQueue<>();
     /** While a flush waits: the time after which the sender starts no retry. */
     private volatile long flushCutoff = Long.MAX_VALUE;
@@ -104,8 +107,7 @@ public final class HttpDriftSink implements DriftSink {
         this.maxBatch = b.maxBatchSize;
         this.scheduleDelayNanos = b.scheduleDelay.toNanos();
         this.nanoClock = b.nanoClock;
-        this.queue = new RecordQueue(b.queueCapacity);
-        this.pressure = Math.max(1, b.queueCapacity / 2);
+        this.queue = new RecordQueue(b.queueCapacity, b.queueBytes);
         this.spool = new Spool(b.spoolDir != null ? b.spoolDir : defaultSpoolDir(b.project));
         HttpClient given = b.httpClient;
         Supplier<HttpClient> http = given != null ? () -> given : IngestionClient.lazy(b.connectTimeout);
@@ -125,12 +127,12 @@ public final class HttpDriftSink implements DriftSink {
      * training thread.
      */
     private long retryCutoff() {
-        return queue.size() >= pressure ? Long.MIN_VALUE : flushCutoff;
+        return queue.halfFull() ? Long.MIN_VALUE : flushCutoff;
     }
 
     /** Whether a retry loop should look at its cutoff now rather than after its backoff. */
     private boolean hurry() {
-        return flushCutoff != Long.MAX_VALUE || queue.size() >= pressure;
+        return flushCutoff != Long.MAX_VALUE || queue.halfFull();
     }
 
     /**
@@ -286,12 +288,12 @@ public final class HttpDriftSink implements DriftSink {
             return;
         }
         try {
-            int size = closed.get() ? -1 : queue.offer(record);
-            if (size < 0) {
+            int offered = closed.get() ? RecordQueue.FULL : queue.offer(record);
+            if (offered == RecordQueue.FULL) {
                 spoolFromCaller(record);
                 return;
             }
-            if (size == pressure) {
+            if (offered == RecordQueue.HALF_FULL) {
                 // half a queue: a sender waiting out a backoff must spool instead. Full batches are
                 // not signalled: waking the sender from here can hand it this thread's CPU (wake-up
                 // preemption on a busy machine); it looks at the queue every few milliseconds instead.
@@ -328,7 +330,7 @@ public final class HttpDriftSink implements DriftSink {
         long nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
         while (!stopping) {
             long wait = Math.min(nextExport - nanoClock.getAsLong(), POLL_NANOS);
-            if (wait > 0 && queue.size() < maxBatch && flushRequests.isEmpty()) {
+            if (wait > 0 && !queue.holdsBatch(maxBatch, BATCH_BYTES) && flushRequests.isEmpty()) {
                 LockSupport.parkNanos(this, wait);
             }
             Thread.interrupted(); // only close interrupts, to end a request; the loop condition sees it
@@ -339,7 +341,7 @@ public final class HttpDriftSink implements DriftSink {
             for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
                 flushes.add(f);
             }
-            if (!flushes.isEmpty() || queue.size() >= maxBatch || nanoClock.getAsLong() >= nextExport) {
+            if (!flushes.isEmpty() || queue.holdsBatch(maxBatch, BATCH_BYTES) || nanoClock.getAsLong() >= nextExport) {
                 exportQueue();
                 replay(!flushes.isEmpty());
                 nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
@@ -353,7 +355,7 @@ public final class HttpDriftSink implements DriftSink {
         // shutting down: whatever was not delivered stays in the spool
         Thread.interrupted();
         List<WireRecord> rest = new ArrayList<>();
-        queue.drainTo(rest, Integer.MAX_VALUE);
+        queue.drainTo(rest, Integer.MAX_VALUE, Long.MAX_VALUE);
         shipper.spoolAll(rest);
         for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
             f.complete(false);
@@ -394,7 +396,7 @@ public final class HttpDriftSink implements DriftSink {
 
     private void exportQueue() {
         List<WireRecord> batch = new ArrayList<>(maxBatch);
-        while (queue.drainTo(batch, maxBatch) > 0) {
+        while (queue.drainTo(batch, maxBatch, BATCH_BYTES) > 0) {
             try {
                 shipper.export(batch);
             } catch (RuntimeException e) {
@@ -469,6 +471,7 @@ public final class HttpDriftSink implements DriftSink {
         private String token;
         private Path spoolDir;
         private int queueCapacity = 2048;
+        private long queueBytes = 64L << 20;
         private int maxBatchSize = 64;
         private Duration scheduleDelay = Duration.ofSeconds(1);
         private Duration connectTimeout = Duration.ofSeconds(5);
@@ -556,6 +559,21 @@ public final class HttpDriftSink implements DriftSink {
          */
         public Builder optQueueCapacity(int capacity) {
             this.queueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Sets how many bytes of records may wait in memory (default 64 MiB, as JSON, estimated from each record's
+         * counts and texts); beyond, they are spooled, as beyond {@link #optQueueCapacity}. A checkpoint with
+         * thousands of tensors is megabytes: without this bound, 2048 of them waiting for a service that is away
+         * would take gigabytes of the training job's heap. A record larger than the whole bound is still queued
+         * when nothing else waits.
+         *
+         * @param bytes at least 1
+         * @return this builder
+         */
+        public Builder optQueueBytes(long bytes) {
+            this.queueBytes = bytes;
             return this;
         }
 
@@ -684,6 +702,7 @@ public final class HttpDriftSink implements DriftSink {
             require(token.chars().allMatch(c -> c > 0x20 && c < 0x7f),
                     "token must be printable ASCII without spaces (it goes into an HTTP header)");
             require(queueCapacity >= 1, "queueCapacity must be >= 1");
+            require(queueBytes >= 1, "queueBytes must be >= 1");
             require(maxBatchSize >= 1 && maxBatchSize <= 1000, "maxBatchSize must be in [1, 1000]");
             for (Duration d : List.of(scheduleDelay, connectTimeout, requestTimeout, probeInterval, flushTimeout)) {
                 require(d != null && !d.isNegative(), "durations must be >= 0");

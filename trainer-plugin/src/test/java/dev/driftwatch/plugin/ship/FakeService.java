@@ -44,6 +44,8 @@ final class FakeService implements AutoCloseable {
     volatile java.util.function.Predicate<String> failingRunPut = key -> false;
     /** Runs whose checkpoints get a 404 (the service lost the run) until their run record is PUT again. */
     final java.util.Set<String> lostRuns = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** While set and closed, every request waits for it (at most 30 s) before it is answered. */
+    volatile java.util.concurrent.CountDownLatch gate;
     /** Whether every request gets a 500 (the service itself broken). */
     volatile boolean failingEverything;
     /** Whether a refused batch lists its rejected checkpoints ({@code rejected[].index}), as the service does. */
@@ -94,6 +96,14 @@ final class FakeService implements AutoCloseable {
     }
 
     private MockResponse answer(RecordedRequest request) {
+        java.util.concurrent.CountDownLatch held = gate;
+        if (held != null) {
+            try {
+                held.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Map<String, Object> json = Map.of();
         byte[] body = request.getBody().readByteArray();
         if (body.length > 0) {

@@ -155,6 +155,32 @@ class HttpDriftSinkTest {
         assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 100));
     }
 
+    /**
+     * Checkpoints of 2,000 tensors (~360 KB of JSON each) while the sender is held up in a slow request: the queue
+     * keeps only what fits its bytes (here 4 MiB), the training thread spools the rest, and everything arrives once
+     * the service answers. Bounded only by count, the queue took all 60 (2048 would be gigabytes of heap for
+     * checkpoints of the service's 10,000 tensors).
+     */
+    @Test
+    void largeCheckpointsFillTheQueueByTheirBytesAndTheRestIsSpooledNotLost() throws Exception {
+        service = new FakeService().start();
+        service.gate = new java.util.concurrent.CountDownLatch(1);
+        try (HttpDriftSink sink = sink(service.url()).optQueueBytes(4L << 20).optMaxBatchSize(8)
+                .optRequestTimeout(Duration.ofSeconds(40)).build()) {
+            sink.runStarted(Records.run(RUN));
+            await().atMost(5, TimeUnit.SECONDS).until(() -> service.server.getRequestCount() > 0); // the PUT waits
+            for (long step = 0; step < 60; step++) {
+                sink.checkpoint(Records.checkpointWithTensors(RUN, step, 2000));
+            }
+            // at most 4 MiB of estimated JSON (~0.5 MB each, so <= 9) in memory, the rest in the spool
+            assertThat(sink.stats().spooled()).isGreaterThanOrEqualTo(60 - 9);
+            service.gate.countDown();
+
+            assertThat(sink.flush(Duration.ofSeconds(40))).isTrue();
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 60));
+    }
+
     @Test
     void anUnknownTokenIsReportedOnceAndTheRecordsStayInTheSpool() throws Exception {
         service = new FakeService().start();
