@@ -198,6 +198,10 @@ final class Shipper {
             List<Spool.Line> read = new ArrayList<>(lines.size());
             for (Spool.Line line : lines) {
                 try {
+                    if (line.cut()) {
+                        throw new IllegalArgumentException("a line of " + line.length() + " bytes, longer than any "
+                                + "record (" + (Spool.MAX_LINE_BYTES >> 20) + " MiB); its first 64 KiB are kept");
+                    }
                     WireRecord record = WireJson.fromLine(line.text());
                     if (record.runKey() == null || record.runKey().isEmpty()) {
                         throw new IllegalArgumentException("no runKey");
@@ -208,7 +212,9 @@ final class Shipper {
                     // a line torn by a crash or edited by hand: set it aside (once it heads the chunk)
                     // and keep the rest flowing
                     if (records.isEmpty()) {
-                        reject(runKeyOf(file), List.of(line.text()), "unreadable spool line: " + e.getMessage());
+                        String text = line.cut() ? line.text().substring(0, Math.min(line.text().length(), 1 << 16))
+                                : line.text();
+                        reject(runKeyOf(file), List.of(text), "unreadable spool line: " + e.getMessage());
                         if (!confirm(file, line)) {
                             return false;
                         }

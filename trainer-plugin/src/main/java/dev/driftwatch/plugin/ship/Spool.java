@@ -37,6 +37,12 @@ final class Spool {
 
     /** The extension of a spool file. */
     static final String EXTENSION = ".jsonl";
+    /**
+     * The longest line a spool file can hold for a record (twice the service's default body limit; a checkpoint
+     * with 10,000 tensors is ~2 MB): a longer one (such as the zeros a power loss can leave at a file's end) is
+     * read without keeping more than this of it, and set aside on replay.
+     */
+    static final int MAX_LINE_BYTES = 32 << 20;
     /** The extension of the file of records the service refused. */
     static final String REJECTED_EXTENSION = ".rejected.jsonl";
     private static final String OFFSET_EXTENSION = ".offset";
@@ -235,24 +241,39 @@ final class Spool {
         }
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
             raf.seek(offset);
+            // the line so far: its first MAX_LINE_BYTES bytes kept, all of them in its checksum
             ByteArrayOutputStream current = new ByteArrayOutputStream();
+            LineSum sum = new LineSum();
             byte[] buf = new byte[64 * 1024];
             long pos = offset;
             int n;
             while (lines.size() < max && (n = raf.read(buf)) > 0) {
+                int from = 0;
                 for (int i = 0; i < n && lines.size() < max; i++) {
-                    pos++;
                     if (buf[i] == '\n') {
-                        byte[] raw = current.toByteArray();
-                        lines.add(new Line(new String(raw, StandardCharsets.UTF_8), pos, checksum(raw)));
+                        keep(current, sum, buf, from, i - from);
+                        pos += i + 1 - from;
+                        from = i + 1;
+                        lines.add(new Line(new String(current.toByteArray(), StandardCharsets.UTF_8), pos,
+                                sum.value(), sum.length()));
                         current.reset();
-                    } else {
-                        current.write(buf[i]);
+                        sum = new LineSum();
                     }
+                }
+                if (lines.size() < max) {
+                    keep(current, sum, buf, from, n - from);
+                    pos += n - from;
                 }
             }
         }
         return lines;
+    }
+
+    /** Adds bytes to the line so far: to its checksum, and to its kept bytes while they are within the bound. */
+    private static void keep(ByteArrayOutputStream current, LineSum sum, byte[] buf, int from, int count) {
+        sum.update(buf, from, count);
+        int room = (int) Math.min(count, Math.max(0, MAX_LINE_BYTES - current.size()));
+        current.write(buf, from, room);
     }
 
     private void createDirectory() throws IOException {
@@ -340,16 +361,36 @@ final class Spool {
         }
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
             raf.seek(from);
-            byte[] raw = new byte[Math.toIntExact(last.length())];
-            raf.readFully(raw);
-            return raf.read() == '\n' && checksum(raw) == last.checksum();
+            LineSum sum = new LineSum();
+            byte[] buf = new byte[64 * 1024];
+            for (long left = last.length(); left > 0; ) {
+                int n = (int) Math.min(buf.length, left);
+                raf.readFully(buf, 0, n);
+                sum.update(buf, 0, n);
+                left -= n;
+            }
+            return raf.read() == '\n' && sum.value() == last.checksum();
         }
     }
 
-    private static long checksum(byte[] raw) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(raw);
-        return crc.getValue() << 32 | raw.length;
+    /** A line's checksum as it is read: the CRC-32 of its bytes and their number. */
+    private static final class LineSum {
+        private final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        private long length;
+
+        void update(byte[] bytes, int from, int count) {
+            crc.update(bytes, from, count);
+            length += count;
+        }
+
+        long length() {
+            return length;
+        }
+
+        /** The CRC-32 (the high half) and the length's low 32 bits (the low half). */
+        long value() {
+            return crc.getValue() << 32 | (length & 0xFFFFFFFFL);
+        }
     }
 
     private void confirmLocked(Path file, long offset) throws IOException {
@@ -543,20 +584,21 @@ final class Spool {
     /**
      * One complete line of a spool file.
      *
-     * @param text the line without its newline
+     * @param text the line without its newline; only its first {@link #MAX_LINE_BYTES} bytes when it is longer
      * @param endOffset the byte offset just after its newline
      * @param checksum the CRC-32 of its bytes (the high half) and their number (the low half), to tell
      *     it from another line at the same place in a file written anew
+     * @param length the line's length in bytes, without its newline
      */
-    record Line(String text, long endOffset, long checksum) {
+    record Line(String text, long endOffset, long checksum, long length) {
 
         /**
-         * The line's length in bytes, without its newline.
+         * Whether the line is longer than any record ({@link #MAX_LINE_BYTES}): its text is then only its start.
          *
-         * @return the length
+         * @return whether
          */
-        long length() {
-            return checksum & 0xFFFFFFFFL;
+        boolean cut() {
+            return length > MAX_LINE_BYTES;
         }
     }
 }

@@ -60,6 +60,14 @@ class HttpDriftSinkTest {
         }
     }
 
+    /** {@link #earlierJobWhileTheServiceIsDown} that started the run and spooled steps 0 to {@code steps - 1}. */
+    private void earlierJobSpooled(long steps) throws Exception {
+        earlierJobWhileTheServiceIsDown(first -> {
+            first.runStarted(Records.run(RUN));
+            train(first, 0, steps);
+        });
+    }
+
     private static void train(HttpDriftSink sink, long from, long to) {
         for (long step = from; step < to; step++) {
             sink.checkpoint(Records.checkpoint(RUN, step));
@@ -246,10 +254,7 @@ class HttpDriftSinkTest {
 
     @Test
     void aCheckpointTheServiceFailsOnInTheSpoolOfAnEarlierJobIsSetAsideOnReplay() throws Exception {
-        earlierJobWhileTheServiceIsDown(first -> {
-            first.runStarted(Records.run(RUN));
-            train(first, 0, 10);
-        });
+        earlierJobSpooled(10);
         service.failingStep = step -> step == 3;
         try (HttpDriftSink second = sink(service.url()).optMaxBatchSize(4).build()) {
             // (this job does not run it: it knows the run from the spool file's first line)
@@ -264,10 +269,7 @@ class HttpDriftSinkTest {
     void passingServerFaultsSetNothingAside() throws Exception {
         // the spool replayed by a probe whose one attempt gets a 500, and a run record the service fails on
         // for a whole retry loop (kept for a later job): nothing is set aside, everything is delivered
-        earlierJobWhileTheServiceIsDown(first -> {
-            first.runStarted(Records.run(RUN));
-            train(first, 0, 5);
-        });
+        earlierJobSpooled(5);
         service.thenFail(FakeService.status(500));
         try (HttpDriftSink second = sink(service.url()).build()) {
             await().atMost(30, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
@@ -604,10 +606,7 @@ class HttpDriftSinkTest {
 
     @Test
     void aSpoolLineWithoutARunKeyIsSetAsideAndTheSenderGoesOn() throws Exception {
-        earlierJobWhileTheServiceIsDown(first -> {
-            first.runStarted(Records.run(RUN));
-            train(first, 0, 6);
-        });
+        earlierJobSpooled(6);
         Path file = spoolDir.resolve(RUN + ".jsonl");
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
         String keyless = lines.get(3).replace("\"runKey\":\"" + RUN + "\",", "");
@@ -621,6 +620,31 @@ class HttpDriftSinkTest {
         }
         assertThat(service.acceptedSteps).containsExactlyElementsOf(List.of(0L, 1L, 3L, 4L, 5L, 6L, 7L));
         assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"))).containsExactly(keyless);
+    }
+
+    /**
+     * A spool file with 40 MiB of zeros where a record should be (what a power loss can leave at a file's end), a
+     * later job's records after it: the zeros are read without being kept whole (a line longer than any record),
+     * set aside with their first 64 KiB, and the records on both sides arrive. Before, the reader buffered the
+     * whole region as one line, on every replay.
+     */
+    @Test
+    void aRegionOfZerosLongerThanAnyRecordIsSetAsideAndTheRecordsAroundItArrive() throws Exception {
+        earlierJobSpooled(3);
+        Path file = spoolDir.resolve(RUN + ".jsonl");
+        try (java.io.OutputStream out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.APPEND)) {
+            out.write(new byte[40 << 20]);
+        }
+        new Spool(spoolDir).append(RUN, null, List.of(WireJson.toLine(Records.checkpoint(RUN, 3))));
+        try (HttpDriftSink resumed = sink(service.url()).build()) {
+            train(resumed, 4, 6);
+            await().atMost(20, TimeUnit.SECONDS).until(() -> service.acceptedSteps.size() == 6);
+            assertThat(resumed.stats().rejected()).isEqualTo(1);
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(steps(0, 6));
+        List<String> rejected = Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"));
+        assertThat(rejected).hasSize(1);
+        assertThat(rejected.get(0)).hasSize(1 << 16).matches("\\x00+");
     }
 
     @Test

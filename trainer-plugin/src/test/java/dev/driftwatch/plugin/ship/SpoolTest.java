@@ -142,6 +142,34 @@ class SpoolTest {
                 line(2).substring(0, 20), line(3));
     }
 
+    /**
+     * A line longer than any record (40 MiB of zeros, then a newline): read with only its first
+     * {@link Spool#MAX_LINE_BYTES} kept, its length and checksum those of the whole, and confirmed past (the
+     * check that the file still holds it reads it in pieces too); the lines on both sides read as they are.
+     */
+    @Test
+    void aLineLongerThanAnyRecordIsReadWithoutKeepingItWholeAndConfirmed() throws Exception {
+        Spool spool = new Spool(dir);
+        Path file = spool.fileFor("run-1");
+        spool.append("run-1", null, List.of(line(1)));
+        try (java.io.OutputStream out = Files.newOutputStream(file, StandardOpenOption.APPEND)) {
+            out.write(new byte[40 << 20]);
+        }
+        spool.append("run-1", null, List.of(line(3)));
+
+        List<Spool.Line> lines = spool.readPending(file, 10);
+
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0).text()).isEqualTo(line(1));
+        assertThat(lines.get(0).cut()).isFalse();
+        assertThat(lines.get(1).cut()).isTrue();
+        assertThat(lines.get(1).length()).isEqualTo(40 << 20);
+        assertThat(lines.get(1).text()).hasSize(Spool.MAX_LINE_BYTES);
+        assertThat(lines.get(2).text()).isEqualTo(line(3));
+        assertThat(spool.confirm(file, lines.get(1))).isTrue();
+        assertThat(spool.readPending(file, 10)).extracting(Spool.Line::text).containsExactly(line(3));
+    }
+
     @Test
     void aLineThisProcessLeftTornIsEndedBeforeItsNextAppend() throws Exception {
         Spool spool = new Spool(dir);
