@@ -68,9 +68,9 @@ public final class HttpDriftSink implements DriftSink {
     private static final long POLL_NANOS = Duration.ofMillis(20).toNanos();
     /**
      * The most estimated JSON bytes ({@link WireSize}) the sender takes from the queue into one batch: a
-     * request of about the largest the client sends whole ({@link IngestionClient#MAX_REQUEST_CHARS}).
+     * request of about the largest the client sends whole ({@link IngestionClient#MAX_REQUEST_BYTES}).
      */
-    private static final long BATCH_BYTES = IngestionClient.MAX_REQUEST_CHARS;
+    private static final long BATCH_BYTES = IngestionClient.MAX_REQUEST_BYTES;
     /** A failed flush this recent makes close skip its own. */
     private static final long RECENT_FLUSH_NANOS = Duration.ofSeconds(1).toNanos();
 

@@ -51,10 +51,11 @@ import java.util.zip.GZIPOutputStream;
 final class IngestionClient {
 
     /**
-     * The longest JSON body of a batch of checkpoints, in characters: half the service's default limit of
-     * 16 MB (a checkpoint with 10,000 tensors is ~2 MB, so 64 of them were ~140 MB).
+     * The longest JSON body of a batch of checkpoints, in UTF-8 bytes (as the service counts it, once
+     * inflated): half the service's default limit of 16 MB (a checkpoint with 10,000 tensors is ~2 MB, so 64 of
+     * them were ~140 MB).
      */
-    static final int MAX_REQUEST_CHARS = 8 << 20;
+    static final int MAX_REQUEST_BYTES = 8 << 20;
 
     /**
      * The most of an answer's body kept: enough for any problem detail the service writes (a refused batch of
@@ -182,15 +183,29 @@ final class IngestionClient {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("checkpoints", list);
         String json = WireJson.write(body);
-        if (checkpoints.size() > 1 && json.length() > MAX_REQUEST_CHARS) {
+        long bytes = utf8Length(json);
+        if (checkpoints.size() > 1 && bytes > MAX_REQUEST_BYTES) {
             // not sent: the service refuses bodies past its limit (16 MB by default), often by a reset the
             // client cannot tell from an outage, which sent the same batch again at every probe; as a refusal
             // for its size, the shipper sends the checkpoints one by one
             return new Outcome.Rejected(413, String.format(Locale.ROOT, "413 (not sent): %d checkpoints are %.1f MB"
-                    + " of JSON, past the %d MiB one request carries", checkpoints.size(), json.length() / 1e6,
-                    MAX_REQUEST_CHARS >> 20));
+                    + " of JSON, past the %d MiB one request carries", checkpoints.size(), bytes / 1e6,
+                    MAX_REQUEST_BYTES >> 20));
         }
         return send("POST", runUrl(runKey) + "/checkpoints", json);
+    }
+
+    /** The length of a text in UTF-8, without encoding it (a batch's JSON can be tens of MB). */
+    static long utf8Length(String text) {
+        long n = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                // 2 bytes below U+0800, 3 above; a surrogate pair's 4 are its two chars' 2 + 2
+                n += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return n;
     }
 
     /**

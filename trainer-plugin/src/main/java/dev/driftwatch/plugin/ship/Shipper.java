@@ -251,7 +251,13 @@ final class Shipper {
                         block(group.runKey, r);
                         return false;
                     }
-                    if (!sendSingly(group, r, via)) {
+                    int settled = sendSingly(group, r, via);
+                    if (settled < group.records.size()) {
+                        // stopped partway: what it delivered or set aside first is not replayed again (before,
+                        // every probe sent those records anew until the service came back)
+                        if (settled > 0) {
+                            confirm(file, read.get(index - group.records.size() + settled - 1));
+                        }
                         return false;
                     }
                 }
@@ -272,9 +278,11 @@ final class Shipper {
      * checkpoints, at once and in one request per round; otherwise by sending the records one by one.
      *
      * @param via the client for a replay, or null for live records (then counted as sent)
-     * @return false when the service became unreachable meanwhile (the rest is then spooled or left)
+     * @return how many of the group's records, from its first, were delivered or set aside: all of them, or fewer
+     *     when the service became unreachable meanwhile (the rest is then spooled or left)
      */
-    private boolean sendSingly(Group group, Outcome.Rejected first, IngestionClient via) {
+    private int sendSingly(Group group, Outcome.Rejected first, IngestionClient via) {
+        int all = group.records.size();
         Group left = group;
         Outcome.Rejected refusal = first;
         // each round removes at least one record, so this ends
@@ -286,28 +294,33 @@ final class Shipper {
             }
             reject(left.runKey, lines(bad), refusal.problem());
             if (rest.isEmpty()) {
-                return true;
+                return all;
             }
             left = new Group(left.runKey, left.kind, rest);
             Outcome outcome = send(via == null ? client : via, left);
             if (outcome instanceof Outcome.Delivered) {
                 (via == null ? counters.sent : counters.replayed).addAndGet(rest.size());
-                return true;
+                return all;
             }
             if (!(outcome instanceof Outcome.Rejected r && r.aboutContent())) {
-                return stopSending(left, 0, outcome, via);
+                stopSending(left, 0, outcome, via);
+                return 0; // (those set aside are not all first in the group)
             }
             refusal = r;
         }
         if (left.records.size() == 1 && !IngestionClient.isServerFault(refusal.status())) {
             reject(left.runKey, lines(left.records), refusal.problem());
-            return true;
+            return all;
         }
         if (left.kind != Kind.CHECKPOINTS && IngestionClient.isServerFault(refusal.status())) {
             // a run's record or its end the service keeps failing on: nothing to tell it by; that run is kept
             // in the spool (for a later job, or the upload tool) and the other runs flow on
-            return stopSending(left, 0, refusal, via);
+            stopSending(left, 0, refusal, via);
+            return 0;
         }
+        // records of the group from its first, delivered or set aside, while left is the whole group
+        boolean whole = left == group;
+        int firstFailedOn = -1;
         // records the service failed on (a lasting 500): set aside only once the service has shown that it
         // works, so that a service failing on everything keeps every record (in the spool) instead
         List<WireRecord> failedOn = new ArrayList<>();
@@ -328,8 +341,12 @@ final class Shipper {
                         if (via == null && !failedOn.isEmpty()) {
                             spoolGroup(new Group(left.runKey, left.kind, failedOn));
                         }
-                        return stopSending(left, i, new Outcome.Unreachable("the service fails on every request: "
+                        stopSending(left, i, new Outcome.Unreachable("the service fails on every request: "
                                 + r.problem(), true), via);
+                        return settledBefore(whole, i, firstFailedOn);
+                    }
+                    if (failedOn.isEmpty()) {
+                        firstFailedOn = i;
                     }
                     failedOn.add(one.records.get(0));
                     fault = r;
@@ -341,13 +358,26 @@ final class Shipper {
                 if (via == null && !failedOn.isEmpty()) {
                     spoolGroup(new Group(left.runKey, left.kind, failedOn));
                 }
-                return stopSending(left, i, outcome, via);
+                stopSending(left, i, outcome, via);
+                return settledBefore(whole, i, firstFailedOn);
             }
         }
         if (!failedOn.isEmpty()) {
             reject(left.runKey, lines(failedOn), fault.problem());
         }
-        return true;
+        return all;
+    }
+
+    /**
+     * How many records of a group, from its first, were settled when sending them one by one stopped at record
+     * {@code stop}: those before it, up to the first one the service failed on ({@code firstFailedOn}, -1 for
+     * none: not yet set aside); none when the records sent one by one were not the whole group.
+     */
+    private static int settledBefore(boolean whole, int stop, int firstFailedOn) {
+        if (!whole) {
+            return 0;
+        }
+        return firstFailedOn < 0 ? stop : firstFailedOn;
     }
 
     /**
@@ -374,7 +404,7 @@ final class Shipper {
     }
 
     /** The service became unreachable or refused the run while a refused batch was being split. */
-    private boolean stopSending(Group group, int from, Outcome outcome, IngestionClient via) {
+    private void stopSending(Group group, int from, Outcome outcome, IngestionClient via) {
         if (outcome instanceof Outcome.Unreachable u) {
             if (via == probeClient) {
                 probeAnswered = u.answered(); // (a probe split a batch: its single records' answers count)
@@ -387,7 +417,6 @@ final class Shipper {
         if (via == null) {
             spoolGroup(new Group(group.runKey, group.kind, group.records.subList(from, group.records.size())));
         }
-        return false;
     }
 
     /** A refusal for what a record says (not the service's own fault, which may pass): the run's for good. */

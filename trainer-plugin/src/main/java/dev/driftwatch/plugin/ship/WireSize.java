@@ -94,7 +94,11 @@ final class WireSize {
         return n;
     }
 
-    /** A text's length as JSON: its characters and quotes (escapes, rare in these texts, are not counted). */
+    /**
+     * A text's length as JSON: its characters and quotes (escapes, rare in these texts, are not counted, and a
+     * character beyond ASCII counts one, though it is 2-4 bytes in UTF-8: an exact count would read every
+     * character of every tensor name on the training thread).
+     */
     private static long length(String s) {
         return s == null ? 4 : s.length() + 2L;
     }

@@ -38,7 +38,9 @@ final class FakeService implements AutoCloseable {
     volatile java.util.function.LongPredicate invalidStep = step -> false;
     /** A batch holding a step this fails on gets a 500 (a bug of the service that this record triggers). */
     volatile java.util.function.LongPredicate failingStep = step -> false;
-    /** The largest request body seen, decompressed, in bytes. */
+    /** A batch holding a step this holds gets a 503 (the service unavailable while it comes to this record). */
+    volatile java.util.function.LongPredicate unavailableStep = step -> false;
+    /** The largest request body seen, decompressed, in UTF-8 bytes. */
     volatile long largestBody;
     /** Runs whose run record (PUT) gets a 500 every time. */
     volatile java.util.function.Predicate<String> failingRunPut = key -> false;
@@ -108,7 +110,7 @@ final class FakeService implements AutoCloseable {
         byte[] body = request.getBody().readByteArray();
         if (body.length > 0) {
             String text = decode(body, request.getHeader("Content-Encoding"));
-            largestBody = Math.max(largestBody, text.length());
+            largestBody = Math.max(largestBody, text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
             json = WireJson.read(text);
         }
         Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -148,6 +150,9 @@ final class FakeService implements AutoCloseable {
                 long step = ((Number) ((Map<?, ?>) batch.get(i)).get("step")).longValue();
                 if (failingStep.test(step)) {
                     return problem(500, "internal error");
+                }
+                if (unavailableStep.test(step)) {
+                    return problem(503, "unavailable");
                 }
                 if (invalidStep.test(step)) {
                     if (!listsRejected) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import okhttp3.mockwebserver.MockResponse;
@@ -65,6 +66,16 @@ class HttpDriftSinkTest {
         earlierJobWhileTheServiceIsDown(first -> {
             first.runStarted(Records.run(RUN));
             train(first, 0, steps);
+        });
+    }
+
+    /** {@link #earlierJobSpooled}, of checkpoints of 5,000 tensors (~1 MB each: 9 pass what one request carries). */
+    private void earlierJobSpooledLarge(long steps) throws Exception {
+        earlierJobWhileTheServiceIsDown(first -> {
+            first.runStarted(Records.run(RUN));
+            for (long step = 0; step < steps; step++) {
+                first.checkpoint(Records.checkpointWithTensors(RUN, step, 5000));
+            }
         });
     }
 
@@ -331,12 +342,7 @@ class HttpDriftSinkTest {
     @Test
     void aLargeSpooledBatchWithACheckpointTheServiceFailsOnIsSplitAndSetAsideOnReplay() throws Exception {
         // 10 checkpoints of ~1 MB: past the 8 MiB of one request, so the probe itself sends them one by one
-        earlierJobWhileTheServiceIsDown(first -> {
-            first.runStarted(Records.run(RUN));
-            for (long step = 0; step < 10; step++) {
-                first.checkpoint(Records.checkpointWithTensors(RUN, step, 5000));
-            }
-        });
+        earlierJobSpooledLarge(10);
         service.failingStep = step -> step == 3;
         try (HttpDriftSink second = sink(service.url()).optRequestTimeout(Duration.ofSeconds(20)).build()) {
             await().atMost(60, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
@@ -344,6 +350,35 @@ class HttpDriftSinkTest {
         }
         assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(
                 steps(0, 10).stream().filter(s -> s != 3).toList());
+    }
+
+    /**
+     * A spooled batch too large for one request is replayed one checkpoint at a time; the service becomes
+     * unavailable at the fourth. What went before is confirmed: the probes that follow start at the fourth, and
+     * once the service is back every checkpoint has arrived once. Before, nothing of a batch sent one by one was
+     * confirmed until all of it was, and every probe sent the first three again (10 times each in one run of this
+     * test).
+     */
+    @Test
+    void aBatchReplayedOneByOneThatStopsPartwayIsNotSentAgainFromItsStart() throws Exception {
+        earlierJobSpooledLarge(10);
+        service.unavailableStep = step -> step == 3;
+        try (HttpDriftSink second = sink(service.url()).optRequestTimeout(Duration.ofSeconds(20)).build()) {
+            // three probes that reach the fourth checkpoint, each after the retry loop gave up on it
+            await().atMost(30, TimeUnit.SECONDS).until(() -> requestsHolding(3) >= 3 * 4);
+            service.unavailableStep = step -> false;
+            await().atMost(30, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 10));
+    }
+
+    /** How many checkpoint requests the service saw that held the step. */
+    private long requestsHolding(long step) {
+        synchronized (service.seen) {
+            return service.seen.stream().filter(r -> r.json().get("checkpoints") instanceof List<?> list
+                    && list.stream().anyMatch(c -> ((Number) ((Map<?, ?>) c).get("step")).longValue() == step))
+                    .count();
+        }
     }
 
     @Test
@@ -378,19 +413,50 @@ class HttpDriftSinkTest {
     void aBatchTooLargeForOneRequestGoesOneByOne() throws Exception {
         // 48 checkpoints of 5,000 tensors (~1 MB of JSON each) in one batch were one request of ~50 MB, past the
         // service's 16 MB limit: refused (or reset) and sent again at every probe
+        List<CheckpointReport> checkpoints = new java.util.ArrayList<>();
+        for (long step = 0; step < 48; step++) {
+            checkpoints.add(Records.checkpointWithTensors(RUN, step, 5000));
+        }
+        allArriveInRequestsWithinTheLimit(checkpoints);
+    }
+
+    /**
+     * Tensor names in a script of three UTF-8 bytes a character: 10 checkpoints are 6.6 million characters of
+     * JSON but 12.6 MB, and the service counts bytes. Counted in characters, they went as one request past the
+     * 8 MiB a request carries; counted in bytes, one by one.
+     */
+    @Test
+    void aBatchWhoseUtf8BytesPassTheLimitGoesOneByOne() throws Exception {
+        String layer = "変換層".repeat(50);
+        List<CheckpointReport> checkpoints = new java.util.ArrayList<>();
+        for (long step = 0; step < 10; step++) {
+            CheckpointReport c = Records.checkpointWithTensors(RUN, step, 2000);
+            List<dev.driftwatch.contract.TensorDrift> named = new java.util.ArrayList<>();
+            for (dev.driftwatch.contract.TensorDrift t : c.parameters().tensors()) {
+                named.add(new dev.driftwatch.contract.TensorDrift(layer + named.size(), t.trainable(), t.buffer(),
+                        t.size(), t.deltaL2(), t.baseL2(), t.relative(), t.stableRank()));
+            }
+            checkpoints.add(new CheckpointReport(c.runKey(), c.step(), c.epoch(), c.time(), c.valid(),
+                    c.invalidReason(), c.approximation(), c.temperature(), c.probeCount(), c.metrics(), c.slices(),
+                    c.topExamples(), new dev.driftwatch.contract.ParameterDrift(1000, 1000, 1.0, 0.01, named),
+                    c.taskMetrics()));
+        }
+        allArriveInRequestsWithinTheLimit(checkpoints);
+    }
+
+    /** Hands the checkpoints over in batches of up to 64: every one arrives, no request past the limit. */
+    private void allArriveInRequestsWithinTheLimit(List<CheckpointReport> checkpoints) throws Exception {
         service = new FakeService().start();
         try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(64).optScheduleDelay(Duration.ofSeconds(2))
                 .optRequestTimeout(Duration.ofSeconds(20)).build()) {
             sink.runStarted(Records.run(RUN));
-            for (long step = 0; step < 48; step++) {
-                sink.checkpoint(Records.checkpointWithTensors(RUN, step, 5000));
-            }
+            checkpoints.forEach(sink::checkpoint);
 
             assertThat(sink.flush(Duration.ofSeconds(40))).isTrue();
             assertThat(sink.stats().rejected()).isZero();
         }
-        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 48));
-        assertThat(service.largestBody).isLessThanOrEqualTo(IngestionClient.MAX_REQUEST_CHARS);
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, checkpoints.size()));
+        assertThat(service.largestBody).isLessThanOrEqualTo(IngestionClient.MAX_REQUEST_BYTES);
     }
 
     @Test
