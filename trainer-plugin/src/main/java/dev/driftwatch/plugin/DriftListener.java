@@ -839,11 +839,14 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Runs the parameter drift on a thread of its own, beside the probe forward and the comparisons (default
-         * on): a checkpoint then keeps training waiting for the longer of the two instead of their sum, where a
-         * core is free for it (the parameter drift of a 58M-parameter transformer takes ~0.3 s of one CPU core per
-         * checkpoint). Off, it runs on the training thread after the comparisons. Either way the checkpoint's numbers are the same, and the training thread waits for the
-         * parameter drift before it returns: training never changes a weight that is being measured.
+         * Lets the parameter drift run on a thread of its own, beside the probe forward and the comparisons, where
+         * a core is free for it (default on): on the CPU, when PyTorch's threads per operation
+         * ({@code ai.djl.pytorch.num_threads}, else {@code OMP_NUM_THREADS}, else every core) are fewer than the
+         * cores; not on a GPU. A checkpoint then keeps training waiting for the longer of the two instead of their
+         * sum (the parameter drift of a 58M-parameter transformer takes ~0.3 s of one core per checkpoint). Off, or
+         * without a free core, it runs on the training thread after the comparisons. Either way the checkpoint's
+         * numbers are the same, and the training thread waits for the parameter drift before it returns: training
+         * never changes a weight that is being measured.
          *
          * @param enabled whether to
          * @return this builder

@@ -21,8 +21,9 @@ import java.nio.file.Path;
  * @param topExamples how many top drifting examples each checkpoint lists
  * @param parameterDrift whether parameter drift is measured
  * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
- * @param parameterDriftThread whether the parameter drift runs on a thread of its own, beside the probe
- *     forward and the comparisons (the calling thread waits for it before returning)
+ * @param parameterDriftThread whether the parameter drift may run on a thread of its own, beside the probe
+ *     forward and the comparisons, where a core is free for it (the calling thread waits for it before
+ *     returning)
  */
 public record DriftSettings(
         ProbeSet probes,
@@ -56,7 +57,8 @@ public record DriftSettings(
      * @param topExamples how many top drifting examples each checkpoint lists
      * @param parameterDrift whether parameter drift is measured
      * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
-     * @param parameterDriftThread whether the parameter drift runs on a thread of its own, beside the probe forward
+     * @param parameterDriftThread whether the parameter drift may run on a thread of its own, beside the probe
+     *     forward, where a core is free for it
      */
     public DriftSettings {
         if (probes == null) {
@@ -86,7 +88,7 @@ public record DriftSettings(
     }
 
     /**
-     * Settings whose parameter drift runs on a thread of its own, beside the probe forward.
+     * Settings whose parameter drift runs on a thread of its own, beside the probe forward, where a core is free.
      *
      * @param probes the probe set
      * @param temperature tau

@@ -301,7 +301,11 @@ class DriftMeterTest {
                         measured[run][k] = meter.measure(trainer);
                         assertThat(meter.lastParameterDriftTime()).as("checkpoint %d", k).isPositive();
                     }
-                    assertThat(parameterDriftThreads()).isEqualTo(thread ? 1 : 0);
+                    // (a thread only where a core is free: the tests run PyTorch with one thread per operation)
+                    int cores = Runtime.getRuntime().availableProcessors();
+                    boolean beside = DriftMeter.besideTheForward(thread, false,
+                            Integer.getInteger("ai.djl.pytorch.num_threads", cores), cores);
+                    assertThat(parameterDriftThreads()).isEqualTo(beside ? 1 : 0);
                 }
             }
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
@@ -314,6 +318,16 @@ class DriftMeterTest {
             assertThat(measured[0][k].parameters().tensors().get(0).stableRank()).isGreaterThan(1.0);
             assertThat(measured[0][k].aggregates()).isEqualTo(measured[1][k].aggregates());
         }
+    }
+
+    @Test
+    void theParameterDriftRunsBesideTheForwardOnlyOnTheCpuWithACoreFree() {
+        assertThat(DriftMeter.besideTheForward(true, false, 1, 2)).isTrue();
+        assertThat(DriftMeter.besideTheForward(true, false, 7, 8)).isTrue();
+        assertThat(DriftMeter.besideTheForward(true, false, 2, 2)).isFalse(); // PyTorch's default: every core
+        assertThat(DriftMeter.besideTheForward(true, false, 1, 1)).isFalse();
+        assertThat(DriftMeter.besideTheForward(true, true, 1, 8)).isFalse();
+        assertThat(DriftMeter.besideTheForward(false, false, 1, 8)).isFalse();
     }
 
     private static long parameterDriftThreads() {
