@@ -35,7 +35,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -369,8 +368,10 @@ public final class DriftMeter implements AutoCloseable {
         double[] samplingVariance = new double[n];
         boolean host = onHost && base.topK() == 0;
         // the parameter drift on its thread, beside the forward and the comparisons below (the weights do not
-        // change while this method runs; it waits for the parameter drift before it returns, even when it fails)
-        Future<ParameterDrift> pending = earlier == null && settings.parameterDrift() ? startParameterDrift() : null;
+        // change while this method runs; it waits for the parameter drift before it returns, even when it fails);
+        // without that thread, on this one after them
+        boolean measureParameters = earlier == null && settings.parameterDrift();
+        Future<ParameterDrift> pending = measureParameters && parameterDriftBeside ? startParameterDrift() : null;
         try {
             if (host && hostGroups == null) {
                 hostGroups = hostGroups();
@@ -381,7 +382,8 @@ public final class DriftMeter implements AutoCloseable {
                 await(pending, false);
             }
         }
-        ParameterDrift drift = earlier != null ? earlier.parameters() : pending == null ? null : await(pending, true);
+        ParameterDrift drift = earlier != null ? earlier.parameters()
+                : pending != null ? await(pending, true) : measureParameters ? parameterDrift() : null;
         if (drift != null && !finite(drift)) {
             return new Measurement(false, "NaN or Inf in the model parameters", null, null, 0);
         }
@@ -513,34 +515,26 @@ public final class DriftMeter implements AutoCloseable {
         return cores;
     }
 
-    /**
-     * Starts the parameter drift: on {@link #parameterThread}, or (without it) on this thread at once, done when
-     * this returns.
-     */
+    /** Starts the parameter drift on {@link #parameterThread} (made at first use). */
     private Future<ParameterDrift> startParameterDrift() {
-        ParameterTracker tracker = parameters;
-        int iterations = settings.stableRankIterations();
-        FutureTask<ParameterDrift> task = new FutureTask<>(() -> {
-            long start = System.nanoTime();
-            try {
-                return tracker.measure(iterations);
-            } finally {
-                lastParameterDrift = Duration.ofNanos(System.nanoTime() - start);
-            }
-        });
-        if (parameterDriftBeside) {
-            if (parameterThread == null) {
-                parameterThread = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "driftwatch-parameter-drift");
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
-            parameterThread.execute(task);
-        } else {
-            task.run();
+        if (parameterThread == null) {
+            parameterThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "driftwatch-parameter-drift");
+                t.setDaemon(true);
+                return t;
+            });
         }
-        return task;
+        return parameterThread.submit(this::parameterDrift);
+    }
+
+    /** The parameter drift, on the calling thread; its time in {@link #lastParameterDrift}. */
+    private ParameterDrift parameterDrift() {
+        long start = System.nanoTime();
+        try {
+            return parameters.measure(settings.stableRankIterations());
+        } finally {
+            lastParameterDrift = Duration.ofNanos(System.nanoTime() - start);
+        }
     }
 
     /**

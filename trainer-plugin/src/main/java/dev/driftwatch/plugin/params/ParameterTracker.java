@@ -67,9 +67,13 @@ public final class ParameterTracker implements AutoCloseable {
             NDArray current = parameter.getArray();
             // a copy that requires no gradient, whatever the thread's autograd mode (see delta)
             NDArray detached = current.stopGradient();
-            NDArray copy = detached.duplicate();
-            if (detached != current) {
-                detached.close();
+            NDArray copy;
+            try {
+                copy = detached.duplicate();
+            } finally {
+                if (detached != current) {
+                    detached.close();
+                }
             }
             copy.attach(manager);
             byte[] bytes = copy.toByteArray();
@@ -257,13 +261,16 @@ public final class ParameterTracker implements AutoCloseable {
         // thread); there the copy of a weight that requires a gradient made the buffer part of an autograd graph
         // that grew with every checkpoint, until freeing it overflowed the stack (a crash after ~500 checkpoints).
         NDArray detached = current.stopGradient();
-        NDArray values = detached.toType(DataType.FLOAT32, false);
-        try (NDArray flat = values.reshape(-1)) {
-            buffer.set(first, flat);
-        } finally {
-            if (values != detached) {
-                values.close();
+        try {
+            NDArray values = detached.toType(DataType.FLOAT32, false);
+            try (NDArray flat = values.reshape(-1)) {
+                buffer.set(first, flat);
+            } finally {
+                if (values != detached) {
+                    values.close();
+                }
             }
+        } finally {
             if (detached != current) {
                 detached.close();
             }

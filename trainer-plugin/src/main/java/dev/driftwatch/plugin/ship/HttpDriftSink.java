@@ -81,6 +81,8 @@ public final class HttpDriftSink implements DriftSink {
     private final long scheduleDelayNanos;
     private final LongSupplier nanoClock;
     private final RecordQueue queue;
+    /** The estimated bytes that make a batch: {@link #BATCH_BYTES}, or half the queue's bound when that is less. */
+    private final long batchBytes;
     private final ConcurrentLinkedQueue<CompletableFuture<Boolean>> flushRequests = new ConcurrentLinkedQueue<>();
     /** While a flush waits: the time after which the sender starts no retry. */
     private volatile long flushCutoff = Long.MAX_VALUE;
@@ -108,6 +110,8 @@ public final class HttpDriftSink implements DriftSink {
         this.scheduleDelayNanos = b.scheduleDelay.toNanos();
         this.nanoClock = b.nanoClock;
         this.queue = new RecordQueue(b.queueCapacity, b.queueBytes);
+        // a batch's bytes, or half a smaller queue's: a queue that cannot hold a whole batch still exports early
+        this.batchBytes = Math.min(BATCH_BYTES, Math.max(1, b.queueBytes / 2));
         this.spool = new Spool(b.spoolDir != null ? b.spoolDir : defaultSpoolDir(b.project));
         HttpClient given = b.httpClient;
         Supplier<HttpClient> http = given != null ? () -> given : IngestionClient.lazy(b.connectTimeout);
@@ -330,7 +334,7 @@ public final class HttpDriftSink implements DriftSink {
         long nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
         while (!stopping) {
             long wait = Math.min(nextExport - nanoClock.getAsLong(), POLL_NANOS);
-            if (wait > 0 && !queue.holdsBatch(maxBatch, BATCH_BYTES) && flushRequests.isEmpty()) {
+            if (wait > 0 && !queue.holdsBatch(maxBatch, batchBytes) && flushRequests.isEmpty()) {
                 LockSupport.parkNanos(this, wait);
             }
             Thread.interrupted(); // only close interrupts, to end a request; the loop condition sees it
@@ -341,7 +345,7 @@ public final class HttpDriftSink implements DriftSink {
             for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
                 flushes.add(f);
             }
-            if (!flushes.isEmpty() || queue.holdsBatch(maxBatch, BATCH_BYTES) || nanoClock.getAsLong() >= nextExport) {
+            if (!flushes.isEmpty() || queue.holdsBatch(maxBatch, batchBytes) || nanoClock.getAsLong() >= nextExport) {
                 exportQueue();
                 replay(!flushes.isEmpty());
                 nextExport = nanoClock.getAsLong() + scheduleDelayNanos;

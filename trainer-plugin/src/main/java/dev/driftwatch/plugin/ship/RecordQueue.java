@@ -57,7 +57,7 @@ final class RecordQueue {
             return FULL;
         }
         items.add(new Entry(record, weight));
-        long half = byteCapacity / 2;
+        long half = Math.max(1, byteCapacity / 2);
         return n == Math.max(1, capacity / 2) || (held >= half && held - weight < half) ? HALF_FULL : QUEUED;
     }
 
@@ -76,7 +76,7 @@ final class RecordQueue {
      * @return whether
      */
     boolean halfFull() {
-        return size.get() >= Math.max(1, capacity / 2) || bytes.get() >= byteCapacity / 2;
+        return size.get() >= Math.max(1, capacity / 2) || bytes.get() >= Math.max(1, byteCapacity / 2);
     }
 
     /**

@@ -200,7 +200,8 @@ final class Shipper {
                 try {
                     if (line.cut()) {
                         throw new IllegalArgumentException("a line of " + line.length() + " bytes, longer than any "
-                                + "record (" + (Spool.MAX_LINE_BYTES >> 20) + " MiB); its first 64 KiB are kept");
+                                + "record (" + (Spool.MAX_LINE_BYTES >> 20) + " MiB); its first 65,536 characters "
+                                + "are kept");
                     }
                     WireRecord record = WireJson.fromLine(line.text());
                     if (record.runKey() == null || record.runKey().isEmpty()) {
@@ -212,8 +213,7 @@ final class Shipper {
                     // a line torn by a crash or edited by hand: set it aside (once it heads the chunk)
                     // and keep the rest flowing
                     if (records.isEmpty()) {
-                        String text = line.cut() ? line.text().substring(0, Math.min(line.text().length(), 1 << 16))
-                                : line.text();
+                        String text = line.cut() ? start(line.text(), 1 << 16) : line.text();
                         reject(runKeyOf(file), List.of(text), "unreadable spool line: " + e.getMessage());
                         if (!confirm(file, line)) {
                             return false;
@@ -378,6 +378,14 @@ final class Shipper {
             return 0;
         }
         return firstFailedOn < 0 ? stop : firstFailedOn;
+    }
+
+    /** A text's first {@code chars} characters, one fewer where the last would split a surrogate pair. */
+    private static String start(String text, int chars) {
+        if (text.length() <= chars) {
+            return text;
+        }
+        return text.substring(0, Character.isHighSurrogate(text.charAt(chars - 1)) ? chars - 1 : chars);
     }
 
     /**

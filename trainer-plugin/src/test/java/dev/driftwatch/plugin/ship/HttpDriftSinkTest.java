@@ -200,6 +200,25 @@ class HttpDriftSinkTest {
         assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 60));
     }
 
+    /**
+     * A queue bounded below a batch's 8 MiB: half of it makes a batch, sent at once rather than at the next
+     * scheduled export (here half a minute away). Before, such a queue never held a batch: its records waited
+     * for the schedule while later ones went to the spool.
+     */
+    @Test
+    void aQueueSmallerThanABatchSendsWhenItIsHalfFull() throws Exception {
+        service = new FakeService().start();
+        try (HttpDriftSink sink = sink(service.url()).optQueueBytes(4L << 20).optScheduleDelay(Duration.ofSeconds(30))
+                .build()) {
+            sink.runStarted(Records.run(RUN));
+            for (long step = 0; step < 6; step++) { // ~3 MB of estimated JSON
+                sink.checkpoint(Records.checkpointWithTensors(RUN, step, 2000));
+            }
+            await().atMost(10, TimeUnit.SECONDS).until(() -> service.acceptedSteps.size() >= 4);
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 6));
+    }
+
     @Test
     void anUnknownTokenIsReportedOnceAndTheRecordsStayInTheSpool() throws Exception {
         service = new FakeService().start();
