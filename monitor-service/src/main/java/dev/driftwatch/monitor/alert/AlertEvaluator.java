@@ -12,11 +12,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -82,7 +84,7 @@ class AlertEvaluator implements IngestListener {
         Set<AlertState> dirty = new LinkedHashSet<>();
         for (CheckpointReport checkpoint : ordered) {
             MetricSource source = MetricSource.of(checkpoint);
-            RunContext run = new RunContext(n -> alerts.lookBack(event.runId(), checkpoint.step(), n),
+            RunContext run = new RunContext(lookBack(event.runId(), checkpoint.step()),
                     checkpoint.step() == newest ? flags : null, forecast);
             for (AlertRule rule : active) {
                 List<ConditionEvaluator.Observation> seen;
@@ -136,6 +138,35 @@ class AlertEvaluator implements IngestListener {
             alerts.save(event.runId(), s, AlertStateMachine.Change.NONE, null);
         }
         countAfterCommit(entered);
+    }
+
+    /**
+     * The earlier checkpoints of a run as a checkpoint's rate rules ask for them, each read once: every rate
+     * rule with the same window asks for the same one, and a read parses the checkpoint's metrics of every
+     * slice (before, 50 rate rules over an upload of 64 checkpoints were 3,200 reads; now 64).
+     *
+     * @param runId the run
+     * @param step the checkpoint the rules evaluate
+     * @return {@code n} to the valid checkpoint {@code n} before it, or null
+     */
+    private IntFunction<MetricSource> lookBack(long runId, long step) {
+        return readOnce(n -> alerts.lookBack(runId, step, n));
+    }
+
+    /**
+     * A function that calls {@code read} once per argument and answers from what it returned after (null too).
+     *
+     * @param read the function
+     * @return the same answers, each read once
+     */
+    static <T> IntFunction<T> readOnce(IntFunction<T> read) {
+        Map<Integer, T> answers = new HashMap<>();
+        return n -> {
+            if (!answers.containsKey(n)) {
+                answers.put(n, read.apply(n)); // (null too: a run shorter than the window)
+            }
+            return answers.get(n);
+        };
     }
 
     /**
