@@ -114,7 +114,7 @@ class AlertEvaluator implements IngestListener {
                     }
                     boolean wasOpen = s.open();
                     AlertStateMachine.Change change = AlertStateMachine.apply(s, o.holds(), checkpoint.step(),
-                            o.value(), o.summary(), rule.forCheckpoints(), rule.keepFiringFor(), rule.repeat(), now);
+                            o.value(), o.words(), rule.forCheckpoints(), rule.keepFiringFor(), rule.repeat(), now);
                     if (!wasOpen && change.state() == null) {
                         continue; // nothing open, nothing started: no row to touch
                     }
@@ -247,7 +247,7 @@ class AlertEvaluator implements IngestListener {
         int notifications = s.notifications;
         Instant lastNotified = s.lastNotifiedAt;
         AlertStateMachine.Change change = AlertStateMachine.apply(s, false, s.lastStep, s.lastValue,
-                s.summary + " (" + note + ")", rule == null ? 1 : rule.forCheckpoints(), 1,
+                s.summary() + " (" + note + ")", rule == null ? 1 : rule.forCheckpoints(), 1,
                 rule == null ? Duration.ZERO : rule.repeat(), now); // (ends at once)
         if (rule == null) {
             s.notifications = notifications; // (the machine counts the notice it asks for; none is sent)
@@ -263,7 +263,7 @@ class AlertEvaluator implements IngestListener {
     private static AlertNotice notice(AlertRule rule, String runKey, AlertState s, NotificationKind kind) {
         return new AlertNotice(s.id, kind, rule.id(), rule.name(), rule.severity(), rule.project(), runKey,
                 s.sliceKey.isEmpty() ? null : s.sliceKey, ConditionEvaluator.describe(rule.condition(),
-                        rule.forCheckpoints()), s.summary, s.lastValue, s.lastStep, s.startedAt, s.firedAt,
+                        rule.forCheckpoints()), s.summary(), s.lastValue, s.lastStep, s.startedAt, s.firedAt,
                 s.state == AlertStatus.RESOLVED ? s.endedAt : null);
     }
 

@@ -18,7 +18,10 @@ final class AlertState {
     long startedStep;
     long lastStep;
     Double lastValue;
+    /** What was last seen, in words; {@link #words} when those are not written yet. */
     String summary;
+    /** The last observation's words, written when first read ({@link #summary()}), or null. */
+    java.util.function.Supplier<String> words;
     Instant startedAt;
     Instant firedAt;
     Instant endedAt;
@@ -28,6 +31,19 @@ final class AlertState {
     AlertState(long ruleId, String sliceKey) {
         this.ruleId = ruleId;
         this.sliceKey = sliceKey;
+    }
+
+    /**
+     * What was last seen, in words (written now if they were not yet).
+     *
+     * @return the words, or null
+     */
+    String summary() {
+        if (words != null) {
+            summary = words.get();
+            words = null;
+        }
+        return summary;
     }
 
     /** @return true while pending or firing */

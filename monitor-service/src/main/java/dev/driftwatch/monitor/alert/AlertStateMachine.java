@@ -45,6 +45,26 @@ final class AlertStateMachine {
      */
     static Change apply(AlertState s, boolean holds, long step, Double value, String summary, int forCount,
             int keepFiringFor, Duration repeat, Instant now) {
+        return apply(s, holds, step, value, () -> summary, forCount, keepFiringFor, repeat, now);
+    }
+
+    /**
+     * {@link #apply(AlertState, boolean, long, Double, String, int, int, Duration, Instant)} with the observation's
+     * words written only if they are read.
+     *
+     * @param s the episode, updated in place
+     * @param holds whether the condition holds at this checkpoint
+     * @param step the checkpoint's step
+     * @param value the observed value (may be null)
+     * @param words the observation in words, when asked for
+     * @param forCount the rule's {@code for}
+     * @param keepFiringFor the rule's {@code keepFiringFor}
+     * @param repeat the rule's repeat interval (zero: never)
+     * @param now the current time
+     * @return what changed
+     */
+    static Change apply(AlertState s, boolean holds, long step, Double value, java.util.function.Supplier<String> words,
+            int forCount, int keepFiringFor, Duration repeat, Instant now) {
         if (!s.open()) {
             if (!holds) {
                 return Change.NONE;
@@ -58,7 +78,7 @@ final class AlertStateMachine {
             s.endedAt = null;
             s.lastNotifiedAt = null;
             s.notifications = 0;
-            observe(s, step, value, summary);
+            observe(s, step, value, words);
             if (forCount <= 1) {
                 fire(s, now);
                 return new Change(AlertStatus.FIRING, NotificationKind.FIRING, true);
@@ -66,7 +86,7 @@ final class AlertStateMachine {
             s.state = AlertStatus.PENDING;
             return new Change(AlertStatus.PENDING, null, true);
         }
-        observe(s, step, value, summary);
+        observe(s, step, value, words);
         if (holds) {
             s.clearStreak = 0;
             s.consecutive++;
@@ -109,9 +129,10 @@ final class AlertStateMachine {
         s.notifications++;
     }
 
-    private static void observe(AlertState s, long step, Double value, String summary) {
+    private static void observe(AlertState s, long step, Double value, java.util.function.Supplier<String> words) {
         s.lastStep = step;
         s.lastValue = value;
-        s.summary = summary;
+        s.summary = null;
+        s.words = words;
     }
 }

@@ -117,18 +117,18 @@ class AlertStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """, Long.class, s.ruleId, runId, s.sliceKey, s.state.wireName(), s.consecutive, s.clearStreak,
                     s.startedStep, s.lastStep,
-                    s.lastValue, s.summary, ts(s.startedAt), ts(s.firedAt), ts(s.endedAt), ts(s.lastNotifiedAt),
+                    s.lastValue, s.summary(), ts(s.startedAt), ts(s.firedAt), ts(s.endedAt), ts(s.lastNotifiedAt),
                     s.notifications);
         } else {
             jdbc.update("""
                     UPDATE alert SET state = ?, consecutive = ?, clear_streak = ?, last_step = ?, last_value = ?, summary = ?, fired_at = ?,
                         ended_at = ?, last_notified_at = ?, notifications = ? WHERE id = ?
-                    """, s.state.wireName(), s.consecutive, s.clearStreak, s.lastStep, s.lastValue, s.summary, ts(s.firedAt), ts(s.endedAt),
+                    """, s.state.wireName(), s.consecutive, s.clearStreak, s.lastStep, s.lastValue, s.summary(), ts(s.firedAt), ts(s.endedAt),
                     ts(s.lastNotifiedAt), s.notifications, s.id);
         }
         if (change.state() != null) {
             jdbc.update("INSERT INTO alert_transition (alert_id, state, step, value, note) VALUES (?, ?, ?, ?, ?)",
-                    s.id, change.state().wireName(), s.lastStep, s.lastValue, note != null ? note : s.summary);
+                    s.id, change.state().wireName(), s.lastStep, s.lastValue, note != null ? note : s.summary());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.driftwatch.contract.SliceSummary;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Evaluates conditions on one checkpoint (each {@link Condition} does its own part) and holds what
@@ -23,7 +24,31 @@ final class ConditionEvaluator {
      * @param value the compared value, or null
      * @param summary what was seen, in words
      */
-    record Observation(String sliceKey, boolean holds, Double value, String summary) {}
+    record Observation(String sliceKey, boolean holds, Double value, Supplier<String> words) {
+
+        /**
+         * An observation whose words are already written.
+         *
+         * @param sliceKey the slice, "" for the whole probe set
+         * @param holds whether the condition holds
+         * @param value the value compared (may be null)
+         * @param summary what was seen, in words
+         */
+        Observation(String sliceKey, boolean holds, Double value, String summary) {
+            this(sliceKey, holds, value, () -> summary);
+        }
+
+        /**
+         * What was seen, in words: written when asked for (an upload of many rules, slices and checkpoints
+         * observes hundreds of thousands of times, and writing every observation's numbers was half its
+         * evaluation; the words are kept only where an alert's state is saved or a rule's status shown).
+         *
+         * @return the words
+         */
+        String summary() {
+            return words.get();
+        }
+    }
 
     /**
      * The run's flags when the checkpoint was stored.
@@ -86,16 +111,18 @@ final class ConditionEvaluator {
             }
             double bound = op == Op.ABOVE ? s.ciLow() : s.ciHigh();
             boolean holds = op.holds(bound, t);
-            return new Observation(key, holds, bound, String.format(Locale.ROOT, "%s CI bound %s %s %s at step %d",
-                    name, num(bound), holds ? op.sign() : "not " + op.sign(), num(t), now.step()));
+            long step = now.step();
+            return new Observation(key, holds, bound, (Supplier<String>) () -> name + " CI bound " + num(bound) + " "
+                    + (holds ? op.sign() : "not " + op.sign()) + " " + num(t) + " at step " + step);
         }
         Double v = watch.value(now, slice);
         if (v == null) {
             return null;
         }
         boolean holds = op.holds(v, t);
-        return new Observation(key, holds, v, String.format(Locale.ROOT, "%s %s %s %s at step %d",
-                name, num(v), holds ? op.sign() : "not " + op.sign(), num(t), now.step()));
+        long step = now.step();
+        return new Observation(key, holds, v, (Supplier<String>) () -> name + " " + num(v) + " "
+                + (holds ? op.sign() : "not " + op.sign()) + " " + num(t) + " at step " + step);
     }
 
     static String sliceText(String slice) {

@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Min;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * {@code rate}: the change of the watched value over the last {@code window} checkpoints
@@ -64,10 +65,14 @@ public record RateCondition(
             // as the largest finite value of its sign (a number the API and the alert's history can carry,
             // where Infinity came out as the string "Infinity")
             double kept = Math.max(-Double.MAX_VALUE, Math.min(Double.MAX_VALUE, change));
-            out.add(new ConditionEvaluator.Observation(s == null ? "" : s, holds, kept, String.format(Locale.ROOT,
-                    "%s%s changed by %s from step %d to %d (%s %s %s)", watch.label(), s == null ? "" : " on " + s,
-                    ConditionEvaluator.num(change), then.step(), now.step(), ConditionEvaluator.num(change),
-                    holds ? op.sign() : "not " + op.sign(), ConditionEvaluator.num(threshold))));
+            long from = then.step();
+            long to = now.step();
+            out.add(new ConditionEvaluator.Observation(s == null ? "" : s, holds, kept, (Supplier<String>) () -> {
+                String by = ConditionEvaluator.num(change);
+                return watch.label() + (s == null ? "" : " on " + s) + " changed by " + by + " from step " + from
+                        + " to " + to + " (" + by + " " + (holds ? op.sign() : "not " + op.sign()) + " "
+                        + ConditionEvaluator.num(threshold) + ")";
+            }));
         }
         return out;
     }

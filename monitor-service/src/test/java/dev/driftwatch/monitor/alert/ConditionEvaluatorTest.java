@@ -67,6 +67,23 @@ class ConditionEvaluatorTest {
                 .isTrue();
     }
 
+    /** The observations' words, as the run page, the alert history and the notices show them. */
+    @Test
+    void observationsSayWhatWasSeenInWords() {
+        assertThat(observe(threshold("above", 0.5, false), source(12, 0.61234)).get(0).summary())
+                .isEqualTo("kl_base_ft mean 0.6123 > 0.5000 at step 12");
+        assertThat(observe(threshold("above", 0.5, true), source(12, 0.6, 0.45, 0.75, Map.of())).get(0).summary())
+                .isEqualTo("kl_base_ft mean CI bound 0.4500 not > 0.5000 at step 12");
+        Condition perSlice = new ConditionSpec("threshold", "kl_base_ft", "mean", "*", "below", 2e-7, null, null, null,
+                null).toCondition();
+        assertThat(observe(perSlice, source(3, 0.1, 0.09, 0.11, Map.of("off-task/law", 1.5e-7))).get(0).summary())
+                .isEqualTo("kl_base_ft mean on off-task/law 1.500e-07 < 2.000e-07 at step 3");
+        Condition rate = new ConditionSpec("rate", "kl_base_ft", "mean", null, "above", 0.05, null, 3, null, null)
+                .toCondition();
+        assertThat(observe(rate, source(9, 0.3), n -> source(7, 0.2), null).get(0).summary())
+                .isEqualTo("kl_base_ft mean changed by 0.1000 from step 7 to 9 (0.1000 > 0.05000)");
+    }
+
     @Test
     void ciAwareBelowNeedsTheUpperBoundBelowTheThreshold() {
         assertThat(observe(threshold("below", 0.5, true), source(1, 0.4, 0.3, 0.55, Map.of())).get(0).holds())
