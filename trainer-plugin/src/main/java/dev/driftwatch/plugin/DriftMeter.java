@@ -214,11 +214,12 @@ public final class DriftMeter implements AutoCloseable {
         try {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             int cores = Runtime.getRuntime().availableProcessors();
+            int intraOp = intraOpThreads(cores);
             parameterDriftBeside = besideTheForward(settings.parameterDriftThread(), manager.getDevice().isGpu(),
-                    intraOpThreads(cores), cores);
+                    intraOp, cores);
             if (parameterDriftBeside && settings.parameterDrift()) {
                 logger.info("driftwatch: the parameter drift runs beside the probe forward, on a thread of its own"
-                        + " (PyTorch's operations use {} of the {} cores)", intraOpThreads(cores), cores);
+                        + " (PyTorch's operations use {} of the {} cores)", intraOp, cores);
             }
             chunks = probes.toChunks(manager, settings.batchSize());
             long classes = outputClasses(trainer);

@@ -22,6 +22,9 @@ final class RecordQueue {
     private final AtomicLong bytes = new AtomicLong();
     private final int capacity;
     private final long byteCapacity;
+    /** Half the bounds (at least 1): where the sender is told to stop retrying and spool. */
+    private final int halfRecords;
+    private final long halfBytes;
 
     /**
      * Creates a queue.
@@ -32,6 +35,8 @@ final class RecordQueue {
     RecordQueue(int capacity, long byteCapacity) {
         this.capacity = capacity;
         this.byteCapacity = byteCapacity;
+        this.halfRecords = Math.max(1, capacity / 2);
+        this.halfBytes = Math.max(1, byteCapacity / 2);
     }
 
     /** {@link #offer}: the queue was full, and the record is not in it. */
@@ -57,8 +62,7 @@ final class RecordQueue {
             return FULL;
         }
         items.add(new Entry(record, weight));
-        long half = Math.max(1, byteCapacity / 2);
-        return n == Math.max(1, capacity / 2) || (held >= half && held - weight < half) ? HALF_FULL : QUEUED;
+        return n == halfRecords || (held >= halfBytes && held - weight < halfBytes) ? HALF_FULL : QUEUED;
     }
 
     /**
@@ -76,7 +80,7 @@ final class RecordQueue {
      * @return whether
      */
     boolean halfFull() {
-        return size.get() >= Math.max(1, capacity / 2) || bytes.get() >= Math.max(1, byteCapacity / 2);
+        return size.get() >= halfRecords || bytes.get() >= halfBytes;
     }
 
     /**
