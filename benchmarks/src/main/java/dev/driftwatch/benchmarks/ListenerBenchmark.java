@@ -32,11 +32,13 @@ import java.util.Random;
  * temporaries against the theoretical minimum (one parameter copy plus the base cache).
  *
  * <p>Both are timed three ways: wall-clock, the CPU time of the calling thread, and the CPU time of every
- * thread of the process. With one PyTorch intra-op thread ({@code -Dai.djl.pytorch.num_threads=1}) the probe
- * forward and the comparisons run on the calling thread, so its CPU-time ratio is what training waits for,
- * little disturbed by other processes on a shared machine (with more intra-op threads it misses the pool's
- * work; read the wall-clock row then). The parameter drift runs on a thread of its own beside them
- * ({@code DriftSettings.parameterDriftThread}): the all-threads row counts it, the work a measurement adds.
+ * thread of the process. The wall-clock ratio is what training waits for. With one PyTorch intra-op thread
+ * ({@code -Dai.djl.pytorch.num_threads=1}) and no helper thread, the probe forward and the comparisons run on
+ * the calling thread, so its CPU-time ratio is the same, little disturbed by other processes on a shared
+ * machine. Where a core is free, a helper thread ({@code DriftSettings.helperThread}) runs the parameter drift
+ * beside the forward and a language model's comparisons beside the next forward: the calling thread then waits
+ * for it, which its CPU time does not count (read the wall-clock row), and the all-threads row counts it, the
+ * work a measurement adds.
  */
 public final class ListenerBenchmark implements Benchmark {
 
@@ -117,9 +119,10 @@ public final class ListenerBenchmark implements Benchmark {
             int gptReps = Math.min(reps, 5);
             // 1024 positions: the fixed per-checkpoint costs (parameter drift over 58M weights) weigh most here
             results.addAll(measure(gpt, 16, gptReps, 256L << 20, 0)); // 131 MB of logits: exact
+            // the same on the calling thread alone (optHelperThread(false)): what the helper saves training
+            results.addAll(measure(gpt, 16, gptReps, 256L << 20, 0, 2, false, false));
             results.addAll(measure(gpt, 16, gptReps, 0, 192)); // forced top-k(64) + 192 sampled tail classes
-            // the same with the parameter drift on the calling thread, after the comparisons (its own thread, beside
-            // the forward, is the default): what that thread saves training, in the same run
+            // the same on the calling thread alone (the helper thread, beside the forward, is the default)
             results.addAll(measure(gpt, 16, gptReps, 0, 192, 2, false, false));
             // the same without stable ranks (optStableRankIterations(0)): what the 5 products per weight cost here
             results.addAll(measure(gpt, 16, gptReps, 0, 192, 0));
@@ -151,10 +154,10 @@ public final class ListenerBenchmark implements Benchmark {
     /**
      * One case; {@code stableRankIterations} 0 measures the parameter drift without stable ranks; {@code prompted}
      * scores a transformer's probes as {@link #promptedMask} does instead of at every position; without
-     * {@code parameterDriftThread} the parameter drift runs on the calling thread.
+     * {@code helperThread} everything runs on the calling thread.
      */
     private List<Result> measure(Case c, int n, int reps, long budget, int tailSamples, int stableRankIterations,
-            boolean prompted, boolean parameterDriftThread) throws Exception {
+            boolean prompted, boolean helperThread) throws Exception {
         // -Ddriftwatch.listener.probes=256: only the cases of that many probes
         String probeCount = System.getProperty("driftwatch.listener.probes", "");
         if (!probeCount.isEmpty() && Integer.parseInt(probeCount) != n) {
@@ -166,12 +169,12 @@ public final class ListenerBenchmark implements Benchmark {
         String shape = c.name() + ", N=" + n + (c.isSequence() ? "x" + c.sequence() : "")
                 + (stableRankIterations == 2 ? "" : ", stable rank iterations " + stableRankIterations)
                 + (prompted ? ", prompt + padding (half scored)" : "")
-                + (parameterDriftThread ? "" : ", parameter drift on the calling thread");
+                + (helperThread ? "" : ", calling thread alone");
         try (Model model = Model.newInstance(c.name())) {
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
                     DriftMeter meter = new DriftMeter(new DriftSettings(probes, 1.0, 0, c.batchSize(), budget, 64,
-                            tailSamples, null, 1000, 42, 10, true, stableRankIterations, parameterDriftThread))) {
+                            tailSamples, null, 1000, 42, 10, true, stableRankIterations, helperThread))) {
                 trainer.initialize(c.input());
                 long params = 0;
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {

@@ -530,7 +530,7 @@ public class DriftListener extends TrainingListenerAdapter {
         private int topExamples = 10;
         private boolean parameterDrift = true;
         private int stableRankIterations = 2;
-        private boolean parameterDriftThread = true;
+        private boolean helperThread = true;
         private int everyNSteps;
         private boolean everyEpoch = true;
         private boolean atStart = true;
@@ -839,20 +839,21 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Lets the parameter drift run on a thread of its own, beside the probe forward and the comparisons, where
-         * a core is free for it (default on): on the CPU, when PyTorch's threads per operation
-         * ({@code ai.djl.pytorch.num_threads}, else {@code OMP_NUM_THREADS}, else every core) are fewer than the
-         * cores; not on a GPU. A checkpoint then keeps training waiting for the longer of the two instead of their
-         * sum (the parameter drift of a 58M-parameter transformer takes ~0.3 s of one core per checkpoint). Off, or
-         * without a free core, it runs on the training thread after the comparisons. Either way the checkpoint's
-         * numbers are the same, and the training thread waits for the parameter drift before it returns: training
-         * never changes a weight that is being measured.
+         * Lets a helper thread work beside the probe forward where a core is free for it (default on): on the CPU,
+         * when PyTorch's threads per operation ({@code ai.djl.pytorch.num_threads}, else {@code OMP_NUM_THREADS},
+         * else every core) are fewer than the cores; not on a GPU. The helper runs the parameter drift while the
+         * probe forward runs (the parameter drift of a 58M-parameter transformer takes ~0.3 s of one core per
+         * checkpoint), and where the logits are a language model's, compares each forward's logits with the base
+         * while the next forward runs (the probe forward then goes through in forwards of at most a quarter of the
+         * probe set) and shares the comparison of the last one. Off, or without a free core, all of it runs on the
+         * training thread. Either way the checkpoint's numbers are the same, and the training thread waits for the
+         * helper before it returns: training never changes a weight that is being measured.
          *
          * @param enabled whether to
          * @return this builder
          */
-        public Builder optParameterDriftThread(boolean enabled) {
-            this.parameterDriftThread = enabled;
+        public Builder optHelperThread(boolean enabled) {
+            this.helperThread = enabled;
             return this;
         }
 
@@ -981,7 +982,7 @@ public class DriftListener extends TrainingListenerAdapter {
         public DriftSettings buildSettings() {
             return new DriftSettings(probes, temperature, outputIndex, batchSize, memoryBudgetBytes, topK, tailSamples,
                     baseCacheDirectory, bootstrapResamples, seed, topExamples, parameterDrift, stableRankIterations,
-                    parameterDriftThread);
+                    helperThread);
         }
     }
 }

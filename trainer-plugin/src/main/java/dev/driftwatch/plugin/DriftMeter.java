@@ -12,6 +12,7 @@ import dev.driftwatch.contract.ParameterDrift;
 import dev.driftwatch.contract.TensorDrift;
 import dev.driftwatch.plugin.base.BaseCacheFile;
 import dev.driftwatch.plugin.base.BaseDistribution;
+import dev.driftwatch.plugin.base.SharedBlocks;
 import dev.driftwatch.plugin.math.Aggregates;
 import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
@@ -31,9 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,10 +43,11 @@ import org.slf4j.LoggerFactory;
  * parameters) once, then, at each {@link #measure}, runs the probe forward pass and compares.
  *
  * <p>It does the work of {@link DriftListener} without the scheduling, so it can also be driven by
- * hand (a custom training loop, a benchmark). The probe forward and the comparisons run on the calling
- * thread, with {@code training = false}, inside scoped sub-managers; the parameter drift, where a core is free
- * for it, on a thread of its own beside them ({@link DriftSettings#parameterDriftThread()}), which
- * {@link #measure} waits for before it returns.
+ * hand (a custom training loop, a benchmark). The probe forward runs on the calling thread, with
+ * {@code training = false}, inside scoped sub-managers, and so do the comparisons unless a core is free for a
+ * helper thread ({@link DriftSettings#helperThread()}): the helper then runs the parameter drift beside the
+ * forward, compares each forward's logits while the next forward runs, and shares the comparison of the last
+ * with the calling thread; {@link #measure} waits for it before it returns.
  */
 public final class DriftMeter implements AutoCloseable {
 
@@ -97,12 +98,17 @@ public final class DriftMeter implements AutoCloseable {
     private List<ProbeGroup> groups;
     private BaseDistribution base;
     private ParameterTracker parameters;
-    /** Where the parameter drift runs beside the forward ({@link DriftSettings#parameterDriftThread()}); made at first use. */
-    private ExecutorService parameterThread;
-    /** Whether the parameter drift runs on {@link #parameterThread}: decided at capture ({@link #besideTheForward}). */
-    private boolean parameterDriftBeside;
+    /**
+     * The helper thread ({@link DriftSettings#helperThread()}): the parameter drift and comparisons beside the
+     * probe forward; started at capture ({@link HelperThread}), null without one.
+     */
+    private ExecutorService helperThread;
+    /** Whether {@link #helperThread} is used: decided at capture ({@link #besideTheForward}). */
+    private boolean helperBeside;
     private Duration lastParameterDrift = Duration.ZERO;
     private Duration lastTokenDetail = Duration.ZERO;
+    /** Groups the last measurement compared on the helper thread beside the next group's forward. */
+    private int lastComparedBeside;
     /** Whether log-probabilities and metrics are computed on the JVM (small outputs, see {@link HostDivergences}). */
     private boolean onHost;
     /** Per group, the base's log-probabilities, argmax and mask as JVM arrays (when measured on the host). */
@@ -215,19 +221,39 @@ public final class DriftMeter implements AutoCloseable {
             parameters = new ParameterTracker(trainer.getModel().getBlock(), manager);
             int cores = Runtime.getRuntime().availableProcessors();
             int intraOp = intraOpThreads(cores);
-            parameterDriftBeside = besideTheForward(settings.parameterDriftThread(), manager.getDevice().isGpu(),
+            helperBeside = besideTheForward(settings.helperThread(), manager.getDevice().isGpu(),
                     intraOp, cores);
-            if (parameterDriftBeside && settings.parameterDrift()) {
-                logger.info("driftwatch: the parameter drift runs beside the probe forward, on a thread of its own"
-                        + " (PyTorch's operations use {} of the {} cores)", intraOp, cores);
+            if (helperBeside) {
+                helperThread = HelperThread.start(manager);
+                helperBeside = helperThread != null;
+            }
+            if (helperBeside) {
+                logger.info("driftwatch: a helper thread runs the {}comparisons beside the probe forward (PyTorch's"
+                        + " operations use {} of the {} cores)", settings.parameterDrift() ? "parameter drift and the "
+                        : "", intraOp, cores);
             }
             chunks = probes.toChunks(manager, settings.batchSize());
             long classes = outputClasses(trainer);
             forwardBatch = forwardBatch(settings.batchSize(), probes.positions(), classes);
-            if (forwardBatch < Math.min(settings.batchSize(), probes.size())) {
+            int asked = Math.min(settings.batchSize(), probes.size());
+            if (forwardBatch < asked) {
                 logger.info("driftwatch: the probe forward runs {} examples at a time, not {}: {} positions x {} classes"
                         + " of logits per example, at most {} logits per forward", forwardBatch, settings.batchSize(),
                         probes.positions(), classes, MAX_FORWARD_LOGITS);
+            }
+            // Small outputs: one copy to the JVM and a loop beat a few hundred native operations.
+            long perForward = (long) forwardBatch * probes.positions() * classes;
+            onHost = perForward <= SLICE_ELEMENTS
+                    && (long) probes.size() * probes.positions() * classes <= HOST_MAX_VALUES;
+            if (!onHost && helperBeside) {
+                int beside = besideBatch(forwardBatch, probes.size(), probes.positions() * classes);
+                if (beside < forwardBatch) {
+                    forwardBatch = beside;
+                    logger.info("driftwatch: the probe forward runs {} examples at a time, so that each forward's"
+                            + " comparison runs beside the next forward", forwardBatch);
+                }
+            }
+            if (forwardBatch < asked) {
                 for (ProbeChunk c : chunks) {
                     c.inputs().close();
                     if (c.mask() != null) {
@@ -237,8 +263,6 @@ public final class DriftMeter implements AutoCloseable {
                 chunks = probes.toChunks(manager, forwardBatch);
             }
             long perBatch = (long) forwardBatch * probes.positions() * classes;
-            // Small outputs: one copy to the JVM and a loop beat a few hundred native operations.
-            onHost = perBatch <= SLICE_ELEMENTS && (long) probes.size() * probes.positions() * classes <= HOST_MAX_VALUES;
             groups = ProbeGroup.of(chunks, (int) Math.max(1, Math.min(chunks.size(), SLICE_ELEMENTS / perBatch)), manager);
             if (DeviceBootstrap.fits(probes.size(), settings.bootstrapResamples())) {
                 deviceBootstrap = new DeviceBootstrap(manager, bootstrap, sliceOf, sliceNames.size());
@@ -372,7 +396,7 @@ public final class DriftMeter implements AutoCloseable {
         // change while this method runs; it waits for the parameter drift before it returns, even when it fails);
         // without that thread, on this one after them
         boolean measureParameters = earlier == null && settings.parameterDrift();
-        Future<ParameterDrift> pending = measureParameters && parameterDriftBeside ? startParameterDrift() : null;
+        Future<ParameterDrift> pending = measureParameters && helperBeside ? startParameterDrift() : null;
         try {
             if (host && hostGroups == null) {
                 hostGroups = hostGroups();
@@ -380,11 +404,11 @@ public final class DriftMeter implements AutoCloseable {
             compare(trainer, host, rows, samplingVariance);
         } finally {
             if (pending != null) {
-                await(pending, false);
+                SharedBlocks.await(pending, false);
             }
         }
         ParameterDrift drift = earlier != null ? earlier.parameters()
-                : pending != null ? await(pending, true) : measureParameters ? parameterDrift() : null;
+                : pending != null ? SharedBlocks.await(pending, true) : measureParameters ? parameterDrift(false) : null;
         if (drift != null && !finite(drift)) {
             return new Measurement(false, "NaN or Inf in the model parameters", null, null, 0);
         }
@@ -444,14 +468,87 @@ public final class DriftMeter implements AutoCloseable {
 
     /** Compares every group with the base: fills each example's row of metrics and its sampling variance. */
     private void compare(Trainer trainer, boolean host, double[] rows, double[] samplingVariance) {
-        int m = metricNames.size();
-        double[] entropyBase = base.entropy();
-        boolean sequence = probes.isSequence();
+        lastComparedBeside = 0;
+        int width = BaseDistribution.COLUMNS + (probes.isSequence() ? Divergences.SEQUENCE_SUMS.size() : 0);
+        Filler fill = new Filler(rows, samplingVariance, base.entropy(), width);
+        if (!host && helperBeside && groups.size() > 1) {
+            compareBesideTheForwards(trainer, width, fill);
+            return;
+        }
+        ExecutorService share = helperBeside ? helperThread : null;
         for (int c = 0; c < groups.size(); c++) {
             ProbeGroup chunk = groups.get(c);
-            int width = BaseDistribution.COLUMNS + (sequence ? Divergences.SEQUENCE_SUMS.size() : 0);
-            double[] values = host ? measureOnHost(trainer, chunk, hostGroups.get(c))
-                    : measureOnDevice(trainer, chunk, c, width);
+            fill.group(c, host ? measureOnHost(trainer, chunk, hostGroups.get(c))
+                    : compareOnDevice(forwardOnDevice(trainer, chunk, c), chunk, c, width, share));
+        }
+    }
+
+    /**
+     * Compares each group on the helper thread while the calling thread runs the next group's forward; the
+     * last group is compared by both threads together. A comparison the helper has not started when the next
+     * forward has ended (it was still busy with the parameter drift) is taken back by the calling thread. At
+     * most two groups' logits are alive at once: a forward's comparison is offered to the helper only when the
+     * one before it has ended.
+     */
+    private void compareBesideTheForwards(Trainer trainer, int width, Filler fill) {
+        ExecutorService helper = helperThread;
+        SharedBlocks.Offer<double[]> pending = null;
+        Forwarded pendingForward = null;
+        int pendingGroup = -1;
+        try {
+            for (int c = 0; c < groups.size(); c++) {
+                ProbeGroup chunk = groups.get(c);
+                Forwarded forwarded = forwardOnDevice(trainer, chunk, c);
+                boolean handedOver = false;
+                try {
+                    if (pending != null) {
+                        double[] values = pending.take();
+                        lastComparedBeside += pending.helped() ? 1 : 0;
+                        pending = null;
+                        fill.group(pendingGroup, values);
+                    }
+                    int group = c;
+                    if (c < groups.size() - 1) {
+                        pending = SharedBlocks.offer(() -> compareOnDevice(forwarded, chunk, group, width, null),
+                                helper);
+                        pendingForward = forwarded;
+                        pendingGroup = c;
+                        handedOver = true;
+                    } else {
+                        handedOver = true;
+                        fill.group(c, compareOnDevice(forwarded, chunk, c, width, helper));
+                    }
+                } finally {
+                    if (!handedOver) {
+                        forwarded.scope().close();
+                    }
+                }
+            }
+        } finally {
+            // failing: the offered comparison closes its group's arrays, unless it never runs
+            if (pending != null && pending.withdraw()) {
+                pendingForward.scope().close();
+            }
+        }
+    }
+
+    /** Writes each group's per-example values into the rows of metrics and the sampling variances. */
+    private final class Filler {
+        private final double[] rows;
+        private final double[] samplingVariance;
+        private final double[] entropyBase;
+        private final int width;
+
+        Filler(double[] rows, double[] samplingVariance, double[] entropyBase, int width) {
+            this.rows = rows;
+            this.samplingVariance = samplingVariance;
+            this.entropyBase = entropyBase;
+            this.width = width;
+        }
+
+        void group(int c, double[] values) {
+            int m = metricNames.size();
+            ProbeGroup chunk = groups.get(c);
             for (int j = 0; j < chunk.size(); j++) {
                 int i = chunk.offset() + j;
                 int r = i * m;
@@ -479,17 +576,18 @@ public final class DriftMeter implements AutoCloseable {
     }
 
     /**
-     * Whether the parameter drift runs beside the probe forward: where it is allowed and a core is free for it.
-     * On the CPU, that is when PyTorch's intra-op threads are fewer than the cores: with as many, the forward's
-     * threads and the parameter drift's contend for every core (one 58M-parameter transformer's checkpoint at
-     * 1024 positions took 1.73x its forward with the parameter drift beside it, 1.65x after it, on 2 cores with
-     * 2 threads). On a GPU both would queue on the same device: not done (not measured there).
+     * Whether the helper thread runs the parameter drift and comparisons beside the probe forward: where it is
+     * allowed and a core is free for it. On the CPU, that is when PyTorch's intra-op threads are fewer than the
+     * cores: with as many, the forward's threads and the parameter drift's contend for every core (one
+     * 58M-parameter transformer's checkpoint at 1024 positions took 1.73x its forward with the parameter drift
+     * beside it, 1.65x after it, on 2 cores with 2 threads). On a GPU both would queue on the same device: not
+     * done (not measured there).
      *
-     * @param allowed {@link DriftSettings#parameterDriftThread()}
+     * @param allowed {@link DriftSettings#helperThread()}
      * @param gpu whether the model is on a GPU
      * @param intraOpThreads PyTorch's threads per operation ({@link #intraOpThreads})
      * @param cores the processors the JVM may use
-     * @return whether to run it beside the forward
+     * @return whether to use the helper thread
      */
     static boolean besideTheForward(boolean allowed, boolean gpu, int intraOpThreads, int cores) {
         return allowed && !gpu && intraOpThreads < cores;
@@ -516,58 +614,21 @@ public final class DriftMeter implements AutoCloseable {
         return cores;
     }
 
-    /** Starts the parameter drift on {@link #parameterThread} (made at first use). */
+    /** Starts the parameter drift on {@link #helperThread}. */
     private Future<ParameterDrift> startParameterDrift() {
-        if (parameterThread == null) {
-            parameterThread = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "driftwatch-parameter-drift");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return parameterThread.submit(this::parameterDrift);
-    }
-
-    /** The parameter drift, on the calling thread; its time in {@link #lastParameterDrift}. */
-    private ParameterDrift parameterDrift() {
-        long start = System.nanoTime();
-        try {
-            return parameters.measure(settings.stableRankIterations());
-        } finally {
-            lastParameterDrift = Duration.ofNanos(System.nanoTime() - start);
-        }
+        return helperThread.submit(() -> parameterDrift(true));
     }
 
     /**
-     * Waits for a parameter drift to end, through interrupts (training must not change a weight it reads;
-     * the interrupt is kept for the caller). Its result; or, when it failed, its exception ({@code rethrow}) or
-     * null.
+     * The parameter drift, on the calling thread; its time in {@link #lastParameterDrift}. {@code autogradOff}: on
+     * the helper thread, whose autograd mode is off ({@link HelperThread}).
      */
-    private static ParameterDrift await(Future<ParameterDrift> task, boolean rethrow) {
-        boolean interrupted = false;
+    private ParameterDrift parameterDrift(boolean autogradOff) {
+        long start = System.nanoTime();
         try {
-            while (true) {
-                try {
-                    return task.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (!rethrow) {
-                        return null;
-                    }
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (e.getCause() instanceof Error error) {
-                        throw error;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
+            return parameters.measure(settings.stableRankIterations(), autogradOff);
         } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            lastParameterDrift = Duration.ofNanos(System.nanoTime() - start);
         }
     }
 
@@ -596,13 +657,30 @@ public final class DriftMeter implements AutoCloseable {
         }
     }
 
-    /** The per-example values of one group through NDArray operations, in cache-sized slices. */
-    private double[] measureOnDevice(Trainer trainer, ProbeGroup chunk, int c, int width) {
-    double[] values = new double[chunk.size() * width];
-    boolean sequence = probes.isSequence();
-    try (NDManager scoped = manager.newSubManager()) {
+    /** A group's probe forward: its scope (the group's probe and base arrays attached to it) and its logits. */
+    private record Forwarded(NDManager scope, NDArray logits) {}
+
+    /** Runs a group's probe forward in a scope of its own, which {@link #compareOnDevice} closes. */
+    private Forwarded forwardOnDevice(Trainer trainer, ProbeGroup chunk, int c) {
+        NDManager scoped = manager.newSubManager();
+        try {
             base.tempAttach(scoped, chunk, c);
-            NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
+            return new Forwarded(scoped, BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped));
+        } catch (RuntimeException | Error e) {
+            scoped.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The per-example values of one group through NDArray operations, in cache-sized slices, from its forward;
+     * closes the forward's scope.
+     */
+    private double[] compareOnDevice(Forwarded forwarded, ProbeGroup chunk, int c, int width, Executor share) {
+        double[] values = new double[chunk.size() * width];
+        boolean sequence = probes.isSequence();
+        try (NDManager scoped = forwarded.scope()) {
+            NDArray logits = forwarded.logits();
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
@@ -614,7 +692,7 @@ public final class DriftMeter implements AutoCloseable {
                         mask = chunk.mask().get(from + ":" + to);
                         mask.attach(slice);
                     }
-                    NDList compared = base.perPositionAndNormalizers(c, logits, from, to, mask, slice);
+                    NDList compared = base.perPositionAndNormalizers(c, logits, from, to, mask, slice, share);
                     if (task != null) {
                         // the target's log-probability from the normaliser the comparison has just formed
                         NDArray rows = logits.get(from + ":" + to);
@@ -730,6 +808,32 @@ public final class DriftMeter implements AutoCloseable {
     static int forwardBatch(int batchSize, int positions, long classes) {
         long perExample = Math.max(1, positions * classes);
         return (int) Math.max(1, Math.min(batchSize, MAX_FORWARD_LOGITS / perExample));
+    }
+
+    /**
+     * The examples per probe forward where each forward's comparison runs on the helper thread beside the next
+     * forward: at most a quarter of the probe set, so that the comparison left after the last forward (which
+     * both threads share) is at most a quarter of the whole; unchanged where its logits fit one slice (many
+     * forwards are then compared together) or it is that small already. A forward of fewer examples costs about
+     * the same per example (the 58M-parameter transformer of the listener benchmark: 1.08-1.12 s for its 16
+     * probes in forwards of 4, 1.08-1.09 s in one forward).
+     */
+    static int besideBatch(int batch, int probes, long valuesPerExample) {
+        int quarter = (int) Math.max(1, (probes + BESIDE_FORWARDS - 1L) / BESIDE_FORWARDS);
+        return batch * valuesPerExample <= SLICE_ELEMENTS ? batch : Math.min(batch, quarter);
+    }
+
+    /** How many forwards {@link #besideBatch} aims at. */
+    static final int BESIDE_FORWARDS = 4;
+
+    /**
+     * Returns how many probe groups the last measurement compared on the helper thread, beside the next
+     * group's forward ({@link #compareBesideTheForwards}).
+     *
+     * @return groups, 0 where all were compared on the calling thread
+     */
+    int lastGroupsComparedBeside() {
+        return lastComparedBeside;
     }
 
     /**
@@ -907,9 +1011,9 @@ public final class DriftMeter implements AutoCloseable {
     /** Frees everything kept on the device; the meter can capture again afterwards. */
     @Override
     public void close() {
-        if (parameterThread != null) {
-            parameterThread.shutdown(); // (idle: every measurement waits for its parameter drift)
-            parameterThread = null;
+        if (helperThread != null) {
+            helperThread.shutdown(); // (idle: every measurement waits for its parameter drift)
+            helperThread = null;
         }
         if (manager != null) {
             manager.close();

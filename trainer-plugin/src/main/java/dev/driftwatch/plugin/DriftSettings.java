@@ -21,9 +21,8 @@ import java.nio.file.Path;
  * @param topExamples how many top drifting examples each checkpoint lists
  * @param parameterDrift whether parameter drift is measured
  * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
- * @param parameterDriftThread whether the parameter drift may run on a thread of its own, beside the probe
- *     forward and the comparisons, where a core is free for it (the calling thread waits for it before
- *     returning)
+ * @param helperThread whether a helper thread may run the parameter drift and comparisons beside the probe
+ *     forward, where a core is free for it (the calling thread waits for it before returning)
  */
 public record DriftSettings(
         ProbeSet probes,
@@ -39,7 +38,7 @@ public record DriftSettings(
         int topExamples,
         boolean parameterDrift,
         int stableRankIterations,
-        boolean parameterDriftThread) {
+        boolean helperThread) {
 
     /**
      * Validates the settings.
@@ -57,8 +56,8 @@ public record DriftSettings(
      * @param topExamples how many top drifting examples each checkpoint lists
      * @param parameterDrift whether parameter drift is measured
      * @param stableRankIterations power iterations for stable ranks of 2-D updates, 0 for none
-     * @param parameterDriftThread whether the parameter drift may run on a thread of its own, beside the probe
-     *     forward, where a core is free for it
+     * @param helperThread whether a helper thread may run the parameter drift and comparisons beside the
+     *     probe forward, where a core is free for it
      */
     public DriftSettings {
         if (probes == null) {

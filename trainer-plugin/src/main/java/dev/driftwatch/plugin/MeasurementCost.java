@@ -12,9 +12,9 @@ import java.util.Locale;
  *     cache read), once
  * @param measuring the checkpoints: probe forward, divergences, intervals, parameter drift, sampled
  *     drift and the hand-over to the sinks
- * @param parameterDrift the time the parameter drift took: on its own thread, beside the probe forward and the
- *     comparisons (by default), so only the part of it they did not cover is in {@code measuring}; on the
- *     training thread ({@code optParameterDriftThread(false)}), a part of {@code measuring}
+ * @param parameterDrift the time the parameter drift took: on the helper thread, beside the probe forward (by
+ *     default, where a core is free), so only the part of it the forward did not cover is in {@code measuring};
+ *     on the training thread ({@code optHelperThread(false)}), a part of {@code measuring}
  * @param tokenDetail the part spent on the per-token detail of the top examples (sequence probes with a
  *     vocabulary): a second forward over their groups
  * @param sampledDrift the part spent sampling continuations for the sampled estimates (k1, k3): two

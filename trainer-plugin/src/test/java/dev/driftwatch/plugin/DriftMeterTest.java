@@ -163,6 +163,12 @@ class DriftMeterTest {
         assertThat(DriftMeter.forwardBatch(256, t, vocab)).isEqualTo(4);
         assertThat(DriftMeter.forwardBatch(256, 32, 8192)).isEqualTo(256); // the LM demo's probes: as asked
         assertThat(DriftMeter.forwardBatch(256, 1, 10)).isEqualTo(256);
+        // beside the forwards: at most a quarter of the probe set per forward, where a forward's logits pass a slice
+        assertThat(DriftMeter.besideBatch(4, 8, (long) t * vocab)).isEqualTo(2);
+        assertThat(DriftMeter.besideBatch(16, 16, 64 * 32_000L)).isEqualTo(4);
+        assertThat(DriftMeter.besideBatch(32, 256, 64 * 32_000L)).isEqualTo(32); // 8 forwards already
+        assertThat(DriftMeter.besideBatch(16, 3, 64 * 32_000L)).isEqualTo(1);
+        assertThat(DriftMeter.besideBatch(256, 512, 10)).isEqualTo(256); // small outputs: compared many at once
         assertThat(DriftMeter.forwardBatch(8, 1 << 20, 1 << 20)).isEqualTo(1);
         // a logit table of 8 x 512 rows over 32,768 classes would be 0.5 GB: every id points at one of 8 rows
         // of logits, so the table is 8 x 32,768 and the forward still returns [b, 512, 32768]
@@ -185,9 +191,10 @@ class DriftMeterTest {
         double[] means = new double[2];
         int[] batches = {256, 4};
         for (int run = 0; run < 2; run++) {
-            // the sketch: the base goes to the JVM for its top k and tail, one forward batch at a time
+            // the sketch: the base goes to the JVM for its top k and tail, one forward batch at a time (on the
+            // calling thread alone: beside the forwards, they would be a quarter of the probes each)
             DriftSettings settings = new DriftSettings(probes, 1.0, 0, batches[run], 1L << 24, 64, 0, null, 1000, 42,
-                    5, false, 0);
+                    5, false, 0, false);
             try (dev.driftwatch.plugin.testing.LogitTable table = new dev.driftwatch.plugin.testing.LogitTable(8,
                     vocab, t); DriftMeter meter = new DriftMeter(settings)) {
                 table.set(base);
@@ -305,11 +312,11 @@ class DriftMeterTest {
                     int cores = Runtime.getRuntime().availableProcessors();
                     boolean beside = DriftMeter.besideTheForward(thread, false,
                             Integer.getInteger("ai.djl.pytorch.num_threads", cores), cores);
-                    assertThat(parameterDriftThreads()).isEqualTo(beside ? 1 : 0);
+                    assertThat(helperThreads()).isEqualTo(beside ? 1 : 0);
                 }
             }
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                    .until(() -> parameterDriftThreads() == 0);
+                    .until(() -> helperThreads() == 0);
         }
         for (int k = 0; k < 3; k++) {
             assertThat(measured[0][k].valid()).isTrue();
@@ -317,6 +324,79 @@ class DriftMeterTest {
             assertThat(measured[0][k].parameters().tensors()).allSatisfy(t -> assertThat(t.deltaL2()).isPositive());
             assertThat(measured[0][k].parameters().tensors().get(0).stableRank()).isGreaterThan(1.0);
             assertThat(measured[0][k].aggregates()).isEqualTo(measured[1][k].aggregates());
+        }
+    }
+
+    /**
+     * The helper thread's comparisons beside the next forward, and its parameter drift beside a block that moves
+     * its weight into a scope of its own during its forward (DJL's {@code IdEmbedding}, this test's logit table):
+     * the same measurement as on the calling thread alone. Before the helper copied the weights without making
+     * arrays from them (see {@code HelperThread}), this crashed the JVM within a few checkpoints.
+     */
+    @Test
+    void groupsComparedBesideTheNextForwardGiveTheSameMeasurementAsOneThread() {
+        int examples = 16;
+        int positions = 8;
+        int vocab = 16_384;
+        int inputs = examples * positions;
+        Random r = new Random(11);
+        float[] ids = new float[inputs];
+        float[] mask = new float[inputs];
+        long[] targets = new long[inputs];
+        List<String> slices = new ArrayList<>();
+        for (int k = 0; k < inputs; k++) {
+            ids[k] = k;
+            mask[k] = k % positions == 0 ? 0 : 1; // a one-token prompt
+            targets[k] = mask[k] == 0 ? -1 : r.nextInt(vocab);
+        }
+        for (int i = 0; i < examples; i++) {
+            slices.add(i % 2 == 0 ? "a" : "b");
+        }
+        ProbeSet probes = ProbeSet.builder().addInput("ids", ids, new Shape(positions)).optMask(mask, positions)
+                .optSlices(slices).optTargets(targets).build();
+        float[] logits = new float[inputs * vocab];
+        for (int k = 0; k < logits.length; k++) {
+            logits[k] = (float) (3 * r.nextGaussian());
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean free = DriftMeter.besideTheForward(true, false,
+                Integer.getInteger("ai.djl.pytorch.num_threads", cores), cores);
+        // one forward of 16 asked for; beside the forwards, 4 of 4 examples (a quarter each)
+        DriftSettings beside = new DriftSettings(probes, 1.0, 0, 16, 256L << 20, 64, 0, null, 1000, 42, 3, true, 2, true);
+        DriftSettings alone = new DriftSettings(probes, 1.0, 0, 16, 256L << 20, 64, 0, null, 1000, 42, 3, true, 2, false);
+        try (dev.driftwatch.plugin.testing.LogitTable table =
+                        new dev.driftwatch.plugin.testing.LogitTable(inputs, vocab, positions);
+                DriftMeter a = new DriftMeter(beside);
+                DriftMeter b = new DriftMeter(alone)) {
+            table.set(logits);
+            a.captureBase(table.trainer());
+            b.captureBase(table.trainer());
+            // a forward as long as a small transformer's, so that the helper is free for a comparison before the
+            // next forward ends (else the calling thread takes it back: the same numbers, nothing beside)
+            table.slowForwards(100);
+            assertThat(a.forwardBatch()).isEqualTo(free ? 4 : 16);
+            assertThat(b.forwardBatch()).isEqualTo(16);
+            for (int checkpoint = 0; checkpoint < 6; checkpoint++) {
+                for (int k = 0; k < logits.length; k++) {
+                    logits[k] += (float) (0.05 * r.nextGaussian());
+                }
+                table.set(logits);
+                DriftMeter.Measurement measuredBeside = a.measure(table.trainer());
+                DriftMeter.Measurement measuredAlone = b.measure(table.trainer());
+                assertThat(measuredBeside.valid()).as(measuredBeside.invalidReason()).isTrue();
+                if (free) {
+                    assertThat(a.lastGroupsComparedBeside()).as("groups compared beside a forward").isPositive();
+                } else {
+                    assertThat(a.lastGroupsComparedBeside()).isZero();
+                }
+                assertThat(b.lastGroupsComparedBeside()).isZero();
+                assertThat(measuredBeside.aggregates()).isEqualTo(measuredAlone.aggregates());
+                assertThat(measuredBeside.parameters()).isEqualTo(measuredAlone.parameters());
+                assertThat(measuredBeside.parameters().tensors().get(0).deltaL2()).isPositive();
+                assertThat(measuredBeside.aggregates().metrics().get(Metric.KL_BASE_FT.wireName()).mean())
+                        .isPositive();
+                assertThat(measuredBeside.aggregates().metrics().get(Metric.FORGETTING.wireName())).isNotNull();
+            }
         }
     }
 
@@ -330,8 +410,8 @@ class DriftMeterTest {
         assertThat(DriftMeter.besideTheForward(false, false, 1, 8)).isFalse();
     }
 
-    private static long parameterDriftThreads() {
+    private static long helperThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().equals("driftwatch-parameter-drift")).count();
+                .filter(t -> t.isAlive() && t.getName().equals("driftwatch-helper")).count();
     }
 }

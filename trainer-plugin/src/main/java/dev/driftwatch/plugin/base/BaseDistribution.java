@@ -12,6 +12,7 @@ import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -303,8 +304,27 @@ public final class BaseDistribution implements AutoCloseable {
      */
     public NDList perPositionAndNormalizers(int chunk, NDArray logits, int from, int to, NDArray mask,
             NDManager scoped) {
+        return perPositionAndNormalizers(chunk, logits, from, to, mask, scoped, null);
+    }
+
+    /**
+     * {@link #perPositionAndNormalizers(int, NDArray, int, int, NDArray, NDManager)} with a helper thread: the
+     * blocks of positions are shared between the calling thread and the helper ({@link SharedBlocks}), for the
+     * same bits. For a helper whose core is free: on the CPU, each thread's operations run on its own core.
+     *
+     * @param chunk the group's index
+     * @param logits current float32 logits of the whole group {@code [g, T, V]}
+     * @param from first example
+     * @param to end, exclusive
+     * @param mask which positions are scored, or null for all
+     * @param scoped the manager of the temporaries
+     * @param helper runs the helper's share, or null for the calling thread alone
+     * @return as {@link #perPositionAndNormalizers(int, NDArray, int, int, NDManager)}
+     */
+    public NDList perPositionAndNormalizers(int chunk, NDArray logits, int from, int to, NDArray mask,
+            NDManager scoped, Executor helper) {
         boolean whole = from == 0 && to == logits.getShape().get(0);
-        return compare(chunk, slice(logits, from + ":" + to, whole, scoped), from, to, whole, mask, scoped);
+        return compare(chunk, slice(logits, from + ":" + to, whole, scoped), from, to, whole, mask, scoped, helper);
     }
 
     /**
@@ -320,20 +340,20 @@ public final class BaseDistribution implements AutoCloseable {
      */
     public NDArray perPositionOfRows(int chunk, NDArray logits, int from, int to, NDManager scoped) {
         boolean whole = from == 0 && to == chunks.get(chunk).get(LOG_NORMALIZER).getShape().get(0);
-        return compare(chunk, logits, from, to, whole, null, scoped).get(0);
+        return compare(chunk, logits, from, to, whole, null, scoped, null).get(0);
     }
 
     /**
      * The comparison of {@link #perPosition}, with the current logits of the examples [from, to) given:
      * over the positions as rows {@code [to - from) * T}, the passes over the vocabulary in blocks of about
      * {@link #BLOCK_ELEMENTS} values, each in a scope of its own, so that every temporary stays in the
-     * core's cache. A sketch's k + m kept columns are then compared in one piece (per block, they would be
-     * many small operations). Returns the per-position metrics and the current log-normalisers, as
-     * {@link #perPositionAndNormalizers}. With a mask that leaves positions out, only the scored rows of
+     * core's cache, shared with the helper when one is given. A sketch's k + m kept columns are then compared
+     * in one piece (per block, they would be many small operations). Returns the per-position metrics and the
+     * current log-normalisers, as {@link #perPositionAndNormalizers}. With a mask that leaves positions out, only the scored rows of
      * both sides are compared, and the results are spread back to every position (0 where unscored).
      */
     private NDList compare(int chunk, NDArray current, int from, int to, boolean whole, NDArray mask,
-            NDManager scoped) {
+            NDManager scoped, Executor helper) {
         NDList base = chunks.get(chunk);
         String examples = from + ":" + to;
         Shape shape = current.getShape();
@@ -369,19 +389,24 @@ public final class BaseDistribution implements AutoCloseable {
         }
         long block = Math.max(1, (topK == 0 ? BLOCK_ELEMENTS : SKETCH_BLOCK_ELEMENTS) / shape.get(2));
         NDArray floor = topK == 0 ? Divergences.minimumFloor(scoped, logits.getDevice()) : null;
-        List<NDList> outputs = new ArrayList<>();
-        for (long r = 0; r < rows; r += block) {
-            String part = r + ":" + Math.min(rows, r + block);
+        long rowsPerBlock = block;
+        long total = rows;
+        NDArray shared = helper == null ? logits : detached(logits, scoped);
+        NDList[] blocks = new NDList[Math.toIntExact((rows + block - 1) / block)];
+        SharedBlocks.run(blocks.length, b -> {
+            long r = b * rowsPerBlock;
+            String part = r + ":" + Math.min(total, r + rowsPerBlock);
             try (NDManager inner = scoped.newSubManager()) {
                 NDList rowsOfBase = new NDList();
                 kept.forEach(a -> rowsOfBase.add(slice(a, part, false, inner)));
-                NDArray rowsOfCurrent = slice(logits, part, false, inner);
+                NDArray rowsOfCurrent = slice(shared, part, false, inner);
                 NDList out = topK == 0 ? compareRows(rowsOfBase, rowsOfCurrent, floor)
                         : vocabularyPass(rowsOfBase, rowsOfCurrent);
                 out.attach(scoped);
-                outputs.add(out);
+                blocks[b] = out;
             }
-        }
+        }, helper);
+        List<NDList> outputs = List.of(blocks);
         NDList together = new NDList();
         for (int i = 0; i < outputs.get(0).size(); i++) {
             int column = i;
@@ -420,6 +445,16 @@ public final class BaseDistribution implements AutoCloseable {
         NDArray rank = scored.toType(DataType.INT64, false).cumSum(0).sub(1);
         NDArray source = NDArrays.where(scored, rank, rank.zerosLike().add(k));
         return padded.gather(source.reshape(-1, 1).broadcast(new Shape(scored.getShape().get(0), c)), 0);
+    }
+
+    /**
+     * The logits as a view that never takes part in an autograd graph: on a thread of the JVM's own (the
+     * helper), PyTorch records the graph of every operation on an array that requires a gradient.
+     */
+    private static NDArray detached(NDArray logits, NDManager scoped) {
+        NDArray d = logits.stopGradient();
+        d.attach(scoped);
+        return d;
     }
 
     /** A reshaped view of {@code a}, attached to the scope (a view of an array the caller keeps). */

@@ -151,12 +151,25 @@ public final class ParameterTracker implements AutoCloseable {
     }
 
     /**
-     * Measures the drift of every tracked tensor.
+     * Measures the drift of every tracked tensor, on a thread whose autograd mode may be on.
      *
      * @param stableRankIterations power iterations for the stable rank of 2-D weight updates, 0 for none
      * @return the drift
      */
     public ParameterDrift measure(int stableRankIterations) {
+        return measure(stableRankIterations, false);
+    }
+
+    /**
+     * Measures the drift of every tracked tensor.
+     *
+     * @param stableRankIterations power iterations for the stable rank of 2-D weight updates, 0 for none
+     * @param autogradOff whether the calling thread's autograd mode is off for sure (a thread that turned it
+     *     off): then no array is made from a weight, so that the measurement can run beside a forward on
+     *     another thread (see {@link #delta})
+     * @return the drift
+     */
+    public ParameterDrift measure(int stableRankIterations, boolean autogradOff) {
         int n = tracked.size();
         double[] deltaSq;
         double[] sigmaSq = new double[n];
@@ -171,7 +184,7 @@ public final class ParameterTracker implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 Tracked t = tracked.get(i);
                 scoped.tempAttachAll(t.base);
-                NDArray delta = delta(t);
+                NDArray delta = delta(t, autogradOff);
                 squares.add(squaredNorm(delta));
                 if (stableRankIterations > 0 && !t.buffer && t.parameter.requiresGradient()
                         && delta.getShape().dimension() == 2) {
@@ -252,30 +265,31 @@ public final class ParameterTracker implements AutoCloseable {
      * arithmetic. The buffer is as large as the largest tracked tensor and is kept until
      * {@link #close()} (what a caching allocator, such as PyTorch's on CUDA, keeps anyway).
      */
-    private NDArray delta(Tracked t) {
+    private NDArray delta(Tracked t, boolean autogradOff) {
         NDArray current = t.parameter.getArray();
         NDArray buffer = scratchOn(current.getDevice());
-        NDIndex first = new NDIndex("0:" + current.size());
-        // (the parameter's own manager would keep these views: closed here, not left to it.) Detached first:
-        // PyTorch's autograd mode is per thread, and on in a thread of the JVM's own (the meter's parameter-drift
-        // thread); there the copy of a weight that requires a gradient made the buffer part of an autograd graph
-        // that grew with every checkpoint, until freeing it overflowed the stack (a crash after ~500 checkpoints).
+        NDArray view = buffer.get(new NDIndex("0:" + current.size())).reshape(current.getShape());
+        if (autogradOff) {
+            // the copy (and the cast to float32) into the buffer, without any array made from the weight: DJL puts
+            // an operation's result in the manager of its first operand, and a block beside this (DJL's
+            // IdEmbedding) moves its weight into a scope of its own during its forward, which frees that result
+            // when it ends (a JVM crash in PyTorch's copy_, see HelperThread)
+            view.set(new NDIndex("..."), current);
+            return view.subi(t.base);
+        }
+        // Detached first where autograd may be on (a thread PyTorch did not set up, or a forward inside a
+        // gradient collector): the copy of a weight that requires a gradient made the buffer part of an autograd
+        // graph that grew with every checkpoint, until freeing it overflowed the stack (a crash after ~500
+        // checkpoints). The parameter's own manager would keep the detached view: closed here, not left to it.
         NDArray detached = current.stopGradient();
         try {
-            NDArray values = detached.toType(DataType.FLOAT32, false);
-            try (NDArray flat = values.reshape(-1)) {
-                buffer.set(first, flat);
-            } finally {
-                if (values != detached) {
-                    values.close();
-                }
-            }
+            view.set(new NDIndex("..."), detached);
         } finally {
             if (detached != current) {
                 detached.close();
             }
         }
-        return buffer.get(first).reshape(current.getShape()).subi(t.base);
+        return view.subi(t.base);
     }
 
     /**

@@ -27,6 +27,7 @@ public final class LogitTable implements AutoCloseable {
     private final int rows;
     private final int classes;
     private final AtomicLong forwards = new AtomicLong();
+    private volatile long forwardMillis;
 
     /**
      * Creates the model and its trainer, initialised for inputs of {@code positions} ids.
@@ -43,10 +44,27 @@ public final class LogitTable implements AutoCloseable {
                 .add(new IdEmbedding.Builder().setDictionarySize(rows).setEmbeddingSize(classes).build())
                 .add(new LambdaBlock(x -> {
                     forwards.incrementAndGet();
+                    long pause = forwardMillis;
+                    if (pause > 0) {
+                        try {
+                            Thread.sleep(pause);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
                     return x;
                 })));
         this.trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()));
         trainer.initialize(new Shape(1, positions));
+    }
+
+    /**
+     * Makes every forward take at least this long, as a real model's forward does (a lookup takes microseconds).
+     *
+     * @param millis the pause per forward
+     */
+    public void slowForwards(long millis) {
+        this.forwardMillis = millis;
     }
 
     /**
