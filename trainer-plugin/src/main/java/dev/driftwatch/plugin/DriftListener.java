@@ -839,9 +839,10 @@ public class DriftListener extends TrainingListenerAdapter {
         }
 
         /**
-         * Lets a helper thread work beside the probe forward where a core is free for it (default on): on the CPU,
+         * Lets a helper thread work beside the probe forward where cores are free for it (default on): on the CPU,
          * when PyTorch's threads per operation ({@code ai.djl.pytorch.num_threads}, else {@code OMP_NUM_THREADS},
-         * else every core) are fewer than the cores; not on a GPU. The helper runs the parameter drift while the
+         * else every core) are at most half the cores (the helper's operations use as many); not on a GPU; with
+         * the PyTorch engine (the helper turns its autograd off through it). The helper runs the parameter drift while the
          * probe forward runs (the parameter drift of a 58M-parameter transformer takes ~0.3 s of one core per
          * checkpoint), and where the logits are a language model's, compares each forward's logits with the base
          * while the next forward runs (the probe forward then goes through in forwards of at most a quarter of the

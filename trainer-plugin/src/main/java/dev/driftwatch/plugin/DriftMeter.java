@@ -577,11 +577,12 @@ public final class DriftMeter implements AutoCloseable {
 
     /**
      * Whether the helper thread runs the parameter drift and comparisons beside the probe forward: where it is
-     * allowed and a core is free for it. On the CPU, that is when PyTorch's intra-op threads are fewer than the
-     * cores: with as many, the forward's threads and the parameter drift's contend for every core (one
-     * 58M-parameter transformer's checkpoint at 1024 positions took 1.73x its forward with the parameter drift
-     * beside it, 1.65x after it, on 2 cores with 2 threads). On a GPU both would queue on the same device: not
-     * done (not measured there).
+     * allowed and cores are free for it. On the CPU, PyTorch runs each operation on as many threads from whichever
+     * thread calls it, the helper's too, so that is when twice PyTorch's intra-op threads fit the cores (1 of 2, 2
+     * of 4, 4 of 8): with fewer cores, the forward's threads and the helper's contend for them (one 58M-parameter
+     * transformer's checkpoint at 1024 positions took 1.73x its forward with the parameter drift beside it, 1.65x
+     * after it, on 2 cores with 2 threads). On a GPU both would queue on the same device: not done (not measured
+     * there).
      *
      * @param allowed {@link DriftSettings#helperThread()}
      * @param gpu whether the model is on a GPU
@@ -590,7 +591,7 @@ public final class DriftMeter implements AutoCloseable {
      * @return whether to use the helper thread
      */
     static boolean besideTheForward(boolean allowed, boolean gpu, int intraOpThreads, int cores) {
-        return allowed && !gpu && intraOpThreads < cores;
+        return allowed && !gpu && 2L * intraOpThreads <= cores;
     }
 
     /**

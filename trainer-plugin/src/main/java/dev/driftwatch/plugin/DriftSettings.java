@@ -87,7 +87,8 @@ public record DriftSettings(
     }
 
     /**
-     * Settings whose parameter drift runs on a thread of its own, beside the probe forward, where a core is free.
+     * Settings with the helper thread allowed (the parameter drift and comparisons beside the probe forward,
+     * where cores are free for it).
      *
      * @param probes the probe set
      * @param temperature tau

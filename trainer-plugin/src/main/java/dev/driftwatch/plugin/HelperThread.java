@@ -43,8 +43,17 @@ final class HelperThread {
             logger.info("driftwatch: no helper thread with the {} engine (its autograd mode is not known)", engine);
             return null;
         }
+        // autograd off first thing in every thread of the pool (the executor replaces a thread that dies), and
+        // checked once below, where a failure means no helper at all
         ExecutorService helper = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, THREAD_NAME);
+            Thread t = new Thread(() -> {
+                try {
+                    autogradOff();
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    // the check below fails the same way on this thread
+                }
+                r.run();
+            }, THREAD_NAME);
             t.setDaemon(true);
             return t;
         });

@@ -448,8 +448,9 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * The logits as a view that never takes part in an autograd graph: on a thread of the JVM's own (the
-     * helper), PyTorch records the graph of every operation on an array that requires a gradient.
+     * The logits as a view that never takes part in an autograd graph: a caller's helper may be a thread of the
+     * JVM's own whose autograd mode is on (the meter's helper has it off), where PyTorch records the graph of
+     * every operation on an array that requires a gradient.
      */
     private static NDArray detached(NDArray logits, NDManager scoped) {
         NDArray d = logits.stopGradient();

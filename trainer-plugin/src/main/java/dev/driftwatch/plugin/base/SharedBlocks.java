@@ -83,20 +83,17 @@ public final class SharedBlocks {
      * @param <T> the work's result
      */
     public static final class Offer<T> {
+        private static final int OPEN = 0;
+        private static final int HELPER = 1;
+        private static final int CALLER = 2;
         private final Supplier<T> work;
-        private final AtomicBoolean started = new AtomicBoolean();
+        /** Who took the work: {@link #OPEN} (nobody yet), {@link #HELPER} or {@link #CALLER}. */
+        private final AtomicInteger taker = new AtomicInteger(OPEN);
         private final FutureTask<T> task;
-        private volatile boolean helped;
 
         private Offer(Supplier<T> work, Executor helper) {
             this.work = work;
-            this.task = new FutureTask<>(() -> {
-                if (!started.compareAndSet(false, true)) {
-                    return null;
-                }
-                helped = true;
-                return work.get();
-            });
+            this.task = new FutureTask<>(() -> taker.compareAndSet(OPEN, HELPER) ? work.get() : null);
             helper.execute(task);
         }
 
@@ -108,20 +105,22 @@ public final class SharedBlocks {
          * @throws RuntimeException the work's failure
          */
         public T take() {
-            return started.compareAndSet(false, true) ? work.get() : await(task, true);
+            return taker.compareAndSet(OPEN, CALLER) ? work.get() : await(task, true);
         }
 
         /**
-         * Withdraws the work where the helper has not started it; else waits for it to end (its failure is not
-         * rethrown): for a caller that is failing.
+         * For a caller that is failing: withdraws the work where nobody has started it; waits for it to end (its
+         * failure is not rethrown) where the helper has; returns at once where the caller took it.
          *
          * @return whether the work will never run
          */
         public boolean withdraw() {
-            if (started.compareAndSet(false, true)) {
+            if (taker.compareAndSet(OPEN, CALLER)) {
                 return true;
             }
-            await(task, false);
+            if (taker.get() == HELPER) {
+                await(task, false);
+            }
             return false;
         }
 
@@ -131,7 +130,7 @@ public final class SharedBlocks {
          * @return whether it did
          */
         public boolean helped() {
-            return helped;
+            return taker.get() == HELPER;
         }
     }
 

@@ -28,6 +28,7 @@ public final class LogitTable implements AutoCloseable {
     private final int classes;
     private final AtomicLong forwards = new AtomicLong();
     private volatile long forwardMillis;
+    private final AtomicLong failAt = new AtomicLong(-1);
 
     /**
      * Creates the model and its trainer, initialised for inputs of {@code positions} ids.
@@ -43,7 +44,9 @@ public final class LogitTable implements AutoCloseable {
         model.setBlock(new SequentialBlock()
                 .add(new IdEmbedding.Builder().setDictionarySize(rows).setEmbeddingSize(classes).build())
                 .add(new LambdaBlock(x -> {
-                    forwards.incrementAndGet();
+                    if (forwards.incrementAndGet() == failAt.get()) {
+                        throw new IllegalStateException("forward " + failAt.get() + " fails, as the test asked");
+                    }
                     long pause = forwardMillis;
                     if (pause > 0) {
                         try {
@@ -65,6 +68,15 @@ public final class LogitTable implements AutoCloseable {
      */
     public void slowForwards(long millis) {
         this.forwardMillis = millis;
+    }
+
+    /**
+     * Makes one forward fail.
+     *
+     * @param n which of the forwards from now fails (1: the next)
+     */
+    public void failForward(long n) {
+        failAt.set(forwards.get() + n);
     }
 
     /**
