@@ -242,11 +242,10 @@ public final class DriftMeter implements AutoCloseable {
                         probes.positions(), classes, MAX_FORWARD_LOGITS);
             }
             // Small outputs: one copy to the JVM and a loop beat a few hundred native operations.
-            long perForward = (long) forwardBatch * probes.positions() * classes;
-            onHost = perForward <= SLICE_ELEMENTS
-                    && (long) probes.size() * probes.positions() * classes <= HOST_MAX_VALUES;
+            long perExample = probes.positions() * classes;
+            onHost = forwardBatch * perExample <= SLICE_ELEMENTS && probes.size() * perExample <= HOST_MAX_VALUES;
             if (!onHost && helperBeside) {
-                int beside = besideBatch(forwardBatch, probes.size(), probes.positions() * classes);
+                int beside = besideBatch(forwardBatch, probes.size(), perExample);
                 if (beside < forwardBatch) {
                     forwardBatch = beside;
                     logger.info("driftwatch: the probe forward runs {} examples at a time, so that each forward's"
@@ -262,7 +261,7 @@ public final class DriftMeter implements AutoCloseable {
                 }
                 chunks = probes.toChunks(manager, forwardBatch);
             }
-            long perBatch = (long) forwardBatch * probes.positions() * classes;
+            long perBatch = forwardBatch * perExample;
             groups = ProbeGroup.of(chunks, (int) Math.max(1, Math.min(chunks.size(), SLICE_ELEMENTS / perBatch)), manager);
             if (DeviceBootstrap.fits(probes.size(), settings.bootstrapResamples())) {
                 deviceBootstrap = new DeviceBootstrap(manager, bootstrap, sliceOf, sliceNames.size());

@@ -5,7 +5,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
@@ -40,27 +39,20 @@ public final class SharedBlocks {
             worker.run();
             return;
         }
-        // the helper's share starts only if the caller has not finished first (a FutureTask cancelled while
-        // it runs goes on running: its state cannot tell whether the helper holds a piece, this flag can)
-        AtomicBoolean started = new AtomicBoolean();
-        FutureTask<Void> share = new FutureTask<>(() -> {
-            if (started.compareAndSet(false, true)) {
-                worker.run();
-            }
-        }, null);
-        helper.execute(share);
+        // the helper's share, offered: once the caller has run out of pieces, taking it back runs nothing (no
+        // piece is left) where the helper has not started it, and waits for the piece it may hold where it has
+        Offer<Void> share = offer(() -> {
+            worker.run();
+            return null;
+        }, helper);
         try {
             worker.run();
         } catch (RuntimeException | Error e) {
             next.set(count); // the helper takes no new piece
-            if (!started.compareAndSet(false, true)) {
-                await(share, false);
-            }
+            share.withdraw();
             throw e;
         }
-        if (!started.compareAndSet(false, true)) { // it has started: it may hold a piece
-            await(share, true);
-        }
+        share.take();
     }
 
     /**
