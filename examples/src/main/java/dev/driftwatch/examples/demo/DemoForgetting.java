@@ -71,8 +71,6 @@ final class DemoForgetting {
             } else {
                 out.println("  too few labelled checkpoints for a fit");
             }
-            out.println("  run                                   forecast final KL from 20% / 50% of training"
-                    + "        recommended checkpoint");
             for (RunResult r : runs) {
                 printRun(api, r, out);
             }
@@ -87,15 +85,17 @@ final class DemoForgetting {
         }
         Map<String, Object> f = a.body();
         StringBuilder forecast = new StringBuilder();
+        double actual = Double.NaN;
         if (f.get("forecast") instanceof Map<?, ?> fc) {
             for (Object o : ApiClient.list(cast(fc), "backtest")) {
                 Map<?, ?> b = (Map<?, ?>) o;
-                forecast.append(String.format(Locale.ROOT, "%s%.3f (err %+.0f%%%s)",
-                        forecast.length() == 0 ? "" : " / ", num(b.get("estimate")),
-                        100 * num(b.get("relativeError")), Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed"));
-            }
-            if (forecast.length() > 0 && fc.get("backtest") instanceof List<?> l && !l.isEmpty()) {
-                forecast.append(String.format(Locale.ROOT, " vs final %.3f", num(((Map<?, ?>) l.get(0)).get("actual"))));
+                actual = num(b.get("actual"));
+                // the interval too: from a few early checkpoints that do not follow a power law it is very wide,
+                // and the estimate alone would say more than the forecast knows
+                forecast.append(String.format(Locale.ROOT, "%s from %.0f%% %.3g (95%% interval %.3g-%.3g, error %+.0f%%%s)",
+                        forecast.length() == 0 ? "" : ",", 100 * num(b.get("fraction")), num(b.get("estimate")),
+                        num(b.get("low")), num(b.get("high")), 100 * num(b.get("relativeError")),
+                        Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed"));
             }
         }
         String recommended = "none within the budget";
@@ -103,9 +103,14 @@ final class DemoForgetting {
             recommended = String.format(Locale.ROOT, "step %s (%s %.3f, KL %.3f <= budget %.2f)", best.get("step"),
                     rec.get("lossMetric"), num(best.get("loss")), num(best.get("drift")), num(rec.get("budget")));
         }
-        // no backtest: the run had too few checkpoints with drift by 20% and 50% of its steps for the law's fit
-        out.printf(Locale.ROOT, "  %-37s %-45s %s%n", r.runKey(),
-                forecast.length() == 0 ? "- (too few checkpoints by 20% and 50%)" : forecast, recommended);
+        if (Double.isNaN(actual) && r.headline() != null) {
+            actual = r.headline().mean();
+        }
+        out.printf(Locale.ROOT, "  %s: final KL %s; forecast%s%n", r.runKey(),
+                Double.isNaN(actual) ? "-" : String.format(Locale.ROOT, "%.3f", actual),
+                // no backtest: the run had too few checkpoints with drift by 20% and 50% of its steps for the law's fit
+                forecast.length() == 0 ? ": - (too few checkpoints by 20% and 50% of training)" : forecast);
+        out.printf(Locale.ROOT, "    recommended checkpoint: %s%n", recommended);
     }
 
     @SuppressWarnings("unchecked")

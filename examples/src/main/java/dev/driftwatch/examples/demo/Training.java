@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 /** The demos' training plumbing: datasets, the training configuration and a loop in rounds of steps. */
 public final class Training {
@@ -93,10 +94,29 @@ public final class Training {
      */
     public static void fitInRounds(Trainer trainer, ArrayDataset train, ArrayDataset validation, int steps, int roundSteps,
             long stepDelayMillis) throws IOException, TranslateException {
+        fitInRounds(trainer, train, validation, evenRounds(steps, roundSteps), stepDelayMillis);
+    }
+
+    /**
+     * Trains in rounds that end after the given steps, as {@link #fitInRounds(Trainer, ArrayDataset, ArrayDataset,
+     * int, int, long)} does in rounds of equal length.
+     *
+     * @param trainer the trainer
+     * @param train the training set
+     * @param validation the validation set
+     * @param roundEnds the step each round ends after, increasing; the last is the total steps
+     * @param stepDelayMillis a pause after each step (0 for none)
+     * @throws IOException when a batch cannot be read
+     * @throws TranslateException when a batch cannot be built
+     * @throws TrainingDivergedException when a step's loss is not finite (see the other overload)
+     */
+    public static void fitInRounds(Trainer trainer, ArrayDataset train, ArrayDataset validation, int[] roundEnds,
+            long stepDelayMillis) throws IOException, TranslateException {
         Iterator<Batch> batches = trainer.iterateDataset(train).iterator();
+        int steps = roundEnds.length == 0 ? 0 : roundEnds[roundEnds.length - 1];
         int done = 0;
-        while (done < steps) {
-            for (int inRound = 0; inRound < roundSteps && done < steps; inRound++, done++) {
+        for (int end : roundEnds) {
+            for (; done < end; done++) {
                 if (!batches.hasNext()) {
                     batches = trainer.iterateDataset(train).iterator();
                 }
@@ -118,6 +138,48 @@ public final class Training {
             trainer.notifyListeners(listener -> listener.onEpoch(trainer));
         }
     }
+
+    /**
+     * Rounds of {@code roundSteps} (the last one shorter where they do not divide the steps).
+     *
+     * @param steps the total steps, at least 1
+     * @param roundSteps steps per round, at least 1
+     * @return the step each round ends after
+     */
+    public static int[] evenRounds(int steps, int roundSteps) {
+        int[] ends = new int[(steps + roundSteps - 1) / roundSteps];
+        for (int k = 0; k < ends.length; k++) {
+            ends[k] = (int) Math.min(steps, (k + 1L) * roundSteps);
+        }
+        return ends;
+    }
+
+    /**
+     * Rounds of {@code roundSteps}, but shorter over the first fifth of the steps, so that a run has at least
+     * {@link #EARLY_CHECKPOINTS} drift checkpoints by 20% of its steps (where drift moves fastest): the service's
+     * forecast of a run's final drift needs five, and checks itself on what a run had by 20% and 50% of its
+     * steps. A run long enough for that in rounds of {@code roundSteps} gets them unchanged.
+     *
+     * @param steps the total steps, at least 1
+     * @param roundSteps steps per round after the first fifth, at least 1
+     * @return the step each round ends after
+     */
+    public static int[] earlyDenseRounds(int steps, int roundSteps) {
+        int fifth = steps / 5;
+        int early = Math.max(1, Math.min(roundSteps, fifth / EARLY_CHECKPOINTS));
+        if (early == roundSteps || fifth < EARLY_CHECKPOINTS) {
+            return evenRounds(steps, roundSteps);
+        }
+        int switchAt = early * EARLY_CHECKPOINTS;
+        IntStream first = IntStream.rangeClosed(1, EARLY_CHECKPOINTS)
+                .map(k -> k * early);
+        IntStream rest = IntStream.of(evenRounds(steps - switchAt, roundSteps))
+                .map(end -> end + switchAt);
+        return IntStream.concat(first, rest).toArray();
+    }
+
+    /** Drift checkpoints {@link #earlyDenseRounds} gives a run by 20% of its steps. */
+    public static final int EARLY_CHECKPOINTS = 5;
 
     /**
      * Names the trainable parameters whose values or gradients hold a NaN or an infinity.

@@ -119,8 +119,8 @@ final class LmFineTuneRun {
                 method.applyTo(net);
                 Training.fitInRounds(trainer,
                         LmBaseModel.dataset(trainer.getManager(), task.fineTuning(), config.batchSize(), true),
-                        LmBaseModel.dataset(trainer.getManager(), task.validation(), 64, false), config.steps(),
-                        config.roundSteps(), config.stepDelayMillis());
+                        LmBaseModel.dataset(trainer.getManager(), task.validation(), 64, false),
+                        Training.earlyDenseRounds(config.steps(), config.roundSteps()), config.stepDelayMillis());
                 result = trainer.getTrainingResult();
             } // close() fires onTrainingEnd: the final checkpoint, the run end and the sinks' flush
             double fraction = drift.lastReport() != null && drift.lastReport().parameters() != null

@@ -94,6 +94,27 @@ class LmEndToEndTest {
     }
 
     @Test
+    void everyRunHasItsFinalDriftForecastFromTwentyAndFiftyPercentOfTraining() {
+        for (RunResult r : results) {
+            completedRun(r.runKey()); // (the backtests are there once the run has reached its final step)
+            ApiClient.Answer a = api().getInProject("/runs/" + r.runKey() + "/forgetting");
+            assertThat(a.ok()).as(r.runKey() + " HTTP " + a.status()).isTrue();
+            Map<?, ?> forecast = (Map<?, ?>) a.body().get("forecast");
+            assertThat(forecast).as(r.runKey() + " forecast").isNotNull();
+            List<?> backtest = (List<?>) forecast.get("backtest");
+            assertThat(backtest.stream().map(b -> ((Number) ((Map<?, ?>) b).get("fraction")).doubleValue()).toList())
+                    .as(r.runKey() + " backtests").containsExactly(0.2, 0.5);
+            for (Object o : backtest) {
+                Map<?, ?> b = (Map<?, ?>) o;
+                assertThat(((Number) b.get("madeAtStep")).longValue()).as(r.runKey() + " " + b)
+                        .isLessThanOrEqualTo(Math.round(100 * ((Number) b.get("fraction")).doubleValue()));
+                assertThat(((Number) b.get("estimate")).doubleValue()).as(r.runKey() + " " + b).isPositive();
+                assertThat(((Number) b.get("actual")).doubleValue()).as(r.runKey() + " " + b).isPositive();
+            }
+        }
+    }
+
+    @Test
     void lightRunsReachTheFullRunsTaskLossWithinTenPercent() {
         double full = number(completedRun("lm-full"), "latestTaskLoss");
         for (String light : List.of("lm-lora", "lm-last-block")) {
@@ -134,8 +155,10 @@ class LmEndToEndTest {
         LmConfig config = LmConfig.quick(work.resolve("cache"));
         for (RunResult r : results) {
             Map<String, Object> run = completedRun(r.runKey());
-            // step 0 plus one checkpoint per round
-            assertThat(number(run, "checkpointCount")).isEqualTo(1 + config.steps() / config.roundSteps());
+            // step 0 plus one checkpoint per round: every 4 steps over the first fifth, then every 20
+            assertThat(config.steps()).isEqualTo(100);
+            assertThat(config.roundSteps()).isEqualTo(20);
+            assertThat(number(run, "checkpointCount")).isEqualTo(1 + 5 + 4);
             assertThat(number(run, "latestKlMean")).isEqualTo(r.headline().mean());
             Map<String, Object> last = checkpoint(r.runKey(), (long) number(run, "lastStep"));
             Map<?, ?> metrics = (Map<?, ?>) last.get("metrics");
