@@ -32,7 +32,9 @@
   function drawForecast(t, forecast) {
     const el = document.getElementById('chart-forecast');
     const steps = Array.from(t.steps);
-    const band = forecast && forecast.band ? forecast.band : [];
+    // a band of many orders of magnitude (informative: false) would squash the measured drift to the axis: the
+    // summary gives its interval instead
+    const band = forecast && forecast.band && (!forecast.atFinal || forecast.atFinal.informative) ? forecast.band : [];
     const bandSteps = band.map(b => b.step);
     const xs = steps.concat(bandSteps.filter(s => s > (steps.length ? steps[steps.length - 1] : -1)));
     const kl = DW.nums(t.values);
@@ -59,14 +61,20 @@
       return;
     }
     const a = f.forecast.atFinal;
+    // an interval wider than a factor of 100 (informative: false) says the estimate in it means little yet
     text('forecast-summary', a
-      ? `Forecast KL at the planned step ${f.forecast.plannedSteps}: ${fmt(a.estimate)} (95% interval ${fmt(a.low)}–${fmt(a.high)}),`
+      ? `Forecast KL at the planned step ${f.forecast.plannedSteps}: ` + (a.informative
+        ? `${fmt(a.estimate)} (95% interval ${fmt(a.low)}–${fmt(a.high)}),`
+        : `too uncertain to use yet (95% interval ${fmt(a.low)}–${fmt(a.high)}, median ${fmt(a.estimate)}),`)
         + ` from ${a.points} checkpoints up to step ${a.lastStep}; shifted power law, exponent ${fmt(a.exponent)}.`
+        + (a.informative ? '' : ' The checkpoints so far do not pin the law down.')
       : `Forecast to step ${f.forecast.plannedSteps} after 5 checkpoints with drift.`);
     for (const b of f.forecast.backtest) {
       const li = document.createElement('li');
-      li.textContent = `Forecast made at ${Math.round(b.fraction * 100)}% of training (step ${b.madeAtStep}): ${fmt(b.estimate)}`
-        + ` (${fmt(b.low)}–${fmt(b.high)}) against the final ${fmt(b.actual)}: error ${fmt(b.relativeError * 100)}%`
+      li.textContent = `Forecast made at ${Math.round(b.fraction * 100)}% of training (step ${b.madeAtStep}): `
+        + (b.informative ? `${fmt(b.estimate)} (${fmt(b.low)}–${fmt(b.high)})`
+          : `too uncertain to use (${fmt(b.low)}–${fmt(b.high)}, median ${fmt(b.estimate)})`)
+        + ` against the final ${fmt(b.actual)}: error ${fmt(b.relativeError * 100)}%`
         + (b.covered ? ', inside the interval.' : ', outside the interval.');
       list.appendChild(li);
     }

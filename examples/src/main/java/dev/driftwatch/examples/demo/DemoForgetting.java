@@ -90,12 +90,15 @@ final class DemoForgetting {
             for (Object o : ApiClient.list(cast(fc), "backtest")) {
                 Map<?, ?> b = (Map<?, ?>) o;
                 actual = num(b.get("actual"));
-                // the interval too: from a few early checkpoints that do not follow a power law it is very wide,
-                // and the estimate alone would say more than the forecast knows
-                forecast.append(String.format(Locale.ROOT, "%s from %.0f%% %.3g (95%% interval %.3g-%.3g, error %+.0f%%%s)",
-                        forecast.length() == 0 ? "" : ",", 100 * num(b.get("fraction")), num(b.get("estimate")),
-                        num(b.get("low")), num(b.get("high")), 100 * num(b.get("relativeError")),
-                        Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed"));
+                // the interval too: from a few early checkpoints that do not follow a power law it spans orders of
+                // magnitude (informative: false), and the estimate alone would say more than the forecast knows
+                boolean informative = Boolean.TRUE.equals(b.get("informative"));
+                forecast.append(String.format(Locale.ROOT, "%s from %.0f%% %s (95%% interval %.3g-%.3g%s, error %+.0f%%%s)",
+                        forecast.length() == 0 ? "" : ",", 100 * num(b.get("fraction")),
+                        informative ? String.format(Locale.ROOT, "%.3g", num(b.get("estimate"))) : "too uncertain",
+                        num(b.get("low")), num(b.get("high")),
+                        informative ? "" : String.format(Locale.ROOT, ", median %.3g", num(b.get("estimate"))),
+                        100 * num(b.get("relativeError")), Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed"));
             }
         }
         String recommended = "none within the budget";

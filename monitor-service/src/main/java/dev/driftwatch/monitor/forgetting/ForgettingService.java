@@ -151,9 +151,11 @@ public class ForgettingService {
      * @param actual the drift measured at the final step
      * @param relativeError {@code (estimate - actual) / actual}
      * @param covered whether the interval held the actual value
+     * @param informative whether the interval was narrow enough for its estimate to mean something
+     *     ({@link PowerLawForecast#informative})
      */
     public record Backtest(double fraction, long madeAtStep, double estimate, double low, double high, double actual,
-            double relativeError, boolean covered) {}
+            double relativeError, boolean covered, boolean informative) {}
 
     /**
      * The forecast of a run's headline drift.
@@ -369,7 +371,7 @@ public class ForgettingService {
                 if (early != null) {
                     backtest.add(new Backtest(fraction, early.lastStep(), early.estimate(), early.low(), early.high(),
                             actual, (early.estimate() - actual) / actual,
-                            early.low() <= actual && actual <= early.high()));
+                            early.low() <= actual && actual <= early.high(), early.informative()));
                 }
             }
         }

@@ -46,9 +46,31 @@ public final class PowerLawForecast {
      * @param shift the fitted shift s
      * @param points the checkpoints used
      * @param lastStep the latest step used
+     * @param informative whether the interval spans at most a factor of {@link #INFORMATIVE_SPAN} ({@link
+     *     #informative}): wider, the estimate in it says little (the run page and the demo say so)
      */
     public record Forecast(long step, double estimate, double low, double high, double level, double exponent,
-            double shift, int points, long lastStep) {}
+            double shift, int points, long lastStep, boolean informative) {}
+
+    /**
+     * The widest interval, as {@code high / low}, of a forecast that is {@link Forecast#informative}: two orders of
+     * magnitude. A few early checkpoints that do not follow the law (a run whose drift jumps and then stays) give
+     * intervals of ten and more orders of magnitude; the estimate then is a number from a law the run does not
+     * follow.
+     */
+    public static final double INFORMATIVE_SPAN = 100;
+
+    /**
+     * Whether an interval is narrow enough for its estimate to mean something: {@code high <= INFORMATIVE_SPAN *
+     * low}, with a positive low.
+     *
+     * @param low the interval's lower bound
+     * @param high its upper bound
+     * @return whether it spans at most {@link #INFORMATIVE_SPAN}
+     */
+    public static boolean informative(double low, double high) {
+        return low > 0 && high <= INFORMATIVE_SPAN * low;
+    }
 
     /** The line of one shift, the lag-1 autocorrelation of its residuals, and its posterior weight. */
     private record Candidate(double shift, LinearFit fit, double rss, double phi, double weight) {}
@@ -225,8 +247,10 @@ public final class PowerLawForecast {
      */
     public Forecast at(long step) {
         double tail = (1 - level) / 2;
-        return new Forecast(step, quantile(step, 0.5), quantile(step, tail), quantile(step, 1 - tail), level,
-                best.fit().slope(), best.shift(), n, lastStep);
+        double low = quantile(step, tail);
+        double high = quantile(step, 1 - tail);
+        return new Forecast(step, quantile(step, 0.5), low, high, level, best.fit().slope(), best.shift(), n, lastStep,
+                informative(low, high));
     }
 
     /**

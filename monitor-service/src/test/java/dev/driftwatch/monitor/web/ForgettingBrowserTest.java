@@ -27,6 +27,19 @@ class ForgettingBrowserTest extends WebTestBase {
         up.checkpoints("head", 0, 400, 20, 0.3, 0.32, true);
         up.run("lora", "LoRA", "lora", 5_000, planned);
         up.checkpoints("lora", 0, 400, 20, 0.6, 0.35, true);
+        // the LM demo's LoRA run: its KL jumps over the first 12 steps of 100, then stays near 0.05
+        up.run("jumps", "Jumps then stays", "lora", 5_000, Map.of("plannedSteps", "100"));
+        up.checkpointsWithKl("jumps", new long[] {0, 4, 8, 12, 16, 20, 40, 60, 80, 100},
+                new double[] {0, 0.002, 0.011, 0.038, 0.039, 0.047, 0.051, 0.043, 0.066, 0.055});
+        // the same run while it trains, at step 20 of 100
+        up.run("jumping", "Jumps, at step 20", "lora", 5_000, Map.of("plannedSteps", "100"));
+        up.checkpointsWithKl("jumping", new long[] {0, 4, 8, 12, 16, 20},
+                new double[] {0, 0.002, 0.011, 0.038, 0.039, 0.047});
+        // a run whose KL follows a power law, with a little wobble
+        long[] every10 = java.util.stream.LongStream.rangeClosed(0, 40).map(k -> 10 * k).toArray();
+        up.run("law", "Follows a power law", "full", 100_000, planned);
+        up.checkpointsWithKl("law", every10, java.util.Arrays.stream(every10)
+                .mapToDouble(t -> t == 0 ? 0 : 0.02 * Math.sqrt(t + 10) * (1 + 0.02 * Math.sin(t / 7.0))).toArray());
         up.run("nolabels", "No labels", "full", 100_000, planned);
         up.checkpoints("nolabels", 0, 200, 20, 0.9, 0.30, false);
         browser = loggedInBrowser();
@@ -62,6 +75,29 @@ class ForgettingBrowserTest extends WebTestBase {
         // the run reached its planned step: the forecasts from 20% and 50% of training are checked
         assertThat(browser.driver().findElements(By.cssSelector("#forecast-backtest li"))).hasSize(2);
         assertThat(browser.drawnPixels("#chart-forecast")).isGreaterThan(500);
+    }
+
+    @Test
+    void aForecastWhoseIntervalSpansOrdersOfMagnitudeIsShownAsTooUncertain() {
+        browser.open("/projects/forgetting/runs/jumps");
+        browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
+        java.util.List<String> backtests = browser.driver().findElements(By.cssSelector("#forecast-backtest li"))
+                .stream().map(org.openqa.selenium.WebElement::getText).toList();
+        // from 20% and 50% of training, a law fitted to the jump runs on: intervals of many orders of magnitude
+        assertThat(backtests).hasSize(2).allSatisfy(text -> assertThat(text).contains("too uncertain to use ("));
+        // while it trains: the forecast says so instead of drawing a band of ~29 orders of magnitude
+        browser.open("/projects/forgetting/runs/jumping");
+        browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
+        assertThat(browser.driver().findElement(By.id("forecast-summary")).getText())
+                .startsWith("Forecast KL at the planned step 100: too uncertain to use yet (95% interval ");
+        assertThat(browser.driver().findElement(By.id("chart-forecast")).getDomAttribute("data-forecast-points"))
+                .isEqualTo("0");
+        // a run that follows its law keeps its estimate
+        browser.open("/projects/forgetting/runs/law");
+        browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
+        assertThat(browser.driver().findElements(By.cssSelector("#forecast-backtest li"))).hasSize(2)
+                .allSatisfy(li -> assertThat(li.getText()).doesNotContain("too uncertain")
+                        .containsPattern("of training \\(step \\d+\\): [0-9.]+ \\("));
     }
 
     @Test

@@ -118,6 +118,28 @@ final class Uploads {
     }
 
     /**
+     * Uploads checkpoints at the given steps whose every metric's mean is the given KL (otherwise as {@link
+     * #checkpoints(String, long, long, long, double, double)} makes them).
+     *
+     * @param runKey the run
+     * @param steps the checkpoints' steps
+     * @param kl their KL, as many as steps
+     */
+    void checkpointsWithKl(String runKey, long[] steps, double[] kl) {
+        List<Object> batch = new ArrayList<>();
+        for (int i = 0; i < steps.length; i++) {
+            Map<String, Object> c = checkpoint(steps[i], 200, 1, 0.5);
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            for (String m : METRICS) {
+                metrics.put(m, summary(m, kl[i], 600));
+            }
+            c.put("metrics", metrics);
+            batch.add(c);
+        }
+        send("POST", runKey + "/checkpoints", Map.of("checkpoints", batch));
+    }
+
+    /**
      * Uploads checkpoints as {@link #checkpoints(String, long, long, long, double, double)} does, each also
      * with the sampled estimates k1 and k3 (per token): equal until {@code k3FallsShortFrom}, then k3 at
      * 80% of k1, where their intervals (8% either side of the mean) no longer overlap.
