@@ -3,6 +3,7 @@ package dev.driftwatch.monitor.forgetting;
 import dev.driftwatch.contract.RunInfo;
 import dev.driftwatch.monitor.alert.DriftForecasts;
 import java.util.Arrays;
+import java.util.Locale;
 import org.springframework.stereotype.Component;
 
 /**
@@ -49,7 +50,21 @@ class AlertForecasts implements DriftForecasts {
             return Outlook.none(t.plannedSteps(), PowerLawForecast.usablePoints(steps, kl)
                     + " checkpoints with drift so far, a forecast needs " + PowerLawForecast.MIN_POINTS);
         }
-        return Outlook.of(p.horizon(), p.law().quantile(p.horizon(), quantile), p.law().quantile(p.horizon(), 0.5),
+        double median = p.law().quantile(p.horizon(), 0.5);
+        if (quantile >= 0.5) {
+            // A median or an upper bound from an interval of orders of magnitude is a number from a law the run
+            // does not follow (the run page says "too uncertain to use"): a rule on it would fire on most runs'
+            // early checkpoints. A lower bound stays one: a budget below even that is worth a warning.
+            double tail = (1 - ForgettingService.LEVEL) / 2;
+            double low = p.law().quantile(p.horizon(), tail);
+            double high = p.law().quantile(p.horizon(), 1 - tail);
+            if (!PowerLawForecast.informative(low, high)) {
+                return Outlook.none(p.horizon(), String.format(Locale.ROOT, "the forecast is too uncertain to use"
+                        + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", low, high, median,
+                        p.law().points()));
+            }
+        }
+        return Outlook.of(p.horizon(), quantile == 0.5 ? median : p.law().quantile(p.horizon(), quantile), median,
                 p.law().points(), p.law().lastStep());
     }
 }
