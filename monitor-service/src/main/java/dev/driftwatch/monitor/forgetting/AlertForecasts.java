@@ -50,21 +50,18 @@ class AlertForecasts implements DriftForecasts {
             return Outlook.none(t.plannedSteps(), PowerLawForecast.usablePoints(steps, kl)
                     + " checkpoints with drift so far, a forecast needs " + PowerLawForecast.MIN_POINTS);
         }
-        double median = p.law().quantile(p.horizon(), 0.5);
-        if (quantile >= 0.5) {
+        // the run page's forecast: its median, its 95% interval and whether that is informative
+        PowerLawForecast.Forecast page = p.law().at(p.horizon());
+        if (quantile >= 0.5 && !page.informative()) {
             // A median or an upper bound from an interval of orders of magnitude is a number from a law the run
             // does not follow (the run page says "too uncertain to use"): a rule on it would fire on most runs'
             // early checkpoints. A lower bound stays one: a budget below even that is worth a warning.
-            double tail = (1 - ForgettingService.LEVEL) / 2;
-            double low = p.law().quantile(p.horizon(), tail);
-            double high = p.law().quantile(p.horizon(), 1 - tail);
-            if (!PowerLawForecast.informative(low, high)) {
-                return Outlook.none(p.horizon(), String.format(Locale.ROOT, "the forecast is too uncertain to use"
-                        + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", low, high, median,
-                        p.law().points()));
-            }
+            return Outlook.none(p.horizon(), String.format(Locale.ROOT, "the forecast is too uncertain to use"
+                    + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", page.low(), page.high(),
+                    page.estimate(), page.points()));
         }
-        return Outlook.of(p.horizon(), quantile == 0.5 ? median : p.law().quantile(p.horizon(), quantile), median,
+        double value = quantile == 0.5 ? page.estimate() : p.law().quantile(p.horizon(), quantile);
+        return Outlook.of(p.horizon(), value, page.estimate(),
                 p.law().points(), p.law().lastStep());
     }
 }

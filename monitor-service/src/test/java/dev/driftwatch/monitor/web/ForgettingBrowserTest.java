@@ -3,12 +3,16 @@ package dev.driftwatch.monitor.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
 
 /**
  * Forgetting in a real browser: the compare page's drift-forgetting scatter with its fit, and the run
@@ -36,9 +40,9 @@ class ForgettingBrowserTest extends WebTestBase {
         up.checkpointsWithKl("jumping", new long[] {0, 4, 8, 12, 16, 20},
                 new double[] {0, 0.002, 0.011, 0.038, 0.039, 0.047});
         // a run whose KL follows a power law, with a little wobble
-        long[] every10 = java.util.stream.LongStream.rangeClosed(0, 40).map(k -> 10 * k).toArray();
+        long[] every10 = LongStream.rangeClosed(0, 40).map(k -> 10 * k).toArray();
         up.run("law", "Follows a power law", "full", 100_000, planned);
-        up.checkpointsWithKl("law", every10, java.util.Arrays.stream(every10)
+        up.checkpointsWithKl("law", every10, Arrays.stream(every10)
                 .mapToDouble(t -> t == 0 ? 0 : 0.02 * Math.sqrt(t + 10) * (1 + 0.02 * Math.sin(t / 7.0))).toArray());
         up.run("nolabels", "No labels", "full", 100_000, planned);
         up.checkpoints("nolabels", 0, 200, 20, 0.9, 0.30, false);
@@ -81,8 +85,8 @@ class ForgettingBrowserTest extends WebTestBase {
     void aForecastWhoseIntervalSpansOrdersOfMagnitudeIsShownAsTooUncertain() {
         browser.open("/projects/forgetting/runs/jumps");
         browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
-        java.util.List<String> backtests = browser.driver().findElements(By.cssSelector("#forecast-backtest li"))
-                .stream().map(org.openqa.selenium.WebElement::getText).toList();
+        List<String> backtests = browser.driver().findElements(By.cssSelector("#forecast-backtest li"))
+                .stream().map(WebElement::getText).toList();
         // from 20% and 50% of training, a law fitted to the jump runs on: intervals of many orders of magnitude
         assertThat(backtests).hasSize(2).allSatisfy(text -> assertThat(text).contains("too uncertain to use ("));
         // while it trains: the forecast says so instead of drawing a band of ~29 orders of magnitude
