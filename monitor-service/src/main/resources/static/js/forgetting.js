@@ -53,6 +53,15 @@
     el.dataset.forecastPoints = String(band.length);
   }
 
+  // the law with the most weight in the forecast (docs/forgetting.md, "Forecasting a run's drift")
+  function lawText(a) {
+    switch (a.law) {
+      case 'rational': return `likeliest law: levelling off, a power of t/(t + ${fmt(a.shift)})`;
+      case 'exponential': return `likeliest law: levelling off, a power of 1 − e^(−t/${fmt(a.shift)})`;
+      default: return `likeliest law: still growing, (t + ${fmt(a.shift)})^${fmt(a.exponent)}`;
+    }
+  }
+
   function forecastText(f) {
     const list = document.getElementById('forecast-backtest');
     list.innerHTML = '';
@@ -66,7 +75,7 @@
       ? `Forecast KL at the planned step ${f.forecast.plannedSteps}: ` + (a.informative
         ? `${fmt(a.estimate)} (95% interval ${fmt(a.low)}–${fmt(a.high)}),`
         : `too uncertain to use yet (95% interval ${fmt(a.low)}–${fmt(a.high)}, median ${fmt(a.estimate)}),`)
-        + ` from ${a.points} checkpoints up to step ${a.lastStep}; shifted power law, exponent ${fmt(a.exponent)}.`
+        + ` from ${a.points} checkpoints up to step ${a.lastStep}; ${lawText(a)}.`
         + (a.informative ? '' : ' The checkpoints so far do not pin the law down.')
       : `Forecast to step ${f.forecast.plannedSteps} after 5 checkpoints with drift.`);
     for (const b of f.forecast.backtest) {

@@ -90,8 +90,8 @@ final class DemoForgetting {
             for (Object o : ApiClient.list(cast(fc), "backtest")) {
                 Map<?, ?> b = (Map<?, ?>) o;
                 actual = num(b.get("actual"));
-                // the interval too: from a few early checkpoints that do not follow a power law it spans orders of
-                // magnitude (informative: false), and the estimate alone would say more than the forecast knows
+                // the interval too: from a few early checkpoints that laws growing and levelling off fit alike it
+                // spans orders of magnitude (informative: false), and the estimate alone would say more than the forecast knows
                 boolean informative = Boolean.TRUE.equals(b.get("informative"));
                 forecast.append(String.format(Locale.ROOT, "%s from %.0f%% %s (95%% interval %.3g-%.3g%s, error %+.0f%%%s)",
                         forecast.length() == 0 ? "" : ",", 100 * num(b.get("fraction")),

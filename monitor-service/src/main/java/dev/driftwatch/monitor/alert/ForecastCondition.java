@@ -11,8 +11,8 @@ import java.util.Locale;
 /**
  * {@code forecast}: a quantile of the run's forecast headline KL at its planned final step (by default
  * the lower bound of the forecast's 95% interval) is above a drift budget: the run is heading over the
- * budget, though its drift may still be below it. The forecast is the run page's (a shifted power law
- * fitted to the checkpoints so far, docs/forgetting.md), made at each checkpoint from the checkpoints up
+ * budget, though its drift may still be below it. The forecast is the run page's (a power law, or a law
+ * that levels off, fitted to the checkpoints so far, docs/forgetting.md), made at each checkpoint from the checkpoints up
  * to it ({@link DriftForecasts}). Without a forecast (the run states no {@code plannedSteps}, or has
  * fewer than 5 checkpoints with drift) the condition does not hold, and says why.
  *

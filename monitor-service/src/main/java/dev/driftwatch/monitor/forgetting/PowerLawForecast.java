@@ -1,17 +1,25 @@
 package dev.driftwatch.monitor.forgetting;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.driftwatch.contract.WireNamed;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.math3.distribution.TDistribution;
 
 /**
- * Forecasts a run's drift at a later step (its planned final step) from the checkpoints so far, by a
- * shifted power law in the step: {@code drift(t) = a (t + s)^b}, with multiplicative (log-normal) noise.
+ * Forecasts a run's drift at a later step (its planned final step) from the checkpoints so far, by a power law
+ * in one of three clocks ({@link Law}), {@code drift(t) = a u(t)^b}, with multiplicative (log-normal) noise:
+ * {@code u = t + s} (drift that keeps growing), {@code u = t / (t + h)} and {@code u = 1 - exp(-t / tau)}
+ * (drift that levels off at {@code a}, as adapter and last-layer runs do once their few parameters have
+ * moved; early on, {@code t} small against h or tau, both are power laws of t too).
  *
- * <p>For a given shift s the law is a line in {@code (log(t + s), log drift)}, fitted by least squares
- * ({@link LinearFit}); s runs over a geometric grid from 1/10000 of the horizon to the horizon. Early in a run
- * the data hardly pin s down, and different s extrapolate very differently, so no single s is trusted:
- * each s is weighted by its marginal likelihood (flat priors on a, b, log sigma and log s:
+ * <p>For a given law and step scale (s, h or tau) the law is a line in {@code (log u, log drift)}, fitted by
+ * least squares ({@link LinearFit}); each scale runs over a geometric grid. Early in a run the data hardly pin
+ * law and scale down, and they extrapolate very differently, so no single one is trusted: each is weighted by
+ * its marginal likelihood (flat priors on a, b, log sigma and log scale, all grid points alike:
  * {@code |X'X|^(-1/2) RSS^(-(m-2)/2)}), and the forecast is the weighted mixture of the lines' Student-t
  * predictive distributions (m - 2 degrees of freedom). m is the effective number of checkpoints
  * ({@link #effectivePoints}): a run's deviations from its law persist from checkpoint to checkpoint, and
@@ -24,7 +32,7 @@ public final class PowerLawForecast {
 
     /** Fewest usable checkpoints for a forecast (two degrees of freedom left after a, b and s). */
     public static final int MIN_POINTS = 5;
-    /** Grid points of the shift per decade. */
+    /** Grid points of a law's step scale per decade. */
     private static final int PER_DECADE = 8;
     /**
      * Most checkpoints one fit uses: a longer trajectory is thinned to this many, evenly spaced in order
@@ -35,6 +43,57 @@ public final class PowerLawForecast {
     static final int MAX_FIT_POINTS = 256;
 
     /**
+     * The clock u(t) a law is a power of, {@code drift(t) = a u(t)^b}, with its step scale (s, h or tau).
+     * The power law alone forecast a run whose drift rises and then levels off (the LM demo's LoRA run: 0.002,
+     * 0.011, 0.038 at steps 4, 8, 12, then about 0.05 to step 100) at 15.7 from step 20 and 0.72 from step 40,
+     * in intervals of 25 and more orders of magnitude; with the two levelling laws, 0.16 and 0.057.
+     */
+    public enum Law implements WireNamed {
+        /** {@code u = t + s}: drift that keeps growing (s lets the first checkpoints bend in). */
+        POWER("power", 1e-4, 1),
+        /**
+         * {@code u = t / (t + h)}: drift that levels off at a, approached as a power of 1/t; at step h it is
+         * {@code 2^-b} of a.
+         */
+        RATIONAL("rational", 1e-4, 10),
+        /** {@code u = 1 - exp(-t / tau)}: drift that levels off at a, approached exponentially. */
+        EXPONENTIAL("exponential", 1e-4, 10);
+
+        private final String wireName;
+        private final double lowest;
+        private final double highest;
+
+        Law(String wireName, double lowest, double highest) {
+            this.wireName = wireName;
+            this.lowest = lowest;
+            this.highest = highest;
+        }
+
+        @Override
+        @JsonValue
+        public String wireName() {
+            return wireName;
+        }
+
+        /** {@code log u(t)} for the step scale {@code scale}. */
+        double logClock(double scale, double t) {
+            return switch (this) {
+                case POWER -> Math.log(t + scale);
+                case RATIONAL -> -Math.log1p(scale / t);
+                case EXPONENTIAL -> Math.log(-Math.expm1(-t / scale));
+            };
+        }
+    }
+
+    /**
+     * The smallest step scale of a levelling law, as a fraction of the first checkpoint's step. Below it every
+     * checkpoint's clock is already near 1, so log u hardly varies, and a flat prior on the exponent makes the
+     * marginal likelihood ({@code |X'X|^(-1/2)}) grow without bound: "levelled off before the first checkpoint"
+     * would win on no evidence. The levelling laws also need the first step to be positive (u(0) = 0).
+     */
+    static final double LEVELLING_FROM_FIRST = 0.5;
+
+    /**
      * A forecast.
      *
      * @param step the step forecast for
@@ -42,15 +101,17 @@ public final class PowerLawForecast {
      * @param low lower bound of the prediction interval
      * @param high upper bound of the prediction interval
      * @param level the interval's level
-     * @param exponent the fitted power b
-     * @param shift the fitted shift s
+     * @param law the law with the most posterior weight
+     * @param exponent the fitted power b of that law's best-fitting line (least squares)
+     * @param shift that line's step scale: the shift s of {@link Law#POWER}, h of {@link Law#RATIONAL}, tau of
+     *     {@link Law#EXPONENTIAL}
      * @param points the checkpoints used
      * @param lastStep the latest step used
      * @param informative whether the interval spans at most a factor of {@link #INFORMATIVE_SPAN} ({@link
      *     #informative}): wider, the estimate in it says little (the run page and the demo say so)
      */
-    public record Forecast(long step, double estimate, double low, double high, double level, double exponent,
-            double shift, int points, long lastStep, boolean informative) {}
+    public record Forecast(long step, double estimate, double low, double high, double level, Law law,
+            double exponent, double shift, int points, long lastStep, boolean informative) {}
 
     /**
      * The widest interval, as {@code high / low}, of a forecast that is {@link Forecast#informative}: two orders of
@@ -72,8 +133,13 @@ public final class PowerLawForecast {
         return low > 0 && high <= INFORMATIVE_SPAN * low;
     }
 
-    /** The line of one shift, the lag-1 autocorrelation of its residuals, and its posterior weight. */
-    private record Candidate(double shift, LinearFit fit, double rss, double phi, double weight) {}
+    /** The line of one law and step scale, the lag-1 autocorrelation of its residuals, and its posterior weight. */
+    private record Candidate(Law law, double scale, LinearFit fit, double rss, double phi, double weight) {
+
+        double x(double t) {
+            return law.logClock(scale, t);
+        }
+    }
 
     private final List<Candidate> plausible;
     private final Candidate best;
@@ -101,7 +167,7 @@ public final class PowerLawForecast {
      *
      * @param steps the checkpoints' steps
      * @param drift the checkpoints' drift, as many as steps
-     * @param horizon the last step forecasts will be asked for (sets the range of the shift grid)
+     * @param horizon the last step forecasts will be asked for (sets the range of the step scales)
      * @param level the intervals' level, e.g. 0.95
      * @return the fitted law, or null with fewer than {@link #MIN_POINTS} usable checkpoints
      */
@@ -134,33 +200,33 @@ public final class PowerLawForecast {
         }
         double scale = Math.max(1, Math.max(horizon, last));
         List<Candidate> all = new ArrayList<>();
-        Candidate best = null;
-        for (int g = -4 * PER_DECADE; g <= 0; g++) {
-            double s = scale * Math.pow(10, (double) g / PER_DECADE);
-            if (first + s <= 0) {
+        for (Law law : Law.values()) {
+            if (law != Law.POWER && first <= 0) {
                 continue;
             }
-            double[] x = new double[n];
-            for (int i = 0; i < n; i++) {
-                x[i] = Math.log(t[i] + s);
-            }
-            LinearFit line = LinearFit.of(x, y);
-            if (line == null) {
-                continue;
-            }
-            Candidate c = new Candidate(s, line, line.residualSd() * line.residualSd() * (n - 2),
-                    lagOneCorrelation(x, y, line), 0);
-            all.add(c);
-            if (best == null || c.rss() < best.rss()) {
-                best = c;
+            for (int g = (int) Math.round(Math.log10(law.lowest) * PER_DECADE);
+                    g <= Math.round(Math.log10(law.highest) * PER_DECADE); g++) {
+                double s = scale * Math.pow(10, (double) g / PER_DECADE);
+                if (law == Law.POWER ? first + s <= 0 : s < LEVELLING_FROM_FIRST * first) {
+                    continue;
+                }
+                double[] x = new double[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = law.logClock(s, t[i]);
+                }
+                LinearFit line = LinearFit.of(x, y);
+                if (line != null) {
+                    all.add(new Candidate(law, s, line, line.residualSd() * line.residualSd() * (n - 2),
+                            lagOneCorrelation(x, y, line), 0));
+                }
             }
         }
-        if (best == null) {
+        if (all.isEmpty()) {
             return null;
         }
-        // Posterior weight of each shift (flat priors on a, b, log sigma and log s): the marginal
+        // Posterior weight of each law and scale (flat priors on a, b, log sigma and log scale): the marginal
         // likelihood of a linear regression, |X'X|^(-1/2) RSS^(-(m-2)/2), in logs to avoid underflow, with m
-        // the effective number of checkpoints. First with m = n, to average the shifts' residual
+        // the effective number of checkpoints. First with m = n, to average the candidates' residual
         // correlations; then with the m that correlation leaves.
         double[] w = weights(all, n, n);
         double phi = 0;
@@ -170,16 +236,25 @@ public final class PowerLawForecast {
         double effective = effectivePoints(phi, n);
         w = weights(all, n, effective);
         List<Candidate> plausible = new ArrayList<>();
+        Map<Law, Double> byLaw = new EnumMap<>(Law.class);
+        Candidate best = null;
         for (int i = 0; i < all.size(); i++) {
+            Candidate c = all.get(i);
+            byLaw.merge(c.law(), w[i], Double::sum);
             if (w[i] > 1e-6) {
-                Candidate c = all.get(i);
-                plausible.add(new Candidate(c.shift(), c.fit(), c.rss(), c.phi(), w[i]));
+                plausible.add(new Candidate(c.law(), c.scale(), c.fit(), c.rss(), c.phi(), w[i]));
+            }
+        }
+        Law likeliest = Collections.max(byLaw.entrySet(), Map.Entry.comparingByValue()).getKey();
+        for (Candidate c : plausible) {
+            if (c.law() == likeliest && (best == null || c.rss() < best.rss())) {
+                best = c;
             }
         }
         return new PowerLawForecast(List.copyOf(plausible), best, n, effective, last, level);
     }
 
-    /** The shifts' normalised posterior weights, with {@code effective} checkpoints in the likelihood. */
+    /** The candidates' normalised posterior weights, with {@code effective} checkpoints in the likelihood. */
     private static double[] weights(List<Candidate> all, int n, double effective) {
         double[] w = new double[all.size()];
         double top = Double.NEGATIVE_INFINITY;
@@ -249,8 +324,8 @@ public final class PowerLawForecast {
         double tail = (1 - level) / 2;
         double low = quantile(step, tail);
         double high = quantile(step, 1 - tail);
-        return new Forecast(step, quantile(step, 0.5), low, high, level, best.fit().slope(), best.shift(), n, lastStep,
-                informative(low, high));
+        return new Forecast(step, quantile(step, 0.5), low, high, level, best.law(), best.fit().slope(), best.scale(),
+                n, lastStep, informative(low, high));
     }
 
     /**
@@ -269,7 +344,7 @@ public final class PowerLawForecast {
         for (int i = 0; i < m; i++) {
             Candidate c = plausible.get(i);
             LinearFit f = c.fit();
-            double x0 = Math.log(step + c.shift());
+            double x0 = c.x(step);
             mid[i] = f.at(x0);
             // the law's own uncertainty rests on the effective checkpoints, not all n
             scale[i] = f.residualSd()

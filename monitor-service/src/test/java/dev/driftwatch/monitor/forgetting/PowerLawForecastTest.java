@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PowerLawForecastTest {
@@ -144,9 +145,10 @@ class PowerLawForecastTest {
 
     /**
      * The LM demo's runs (`./run-demo.sh`, 2026-12-03), forecast at step 100 from their checkpoints up to step 20:
-     * the full run's KL grows as a power law does, the LoRA run's jumps over 12 steps and then stays, and a law
-     * fitted to the jump runs on (a median of 15.7 against a final 0.055) with an interval of ~29 orders of
-     * magnitude, which is what {@code informative} says.
+     * the full run's KL grows as a power law does; the LoRA run's jumps over 12 steps and then stays, which five
+     * checkpoints cannot tell from a jump that runs on (the law that only grows gave a median of 15.7 against a
+     * final 0.055, in an interval of ~29 orders of magnitude; with the levelling laws 0.16 in 0.024-1330), and
+     * {@code informative} says so.
      */
     @Test
     void anIntervalOfMoreThanTwoOrdersOfMagnitudeIsNotInformative() {
@@ -157,11 +159,79 @@ class PowerLawForecastTest {
                 100, 0.95);
         assertThat(full.informative()).as("full: %s", full).isTrue();
         assertThat(full.high() / full.low()).isLessThanOrEqualTo(PowerLawForecast.INFORMATIVE_SPAN);
+        assertThat(full.law()).isEqualTo(PowerLawForecast.Law.POWER);
         assertThat(lora.informative()).as("lora: %s", lora).isFalse();
-        assertThat(lora.high() / lora.low()).isGreaterThan(1e20);
+        assertThat(lora.high() / lora.low()).isGreaterThan(1e3);
+        assertThat(0.055).isBetween(lora.low(), lora.high());
         assertThat(PowerLawForecast.informative(0.01, 1.0)).isTrue();
         assertThat(PowerLawForecast.informative(0.01, 1.0000001)).isFalse();
         assertThat(PowerLawForecast.informative(0, 1e-9)).isFalse();
+    }
+
+    /**
+     * The LM demo's light runs (`./run-demo.sh --only lm`, 2026-12-03, KL(base||ft) at every checkpoint): their
+     * KL rises over the first 12 steps and then stays near 0.05-0.06. The law that only grows forecast the LoRA run
+     * from step 40 at 0.72 (+1208%) in an interval of 25 orders of magnitude, and the last-block run from step 80
+     * at 0.071 (+20%) in 0.0095-0.53; a law that levels off forecasts both within 10%, in intervals narrow
+     * enough to use.
+     */
+    @Test
+    void aRunWhoseDriftLevelsOffIsForecastByALawThatLevelsOff() {
+        long[] steps = {4, 8, 12, 16, 20, 40, 60, 80};
+        double[] lora = {0.00159, 0.01058, 0.03757, 0.03922, 0.04690, 0.05094, 0.04276, 0.06577};
+        double[] lastBlock = {0.01818, 0.04537, 0.05681, 0.05333, 0.05186, 0.04665, 0.06204, 0.05520};
+        PowerLawForecast.Forecast loraAt40 = PowerLawForecast.of(Arrays.copyOf(steps, 6), Arrays.copyOf(lora, 6),
+                100, 0.95);
+        PowerLawForecast.Forecast lastBlockAt80 = PowerLawForecast.of(steps, lastBlock, 100, 0.95);
+        assertThat(loraAt40.informative()).as("lora: %s", loraAt40).isTrue();
+        assertThat(loraAt40.estimate()).isCloseTo(0.05537, org.assertj.core.data.Percentage.withPercentage(10));
+        assertThat(0.05537).isBetween(loraAt40.low(), loraAt40.high());
+        assertThat(loraAt40.law()).isNotEqualTo(PowerLawForecast.Law.POWER);
+        assertThat(lastBlockAt80.informative()).as("last block: %s", lastBlockAt80).isTrue();
+        assertThat(lastBlockAt80.estimate()).isCloseTo(0.05927, org.assertj.core.data.Percentage.withPercentage(10));
+        assertThat(0.05927).isBetween(lastBlockAt80.low(), lastBlockAt80.high());
+        assertThat(lastBlockAt80.law()).isNotEqualTo(PowerLawForecast.Law.POWER);
+    }
+
+    /**
+     * 400 trajectories per cell that level off at 0.5: {@code (t / (t + h))^b} or {@code (1 - exp(-t / h))^b},
+     * h 1-31% of the run, b 0.5-2, 5-15% log-scale AR(1) noise, forecasts from 20% and 50% of 50 checkpoints.
+     * The law that only grows held the final drift in 43-71% (rational) and 43-71% (exponential) of runs at
+     * 20%; the floors are a few points under what the levelling laws reach (docs/forgetting.md).
+     */
+    @ParameterizedTest(name = "{0}, noise correlation {1}")
+    @CsvSource({"rational, 0.0, 0.93, 0.92", "rational, 0.5, 0.87, 0.90", "rational, 0.8, 0.83, 0.88",
+            "rational, 0.95, 0.79, 0.81", "exponential, 0.0, 0.88, 0.89", "exponential, 0.5, 0.83, 0.89",
+            "exponential, 0.8, 0.80, 0.87", "exponential, 0.95, 0.74, 0.84"})
+    void aDriftThatLevelsOffIsCoveredToo(String shape, double phi, double floorAt20, double floorAt50) {
+        Random r = new Random(31);
+        int trials = 400;
+        int[] hits = new int[2];
+        double[] fractions = {0.2, 0.5};
+        for (int trial = 0; trial < trials; trial++) {
+            double h = FINAL * (0.01 + 0.3 * r.nextDouble());
+            double b = 0.5 + 1.5 * r.nextDouble();
+            double sigma = 0.05 + 0.1 * r.nextDouble();
+            double[] d = new double[CHECKPOINTS];
+            double w = sigma * r.nextGaussian();
+            for (int i = 0; i < CHECKPOINTS; i++) {
+                if (i > 0) {
+                    w = phi * w + sigma * Math.sqrt(1 - phi * phi) * r.nextGaussian();
+                }
+                double t = step(i);
+                double u = shape.equals("rational") ? t / (t + h) : -Math.expm1(-t / h);
+                d[i] = 0.5 * Math.pow(u, b) * Math.exp(w);
+            }
+            for (int f = 0; f < fractions.length; f++) {
+                PowerLawForecast.Forecast forecast = forecastAfter(d, (int) (CHECKPOINTS * fractions[f]));
+                double truth = d[CHECKPOINTS - 1];
+                hits[f] += forecast.low() <= truth && truth <= forecast.high() ? 1 : 0;
+            }
+        }
+        System.out.printf(Locale.ROOT, "levelling drift forecast, %s, noise correlation %.2f: coverage at 20%% %.3f,"
+                + " at 50%% %.3f%n", shape, phi, (double) hits[0] / trials, (double) hits[1] / trials);
+        assertThat((double) hits[0] / trials).as("at 20%%").isBetween(floorAt20, 0.995);
+        assertThat((double) hits[1] / trials).as("at 50%%").isBetween(floorAt50, 0.995);
     }
 
     @Test

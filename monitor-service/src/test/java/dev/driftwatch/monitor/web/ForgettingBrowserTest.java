@@ -87,9 +87,16 @@ class ForgettingBrowserTest extends WebTestBase {
         browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
         List<String> backtests = browser.driver().findElements(By.cssSelector("#forecast-backtest li"))
                 .stream().map(WebElement::getText).toList();
-        // from 20% and 50% of training, a law fitted to the jump runs on: intervals of many orders of magnitude
-        assertThat(backtests).hasSize(2).allSatisfy(text -> assertThat(text).contains("too uncertain to use ("));
-        // while it trains: the forecast says so instead of drawing a band of ~29 orders of magnitude
+        // from 20% of training five checkpoints cannot tell a jump that stays from one that runs on: an interval
+        // of four orders of magnitude; from 50% a law that levels off has it (before such laws, a law fitted to the
+        // jump ran on from both: intervals of many orders of magnitude)
+        assertThat(backtests).hasSize(2);
+        assertThat(backtests.get(0)).startsWith("Forecast made at 20% of training (step 20): too uncertain to use (");
+        assertThat(backtests.get(1)).startsWith("Forecast made at 50% of training (step 40): 0.0")
+                .doesNotContain("too uncertain").endsWith("inside the interval.");
+        assertThat(browser.driver().findElement(By.id("forecast-summary")).getText())
+                .contains("likeliest law: levelling off");
+        // while it trains: the forecast says so instead of drawing a band of orders of magnitude
         browser.open("/projects/forgetting/runs/jumping");
         browser.waitUntil(d -> d.findElement(By.id("forgetting")).getDomAttribute("data-loaded") != null);
         assertThat(browser.driver().findElement(By.id("forecast-summary")).getText())
@@ -102,6 +109,8 @@ class ForgettingBrowserTest extends WebTestBase {
         assertThat(browser.driver().findElements(By.cssSelector("#forecast-backtest li"))).hasSize(2)
                 .allSatisfy(li -> assertThat(li.getText()).doesNotContain("too uncertain")
                         .containsPattern("of training \\(step \\d+\\): [0-9.]+ \\("));
+        assertThat(browser.driver().findElement(By.id("forecast-summary")).getText())
+                .contains("likeliest law: still growing, (t + ");
     }
 
     @Test
