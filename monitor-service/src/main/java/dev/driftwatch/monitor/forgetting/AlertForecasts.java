@@ -60,7 +60,11 @@ class AlertForecasts implements DriftForecasts {
                     + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", page.low(), page.high(),
                     page.estimate(), page.points()));
         }
-        double value = quantile == 0.5 ? page.estimate() : p.law().quantile(p.horizon(), quantile);
+        double tail = (1 - page.level()) / 2;
+        double value = quantile == 0.5 ? page.estimate()
+                : Math.abs(quantile - tail) < 1e-12 ? page.low() // the default rule's: (1 - 0.95) / 2 is not 0.025
+                : Math.abs(quantile - (1 - tail)) < 1e-12 ? page.high()
+                : p.law().quantile(p.horizon(), quantile);
         return Outlook.of(p.horizon(), value, page.estimate(),
                 p.law().points(), p.law().lastStep());
     }

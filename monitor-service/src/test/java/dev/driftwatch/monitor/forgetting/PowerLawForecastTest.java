@@ -235,6 +235,18 @@ class PowerLawForecastTest {
     }
 
     @Test
+    void theBaseAtStepZeroIsNoPointOfTheLaw() {
+        // a GPU's nondeterministic kernels can leave the base a KL of 1e-10 from itself at step 0
+        long[] steps = {4, 8, 12, 16, 20, 40};
+        double[] lora = {0.00159, 0.01058, 0.03757, 0.03922, 0.04690, 0.05094};
+        long[] withZero = {0, 4, 8, 12, 16, 20, 40};
+        double[] loraWithZero = {1e-10, 0.00159, 0.01058, 0.03757, 0.03922, 0.04690, 0.05094};
+        assertThat(PowerLawForecast.of(withZero, loraWithZero, 100, 0.95))
+                .isEqualTo(PowerLawForecast.of(steps, lora, 100, 0.95));
+        assertThat(PowerLawForecast.usablePoints(withZero, loraWithZero)).isEqualTo(6);
+    }
+
+    @Test
     void fewerThanFiveUsableCheckpointsGiveNoForecast() {
         assertThat(PowerLawForecast.of(new long[] {1, 2, 3, 4, 5}, new double[] {0.1, 0.2, 0, 0.3, 0.4}, 10, 0.95))
                 .isNull();

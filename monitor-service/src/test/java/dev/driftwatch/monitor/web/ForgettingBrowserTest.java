@@ -28,7 +28,8 @@ class ForgettingBrowserTest extends WebTestBase {
         up.run("full", "Full", "full", 100_000, planned);
         up.checkpoints("full", 0, 400, 20, 1.2, 0.30, true);
         up.run("head", "Head", "head", 2_000, planned);
-        up.checkpoints("head", 0, 400, 20, 0.3, 0.32, true);
+        // every 16 steps: five checkpoints after step 0 by 20% of training, the fewest a forecast takes
+        up.checkpoints("head", 0, 400, 16, 0.3, 0.32, true);
         up.run("lora", "LoRA", "lora", 5_000, planned);
         up.checkpoints("lora", 0, 400, 20, 0.6, 0.35, true);
         // the LM demo's LoRA run: its KL jumps over the first 12 steps of 100, then stays near 0.05
@@ -52,7 +53,7 @@ class ForgettingBrowserTest extends WebTestBase {
     @Test
     void comparePageShowsForgettingAgainstDriftWithItsFit() {
         browser.open("/projects/forgetting/compare");
-        assertThat(browser.driver().findElements(By.cssSelector("#forgetting-scatter circle.fit-point"))).hasSize(63);
+        assertThat(browser.driver().findElements(By.cssSelector("#forgetting-scatter circle.fit-point"))).hasSize(68);
         assertThat(browser.driver().findElement(By.cssSelector("#forgetting-scatter polyline.fit-line"))
                 .getDomAttribute("points")).isNotBlank();
         // forgetting is half the slice's KL by construction: the KL of that slice fits almost perfectly
@@ -61,7 +62,7 @@ class ForgettingBrowserTest extends WebTestBase {
         assertThat(browser.driver().findElement(By.id("fit-summary")).getText())
                 .contains("forgetting on off-task slices", "Parameter drift");
         assertThat(browser.driver().findElements(By.cssSelector("#fit-candidates tbody tr")).size()).isGreaterThan(3);
-        // 63 checkpoints, but of 3 runs: the page says what the intervals rest on
+        // 68 checkpoints, but of 3 runs: the page says what the intervals rest on
         assertThat(browser.driver().findElement(By.id("fit-few-runs")).getText())
                 .contains("count runs, not checkpoints", "from 3 runs");
         browser.screenshot("forgetting-compare");
