@@ -93,12 +93,14 @@ final class DemoForgetting {
                 // the interval too: from a few early checkpoints that laws growing and levelling off fit alike it
                 // spans orders of magnitude (informative: false), and the estimate alone would say more than the forecast knows
                 boolean informative = Boolean.TRUE.equals(b.get("informative"));
-                forecast.append(String.format(Locale.ROOT, "%s from %.0f%% %s (95%% interval %.3g-%.3g%s, error %+.0f%%%s)",
+                // the law the forecast leaned on: a run whose drift levels off (most adapter runs) or keeps growing
+                String law = "power".equals(b.get("law")) ? "growing" : "levelling off";
+                forecast.append(String.format(Locale.ROOT, "%s from %.0f%% %s (95%% interval %.3g-%.3g%s, error %+.0f%%%s, %s)",
                         forecast.length() == 0 ? "" : ",", 100 * num(b.get("fraction")),
                         informative ? String.format(Locale.ROOT, "%.3g", num(b.get("estimate"))) : "too uncertain",
                         num(b.get("low")), num(b.get("high")),
                         informative ? "" : String.format(Locale.ROOT, ", median %.3g", num(b.get("estimate"))),
-                        100 * num(b.get("relativeError")), Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed"));
+                        100 * num(b.get("relativeError")), Boolean.TRUE.equals(b.get("covered")) ? "" : ", missed", law));
             }
         }
         String recommended = "none within the budget";

@@ -153,9 +153,10 @@ public class ForgettingService {
      * @param covered whether the interval held the actual value
      * @param informative whether the interval was narrow enough for its estimate to mean something
      *     ({@link PowerLawForecast#informative})
+     * @param law the law with the most weight in that forecast (growing or levelling off)
      */
     public record Backtest(double fraction, long madeAtStep, double estimate, double low, double high, double actual,
-            double relativeError, boolean covered, boolean informative) {}
+            double relativeError, boolean covered, boolean informative, PowerLawForecast.Law law) {}
 
     /**
      * The forecast of a run's headline drift.
@@ -371,7 +372,7 @@ public class ForgettingService {
                 if (early != null) {
                     backtest.add(new Backtest(fraction, early.lastStep(), early.estimate(), early.low(), early.high(),
                             actual, (early.estimate() - actual) / actual,
-                            early.low() <= actual && actual <= early.high(), early.informative()));
+                            early.low() <= actual && actual <= early.high(), early.informative(), early.law()));
                 }
             }
         }

@@ -287,7 +287,9 @@ class ForgettingApiTest extends ServiceTestBase {
             assertThat(b.get("actual").doubleValue()).isCloseTo(finalKl, within(1e-12));
             assertThat(b.get("madeAtStep").longValue()).isLessThanOrEqualTo((long) (b.get("fraction").doubleValue()
                     * PLANNED));
+            assertThat(b.get("law").stringValue()).isIn("power", "rational", "exponential");
         }
+        assertThat(atFinal.get("law").stringValue()).isIn("power", "rational", "exponential");
 
         JsonNode rec = run.get("recommendation");
         assertThat(rec.get("budget").doubleValue()).isEqualTo(0.5);
