@@ -381,6 +381,21 @@ public final class PowerLawForecast {
             }
             return cdf - p;
         };
+        // mid -+ (50 scales + 1) holds the central 99% of a t with one degree of freedom; a rule may ask for a
+        // quantile further out (any p in (0, 1)): widen until the range holds it
+        double below = belowP.value(lo);
+        for (int k = 0; k < 64 && below > 0 && Double.isFinite(lo - 2 * (hi - lo)); k++) {
+            lo -= hi - lo;
+            below = belowP.value(lo);
+        }
+        double above = belowP.value(hi);
+        for (int k = 0; k < 64 && above < 0 && Double.isFinite(hi + 2 * (hi - lo)); k++) {
+            hi += hi - lo;
+            above = belowP.value(hi);
+        }
+        if (!(below < 0 && above > 0)) {
+            return below >= 0 ? lo : hi; // on an end (or beyond the doubles there): that end
+        }
         return new BrentSolver(QUANTILE_ACCURACY).solve(200, belowP, lo, hi);
     }
 

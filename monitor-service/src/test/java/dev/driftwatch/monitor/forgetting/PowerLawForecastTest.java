@@ -246,6 +246,25 @@ class PowerLawForecastTest {
         assertThat(PowerLawForecast.usablePoints(withZero, loraWithZero)).isEqualTo(6);
     }
 
+    /**
+     * A forecast rule may watch any quantile in (0, 1). From five checkpoints the predictive is a t with one degree
+     * of freedom, whose 1e-6 quantile lies ~300,000 scales out: beyond the first range the solver searches, which
+     * it widens until the range holds the quantile.
+     */
+    @Test
+    void farQuantilesAreFoundToo() {
+        PowerLawForecast law = PowerLawForecast.fit(new long[] {4, 8, 12, 16, 20},
+                new double[] {0.070, 0.100, 0.108, 0.118, 0.143}, 100, 0.95);
+        double[] p = {1e-9, 1e-6, 0.001, 0.025, 0.5, 0.975, 0.999, 1 - 1e-6, 1 - 1e-9};
+        double previous = 0;
+        for (double q : p) {
+            double v = law.quantile(100, q);
+            assertThat(v).as("quantile %s", q).isGreaterThan(previous).isFinite();
+            previous = v;
+        }
+        assertThat(law.quantile(100, 0.025)).isCloseTo(law.at(100).low(), org.assertj.core.data.Percentage.withPercentage(1e-4));
+    }
+
     @Test
     void fewerThanFiveUsableCheckpointsGiveNoForecast() {
         assertThat(PowerLawForecast.of(new long[] {1, 2, 3, 4, 5}, new double[] {0.1, 0.2, 0, 0.3, 0.4}, 10, 0.95))
