@@ -24,6 +24,7 @@ public final class Benchmarks {
         all.add(new IngestBenchmark());
         all.add(new TrajectoryBenchmark());
         all.add(new AlertLatencyBenchmark());
+        all.add(new ForecastRuleBenchmark());
         all.add(new UiChartBenchmark());
         return all;
     }

@@ -1,6 +1,8 @@
 package dev.driftwatch.benchmarks;
 
 import dev.driftwatch.contract.Metric;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -22,6 +24,21 @@ final class CheckpointGenerator {
     /** One generated checkpoint: its wire JSON and its stored column values. */
     record Generated(long step, double kl, String json, String metricsJson, String slicesJson, String topJson,
             String taskJson, double[] delta, double[] relative) {}
+
+    /**
+     * Generates checkpoints at consecutive steps.
+     *
+     * @param first the first step
+     * @param count how many
+     * @return them, in step order
+     */
+    List<Generated> next(long first, int count) {
+        List<Generated> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(next(first + i));
+        }
+        return out;
+    }
 
     Generated next(long step) {
         double kl = 0.05 + 0.5 * random.nextDouble();

@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
  */
 final class IngestBenchmark implements Benchmark {
 
-    private static final int BATCH = 100;
+    static final int BATCH = 100;
     private static final int UPLOADERS = 4;
 
     @Override
@@ -25,11 +25,7 @@ final class IngestBenchmark implements Benchmark {
     @Override
     public List<Result> run(boolean quick) throws Exception {
         int n = quick ? 600 : 4000;
-        CheckpointGenerator gen = new CheckpointGenerator();
-        List<CheckpointGenerator.Generated> data = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            data.add(gen.next(i));
-        }
+        List<CheckpointGenerator.Generated> data = new CheckpointGenerator().next(0, n);
         try (ServiceUnderBenchmark service = new ServiceUnderBenchmark()) {
             // warm-up: the JIT and the connection pool, on a run of its own
             service.createRun("warmup");
@@ -108,7 +104,8 @@ final class IngestBenchmark implements Benchmark {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static List<byte[]> bodies(List<CheckpointGenerator.Generated> data) {
+    /** Upload bodies of {@link #BATCH} checkpoints each. */
+    static List<byte[]> bodies(List<CheckpointGenerator.Generated> data) {
         List<byte[]> out = new ArrayList<>();
         for (int from = 0; from < data.size(); from += BATCH) {
             StringBuilder body = new StringBuilder("{\"checkpoints\":[");

@@ -85,9 +85,19 @@ final class ServiceUnderBenchmark implements AutoCloseable {
      * @param runKey the key
      */
     void createRun(String runKey) {
+        createRun(runKey, "{}");
+    }
+
+    /**
+     * Creates a run with a config.
+     *
+     * @param runKey the key
+     * @param config the run's config, a JSON object
+     */
+    void createRun(String runKey, String config) {
         String body = "{\"name\":\"" + runKey + "\",\"method\":\"full\",\"baseFingerprint\":\"" + "a".repeat(64)
                 + "\",\"probeFingerprint\":\"" + "b".repeat(64) + "\",\"totalParameters\":1000000,"
-                + "\"trainableParameters\":1000000}";
+                + "\"trainableParameters\":1000000,\"config\":" + config + "}";
         send("PUT", "/api/v1/projects/" + PROJECT + "/runs/" + runKey, body.getBytes());
     }
 

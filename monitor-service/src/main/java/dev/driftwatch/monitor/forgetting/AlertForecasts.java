@@ -50,22 +50,34 @@ class AlertForecasts implements DriftForecasts {
             return Outlook.none(t.plannedSteps(), PowerLawForecast.usablePoints(steps, kl)
                     + " checkpoints with drift so far, a forecast needs " + PowerLawForecast.MIN_POINTS);
         }
-        // the run page's forecast: its median, its 95% interval and whether that is informative
-        PowerLawForecast.Forecast page = p.law().at(p.horizon());
-        if (quantile >= 0.5 && !page.informative()) {
-            // A median or an upper bound from an interval of orders of magnitude is a number from a law the run
-            // does not follow (the run page says "too uncertain to use"): a rule on it would fire on most runs'
-            // early checkpoints. A lower bound stays one: a budget below even that is worth a warning.
-            return Outlook.none(p.horizon(), String.format(Locale.ROOT, "the forecast is too uncertain to use"
-                    + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", page.low(), page.high(),
-                    page.estimate(), page.points()));
+        PowerLawForecast law = p.law();
+        long h = p.horizon();
+        if (quantile >= 0.5) {
+            // the run page's forecast: its median, its 95% interval and whether that is informative
+            PowerLawForecast.Forecast page = law.at(h);
+            if (!page.informative()) {
+                // A median or an upper bound from an interval of orders of magnitude is a number from a law the
+                // run does not follow (the run page says "too uncertain to use"): a rule on it would fire on most
+                // runs' early checkpoints. A lower bound stays one: a budget below even that is worth a warning.
+                return Outlook.none(h, String.format(Locale.ROOT, "the forecast is too uncertain to use"
+                        + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", page.low(), page.high(),
+                        page.estimate(), page.points()));
+            }
+            double value = quantile == 0.5 ? page.estimate() : law.quantile(h, pageQuantile(quantile, page.level()));
+            return Outlook.of(h, value, page.estimate(), law.points(), law.lastStep());
         }
-        double tail = (1 - page.level()) / 2;
-        double value = quantile == 0.5 ? page.estimate()
-                : Math.abs(quantile - tail) < 1e-12 ? page.low() // the default rule's: (1 - 0.95) / 2 is not 0.025
-                : Math.abs(quantile - (1 - tail)) < 1e-12 ? page.high()
-                : p.law().quantile(p.horizon(), quantile);
-        return Outlook.of(p.horizon(), value, page.estimate(),
-                p.law().points(), p.law().lastStep());
+        // a lower quantile needs neither the upper bound nor the informative test: two quantiles, not three (the
+        // rule forecasts at every checkpoint of an upload)
+        return Outlook.of(h, law.quantile(h, pageQuantile(quantile, ForgettingService.LEVEL)), law.quantile(h, 0.5),
+                law.points(), law.lastStep());
+    }
+
+    /**
+     * The quantile as the run page asks for its bounds when it is one of them ({@code (1 - 0.95) / 2} is not
+     * 0.025 in doubles), so the rule's bound is the page's to the last bit.
+     */
+    private static double pageQuantile(double quantile, double level) {
+        double tail = (1 - level) / 2;
+        return Math.abs(quantile - tail) < 1e-12 ? tail : Math.abs(quantile - (1 - tail)) < 1e-12 ? 1 - tail : quantile;
     }
 }
