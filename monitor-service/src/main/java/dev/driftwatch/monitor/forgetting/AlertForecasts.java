@@ -56,9 +56,10 @@ class AlertForecasts implements DriftForecasts {
             // the run page's forecast: its median, its 95% interval and whether that is informative
             PowerLawForecast.Forecast page = law.at(h);
             if (!page.informative()) {
-                // A median or an upper bound from an interval of orders of magnitude is a number from a law the
-                // run does not follow (the run page says "too uncertain to use"): a rule on it would fire on most
-                // runs' early checkpoints. A lower bound stays one: a budget below even that is worth a warning.
+                // A median or an upper bound from an interval of orders of magnitude is a guess between laws the
+                // checkpoints cannot tell apart yet (the run page says "too uncertain to use"): a rule on it would
+                // fire on many runs' early checkpoints. A lower bound stays one: a budget below even that is worth
+                // a warning.
                 return Outlook.none(h, String.format(Locale.ROOT, "the forecast is too uncertain to use"
                         + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", page.low(), page.high(),
                         page.estimate(), page.points()));
