@@ -64,21 +64,11 @@ class AlertForecasts implements DriftForecasts {
                         + " (95%% interval %.3g to %.3g, median %.3g, from %d checkpoints)", page.low(), page.high(),
                         page.estimate(), page.points()));
             }
-            double value = quantile == 0.5 ? page.estimate() : law.quantile(h, pageQuantile(quantile, page.level()));
+            double value = quantile == 0.5 ? page.estimate() : law.quantile(h, quantile);
             return Outlook.of(h, value, page.estimate(), law.points(), law.lastStep());
         }
         // a lower quantile needs neither the upper bound nor the informative test: two quantiles, not three (the
         // rule forecasts at every checkpoint of an upload)
-        return Outlook.of(h, law.quantile(h, pageQuantile(quantile, ForgettingService.LEVEL)), law.quantile(h, 0.5),
-                law.points(), law.lastStep());
-    }
-
-    /**
-     * The quantile as the run page asks for its bounds when it is one of them ({@code (1 - 0.95) / 2} is not
-     * 0.025 in doubles), so the rule's bound is the page's to the last bit.
-     */
-    private static double pageQuantile(double quantile, double level) {
-        double tail = (1 - level) / 2;
-        return Math.abs(quantile - tail) < 1e-12 ? tail : Math.abs(quantile - (1 - tail)) < 1e-12 ? 1 - tail : quantile;
+        return Outlook.of(h, law.quantile(h, quantile), law.quantile(h, 0.5), law.points(), law.lastStep());
     }
 }

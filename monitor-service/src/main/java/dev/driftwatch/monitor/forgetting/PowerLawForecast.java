@@ -323,21 +323,30 @@ public final class PowerLawForecast {
      * @return the forecast
      */
     public Forecast at(long step) {
+        Mixture mixture = mixture(step);
         double tail = (1 - level) / 2;
-        double low = quantile(step, tail);
-        double high = quantile(step, 1 - tail);
-        return new Forecast(step, quantile(step, 0.5), low, high, level, best.law(), best.fit().slope(), best.scale(),
+        double low = mixture.quantile(tail);
+        double high = mixture.quantile(1 - tail);
+        return new Forecast(step, mixture.quantile(0.5), low, high, level, best.law(), best.fit().slope(), best.scale(),
                 n, lastStep, informative(low, high));
     }
 
     /**
-     * Returns a quantile of the forecast drift at a step.
+     * Returns a quantile of the forecast drift at a step. A p within 1e-12 of one of the interval's tails is that
+     * tail ({@code (1 - 0.95) / 2} is not 0.025 in doubles), so a rule's bound is the run page's to the last bit.
      *
      * @param step the step
      * @param p the probability, in (0, 1): 0.5 for the estimate, {@code (1 - level) / 2} for the lower bound
      * @return the drift below which the forecast puts probability {@code p}
      */
     public double quantile(long step, double p) {
+        double tail = (1 - level) / 2;
+        double q = Math.abs(p - tail) < 1e-12 ? tail : Math.abs(p - (1 - tail)) < 1e-12 ? 1 - tail : p;
+        return mixture(step).quantile(q);
+    }
+
+    /** The candidates' predictive t distributions of log drift at a step: centres, scales and a range holding them. */
+    private Mixture mixture(long step) {
         int m = plausible.size();
         double[] mid = new double[m];
         double[] scale = new double[m];
@@ -354,7 +363,28 @@ public final class PowerLawForecast {
             lo = Math.min(lo, mid[i] - 50 * scale[i] - 1);
             hi = Math.max(hi, mid[i] + 50 * scale[i] + 1);
         }
-        return Math.exp(quantile(mid, scale, p, lo, hi));
+        return new Mixture(mid, scale, lo, hi);
+    }
+
+    /** The predictive of one step, made once for the quantiles asked of it. */
+    private final class Mixture {
+
+        private final double[] mid;
+        private final double[] scale;
+        private final double lo;
+        private final double hi;
+
+        Mixture(double[] mid, double[] scale, double lo, double hi) {
+            this.mid = mid;
+            this.scale = scale;
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        /** The p-quantile of the drift. */
+        double quantile(double p) {
+            return Math.exp(PowerLawForecast.this.quantile(mid, scale, p, lo, hi));
+        }
     }
 
     /** @return the checkpoints the law was fitted to (at most {@link #MAX_FIT_POINTS}) */
