@@ -20,6 +20,7 @@ public final class Benchmarks {
     static List<Benchmark> all() {
         List<Benchmark> all = new ArrayList<>();
         all.add(new ListenerBenchmark());
+        all.add(new TensorOpsBenchmark());
         all.add(new StreamingBenchmark());
         all.add(new IngestBenchmark());
         all.add(new TrajectoryBenchmark());
