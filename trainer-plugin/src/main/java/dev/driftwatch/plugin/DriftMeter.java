@@ -127,6 +127,11 @@ public final class DriftMeter implements AutoCloseable {
     /** Set by a measurement whose per-example metrics were not finite because of the model's output. */
     private boolean outputNotFinite;
     private long peakScratchBytes;
+    /**
+     * While {@link #trackScratch}: the bytes of every forward's logits not yet compared, by array id; beside the
+     * forwards ({@link #compareBesideTheForwards}) a group's comparison meets the next group's logits.
+     */
+    private final Map<String, Long> uncomparedLogitBytes = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * The outcome of one measurement.
@@ -519,14 +524,14 @@ public final class DriftMeter implements AutoCloseable {
                     }
                 } finally {
                     if (!handedOver) {
-                        forwarded.scope().close();
+                        discard(forwarded);
                     }
                 }
             }
         } finally {
             // failing: the offered comparison closes its group's arrays, unless it never runs
             if (pending != null && pending.withdraw()) {
-                pendingForward.scope().close();
+                discard(pendingForward);
             }
         }
     }
@@ -660,12 +665,22 @@ public final class DriftMeter implements AutoCloseable {
     /** A group's probe forward: its scope (the group's probe and base arrays attached to it) and its logits. */
     private record Forwarded(NDManager scope, NDArray logits) {}
 
+    /** Closes the scope of a forward that will not be compared (a failing measurement). */
+    private void discard(Forwarded forwarded) {
+        uncomparedLogitBytes.remove(forwarded.logits().getUid());
+        forwarded.scope().close();
+    }
+
     /** Runs a group's probe forward in a scope of its own, which {@link #compareOnDevice} closes. */
     private Forwarded forwardOnDevice(Trainer trainer, ProbeGroup chunk, int c) {
         NDManager scoped = manager.newSubManager();
         try {
             base.tempAttach(scoped, chunk, c);
-            return new Forwarded(scoped, BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped));
+            NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
+            if (trackScratch) {
+                uncomparedLogitBytes.put(logits.getUid(), logits.size() * logits.getDataType().getNumOfBytes());
+            }
+            return new Forwarded(scoped, logits);
         } catch (RuntimeException | Error e) {
             scoped.close();
             throw e;
@@ -679,8 +694,9 @@ public final class DriftMeter implements AutoCloseable {
     private double[] compareOnDevice(Forwarded forwarded, ProbeGroup chunk, int c, int width, Executor share) {
         double[] values = new double[chunk.size() * width];
         boolean sequence = probes.isSequence();
+        NDArray logits = forwarded.logits();
+        String uid = logits.getUid();
         try (NDManager scoped = forwarded.scope()) {
-            NDArray logits = forwarded.logits();
             // Work through the group in cache-sized slices: with a large vocabulary every
             // temporary would otherwise be as big as the logits.
             int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
@@ -710,11 +726,17 @@ public final class DriftMeter implements AutoCloseable {
                         values[from * width + k] = part[k];
                     }
                     if (trackScratch) {
-                        // nothing in the scopes is freed before they close, so now they are at their peak
-                        peakScratchBytes = Math.max(peakScratchBytes, bytes(scoped, chunk, c) + bytes(slice, chunk, c));
+                        // nothing in the scopes is freed before they close, so now they are at their peak; with
+                        // the logits of a forward still to be compared (the next group's, beside the forwards)
+                        long others = uncomparedLogitBytes.entrySet().stream()
+                                .filter(e -> !e.getKey().equals(uid)).mapToLong(Map.Entry::getValue).sum();
+                        peakScratchBytes = Math.max(peakScratchBytes,
+                                bytes(scoped, chunk, c) + bytes(slice, chunk, c) + others);
                     }
                 }
             }
+        } finally {
+            uncomparedLogitBytes.remove(uid);
         }
         return values;
     }
@@ -767,11 +789,13 @@ public final class DriftMeter implements AutoCloseable {
     public void trackScratchBytes(boolean enabled) {
         this.trackScratch = enabled;
         this.peakScratchBytes = 0;
+        this.uncomparedLogitBytes.clear();
     }
 
     /**
-     * Returns the largest number of bytes the temporary arrays of one chunk's measurement occupied
-     * since tracking was turned on.
+     * Returns the largest number of bytes the temporary arrays of one chunk's measurement occupied, with the
+     * logits of the forwards not yet compared then (beside the forwards, the next group's), since tracking was
+     * turned on.
      *
      * @return bytes
      */
