@@ -77,6 +77,32 @@ class RefusedByServerTest extends ServiceTestBase {
         }
     }
 
+    /**
+     * A head longer than the web server reads (8 KiB by default, request line and header fields together) is
+     * refused by Tomcat with a bare 400; it is a 431 (or a 414 where the request line alone did not fit) that
+     * says the limit and the property that sets it.
+     */
+    @Test
+    void headerFieldsLargerThanTheServerReadsAreA431SayingTheLimit() throws IOException {
+        String answer = send("GET /api/v1/contract HTTP/1.1\r\nHost: localhost\r\nX-Large: " + "a".repeat(64 * 1024)
+                + "\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 431");
+        assertThat(head(answer)).contains("content-type: application/problem+json");
+        assertThat(body(answer)).isEqualTo(ProblemErrorReportValve.body(431, 8192))
+                .contains("\"status\":431", "header fields", "8192 bytes", "server.max-http-request-header-size");
+        // just within the limit it reaches the service (which asks for a token)
+        assertThat(send("GET /api/v1/contract HTTP/1.1\r\nHost: localhost\r\nX-Large: " + "a".repeat(7 * 1024)
+                + "\r\n")).startsWith("HTTP/1.1 401").doesNotContain("refused-by-server");
+    }
+
+    @Test
+    void aRequestLineLongerThanTheServerReadsIsA414SayingTheLimit() throws IOException {
+        String answer = get("/api/v1/contract?q=" + "a".repeat(64 * 1024));
+        assertThat(answer).startsWith("HTTP/1.1 414");
+        assertThat(head(answer)).contains("content-type: application/problem+json");
+        assertThat(body(answer)).isEqualTo(ProblemErrorReportValve.body(414, 8192)).contains("request line", "8192 bytes");
+    }
+
     @Test
     void aBrowserStillGetsTheErrorPage() throws IOException {
         String answer = send("FOO /runs HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n");
