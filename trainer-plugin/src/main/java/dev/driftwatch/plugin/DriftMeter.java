@@ -678,7 +678,7 @@ public final class DriftMeter implements AutoCloseable {
             base.tempAttach(scoped, chunk, c);
             NDArray logits = BaseDistribution.forward(chunk, b -> logits(trainer, b), scoped);
             if (trackScratch) {
-                uncomparedLogitBytes.put(logits.getUid(), logits.size() * logits.getDataType().getNumOfBytes());
+                uncomparedLogitBytes.put(logits.getUid(), bytes(logits));
             }
             return new Forwarded(scoped, logits);
         } catch (RuntimeException | Error e) {
@@ -803,6 +803,11 @@ public final class DriftMeter implements AutoCloseable {
         return peakScratchBytes;
     }
 
+    /** The bytes of an array's values. */
+    private static long bytes(NDArray a) {
+        return a.size() * a.getDataType().getNumOfBytes();
+    }
+
     /** Bytes of the arrays a scope created (the temporarily attached probe and base arrays excluded). */
     private long bytes(NDManager scoped, ProbeGroup group, int index) {
         java.util.Set<String> borrowed = new java.util.HashSet<>();
@@ -819,7 +824,7 @@ public final class DriftMeter implements AutoCloseable {
         long total = 0;
         for (NDArray a : scoped.getManagedArrays()) {
             if (!borrowed.contains(a.getUid())) {
-                total += a.size() * a.getDataType().getNumOfBytes();
+                total += bytes(a);
             }
         }
         return total;
@@ -1017,7 +1022,7 @@ public final class DriftMeter implements AutoCloseable {
         long total = 0;
         if (manager != null) {
             for (NDArray a : manager.getManagedArrays()) {
-                total += a.size() * a.getDataType().getNumOfBytes();
+                total += bytes(a);
             }
         }
         return total;
