@@ -162,7 +162,7 @@ public class DriftListener extends TrainingListenerAdapter {
         startedAt = Instant.now();
         safely("capture the base", () -> {
             if (trainer.getModel().getBlock().isInitialized()) {
-                meter.captureBase(trainer);
+                captureBase(trainer);
             }
         });
     }
@@ -337,18 +337,23 @@ public class DriftListener extends TrainingListenerAdapter {
         return runKey;
     }
 
+    /** Captures the base (its forward over the probes, or the base cache read), timed and logged. */
+    private void captureBase(Trainer trainer) {
+        long captureStart = System.nanoTime();
+        meter.captureBase(trainer);
+        lastCheckpointEnd = System.nanoTime(); // training from here on counts
+        cost = cost.withBaseCapture(Duration.ofNanos(lastCheckpointEnd - captureStart));
+        logger.info("driftwatch: base captured in {} ({}, {} probes)", MeasurementCost.seconds(cost.baseCapture()),
+                meter.approximation(), settings.probes().size());
+    }
+
     /** Captures the base if still needed and announces the run once; false when measuring is impossible. */
     private boolean ensureStarted(Trainer trainer) {
         if (!meter.isCaptured()) {
             if (batches > 1 && !started) {
                 return false; // capture failed before the first update; measuring now would compare against a moved base
             }
-            long captureStart = System.nanoTime();
-            meter.captureBase(trainer);
-            lastCheckpointEnd = System.nanoTime(); // training from here on counts
-            cost = cost.withBaseCapture(Duration.ofNanos(lastCheckpointEnd - captureStart));
-            logger.info("driftwatch: base captured in {} ({}, {} probes)", MeasurementCost.seconds(cost.baseCapture()),
-                    meter.approximation(), settings.probes().size());
+            captureBase(trainer);
         }
         if (!started) {
             started = true;

@@ -32,9 +32,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,12 +128,13 @@ public final class DriftMeter implements AutoCloseable {
     private boolean capturing;
     /** Set by a measurement whose per-example metrics were not finite because of the model's output. */
     private boolean outputNotFinite;
-    private long peakScratchBytes;
+    /** While {@link #trackScratch}: the peak, written by whichever thread compared (the helper's or training's). */
+    private final AtomicLong peakScratchBytes = new AtomicLong();
     /**
      * While {@link #trackScratch}: the bytes of every forward's logits not yet compared, by array id; beside the
      * forwards ({@link #compareBesideTheForwards}) a group's comparison meets the next group's logits.
      */
-    private final Map<String, Long> uncomparedLogitBytes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> uncomparedLogitBytes = new ConcurrentHashMap<>();
 
     /**
      * The outcome of one measurement.
@@ -730,8 +733,8 @@ public final class DriftMeter implements AutoCloseable {
                         // the logits of a forward still to be compared (the next group's, beside the forwards)
                         long others = uncomparedLogitBytes.entrySet().stream()
                                 .filter(e -> !e.getKey().equals(uid)).mapToLong(Map.Entry::getValue).sum();
-                        peakScratchBytes = Math.max(peakScratchBytes,
-                                bytes(scoped, chunk, c) + bytes(slice, chunk, c) + others);
+                        peakScratchBytes.accumulateAndGet(bytes(scoped, chunk, c) + bytes(slice, chunk, c) + others,
+                                Math::max);
                     }
                 }
             }
@@ -788,7 +791,7 @@ public final class DriftMeter implements AutoCloseable {
      */
     public void trackScratchBytes(boolean enabled) {
         this.trackScratch = enabled;
-        this.peakScratchBytes = 0;
+        this.peakScratchBytes.set(0);
         this.uncomparedLogitBytes.clear();
     }
 
@@ -800,7 +803,7 @@ public final class DriftMeter implements AutoCloseable {
      * @return bytes
      */
     public long peakScratchBytes() {
-        return peakScratchBytes;
+        return peakScratchBytes.get();
     }
 
     /** The bytes of an array's values. */

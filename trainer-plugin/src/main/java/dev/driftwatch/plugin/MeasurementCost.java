@@ -107,7 +107,7 @@ public record MeasurementCost(
     public String describe() {
         String line = String.format(Locale.ROOT, "%d checkpoint%s took %s, %.1f%% of the %s of the run", checkpoints,
                 checkpoints == 1 ? "" : "s", measuringWithParts(), 100 * fraction(), seconds(measuring.plus(training)));
-        // (zero when the base was captured before the listener ran)
+        // (zero until the base is captured)
         return baseCapture.isZero() ? line : line + "; the base capture took " + seconds(baseCapture);
     }
 

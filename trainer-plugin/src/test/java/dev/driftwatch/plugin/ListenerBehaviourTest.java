@@ -96,6 +96,32 @@ class ListenerBehaviourTest {
                 .doesNotContain("sampled drift").contains("% of the ");
     }
 
+    /** A loaded base (a block initialised before the trainer, whose constructor starts the listener) is timed too. */
+    @Test
+    void theBaseCaptureOfAnInitialisedModelIsTimedAndLogged() {
+        RecordingSink sink = new RecordingSink();
+        DriftListener listener = listener(sink).build();
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(true));
+            SmallModels.train(model, 3, 1, 0, t -> {}); // the "pretraining": the block is initialised from here on
+            System.setErr(new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8));
+            SmallModels.train(model, 3, 1, 1, t -> {}, listener);
+        } finally {
+            System.setErr(err);
+        }
+        String log = logged.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log.lines().filter(l -> l.contains("INFO") && l.contains("driftwatch: base captured in ")))
+                .as(log).hasSize(1);
+        MeasurementCost cost = listener.cost();
+        assertThat(cost.checkpoints()).isEqualTo(sink.checkpoints.size()).isPositive();
+        assertThat(cost.baseCapture()).isPositive();
+        // the training before the first checkpoint (its first batch) counts as the run's
+        assertThat(cost.training()).isPositive();
+        assertThat(cost.describe()).contains("; the base capture took ");
+    }
+
     @Test
     void frozenParametersReportZeroDriftAndBatchNormBuffersAreApart() {
         RecordingSink sink = new RecordingSink();

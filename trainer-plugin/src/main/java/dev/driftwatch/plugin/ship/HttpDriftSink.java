@@ -488,14 +488,11 @@ public final class HttpDriftSink implements DriftSink {
         private Sleeper sleeper;
         private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
 
+        /** {@code DRIFTWATCH_URL}, read when the builder starts and parsed by {@link #build()} unless a URL was set. */
+        private final String envUrl;
+
         private Builder(Map<String, String> env) {
-            String envUrl = ServiceEnvironment.get(env, ServiceEnvironment.URL);
-            try {
-                this.url = envUrl == null ? null : URI.create(envUrl);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the environment variable " + ServiceEnvironment.URL
-                        + " is not a URL: " + e.getMessage(), e);
-            }
+            this.envUrl = ServiceEnvironment.get(env, ServiceEnvironment.URL);
             this.project = ServiceEnvironment.get(env, ServiceEnvironment.PROJECT);
             this.token = ServiceEnvironment.get(env, ServiceEnvironment.TOKEN);
         }
@@ -695,6 +692,14 @@ public final class HttpDriftSink implements DriftSink {
          * @throws IllegalArgumentException when a required option is missing or an option is out of range
          */
         public HttpDriftSink build() {
+            if (url == null && envUrl != null) {
+                try {
+                    url = URI.create(envUrl);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("the environment variable " + ServiceEnvironment.URL
+                            + " is not a URL: " + e.getMessage(), e);
+                }
+            }
             require(url != null, "url is required: setUrl(...) or the environment variable " + ServiceEnvironment.URL);
             require(url.getScheme() != null && url.getScheme().startsWith("http"), "url must be http(s): " + url);
             require(url.getHost() != null && !url.getHost().isEmpty(), "url has no host: " + url);

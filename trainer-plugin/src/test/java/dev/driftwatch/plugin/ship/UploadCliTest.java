@@ -324,5 +324,16 @@ class UploadCliTest {
         assertThat(service.seen.get(0).headers()).containsEntry("Authorization", "Bearer dw_t");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpDriftSink.builder(Map.of()).build())
                 .hasMessage("url is required: setUrl(...) or the environment variable DRIFTWATCH_URL");
+        // a URL set in code overrides the variable, even one that is not a URL; alone, that variable is named
+        Map<String, String> broken = Map.of("DRIFTWATCH_URL", "http://a b", "DRIFTWATCH_PROJECT", "demo",
+                "DRIFTWATCH_TOKEN", "dw_t");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpDriftSink.builder(broken).build())
+                .hasMessageStartingWith("the environment variable DRIFTWATCH_URL is not a URL: ");
+        try (HttpDriftSink sink = HttpDriftSink.builder(broken).setUrl(service.url())
+                .optSpoolDir(dir.resolve("sink-spool")).build()) {
+            sink.runStarted(Records.run("run-set-in-code"));
+            assertThat(sink.flush(java.time.Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(service.acceptedRuns).containsExactly("run-env", "run-set-in-code");
     }
 }
