@@ -141,7 +141,7 @@ public record LmTask(WordVocabulary vocabulary, Windows pretraining, Windows pre
             int[] encoded = withEos(vocabulary.encode(probeText.get(i)));
             tokens.add(Arrays.copyOf(encoded, t)); // the input: cut or padded (PAD_ID is 0)
             long[] full = Arrays.stream(encoded).asLongStream().toArray();
-            // <eos> and the first promptTokens words are the prompt; the model is scored on the rest
+            // <eos> and the promptTokens tokens after it are the prompt; the model is scored on the rest
             int prompt = config.promptTokens() + 1;
             probeSet.add(probeIds.get(i), probeSlices.get(i), Arrays.copyOfRange(full, 0, prompt),
                     Arrays.copyOfRange(full, prompt, full.length));
