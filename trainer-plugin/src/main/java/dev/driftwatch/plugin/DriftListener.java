@@ -337,14 +337,19 @@ public class DriftListener extends TrainingListenerAdapter {
         return runKey;
     }
 
-    /** Captures the base (its forward over the probes, or the base cache read), timed and logged. */
-    private void captureBase(Trainer trainer) {
+    /**
+     * Captures the base (its forward over the probes, or the base cache read), timed and logged.
+     *
+     * @return when it ended ({@link System#nanoTime()})
+     */
+    private long captureBase(Trainer trainer) {
         long captureStart = System.nanoTime();
         meter.captureBase(trainer);
-        lastCheckpointEnd = System.nanoTime(); // training from here on counts
-        cost = cost.withBaseCapture(Duration.ofNanos(lastCheckpointEnd - captureStart));
+        long end = System.nanoTime();
+        cost = cost.withBaseCapture(Duration.ofNanos(end - captureStart));
         logger.info("driftwatch: base captured in {} ({}, {} probes)", MeasurementCost.seconds(cost.baseCapture()),
                 meter.approximation(), settings.probes().size());
+        return end;
     }
 
     /** Captures the base if still needed and announces the run once; false when measuring is impossible. */
@@ -353,7 +358,9 @@ public class DriftListener extends TrainingListenerAdapter {
             if (batches > 1 && !started) {
                 return false; // capture failed before the first update; measuring now would compare against a moved base
             }
-            captureBase(trainer);
+            // captured at the first batch: the training from here on counts (captured when training began, in the
+            // trainer's constructor, the time before the first batch is the job's setup, not training)
+            lastCheckpointEnd = captureBase(trainer);
         }
         if (!started) {
             started = true;
