@@ -38,6 +38,20 @@ class EdgeConfig {
     }
 
     /**
+     * Opens each request's {@link ParseBudget} lease, right after {@link EdgeFilter}: the heap the parsed JSON
+     * bodies of all requests may take together ({@code driftwatch.api.parse-budget}, default a quarter of the
+     * JVM's maximum heap).
+     */
+    @Bean
+    FilterRegistrationBean<ParseBudget> parseBudget(@Value("${driftwatch.api.parse-budget:}") DataSize budget) {
+        FilterRegistrationBean<ParseBudget> registration =
+                new FilterRegistrationBean<>(new ParseBudget(budget == null ? ParseBudget.defaultBytes() : budget.toBytes()));
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+        registration.addUrlPatterns("/*");
+        return registration;
+    }
+
+    /**
      * The JSON bodies Spring reads (rules, settings) are read as strictly as ingestion's: a number too small for
      * a double is refused ({@link TinyNumbers}), and so is a key given twice, which Jackson otherwise reads
      * as the last one ({@code {"klThreshold":0.1,"klThreshold":5}} stored 5).

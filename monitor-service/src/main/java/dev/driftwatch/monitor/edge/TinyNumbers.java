@@ -16,7 +16,8 @@ import tools.jackson.databind.module.SimpleModule;
  * store a value its author did not send, as an infinity would ({@code 1e400}, refused where each body is
  * bound); a number that rounds to a subnormal double is kept, rounded like any decimal. Every JSON body
  * of the service is read as a tree ({@code RequestBodyReader} for ingestion, Spring's converter for rules
- * and settings), so one tree deserializer sees every number: {@link #module()} in both mappers.
+ * and settings), so one tree deserializer sees every number: {@link #module()} in both mappers. The same
+ * deserializer charges every token to the request's {@link ParseBudget}.
  */
 public final class TinyNumbers {
 
@@ -57,6 +58,7 @@ public final class TinyNumbers {
 
         @Override
         public JsonNode deserialize(JsonParser p, DeserializationContext ctxt) {
+            ParseBudget.charge(ParseBudget.cost(p)); // the root, read before this
             return trees.deserialize(new Checked(p), ctxt);
         }
 
@@ -66,11 +68,28 @@ public final class TinyNumbers {
         }
     }
 
-    /** A parser whose doubles are never a nonzero number read as 0. */
+    /**
+     * A parser whose doubles are never a nonzero number read as 0, and whose every token is charged to the
+     * request's {@link ParseBudget} as it is read (the tree deserializer advances by these two methods).
+     */
     private static final class Checked extends JsonParserDelegate {
 
         Checked(JsonParser d) {
             super(d);
+        }
+
+        @Override
+        public JsonToken nextToken() {
+            JsonToken t = super.nextToken();
+            ParseBudget.charge(ParseBudget.cost(this));
+            return t;
+        }
+
+        @Override
+        public String nextName() {
+            String name = super.nextName();
+            ParseBudget.charge(ParseBudget.cost(this));
+            return name;
         }
 
         @Override

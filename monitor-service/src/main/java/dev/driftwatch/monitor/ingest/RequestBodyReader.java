@@ -4,6 +4,7 @@ import dev.driftwatch.monitor.problem.BodyRefusedException;
 import dev.driftwatch.monitor.problem.BodyTooLargeException;
 import dev.driftwatch.monitor.problem.JsonProblems;
 import dev.driftwatch.monitor.edge.JsonEncoding;
+import dev.driftwatch.monitor.edge.ParseBudget;
 import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.monitor.edge.TinyNumbers;
 import dev.driftwatch.monitor.problem.ApiProblem;
@@ -90,6 +91,7 @@ class RequestBodyReader {
         if (body.length == 0) {
             throw ApiProblem.invalid("body", "is required");
         }
+        ParseBudget.charge(body.length); // (held while its tree is read)
         ApiProblem notUtf8 = JsonEncoding.bodyProblem(body); // (a gzip body's, once inflated)
         if (notUtf8 != null) {
             throw notUtf8;

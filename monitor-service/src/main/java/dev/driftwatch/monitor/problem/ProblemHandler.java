@@ -43,6 +43,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             // the rest of the body is not wanted: close instead of reading it to reuse the connection
             answer.header(HttpHeaders.CONNECTION, "close");
         }
+        if (problem.getStatus() == HttpStatus.SERVICE_UNAVAILABLE) {
+            answer.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS); // (a busy service: nothing was written)
+        }
         return answer.body(problem.toProblemDetail());
     }
 
@@ -54,12 +57,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             org.springframework.http.converter.HttpMessageNotReadableException e, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {
-        ApiProblem refused = BodyRefusedException.in(e);
-        if (refused != null) {
-            return new ResponseEntity<>(apiProblem(refused).getBody(),
-                    problemHeaders(refused.getStatus() == HttpStatus.CONTENT_TOO_LARGE), refused.getStatus());
-        }
-        ApiProblem problem = null;
+        ApiProblem problem = BodyRefusedException.in(e);
         for (Throwable t = e.getCause(); t != null && problem == null; t = t.getCause()) {
             if (t instanceof ApiProblem p) {
                 problem = p;
@@ -70,16 +68,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (problem == null) {
             problem = ApiProblem.invalid("body", "is missing or could not be read");
         }
-        return new ResponseEntity<>(problem.toProblemDetail(), problemHeaders(false), problem.getStatus());
-    }
-
-    private static HttpHeaders problemHeaders(boolean close) {
-        HttpHeaders h = new HttpHeaders();
-        h.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-        if (close) {
-            h.set(HttpHeaders.CONNECTION, "close");
-        }
-        return h;
+        ResponseEntity<ProblemDetail> answer = apiProblem(problem);
+        return new ResponseEntity<>(answer.getBody(), answer.getHeaders(), answer.getStatusCode());
     }
 
     @Override

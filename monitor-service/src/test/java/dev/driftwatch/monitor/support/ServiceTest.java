@@ -16,7 +16,9 @@ import org.springframework.test.context.ContextConfiguration;
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "driftwatch.bootstrap.project=" + ServiceTest.PROJECT,
-        "driftwatch.bootstrap.token=" + ServiceTest.TOKEN})
+        "driftwatch.bootstrap.token=" + ServiceTest.TOKEN,
+        // what a service with a 1 GiB heap has by default, whatever heap the tests' JVM has
+        "driftwatch.api.parse-budget=" + ServiceTest.PARSE_BUDGET})
 @ContextConfiguration(initializers = SharedPostgres.Initializer.class)
 public @interface ServiceTest {
 
@@ -24,4 +26,6 @@ public @interface ServiceTest {
     String PROJECT = "test";
     /** Its token. */
     String TOKEN = "dw_test_token";
+    /** The heap the parsed bodies of all requests may take together. */
+    String PARSE_BUDGET = "256MB";
 }
