@@ -243,7 +243,8 @@
     el.dataset.rows = String(rows);
     el.dataset.cols = String(cols);
     el.dataset.lastStep = String(h.steps[cols - 1]);
-    DW.status(el, rows + ' tensors × ' + cols + ' checkpoints, relative L2 drift, max ' + DW.fmt(max));
+    const of = h.tensorCount > rows ? ' of the run\'s ' + h.tensorCount + ' (the latest checkpoints\')' : '';
+    DW.status(el, rows + ' tensors' + of + ' × ' + cols + ' checkpoints, relative L2 drift, max ' + DW.fmt(max));
     let hot = null;
     canvas.onmousemove = ev => {
       const r = canvas.getBoundingClientRect();

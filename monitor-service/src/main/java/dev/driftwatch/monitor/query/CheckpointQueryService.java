@@ -115,7 +115,6 @@ public class CheckpointQueryService {
      */
     @Transactional(readOnly = true)
     public java.util.Optional<TensorsAt> tensorsAt(long runId, Long step) {
-        Map<Integer, String> names = tensorNames(runId);
         String where = step == null ? "run_id = ? ORDER BY step DESC LIMIT 1" : "run_id = ? AND step = ?";
         Object[] args = step == null ? new Object[] {runId} : new Object[] {runId, step};
         List<TensorsAt> rows = jdbc.query("SELECT step, tensor_idx, trainable, buffer, size, delta_l2, base_l2,"
@@ -128,6 +127,7 @@ public class CheckpointQueryService {
                     Double[] base = doubles(rs, 7);
                     Double[] relative = doubles(rs, 8);
                     Double[] rank = doubles(rs, 9);
+                    Map<Integer, String> names = tensorNames(runId, java.util.Arrays.asList(idx));
                     List<TensorDrift> tensors = new ArrayList<>(idx.length);
                     for (int i = 0; i < idx.length; i++) {
                         tensors.add(new TensorDrift(names.get(idx[i]), trainable[i], buffer[i], size[i],
@@ -145,11 +145,19 @@ public class CheckpointQueryService {
      * @param tensors tensor names (rows)
      * @param steps steps (columns)
      * @param values {@code values[tensor][step]}, null where a tensor is absent at a step
+     * @param tensorCount the run's tensors: more than the rows where {@link #MAX_HISTORY_TENSORS} cut them
      */
-    public record TensorHistory(String stat, List<String> tensors, long[] steps, Double[][] values) {}
+    public record TensorHistory(String stat, List<String> tensors, long[] steps, Double[][] values, long tensorCount) {}
 
     /** The most values one tensor history holds (tensors times steps): about 20 MB of JSON. */
     static final long MAX_HISTORY_VALUES = 2_000_000;
+
+    /**
+     * The most rows (tensors) one tensor history holds, as many as one checkpoint may have by default: a run
+     * whose tensors' names change from checkpoint to checkpoint can have any number of them (200,000 names of
+     * 500 characters made a 113 MB answer, and three at once ran the service out of memory).
+     */
+    static final int MAX_HISTORY_TENSORS = 10_000;
 
     /**
      * The steps a tensor history of {@code tensors} rows may have: {@code points}, or fewer, so that the
@@ -167,7 +175,9 @@ public class CheckpointQueryService {
     /**
      * Reads every tensor's drift over the run, at most {@code points} steps (evenly strided, the last
      * step always included), and fewer where the run has so many tensors that the matrix would pass
-     * {@link #MAX_HISTORY_VALUES} values.
+     * {@link #MAX_HISTORY_VALUES} values; at most {@link #MAX_HISTORY_TENSORS} rows (beyond the per-checkpoint
+     * limit, the last chosen step's tensors), those of the last chosen step first, then of the steps before it
+     * (a run whose tensor names change), in the order the run first sent them.
      *
      * @param runId the run
      * @param stat relative, deltaL2, baseL2 or stableRank
@@ -191,19 +201,16 @@ public class CheckpointQueryService {
         List<Long> allSteps = jdbc.queryForList(
                 "SELECT step FROM checkpoint_tensors WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step",
                 Long.class, runId, lo, hi);
-        Map<Integer, String> names = tensorNames(runId);
-        List<Long> chosen = stride(allSteps, historyPoints(points, names.size()));
-        List<Integer> order = new ArrayList<>(names.keySet());
-        order.sort(null);
-        Map<Integer, Integer> row = new HashMap<>();
-        for (int i = 0; i < order.size(); i++) {
-            row.put(order.get(i), i);
-        }
-        Double[][] values = new Double[order.size()][chosen.size()];
+        Long counted = jdbc.queryForObject("SELECT count(*) FROM run_tensor WHERE run_id = ?", Long.class, runId);
+        long tensorCount = counted == null ? 0 : counted;
+        List<Long> chosen = stride(allSteps, historyPoints(points, (int) Math.min(tensorCount, MAX_HISTORY_TENSORS)));
         Map<Long, Integer> col = new HashMap<>();
         for (int i = 0; i < chosen.size(); i++) {
             col.put(chosen.get(i), i);
         }
+        // each chosen step's tensors and values (at most the per-checkpoint limit each)
+        List<Integer[]> indices = new ArrayList<>(java.util.Collections.nCopies(chosen.size(), (Integer[]) null));
+        List<Double[]> stepValues = new ArrayList<>(java.util.Collections.nCopies(chosen.size(), (Double[]) null));
         if (!chosen.isEmpty()) {
             jdbc.query(con -> {
                 var ps = con.prepareStatement("SELECT step, tensor_idx, " + column
@@ -213,16 +220,40 @@ public class CheckpointQueryService {
                 return ps;
             }, rs -> {
                 int c = col.get(rs.getLong(1));
-                Integer[] idx = (Integer[]) rs.getArray(2).getArray();
-                Double[] v = doubles(rs, 3);
-                for (int i = 0; i < idx.length; i++) {
-                    values[row.get(idx[i])][c] = v[i];
-                }
+                indices.set(c, (Integer[]) rs.getArray(2).getArray());
+                stepValues.set(c, doubles(rs, 3));
             });
         }
+        // the rows: the tensors of the last chosen step, then those of the others, up to the bound; in index order
+        java.util.TreeSet<Integer> kept = new java.util.TreeSet<>();
+        for (int c = chosen.size() - 1; c >= 0 && kept.size() < MAX_HISTORY_TENSORS; c--) {
+            java.util.TreeSet<Integer> step = new java.util.TreeSet<>(java.util.Arrays.asList(
+                    indices.get(c) == null ? new Integer[0] : indices.get(c)));
+            for (Integer idx : step) {
+                if (kept.size() < MAX_HISTORY_TENSORS || c == chosen.size() - 1) {
+                    kept.add(idx);
+                }
+            }
+        }
+        List<Integer> order = new ArrayList<>(kept);
+        Map<Integer, Integer> row = new HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            row.put(order.get(i), i);
+        }
+        Double[][] values = new Double[order.size()][chosen.size()];
+        for (int c = 0; c < chosen.size(); c++) {
+            Integer[] idx = indices.get(c);
+            for (int i = 0; idx != null && i < idx.length; i++) {
+                Integer r = row.get(idx[i]);
+                if (r != null) {
+                    values[r][c] = stepValues.get(c)[i];
+                }
+            }
+        }
+        Map<Integer, String> names = tensorNames(runId, order);
         List<String> tensorNames = order.stream().map(names::get).toList();
         return new TensorHistory(stat == null ? "relative" : stat, tensorNames,
-                chosen.stream().mapToLong(Long::longValue).toArray(), values);
+                chosen.stream().mapToLong(Long::longValue).toArray(), values, tensorCount);
     }
 
     /**
@@ -390,11 +421,20 @@ public class CheckpointQueryService {
                 }, runId);
     }
 
-    private Map<Integer, String> tensorNames(long runId) {
+    /** The names of some of a run's tensors, by index. */
+    private Map<Integer, String> tensorNames(long runId, java.util.Collection<Integer> indices) {
         Map<Integer, String> names = new HashMap<>();
-        jdbc.query("SELECT tensor_idx, name FROM run_tensor WHERE run_id = ?", rs -> {
+        if (indices.isEmpty()) {
+            return names;
+        }
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT tensor_idx, name FROM run_tensor WHERE run_id = ? AND tensor_idx = ANY (?)");
+            ps.setLong(1, runId);
+            ps.setArray(2, con.createArrayOf("int4", indices.toArray()));
+            return ps;
+        }, rs -> {
             names.put(rs.getInt(1), rs.getString(2));
-        }, runId);
+        });
         return names;
     }
 
