@@ -44,26 +44,31 @@ public record ConcentratedCondition(
     public List<ConditionEvaluator.Observation> observe(MetricSource now, RunContext run) {
         String top = null;
         double max = Double.NEGATIVE_INFINITY;
-        double sum = 0;
-        int n = 0;
+        List<Double> values = new java.util.ArrayList<>();
         for (SliceSummary s : now.slices()) {
             MetricSummary summary = s.metrics().get(watch.metric());
             if (summary == null) {
                 continue;
             }
             double v = MetricSource.aggregate(summary, watch.aggregate());
-            sum += v;
-            n++;
+            values.add(v);
             if (v > max) {
                 max = v;
                 top = s.slice();
             }
         }
+        int n = values.size();
         if (n < 2) {
             return List.of();
         }
-        double mean = sum / n;
-        double ratio = mean > 0 ? max / mean : (max > 0 ? Double.POSITIVE_INFINITY : 1);
+        // max / mean as n / sum(v / max): the sum of values near Double.MAX_VALUE overflowed (a ratio of 0), and
+        // the mean of subnormal values underflowed to 0 (an infinite ratio, "infx the mean 0.000")
+        double scaled = 0;
+        for (double v : values) {
+            scaled += max > 0 ? v / max : 0;
+        }
+        double mean = max > 0 ? max * (scaled / n) : values.stream().mapToDouble(Double::doubleValue).sum() / n;
+        double ratio = max > 0 ? (scaled > 0 ? n / scaled : Double.POSITIVE_INFINITY) : 1;
         boolean holds = ratio >= factor && (floor == null || max >= floor);
         return List.of(new ConditionEvaluator.Observation("", holds, Double.isFinite(ratio) ? ratio : null,
                 String.format(Locale.ROOT, "%s on slice %s is %s, %sx the mean %s over %d slices at step %d",

@@ -164,6 +164,23 @@ class ConditionEvaluatorTest {
         Condition withFloor = new ConditionSpec("concentrated", "kl_base_ft", "mean", null, null, 2.0, null, null, 2.0, null).toCondition();
         assertThat(observe(withFloor, source(1, 0.5, 0.4, 0.6, one)).get(0).holds()).isFalse();
         assertThat(observe(conc, source(1, 0.5, 0.4, 0.6, Map.of("only", 3.0)))).isEmpty();
+        // values at both ends of the double range (an audit's): the mean of two subnormals underflowed to 0, which
+        // made the ratio infinite and the rule fire ("infx the mean 0.000"); two values near the largest double
+        // overflowed their sum, a ratio of 0
+        Map<String, Double> tiny = new LinkedHashMap<>();
+        tiny.put("a", Double.MIN_VALUE);
+        tiny.put("b", Double.MIN_VALUE);
+        Observation flat = observe(conc, source(1, 0.5, 0.4, 0.6, tiny)).get(0);
+        assertThat(flat.holds()).isFalse();
+        assertThat(flat.value()).isEqualTo(1.0);
+        assertThat(flat.summary()).contains("1.00x the mean 4.900e-324");
+        Map<String, Double> huge = new LinkedHashMap<>();
+        huge.put("a", Double.MAX_VALUE / 8);
+        huge.put("b", Double.MAX_VALUE);
+        huge.put("c", Double.MAX_VALUE);
+        Observation top = observe(conc, source(1, 0.5, 0.4, 0.6, huge)).get(0);
+        assertThat(top.holds()).isFalse();
+        assertThat(top.value()).isEqualTo(3 / 2.125, org.assertj.core.data.Offset.offset(1e-12));
     }
 
     @Test
