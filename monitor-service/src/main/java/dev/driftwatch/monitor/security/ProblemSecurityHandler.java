@@ -26,8 +26,17 @@ class ProblemSecurityHandler implements AuthenticationEntryPoint, AccessDeniedHa
     @Override
     public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
             throws IOException {
+        if (METRICS.equals(request.getRequestURI())) {
+            // (a project's API token is not the scrape token: saying that one is required misled)
+            unauthorized(response, METRICS + " needs the scrape token (driftwatch.metrics.scrape-token): Authorization:"
+                    + " Bearer <scrape token>, or the admin's login; a project's API token is not accepted here");
+            return;
+        }
         unauthorized(response, "an API token is required: Authorization: Bearer <token>");
     }
+
+    /** The Prometheus endpoint, whose credential is the scrape token. */
+    static final String METRICS = "/actuator/prometheus";
 
     @Override
     public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)

@@ -73,7 +73,7 @@ public class SecurityConfig {
     @Order(5)
     SecurityFilterChain metricsChain(HttpSecurity http, ProblemSecurityHandler problems,
             @Value("${driftwatch.metrics.scrape-token:}") String scrapeToken) throws Exception {
-        http.securityMatcher("/actuator/prometheus")
+        http.securityMatcher(ProblemSecurityHandler.METRICS)
                 .csrf(c -> c.disable())
                 .requestCache(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))

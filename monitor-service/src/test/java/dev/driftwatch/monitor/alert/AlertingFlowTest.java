@@ -474,6 +474,11 @@ class AlertingFlowTest extends AlertTestBase {
                 .status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(
                 () -> !api().withToken(AlertTest.SCRAPE_TOKEN).get("/actuator/prometheus").text().contains("run=\"" + run + "\""));
+        // a project's API token is not the scrape token, and the answer says which one is
+        ApiClient.Answer projectToken = api().get("/actuator/prometheus");
+        assertThat(projectToken.status()).isEqualTo(401);
+        assertThat(projectToken.json().get("detail").asString()).contains("driftwatch.metrics.scrape-token")
+                .contains("a project's API token is not accepted here");
     }
 
     private List<String> attemptOutcomes(String run) {
