@@ -125,7 +125,8 @@ class IngestController {
         String version = request.getHeader(ContractVersion.HEADER);
         if (!ContractVersion.isAccepted(version)) {
             throw ApiProblem.invalid(ContractVersion.HEADER, "contract version " + version
-                    + " is not accepted; this service reads " + ContractVersion.ACCEPTS + " (major.minor)");
+                    + " is not accepted; this service reads " + ContractVersion.ACCEPTS
+                    + " (major.minor, each of 1 to 4 digits)");
         }
         if (!RunKey.isValid(runKey)) {
             throw ApiProblem.invalid("runKey", RunKey.PROBLEM);

@@ -54,6 +54,11 @@ class ContractEvolutionTest extends ServiceTestBase {
         ApiClient.Answer garbled = api().withHeader(ContractVersion.HEADER, "one").postCheckpoints(P, key,
                 Payloads.batch(Payloads.checkpoint(3, 0.1)));
         assertThat(garbled.status()).isEqualTo(400);
+        // a minor version of more digits than the contract's is refused, saying why (it said "reads 1.x")
+        ApiClient.Answer longMinor = api().withHeader(ContractVersion.HEADER, ContractVersion.MAJOR + ".99999")
+                .postCheckpoints(P, key, Payloads.batch(Payloads.checkpoint(4, 0.1)));
+        assertThat(longMinor.status()).isEqualTo(400);
+        assertThat(longMinor.text()).contains("each of 1 to 4 digits");
         assertThat(checkpointCount(key)).as("nothing written by refused uploads").isEqualTo(1);
     }
 
