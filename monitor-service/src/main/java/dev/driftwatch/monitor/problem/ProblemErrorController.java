@@ -26,6 +26,10 @@ import org.springframework.stereotype.Controller;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class ProblemErrorController extends BasicErrorController {
 
+    /** The detail of a 400 from the security filter chain's firewall, which names no field. */
+    static final String REFUSED_BEFORE_API = "the request was refused before it reached the API: its method, path or"
+            + " headers cannot be accepted";
+
     ProblemErrorController(ErrorAttributes errorAttributes, WebProperties web,
             ObjectProvider<ErrorViewResolver> resolvers) {
         super(errorAttributes, web.getError(), resolvers.orderedStream().toList());
@@ -48,8 +52,7 @@ class ProblemErrorController extends BasicErrorController {
         problem.put("status", status.value());
         problem.put("detail", switch (status) {
             case METHOD_NOT_ALLOWED -> "this method is not served here (the Allow header lists the ones that are)";
-            case BAD_REQUEST -> "the request was refused before it reached the API: its method, path or headers"
-                    + " cannot be accepted";
+            case BAD_REQUEST -> REFUSED_BEFORE_API;
             default -> "the request was refused before it reached the API (HTTP " + status.value() + ")";
         });
         return problem;

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.problem;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.sql.SQLException;
 import java.util.Set;
@@ -12,6 +13,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
@@ -20,9 +22,9 @@ import tools.jackson.core.JacksonException;
 
 /**
  * Renders every error of the REST API as {@code application/problem+json}: our own
- * {@link ApiProblem}s, Spring MVC's (bad parameters, unsupported media types, unknown paths) and, as
- * transient database concurrency failures (503 with {@code Retry-After}) and, as a last resort,
- * anything unexpected (logged, 500).
+ * {@link ApiProblem}s, Spring MVC's (bad parameters, unsupported media types, unknown paths), headers the
+ * security firewall refuses (400 naming them), transient database concurrency failures (503 with
+ * {@code Retry-After}) and, as a last resort, anything unexpected (logged, 500).
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -81,6 +83,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         return ResponseEntity.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(ApiProblem.invalid(field, "has an invalid value '" + e.getValue() + "'").toProblemDetail());
+    }
+
+    /**
+     * A header the security filter chain's firewall refuses, found when a controller reads it (the firewall
+     * checks headers lazily): a 400 naming the header, not the last resort's 500.
+     */
+    @ExceptionHandler(RequestRejectedException.class)
+    ResponseEntity<ProblemDetail> refusedByFirewall(RequestRejectedException e, HttpServletRequest request) {
+        return apiProblem(FirewallRefusal.of(request));
     }
 
     /**

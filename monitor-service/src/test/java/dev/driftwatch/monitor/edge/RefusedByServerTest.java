@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftwatch.monitor.support.ServiceTest;
 import dev.driftwatch.monitor.support.ServiceTestBase;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -103,6 +105,29 @@ class RefusedByServerTest extends ServiceTestBase {
         assertThat(body(answer)).isEqualTo(ProblemErrorReportValve.body(414, 8192)).contains("request line", "8192 bytes");
     }
 
+    /**
+     * A header value the security filter chain's firewall refuses (a control character: a C1 byte, or a byte
+     * of a UTF-8 character such as U+FF11, which the web server reads as ISO-8859-1) is only found when the API
+     * reads that header; it is a 400 naming the header, not a 500, and the request writes nothing.
+     */
+    @ParameterizedTest
+    @CsvSource({"PUT,'',Driftwatch-Contract,\u0085,U+0085", "PUT,'',Driftwatch-Contract,\u00ef\u00bc\u0091.1,U+0091",
+        "PUT,'',Content-Encoding,\u0085,U+0085", "POST,/checkpoints,Content-Encoding,\u0085,U+0085",
+        "POST,/finish,Content-Encoding,\u0085,U+0085", "POST,/finish,Driftwatch-Contract,\u0085,U+0085"})
+    void aHeaderValueTheFirewallRefusesIsA400NamingTheHeader(String method, String endpoint, String header,
+            String value, String character) throws IOException {
+        String run = uniqueRunKey("firewall");
+        String body = "{}";
+        String answer = send(method + " /api/v1/projects/" + ServiceTest.PROJECT + "/runs/" + run + endpoint
+                + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + ServiceTest.TOKEN
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n" + header + ": "
+                + value + "\r\n", body);
+        assertThat(answer).startsWith("HTTP/1.1 400");
+        assertThat(head(answer)).contains("content-type: application/problem+json");
+        assertThat(body(answer)).contains("\"field\":\"" + header + "\"", character).doesNotContain("internal");
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM run WHERE run_key = ?", Long.class, run)).isZero();
+    }
+
     @Test
     void aBrowserStillGetsTheErrorPage() throws IOException {
         String answer = send("FOO /runs HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n");
@@ -117,10 +142,18 @@ class RefusedByServerTest extends ServiceTestBase {
 
     /** Sends a request head (request line and headers, each line ended by CRLF), and reads the whole answer. */
     private String send(String head) throws IOException {
+        return send(head, "");
+    }
+
+    /**
+     * Sends a request head and a body, each character as one byte (ISO-8859-1, as the web server reads a
+     * header), and reads the whole answer.
+     */
+    private String send(String head, String body) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port())) {
             socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
-            out.write((head + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write((head + "Connection: close\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream all = new ByteArrayOutputStream();
