@@ -16,7 +16,6 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 @UiPage
 class ProjectsController {
 
-
     private final ProjectRepository projects;
     private final ProjectOverview overview;
 
@@ -45,11 +44,10 @@ class ProjectsController {
                     + " and not be . or .., and the name have 1 to 200 characters.");
             return "redirect:/projects";
         }
-        if (projects.findByKey(key).isPresent()) {
+        if (projects.createIfAbsent(key, trimmed) == 0) {
             redirect.addFlashAttribute("error", "A project with the key '" + key + "' exists already.");
             return "redirect:/projects";
         }
-        projects.save(new Project(key, trimmed));
         return "redirect:/projects/" + key + "/runs";
     }
 }
