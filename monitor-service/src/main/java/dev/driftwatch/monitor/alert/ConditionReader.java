@@ -112,7 +112,7 @@ final class ConditionReader {
     String slice(boolean allowed) {
         asked.add("slice");
         // as sent, like the slice labels it is compared with
-        String slice = spec.slice() == null || spec.slice().isBlank() ? null : spec.slice();
+        String slice = spec.slice();
         if (!allowed) {
             if (slice != null) {
                 problem("slice", "does not apply to " + typeName + " (it looks at the slices itself)");
@@ -124,8 +124,9 @@ final class ConditionReader {
         }
         if (scalar && slice != null) {
             problem("slice", "the scalar metric " + spec.metric() + " has no slices");
-        } else if (slice != null && slice.length() > 128) {
-            problem("slice", "must have 1 to 128 characters (or \"*\" for each slice)");
+        } else if (slice != null && !RuleValidator.isText(slice, 128)) {
+            problem("slice", "must have 1 to 128 characters, not only spaces (\"*\" for each slice; no slice: the whole"
+                    + " probe set)");
         }
         return slice;
     }
@@ -224,9 +225,5 @@ final class ConditionReader {
         if (value != null && !asked.contains(field)) {
             problem(field, "does not apply to " + typeName);
         }
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
     }
 }

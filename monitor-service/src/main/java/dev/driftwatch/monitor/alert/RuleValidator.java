@@ -95,10 +95,10 @@ final class RuleValidator {
             return Scope.ALL;
         }
         // as sent, like the runs' tags it is compared with: a stripped "nightly " never matched the run tagged so
-        String tag = s.tag() == null || s.tag().isBlank() ? null : s.tag();
-        String run = blankToNull(s.run());
-        if (tag != null && tag.length() > 64) {
-            problem("scope.tag", "must have 1 to 64 characters");
+        String tag = s.tag();
+        String run = s.run() == null ? null : s.run().strip();
+        if (tag != null && !isText(tag, 64)) {
+            problem("scope.tag", "must have 1 to 64 characters, not only spaces (no tag: every run)");
         }
         if (run != null && !RunKey.isValid(run)) {
             problem("scope.run", RunKey.PROBLEM);
@@ -119,7 +119,7 @@ final class RuleValidator {
     }
 
     private String repeat(String text) {
-        if (text == null || text.isBlank()) {
+        if (text == null) {
             return Duration.ZERO.toString();
         }
         try {
@@ -138,7 +138,16 @@ final class RuleValidator {
         }
     }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
+    /**
+     * Whether a rule's optional text, where given, is one: 1 to {@code max} characters, not only spaces. An
+     * empty one is refused rather than taken for an absent one, which widened a rule's scope to every run and
+     * its slice to the whole probe set.
+     *
+     * @param text the text as sent, not null
+     * @param max the most characters
+     * @return true when it may be stored
+     */
+    static boolean isText(String text, int max) {
+        return !text.isBlank() && text.length() <= max;
     }
 }

@@ -100,6 +100,34 @@ class RuleValidationTest extends AlertTestBase {
                 .contains("name", "for", "condition.metric", "condition.window");
     }
 
+    /**
+     * An empty (or blank) optional text is refused, not taken for an absent one: {@code "scope": {"tag": ""}}
+     * was stored as {@code "scope": {}}, a rule over every run of the project, and {@code "slice": ""} as no
+     * slice, a rule over the whole probe set, where a 65-character tag was refused.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "empty tag | \"scope\": {\"tag\": \"\"}, \"condition\": " + VALID_CONDITION + " | scope.tag",
+        "blank tag | \"scope\": {\"tag\": \"  \"}, \"condition\": " + VALID_CONDITION + " | scope.tag",
+        "empty run | \"scope\": {\"run\": \"\"}, \"condition\": " + VALID_CONDITION + " | scope.run",
+        "blank run | \"scope\": {\"run\": \" \"}, \"condition\": " + VALID_CONDITION + " | scope.run",
+        "empty slice | \"condition\": {\"type\": \"threshold\", \"metric\": \"kl_base_ft\", \"slice\": \"\", \"op\": "
+                + "\"above\", \"threshold\": 1} | condition.slice",
+        "blank slice | \"condition\": {\"type\": \"rate\", \"metric\": \"js\", \"slice\": \" \", \"op\": \"above\", "
+                + "\"threshold\": 1, \"window\": 2} | condition.slice",
+        "empty slice of off_task | \"condition\": {\"type\": \"off_task\", \"slice\": \"\", \"threshold\": 1} "
+                + "| condition.slice",
+        "empty repeat interval | \"repeatInterval\": \"\", \"condition\": " + VALID_CONDITION + " | repeatInterval",
+    })
+    void anEmptyOptionalTextIsRefusedNotTakenForAbsent(String what, String fields, String field) {
+        assertRejected("POST", rulesPath(), "{\"name\": \"empty\", " + fields + "}", field);
+        long id = createRule("{\"name\": \"to replace\", \"scope\": {\"tag\": \"" + unique("nothing") + "\"}, "
+                + "\"condition\": " + VALID_CONDITION + "}").get("id").longValue();
+        assertRejected("PUT", rulesPath() + "/" + id, "{\"name\": \"empty\", " + fields + "}", field);
+        assertThat(api().get(rulesPath() + "/" + id).json().get("name").stringValue()).isEqualTo("to replace");
+        assertThat(api().send("DELETE", rulesPath() + "/" + id, null, null, false).status()).isEqualTo(204);
+    }
+
     @Test
     void channelSettingsAreCheckedByTheirNotifier() {
         assertRejected("POST", rulesPath(), "{\"name\": \"x\", \"condition\": " + VALID_CONDITION
