@@ -81,7 +81,7 @@ class IngestController {
             HttpServletRequest request) {
         Project p = access.require(project);
         checkRequest(runKey, request);
-        RunInfo metadata = parser.run(bodies.read(request), runKey, Instant.now());
+        RunInfo metadata = parser.run(bodies.read(request), runKey);
         IngestService.RunUpsert result = ingest.upsertRun(p, runKey, metadata);
         RunView view = RunView.of(runs.findById(result.runId()).orElseThrow());
         return ResponseEntity.status(result.created() ? HttpStatus.CREATED : HttpStatus.OK).body(view);
@@ -115,7 +115,7 @@ class IngestController {
     RunView finish(@PathVariable String project, @PathVariable String runKey, HttpServletRequest request) {
         Project p = access.require(project);
         checkRequest(runKey, request);
-        RunEnd end = parser.end(bodies.read(request), runKey, Instant.now());
+        RunEnd end = parser.end(bodies.read(request), runKey);
         ingest.finishRun(p, runKey, end);
         return RunView.of(runs.findByKey(p.getId(), runKey).orElseThrow());
     }

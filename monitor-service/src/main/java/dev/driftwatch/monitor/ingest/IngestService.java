@@ -63,29 +63,32 @@ public class IngestService {
     public record IngestResult(int accepted, int duplicates, List<String> flags) {}
 
     /**
-     * Creates a run or updates its metadata (its status and checkpoints are kept).
+     * Creates a run or updates its metadata (its status and checkpoints are kept). Without a start, a new run
+     * starts at the time of receipt and a stored one keeps its start, so a retried PUT changes nothing.
      *
      * @param project the project
      * @param runKey the run key
-     * @param run the metadata
+     * @param run the metadata, with a null {@code startedAt} when the body had none
      * @return the run's id and whether it was created
      */
     @Transactional
     public RunUpsert upsertRun(Project project, String runKey, RunInfo run) {
+        Timestamp started = timestamp(run.startedAt());
         RunUpsert result = jdbc.queryForObject("""
                 INSERT INTO run (project_id, run_key, name, method, tags, base_fingerprint, probe_fingerprint,
                     total_parameters, trainable_parameters, temperature, config, started_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, COALESCE(?::timestamptz, now()))
                 ON CONFLICT (project_id, run_key) DO UPDATE SET name = excluded.name, method = excluded.method,
                     tags = excluded.tags, base_fingerprint = excluded.base_fingerprint,
                     probe_fingerprint = excluded.probe_fingerprint, total_parameters = excluded.total_parameters,
                     trainable_parameters = excluded.trainable_parameters, temperature = excluded.temperature,
-                    config = excluded.config, started_at = excluded.started_at, updated_at = now()
+                    config = excluded.config, started_at = COALESCE(?::timestamptz, run.started_at),
+                    updated_at = now()
                 RETURNING id, (xmax = 0) AS created
                 """, (rs, n) -> new RunUpsert(rs.getLong(1), rs.getBoolean(2)),
                 project.getId(), runKey, run.name(), run.method(), run.tags().toArray(String[]::new), run.baseFingerprint(),
                 run.probeFingerprint(), run.totalParameters(), run.trainableParameters(), run.temperature(),
-                JSON.writeValueAsString(run.config()), Timestamp.from(run.startedAt()));
+                JSON.writeValueAsString(run.config()), started, started);
         // the trainable fraction or fingerprints may have changed
         flags.recompute(result.runId());
         return result;
@@ -140,25 +143,41 @@ public class IngestService {
     private record LockedRun(long id, double temperature) {}
 
     /**
-     * Marks a run as ended.
+     * Marks a run as ended, at the time of receipt when the end has no time.
      *
      * @param project the project
      * @param runKey the run key
-     * @param end how it ended
-     * @throws ApiProblem 404 for an unknown run
+     * @param end how it ended, with a null {@code endedAt} when the body had none
+     * @throws ApiProblem 404 for an unknown run, 400 for an end before the run's start
      */
     @Transactional
     public void finishRun(Project project, String runKey, RunEnd end) {
-        List<Long> ended = jdbc.queryForList("UPDATE run SET status = ?, ended_at = ?, updated_at = now()"
-                        + " WHERE project_id = ? AND run_key = ? RETURNING id", Long.class,
-                end.status(), Timestamp.from(end.endedAt()), project.getId(), runKey);
-        if (ended.isEmpty()) {
+        // locked, so a PUT moving the start cannot come between the check and the update
+        List<LockedStart> locked = jdbc.query("SELECT id, started_at FROM run WHERE project_id = ? AND run_key = ?"
+                + " FOR UPDATE", (rs, n) -> new LockedStart(rs.getLong(1), rs.getTimestamp(2).toInstant()),
+                project.getId(), runKey);
+        if (locked.isEmpty()) {
             throw ApiProblem.notFound("run '" + runKey + "'");
         }
-        RunEnded event = new RunEnded(project.getId(), project.getKey(), ended.get(0), runKey, end.status());
+        long runId = locked.get(0).id();
+        Instant startedAt = locked.get(0).startedAt();
+        if (end.endedAt() != null && end.endedAt().isBefore(startedAt)) {
+            throw ApiProblem.invalid("endedAt", "is before the run's start (" + startedAt + ")");
+        }
+        jdbc.update("UPDATE run SET status = ?, ended_at = COALESCE(?::timestamptz, now()), updated_at = now()"
+                + " WHERE id = ?", end.status(), timestamp(end.endedAt()), runId);
+        RunEnded event = new RunEnded(project.getId(), project.getKey(), runId, runKey, end.status());
         for (IngestListener listener : listeners) {
             listener.onRunEnded(event);
         }
+    }
+
+    /** The run a finish writes to, locked for its transaction, with its start. */
+    private record LockedStart(long id, Instant startedAt) {}
+
+    /** A time for a {@code ?::timestamptz} parameter, null for none (the SQL then says what applies). */
+    private static Timestamp timestamp(Instant time) {
+        return time == null ? null : Timestamp.from(time);
     }
 
     private Set<Long> existingSteps(long runId, List<CheckpointReport> batch) {

@@ -55,15 +55,15 @@ final class PayloadParser {
      *
      * @param root the body
      * @param runKey the run key from the path
-     * @param now the time of receipt, the default start
-     * @return the metadata
+     * @return the metadata, with a null {@code startedAt} when the body has none: the time of receipt is the
+     *     start of a new run only, a stored run keeps its own ({@link IngestService#upsertRun})
      */
-    RunInfo run(JsonNode root, String runKey, Instant now) {
+    RunInfo run(JsonNode root, String runKey) {
         RunBody r = binder.bind(root, RunBody.class, runKey);
         List<String> tags = r.tags() == null ? List.of() : List.copyOf(new LinkedHashSet<>(r.tags()));
         return new RunInfo(runKey, r.name(), r.method(), tags, r.baseFingerprint(), r.probeFingerprint(),
                 r.totalParameters(), r.trainableParameters(), r.temperature() == null ? 1.0 : r.temperature(),
-                r.config() == null ? Map.of() : r.config(), time(r.startedAt(), now));
+                r.config() == null ? Map.of() : r.config(), time(r.startedAt(), null));
     }
 
     /**
@@ -71,12 +71,12 @@ final class PayloadParser {
      *
      * @param root the body
      * @param runKey the run key from the path
-     * @param now the time of receipt, the default end
-     * @return the run end
+     * @return the run end, with a null {@code endedAt} when the body has none (the time of receipt, set by
+     *     {@link IngestService#finishRun})
      */
-    RunEnd end(JsonNode root, String runKey, Instant now) {
+    RunEnd end(JsonNode root, String runKey) {
         RunEndBody e = binder.bind(root, RunEndBody.class, runKey);
-        return new RunEnd(runKey, e.status(), time(e.endedAt(), now));
+        return new RunEnd(runKey, e.status(), time(e.endedAt(), null));
     }
 
     /**

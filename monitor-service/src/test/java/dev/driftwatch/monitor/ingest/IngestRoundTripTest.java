@@ -48,6 +48,56 @@ class IngestRoundTripTest extends ServiceTestBase {
         assertThat(finished.json().get("endedAt").stringValue()).isEqualTo("2026-11-27T09:00:00Z");
     }
 
+    /**
+     * A run's PUT creates or updates, so a retry must change nothing: the default start, the time of receipt,
+     * is a new run's; a PUT of a stored run without {@code startedAt} keeps its start (it was moved to the time
+     * of the retry), and one with {@code startedAt} changes it.
+     */
+    @Test
+    void aPutWithoutStartedAtKeepsTheStoredStart() {
+        String key = uniqueRunKey("rt-start");
+        ObjectNode run = Payloads.run("full", 100, 100);
+        assertThat(api().putRun(P, key, run).status()).isEqualTo(201);
+        run.remove("startedAt");
+        assertThat(api().putRun(P, key, run).status()).isEqualTo(200);
+        assertThat(startedAt(key)).isEqualTo("2026-11-27T08:00:00Z");
+
+        String received = uniqueRunKey("rt-start");
+        assertThat(api().putRun(P, received, run).status()).isEqualTo(201);
+        String receipt = startedAt(received);
+        assertThat(api().putRun(P, received, run).status()).isEqualTo(200);
+        assertThat(startedAt(received)).isEqualTo(receipt);
+
+        run.put("startedAt", "2026-11-27T07:00:00Z");
+        assertThat(api().putRun(P, key, run).status()).isEqualTo(200);
+        assertThat(startedAt(key)).isEqualTo("2026-11-27T07:00:00Z");
+    }
+
+    /** An end before the run's start is refused: {@code 0001-01-01} was stored as the end of a run of 2026. */
+    @Test
+    void anEndBeforeTheRunsStartIsRefused() {
+        String key = uniqueRunKey("rt-end");
+        assertThat(api().putRun(P, key, Payloads.run("full", 100, 100)).status()).isEqualTo(201);
+        String finish = "/api/v1/projects/" + P + "/runs/" + key + "/finish";
+        for (String early : new String[] {"0001-01-01T00:00:00Z", "2026-11-27T07:59:59.999Z"}) {
+            ApiClient.Answer a = api().json("POST", finish, "{\"status\":\"completed\",\"endedAt\":\"" + early + "\"}");
+            assertThat(a.status()).as(a.text()).isEqualTo(400);
+            assertThat(a.json().get("errors").get(0).get("field").stringValue()).isEqualTo("endedAt");
+            assertThat(a.json().get("detail").stringValue()).contains("before the run's start", "2026-11-27T08:00:00Z");
+        }
+        JsonNode unchanged = api().get("/api/v1/projects/" + P + "/runs/" + key).json();
+        assertThat(unchanged.get("status").stringValue()).isEqualTo("running");
+        assertThat(unchanged.path("endedAt").isNull()).as(unchanged.toString()).isTrue();
+        ApiClient.Answer atTheStart = api().json("POST", finish,
+                "{\"status\":\"completed\",\"endedAt\":\"2026-11-27T08:00:00Z\"}");
+        assertThat(atTheStart.status()).as(atTheStart.text()).isEqualTo(200);
+        assertThat(atTheStart.json().get("endedAt").stringValue()).isEqualTo("2026-11-27T08:00:00Z");
+    }
+
+    private String startedAt(String runKey) {
+        return api().get("/api/v1/projects/" + P + "/runs/" + runKey).json().get("startedAt").stringValue();
+    }
+
     @Test
     void everyCheckpointFieldRoundTrips() {
         String key = uniqueRunKey("rt-cp");

@@ -72,11 +72,12 @@ class PayloadParserTest {
         body.remove("temperature");
         body.remove("startedAt");
         body.putArray("tags").add("a").add("b").add("a");
-        RunInfo run = parser.run(body, "r1", NOW);
+        RunInfo run = parser.run(body, "r1");
         assertThat(run.tags()).containsExactly("a", "b");
         assertThat(run.temperature()).isEqualTo(1.0);
-        assertThat(run.startedAt()).isEqualTo(NOW);
-        assertThat(parser.end(Payloads.run("x", 1, 1).removeAll().put("status", "completed"), "r1", NOW).endedAt())
-                .isEqualTo(NOW);
+        // no time: the service sets it (the time of receipt), and only for a new run
+        assertThat(run.startedAt()).isNull();
+        assertThat(parser.end(Payloads.run("x", 1, 1).removeAll().put("status", "completed"), "r1").endedAt())
+                .isNull();
     }
 }
