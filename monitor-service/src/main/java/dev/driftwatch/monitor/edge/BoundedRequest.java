@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * A request whose body stream fails with {@link BodyTooLargeException} as soon as a reader goes past
  * the limit: a body without a Content-Length (chunked) is rejected while it streams in, after at most
  * the limit was read, whatever reads it. A JSON body's stream also fails ({@link BodyRefusedException},
- * 415) when its first two bytes are not UTF-8 ({@link JsonEncoding#firstBytesProblem}).
+ * 415) at its first byte that is not UTF-8 ({@link Utf8Check}), before the reader (Jackson) has decoded it.
  */
 final class BoundedRequest extends HttpServletRequestWrapper {
 
@@ -55,67 +55,40 @@ final class BoundedRequest extends HttpServletRequestWrapper {
         private final ServletInputStream in;
         private final long limit;
         private long read;
-        /** The body's first byte while its encoding is still to be checked (JSON only), else -2. */
-        private int first;
+        private final byte[] one = new byte[1];
+        /** The check of a JSON body's encoding, until it is refused or ends; null for other bodies. */
+        private Utf8Check utf8;
 
         Bounded(ServletInputStream in, long limit, boolean json) {
             this.in = in;
             this.limit = limit;
-            this.first = json ? -1 : -2;
+            this.utf8 = json ? new Utf8Check() : null;
         }
 
         @Override
         public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                count(1);
-                see(b);
-            } else {
-                ended();
-            }
-            return b;
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override
         public int read(byte[] buf, int off, int len) throws IOException {
             int n = in.read(buf, off, len);
             if (n > 0) {
-                count(n);
-                for (int i = off; i < off + n && first != -2; i++) {
-                    see(buf[i] & 0xFF);
+                read += n;
+                if (read > limit) {
+                    throw new BodyTooLargeException(limit);
                 }
+                refuse(utf8 == null ? null : utf8.next(buf, off, n));
             } else if (n < 0) {
-                ended();
+                refuse(utf8 == null ? null : utf8.end());
             }
             return n;
         }
 
-        private void count(int n) throws BodyTooLargeException {
-            read += n;
-            if (read > limit) {
-                throw new BodyTooLargeException(limit);
-            }
-        }
-
-        /** Looks at one byte of the body: its first two are checked, the rest pass. */
-        private void see(int b) throws BodyRefusedException {
-            if (first == -1) {
-                first = b;
-            } else if (first >= 0) {
-                refuse(JsonEncoding.firstBytesProblem(first, b));
-            }
-        }
-
-        /** A one-byte body is checked at its end. */
-        private void ended() throws BodyRefusedException {
-            if (first >= 0) {
-                refuse(JsonEncoding.firstBytesProblem(first, -1));
-            }
-        }
-
         private void refuse(ApiProblem problem) throws BodyRefusedException {
-            first = -2;
             if (problem != null) {
+                utf8 = null;
                 throw new BodyRefusedException(problem);
             }
         }

@@ -25,8 +25,8 @@ import tools.jackson.databind.ObjectMapper;
  * answered 413 before a byte of it is read, any other body is read through {@link BoundedRequest}
  * (413 once a reader passes the limit), a path or query parameter holding text PostgreSQL cannot
  * store ({@link PgLimits#textProblem}) is a 400 naming the parameter, and a JSON body that is not UTF-8
- * ({@link JsonEncoding}: a declared charset, or its first bytes) or a form declaring a charset it cannot be
- * read in ({@link FormCharset}) is a 415.
+ * ({@link JsonEncoding}: a declared charset, or its bytes, {@link Utf8Check}) or a form declaring a charset it
+ * cannot be read in ({@link FormCharset}) is a 415.
  *
  * <p>Two limits: ingestion requests (a run's {@code PUT}, its checkpoint batches and its finish) may be
  * as large as a batch of checkpoints needs; every other request (rules, settings, UI forms) is a small
@@ -55,7 +55,10 @@ final class EdgeFilter extends OncePerRequestFilter {
         return ingestion(request) ? maxBodyBytes : maxDocumentBytes;
     }
 
-    /** Whether a request writes to ingestion, whose reader takes gzip bodies (and checks them once inflated). */
+    /**
+     * Whether a request writes to ingestion, whose reader takes gzip bodies (and checks their encoding once
+     * inflated).
+     */
     private static boolean ingestion(HttpServletRequest request) {
         boolean write = "PUT".equals(request.getMethod()) || "POST".equals(request.getMethod());
         return write && INGESTION.matcher(request.getRequestURI()).matches();
@@ -93,7 +96,7 @@ final class EdgeFilter extends OncePerRequestFilter {
         boolean body = request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
         if (body && compressed(request) && !ingestion(request)) {
             // nothing else inflates a body: Jackson would read the bytes as they come (and guess UTF-16 from
-            // them, past the first-bytes check, which a compressed body skips), a form parser likewise
+            // them, past the encoding check, which would see compressed bytes), a form parser likewise
             reject(response, ApiProblem.unsupportedEncoding("must be identity or absent here: only the ingestion "
                     + "endpoints take a compressed body"));
             return;
@@ -103,12 +106,13 @@ final class EdgeFilter extends OncePerRequestFilter {
             reject(response, text);
             return;
         }
-        chain.doFilter(new BoundedRequest(request, limit, json && !compressed(request)), response);
+        // the ingestion reader checks the encoding of its bodies itself, once inflated: one pass over them
+        chain.doFilter(new BoundedRequest(request, limit, json && !ingestion(request)), response);
     }
 
     /**
-     * Whether a request's body comes compressed, so its first bytes do not show its encoding: such a body
-     * is checked once inflated, by the reader that inflates it.
+     * Whether a request's body comes compressed, so its bytes do not show its encoding: such a body is checked
+     * once inflated, by the reader that inflates it.
      */
     private static boolean compressed(HttpServletRequest request) {
         String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);

@@ -10,7 +10,8 @@ import org.springframework.http.HttpStatus;
 /**
  * JSON bodies are UTF-8 (RFC 8259, section 8.1), and only UTF-8 is accepted: a body in UTF-16 or UTF-32
  * would be decoded by Jackson's own detection, which turns a malformed sequence (a lone surrogate)
- * into U+FFFD and stores a name the client never sent. Both checks answer 415.
+ * into U+FFFD and stores a name the client never sent, and malformed UTF-8 by Jackson's lenient decoding
+ * ({@link Utf8Check}). A declared charset other than UTF-8 and a body that is not UTF-8 are answered 415.
  */
 public final class JsonEncoding {
 
@@ -57,23 +58,13 @@ public final class JsonEncoding {
      * @param second the second byte (0-255), or -1 when the body has one byte
      * @return the 415 problem, or null
      */
-    public static ApiProblem firstBytesProblem(int first, int second) {
+    static ApiProblem firstBytesProblem(int first, int second) {
         boolean bom = first == 0xFE && second == 0xFF || first == 0xFF && second == 0xFE;
         if (first == 0 || second == 0 || bom) {
             return problem("body", "is not UTF-8: its first bytes are those of UTF-16 or UTF-32 text;"
                     + " JSON must be UTF-8 (RFC 8259)");
         }
         return null;
-    }
-
-    /**
-     * {@link #firstBytesProblem} of a whole body.
-     *
-     * @param body the body's bytes (after decompression)
-     * @return the 415 problem, or null
-     */
-    public static ApiProblem bodyProblem(byte[] body) {
-        return body.length == 0 ? null : firstBytesProblem(body[0] & 0xFF, body.length > 1 ? body[1] & 0xFF : -1);
     }
 
     /** A client's text, as a problem may quote it: printable, at most 40 characters. */

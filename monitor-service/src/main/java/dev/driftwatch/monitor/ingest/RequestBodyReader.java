@@ -7,6 +7,7 @@ import dev.driftwatch.monitor.edge.JsonEncoding;
 import dev.driftwatch.monitor.edge.ParseBudget;
 import dev.driftwatch.monitor.edge.StorableJson;
 import dev.driftwatch.monitor.edge.TinyNumbers;
+import dev.driftwatch.monitor.edge.Utf8Check;
 import dev.driftwatch.monitor.problem.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
@@ -27,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Reads an ingestion request body: checks the content type (415), decompresses gzip, enforces the
  * size limit on the decompressed bytes (413; the edge bounds the bytes on the wire), refuses a body that
- * is not UTF-8 (415, {@link JsonEncoding}) and parses strict JSON (400: no NaN, no duplicate keys, no
+ * is not UTF-8 (415, {@link Utf8Check}, once inflated) and parses strict JSON (400: no NaN, no duplicate keys, no
  * text PostgreSQL cannot store).
  */
 @Component
@@ -92,10 +93,6 @@ class RequestBodyReader {
             throw ApiProblem.invalid("body", "is required");
         }
         ParseBudget.charge(body.length); // (held while its tree is read)
-        ApiProblem notUtf8 = JsonEncoding.bodyProblem(body); // (a gzip body's, once inflated)
-        if (notUtf8 != null) {
-            throw notUtf8;
-        }
         JsonNode tree;
         try {
             tree = strictJson.readTree(body);
@@ -111,9 +108,11 @@ class RequestBodyReader {
         return tree;
     }
 
+    /** Reads the (inflated) body up to the limit, checking that it is UTF-8 as it goes. */
     private byte[] readLimited(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         byte[] buf = new byte[64 * 1024];
+        Utf8Check utf8 = new Utf8Check();
         long total = 0;
         int n;
         while ((n = in.read(buf)) > 0) {
@@ -121,9 +120,17 @@ class RequestBodyReader {
             if (total > maxBytes) {
                 throw new BodyTooLargeException(maxBytes);
             }
+            refuse(utf8.next(buf, 0, n));
             out.write(buf, 0, n);
         }
+        refuse(utf8.end());
         return out.toByteArray();
+    }
+
+    private static void refuse(ApiProblem notUtf8) throws BodyRefusedException {
+        if (notUtf8 != null) {
+            throw new BodyRefusedException(notUtf8);
+        }
     }
 
     private static void checkContentType(String contentType) {

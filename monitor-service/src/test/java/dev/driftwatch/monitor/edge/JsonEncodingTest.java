@@ -114,6 +114,81 @@ class JsonEncodingTest extends ServiceTestBase {
         assertThat(one.status()).as(one.text()).isEqualTo(400);
     }
 
+    @Test
+    void malformedUtf8IsRefusedWith415WhereverItIsAndNothingIsStored() {
+        // overlong forms (which Jackson decoded: C1 AB as 'k', C1 81 and E0 81 81 as 'A', C0 80 as U+0000),
+        // a code point beyond U+10FFFF (decoded as a surrogate pair, then called a lone surrogate), an encoded
+        // surrogate, a stray continuation byte and a character cut short by the end of the body
+        Map<String, int[]> malformed = new LinkedHashMap<>();
+        malformed.put("overlong 'A' in two bytes", new int[] {0xC1, 0x81});
+        malformed.put("overlong 'A' in three bytes", new int[] {0xE0, 0x81, 0x81});
+        malformed.put("overlong U+0000", new int[] {0xC0, 0x80});
+        malformed.put("beyond U+10FFFF", new int[] {0xF4, 0x90, 0x80, 0x80});
+        malformed.put("an encoded surrogate", new int[] {0xED, 0xA0, 0x80});
+        malformed.put("a stray continuation byte", new int[] {0x80});
+        for (Map.Entry<String, int[]> bad : malformed.entrySet()) {
+            for (boolean gzip : new boolean[] {false, true}) {
+                String as = bad.getKey() + (gzip ? ", gzipped" : "");
+                ObjectNode run = Payloads.run("lora", 1000, 10);
+                run.put("name", "over@long");
+                String runKey = uniqueRunKey("utf8");
+                expectNotUtf8(api().send("PUT", runPath(runKey), "application/json",
+                        withBytes(run.toString(), bad.getValue()), gzip), as, offset(run.toString()));
+                run.put("name", "tagged");
+                run.set("tags", ApiClient.JSON.createArrayNode().add("@"));
+                expectNotUtf8(api().send("PUT", runPath(runKey), "application/json",
+                        withBytes(run.toString(), bad.getValue()), gzip), "a tag, " + as, -1);
+                assertThat(api().get(runPath(runKey)).status()).as("stored after " + as).isEqualTo(404);
+            }
+        }
+        // a body that ends inside a character
+        byte[] cut = withBytes("{\"name\": \"x\"}  @", new int[] {0xE2, 0x82});
+        expectNotUtf8(api().send("PUT", runPath(uniqueRunKey("utf8")), "application/json", cut, false),
+                "cut short", cut.length - 2);
+
+        // the bodies Spring reads: rules and settings
+        String rules = "/api/v1/projects/" + P + "/alert-rules";
+        String settings = "/api/v1/projects/" + P + "/settings";
+        String project = api().get("/api/v1/projects/" + P).text();
+        String rule = "{\"name\": \"over@long\", \"condition\": {\"type\": \"flag\"}}";
+        expectNotUtf8(api().send("POST", rules, "application/json", withBytes(rule, new int[] {0xC1, 0x81}), false),
+                "a rule", offset(rule));
+        byte[] threshold = withBytes("{\"@lThreshold\": 0.45}", new int[] {0xC1, 0xAB});
+        expectNotUtf8(api().send("PUT", settings, "application/json", threshold, false), "settings", 2);
+        byte[] nul = withBytes("{\"klThreshold\": 0.45, \"x\": \"@\"}", new int[] {0xC0, 0x80});
+        expectNotUtf8(api().send("PUT", settings, "application/json", nul, false), "settings, U+0000", -1);
+        assertThat(api().get(rules).text()).doesNotContain("overAlong");
+        assertThat(api().get("/api/v1/projects/" + P).text()).isEqualTo(project);
+    }
+
+    /** A 415 problem naming the body as not UTF-8, and the offset of the first malformed byte when known. */
+    private static void expectNotUtf8(ApiClient.Answer a, String as, int offset) {
+        assertThat(a.status()).as(as + ": " + a.text()).isEqualTo(415);
+        assertThat(a.contentType()).startsWith("application/problem+json");
+        assertThat(a.json().get("errors").get(0).get("field").stringValue()).isEqualTo("body");
+        // not what the decoded text would be blamed for (U+0000, a lone surrogate)
+        assertThat(a.text()).as(as).contains("not UTF-8").doesNotContain("U+0000").doesNotContain("lone");
+        if (offset >= 0) {
+            assertThat(a.text()).as(as).contains("byte offset " + offset);
+        }
+    }
+
+    /** UTF-8 text with its one '@' replaced by the given bytes. */
+    private static byte[] withBytes(String text, int[] bytes) {
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        int at = offset(text);
+        ByteBuffer b = ByteBuffer.allocate(t.length - 1 + bytes.length).put(t, 0, at);
+        for (int x : bytes) {
+            b.put((byte) x);
+        }
+        return b.put(t, at + 1, t.length - at - 1).array();
+    }
+
+    /** The byte offset of a text's '@' in UTF-8 (the text before it is ASCII). */
+    private static int offset(String text) {
+        return text.indexOf('@');
+    }
+
     private static String runPath(String runKey) {
         return "/api/v1/projects/" + P + "/runs/" + runKey;
     }

@@ -57,6 +57,17 @@ class FormCharsetTest extends WebTestBase {
         HttpResponse<String> q = ui.get(RULES + "?name=bad%FF%FEbytes", "Accept", "application/json");
         assertThat(q.statusCode()).as(q.body()).isEqualTo(400);
         assertThat(q.body()).contains("\"field\":\"query\"", "UTF-8");
+        // so are escapes that a lenient decoder would read as text: overlong 'A' (two and three bytes),
+        // overlong U+0000, beyond U+10FFFF, an encoded surrogate (the web server's decoder is strict)
+        for (String bad : new String[] {"%C1%81", "%E0%81%81", "%C0%80", "%F4%90%80%80", "%ED%A0%80"}) {
+            HttpResponse<String> form = ui.postForm(RULES, RULES, FORM, rule("over" + bad + "long"));
+            assertThat(form.statusCode()).as(bad + ": " + form.body()).isEqualTo(400);
+            assertThat(form.body()).contains("\"field\":\"body\"", "UTF-8");
+            HttpResponse<String> query = ui.get(RULES + "?name=over" + bad + "long", "Accept", "application/json");
+            assertThat(query.statusCode()).as(bad + ": " + query.body()).isEqualTo(400);
+            assertThat(query.body()).contains("\"field\":\"query\"", "UTF-8");
+        }
+        assertThat(ui.page(RULES)).doesNotContain("long");
     }
 
     /** A logged-in UI session, with the test's project. */
