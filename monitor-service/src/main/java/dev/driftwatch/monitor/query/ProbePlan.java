@@ -32,7 +32,7 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
      * @param slice the slice, or null for all probes
      * @param probes the probes measured now
      * @param mean the metric's mean now
-     * @param currentHalfWidth half the width of the interval now
+     * @param currentHalfWidth half the width of the interval now (finite: it is computed without overflowing)
      * @param needed the probes that give the wanted half-width (at least 2)
      * @param tailIndex the checkpoint's tail index of the values, or null; below 2 no probe count makes the
      *     interval trustworthy
@@ -65,7 +65,9 @@ public record ProbePlan(String metric, long step, double halfWidth, Row overall,
     }
 
     private static Row row(String slice, MetricSummary s, double halfWidth) {
-        double current = (s.ciHigh() - s.ciLow()) / 2;
+        // half of each end, then the difference: an interval from -1.7e308 to 1.7e308 is wider than a double
+        // holds, and its width overflowed to Infinity
+        double current = s.ciHigh() / 2 - s.ciLow() / 2;
         return new Row(slice, s.count(), s.mean(), current, needed(s.count(), current, halfWidth), s.tailIndex());
     }
 

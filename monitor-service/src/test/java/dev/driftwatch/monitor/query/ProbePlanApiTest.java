@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The probe-size planner over the API, from a run's latest valid checkpoint. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -70,6 +71,34 @@ class ProbePlanApiTest extends ServiceTestBase {
         ApiClient.Answer metric = api().get("/api/v1/projects/" + P + "/runs/" + key + "/probe-plan?halfWidth=1&metric=nope");
         assertThat(metric.status()).isEqualTo(400);
         assertThat(metric.text()).contains("metric");
+    }
+
+    /**
+     * An interval as wide as the doubles allow: its width overflowed, and the plan answered
+     * {@code "currentHalfWidth": "Infinity"}, a string in a number field. Half of each end does not overflow.
+     */
+    @Test
+    void anIntervalAsWideAsTheDoublesHasAFiniteHalfWidth() {
+        String run = uniqueRunKey("plan-wide");
+        api().putRun(P, run, Payloads.run("full", 100, 100));
+        ObjectNode c = Payloads.checkpoint(10, 0.5);
+        ObjectNode wide = ((ObjectNode) c.get("metrics")).putObject("score_delta");
+        wide.put("count", 600);
+        wide.put("mean", 0.0);
+        wide.put("p50", 0.0);
+        wide.put("p90", 1.0);
+        wide.put("p99", 2.0);
+        wide.put("max", 3.0);
+        wide.put("ciLow", -1.7e308);
+        wide.put("ciHigh", 1.7e308);
+        ApiClient.Answer up = api().postCheckpoints(P, run, Payloads.batch(c));
+        assertThat(up.status()).as(up.text()).isEqualTo(200);
+        ApiClient.Answer a = api().get("/api/v1/projects/" + P + "/runs/" + run + "/probe-plan?halfWidth=1&metric=score_delta");
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        JsonNode overall = a.json().get("overall");
+        assertThat(overall.get("currentHalfWidth").isNumber()).as(a.text()).isTrue();
+        assertThat(overall.get("currentHalfWidth").doubleValue()).isEqualTo(1.7e308);
+        assertThat(overall.get("needed").longValue()).isEqualTo((1L << 53) - 1);
     }
 
     private JsonNode get(String suffix) {
