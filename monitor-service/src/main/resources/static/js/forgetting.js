@@ -77,13 +77,14 @@
         : `too uncertain to use yet (95% interval ${fmt(a.low)}–${fmt(a.high)}, median ${fmt(a.estimate)}),`)
         + ` from ${a.points} checkpoints up to step ${a.lastStep}; ${lawText(a)}.`
         + (a.informative ? '' : ' The checkpoints so far do not pin the law down.')
-      : `Forecast to step ${f.forecast.plannedSteps} after 5 checkpoints with drift.`);
+      : `No forecast to step ${f.forecast.plannedSteps} yet: ${f.forecast.missing}.`);
     for (const b of f.forecast.backtest) {
       const li = document.createElement('li');
       li.textContent = `Forecast made at ${Math.round(b.fraction * 100)}% of training (step ${b.madeAtStep}): `
         + (b.informative ? `${fmt(b.estimate)} (${fmt(b.low)}–${fmt(b.high)})`
           : `too uncertain to use (${fmt(b.low)}–${fmt(b.high)}, median ${fmt(b.estimate)})`)
-        + ` against the final ${fmt(b.actual)}: error ${fmt(b.relativeError * 100)}%`
+        + ` against the final ${fmt(b.actual)}`
+        + (b.relativeError === null ? '' : `: error ${fmt(b.relativeError * 100)}%`)
         + (b.covered ? ', inside the interval.' : ', outside the interval.');
       list.appendChild(li);
     }

@@ -47,14 +47,16 @@ class AlertForecasts implements DriftForecasts {
         double[] kl = Arrays.copyOf(t.kl(), k);
         ForgettingService.Projection p = ForgettingService.project(t.plannedSteps(), steps, kl);
         if (p.law() == null) {
-            return Outlook.none(t.plannedSteps(), PowerLawForecast.usablePoints(steps, kl)
-                    + " checkpoints with drift so far, a forecast needs " + PowerLawForecast.MIN_POINTS);
+            return Outlook.none(t.plannedSteps(), p.missing());
         }
         PowerLawForecast law = p.law();
         long h = p.horizon();
         if (quantile >= 0.5) {
             // the run page's forecast: its median, its 95% interval and whether that is informative
             PowerLawForecast.Forecast page = law.at(h);
+            if (page == null) {
+                return Outlook.none(h, PowerLawForecast.BEYOND_DOUBLES);
+            }
             if (!page.informative()) {
                 // A median or an upper bound from an interval of orders of magnitude is a guess between laws the
                 // checkpoints cannot tell apart yet (the run page says "too uncertain to use"): a rule on it would
@@ -65,10 +67,22 @@ class AlertForecasts implements DriftForecasts {
                         page.estimate(), page.points()));
             }
             double value = quantile == 0.5 ? page.estimate() : law.quantile(h, quantile);
-            return Outlook.of(h, value, page.estimate(), law.points(), law.lastStep());
+            return finite(h, value, page.estimate(), law);
         }
         // a lower quantile needs neither the upper bound nor the informative test: two quantiles, not three (the
         // rule forecasts at every checkpoint of an upload)
-        return Outlook.of(h, law.quantile(h, quantile), law.quantile(h, 0.5), law.points(), law.lastStep());
+        return finite(h, law.quantile(h, quantile), law.quantile(h, 0.5), law);
+    }
+
+    /**
+     * A forecast of a quantile and the median, or none when either passes the largest double: a quantile far
+     * out in a tail (0.9999999999999999) of a law fitted to a few checkpoints is e to the thousands, and a rule
+     * compared Infinity with its budget and fired on a benign run.
+     */
+    private static Outlook finite(long h, double value, double median, PowerLawForecast law) {
+        if (!Double.isFinite(value) || !Double.isFinite(median)) {
+            return Outlook.none(h, PowerLawForecast.BEYOND_DOUBLES);
+        }
+        return Outlook.of(h, value, median, law.points(), law.lastStep());
     }
 }

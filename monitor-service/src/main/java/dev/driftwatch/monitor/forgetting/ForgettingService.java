@@ -149,24 +149,29 @@ public class ForgettingService {
      * @param low lower bound of its interval
      * @param high upper bound
      * @param actual the drift measured at the final step
-     * @param relativeError {@code (estimate - actual) / actual}
+     * @param relativeError {@code (estimate - actual) / actual}, or null where that is not a finite number (a final
+     *     drift of 0, or an estimate so far above it that the ratio passes the largest double)
      * @param covered whether the interval held the actual value
      * @param informative whether the interval was narrow enough for its estimate to mean something
      *     ({@link PowerLawForecast#informative})
      * @param law the law with the most weight in that forecast (growing or levelling off)
      */
     public record Backtest(double fraction, long madeAtStep, double estimate, double low, double high, double actual,
-            double relativeError, boolean covered, boolean informative, PowerLawForecast.Law law) {}
+            Double relativeError, boolean covered, boolean informative, PowerLawForecast.Law law) {}
 
     /**
      * The forecast of a run's headline drift.
      *
      * @param plannedSteps the planned final step
-     * @param atFinal the forecast at the planned final step, or null with too few checkpoints
-     * @param band forecasts from the latest checkpoint to the planned final step, for the chart
+     * @param atFinal the forecast at the planned final step, or null: too few checkpoints, or a forecast that passes
+     *     the largest double ({@link PowerLawForecast#at})
+     * @param missing why {@code atFinal} is null, or null when it is not
+     * @param band forecasts from the latest checkpoint to the planned final step, for the chart (empty without
+     *     {@code atFinal})
      * @param backtest for a run that reached its final step, forecasts from 20% and 50% of training
      */
-    public record ForecastView(long plannedSteps, Forecast atFinal, List<Forecast> band, List<Backtest> backtest) {}
+    public record ForecastView(long plannedSteps, Forecast atFinal, String missing, List<Forecast> band,
+            List<Backtest> backtest) {}
 
     /**
      * The recommended checkpoint of a run.
@@ -348,15 +353,17 @@ public class ForgettingService {
         PowerLawForecast law = projection.law();
         long horizon = projection.horizon();
         Forecast atFinal = law == null ? null : law.at(horizon);
+        String missing = law == null ? projection.missing() : atFinal == null ? PowerLawForecast.BEYOND_DOUBLES : null;
         List<Forecast> band = new ArrayList<>();
-        if (law != null && horizon > lastStep) {
+        if (atFinal != null && horizon > lastStep) {
             long previous = -1;
             for (int k = 0; k <= BAND_POINTS; k++) {
                 long step = lastStep + (horizon - lastStep) * k / BAND_POINTS;
-                if (step != previous) {
-                    band.add(law.at(step));
-                    previous = step;
+                Forecast point = step == previous ? null : law.at(step);
+                if (point != null) {
+                    band.add(point);
                 }
+                previous = step;
             }
         }
         List<Backtest> backtest = new ArrayList<>();
@@ -370,13 +377,14 @@ public class ForgettingService {
                 Forecast early = PowerLawForecast.of(java.util.Arrays.copyOf(steps, upTo),
                         java.util.Arrays.copyOf(kl, upTo), lastStep, LEVEL);
                 if (early != null) {
+                    double relativeError = (early.estimate() - actual) / actual;
                     backtest.add(new Backtest(fraction, early.lastStep(), early.estimate(), early.low(), early.high(),
-                            actual, (early.estimate() - actual) / actual,
+                            actual, Double.isFinite(relativeError) ? relativeError : null,
                             early.low() <= actual && actual <= early.high(), early.informative(), early.law()));
                 }
             }
         }
-        return new ForecastView(planned, atFinal, band, backtest);
+        return new ForecastView(planned, atFinal, missing, band, backtest);
     }
 
     /**
@@ -384,8 +392,9 @@ public class ForgettingService {
      *
      * @param law the law, or null with too few usable checkpoints
      * @param horizon the planned final step, or the latest checkpoint's once the run went past it
+     * @param missing why there is no law, or null when there is one
      */
-    record Projection(PowerLawForecast law, long horizon) {}
+    record Projection(PowerLawForecast law, long horizon, String missing) {}
 
     /**
      * Fits the law to a run's checkpoints so far: the one way a forecast is made, for the run page
@@ -399,7 +408,9 @@ public class ForgettingService {
     static Projection project(long planned, long[] steps, double[] kl) {
         long lastStep = steps.length == 0 ? 0 : steps[steps.length - 1];
         long horizon = Math.max(planned, lastStep);
-        return new Projection(PowerLawForecast.fit(steps, kl, horizon, LEVEL), horizon);
+        PowerLawForecast law = PowerLawForecast.fit(steps, kl, horizon, LEVEL);
+        return new Projection(law, horizon, law != null ? null : PowerLawForecast.usablePoints(steps, kl)
+                + " checkpoints with drift so far, a forecast needs " + PowerLawForecast.MIN_POINTS);
     }
 
     /**

@@ -33,6 +33,13 @@ import org.apache.commons.math3.distribution.TDistribution;
  */
 public final class PowerLawForecast {
 
+    /**
+     * Why a forecast that passes the largest double (about 1.8e308) is none: drift that grew by hundreds of orders
+     * of magnitude, or a quantile far out in a tail, forecasts more than a number holds, and the API answers
+     * finite numbers only.
+     */
+    public static final String BEYOND_DOUBLES = "the forecast passes the largest number a double holds (1.8e308)";
+
     /** Fewest usable checkpoints for a forecast (two degrees of freedom left after a, b and s). */
     public static final int MIN_POINTS = 5;
     /** How close a quantile is to the exact one, in log drift (a relative error of the drift of about 1e-7). */
@@ -320,13 +327,16 @@ public final class PowerLawForecast {
      * Forecasts the drift at a step.
      *
      * @param step the step, usually the planned final step
-     * @return the forecast
+     * @return the forecast, or null when its interval passes the largest double ({@link #BEYOND_DOUBLES})
      */
     public Forecast at(long step) {
         Mixture mixture = mixture(step);
         double tail = (1 - level) / 2;
         double low = mixture.quantile(tail);
         double high = mixture.quantile(1 - tail);
+        if (!Double.isFinite(high)) {
+            return null; // (low <= estimate <= high)
+        }
         return new Forecast(step, mixture.quantile(0.5), low, high, level, best.law(), best.fit().slope(), best.scale(),
                 n, lastStep, informative(low, high));
     }
@@ -337,7 +347,8 @@ public final class PowerLawForecast {
      *
      * @param step the step
      * @param p the probability, in (0, 1): 0.5 for the estimate, {@code (1 - level) / 2} for the lower bound
-     * @return the drift below which the forecast puts probability {@code p}
+     * @return the drift below which the forecast puts probability {@code p}; infinite when that passes the largest
+     *     double (the caller has no forecast then, {@link #BEYOND_DOUBLES})
      */
     public double quantile(long step, double p) {
         double tail = (1 - level) / 2;

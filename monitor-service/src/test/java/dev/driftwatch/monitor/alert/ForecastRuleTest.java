@@ -118,6 +118,32 @@ class ForecastRuleTest extends AlertTestBase {
         assertThat(alerts("?state=all&run=" + run).findValuesAsString("state")).containsExactly("resolved");
     }
 
+    /**
+     * A quantile so far out that its drift passes the largest double (the 1 - 1e-16 quantile of a t distribution
+     * with few degrees of freedom is e to the thousands): there is no forecast to compare with the budget, and a
+     * benign run does not fire. It fired, on a bound of Infinity, written "Infinity" as the alert's value.
+     */
+    @Test
+    void aBoundBeyondTheLargestDoubleIsNoForecastAndDoesNotFire() {
+        String run = plannedRun("beyond");
+        long ruleId = createRule(run, "beyond the doubles " + run, """
+                {"type": "forecast", "threshold": 5, "quantile": 0.9999999999999999}""");
+        Random r = new Random(7);
+        double a = 0.6 / Math.sqrt(PLANNED + 50);
+        // 5 and 6 checkpoints: forecasts of few degrees of freedom (from 7 on this bound is finite, e^500, and compared
+        // with the budget as it is)
+        for (long step = 20; step <= 120; step += 20) {
+            upload(run, step, a * Math.sqrt(step + 50) * Math.exp(0.05 * r.nextGaussian()));
+        }
+        ApiClient.Answer all = api().get(alertsPath() + "?state=all&run=" + run);
+        assertThat(all.status()).isEqualTo(200);
+        assertThat(all.text()).doesNotContain("Infinity").doesNotContain("NaN");
+        assertThat(all.json()).as(all.text()).isEmpty();
+        String summary = jdbc.queryForObject("SELECT summary FROM rule_run_status WHERE rule_id = ? AND run_id = ?",
+                String.class, ruleId, runId(run));
+        assertThat(summary).startsWith("no forecast at step 120: ").contains("largest");
+    }
+
     @Test
     void withoutAForecastTheRuleDoesNotFireHoweverHighTheDrift() {
         String unplanned = unique("unplanned");

@@ -161,6 +161,61 @@ class ForgettingApiTest extends ServiceTestBase {
         assertThat(previous).isEqualTo(max);
     }
 
+    /**
+     * Drift growing from 1e-300 to 1.7e308 (the forecast's law extrapolates past the largest double): no forecast,
+     * saying why, where the answer had {@code "estimate": "Infinity"} in number fields.
+     */
+    @Test
+    void aForecastBeyondTheLargestDoubleIsNoForecast() {
+        ObjectNode[] batch = new ObjectNode[10];
+        for (int i = 0; i < batch.length; i++) {
+            double kl = Math.exp(Math.log(1e-300) + i * (Math.log(1.7e308) - Math.log(1e-300)) / (batch.length - 1));
+            batch[i] = Payloads.checkpoint((i + 1) * 100L, kl);
+            ObjectNode headline = (ObjectNode) batch[i].get("metrics").get("kl_base_ft");
+            for (String statistic : new String[] {"mean", "p50", "p90", "p99", "max", "ciLow", "ciHigh"}) {
+                headline.put(statistic, kl); // (the payload's spread around the mean would overflow)
+            }
+        }
+        JsonNode forecast = forecastOf("beyond", 2000, batch);
+        assertThat(forecast.get("atFinal").isNull()).as(forecast.toString()).isTrue();
+        assertThat(forecast.get("band")).isEmpty();
+        assertThat(forecast.get("missing").stringValue()).contains("largest");
+    }
+
+    /**
+     * A run that ends at drift 0 (a backtest's actual value): the error relative to 0 is no number, and is null,
+     * where the answer had {@code "relativeError": "Infinity"}.
+     */
+    @Test
+    void aBacktestAgainstAFinalDriftOf0HasNoRelativeError() {
+        ObjectNode[] batch = new ObjectNode[10];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = Payloads.checkpoint((i + 1) * 10L, i == batch.length - 1 ? 0 : 0.01 * Math.sqrt(i + 1));
+        }
+        JsonNode backtest = forecastOf("final0", 100, batch).get("backtest");
+        assertThat(backtest).as(backtest.toString()).hasSize(1);
+        assertThat(backtest.get(0).get("actual").doubleValue()).isZero();
+        assertThat(backtest.get(0).get("relativeError").isNull()).isTrue();
+        assertThat(backtest.get(0).get("estimate").isNumber()).isTrue();
+    }
+
+    /**
+     * The forecast of a run of its own project with a planned final step, from its checkpoints; its answer has no
+     * number that is not finite (Jackson writes those as the strings "NaN" and "Infinity").
+     */
+    private JsonNode forecastOf(String prefix, long plannedSteps, ObjectNode... checkpoints) {
+        OwnProject own = newProject(prefix);
+        ObjectNode body = Payloads.run("full", 1000, 1000);
+        ((ObjectNode) body.get("config")).put(RunInfo.PLANNED_STEPS, Long.toString(plannedSteps));
+        assertThat(own.api().putRun(own.key(), "r", body).status()).isEqualTo(201);
+        ApiClient.Answer up = own.api().postCheckpoints(own.key(), "r", Payloads.batch(checkpoints));
+        assertThat(up.status()).as(up.text()).isEqualTo(200);
+        ApiClient.Answer a = own.api().get("/api/v1/projects/" + own.key() + "/runs/r/forgetting");
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        assertThat(a.text()).doesNotContain("NaN").doesNotContain("Infinity");
+        return a.json().get("forecast");
+    }
+
     private JsonNode get(String path) {
         ApiClient.Answer a = project.api().get("/api/v1/projects/" + project.key() + path);
         assertThat(a.status()).as(a.text()).isEqualTo(200);
