@@ -61,6 +61,15 @@ class EdgeConfig {
         return builder -> builder.addModule(TinyNumbers.module()).enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     }
 
+    /**
+     * The JSON the service answers has finite numbers only: a double that is not finite is written as null
+     * ({@link FiniteNumbers}), not as the string "Infinity" in a number field.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer finiteNumbers() {
+        return builder -> builder.addModule(FiniteNumbers.module());
+    }
+
     /** Replaces Tomcat's HTML error report with {@link ProblemErrorReportValve}. */
     @Bean
     ProblemErrorReports problemErrorReports() {

@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.alert.notify;
 
+import dev.driftwatch.monitor.edge.FiniteNumbers;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,7 +19,7 @@ public final class NotificationPayloads {
     /** The schema name and version of the generic webhook body. */
     public static final String SCHEMA = "driftwatch.alert/v1";
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final ObjectMapper JSON = JsonMapper.builder().addModule(FiniteNumbers.module()).build();
 
     private NotificationPayloads() {}
 
