@@ -1,16 +1,23 @@
 package dev.driftwatch.monitor.edge;
 
 import dev.driftwatch.monitor.problem.ApiProblem;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /**
  * Checks, in one pass, that a JSON body is UTF-8 as its bytes go by, in as many pieces as its reader
  * reads: first its first two bytes ({@link JsonEncoding#firstBytesProblem}: UTF-16 or UTF-32), then every
- * character. Jackson's own UTF-8 decoding is lenient: it decoded overlong forms ({@code C1 AB} as 'k',
+ * character, through the JDK's UTF-8 decoder set to refuse what is malformed (the decoded text is not
+ * kept). Jackson's own UTF-8 decoding is lenient: it decoded overlong forms ({@code C1 AB} as 'k',
  * {@code C0 80} as U+0000) and code points beyond U+10FFFF, so such a body was read as text its client
  * never sent. Well-formed UTF-8 is that of the Unicode Standard's table 3-7 (RFC 3629, section 4), which
- * the JDK's decoder also keeps to ({@code Utf8CheckTest} compares the two): no overlong form, no encoded
- * surrogate, nothing beyond U+10FFFF, no character cut short.
+ * the JDK's decoder keeps to: no overlong form, no encoded surrogate, nothing beyond U+10FFFF, no character
+ * cut short.
  *
  * <pre>{@code
  * Utf8Check utf8 = new Utf8Check();
@@ -20,19 +27,19 @@ import java.util.HexFormat;
  */
 public final class Utf8Check {
 
+    /** The JDK's decoder, refusing what is not UTF-8 instead of replacing it. */
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    /** Where the decoded characters go: nothing keeps them. */
+    private final CharBuffer discard = CharBuffer.allocate(1024);
+    /** The bytes of a character a piece ended inside of (at most 3), read with the next piece. */
+    private byte[] carry = new byte[0];
+    /** The body offset of the first byte the decoder has not consumed. */
+    private long consumed;
     /** Bytes seen. */
     private long offset;
     /** The body's first byte, judged with the second ({@link JsonEncoding#firstBytesProblem}). */
     private int first;
-    /** The offset of the character being read. */
-    private long start;
-    /** Its bytes seen, one per 8 bits (at most three before it is complete). */
-    private int bytes;
-    /** The continuation bytes it still needs. */
-    private int needed;
-    /** The range of its next continuation byte (narrower than 80-BF after E0, ED, F0 and F4). */
-    private int low;
-    private int high;
 
     /**
      * Looks at the next piece of the body.
@@ -43,18 +50,27 @@ public final class Utf8Check {
      * @return the 415 problem at the first byte that is not UTF-8, or null
      */
     public ApiProblem next(byte[] buf, int off, int len) {
-        for (int i = off; i < off + len; i++) {
-            int b = buf[i] & 0xFF;
-            if (b < 0x80 && needed == 0 && offset > 1) {
-                offset++; // ASCII, most of a JSON body
-                continue;
-            }
-            ApiProblem problem = next(b);
+        if (len <= 0) {
+            return null;
+        }
+        if (offset == 0) {
+            first = buf[off] & 0xFF;
+        }
+        if (offset <= 1 && offset + len >= 2) {
+            ApiProblem problem = JsonEncoding.firstBytesProblem(first, buf[off + (int) (1 - offset)] & 0xFF);
             if (problem != null) {
                 return problem;
             }
         }
-        return null;
+        offset += len;
+        ByteBuffer in = carry.length == 0 ? ByteBuffer.wrap(buf, off, len)
+                : ByteBuffer.allocate(carry.length + len).put(carry).put(buf, off, len).flip();
+        int begin = in.position();
+        ApiProblem problem = decode(in, false);
+        consumed += in.position() - begin;
+        carry = new byte[in.remaining()];
+        in.get(carry);
+        return problem;
     }
 
     /**
@@ -69,80 +85,35 @@ public final class Utf8Check {
             if (problem != null) {
                 return problem;
             }
-            problem = character(first, 0);
-            if (problem != null) {
-                return problem;
-            }
         }
-        return needed == 0 ? null : notUtf8("is cut short by the end of the body");
+        if (carry.length > 0) {
+            return notUtf8(consumed, carry, "is cut short by the end of the body");
+        }
+        return decode(ByteBuffer.allocate(0), true);
     }
 
-    private ApiProblem next(int b) {
-        long at = offset++;
-        if (at == 0) {
-            first = b;
-            return null;
-        }
-        if (at == 1) {
-            ApiProblem problem = JsonEncoding.firstBytesProblem(first, b);
-            if (problem == null) {
-                problem = character(first, 0);
+    /** Decodes what the buffer holds, leaving the bytes of a character cut short by its end. */
+    private ApiProblem decode(ByteBuffer in, boolean endOfInput) {
+        int begin = in.position();
+        while (true) {
+            CoderResult result = decoder.decode(in, discard, endOfInput);
+            discard.clear();
+            if (result.isOverflow()) {
+                continue;
             }
-            if (problem != null) {
-                return problem;
-            }
-        }
-        return character(b, at);
-    }
-
-    /** Reads one byte into the character being read, or begins the next one. */
-    private ApiProblem character(int b, long at) {
-        if (needed == 0) {
-            start = at;
-            bytes = b;
-            if (b < 0x80) {
+            if (result.isUnderflow()) {
                 return null;
-            } else if (b >= 0xC2 && b <= 0xDF) {
-                expect(1, 0x80, 0xBF);
-            } else if (b == 0xE0) {
-                expect(2, 0xA0, 0xBF); // below A0: an overlong form
-            } else if (b == 0xED) {
-                expect(2, 0x80, 0x9F); // above 9F: a surrogate
-            } else if (b >= 0xE1 && b <= 0xEF) {
-                expect(2, 0x80, 0xBF);
-            } else if (b == 0xF0) {
-                expect(3, 0x90, 0xBF); // below 90: an overlong form
-            } else if (b >= 0xF1 && b <= 0xF3) {
-                expect(3, 0x80, 0xBF);
-            } else if (b == 0xF4) {
-                expect(3, 0x80, 0x8F); // above 8F: beyond U+10FFFF
-            } else {
-                // a continuation byte, C0 and C1 (which only begin overlong forms) or F5-FF
-                return notUtf8("is malformed");
             }
-            return null;
+            byte[] bad = new byte[result.length()];
+            in.get(in.position(), bad);
+            return notUtf8(consumed + in.position() - begin, bad, "is malformed");
         }
-        bytes = bytes << 8 | b;
-        if (b < low || b > high) {
-            return notUtf8("is malformed");
-        }
-        expect(needed - 1, 0x80, 0xBF);
-        return null;
     }
 
-    private void expect(int continuations, int lowest, int highest) {
-        needed = continuations;
-        low = lowest;
-        high = highest;
-    }
-
-    /** The problem of the character being read, quoting its bytes. */
-    private ApiProblem notUtf8(String why) {
-        int count = bytes >>> 24 != 0 ? 4 : bytes >>> 16 != 0 ? 3 : bytes >>> 8 != 0 ? 2 : 1;
-        String hex = HexFormat.ofDelimiter(" ").withUpperCase().formatHex(
-                new byte[] {(byte) (bytes >>> 24), (byte) (bytes >>> 16), (byte) (bytes >>> 8), (byte) bytes},
-                4 - count, 4);
-        return JsonEncoding.problem("body", "is not UTF-8: the character at byte offset " + start + " (" + hex + ") "
+    /** The problem of the character at an offset, quoting its bytes. */
+    private static ApiProblem notUtf8(long at, byte[] bytes, String why) {
+        String hex = HexFormat.ofDelimiter(" ").withUpperCase().formatHex(bytes);
+        return JsonEncoding.problem("body", "is not UTF-8: the character at byte offset " + at + " (" + hex + ") "
                 + why + " (overlong forms, surrogates and code points beyond U+10FFFF are not UTF-8);"
                 + " JSON must be UTF-8 (RFC 8259)");
     }

@@ -12,36 +12,36 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Utf8Check} keeps to the JDK's strict UTF-8 decoder (its malformed-input action REPORT): the same
- * sequences are refused, at the same byte offset, whether the body comes in one piece or byte by byte.
+ * {@link Utf8Check} reads a body in pieces through the JDK's strict UTF-8 decoder: the same sequences are
+ * refused as by that decoder reading the body whole, at the same byte offset, whatever the pieces' size (a
+ * character split between two pieces is carried into the next).
  */
 class Utf8CheckTest {
 
     /** Bytes around the edges of the ranges of table 3-7, for the positions not tried exhaustively. */
     private static final int[] EDGES = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xFF};
+    /** The edges and every byte that begins a character of 2 to 4 bytes or a malformed one (C0, C1, F5-FF). */
+    private static final int[] EDGES_AND_LEADS = java.util.stream.IntStream.concat(java.util.Arrays.stream(EDGES),
+            java.util.stream.IntStream.rangeClosed(0xC1, 0xF5)).distinct().toArray();
 
     private final CharsetDecoder jdk = StandardCharsets.UTF_8.newDecoder(); // REPORT is its default
     private final CharBuffer chars = CharBuffer.allocate(16);
 
     @Test
-    void refusesWhatTheJdkDecoderRefusesAtTheSameOffset() {
+    void everyPieceSizeFindsWhatTheJdkDecoderFindsAtTheSameOffset() {
         int tried = 0;
-        for (int a = 0; a < 256; a++) {
-            tried += agree(a);
-            for (int b = 0; b < 256; b++) {
-                tried += agree(a, b);
-                for (int c = 0; c < 256; c++) {
-                    tried += a >= 0xE0 && a <= 0xEF || contains(EDGES, c) ? agree(a, b, c) : 0;
-                }
+        for (int a : EDGES_AND_LEADS) {
+            for (int b : EDGES_AND_LEADS) {
                 for (int c : EDGES) {
-                    for (int d : a >= 0xF0 ? EDGES : new int[0]) { // four-byte leads and the bytes after them
-                        tried += agree(a, b, c, d);
+                    for (int d : EDGES) {
+                        for (int piece = 1; piece <= 5; piece += 2) {
+                            tried += agree(piece, a, b, c, d);
+                        }
                     }
                 }
             }
         }
-        int three = 256 * 256 * EDGES.length + 16 * 256 * (256 - EDGES.length);
-        assertThat(tried).isEqualTo(256 + 256 * 256 + three + 16 * 256 * EDGES.length * EDGES.length);
+        assertThat(tried).isEqualTo(3 * EDGES_AND_LEADS.length * EDGES_AND_LEADS.length * EDGES.length * EDGES.length);
     }
 
     @Test
@@ -71,33 +71,34 @@ class Utf8CheckTest {
         assertThat(problem()).isNull();
     }
 
-    /** Checks the sequence after two ASCII bytes (which pass the first-bytes check) against the JDK's decoder. */
-    private int agree(int... sequence) {
+    /**
+     * Checks the sequence after two ASCII bytes (which pass the first-bytes check), read in pieces of the given
+     * size, against the JDK's decoder reading it whole.
+     */
+    private int agree(int piece, int... sequence) {
         byte[] body = new byte[sequence.length + 2];
         body[0] = '[';
         body[1] = '"';
         for (int i = 0; i < sequence.length; i++) {
             body[i + 2] = (byte) sequence[i];
         }
-        ApiProblem problem = problem(body);
+        Utf8Check check = new Utf8Check();
+        ApiProblem problem = null;
+        for (int i = 0; i < body.length && problem == null; i += piece) {
+            problem = check.next(body, i, Math.min(piece, body.length - i));
+        }
+        if (problem == null) {
+            problem = check.end();
+        }
         Integer refusedAt = jdkRefusal(body);
         boolean same = refusedAt == null ? problem == null
                 : problem != null && problem.getMessage().contains("byte offset " + refusedAt + " (");
-        if (!same) { // (asserted only then: this runs millions of times)
+        if (!same) { // (asserted only then: this runs a million times)
             assertThat(problem == null ? "accepted" : problem.getMessage())
-                    .as(HexFormat.ofDelimiter(" ").formatHex(body))
+                    .as(HexFormat.ofDelimiter(" ").formatHex(body) + " in pieces of " + piece)
                     .isEqualTo(refusedAt == null ? "accepted" : "refused at byte offset " + refusedAt);
         }
         return 1;
-    }
-
-    private static boolean contains(int[] values, int value) {
-        for (int v : values) {
-            if (v == value) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Where the JDK's decoder finds a body malformed, or null when it decodes it. */
