@@ -50,6 +50,24 @@ final class EdgeFilter extends OncePerRequestFilter {
         this.json = json;
     }
 
+    /**
+     * The web server's parameter limit when it refused a request for having more parameters than that (Tomcat
+     * says so with the same status as a malformed escape, telling the two apart only by its message, which is
+     * matched in the JVM's language through Tomcat's own message table), else null.
+     */
+    static String parameterCountLimit(InvalidParameterException e) {
+        String template = org.apache.tomcat.util.res.StringManager.getManager("org.apache.tomcat.util.http")
+                .getString("parameters.maxCountFail");
+        int at = template == null ? -1 : template.indexOf("{0}");
+        String message = e.getMessage();
+        if (at < 0 || message == null || !message.startsWith(template.substring(0, at))) {
+            return null;
+        }
+        String rest = message.substring(at);
+        int end = rest.indexOf(template.charAt(at + 3));
+        return end < 0 ? null : rest.substring(0, end);
+    }
+
     /** The body limit of a request: ingestion's for a run's writes, the document limit for the rest. */
     long limitOf(HttpServletRequest request) {
         return ingestion(request) ? maxBodyBytes : maxDocumentBytes;
@@ -140,8 +158,12 @@ final class EdgeFilter extends OncePerRequestFilter {
             ContentType type = ContentType.of(request.getContentType());
             boolean form = type != null && type.form();
             String field = form ? "body" : "query";
-            problems.add(new ApiProblem.FieldProblem(field, "has a malformed %-escape, or one whose bytes are not "
-                    + request.getCharacterEncoding() + " text" + (form ? " (the form's charset)" : "")));
+            String limit = parameterCountLimit(e);
+            problems.add(new ApiProblem.FieldProblem(field, limit != null
+                    ? "has more than the " + limit + " parameters (query and form fields together) the web server"
+                            + " takes: server.tomcat.max-parameter-count"
+                    : "has a malformed %-escape, or one whose bytes are not " + request.getCharacterEncoding() + " text"
+                            + (form ? " (the form's charset)" : "")));
             return ApiProblem.invalid(problems);
         }
         for (Map.Entry<String, String[]> p : parameters.entrySet()) {

@@ -19,6 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class EdgeFindingsTest extends ServiceTestBase {
 
+    private static final String P = dev.driftwatch.monitor.support.ServiceTest.PROJECT;
+
     @Test
     void f2NulInStringFieldsAndQueryParametersIsA400NamingTheField() {
         OwnProject own = newProject("f2");
@@ -48,6 +50,34 @@ class EdgeFindingsTest extends ServiceTestBase {
         expect400(own.api().get("/api/v1/projects/" + own.key() + "/runs/a%01b"), "path");
         assertThat(countCheckpoints(own.key())).isZero();
         assertThat(own.api().get("/api/v1/projects/" + own.key() + "/runs").status()).isEqualTo(200);
+    }
+
+    /**
+     * More parameters than the web server takes (an audit's finding: 2,000 form fields were answered "a malformed
+     * %-escape"): a 400 naming the limit and its property, for a form and for a query alike.
+     */
+    @Test
+    void moreParametersThanTheWebServerTakesAreA400SayingTheLimit() {
+        StringBuilder fields = new StringBuilder("name=x");
+        for (int i = 0; i < 1500; i++) {
+            fields.append("&channelUrl=u").append(i);
+        }
+        ApiClient.Answer form = api().withToken(null).send("POST", "/projects/" + P + "/rules",
+                "application/x-www-form-urlencoded", fields.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                false);
+        assertThat(form.status()).as(form.text()).isEqualTo(400);
+        JsonNode error = form.json().get("errors").get(0);
+        assertThat(error.get("field").stringValue()).isEqualTo("body");
+        assertThat(error.get("message").stringValue()).contains("more than the 1,000 parameters")
+                .contains("server.tomcat.max-parameter-count");
+        ApiClient.Answer query = api().get("/api/v1/projects/" + P + "/runs?" + "c=1&".repeat(1500) + "c=1");
+        assertThat(query.status()).as(query.text()).isEqualTo(400);
+        assertThat(query.json().get("errors").get(0).get("field").stringValue()).isEqualTo("query");
+        // a malformed escape is still called one
+        ApiClient.Answer escape = api().withToken(null).send("POST", "/projects/" + P + "/rules",
+                "application/x-www-form-urlencoded", "name=%zz".getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+        assertThat(escape.status()).isEqualTo(400);
+        assertThat(escape.text()).contains("malformed %-escape");
     }
 
     @Test
