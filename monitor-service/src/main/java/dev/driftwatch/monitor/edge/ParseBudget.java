@@ -87,7 +87,11 @@ public final class ParseBudget extends OncePerRequestFilter {
             chain.doFilter(request, response);
         } finally {
             lease.close();
-            CURRENT.set(outer);
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
         }
     }
 
