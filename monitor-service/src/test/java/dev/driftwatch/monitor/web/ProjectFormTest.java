@@ -64,6 +64,9 @@ class ProjectFormTest extends WebTestBase {
         UiSession ui = UiSession.loggedIn(base(), USER, PASSWORD);
         assertThat(where(ui, key)).isEqualTo("created");
         assertThat(where(ui, key)).isEqualTo("exists already");
+        // created by one SQL statement, with the schema's defaults: they are the service's
+        assertThat(projects.findByKey(key).orElseThrow().getFlagSettings())
+                .isEqualTo(dev.driftwatch.monitor.project.FlagSettings.DEFAULTS);
     }
 
     /**
