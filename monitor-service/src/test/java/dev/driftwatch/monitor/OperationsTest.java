@@ -23,6 +23,10 @@ class OperationsTest extends ServiceTestBase {
             ApiClient.Answer a = anonymous.get(path);
             assertThat(a.status()).as(path).isEqualTo(200);
             assertThat(a.json().get("status").stringValue()).isEqualTo("UP");
+            // a write is told the method is not served (it was a 403 for a missing CSRF token)
+            ApiClient.Answer post = anonymous.json("POST", path, "{}");
+            assertThat(post.status()).as(path).isEqualTo(405);
+            assertThat(post.isProblem()).isTrue();
         }
     }
 
