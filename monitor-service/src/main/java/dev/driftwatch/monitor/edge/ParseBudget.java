@@ -72,6 +72,11 @@ public final class ParseBudget extends OncePerRequestFilter {
         return budgetBytes;
     }
 
+    /** @return the requests waiting for the budget now (for tests) */
+    int waiting() {
+        return free.getQueueLength();
+    }
+
     /** @return the budget not taken by any request now, in KiB (for tests) */
     int freeKiB() {
         return free.availablePermits();

@@ -227,12 +227,11 @@ public class CheckpointQueryService {
         // the rows: the tensors of the last chosen step, then those of the others, up to the bound; in index order
         java.util.TreeSet<Integer> kept = new java.util.TreeSet<>();
         for (int c = chosen.size() - 1; c >= 0 && kept.size() < MAX_HISTORY_TENSORS; c--) {
-            java.util.TreeSet<Integer> step = new java.util.TreeSet<>(java.util.Arrays.asList(
-                    indices.get(c) == null ? new Integer[0] : indices.get(c)));
-            for (Integer idx : step) {
-                if (kept.size() < MAX_HISTORY_TENSORS || c == chosen.size() - 1) {
-                    kept.add(idx);
-                }
+            Integer[] step = indices.get(c) == null ? new Integer[0] : indices.get(c).clone();
+            java.util.Arrays.sort(step);
+            boolean last = c == chosen.size() - 1; // (kept whole, however many)
+            for (int i = 0; i < step.length && (last || kept.size() < MAX_HISTORY_TENSORS); i++) {
+                kept.add(step[i]);
             }
         }
         List<Integer> order = new ArrayList<>(kept);

@@ -119,7 +119,7 @@ class ParseBudgetTest {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(1)).until(() -> budget.waiting() == 1);
         assertThat(c).isNotDone();
         release.countDown();
         a.get(10, TimeUnit.SECONDS);
