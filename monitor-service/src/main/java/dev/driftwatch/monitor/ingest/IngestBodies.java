@@ -81,7 +81,8 @@ final class IngestBodies {
     @PlannedSteps
     record RunBody(
             @SameRunKey String runKey,
-            @NotNull(message = REQUIRED) @Size(min = 1, max = RunInfo.MAX_NAME_LENGTH, message = LENGTH) String name,
+            @NotNull(message = REQUIRED) @Size(min = 1, max = RunInfo.MAX_NAME_LENGTH, message = LENGTH)
+                    @Pattern(regexp = "(?s)|.*\\S.*", message = NAME) String name,
             @NotNull(message = REQUIRED) @Size(min = 1, max = 16, message = LENGTH) @OneOf(Vocabulary.METHOD)
                     String method,
             @Size(max = RunInfo.MAX_TAGS, message = AT_MOST_ENTRIES) List<@NotNull(message = TAG) @Size(min = 1,
@@ -97,6 +98,8 @@ final class IngestBodies {
             @Size(min = 1, max = 64, message = LENGTH) @StorableTime String startedAt) implements ParameterCounts {
 
         static final String TAG = "must be a string of 1 to 64 characters";
+        /** (an empty name has {@link #LENGTH}'s message alone) */
+        static final String NAME = "must not be all white space";
         static final String FINGERPRINT = "must be 64 lower-case hex characters (SHA-256)";
         static final String CONFIG_NAME = "name must have 1 to 128 characters";
         static final String CONFIG_VALUE = "must be a string of at most 4096 characters";

@@ -14,6 +14,14 @@ package dev.driftwatch.monitor.project;
 public record FlagSettings(
         double trainableFractionThreshold, double klThreshold, double driftFactor, double lossTolerance) {
 
+    /** A setting of -0.0 is stored, and shown, as 0.0 (adding +0.0 turns -0.0 into +0.0 and keeps every other value). */
+    public FlagSettings {
+        trainableFractionThreshold += 0.0;
+        klThreshold += 0.0;
+        driftFactor += 0.0;
+        lossTolerance += 0.0;
+    }
+
     /** The defaults of a new project. */
     public static final FlagSettings DEFAULTS = new FlagSettings(0.10, 0.5, 3.0, 0.10);
 }

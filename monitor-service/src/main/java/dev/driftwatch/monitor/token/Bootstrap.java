@@ -38,10 +38,11 @@ class Bootstrap implements ApplicationRunner {
             throw new IllegalStateException("driftwatch.bootstrap.project must match " + Project.KEY_RULE
                     + " and not be . or ..: '" + key + "'");
         }
-        Project project = projects.findByKey(key).orElseGet(() -> {
-            log.info("Creating bootstrap project '{}'", key);
-            return projects.save(new Project(key, key));
-        });
+        // an insert that does nothing where the key is taken: two instances starting at once on one database
+        if (projects.createIfAbsent(key, key) == 1) {
+            log.info("Created bootstrap project '{}'", key);
+        }
+        Project project = projects.findByKey(key).orElseThrow();
         String token = properties.token();
         if (token != null && !token.isBlank()) {
             ApiToken stored = tokens.register(project, "bootstrap", token);

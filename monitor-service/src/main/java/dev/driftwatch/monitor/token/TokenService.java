@@ -98,7 +98,8 @@ public class TokenService {
     /**
      * Stores a token whose text the caller chose (the bootstrap settings), unless it exists already.
      * A token that exists but was revoked stays revoked: configuring its text again (every restart
-     * with the same settings) neither revives it nor fails the start.
+     * with the same settings) neither revives it nor fails the start, and two instances starting at once on
+     * one database store it once (an insert that does nothing where the hash is stored, not a look then a save).
      *
      * @param project the project it writes to
      * @param name a display name
@@ -108,8 +109,8 @@ public class TokenService {
     @Transactional
     public ApiToken register(Project project, String name, String text) {
         String hash = TokenHash.of(text);
-        return tokens.findAnyByHash(hash).orElseGet(() -> tokens.save(
-                new ApiToken(project, name, hash, text.substring(0, Math.min(8, text.length())))));
+        tokens.createIfAbsent(project.getId(), name, hash, text.substring(0, Math.min(8, text.length())));
+        return tokens.findAnyByHash(hash).orElseThrow();
     }
 
     /**

@@ -249,6 +249,39 @@ class EdgeFindingsTest extends ServiceTestBase {
         assertThat(own.api().get(base + "/alert-rules").text()).doesNotContain("trailing");
         // whitespace after the body is not something
         assertThat(own.api().json("PUT", base + "/settings", "{\"klThreshold\":0.1}\n \t\r\n").status()).isEqualTo(200);
+        // -0.0 is within [0, inf] and kept as 0.0 (it was stored, and shown, as -0.0)
+        assertThat(own.api().json("PUT", base + "/settings", "{\"klThreshold\":-0.0,\"lossTolerance\":-0e0}").status())
+                .isEqualTo(200);
+        JsonNode stored = own.api().get(base).json().path("flagSettings");
+        assertThat(stored.get("klThreshold").toString()).isEqualTo("0.0");
+        assertThat(stored.get("lossTolerance").toString()).isEqualTo("0.0");
+    }
+
+    /**
+     * A run name of white space alone (an audit's finding: stored, and shown in the UI as a blank link) is a 400;
+     * an empty name is refused once, for its length, not twice.
+     */
+    @Test
+    void aRunNameOfWhiteSpaceIsA400AndAnEmptyOneIsRefusedOnce() {
+        OwnProject own = newProject("blank-name");
+        for (String blank : List.of(" ", " \t\n ", "\r\n")) {
+            ObjectNode body = Payloads.run("full", 1000, 1000);
+            body.put("name", blank);
+            ApiClient.Answer a = own.api().putRun(own.key(), "r1", body);
+            expect400(a, "name");
+            assertThat(a.text()).contains("must not be all white space");
+        }
+        ObjectNode empty = Payloads.run("full", 1000, 1000);
+        empty.put("name", "");
+        ApiClient.Answer a = own.api().putRun(own.key(), "r1", empty);
+        expect400(a, "name");
+        assertThat(a.json().get("errors")).hasSize(1);
+        assertThat(a.text()).contains("must have 1 to 200 characters");
+        ObjectNode padded = Payloads.run("full", 1000, 1000);
+        padded.put("name", "  a run  ");
+        assertThat(own.api().putRun(own.key(), "r1", padded).status()).isEqualTo(201);
+        assertThat(own.api().get("/api/v1/projects/" + own.key() + "/runs/r1").json().get("name").stringValue())
+                .isEqualTo("  a run  ");
     }
 
     static void expect400(ApiClient.Answer a, String field) {
