@@ -210,31 +210,48 @@ public class DriftListener extends TrainingListenerAdapter {
             status = RunStatus.FAILED;
             logger.warn("driftwatch: the training loss is not finite at step {}: run '{}' ends failed", batches, runKey);
         }
-        // after a guardrail stop the weights are those of the checkpoint that stopped it: nothing new to measure
-        if (atEnd && started && meter.isCaptured() && lastMeasuredStep != batches && status != RunStatus.STOPPED) {
-            safely("measure at the end", () -> checkpoint(trainer, batches, true));
+        // each step runs even when one before it failed with an error of a broken JVM (which then goes on up):
+        // the sinks are still flushed and closed, the meter's memory still released
+        try {
+            // after a guardrail stop the weights are those of the checkpoint that stopped it: nothing new to measure
+            if (atEnd && started && meter.isCaptured() && lastMeasuredStep != batches && status != RunStatus.STOPPED) {
+                safely("measure at the end", () -> checkpoint(trainer, batches, true));
+            }
+        } finally {
+            try {
+                // the run's end is sent even when its last measurement failed
+                safely("finish the run", () -> {
+                    if (started) {
+                        sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
+                        logger.info("driftwatch: {}", cost.describe());
+                    }
+                    return null;
+                });
+            } finally {
+                finished = true;
+                try {
+                    safely("flush the sinks", () -> {
+                        // a zero timeout asks without waiting; the streaming client then spools the rest at close
+                        if (!sink.flush(flushTimeout) && !flushTimeout.isZero()) {
+                            logger.warn("driftwatch: sinks did not deliver everything within {}", flushTimeout);
+                        }
+                        return null;
+                    });
+                } finally {
+                    try {
+                        safely("close the sinks", () -> {
+                            sink.close();
+                            return null;
+                        });
+                    } finally {
+                        safely("release the meter's memory", () -> {
+                            meter.close();
+                            return null;
+                        });
+                    }
+                }
+            }
         }
-        // the run's end is sent even when its last measurement failed
-        safely("finish the run", () -> {
-            if (started) {
-                sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
-                logger.info("driftwatch: {}", cost.describe());
-            }
-            return null;
-        });
-        finished = true;
-        safely("flush the sinks", () -> {
-            // a zero timeout asks without waiting; the streaming client then spools the rest at close
-            if (!sink.flush(flushTimeout) && !flushTimeout.isZero()) {
-                logger.warn("driftwatch: sinks did not deliver everything within {}", flushTimeout);
-            }
-            sink.close();
-            return null;
-        });
-        safely("release the meter's memory", () -> {
-            meter.close();
-            return null;
-        });
     }
 
     /**
@@ -639,12 +656,13 @@ public class DriftListener extends TrainingListenerAdapter {
         /**
          * Sets the human-readable run name (default: the run key).
          *
-         * @param name 1-200 characters
+         * @param name 1-200 characters, not all white space
          * @return this builder
          */
         public Builder optRunName(String name) {
-            if (name == null || name.isEmpty() || name.length() > RunInfo.MAX_NAME_LENGTH) {
-                throw new IllegalArgumentException("run name must be 1-" + RunInfo.MAX_NAME_LENGTH + " characters");
+            if (name == null || name.isBlank() || name.length() > RunInfo.MAX_NAME_LENGTH) {
+                throw new IllegalArgumentException("run name must be 1-" + RunInfo.MAX_NAME_LENGTH
+                        + " characters, not all white space");
             }
             this.runName = storable("run name", name);
             return this;

@@ -282,7 +282,7 @@ public final class DriftMeter implements AutoCloseable {
             if (cache != null) {
                 try {
                     cached = cache.read(manager);
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | OutOfMemoryError e) { // (a cache too big for the heap)
                     logger.warn("driftwatch: ignoring unreadable base cache {}: {}", cache.path(), e.toString());
                 }
             }
@@ -316,7 +316,7 @@ public final class DriftMeter implements AutoCloseable {
                 logger.info("driftwatch: base kept as {} ({} classes do not fit the {} byte budget)",
                         base.approximation(), base.classes(), settings.memoryBudgetBytes());
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // what the failed capture holds (a copy of the weights) is freed
             close();
             throw e;
         } finally {

@@ -293,6 +293,61 @@ class ListenerBehaviourTest {
         assertThat(sink.ends).extracting(RunEnd::status).containsExactly("completed");
     }
 
+    /**
+     * Errors a library raises with the JVM intact (an audit's finding: an {@link java.io.IOError} or a
+     * {@link java.util.ServiceConfigurationError} from a sink went into every training step and out of
+     * {@code trainer.close()}, which then skipped flushing and closing the sinks): logged, and training goes on.
+     * An error of a broken JVM still goes up, but only after every sink was flushed and closed.
+     */
+    @Test
+    void errorsOfALibraryNeverReachTrainingAndABrokenJvmsStillClosesTheSinks() {
+        DriftSink library = new QuietSink() {
+            @Override
+            public void checkpoint(CheckpointReport report) {
+                throw new java.io.IOError(new java.io.IOException("a library's unchecked I/O failure"));
+            }
+
+            @Override
+            public void runFinished(RunEnd end) {
+                throw new java.util.ServiceConfigurationError("a provider that cannot be loaded");
+            }
+        };
+        RecordingSink sink = new RecordingSink();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            SmallModels.train(model, 1, 1, 1, t -> {}, listener(sink).addSink(library).build());
+        }
+        assertThat(sink.checkpoints).isNotEmpty();
+        assertThat(sink.ends).extracting(RunEnd::status).containsExactly("completed");
+
+        boolean[] closed = {false};
+        DriftSink broken = new QuietSink() {
+            @Override
+            public void runFinished(RunEnd end) {
+                throw new InternalError("the JVM itself");
+            }
+
+            @Override
+            public boolean flush(java.time.Duration timeout) {
+                throw new InternalError("again");
+            }
+        };
+        DriftSink closing = new QuietSink() {
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        RecordingSink after = new RecordingSink();
+        try (Model model = Model.newInstance("mlp")) {
+            model.setBlock(SmallModels.mlp(false));
+            assertThatThrownBy(() -> SmallModels.train(model, 1, 1, 1, t -> {},
+                    listener(after).addSink(broken).addSink(closing).build())).isInstanceOf(InternalError.class);
+        }
+        assertThat(after.ends).extracting(RunEnd::status).containsExactly("completed");
+        assertThat(closed[0]).as("the sink after the broken one was closed").isTrue();
+    }
+
     @Test
     void aSaveListenerAfterTheDriftListenerNeverMeasuresTheTrainedModelAgainstItself() throws Exception {
         // the last step measured neither at an epoch's end nor at the end: the save finds it unmeasured
@@ -381,16 +436,7 @@ class ListenerBehaviourTest {
         List<java.time.Duration> asked = new ArrayList<>();
         boolean[] closed = new boolean[1];
         RecordingSink sink = new RecordingSink();
-        DriftSink undelivered = new DriftSink() {
-            @Override
-            public void runStarted(RunInfo run) {}
-
-            @Override
-            public void checkpoint(CheckpointReport report) {}
-
-            @Override
-            public void runFinished(RunEnd end) {}
-
+        DriftSink undelivered = new QuietSink() {
             @Override
             public boolean flush(java.time.Duration timeout) {
                 asked.add(timeout);
@@ -426,6 +472,10 @@ class ListenerBehaviourTest {
         }
         assertThatThrownBy(() -> b.optTags(new String[33])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.optRunName("run\u0000")).isInstanceOf(IllegalArgumentException.class);
+        for (String blank : new String[] {"", " ", "\t\n", "\u3000"}) { // names of white space: blank links in the UI
+            assertThatThrownBy(() -> b.optRunName(blank)).as(blank).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("white space");
+        }
         assertThatThrownBy(() -> b.optConfig("", "v")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.optConfig("k".repeat(129), "v")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.optConfig("k", "v".repeat(4097))).isInstanceOf(IllegalArgumentException.class);
@@ -525,5 +575,17 @@ class ListenerBehaviourTest {
             assertThat(files.filter(f -> f.toString().endsWith(".dwbase"))).hasSize(1);
         }
         assertThat(firsts.get(1).metrics()).isEqualTo(firsts.get(0).metrics());
+    }
+
+    /** A sink that takes every record and does nothing with it; tests override what they watch. */
+    private abstract static class QuietSink implements DriftSink {
+        @Override
+        public void runStarted(RunInfo run) {}
+
+        @Override
+        public void checkpoint(CheckpointReport report) {}
+
+        @Override
+        public void runFinished(RunEnd end) {}
     }
 }

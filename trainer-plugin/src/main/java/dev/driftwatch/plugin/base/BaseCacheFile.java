@@ -86,6 +86,7 @@ public final class BaseCacheFile {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
+        long size = Files.size(file);
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             if (!key.equals(in.readUTF())) {
                 return Optional.empty();
@@ -95,15 +96,17 @@ public final class BaseCacheFile {
             int classes = in.readInt();
             double temperature = in.readDouble();
             boolean masked = in.readBoolean();
-            double[] entropy = new double[in.readInt()];
+            // every length is checked against the file's size before anything is made that big: a damaged length
+            // would otherwise ask for gigabytes (an OutOfMemoryError, or real memory taken on a large heap)
+            double[] entropy = new double[length(in.readInt(), Double.BYTES, size, "entropies")];
             for (int i = 0; i < entropy.length; i++) {
                 entropy[i] = in.readDouble();
             }
-            int count = in.readInt();
+            int count = length(in.readInt(), Integer.BYTES, size, "chunks");
             List<NDList> chunks = new ArrayList<>(count);
             try {
                 for (int c = 0; c < count; c++) {
-                    byte[] bytes = new byte[in.readInt()];
+                    byte[] bytes = new byte[length(in.readInt(), 1, size, "bytes of a chunk")];
                     in.readFully(bytes);
                     chunks.add(NDList.decode(manager, bytes));
                 }
@@ -114,6 +117,15 @@ public final class BaseCacheFile {
             return Optional.of(new Entry(new BaseDistribution(topK, tailSamples, classes, temperature, chunks, entropy),
                     masked));
         }
+    }
+
+    /** A length read from the file, when {@code length} items of {@code bytes} each can be in it at all. */
+    private int length(int length, int bytes, long fileSize, String what) throws IOException {
+        if (length < 0 || (long) length * bytes > fileSize) {
+            throw new IOException("damaged base cache " + file + ": " + length + " " + what + " in a file of "
+                    + fileSize + " bytes");
+        }
+        return length;
     }
 
     /**

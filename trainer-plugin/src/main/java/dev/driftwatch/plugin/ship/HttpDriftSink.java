@@ -284,8 +284,11 @@ public final class HttpDriftSink implements DriftSink {
      * and nothing dropped (a spool that could not be written).
      */
     private boolean allDelivered() {
-        return queue.size() == 0 && shipper.nothingPending() && counters.dropped.get() == 0;
+        return queue.size() == 0 && inFlight.get() == 0 && shipper.nothingPending() && counters.dropped.get() == 0;
     }
+
+    /** Records the sender took from the queue and has not yet delivered, spooled or set aside. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     private void offer(WireRecord record) {
         if (record == null) {
@@ -317,18 +320,54 @@ public final class HttpDriftSink implements DriftSink {
         if (overflowLogged.compareAndSet(false, true)) {
             LOG.warn("driftwatch: the send queue is full or closed; spooling records to {}", spool.dir());
         }
+        if (spoolFailed && nanoClock.getAsLong() - spoolFailedAt < CALLER_SPOOL_PAUSE_NANOS) {
+            counters.dropped.incrementAndGet(); // the spool just failed this thread: training does not wait again
+            return;
+        }
         String runKey = record.runKey();
         RunInfo run = runs.get(runKey);
         try {
             spool.append(runKey, run == null ? null : WireJson.toLine(run), List.of(WireJson.toLine(record)));
             counters.spooled.incrementAndGet();
         } catch (IOException e) {
+            // a full disk, or a spool that stayed busy for Spool.LOCK_WAIT (a sender stuck in I/O on a hung file
+            // system): the record is lost, and so are the training thread's next ones for a while, unwaited for
+            spoolFailedAt = nanoClock.getAsLong();
+            spoolFailed = true;
             counters.dropped.incrementAndGet();
+            LOG.warn("driftwatch: cannot spool a record on the training thread ({}); records that find the queue full"
+                    + " are dropped for the next {} s", e.toString(), CALLER_SPOOL_PAUSE_NANOS / 1_000_000_000L);
         }
     }
 
+    /** Whether, and when, the training thread last failed to spool ({@link #spoolFromCaller}). */
+    private volatile boolean spoolFailed;
+    private volatile long spoolFailedAt;
+    /** How long after such a failure the training thread drops records instead of waiting on the spool again. */
+    private static final long CALLER_SPOOL_PAUSE_NANOS = 30_000_000_000L;
+
 
     private void work() {
+        try {
+            send();
+        } finally {
+            // shutting down, or (an error of a broken JVM, which goes on up) stopping: whatever was not delivered
+            // stays in the spool, and no flush waits for a sender that is gone
+            Thread.interrupted();
+            try {
+                List<WireRecord> rest = new ArrayList<>();
+                queue.drainTo(rest, Integer.MAX_VALUE, Long.MAX_VALUE);
+                shipper.spoolAll(rest);
+            } finally {
+                for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
+                    f.complete(false);
+                }
+            }
+        }
+    }
+
+    /** The sender's loop, until the sink closes. */
+    private void send() {
         warmUp();
         replay(false);
         long nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
@@ -356,29 +395,26 @@ public final class HttpDriftSink implements DriftSink {
                 flushes.forEach(f -> f.complete(done));
             }
         }
-        // shutting down: whatever was not delivered stays in the spool
-        Thread.interrupted();
-        List<WireRecord> rest = new ArrayList<>();
-        queue.drainTo(rest, Integer.MAX_VALUE, Long.MAX_VALUE);
-        shipper.spoolAll(rest);
-        for (CompletableFuture<Boolean> f; (f = flushRequests.poll()) != null; ) {
-            f.complete(false);
-        }
     }
 
     private void replay(boolean now) {
         try {
             shipper.replay(now);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // NOPMD: the sender goes on unless the JVM is broken
             senderFailed(e);
         }
     }
 
     /**
-     * A failure of the sender's own logic (a bug, or something no check foresaw): logged with its trace
-     * the first time, counted after; the sender thread goes on, since records behind it must still flow.
+     * A failure of the sender's own logic (a bug, or something no check foresaw), or an error it met (out of
+     * memory while it built a batch, a class missing from a clashing library version): logged with its trace
+     * the first time, counted after; the sender thread goes on, since records behind it must still flow. An
+     * error of a broken JVM is thrown again (the sender then spools what is queued and stops).
      */
-    private void senderFailed(RuntimeException e) {
+    private void senderFailed(Throwable e) {
+        if (!dev.driftwatch.plugin.Failures.recoverable(e)) {
+            throw (Error) e;
+        }
         if (senderFailures.getAndIncrement() == 0) {
             LOG.error("driftwatch: the sender failed ({}); the batch is spooled and sending goes on (further "
                     + "failures are counted, not logged)", e.toString(), e);
@@ -393,19 +429,32 @@ public final class HttpDriftSink implements DriftSink {
         try {
             RunEnd probe = new RunEnd("warm-up", RunStatus.COMPLETED.wireName(), java.time.Instant.EPOCH);
             WireJson.fromLine(WireJson.toLine(probe));
-        } catch (RuntimeException e) {
-            // only a warm-up; the real records will say what is wrong
+        } catch (Throwable e) { // NOPMD: only a warm-up; the real records will say what is wrong
+            if (!dev.driftwatch.plugin.Failures.recoverable(e)) {
+                throw e;
+            }
         }
     }
 
     private void exportQueue() {
         List<WireRecord> batch = new ArrayList<>(maxBatch);
-        while (queue.drainTo(batch, maxBatch, BATCH_BYTES) > 0) {
+        while (true) {
+            // (counted before the queue lets them go: a flush that asks meanwhile never finds them nowhere)
+            inFlight.set(maxBatch);
+            if (queue.drainTo(batch, maxBatch, BATCH_BYTES) == 0) {
+                inFlight.set(0);
+                return;
+            }
             try {
                 shipper.export(batch);
-            } catch (RuntimeException e) {
-                senderFailed(e);
-                shipper.spoolAll(batch); // (what the failure left unsent is kept; a record may be spooled twice)
+            } catch (Throwable e) { // NOPMD: the sender goes on unless the JVM is broken
+                try {
+                    senderFailed(e);
+                } finally {
+                    shipper.spoolAll(batch); // (what the failure left unsent is kept; a record may be spooled twice)
+                }
+            } finally {
+                inFlight.set(0);
             }
             batch.clear();
             if (stopping && Thread.currentThread().isInterrupted()) {
@@ -436,7 +485,9 @@ public final class HttpDriftSink implements DriftSink {
         try {
             pending = spool.pendingFiles();
         } catch (IOException e) {
-            pending = List.of();
+            LOG.warn("driftwatch: shipping to {} (project {}) ended, but the spool directory {} could not be read ({}):"
+                    + " records may be left in it: {}", url, project, spool.dir(), e.toString(), s);
+            return;
         }
         if (pending.isEmpty()) {
             if (s.dropped() > 0) {
@@ -450,15 +501,19 @@ public final class HttpDriftSink implements DriftSink {
         }
         long left = 0;
         StringBuilder files = new StringBuilder();
+        java.util.Set<Path> own = new java.util.HashSet<>();
+        runs.keySet().forEach(key -> own.add(spool.fileFor(key)));
         for (Path p : pending) {
-            try {
-                left += spool.pendingLines(p);
-            } catch (IOException e) {
-                // the count is only informative
+            if (own.contains(p)) { // (other jobs' files, however large, are not read here)
+                try {
+                    left += spool.pendingLines(p);
+                } catch (IOException e) {
+                    // the count is only informative
+                }
             }
             files.append(' ').append(p);
         }
-        LOG.warn("driftwatch: shipping to {} (project {}) ended with {} record(s) left in the spool: {}; the next run "
+        LOG.warn("driftwatch: shipping to {} (project {}) ended with {} record(s) of its runs left in the spool: {}; the next run "
                 + "with this spool directory replays them, or upload them now with: java -cp <the training job's "
                 + "classpath> dev.driftwatch.plugin.ship.UploadCli upload{} --url {} --project {} --token <token>",
                 url, project, left, s, files, url, project);

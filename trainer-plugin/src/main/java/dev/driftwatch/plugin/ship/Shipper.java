@@ -50,6 +50,12 @@ final class Shipper {
     private final Set<String> rejectionLogged = new HashSet<>();
     private String lastProblem;
     private boolean spoolFailureLogged;
+    /** Where the spooled batch that last went unanswered starts ({@code file@offset}), see {@link #keepsFailing}. */
+    private String stuckAt;
+    /** How many times in a row it went unanswered while the service took its run's record. */
+    private int strikes;
+    /** The times in a row a spooled batch goes unanswered, its run's record taken, before it is sent one by one. */
+    static final int STRIKES = 3;
 
     /**
      * Creates the sender logic.
@@ -239,12 +245,20 @@ final class Shipper {
                 if (outcome instanceof Outcome.Delivered) {
                     counters.replayed.addAndGet(group.records.size());
                 } else if (outcome instanceof Outcome.Unreachable u) {
-                    if (via == client) {
-                        goOffline(u.reason());
-                    } else {
-                        probeAnswered = u.answered();
+                    int first = index - group.records.size();
+                    int settled = "interrupted".equals(u.reason()) ? 0 : keepsFailing(file, read.get(first), group);
+                    if (settled < group.records.size()) {
+                        if (settled > 0) {
+                            confirm(file, read.get(first + settled - 1));
+                        }
+                        if (via == client) {
+                            goOffline(u.reason());
+                        } else {
+                            probeAnswered = u.answered();
+                        }
+                        return false;
                     }
-                    return false;
+                    // every record of the batch delivered or set aside, one by one: the file goes on
                 } else {
                     Outcome.Rejected r = (Outcome.Rejected) outcome;
                     if (!r.aboutContent()) {
@@ -270,6 +284,53 @@ final class Shipper {
             }
         }
         return true;
+    }
+
+    /**
+     * A spooled batch that went unanswered (502, 504, a timeout, a reset: what an outage looks like) while the
+     * service takes its run's own record: counted, by where it starts in its file; at the {@link #STRIKES}th
+     * time in a row its records are sent one by one, each with the whole retry loop, and one that still goes
+     * unanswered while the run's record is taken is set aside (a record that trips a proxy's limit or times the
+     * service out: it used to head the spool for good, every probe sending it again and failing, so nothing
+     * behind it, in this job or any later one on the same spool, was ever delivered).
+     *
+     * @param file the spool file
+     * @param firstLine the batch's first line in it
+     * @param group the batch
+     * @return how many of the batch's records, from its first, were delivered or set aside: all of them, or fewer
+     *     (none until the batch has failed {@link #STRIKES} times; fewer when the service stopped answering
+     *     meanwhile, or refused the run)
+     */
+    private int keepsFailing(Path file, Spool.Line firstLine, Group group) {
+        String at = file + "@" + firstLine.endOffset();
+        if (!at.equals(stuckAt)) {
+            stuckAt = at;
+            strikes = 0;
+        }
+        if (!runAnswers(group.runKey, probeClient) || ++strikes < STRIKES) {
+            return 0; // an outage, as far as anyone can tell; or not yet often enough
+        }
+        stuckAt = null;
+        strikes = 0;
+        LOG.warn("driftwatch: a spooled batch of run {} went unanswered {} times in a row while the service took the "
+                + "run's own record; sending its {} record(s) one by one", group.runKey, STRIKES, group.records.size());
+        int settled = 0;
+        for (WireRecord record : group.records) {
+            Group one = new Group(group.runKey, group.kind, List.of(record));
+            Outcome outcome = send(client, one);
+            if (outcome instanceof Outcome.Delivered) {
+                counters.replayed.incrementAndGet();
+            } else if (outcome instanceof Outcome.Rejected r && r.aboutContent()) {
+                reject(group.runKey, lines(one.records), r.problem());
+            } else if (outcome instanceof Outcome.Unreachable u && runAnswers(group.runKey, probeClient)) {
+                reject(group.runKey, lines(one.records), "no answer for this record alone, through a whole retry loop,"
+                        + " while the service took its run's record (" + u.reason() + ")");
+            } else {
+                return settled; // the run refused, or the service gone meanwhile
+            }
+            settled++;
+        }
+        return settled;
     }
 
     /**
@@ -538,7 +599,10 @@ final class Shipper {
         try {
             spool.append(group.runKey, run == null ? null : WireJson.toLine(run), lines(group.records));
             counters.spooled.addAndGet(group.records.size());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            if (!dev.driftwatch.plugin.Failures.recoverable(e)) {
+                throw (Error) e; // (every unrecoverable failure is an Error)
+            }
             counters.dropped.addAndGet(group.records.size());
             if (!spoolFailureLogged) {
                 spoolFailureLogged = true;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The local spool: one append-only JSON-lines file per run ({@code <runKey>.jsonl}, lines written by
@@ -60,6 +61,11 @@ final class Spool {
     private final Map<Path, Long> offsets = new HashMap<>();
     /** Files whose confirmed offset (in {@link #offsets}) could not be saved to their offset file. */
     private final java.util.Set<Path> unsaved = new java.util.HashSet<>();
+    /** Guards this object's state: see {@link #guarded}. */
+    private final java.util.concurrent.locks.ReentrantLock mutex = new java.util.concurrent.locks.ReentrantLock();
+    /** Spool files {@link #pendingFiles} skipped because they could not be read (each said once). */
+    private final java.util.Set<Path> unreadable = new java.util.HashSet<>();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Spool.class);
 
     /**
      * Creates a spool in a directory (created when first written).
@@ -109,11 +115,13 @@ final class Spool {
      * @param lines the records' lines, without newlines
      * @throws IOException when the file cannot be written (disk full, ...)
      */
-    synchronized void append(String runKey, String header, List<String> lines) throws IOException {
-        createDirectory();
-        locked(dir, () -> {
-            appendLocked(runKey, header, lines);
-            return null;
+    void append(String runKey, String header, List<String> lines) throws IOException {
+        guarded(() -> {
+            createDirectory();
+            return locked(dir, () -> {
+                appendLocked(runKey, header, lines);
+                return null;
+            });
         });
     }
 
@@ -142,15 +150,17 @@ final class Spool {
      * @param lines the lines
      * @throws IOException when the file cannot be written
      */
-    synchronized void appendRejected(String runKey, List<String> lines) throws IOException {
-        createDirectory();
+    void appendRejected(String runKey, List<String> lines) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (String line : lines) {
             sb.append(line).append('\n');
         }
-        locked(dir, () -> {
-            appendBytes(rejectedFileFor(runKey), sb.toString().getBytes(StandardCharsets.UTF_8));
-            return null;
+        guarded(() -> {
+            createDirectory();
+            return locked(dir, () -> {
+                appendBytes(rejectedFileFor(runKey), sb.toString().getBytes(StandardCharsets.UTF_8));
+                return null;
+            });
         });
     }
 
@@ -160,25 +170,37 @@ final class Spool {
      * @return the files
      * @throws IOException when the directory cannot be read
      */
-    synchronized List<Path> pendingFiles() throws IOException {
+    List<Path> pendingFiles() throws IOException {
+        return guarded(this::pendingFilesGuarded);
+    }
+
+    private List<Path> pendingFilesGuarded() throws IOException {
         List<Path> files = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return files;
         }
+        Map<Path, java.nio.file.attribute.FileTime> modified = new HashMap<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + EXTENSION)) {
             for (Path p : stream) {
-                if (!p.getFileName().toString().endsWith(REJECTED_EXTENSION) && pendingBytes(p) > 0) {
-                    files.add(p);
+                if (p.getFileName().toString().endsWith(REJECTED_EXTENSION) || !Files.isRegularFile(p)) {
+                    continue; // (a directory named like a spool file is none)
+                }
+                try {
+                    if (pendingBytes(p) > 0) {
+                        modified.put(p, Files.getLastModifiedTime(p)); // read once: a stable order to sort by
+                        files.add(p);
+                    }
+                    unreadable.remove(p);
+                } catch (IOException e) {
+                    // one file this process cannot read (another user's, say) holds up none of the others
+                    if (unreadable.add(p)) {
+                        LOG.warn("driftwatch: skipping spool file {}, which this process cannot read: {}", p,
+                                e.toString());
+                    }
                 }
             }
         }
-        files.sort((a, b) -> {
-            try {
-                return Files.getLastModifiedTime(a).compareTo(Files.getLastModifiedTime(b));
-            } catch (IOException e) {
-                return a.compareTo(b);
-            }
-        });
+        files.sort(java.util.Comparator.comparing((Path p) -> modified.get(p)).thenComparing(p -> p));
         return files;
     }
 
@@ -189,8 +211,8 @@ final class Spool {
      * @return true when it has
      * @throws IOException when it cannot be read
      */
-    synchronized boolean hasPending(Path file) throws IOException {
-        return pendingBytes(file) > 0;
+    boolean hasPending(Path file) throws IOException {
+        return guarded(() -> pendingBytes(file) > 0);
     }
 
     /**
@@ -200,7 +222,11 @@ final class Spool {
      * @return the number of lines
      * @throws IOException when it cannot be read
      */
-    synchronized long pendingLines(Path file) throws IOException {
+    long pendingLines(Path file) throws IOException {
+        return guarded(() -> pendingLinesGuarded(file));
+    }
+
+    private long pendingLinesGuarded(Path file) throws IOException {
         long count = 0;
         long offset = load(file);
         if (!Files.exists(file)) {
@@ -231,10 +257,7 @@ final class Spool {
      * @throws IOException when the file cannot be read
      */
     List<Line> readPending(Path file, int max) throws IOException {
-        long offset;
-        synchronized (this) {
-            offset = load(file);
-        }
+        long offset = guarded(() -> load(file));
         List<Line> lines = new ArrayList<>();
         if (!Files.exists(file)) {
             return lines;
@@ -339,15 +362,15 @@ final class Spool {
      *     lines are read from its own offset)
      * @throws IOException when the file or the offset cannot be read or saved
      */
-    synchronized boolean confirm(Path file, Line last) throws IOException {
-        return locked(dir, () -> {
+    boolean confirm(Path file, Line last) throws IOException {
+        return guarded(() -> locked(dir, () -> {
             if (!holds(file, last)) {
                 offsets.remove(file);
                 return false;
             }
             confirmLocked(file, last.endOffset());
             return true;
-        });
+        }));
     }
 
     /** Whether the file's bytes before {@code last.endOffset()} are that line and its newline. */
@@ -423,7 +446,7 @@ final class Spool {
      * @param runKey the run
      * @return the run, or null when its file is missing or starts otherwise
      */
-    synchronized RunInfo runOf(String runKey) {
+    RunInfo runOf(String runKey) { // (reads one line of one file: no state of this object)
         Path file = fileFor(runKey);
         try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String first = in.readLine();
@@ -490,6 +513,18 @@ final class Spool {
         if (!Files.exists(file) || Files.size(file) == 0) {
             return;
         }
+        // read first: a whole file (the usual case) is never opened for writing, so one this process may only
+        // read (another user's, or a read-only one) is replayed all the same
+        try (RandomAccessFile read = new RandomAccessFile(file.toFile(), "r")) {
+            long length = read.length();
+            if (length == 0) {
+                return;
+            }
+            read.seek(length - 1);
+            if (read.read() == '\n') {
+                return;
+            }
+        }
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             endTornLine(raf);
         }
@@ -505,6 +540,45 @@ final class Spool {
             }
         }
         raf.seek(raf.length());
+    }
+
+    /**
+     * Runs work on this object's state (the offsets it knows) under its lock, waited for at most
+     * {@link #LOCK_WAIT}: a thread that holds it may be stuck in I/O (a hung network file system), and the
+     * training thread, which spools when the send queue is full and reads the spool at close, must not wait for
+     * it without end. A thread that holds the lock already just runs the work.
+     *
+     * @throws IOException also when the lock stays taken for {@link #LOCK_WAIT}
+     */
+    private <T> T guarded(LockedWork<T> work) throws IOException {
+        if (!tryLock(mutex)) {
+            throw new IOException("the spool " + dir + " stayed busy for " + LOCK_WAIT.toMillis()
+                    + " ms (another thread of this process is still reading or writing it)");
+        }
+        try {
+            return work.run();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Takes a lock within {@link #LOCK_WAIT}, the thread's interrupt status set aside (a closing sink spools). */
+    private static boolean tryLock(java.util.concurrent.locks.ReentrantLock lock) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+            while (true) {
+                try {
+                    return lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Work on a spool directory's files that must not interleave with another writer's. */
@@ -529,7 +603,10 @@ final class Spool {
         if (inJvm.isHeldByCurrentThread()) {
             return work.run();
         }
-        inJvm.lock();
+        if (!tryLock(inJvm)) {
+            throw new IOException("the spool directory " + directory + " stayed locked by another sink of this process"
+                    + " for " + LOCK_WAIT.toMillis() + " ms");
+        }
         boolean interrupted = Thread.interrupted();
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(marker,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {

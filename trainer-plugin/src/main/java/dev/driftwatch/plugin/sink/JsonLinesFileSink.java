@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Appends every record to a JSON-lines file ({@link dev.driftwatch.contract.WireJson#toLine}, one record per line), the
  * offline format that {@code driftwatch-upload} sends to the service later. Each line is flushed
- * when written, so a crash loses at most the line being written. Write failures are logged once and
- * never thrown; the sink then stays quiet. Written through a plain file stream, not a channel: a
+ * when written, so a crash loses at most the line being written. A write that fails (a full disk, a
+ * network file system's hiccup) loses that record alone, logged and counted, never thrown: the next record
+ * opens the file again, ending a line the failure may have left torn, and once writes succeed again the sink says how
+ * many records were lost; {@link #flush} answers false from the first loss on. Written through a plain file stream, not a channel: a
  * channel is closed by an interrupt of the writing thread (a training job cancelled with
  * {@code Future.cancel(true)}), which lost the run's last checkpoint and its end.
  *
@@ -33,7 +35,10 @@ public class JsonLinesFileSink implements DriftSink {
 
     private final Path file;
     private OutputStream out;
-    private boolean failed;
+    /** Records lost to failed writes. */
+    private long dropped;
+    /** Whether the last write failed (the next one opens the file again). */
+    private boolean failing;
     private boolean closed;
     private boolean warnedClosed;
 
@@ -76,7 +81,16 @@ public class JsonLinesFileSink implements DriftSink {
     /** {@inheritDoc} */
     @Override
     public synchronized boolean flush(Duration timeout) {
-        return !failed;
+        return dropped == 0;
+    }
+
+    /**
+     * Returns how many records were lost to failed writes.
+     *
+     * @return the count, 0 when every record was written
+     */
+    public synchronized long dropped() {
+        return dropped;
     }
 
     /** {@inheritDoc} */
@@ -102,22 +116,53 @@ public class JsonLinesFileSink implements DriftSink {
             }
             return;
         }
-        if (failed) {
-            return;
-        }
         try {
+            byte[] line = (WireJson.toLine(record) + "\n").getBytes(StandardCharsets.UTF_8);
             if (out == null) {
                 if (file.toAbsolutePath().getParent() != null) {
                     Files.createDirectories(file.toAbsolutePath().getParent());
                 }
                 out = new FileOutputStream(file.toFile(), true);
+                if (failing) {
+                    endTornLine();
+                }
             }
             // the whole line in one write: a crash loses at most this line
-            out.write((WireJson.toLine(record) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write(line);
             out.flush();
+            if (failing) {
+                failing = false;
+                logger.warn("driftwatch: writing {} again; {} record(s) were lost meanwhile", file, dropped);
+            }
         } catch (IOException | RuntimeException e) {
-            failed = true;
-            logger.warn("driftwatch: cannot write {}; further records are dropped: {}", file, e.toString());
+            dropped++;
+            closeQuietly(); // the next record opens the file again
+            if (!failing) {
+                failing = true;
+                logger.warn("driftwatch: cannot write {}: {}; the {} is lost (the next record tries again)", file,
+                        e.toString(), record.type());
+            }
+        }
+    }
+
+    /**
+     * After a failed write, a line it may have left without its newline is ended, so the next is whole: a
+     * newline first (a blank line where the failure left none, which readers skip).
+     */
+    private void endTornLine() throws IOException {
+        if (Files.size(file) > 0) {
+            out.write('\n');
+        }
+    }
+
+    private void closeQuietly() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the write failed already
+            }
+            out = null;
         }
     }
 }

@@ -42,6 +42,8 @@ final class FakeService implements AutoCloseable {
     volatile java.util.function.LongPredicate unavailableStep = step -> false;
     /** The largest request body seen, decompressed, in UTF-8 bytes. */
     volatile long largestBody;
+    /** Whether every run record (PUT) gets a 503 (with {@link #unavailableStep}: the whole service unavailable). */
+    volatile boolean runPutUnavailable;
     /** Runs whose run record (PUT) gets a 500 every time. */
     volatile java.util.function.Predicate<String> failingRunPut = key -> false;
     /** Runs whose checkpoints get a 404 (the service lost the run) until their run record is PUT again. */
@@ -131,6 +133,9 @@ final class FakeService implements AutoCloseable {
         if (invalidRun.test(runKey)) {
             return "PUT".equals(request.getMethod()) ? problem(400, "tags[0] must be at most 64 characters")
                     : problem(404, "no run " + runKey);
+        }
+        if ("PUT".equals(request.getMethod()) && runPutUnavailable) {
+            return problem(503, "unavailable");
         }
         if ("PUT".equals(request.getMethod()) && failingRunPut.test(runKey)) {
             return problem(500, "internal error");

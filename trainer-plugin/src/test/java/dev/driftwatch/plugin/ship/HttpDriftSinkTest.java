@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.driftwatch.contract.CheckpointReport;
 import dev.driftwatch.contract.WireJson;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -386,12 +387,162 @@ class HttpDriftSinkTest {
         earlierJobSpooledLarge(10);
         service.unavailableStep = step -> step == 3;
         try (HttpDriftSink second = sink(service.url()).optRequestTimeout(Duration.ofSeconds(20)).build()) {
+            // from the fourth checkpoint on, an outage: its run's record goes unanswered too (a checkpoint alone
+            // unanswered while its run's record is taken would be set aside, see the test below)
+            await().atMost(30, TimeUnit.SECONDS).until(() -> requestsHolding(3) >= 1);
+            service.runPutUnavailable = true;
             // three probes that reach the fourth checkpoint, each after the retry loop gave up on it
             await().atMost(30, TimeUnit.SECONDS).until(() -> requestsHolding(3) >= 3 * 4);
             service.unavailableStep = step -> false;
+            service.runPutUnavailable = false;
             await().atMost(30, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
         }
         assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 10));
+    }
+
+    /**
+     * An error on the sender's thread while a batch goes out (out of memory while it builds one, say): it used to
+     * end the sender, every record queued then and after lost without a trace, and the closing line said
+     * "done ... dropped=0". Now the batch is spooled and sent again, and the sender goes on; an error of a
+     * broken JVM ends it, but what was queued is spooled first and the flush says so.
+     */
+    @Test
+    void anErrorOnTheSendersThreadLosesNothingAndTheSenderGoesOn() throws Exception {
+        service = new FakeService().start();
+        HttpClient oomOnce = new ThrowingHttpClient(n -> n == 3 ? new OutOfMemoryError("Java heap space") : null);
+        try (HttpDriftSink sink = sink(service.url()).optHttpClient(oomOnce).optMaxBatchSize(1).build()) {
+            sink.runStarted(Records.run(RUN));
+            for (long step = 0; step < 10; step++) {
+                sink.checkpoint(Records.checkpoint(RUN, step));
+                Thread.sleep(20);
+            }
+            sink.runFinished(Records.end(RUN));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofSeconds(1)));
+            assertThat(sink.stats().dropped()).isZero();
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(steps(0, 10));
+        assertThat(service.finished).hasSize(1);
+
+        HttpClient broken = new ThrowingHttpClient(n -> n == 2 ? new InternalError("the JVM itself") : null);
+        try (HttpDriftSink sink = sink(service.url()).optHttpClient(broken).build()) {
+            sink.runStarted(Records.run("run-2"));
+            sink.checkpoint(Records.checkpoint("run-2", 0));
+            assertThat(sink.flush(Duration.ofSeconds(5))).isFalse();
+        }
+        assertThat(Files.readAllLines(spoolDir.resolve("run-2" + Spool.EXTENSION))).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    /**
+     * The spool held by a thread stuck in its I/O (a hung network file system under the default spool in the
+     * home directory; here a thread that takes the spool's lock and keeps it): the training thread, which spools
+     * when the send queue is full and reads the spool at close, used to wait for it without end. Now it waits
+     * at most {@link Spool#LOCK_WAIT} once, then drops (and counts) the records that find the queue full for a
+     * while, and close ends within its bounds.
+     */
+    @Test
+    void aSpoolStuckInAnotherThreadsIoHoldsUpTheTrainingThreadAtMostOnceAndBriefly() throws Exception {
+        try (ReservedPort down = new ReservedPort()) {
+            HttpDriftSink sink = sink(down.url()).optQueueCapacity(4).optFlushTimeout(Duration.ofSeconds(1)).build();
+            java.lang.reflect.Field spoolField = HttpDriftSink.class.getDeclaredField("spool");
+            spoolField.setAccessible(true);
+            java.lang.reflect.Field mutexField = Spool.class.getDeclaredField("mutex");
+            mutexField.setAccessible(true);
+            java.util.concurrent.locks.ReentrantLock mutex =
+                    (java.util.concurrent.locks.ReentrantLock) mutexField.get(spoolField.get(sink));
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread stuck = new Thread(() -> {
+                mutex.lock();
+                try {
+                    held.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    mutex.unlock();
+                }
+            });
+            stuck.start();
+            held.await();
+            try {
+                sink.runStarted(Records.run(RUN));
+                long longest = 0;
+                long start = System.nanoTime();
+                for (long step = 0; step < 40; step++) {
+                    long t0 = System.nanoTime();
+                    sink.checkpoint(Records.checkpoint(RUN, step));
+                    longest = Math.max(longest, System.nanoTime() - t0);
+                }
+                long all = System.nanoTime() - start;
+                assertThat(Duration.ofNanos(longest)).isLessThan(Spool.LOCK_WAIT.plusSeconds(1));
+                assertThat(Duration.ofNanos(all)).as("one wait, not one per record").isLessThan(
+                        Spool.LOCK_WAIT.multipliedBy(2).plusSeconds(1));
+                assertThat(sink.stats().dropped()).isPositive();
+                long t0 = System.nanoTime();
+                sink.close();
+                // the flush (1 s), the sender's grace (5 s), the summary's look at the spool (LOCK_WAIT)
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(12));
+            } finally {
+                release.countDown();
+                stuck.join();
+            }
+        }
+    }
+
+    /**
+     * A spool directory holding something this process cannot read as a spool file (here a directory named like
+     * one; another user's file, elsewhere): it used to fail the listing of every pending file, so after the first
+     * outage the sink never probed again and spooled everything, and its closing line said "done". Now that
+     * entry is skipped and the outage ends as any other.
+     */
+    @Test
+    void anEntryOfTheSpoolThatCannotBeReadHoldsUpNothingAfterAnOutage() throws Exception {
+        // (a directory: the tests may run as root, whom a file's permissions do not keep out)
+        Files.createDirectories(spoolDir.resolve("other-job" + Spool.EXTENSION).resolve("x"));
+        try (ReservedPort down = new ReservedPort(); HttpDriftSink sink = sink(down.url()).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 5);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> sink.stats().spooled() == 6);
+            service = new FakeService().start(down.port());
+            train(sink, 5, 10);
+            sink.runFinished(Records.end(RUN));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofSeconds(1)));
+        }
+        assertThat(service.acceptedSteps).containsExactlyElementsOf(steps(0, 10));
+        assertThat(service.finished).hasSize(1);
+    }
+
+    /**
+     * A checkpoint that goes unanswered every time (a 503 for every request holding it: a proxy's answer to a
+     * record that times the service out, say) while the service takes everything else, its run's record
+     * included. It used to head the spool for good: every probe sent it again and failed, so the rest of the run
+     * was spooled and never sent, and so was everything of a later job on the same spool. Now it is set aside
+     * after {@link Shipper#STRIKES} failures in a row, and the rest arrives; a later job's records too.
+     */
+    @Test
+    void aCheckpointThatGoesUnansweredWhileItsRunIsTakenIsSetAsideAndTheRestFlows() throws Exception {
+        service = new FakeService().start();
+        service.unavailableStep = step -> step == 3;
+        try (HttpDriftSink sink = sink(service.url()).optMaxBatchSize(4).build()) {
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 10);
+            sink.runFinished(Records.end(RUN));
+            await().atMost(60, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofSeconds(1)));
+            assertThat(sink.stats().rejected()).isEqualTo(1);
+            assertThat(sink.lastProblem()).hasValueSatisfying(p -> assertThat(p).contains("503"));
+        }
+        assertThat(service.acceptedSteps).containsExactlyInAnyOrderElementsOf(
+                steps(0, 10).stream().filter(s -> s != 3).toList());
+        assertThat(service.finished).hasSize(1);
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + ".rejected.jsonl"))).singleElement()
+                .satisfies(l -> assertThat(((CheckpointReport) WireJson.fromLine(l)).step()).isEqualTo(3));
+        // a later job on the same spool is not held up either
+        try (HttpDriftSink later = sink(service.url()).build()) {
+            later.runStarted(Records.run("run-2"));
+            later.checkpoint(Records.checkpoint("run-2", 0));
+            assertThat(later.flush(Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(service.acceptedRuns).contains("run-2");
     }
 
     /** How many checkpoint requests the service saw that held the step. */
@@ -641,6 +792,58 @@ class HttpDriftSinkTest {
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(3);
         assertThat(lines.get(1)).contains("\"step\":0");
+    }
+
+    /**
+     * A write of the file sink that fails once (its directory not there to be made, a moment; a full disk that
+     * clears): it used to turn the sink off for the rest of the run. Now that record alone is lost, counted, and
+     * the next ones are written.
+     */
+    @Test
+    void aFileSinkLosesOnlyTheRecordWhoseWriteFailed() throws Exception {
+        Path blocker = spoolDir.resolve("offline");
+        Files.writeString(blocker, "a file where the directory should be");
+        Path file = blocker.resolve("drift.jsonl");
+        dev.driftwatch.plugin.sink.JsonLinesFileSink jsonl = new dev.driftwatch.plugin.sink.JsonLinesFileSink(file);
+        jsonl.runStarted(Records.run(RUN)); // fails: its directory cannot be made
+        assertThat(jsonl.dropped()).isEqualTo(1);
+        Files.delete(blocker);
+        for (long step = 0; step < 3; step++) {
+            jsonl.checkpoint(Records.checkpoint(RUN, step));
+        }
+        jsonl.runFinished(Records.end(RUN));
+        assertThat(jsonl.flush(Duration.ZERO)).as("one record was lost").isFalse();
+        jsonl.close();
+        assertThat(jsonl.dropped()).isEqualTo(1);
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).contains("\"step\":0");
+        assertThat(lines.get(3)).contains("\"status\"");
+    }
+
+    /**
+     * A flush that does not wait, asked while the sender is sending a batch the service has not answered yet (an
+     * audit's finding: the batch out of the queue counted as delivered, so the flush said true, and close then
+     * waited its whole flush timeout): it says false, and close spools that batch without waiting.
+     */
+    @Test
+    void aZeroFlushDuringASendSaysNotDeliveredAndCloseDoesNotWait() throws Exception {
+        service = new FakeService().start();
+        service.gate = new java.util.concurrent.CountDownLatch(1); // every request waits (at most 30 s)
+        try {
+            HttpDriftSink sink = sink(service.url()).optFlushTimeout(Duration.ofSeconds(20)).build();
+            sink.runStarted(Records.run(RUN));
+            train(sink, 0, 3);
+            // the sender is sending (the run's record, which waits at the gate)
+            await().atMost(10, TimeUnit.SECONDS).until(() -> service.server.getRequestCount() > 0);
+            assertThat(sink.flush(Duration.ZERO)).isFalse();
+            long t0 = System.nanoTime();
+            sink.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
+        } finally {
+            service.gate.countDown();
+        }
+        assertThat(Files.readAllLines(spoolDir.resolve(RUN + Spool.EXTENSION))).hasSize(4);
     }
 
     @Test
