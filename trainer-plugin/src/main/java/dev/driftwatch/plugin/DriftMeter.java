@@ -438,8 +438,9 @@ public final class DriftMeter implements AutoCloseable {
         }
         double standardError = Math.sqrt(variance) / n;
         CheckpointSummaries result = aggregates.aggregate(rows, metricNames, probes.ids(), sliceNames, sliceOf, 0, ci);
-        if (base.tailSamples() > 0) {
-            // the headline carries the standard error its sampled base tail adds, on the wire
+        if (base.tailSamples() > 0 && Double.isFinite(standardError)) {
+            // the headline carries the standard error its sampled base tail adds, on the wire (a non-finite one,
+            // which the rows' checks cannot rule out, would make the service refuse the whole checkpoint: left out)
             Map<String, MetricSummary> metrics = new LinkedHashMap<>(result.metrics());
             metrics.computeIfPresent(metricNames.get(0), (k, s) -> s.withSamplingStdError(standardError));
             result = new CheckpointSummaries(metrics, result.slices(), result.top());

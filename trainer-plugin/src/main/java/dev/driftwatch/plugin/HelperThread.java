@@ -66,6 +66,8 @@ final class HelperThread {
                     + " mode could not be turned off on it ({})", cause.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            logger.warn("driftwatch: no helper thread for this run, everything runs on the training thread: the"
+                    + " training thread was interrupted while the helper started");
         }
         helper.shutdown();
         return null;

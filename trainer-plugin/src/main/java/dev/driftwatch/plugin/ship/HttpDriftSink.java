@@ -94,6 +94,8 @@ public final class HttpDriftSink implements DriftSink {
     private final Spool spool;
     private final Shipper shipper;
     private final Thread worker;
+    /** Spools what is queued when the JVM exits with the sink still open ({@link #spoolAtExit}). */
+    private final Thread exitHook;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
     /** Failures of the sender's own logic so far (only the first is logged). */
@@ -123,6 +125,12 @@ public final class HttpDriftSink implements DriftSink {
         this.worker = new Thread(this::work, "driftwatch-sender");
         this.worker.setDaemon(true);
         this.worker.start();
+        this.exitHook = new Thread(this::spoolAtExit, "driftwatch-sender-exit");
+        try {
+            Runtime.getRuntime().addShutdownHook(exitHook);
+        } catch (IllegalStateException e) {
+            // built while the JVM shuts down: nothing to hook
+        }
     }
 
     /**
@@ -252,6 +260,11 @@ public final class HttpDriftSink implements DriftSink {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs, and finds the sink closed
+        }
         // an interrupted caller (a training job cancelled with Future.cancel(true)) still gets its records
         // delivered or spooled: the interrupt made the waits below return at once, and the summary came
         // before the sender had spooled the queue, which the JVM's exit then lost
@@ -276,6 +289,25 @@ public final class HttpDriftSink implements DriftSink {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * The JVM exits with the sink open (a training job that never closed its trainer, or ended by an exception
+     * outside a try-with-resources): what is queued, and the batch being sent, is spooled for the next job
+     * rather than lost with the sender, a daemon thread; at most {@link #SHUTDOWN_GRACE}, without a flush.
+     */
+    private void spoolAtExit() {
+        if (closed.get()) {
+            return;
+        }
+        stopping = true;
+        LockSupport.unpark(worker);
+        worker.interrupt(); // cut a request or a backoff short; what it carried goes to the spool
+        try {
+            worker.join(SHUTDOWN_GRACE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -386,8 +418,13 @@ public final class HttpDriftSink implements DriftSink {
             }
             if (!flushes.isEmpty() || queue.holdsBatch(maxBatch, batchBytes) || nanoClock.getAsLong() >= nextExport) {
                 exportQueue();
-                replay(!flushes.isEmpty());
-                nextExport = nanoClock.getAsLong() + scheduleDelayNanos;
+                boolean more = replay(!flushes.isEmpty());
+                // a backlog left in the spool goes on at once, after the records that arrived meanwhile
+                nextExport = nanoClock.getAsLong() + (more ? 0 : scheduleDelayNanos);
+                if (more && !flushes.isEmpty()) {
+                    flushes.forEach(flushRequests::add); // (answered once the backlog is through, or at their cutoff)
+                    flushes.clear();
+                }
             }
             if (!flushes.isEmpty()) {
                 boolean done = allDelivered();
@@ -397,11 +434,12 @@ public final class HttpDriftSink implements DriftSink {
         }
     }
 
-    private void replay(boolean now) {
+    private boolean replay(boolean now) {
         try {
-            shipper.replay(now);
+            return shipper.replay(now);
         } catch (Throwable e) { // NOPMD: the sender goes on unless the JVM is broken
             senderFailed(e);
+            return false;
         }
     }
 

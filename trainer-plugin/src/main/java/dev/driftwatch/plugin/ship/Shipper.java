@@ -56,6 +56,10 @@ final class Shipper {
     private int strikes;
     /** The times in a row a spooled batch goes unanswered, its run's record taken, before it is sent one by one. */
     static final int STRIKES = 3;
+    /** The most requests one round of {@link #replay} sends (of {@code maxBatch} records each, at most). */
+    static final int REPLAY_REQUESTS_PER_ROUND = 16;
+    /** Requests the current round of {@link #replay} may still send. */
+    private int replayBudget = REPLAY_REQUESTS_PER_ROUND;
 
     /**
      * Creates the sender logic.
@@ -120,42 +124,51 @@ final class Shipper {
     }
 
     /**
-     * Replays the spool if the service is reachable; when it is not, probes it once the probe
-     * interval has passed (or at once when {@code now} is true).
+     * Replays the spool if the service is reachable, at most {@link #REPLAY_REQUESTS_PER_ROUND} requests at a
+     * time (so that a large backlog never holds up the records that arrive meanwhile: the caller exports those
+     * between rounds); when it is not reachable, probes it once the probe interval has passed (or at once when
+     * {@code now} is true).
      *
      * @param now probe an unreachable service now (a flush is waiting)
+     * @return true when the round stopped with spool left to replay and the service answering: the caller comes
+     *     back at once rather than after its schedule's delay
      */
-    void replay(boolean now) {
+    boolean replay(boolean now) {
         List<Path> files;
         try {
             files = spool.pendingFiles();
         } catch (IOException e) {
             LOG.warn("driftwatch: cannot read the spool directory {}: {}", spool.dir(), e.toString());
-            return;
+            return false;
         }
+        replayBudget = REPLAY_REQUESTS_PER_ROUND;
         for (Path file : files) {
             if (blocked.contains(runKeyOf(file))) {
                 continue; // (refused for this process: replaying it proves nothing about the service)
             }
+            if (replayBudget <= 0) {
+                return online;
+            }
             if (!online) {
                 if (!now && nanoClock.getAsLong() < nextProbe) {
-                    return;
+                    return false;
                 }
                 probeAnswered = false;
                 if (!replayFile(file, probeClient, 1) && !probeAnswered) {
                     nextProbe = nanoClock.getAsLong() + probeIntervalNanos;
-                    return;
+                    return false;
                 }
                 // it answered (perhaps with its own fault for the oldest record: the replay's retries tell a
                 // record it keeps failing on, which is set aside, from a service failing on everything)
                 online = true;
                 LOG.info("driftwatch: the service answers again; replaying the spool in {}", spool.dir());
             }
-            replayFile(file, client, Integer.MAX_VALUE);
+            replayFile(file, client, Math.max(1, replayBudget));
             if (!online) {
-                return;
+                return false;
             }
         }
+        return online && replayBudget <= 0;
     }
 
     /**
@@ -237,6 +250,7 @@ final class Shipper {
                 }
                 Outcome outcome = send(via, group);
                 requests++;
+                replayBudget--;
                 if (group.kind == Kind.RUN && !(outcome instanceof Outcome.Unreachable)) {
                     // a run another job spooled (its file's first line): known here from now on, to create
                     // it again after a 404 and to tell a checkpoint the service fails on from a failing service

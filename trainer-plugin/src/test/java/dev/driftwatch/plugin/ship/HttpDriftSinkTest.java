@@ -545,6 +545,77 @@ class HttpDriftSinkTest {
         assertThat(service.acceptedRuns).contains("run-2");
     }
 
+    /**
+     * A backlog in the spool (an earlier job's 300 checkpoints, replayed one per request) is replayed in rounds
+     * of {@link Shipper#REPLAY_REQUESTS_PER_ROUND} requests, and the records that arrive meanwhile go out
+     * between rounds: they used to wait until the whole backlog was through (minutes, for a large one), the queue
+     * filling and every further record spooled on the training thread.
+     */
+    @Test
+    void liveRecordsGoOutBetweenRoundsOfALargeReplay() throws Exception {
+        earlierJobSpooled(300);
+        try (HttpDriftSink second = sink(service.url()).optMaxBatchSize(1).build()) {
+            second.runStarted(Records.run("run-2"));
+            second.checkpoint(Records.checkpoint("run-2", 0));
+            await().atMost(60, TimeUnit.SECONDS).until(() -> second.flush(Duration.ofSeconds(1)));
+        }
+        List<String> paths;
+        synchronized (service.seen) {
+            paths = service.seen.stream().map(FakeService.Seen::path).toList();
+        }
+        int live = -1;
+        for (int i = paths.size() - 1; i >= 0; i--) {
+            if (paths.get(i).endsWith("/runs/run-2/checkpoints")) {
+                live = i;
+            }
+        }
+        assertThat(live).isNotNegative();
+        int lastOfBacklog = -1;
+        for (int i = 0; i < paths.size(); i++) {
+            if (paths.get(i).endsWith("/runs/" + RUN + "/checkpoints")) {
+                lastOfBacklog = i;
+            }
+        }
+        assertThat(live).as("the live checkpoint went out before the backlog's last").isLessThan(lastOfBacklog);
+        assertThat(service.acceptedSteps).hasSize(301);
+    }
+
+    /**
+     * A job that exits without closing its sink (a trainer never closed; an exception outside a
+     * try-with-resources) while its records wait in the queue and a request waits for an answer: the sender, a
+     * daemon thread, ended with the JVM and they were lost. Now a shutdown hook spools them.
+     */
+    @Test
+    void recordsOfASinkNeverClosedAreSpooledWhenTheJvmExits() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // taken, never answered
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Process job = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), UnclosedSinkMain.class.getName(), spoolDir.toString(),
+                    "http://localhost:" + silent.getLocalPort(), "5").redirectErrorStream(true).start();
+            String output = new String(job.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(job.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(output).contains("exiting with the sink open");
+            assertThat(held).isNotEmpty();
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+        List<String> lines = Files.readAllLines(spoolDir.resolve("unclosed" + Spool.EXTENSION));
+        assertThat(lines).hasSize(6); // the run and its 5 checkpoints
+    }
+
     /** How many checkpoint requests the service saw that held the step. */
     private long requestsHolding(long step) {
         synchronized (service.seen) {
