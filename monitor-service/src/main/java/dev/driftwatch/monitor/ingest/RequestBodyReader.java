@@ -78,7 +78,7 @@ class RequestBodyReader {
         }
         byte[] body;
         try (InputStream raw = request.getInputStream();
-                InputStream in = gzip ? new GZIPInputStream(raw, 64 * 1024) : raw) {
+                InputStream in = gzip ? new WholeGzip(raw) : raw) {
             body = readLimited(in);
         } catch (ZipException | java.io.EOFException e) {
             throw ApiProblem.invalid("body", "is not valid gzip data");
@@ -138,6 +138,30 @@ class RequestBodyReader {
             throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type",
                     "Content-Type must be application/json",
                     List.of(new ApiProblem.FieldProblem("Content-Type", "must be application/json")));
+        }
+    }
+
+    /**
+     * A gzip stream that ends where its data ends: bytes after the last member's trailer (which the JDK's
+     * {@link GZIPInputStream} skips without a word when they do not start another member) are a
+     * {@link ZipException}, so a body with something after its gzip data is a 400 like any malformed one.
+     */
+    private static final class WholeGzip extends GZIPInputStream {
+
+        /** The size of a gzip member's trailer (CRC-32 and length), which the inflater's input still holds at the end. */
+        private static final int TRAILER = 8;
+
+        WholeGzip(InputStream in) throws IOException {
+            super(in, 64 * 1024);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0 && (inf.getRemaining() > TRAILER || in.read() >= 0)) {
+                throw new ZipException("data after the end of the gzip stream");
+            }
+            return n;
         }
     }
 }

@@ -329,6 +329,12 @@ class BadInputTest extends ServiceTestBase {
                 goodBytes, false, "gzip"), "body"));
         out.add(new Case("gzip of non-JSON", a -> a.send("POST", checkpointsPath(), "application/json",
                 "nope".getBytes(StandardCharsets.UTF_8), true), "body"));
+        // (the JDK's gzip reader skips bytes after the last member unless they start another one)
+        for (byte[] after : List.of("x".getBytes(StandardCharsets.UTF_8), new byte[40], good.getBytes(StandardCharsets.UTF_8))) {
+            byte[] trailing = withTrailing(gzipped(goodBytes), after);
+            out.add(new Case("gzip with " + after.length + " bytes after its end", a -> a.send("POST",
+                    checkpointsPath(), "application/json", trailing, false, "gzip"), "body"));
+        }
         out.add(new Case("unsupported encoding br", a -> a.send("POST", checkpointsPath(), "application/json",
                 goodBytes, false, "br"), "Content-Encoding"));
         byte[] huge = hugeBody();
@@ -477,5 +483,21 @@ class BadInputTest extends ServiceTestBase {
             sb.append(seg instanceof Integer i ? "[" + i + "]" : "." + seg);
         }
         return sb.toString();
+    }
+
+    private static byte[] gzipped(byte[] bytes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] withTrailing(byte[] body, byte[] after) {
+        byte[] all = java.util.Arrays.copyOf(body, body.length + after.length);
+        System.arraycopy(after, 0, all, body.length, after.length);
+        return all;
     }
 }

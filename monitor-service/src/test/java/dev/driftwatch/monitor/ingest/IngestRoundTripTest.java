@@ -148,5 +148,20 @@ class IngestRoundTripTest extends ServiceTestBase {
                 "application/json", body, true);
         assertThat(answer.status()).isEqualTo(200);
         assertThat(checkpointCount(key)).isEqualTo(1);
+        // two gzip members one after the other are one body (RFC 1952), as before bytes after the end were refused
+        String second = Payloads.batch(Payloads.checkpoint(2, 0.1)).toString();
+        int half = second.length() / 2;
+        java.io.ByteArrayOutputStream members = new java.io.ByteArrayOutputStream();
+        for (String part : new String[] {second.substring(0, half), second.substring(half)}) {
+            try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(members)) {
+                gz.write(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        ApiClient.Answer two = api().send("POST", "/api/v1/projects/" + P + "/runs/" + key + "/checkpoints",
+                "application/json", members.toByteArray(), false, "gzip");
+        assertThat(two.status()).as(two.text()).isEqualTo(200);
+        assertThat(checkpointCount(key)).isEqualTo(2);
     }
 }
