@@ -74,6 +74,29 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return new ResponseEntity<>(answer.getBody(), answer.getHeaders(), answer.getStatusCode());
     }
 
+    /**
+     * Query parameters bound to a record (the runs list's filters and paging) that could not be converted: a 400
+     * naming each, as a single parameter's type mismatch is, not Spring's unnamed "Invalid request content."
+     */
+    @Override
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(
+            org.springframework.web.bind.MethodArgumentNotValidException e, HttpHeaders headers, HttpStatusCode status,
+            WebRequest request) {
+        java.util.List<ApiProblem.FieldProblem> problems = new java.util.ArrayList<>();
+        for (org.springframework.validation.FieldError f : e.getBindingResult().getFieldErrors()) {
+            Object value = f.getRejectedValue();
+            String shown = value instanceof Object[] values ? String.join("', '", java.util.Arrays.stream(values)
+                    .map(String::valueOf).toList()) : String.valueOf(value);
+            problems.add(new ApiProblem.FieldProblem(f.getField(), f.isBindingFailure()
+                    ? "has an invalid value '" + shown + "'" : String.valueOf(f.getDefaultMessage())));
+        }
+        if (problems.isEmpty()) {
+            problems.add(new ApiProblem.FieldProblem("parameter", "is invalid"));
+        }
+        return ResponseEntity.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(ApiProblem.invalid(problems).toProblemDetail());
+    }
+
     @Override
     protected ResponseEntity<Object> handleTypeMismatch(org.springframework.beans.TypeMismatchException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {

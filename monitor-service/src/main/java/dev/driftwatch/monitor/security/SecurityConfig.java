@@ -90,7 +90,8 @@ public class SecurityConfig {
         http.authorizeHttpRequests(a -> a
                 .requestMatchers("/actuator/health/**", "/v3/api-docs/**",
                         "/swagger-ui/**", "/swagger-ui.html").permitAll()
-                .requestMatchers("/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/error").permitAll()
+                .requestMatchers("/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/error",
+                        FORM_EXPIRED).permitAll()
                 .anyRequest().authenticated())
                 // the web UI: form login (throttled per user name and address), CSRF on (the default),
                 // and no inline scripts may run
@@ -101,10 +102,35 @@ public class SecurityConfig {
                 .formLogin(f -> f.loginPage("/login").successHandler(LoginThrottleFilter.onSuccess(throttle))
                         .failureHandler(LoginThrottleFilter.onFailure(throttle)).permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
+                // a form sent with a stale CSRF token: a session that expired is sent to log in again, and says so;
+                // a signed-in user's (the session changed while the form was open) gets a page that says what happened
+                .exceptionHandling(e -> e.accessDeniedHandler(SecurityConfig::uiDenied))
                 .headers(h -> policyHeaders(h.contentSecurityPolicy(c -> c.policyDirectives(
                         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
                                 + " img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"))));
         return http.build();
+    }
+
+    /** The page a signed-in user's form with a stale CSRF token is forwarded to (served by the web package). */
+    public static final String FORM_EXPIRED = "/form-expired";
+
+    /** The web UI's answer to a request refused by CSRF protection or authorization (see the chain above). */
+    private static void uiDenied(jakarta.servlet.http.HttpServletRequest request,
+            jakarta.servlet.http.HttpServletResponse response,
+            org.springframework.security.access.AccessDeniedException denied)
+            throws java.io.IOException, jakarta.servlet.ServletException {
+        if (!(denied instanceof org.springframework.security.web.csrf.CsrfException)) {
+            response.sendError(jakarta.servlet.http.HttpServletResponse.SC_FORBIDDEN);
+            return;
+        }
+        org.springframework.security.core.Authentication who =
+                org.springframework.security.core.context.SecurityContextHolder.getContext().getAuthentication();
+        if (who == null || !who.isAuthenticated()
+                || who instanceof org.springframework.security.authentication.AnonymousAuthenticationToken) {
+            response.sendRedirect(request.getContextPath() + "/login?expired");
+            return;
+        }
+        request.getRequestDispatcher(FORM_EXPIRED).forward(request, response);
     }
 
     /** Referrer-Policy and Permissions-Policy on every answer (pages name projects and runs in their URLs). */

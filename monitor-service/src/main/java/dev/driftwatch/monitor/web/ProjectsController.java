@@ -3,13 +3,13 @@ package dev.driftwatch.monitor.web;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.project.ProjectRepository;
 import dev.driftwatch.monitor.query.ProjectOverview;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /** The list of projects, and creating one. */
 @Controller
@@ -37,17 +37,25 @@ class ProjectsController {
     }
 
     @PostMapping("/projects")
-    String create(@RequestParam String key, @RequestParam String name, RedirectAttributes redirect) {
+    String create(@RequestParam String key, @RequestParam String name, Model model, HttpServletResponse response) {
         String trimmed = name.strip();
         if (!Project.isValidKey(key) || trimmed.isEmpty() || trimmed.length() > 200) {
-            redirect.addFlashAttribute("error", "The key must match " + Project.KEY_RULE
-                    + " and not be . or .., and the name have 1 to 200 characters.");
-            return "redirect:/projects";
+            return refused("The key must match " + Project.KEY_RULE
+                    + " and not be . or .., and the name have 1 to 200 characters.", key, name, model, response);
         }
         if (projects.createIfAbsent(key, trimmed) == 0) {
-            redirect.addFlashAttribute("error", "A project with the key '" + key + "' exists already.");
-            return "redirect:/projects";
+            return refused("A project with the key '" + key + "' exists already.", key, name, model, response);
         }
         return "redirect:/projects/" + key + "/runs";
+    }
+
+    /** The list again with the form as sent and what was wrong: a 400 (nothing was created). */
+    private String refused(String error, String key, String name, Model model, HttpServletResponse response) {
+        response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+        model.addAttribute("projects", overview.all());
+        model.addAttribute("error", error);
+        model.addAttribute("sentKey", key);
+        model.addAttribute("sentName", name);
+        return "projects";
     }
 }

@@ -192,14 +192,14 @@ public record RuleForm(String name, String enabled, String severity, String scop
         boolean scalar = MetricNames.SCALAR.contains(m);
         ConditionSpec condition = new ConditionSpec(blank(type), m,
                 noMetric || scalar ? null : blank(aggregate),
-                noMetric || slicesOnly ? null : blank(slice),
+                noMetric || slicesOnly ? null : given(slice),
                 noMetric || concentrated ? null : blank(op),
                 flag ? null : number("condition.threshold", threshold, problems),
                 "true".equals(ciAware) && !noMetric && !rate && !concentrated ? Boolean.TRUE : null,
                 rate ? integer("condition.window", window, problems) : null,
                 concentrated ? number("condition.factor", factor, problems) : null,
                 forecast ? number("condition.quantile", quantile, problems) : null);
-        Scope scope = new Scope(blank(scopeTag), blank(scopeRun));
+        Scope scope = new Scope(given(scopeTag), given(scopeRun));
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < channelType.size(); i++) {
             String chType = blank(channelType.get(i));
@@ -280,6 +280,15 @@ public record RuleForm(String name, String enabled, String severity, String scop
 
     private static String blank(String s) {
         return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    /**
+     * A value matched as it is (a tag, a run key, a slice: the API keeps them as sent, and {@code " nightly "} is not
+     * {@code "nightly"}), or null when the field was left empty. Stripped, an unchanged save of a rule made through
+     * the API changed the runs it watches.
+     */
+    private static String given(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     private static String text(Object o) {

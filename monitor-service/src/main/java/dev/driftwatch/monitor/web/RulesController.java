@@ -9,6 +9,7 @@ import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -46,12 +47,13 @@ class RulesController {
 
     @PostMapping
     String create(@PathVariable String project, @ModelAttribute RuleForm form, HttpServletRequest request,
-            Model model) {
+            HttpServletResponse response, Model model) {
         Project p = access.require(project);
         form = form.withChannelRowsAsPosted(request::getParameterValues);
         try {
             rules.create(p, form.toRequest());
         } catch (ApiProblem e) {
+            response.setStatus(HttpServletResponse.SC_BAD_REQUEST); // the form again, with its errors: a 400
             return editor(model, p, form, null, e.getErrors());
         }
         return "redirect:/projects/" + p.getKey() + "/rules";
@@ -59,7 +61,7 @@ class RulesController {
 
     @PostMapping("/{ruleId}")
     String update(@PathVariable String project, @PathVariable long ruleId, @ModelAttribute RuleForm form,
-            HttpServletRequest request, Model model) {
+            HttpServletRequest request, HttpServletResponse response, Model model) {
         Project p = access.require(project);
         form = form.withChannelRowsAsPosted(request::getParameterValues).keepingWhatTheFormCouldNotShow(RuleForm.of(rules.get(p, ruleId)));
         try {
@@ -68,6 +70,7 @@ class RulesController {
             if (e.getErrors().isEmpty()) {
                 throw e;
             }
+            response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
             return editor(model, p, form, ruleId, e.getErrors());
         }
         return "redirect:/projects/" + p.getKey() + "/rules";

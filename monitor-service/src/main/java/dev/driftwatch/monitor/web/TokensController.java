@@ -4,6 +4,7 @@ import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.security.ProjectAccess;
 import dev.driftwatch.monitor.token.ApiTokenRepository;
 import dev.driftwatch.monitor.token.TokenService;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -41,11 +42,16 @@ class TokensController {
 
     @PostMapping
     String create(@PathVariable String project, @RequestParam String name,
-            @RequestParam(defaultValue = "false") boolean channels, RedirectAttributes redirect) {
+            @RequestParam(defaultValue = "false") boolean channels, RedirectAttributes redirect, Model model,
+            HttpServletResponse response) {
         Project p = access.require(project);
         String trimmed = name.strip();
         if (trimmed.isEmpty() || trimmed.length() > 200) {
-            redirect.addFlashAttribute("error", "A token name has 1 to 200 characters.");
+            // the list again with the name as sent and what was wrong: a 400 (no token was issued)
+            response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+            model.addAttribute("error", "A token name has 1 to 200 characters.");
+            model.addAttribute("sentName", name);
+            return list(project, model);
         } else {
             TokenService.IssuedToken issued = tokenService.issue(p, trimmed, channels);
             // a flash attribute lives for exactly the next request: the text is shown once, never stored

@@ -26,7 +26,7 @@ class FormNumbersTest extends WebTestBase {
             HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=hex-" + threshold.hashCode()
                     + "&enabled=true&severity=warning&type=threshold&metric=kl_base_ft&aggregate=mean&op=above"
                     + "&ciAware=true&forCheckpoints=1&threshold=" + threshold);
-            assertThat(a.statusCode()).as(threshold).isEqualTo(200); // the form again, with its error
+            assertThat(a.statusCode()).as(threshold).isEqualTo(400); // the form again, with its error
             assertThat(a.body()).as(threshold).contains("condition.threshold must be a number");
             assertThat(ui.page(rules)).doesNotContain("hex-" + threshold.hashCode());
         }
@@ -37,11 +37,13 @@ class FormNumbersTest extends WebTestBase {
         UiSession ui = session();
         String settings = "/projects/" + PROJECT + "/settings";
         for (String kl : new String[] {"0x1p3", "0.5d", "abc"}) {
-            HttpResponse<String> a = ui.postForm(settings, settings, FORM, "name=numbers&trainableFractionThreshold=0.1"
+            HttpResponse<String> a = ui.postForm(settings, settings, FORM, "name=numbers&trainableFractionThreshold=0.3"
                     + "&klThreshold=" + kl + "&driftFactor=3&lossTolerance=0.1");
-            assertThat(a.statusCode()).as(kl + ": " + a.body()).isEqualTo(302);
-            String page = ui.page(settings);
-            assertThat(page).as(kl).contains("klThreshold must be a decimal number").doesNotContain("value=\"8.0\"");
+            // the form again with its error, a 400, every field as the user sent it (the others' edits kept)
+            assertThat(a.statusCode()).as(kl + ": " + a.body()).isEqualTo(400);
+            assertThat(a.body()).as(kl).contains("klThreshold must be a decimal number")
+                    .contains("value=\"" + kl + "\"").contains("value=\"0.3\"");
+            assertThat(ui.page(settings)).as(kl).doesNotContain("value=\"8.0\"").doesNotContain("value=\"0.3\"");
         }
         HttpResponse<String> ok = ui.postForm(settings, settings, FORM, "name=numbers&trainableFractionThreshold=0.1"
                 + "&klThreshold=0.75&driftFactor=3&lossTolerance=0.1");
@@ -79,7 +81,7 @@ class FormNumbersTest extends WebTestBase {
         for (String count : new String[] {"%EF%BC%93", "%D9%A3", "0x3", "3%200"}) { // full-width 3, Arabic-Indic 3
             HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=count-" + count.hashCode() + "&" + form
                     + "&forCheckpoints=" + count);
-            assertThat(a.statusCode()).as(count).isEqualTo(200); // the form again, with its error
+            assertThat(a.statusCode()).as(count).isEqualTo(400); // the form again, with its error
             assertThat(a.body()).as(count).contains("for must be a whole number");
             assertThat(ui.page(rules)).doesNotContain("count-" + count.hashCode());
         }
@@ -89,7 +91,7 @@ class FormNumbersTest extends WebTestBase {
             HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=slack-" + escaped.hashCode() + "&" + form
                     + "&forCheckpoints=1&channelType=slack&channelUrl=https%3A%2F%2Fhooks.example.com%2Fa"
                     + "&channelSettings=%7B%22channel%22%3A%22x" + escaped + "%22%7D");
-            assertThat(a.statusCode()).as(escaped + ": " + a.body()).isEqualTo(200);
+            assertThat(a.statusCode()).as(escaped + ": " + a.body()).isEqualTo(400); // the form again, with its error
             assertThat(a.body()).as(escaped).contains("channels[0].settings.channel");
             assertThat(ui.page(rules)).doesNotContain("slack-" + escaped.hashCode());
         }
@@ -110,7 +112,7 @@ class FormNumbersTest extends WebTestBase {
         for (String[] c : cases) {
             HttpResponse<String> a = ui.postForm(rules, rules, FORM, "name=settings-" + c[0].hashCode() + "&" + form
                     + "&channelSettings=" + c[0]);
-            assertThat(a.statusCode()).as(c[0] + ": " + a.body()).isEqualTo(200); // the form again, with its error
+            assertThat(a.statusCode()).as(c[0] + ": " + a.body()).isEqualTo(400); // the form again, with its error
             assertThat(a.body()).as(c[0]).contains(c[1]);
             assertThat(ui.page(rules)).doesNotContain("settings-" + c[0].hashCode());
         }
@@ -132,10 +134,10 @@ class FormNumbersTest extends WebTestBase {
         UiSession ui = session();
         for (String key : new String[] {".", ".."}) {
             HttpResponse<String> a = ui.postForm("/projects", "/projects", FORM, "key=" + key + "&name=dots");
-            assertThat(a.statusCode()).as(key).isEqualTo(302);
-            assertThat(a.headers().firstValue("location").orElseThrow()).as(key).endsWith("/projects");
+            // the page again with what was wrong, a 400, the form as sent
+            assertThat(a.statusCode()).as(key).isEqualTo(400);
+            assertThat(a.body()).contains("not be . or ..").contains("value=\"dots\"");
             assertThat(projects.findByKey(key)).as(key).isEmpty();
-            assertThat(ui.page("/projects")).contains("not be . or ..");
         }
         HttpResponse<String> ok = ui.postForm("/projects", "/projects", FORM, "key=...&name=three+dots");
         assertThat(ok.headers().firstValue("location").orElseThrow()).endsWith("/projects/.../runs");
@@ -152,6 +154,56 @@ class FormNumbersTest extends WebTestBase {
         assertThat(spaced).contains("spaced run").doesNotContain("plain run");
         String plain = ui.page("/projects/tag-edges/runs?tag=nightly");
         assertThat(plain).contains("plain run").doesNotContain("spaced run");
+    }
+
+    /**
+     * A runs-list query parameter that is not a number (an audit's finding: "Invalid request content.", the parameter
+     * unnamed): a 400 naming it, as every other query parameter's.
+     */
+    @Test
+    void aRunsListPageThatIsNotANumberIsA400NamingIt() {
+        UiSession ui = session();
+        for (String page : new String[] {"abc", "2147483648", "0x10", "1e3"}) {
+            HttpResponse<String> a = ui.get("/projects/" + PROJECT + "/runs?page=" + page);
+            assertThat(a.statusCode()).as(page).isEqualTo(400);
+            assertThat(a.body()).as(page).contains("\"field\":\"page\"").contains("has an invalid value '" + page + "'")
+                    .doesNotContain("Invalid request content");
+        }
+    }
+
+    /** A token name too long: the page again, a 400, saying why and holding the name as sent; no token issued. */
+    @Test
+    void aTokenNameTooLongIsA400ShowingTheNameAsSent() {
+        UiSession ui = session();
+        String tokens = "/projects/" + PROJECT + "/tokens";
+        String name = "n".repeat(201);
+        HttpResponse<String> a = ui.postForm(tokens, tokens, FORM, "name=" + name);
+        assertThat(a.statusCode()).isEqualTo(400);
+        assertThat(a.body()).contains("A token name has 1 to 200 characters.").contains("value=\"" + name + "\"");
+        assertThat(ui.page(tokens)).doesNotContain(name + "</td>");
+    }
+
+    /**
+     * A form sent with a stale CSRF token (an audit's finding: a bare "403 Forbidden", the form lost without a word):
+     * a session that expired is sent to log in again, and the login page says why; a signed-in user's stale form
+     * gets a 403 page saying what happened and what to do. Nothing is saved either way.
+     */
+    @Test
+    void aFormWithAStaleSecurityTokenSaysWhatHappened() {
+        UiSession ui = session();
+        String settings = "/projects/" + PROJECT + "/settings";
+        // (the stale token first: the form's own, appended after it, is not the one read)
+        HttpResponse<String> stale = ui.postForm(settings, settings, FORM, "_csrf=stale&name=renamed-by-a-stale-form"
+                + "&trainableFractionThreshold=0.1&klThreshold=0.5&driftFactor=3&lossTolerance=0.1");
+        assertThat(stale.statusCode()).isEqualTo(403);
+        assertThat(stale.body()).contains("expired security token").contains("reload the page");
+        assertThat(ui.page(settings)).doesNotContain("renamed-by-a-stale-form");
+
+        UiSession expired = new UiSession("http://localhost:" + port);
+        HttpResponse<String> again = expired.postForm("/login", settings, FORM, "_csrf=stale&name=x");
+        assertThat(again.statusCode()).isEqualTo(302);
+        assertThat(again.headers().firstValue("location").orElseThrow()).endsWith("/login?expired");
+        assertThat(expired.page("/login?expired")).contains("Your session had expired");
     }
 
     private UiSession session() {

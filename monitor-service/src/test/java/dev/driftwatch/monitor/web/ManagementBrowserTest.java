@@ -45,7 +45,9 @@ class ManagementBrowserTest extends WebTestBase {
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("username=" + USER + "&password=" + PASSWORD)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(login.statusCode()).isEqualTo(403);
+        // refused: sent back to the login page, which says the session expired (a bare 403 before)
+        assertThat(login.statusCode()).isEqualTo(302);
+        assertThat(login.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/login?expired"));
         HttpResponse<String> page = http.send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + port + "/projects/manage/tokens")).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -72,8 +72,8 @@ class ProjectFormTest extends WebTestBase {
     /**
      * Sends the form for a key and tells what came of it.
      *
-     * @return {@code created} (redirected to the project's runs), {@code exists already} (redirected to the
-     *     projects page, which says so), or the unexpected answer
+     * @return {@code created} (redirected to the project's runs), {@code exists already} (the projects page
+     *     again, a 400, saying so), or the unexpected answer
      */
     private static String where(UiSession session, String key) {
         HttpResponse<String> a = session.postForm("/projects", "/projects", FORM, "key=" + key + "&name=race");
@@ -81,8 +81,7 @@ class ProjectFormTest extends WebTestBase {
         if (a.statusCode() == 302 && location.endsWith("/projects/" + key + "/runs")) {
             return "created";
         }
-        if (a.statusCode() == 302 && location.endsWith("/projects")
-                && session.page("/projects").contains("exists already")) {
+        if (a.statusCode() == 400 && a.body().contains("exists already")) {
             return "exists already";
         }
         return a.statusCode() + " " + location + " " + a.body();

@@ -125,6 +125,29 @@ class RuleEditorBrowserTest extends WebTestBase {
         assertThat(after.get("scope").get("tag").stringValue()).isEqualTo("team\r\nvision");
     }
 
+    /**
+     * A rule whose scope tag and slice have spaces around them (the API keeps them as sent; a run's tag
+     * {@code " nightly "} is not {@code "nightly"}): saved unchanged in the editor, it stays the same rule. An audit
+     * found them stripped by the save, so the rule watched other runs.
+     */
+    @Test
+    void savingARuleUnchangedKeepsTheSpacesAroundItsTagAndSlice() {
+        String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
+        ApiClient.Answer created = api.json("POST", rules, """
+                {"name": "spaced", "scope": {"tag": " nightly "},
+                 "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5,
+                               "slice": "  on task "}}
+                """);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        long id = created.json().get("id").longValue();
+        browser.open("/projects/" + PROJECT + "/rules/" + id);
+        browser.clickToNewPage(By.id("save-rule"));
+        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
+        JsonNode after = api.get(rules + "/" + id).json();
+        assertThat(after.get("scope").get("tag").stringValue()).isEqualTo(" nightly ");
+        assertThat(after.get("condition").get("slice").stringValue()).isEqualTo("  on task ");
+    }
+
     @Test
     void theFormOffersTheForecastRuleWithItsBudgetAndQuantileOnly() {
         String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
