@@ -47,6 +47,20 @@ public final class DecimalText {
         return text;
     }
 
+    /** The message of {@link #parse}'s refusal of a number nearer 0 than a double holds (e.g. {@code 1e-400}). */
+    public static final String TOO_SMALL = "is too small for a double (nearer 0 than 4.9e-324): write 0 for zero";
+
+    /**
+     * What a form says of a field whose text {@link #parse} refused.
+     *
+     * @param e the refusal
+     * @param otherwise the message for text that is no decimal number at all
+     * @return {@link #TOO_SMALL} for a number a double cannot hold, else {@code otherwise}
+     */
+    public static String problem(NumberFormatException e, String otherwise) {
+        return TOO_SMALL.equals(e.getMessage()) ? TOO_SMALL : otherwise;
+    }
+
     /**
      * Reads a decimal number, rounded to the nearest double; one beyond the double range is infinite, one
      * too small for it ({@code 1e-400}, which Java reads as 0) an error.
@@ -62,7 +76,7 @@ public final class DecimalText {
         }
         double v = Double.parseDouble(t);
         if (v == 0 && TinyNumbers.nonZero(t)) {
-            throw new NumberFormatException("too small for a double");
+            throw new NumberFormatException(TOO_SMALL);
         }
         return v;
     }

@@ -166,11 +166,20 @@ final class EdgeFilter extends OncePerRequestFilter {
                             + (form ? " (the form's charset)" : "")));
             return ApiProblem.invalid(problems);
         }
+        ContentType sent = ContentType.of(request.getContentType());
+        boolean uiForm = "POST".equals(request.getMethod()) && sent != null && sent.form()
+                && !request.getRequestURI().startsWith("/api/");
         for (Map.Entry<String, String[]> p : parameters.entrySet()) {
             String nameProblem = PgLimits.textProblem(p.getKey());
             String field = JsonProblems.printable(p.getKey());
             if (nameProblem != null) {
                 problems.add(new ApiProblem.FieldProblem(field, "name " + nameProblem));
+                continue;
+            }
+            if (uiForm && p.getValue().length > 1 && !REPEATABLE_FORM_FIELDS.contains(p.getKey())) {
+                // Spring joins the values of a field bound to one string with commas: "first,second" was stored
+                problems.add(new ApiProblem.FieldProblem(field, "is sent " + p.getValue().length
+                        + " times; a form field takes one value"));
                 continue;
             }
             for (String value : p.getValue()) {
@@ -183,6 +192,13 @@ final class EdgeFilter extends OncePerRequestFilter {
         }
         return problems.isEmpty() ? null : ApiProblem.invalid(problems);
     }
+
+    /**
+     * The UI's form fields that take several values (the rule editor's channel rows), and the CSRF token, which
+     * Spring Security reads itself (the first one).
+     */
+    private static final java.util.Set<String> REPEATABLE_FORM_FIELDS =
+            java.util.Set.of("channelType", "channelUrl", "channelSettings", "_csrf");
 
     private void reject(HttpServletResponse response, ApiProblem problem) throws IOException {
         response.setStatus(problem.getStatus().value());

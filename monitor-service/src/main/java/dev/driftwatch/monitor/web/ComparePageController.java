@@ -1,6 +1,7 @@
 package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.forgetting.ForgettingService;
+import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.query.RunQueryService;
 import dev.driftwatch.monitor.query.RunQueryService.RunFilter;
@@ -63,6 +64,11 @@ class ComparePageController {
             @RequestParam(defaultValue = "kl_base_ft") String metric, @RequestParam(required = false) String group,
             Model model) {
         Project p = access.require(project);
+        if (RunPageController.METRICS.stream().noneMatch(m -> m.value().equals(metric))) {
+            // (the chart's menu has only these: another name was shown in the heading over the default's lines)
+            throw ApiProblem.invalid("metric", "must be one of " + String.join(", ",
+                    RunPageController.METRICS.stream().map(RunPageController.MetricOption::value).toList()));
+        }
         List<String> selected = new ArrayList<>(new LinkedHashSet<>(runs == null ? List.<String>of() : runs));
         boolean truncated = selected.size() > MAX_RUNS;
         if (truncated) {

@@ -211,6 +211,10 @@ public record RuleForm(String name, String enabled, String severity, String scop
         }
         Integer forCount = integer("for", forCheckpoints, problems);
         Integer keep = integer("keepFiringFor", keepFiringFor, problems);
+        if (blank(enabled) != null && !"true".equals(enabled) && !"false".equals(enabled)) {
+            // (the menu sends one of the two; anything else was taken as false, the rule silently off)
+            problems.add(new FieldProblem("enabled", "must be true or false"));
+        }
         if (!problems.isEmpty()) {
             throw ApiProblem.invalid(problems);
         }
@@ -261,7 +265,7 @@ public record RuleForm(String name, String enabled, String severity, String scop
         try {
             return DecimalText.parse(text);
         } catch (NumberFormatException e) {
-            problems.add(new FieldProblem(field, "must be a number"));
+            problems.add(new FieldProblem(field, DecimalText.problem(e, "must be a number")));
             return null;
         }
     }

@@ -101,7 +101,7 @@ class SettingsController {
         try {
             return DecimalText.parse(text);
         } catch (NumberFormatException e) {
-            errors.add(field + " must be a decimal number, e.g. 0.5");
+            errors.add(field + " " + DecimalText.problem(e, "must be a decimal number, e.g. 0.5"));
             return Double.NaN;
         }
     }

@@ -171,6 +171,64 @@ class FormNumbersTest extends WebTestBase {
         }
     }
 
+    /**
+     * A number nearer 0 than a double holds ({@code 1e-400}): refused as before, but said so (an audit's finding:
+     * "must be a decimal number" for what is one).
+     */
+    @Test
+    void aNumberTooSmallForADoubleIsSaidToBeOne() {
+        UiSession ui = session();
+        String settings = "/projects/" + PROJECT + "/settings";
+        HttpResponse<String> a = ui.postForm(settings, settings, FORM, "name=numbers&trainableFractionThreshold=0.1"
+                + "&klThreshold=1e-400&driftFactor=3&lossTolerance=0.1");
+        assertThat(a.statusCode()).isEqualTo(400);
+        assertThat(a.body()).contains("klThreshold is too small for a double").doesNotContain("must be a decimal");
+        String rules = "/projects/" + PROJECT + "/rules";
+        HttpResponse<String> r = ui.postForm(rules, rules, FORM, "name=tiny&enabled=true&severity=warning"
+                + "&type=threshold&metric=kl_base_ft&aggregate=mean&op=above&forCheckpoints=1&threshold=1e-400");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("condition.threshold is too small for a double");
+    }
+
+    /**
+     * The compare page with a metric its menu does not offer (an audit's finding: "Overlay: bogus" over the default
+     * metric's lines): a 400 naming it; one it offers is served.
+     */
+    @Test
+    void theComparePageRefusesAMetricItsMenuDoesNotOffer() {
+        UiSession ui = session();
+        String compare = "/projects/" + PROJECT + "/compare?metric=";
+        HttpResponse<String> bogus = ui.get(compare + "bogus", "Accept", "text/html");
+        assertThat(bogus.statusCode()).isEqualTo(400);
+        assertThat(bogus.body()).contains("metric must be one of").contains("kl_base_ft").doesNotContain("Overlay: bogus");
+        assertThat(ui.get(compare + "js", "Accept", "text/html").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * A form field sent twice (an audit's finding: Spring joined the values, and the project was renamed
+     * "first,second"): a 400 naming the field, nothing changed. The rule editor's channel rows still repeat.
+     */
+    @Test
+    void aFormFieldSentTwiceIsA400() {
+        UiSession ui = session();
+        String settings = "/projects/" + PROJECT + "/settings";
+        HttpResponse<String> a = ui.postForm(settings, settings, FORM, "name=first&name=second"
+                + "&trainableFractionThreshold=0.1&klThreshold=0.5&driftFactor=3&lossTolerance=0.1");
+        assertThat(a.statusCode()).isEqualTo(400);
+        assertThat(a.body()).contains("\"field\":\"name\"").contains("is sent 2 times");
+        assertThat(ui.page(settings)).doesNotContain("first,second");
+        String rules = "/projects/" + PROJECT + "/rules";
+        HttpResponse<String> twoChannels = ui.postForm(rules, rules, FORM, "name=two-channels&enabled=true"
+                + "&severity=warning&type=flag&forCheckpoints=1&channelType=log&channelUrl=&channelSettings="
+                + "&channelType=log&channelUrl=&channelSettings=");
+        assertThat(twoChannels.statusCode()).as(twoChannels.body()).isEqualTo(302);
+        // a value the menu does not offer is no longer taken as "off"
+        HttpResponse<String> maybe = ui.postForm(rules, rules, FORM, "name=maybe&enabled=maybe&severity=warning"
+                + "&type=flag&forCheckpoints=1");
+        assertThat(maybe.statusCode()).isEqualTo(400);
+        assertThat(maybe.body()).contains("enabled must be true or false");
+    }
+
     /** A token name too long: the page again, a 400, saying why and holding the name as sent; no token issued. */
     @Test
     void aTokenNameTooLongIsA400ShowingTheNameAsSent() {
