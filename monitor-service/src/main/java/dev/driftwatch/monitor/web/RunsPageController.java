@@ -1,5 +1,6 @@
 package dev.driftwatch.monitor.web;
 
+import dev.driftwatch.monitor.problem.ApiProblem;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.query.HeadlineSamples;
 import dev.driftwatch.monitor.query.RunQueryService;
@@ -51,6 +52,7 @@ class RunsPageController {
     @GetMapping("/projects/{project}/runs")
     String list(@PathVariable String project, RunListParams params, Model model) {
         Project p = access.require(project);
+        params.check();
         // a tag as typed, like the runs' tags it is compared with ("nightly " is not "nightly")
         String tag = params.tag() == null || params.tag().isBlank() ? null : params.tag();
         RunFilter filter = new RunFilter(tag, params.blankToNull(params.method()),
@@ -91,6 +93,33 @@ class RunsPageController {
      */
     record RunListParams(String q, String status, String method, String flag, String tag, String sort, String dir,
             Integer page) {
+
+        /** The flags the list filters by (its menu's values). */
+        static final List<String> FLAGS = List.of("flagged", "parameter-heavy", "drifts-far");
+
+        /**
+         * Refuses what the page's own links and menus never send (an audit's finding: an unknown sort, direction or
+         * flag fell back to the default without a word, the list then not what was asked for).
+         *
+         * @throws ApiProblem 400 naming the parameter
+         */
+        void check() {
+            List<ApiProblem.FieldProblem> problems = new java.util.ArrayList<>();
+            if (sort != null && !sort.isBlank() && java.util.Arrays.stream(Sort.values()).noneMatch(s -> s.name()
+                    .equals(sort))) {
+                problems.add(new ApiProblem.FieldProblem("sort", "must be one of " + String.join(", ",
+                        java.util.Arrays.stream(Sort.values()).map(Sort::name).toList())));
+            }
+            if (dir != null && !dir.isBlank() && !"asc".equals(dir) && !"desc".equals(dir)) {
+                problems.add(new ApiProblem.FieldProblem("dir", "must be asc or desc"));
+            }
+            if (flag != null && !flag.isBlank() && !FLAGS.contains(flag)) {
+                problems.add(new ApiProblem.FieldProblem("flag", "must be one of " + String.join(", ", FLAGS)));
+            }
+            if (!problems.isEmpty()) {
+                throw ApiProblem.invalid(problems);
+            }
+        }
 
         public Sort sortOrDefault() {
             try {

@@ -264,6 +264,22 @@ class FormNumbersTest extends WebTestBase {
         assertThat(expired.page("/login?expired")).contains("Your session had expired");
     }
 
+    /** A sort, direction or flag the runs list's links and menu never send: a 400 naming it, not the default. */
+    @Test
+    void theRunsListRefusesASortDirectionOrFlagItDoesNotOffer() {
+        UiSession ui = session();
+        String runs = "/projects/" + PROJECT + "/runs?";
+        for (String[] bad : new String[][] {{"sort=bogus", "sort must be one of"}, {"dir=up", "dir must be asc or desc"},
+                {"flag=red", "flag must be one of"}}) {
+            HttpResponse<String> a = ui.get(runs + bad[0], "Accept", "text/html");
+            assertThat(a.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(a.body()).as(bad[0]).contains(bad[1]);
+        }
+        assertThat(ui.get(runs + "sort=name&dir=asc&flag=drifts-far", "Accept", "text/html").statusCode())
+                .isEqualTo(200);
+        assertThat(ui.get(runs + "sort=&dir=&flag=", "Accept", "text/html").statusCode()).isEqualTo(200);
+    }
+
     private UiSession session() {
         newProject(PROJECT);
         return UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
