@@ -212,47 +212,38 @@ public class DriftListener extends TrainingListenerAdapter {
         }
         // each step runs even when one before it failed with an error of a broken JVM (which then goes on up):
         // the sinks are still flushed and closed, the meter's memory still released
-        try {
-            // after a guardrail stop the weights are those of the checkpoint that stopped it: nothing new to measure
-            if (atEnd && started && meter.isCaptured() && lastMeasuredStep != batches && status != RunStatus.STOPPED) {
-                safely("measure at the end", () -> checkpoint(trainer, batches, true));
-            }
-        } finally {
-            try {
+        List<EndStep> steps = List.of(
+                // after a guardrail stop the weights are those of the checkpoint that stopped it: nothing to measure
+                new EndStep("measure at the end", () -> {
+                    if (atEnd && started && meter.isCaptured() && lastMeasuredStep != batches
+                            && status != RunStatus.STOPPED) {
+                        checkpoint(trainer, batches, true);
+                    }
+                }),
                 // the run's end is sent even when its last measurement failed
-                safely("finish the run", () -> {
-                    if (started) {
-                        sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
-                        logger.info("driftwatch: {}", cost.describe());
-                    }
-                    return null;
-                });
-            } finally {
-                finished = true;
-                try {
-                    safely("flush the sinks", () -> {
-                        // a zero timeout asks without waiting; the streaming client then spools the rest at close
-                        if (!sink.flush(flushTimeout) && !flushTimeout.isZero()) {
-                            logger.warn("driftwatch: sinks did not deliver everything within {}", flushTimeout);
-                        }
-                        return null;
-                    });
-                } finally {
+                new EndStep("finish the run", () -> {
                     try {
-                        safely("close the sinks", () -> {
-                            sink.close();
-                            return null;
-                        });
+                        if (started) {
+                            sink.runFinished(new RunEnd(runKey, status.wireName(), Instant.now()));
+                            logger.info("driftwatch: {}", cost.describe());
+                        }
                     } finally {
-                        safely("release the meter's memory", () -> {
-                            meter.close();
-                            return null;
-                        });
+                        finished = true;
                     }
-                }
-            }
-        }
+                }),
+                new EndStep("flush the sinks", () -> {
+                    // a zero timeout asks without waiting; the streaming client then spools the rest at close
+                    if (!sink.flush(flushTimeout) && !flushTimeout.isZero()) {
+                        logger.warn("driftwatch: sinks did not deliver everything within {}", flushTimeout);
+                    }
+                }),
+                new EndStep("close the sinks", sink::close),
+                new EndStep("release the meter's memory", meter::close));
+        Failures.each(steps, step -> step.action().run(), (step, e) -> goOn(step.what(), e));
     }
+
+    /** One of {@link #onTrainingEnd}'s steps, and what it does, for the log. */
+    private record EndStep(String what, Runnable action) {}
 
     /**
      * Returns a callback for {@code SaveModelTrainingListener.setSaveModelCallback}: it measures the

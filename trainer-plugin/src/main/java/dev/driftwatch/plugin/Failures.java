@@ -1,5 +1,8 @@
 package dev.driftwatch.plugin;
 
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
 /**
  * What the plugin may catch and carry on from, so that measuring and shipping never end a training job.
  * Used by the listener, its sinks and the streaming client's sender thread; not meant for users' code (it may
@@ -26,5 +29,33 @@ public final class Failures {
             return false;
         }
         return !(t instanceof VirtualMachineError) || t instanceof OutOfMemoryError || t instanceof StackOverflowError;
+    }
+
+    /**
+     * Calls {@code call} on every item, even after one failed: a recoverable failure goes to
+     * {@code onRecoverable} (to be logged), and the first failure that is not (a broken JVM's error) is thrown
+     * once every item has had its call, so that what comes after it (flushing, closing, freeing) still runs.
+     *
+     * @param items the items, in order
+     * @param call what to do with each
+     * @param onRecoverable told of each recoverable failure and its item
+     * @param <T> the items' type
+     */
+    public static <T> void each(Iterable<T> items, Consumer<T> call, BiConsumer<T, Throwable> onRecoverable) {
+        Error broken = null;
+        for (T item : items) {
+            try {
+                call.accept(item);
+            } catch (Throwable e) { // NOPMD: sorted right here into what goes on up and what is logged
+                if (recoverable(e)) {
+                    onRecoverable.accept(item, e);
+                } else if (broken == null) {
+                    broken = (Error) e; // (every unrecoverable failure is an Error)
+                }
+            }
+        }
+        if (broken != null) {
+            throw broken;
+        }
     }
 }

@@ -54,22 +54,8 @@ final class SinkFanOut implements DriftSink {
     }
 
     private void each(String what, Consumer<DriftSink> call) {
-        Error broken = null; // a broken JVM's error: the other sinks are still called, then it goes on up
-        for (DriftSink sink : sinks) {
-            try {
-                call.accept(sink);
-            } catch (Throwable e) { // NOPMD: a sink's failure never reaches the training loop
-                if (!Failures.recoverable(e)) {
-                    if (broken == null) {
-                        broken = (Error) e; // (every unrecoverable failure is an Error)
-                    }
-                    continue;
-                }
-                logger.warn("driftwatch: sink {} failed in {}: {}", sink.getClass().getSimpleName(), what, e.toString(), e);
-            }
-        }
-        if (broken != null) {
-            throw broken;
-        }
+        // a broken JVM's error goes on up only once every sink has had its call
+        Failures.each(sinks, call, (sink, e) -> logger.warn("driftwatch: sink {} failed in {}: {}",
+                sink.getClass().getSimpleName(), what, e.toString(), e));
     }
 }

@@ -52,12 +52,11 @@ class TokensController {
             model.addAttribute("error", "A token name has 1 to 200 characters.");
             model.addAttribute("sentName", name);
             return list(project, model);
-        } else {
-            TokenService.IssuedToken issued = tokenService.issue(p, trimmed, channels);
-            // a flash attribute lives for exactly the next request: the text is shown once, never stored
-            redirect.addFlashAttribute("issued", issued.token());
-            redirect.addFlashAttribute("issuedName", trimmed);
         }
+        TokenService.IssuedToken issued = tokenService.issue(p, trimmed, channels);
+        // a flash attribute lives for exactly the next request: the text is shown once, never stored
+        redirect.addFlashAttribute("issued", issued.token());
+        redirect.addFlashAttribute("issuedName", trimmed);
         return "redirect:/projects/" + p.getKey() + "/tokens";
     }
 

@@ -97,14 +97,7 @@ public class JsonLinesFileSink implements DriftSink {
     @Override
     public synchronized void close() {
         closed = true;
-        if (out != null) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                logger.warn("driftwatch: could not close {}: {}", file, e.toString());
-            }
-            out = null;
-        }
+        closeFile(true);
     }
 
     private synchronized void write(WireRecord record) {
@@ -136,7 +129,7 @@ public class JsonLinesFileSink implements DriftSink {
             }
         } catch (IOException | RuntimeException e) {
             dropped++;
-            closeQuietly(); // the next record opens the file again
+            closeFile(false); // the next record opens the file again (a failure to close: the write failed already)
             if (!failing) {
                 failing = true;
                 logger.warn("driftwatch: cannot write {}: {}; the {} is lost (the next record tries again)", file,
@@ -155,12 +148,14 @@ public class JsonLinesFileSink implements DriftSink {
         }
     }
 
-    private void closeQuietly() {
+    private void closeFile(boolean warn) {
         if (out != null) {
             try {
                 out.close();
-            } catch (IOException ignored) {
-                // the write failed already
+            } catch (IOException e) {
+                if (warn) {
+                    logger.warn("driftwatch: could not close {}: {}", file, e.toString());
+                }
             }
             out = null;
         }

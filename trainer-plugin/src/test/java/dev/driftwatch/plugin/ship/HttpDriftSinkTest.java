@@ -414,7 +414,6 @@ class HttpDriftSinkTest {
             sink.runStarted(Records.run(RUN));
             for (long step = 0; step < 10; step++) {
                 sink.checkpoint(Records.checkpoint(RUN, step));
-                Thread.sleep(20);
             }
             sink.runFinished(Records.end(RUN));
             await().atMost(20, TimeUnit.SECONDS).until(() -> sink.flush(Duration.ofSeconds(1)));
