@@ -182,7 +182,7 @@ public final class ListenerBenchmark implements Benchmark {
                 }
                 meter.captureBase(trainer);
                 // how the base is kept, as the meter decided from the budget (exact rows keep their old names)
-                String label = shape + ("exact".equals(meter.approximation()) ? "" : ", " + meter.approximation());
+                String keptAs = shape + ("exact".equals(meter.approximation()) ? "" : ", " + meter.approximation());
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                     NDArray a = p.getValue().getArray();
                     try (NDArray noise = trainer.getManager().randomNormal(0, 0.01f, a.getShape(), a.getDataType())) {
@@ -191,6 +191,8 @@ public final class ListenerBenchmark implements Benchmark {
                 }
                 meter.bareForward(trainer); // warm-up
                 meter.measure(trainer);
+                // and exact rows compared on the JVM's vector unit say so (java --add-modules jdk.incubator.vector)
+                String label = keptAs + (meter.lastComparedOnVectorUnit() ? ", JVM vectors" : "");
                 long[] bare = new long[reps];
                 long[] full = new long[reps];
                 long[] bareCpu = new long[reps];

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.driftwatch.plugin.math.HostDivergences;
+import dev.driftwatch.plugin.math.JvmVectors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +18,9 @@ import java.util.function.Supplier;
  * same blocks; and the floor the exact comparison cannot go below, its three transcendental passes per logit
  * (the exponentials of the base's and the current log-probabilities, the logarithm of their mixture for
  * Jensen-Shannon), against the forward of the {@code listener} benchmark's bare 32k head per logit (a product
- * 256 wide), which is what that benchmark's lm-head rows divide by. Run with one PyTorch thread
- * ({@code -Dai.djl.pytorch.num_threads=1}), as the listener benchmark is.
+ * 256 wide), which is what that benchmark's lm-head rows divide by; and, where the JVM has the vector module, the
+ * whole exact comparison on its vector unit ({@code JvmVectors}) per logit against the same forward. Run with one
+ * PyTorch thread ({@code -Dai.djl.pytorch.num_threads=1}), as the listener benchmark is.
  */
 final class TensorOpsBenchmark implements Benchmark {
 
@@ -97,8 +100,41 @@ final class TensorOpsBenchmark implements Benchmark {
             results.add(new Result(name(), "the exact comparison's transcendental passes (2 exp + 1 log) per logit vs"
                     + " the bare 32k head's forward per logit", floor, "ns", forward, floor / forward, "<= 0.25x",
                     floor / forward <= 0.25));
+            if (JvmVectors.available()) { // java --add-modules jdk.incubator.vector
+                double whole = jvmVectorsPerLogit(logits.toFloatArray(), logits.add(0.01f).toFloatArray(), reps,
+                        quick ? 200 : 1000);
+                System.err.printf(java.util.Locale.ROOT, "  the whole exact comparison on the JVM's vector unit %.3f ns"
+                        + " per logit%n", whole);
+                results.add(new Result(name(), "the whole exact comparison on the JVM's vector unit per logit vs the"
+                        + " bare 32k head's forward per logit", whole, "ns", forward, whole / forward, "", null));
+            }
             return results;
         }
+    }
+
+    /**
+     * The best time per logit of {@link JvmVectors#compareRow} over the rows of a block (every metric of the exact
+     * comparison; the row copies the listener makes from PyTorch's memory left out).
+     */
+    private static double jvmVectorsPerLogit(float[] base, float[] current, int reps, int calls) {
+        int rows = base.length / VOCABULARY;
+        double[] lse = HostDivergences.logNormalizers(base, VOCABULARY, 1.0);
+        float[] rowOfBase = new float[VOCABULARY];
+        float[] rowOfCurrent = new float[VOCABULARY];
+        double[] scratch = new double[VOCABULARY];
+        double[] out = new double[JvmVectors.COLUMNS];
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < reps; rep++) {
+            long t0 = System.nanoTime();
+            for (int call = 0; call < calls; call++) {
+                int r = call % rows;
+                System.arraycopy(base, r * VOCABULARY, rowOfBase, 0, VOCABULARY);
+                System.arraycopy(current, r * VOCABULARY, rowOfCurrent, 0, VOCABULARY);
+                JvmVectors.compareRow(rowOfBase, lse[r], 0, rowOfCurrent, VOCABULARY, 1.0, out, 0, scratch);
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / ((double) calls * VOCABULARY));
+        }
+        return best;
     }
 
     /** The best time of one call in nanoseconds, over {@code calls} calls whose results are closed at once. */

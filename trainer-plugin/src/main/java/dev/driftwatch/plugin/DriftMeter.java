@@ -17,6 +17,7 @@ import dev.driftwatch.plugin.math.Aggregates;
 import dev.driftwatch.plugin.math.DeviceBootstrap;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.HostDivergences;
+import dev.driftwatch.plugin.math.JvmVectors;
 import dev.driftwatch.plugin.math.StratifiedBootstrap;
 import dev.driftwatch.plugin.math.TaskScores;
 import dev.driftwatch.plugin.params.ParameterTracker;
@@ -111,6 +112,8 @@ public final class DriftMeter implements AutoCloseable {
     private Duration lastTokenDetail = Duration.ZERO;
     /** Groups the last measurement compared on the helper thread beside the next group's forward. */
     private int lastComparedBeside;
+    /** Whether the last measurement compared on the JVM's vector unit ({@link BaseDistribution#comparesOnJvm}). */
+    private volatile boolean lastOnVectorUnit;
     /** Whether log-probabilities and metrics are computed on the JVM (small outputs, see {@link HostDivergences}). */
     private boolean onHost;
     /** Per group, the base's log-probabilities, argmax and mask as JVM arrays (when measured on the host). */
@@ -315,6 +318,8 @@ public final class DriftMeter implements AutoCloseable {
             if (!"exact".equals(base.approximation())) {
                 logger.info("driftwatch: base kept as {} ({} classes do not fit the {} byte budget)",
                         base.approximation(), base.classes(), settings.memoryBudgetBytes());
+            } else if (!onHost && !manager.getDevice().isGpu()) {
+                logger.info("driftwatch: {}", JvmVectors.describe());
             }
         } catch (RuntimeException | Error e) { // what the failed capture holds (a copy of the weights) is freed
             close();
@@ -477,6 +482,7 @@ public final class DriftMeter implements AutoCloseable {
     /** Compares every group with the base: fills each example's row of metrics and its sampling variance. */
     private void compare(Trainer trainer, boolean host, double[] rows, double[] samplingVariance) {
         lastComparedBeside = 0;
+        lastOnVectorUnit = false;
         int width = BaseDistribution.COLUMNS + (probes.isSequence() ? Divergences.SEQUENCE_SUMS.size() : 0);
         Filler fill = new Filler(rows, samplingVariance, base.entropy(), width);
         if (!host && helperBeside && groups.size() > 1) {
@@ -702,8 +708,10 @@ public final class DriftMeter implements AutoCloseable {
         String uid = logits.getUid();
         try (NDManager scoped = forwarded.scope()) {
             // Work through the group in cache-sized slices: with a large vocabulary every
-            // temporary would otherwise be as big as the logits.
-            int step = base.sliceSize(probes.positions(), SLICE_ELEMENTS);
+            // temporary would otherwise be as big as the logits (on the JVM's vector unit, there are none).
+            boolean onVectorUnit = base.comparesOnJvm(logits);
+            lastOnVectorUnit |= onVectorUnit;
+            int step = onVectorUnit ? chunk.size() : base.sliceSize(probes.positions(), SLICE_ELEMENTS);
             for (int from = 0; from < chunk.size(); from += step) {
                 int to = Math.min(chunk.size(), from + step);
                 try (NDManager slice = scoped.newSubManager()) {
@@ -867,6 +875,16 @@ public final class DriftMeter implements AutoCloseable {
      */
     int lastGroupsComparedBeside() {
         return lastComparedBeside;
+    }
+
+    /**
+     * Tells whether the last measurement compared the full distributions on the JVM's vector unit
+     * ({@link dev.driftwatch.plugin.math.JvmVectors}): an exact base on the CPU, with the JVM's vector module.
+     *
+     * @return true where it did; false for PyTorch's operations, the JVM's loop for small outputs, or before any
+     */
+    public boolean lastComparedOnVectorUnit() {
+        return lastOnVectorUnit;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.driftwatch.plugin.base;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,10 +9,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.driftwatch.plugin.math.Divergences;
+import dev.driftwatch.plugin.math.JvmVectors;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 
@@ -94,6 +100,8 @@ public final class BaseDistribution implements AutoCloseable {
     private final double temperature;
     private final List<NDList> chunks; // per probe group
     private final double[] entropy;
+    /** Whether exact comparisons on the CPU may run on the JVM's vector unit ({@link JvmVectors}). */
+    private boolean jvmVectors = true;
 
     /**
      * Creates a base distribution from its parts (used by the capture and by the cache file).
@@ -387,21 +395,46 @@ public final class BaseDistribution implements AutoCloseable {
                 return new NDList(none, none.get(":, :, 0"));
             }
         }
-        long block = Math.max(1, (topK == 0 ? BLOCK_ELEMENTS : SKETCH_BLOCK_ELEMENTS) / shape.get(2));
+        NDList together;
+        if (comparesOnJvm(logits)) {
+            together = compareOnJvm(kept, logits, Math.toIntExact(rows), helper, scoped);
+            // read: the views and copies of the rows made for it go now (the scored rows' copies hold memory)
+            kept.close();
+            logits.close();
+        } else {
+            together = compareInBlocks(kept, logits, rows, helper, scoped);
+        }
+        NDArray all = topK == 0
+                ? Divergences.finish(together.get(0)) // once for all rows: each operation on a block costs a call
+                : compareKept(kept, together);
+        NDArray lse = together.get(topK == 0 ? 1 : VOCABULARY_LSE).reshape(rows, 1);
+        if (scored != null) {
+            all = spread(all, scored);
+            lse = spread(lse, scored);
+        }
+        return new NDList(all.reshape(shape.get(0), shape.get(1), COLUMNS), lse.reshape(shape.get(0), shape.get(1)));
+    }
+
+    /**
+     * The comparison of some rows in PyTorch's operations, in cache-sized blocks shared with the helper.
+     *
+     * @return the unfinished per-row values (as {@link #compareRows} or {@link #vocabularyPass} gives them), the
+     *     blocks' outputs concatenated
+     */
+    private NDList compareInBlocks(NDList kept, NDArray logits, long rows, Executor helper, NDManager scoped) {
+        long block = Math.max(1, (topK == 0 ? BLOCK_ELEMENTS : SKETCH_BLOCK_ELEMENTS) / classes);
         NDArray floor = topK == 0 ? Divergences.minimumFloor(scoped, logits.getDevice()) : null;
-        long rowsPerBlock = block;
-        long total = rows;
         NDArray shared = helper == null ? logits : detached(logits, scoped);
         NDList[] blocks = new NDList[Math.toIntExact((rows + block - 1) / block)];
         SharedBlocks.run(blocks.length, b -> {
-            long r = b * rowsPerBlock;
-            String part = r + ":" + Math.min(total, r + rowsPerBlock);
+            long r = b * block;
+            String part = r + ":" + Math.min(rows, r + block);
             try (NDManager inner = scoped.newSubManager()) {
                 NDList rowsOfBase = new NDList();
                 kept.forEach(a -> rowsOfBase.add(slice(a, part, false, inner)));
                 NDArray rowsOfCurrent = slice(shared, part, false, inner);
-                NDList out = topK == 0 ? compareRows(rowsOfBase, rowsOfCurrent, floor)
-                        : vocabularyPass(rowsOfBase, rowsOfCurrent);
+                NDList out = topK != 0 ? vocabularyPass(rowsOfBase, rowsOfCurrent)
+                        : compareRows(rowsOfBase, rowsOfCurrent, floor);
                 out.attach(scoped);
                 blocks[b] = out;
             }
@@ -414,15 +447,75 @@ public final class BaseDistribution implements AutoCloseable {
             outputs.forEach(o -> parts.add(o.get(column)));
             together.add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0));
         }
-        NDArray all = topK == 0
-                ? Divergences.finish(together.get(0)) // once for all rows: each operation on a block costs a call
-                : compareKept(kept, together);
-        NDArray lse = together.get(topK == 0 ? 1 : VOCABULARY_LSE).reshape(rows, 1);
-        if (scored != null) {
-            all = spread(all, scored);
-            lse = spread(lse, scored);
+        return together;
+    }
+
+    /**
+     * {@link #compareRows} on the JVM's vector unit ({@link JvmVectors}): the same values, to rounding, from the
+     * float32 logits read in place (a view of PyTorch's memory, on the CPU), one row at a time into a copy in the
+     * Java heap, in blocks of rows shared with the helper. No PyTorch operation runs on the helper.
+     *
+     * @return the unfinished per-row values {@code [rows, COLUMNS]} and the current log-normalisers
+     *     {@code [rows, 1]}, as {@link #compareInBlocks} gives them
+     */
+    private NDList compareOnJvm(NDList kept, NDArray logits, int rows, Executor helper, NDManager scoped) {
+        FloatBuffer base = floats(kept.get(LOGITS));
+        FloatBuffer current = floats(logits);
+        double[] baseLse = kept.get(LOG_NORMALIZER).toDoubleArray();
+        long[] argmax = kept.get(ARGMAX).toLongArray();
+        double[] values = new double[rows * COLUMNS];
+        double[] lse = new double[rows];
+        int block = Math.max(1, JVM_BLOCK_ROWS);
+        SharedBlocks.run((rows + block - 1) / block, b -> {
+            RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
+            for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
+                base.get(r * classes, buffers.base, 0, classes);
+                current.get(r * classes, buffers.current, 0, classes);
+                lse[r] = JvmVectors.compareRow(buffers.base, baseLse[r], (int) argmax[r], buffers.current, classes,
+                        temperature, values, r * COLUMNS, buffers.scratch);
+            }
+        }, helper);
+        if (rowBuffers.size() > 4) { // threads come and go (a user's pool): keep the two a measurement uses
+            rowBuffers.clear();
         }
-        return new NDList(all.reshape(shape.get(0), shape.get(1), COLUMNS), lse.reshape(shape.get(0), shape.get(1)));
+        return new NDList(scoped.create(values, new Shape(rows, COLUMNS)), scoped.create(lse, new Shape(rows, 1)));
+    }
+
+    /**
+     * Whether comparisons of these logits run on the JVM's vector unit ({@link JvmVectors}): an exact base, float32
+     * logits on the CPU, and the vector API available. They then make no temporaries over the vocabulary, so
+     * callers need not cut a group into cache-sized slices.
+     *
+     * @param logits the current model's logits
+     * @return true where {@link #compareOnJvm} compares them
+     */
+    public boolean comparesOnJvm(NDArray logits) {
+        return topK == 0 && jvmVectors && JvmVectors.available() && logits.getDataType() == DataType.FLOAT32
+                && logits.getDevice().getDeviceType().equals(Device.Type.CPU);
+    }
+
+    /** Rows a block of {@link #compareOnJvm} holds: each block a piece of work the helper may take. */
+    private static final int JVM_BLOCK_ROWS = 16;
+
+    /** The float32 values of an array on the CPU, read in place (a contiguous copy where it is not contiguous). */
+    private static FloatBuffer floats(NDArray a) {
+        return a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** Per thread that compares on the JVM, its copies of one row and a row of scratch. */
+    private final Map<Thread, RowBuffers> rowBuffers = new ConcurrentHashMap<>();
+
+    /** One thread's copies of a row of the base's and the current logits, and a row of scratch. */
+    private static final class RowBuffers {
+        final float[] base;
+        final float[] current;
+        final double[] scratch;
+
+        RowBuffers(int classes) {
+            base = new float[classes];
+            current = new float[classes];
+            scratch = new double[classes];
+        }
     }
 
     /** The rows {@code at} ({@code [k, 1]} indices) of {@code a} ({@code [n]} or {@code [n, c]}). */
@@ -499,6 +592,15 @@ public final class BaseDistribution implements AutoCloseable {
         }
         return new NDList(
                 binned.concat(NDArrays.stack(new NDList(top1, entropyFt, top1.zerosLike()), 1), -1), lseQ);
+    }
+
+    /**
+     * Keeps exact comparisons on the CPU off the JVM's vector unit (tests compare both ways).
+     *
+     * @param use false for PyTorch's operations only
+     */
+    void useJvmVectors(boolean use) {
+        jvmVectors = use;
     }
 
     /**

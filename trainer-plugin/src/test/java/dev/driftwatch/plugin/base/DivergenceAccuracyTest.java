@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.driftwatch.plugin.math.Divergences;
 import dev.driftwatch.plugin.math.HostDivergences;
+import dev.driftwatch.plugin.math.JvmVectors;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.testing.Accuracy;
@@ -24,9 +25,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Both measurement paths (the NDArray path of {@link BaseDistribution#perPosition}, and the JVM path of
- * {@link HostDivergences}) against the independent double-precision {@link ReferenceDivergences}, at
- * language-model vocabularies (32k and 128k): every per-example KL(base||ft), KL(ft||base), JS, TV and
+ * Every measurement path (the NDArray path of {@link BaseDistribution#perPosition}, with its exact comparison
+ * in PyTorch's operations and on the JVM's vector unit, and the JVM path of {@link HostDivergences}) against
+ * the independent double-precision {@link ReferenceDivergences}, at language-model vocabularies (32k, GPT-2's
+ * 50,257 and 128k): every per-example KL(base||ft), KL(ft||base), JS, TV and
  * entropy within 1e-3 relative, or 1e-8 nats absolute where the reference is below 1e-5.
  */
 @Timeout(120)
@@ -54,6 +56,9 @@ class DivergenceAccuracyTest {
             out.add(Arguments.of(huge(examples, positions, v)));
             out.add(Arguments.of(masked(examples, positions, v)));
         }
+        // GPT-2's vocabulary, 50,257: a length no vector unit divides, so every row ends in the scalar loop
+        out.add(Arguments.of(zipf("zipf s=1.1, drift 1e-3 (KL ~ 1e-7)", 2, 3, 50_257, 1.1, 1e-3, 1.0)));
+        out.add(Arguments.of(peaked(2, 3, 50_257)));
         return out.stream();
     }
 
@@ -130,9 +135,11 @@ class DivergenceAccuracyTest {
     void bothPathsMatchTheFloat64Reference(Case c) {
         double[][] reference = ReferenceDivergences.perExample(c.base(), c.ft(), c.positions(), c.classes(), c.mask(),
                 c.temperature());
-        double[][] device = device(c);
+        double[][] device = device(c, false);
+        double[][] vectors = device(c, true);
         double[][] host = host(c);
         double worstDevice = 0;
+        double worstVectors = 0;
         double worstHost = 0;
         int[] columns = {ReferenceDivergences.KL_PQ, ReferenceDivergences.KL_QP, ReferenceDivergences.JS,
             ReferenceDivergences.TV, ReferenceDivergences.ENTROPY_Q, ReferenceDivergences.ENTROPY_P};
@@ -142,15 +149,23 @@ class DivergenceAccuracyTest {
                 double expected = reference[i][columns[k]];
                 String what = String.format(Locale.ROOT, "%s, example %d, %s", c, i, names[k]);
                 worstDevice = Math.max(worstDevice, Accuracy.check("device path, " + what, device[i][k], expected));
+                worstVectors = Math.max(worstVectors,
+                        Accuracy.check("device path on the JVM's vectors, " + what, vectors[i][k], expected));
                 worstHost = Math.max(worstHost, Accuracy.check("host path, " + what, host[i][k], expected));
             }
         }
-        System.out.printf(Locale.ROOT, "%-40s V=%6d  KL(base||ft) %.3e  worst error / allowed: device %.1e, host %.1e%n",
-                c.name(), c.classes(), reference[0][0], worstDevice, worstHost);
+        System.out.printf(Locale.ROOT,
+                "%-40s V=%6d  KL(base||ft) %.3e  worst error / allowed: device %.1e, vectors %.1e, host %.1e%n",
+                c.name(), c.classes(), reference[0][0], worstDevice, worstVectors, worstHost);
     }
 
-    /** The NDArray path: capture, perPosition, perExample; columns as {@link #check}'s names. */
-    private static double[][] device(Case c) {
+    /**
+     * The NDArray path: capture, perPosition, perExample; columns as {@link #check}'s names. With
+     * {@code jvmVectors}, its exact comparison on the JVM's vector unit (the tests' JVM has the module), else
+     * PyTorch's operations.
+     */
+    private static double[][] device(Case c, boolean jvmVectors) {
+        assertThat(JvmVectors.available()).as("the tests run with " + JvmVectors.OPTION).isTrue();
         Shape shape = new Shape(c.examples(), c.positions(), c.classes());
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray mask = c.mask() == null ? null : m.create(c.mask(), new Shape(c.examples(), c.positions()));
@@ -161,11 +176,21 @@ class DivergenceAccuracyTest {
                     new BaseDistribution.Budget(Long.MAX_VALUE, 64, 0, 1));
                     NDManager scoped = m.newSubManager()) {
                 assertThat(base.approximation()).isEqualTo("exact");
+                base.useJvmVectors(jvmVectors);
                 base.tempAttach(scoped, group, 0);
                 NDArray perPosition = base.perPosition(0, scoped.create(c.ft(), shape), 0, c.examples(), scoped);
                 double[] means = Divergences.perExample(perPosition, mask).get(0).toDoubleArray();
                 double[] entropyBase = base.entropy();
                 int w = BaseDistribution.COLUMNS;
+                // the base against itself: every divergence exactly 0
+                double[] same = Divergences.perExample(
+                        base.perPosition(0, scoped.create(c.base(), shape), 0, c.examples(), scoped), mask).get(0)
+                        .toDoubleArray();
+                for (int i = 0; i < c.examples(); i++) {
+                    for (int k = 0; k < Divergences.BINNED_COLUMNS; k++) {
+                        assertThat(same[i * w + k]).as("KL/JS/TV of the base against itself").isZero();
+                    }
+                }
                 double[][] out = new double[c.examples()][];
                 for (int i = 0; i < c.examples(); i++) {
                     out[i] = new double[] {means[i * w], means[i * w + 1], means[i * w + 2], means[i * w + 3],

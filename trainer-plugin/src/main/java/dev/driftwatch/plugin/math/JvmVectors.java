@@ -1,0 +1,107 @@
+package dev.driftwatch.plugin.math;
+
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The exact comparison on the JVM's vector unit, where the JVM offers one: with
+ * {@code --add-modules jdk.incubator.vector} among its options (JDK 17 or newer) and a vector unit of at least
+ * two doubles. On the CPU it does the float64 work of PyTorch's two dozen passes over a language model's
+ * vocabulary in three, several times faster (see docs/benchmarks.md); its numbers are the same to rounding
+ * (both are within 1e-12 of a float64 reference). {@code -Ddriftwatch.vectorApi=false} turns it off.
+ */
+public final class JvmVectors {
+
+    private static final Logger logger = LoggerFactory.getLogger(JvmVectors.class);
+    /** The system property that turns the vector path off ({@code false}); on by default where it can run. */
+    public static final String PROPERTY = "driftwatch.vectorApi";
+    /** The JVM option that makes the vector API available. */
+    public static final String OPTION = "--add-modules jdk.incubator.vector";
+    /** Values per row of {@link #compareRow}'s output: {@link Divergences#full}'s four, top-1, H(Q), a 0. */
+    public static final int COLUMNS = Divergences.BINNED_COLUMNS + 3;
+
+    /** The comparison on the vector unit, or null where it cannot run. */
+    private static final RowComparison KERNEL = kernel();
+    private static final int LANES = KERNEL == null ? 0 : KERNEL.lanes();
+
+    private JvmVectors() {}
+
+    /**
+     * What the class written against the vector API offers. It is loaded by name, so that nothing else refers to
+     * an incubating module's types: without the module, nothing loads it (and the API documentation, which is
+     * built without incubating modules, leaves it out).
+     */
+    interface RowComparison {
+        /** How many doubles a vector holds. */
+        int lanes();
+
+        /** See {@link JvmVectors#compareRow}. */
+        double compareRow(float[] base, double baseLse, int baseArgmax, float[] current, int classes,
+                double temperature, double[] out, int at, double[] scratch);
+    }
+
+    private static RowComparison kernel() {
+        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").strip())
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            return (RowComparison) Class.forName(JvmVectors.class.getPackageName() + ".VectorDivergences")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) { // an API this JDK lacks
+            logger.warn("driftwatch: the JDK's vector API cannot be used here ({}); exact comparisons use PyTorch",
+                    e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Tells whether {@link #compareRow} can run here.
+     *
+     * @return true with the vector module and a vector unit of at least two doubles
+     */
+    public static boolean available() {
+        return LANES >= 2;
+    }
+
+    /**
+     * Says how the exact comparisons run on the CPU, for the log.
+     *
+     * @return one sentence
+     */
+    public static String describe() {
+        if (available()) {
+            return String.format(Locale.ROOT, "exact comparisons on the CPU use the JDK's vector API (%d doubles at a"
+                    + " time)", LANES);
+        }
+        return "exact comparisons on the CPU use PyTorch's operations; add " + OPTION + " to the JVM's options to"
+                + " make them several times cheaper";
+    }
+
+    /**
+     * Compares one row of current float32 logits with the base's: see {@link Divergences#full} for the columns.
+     * Callers check {@link #available()} first.
+     *
+     * @param base the base's float32 logits of the row, from index 0
+     * @param baseLse the base's log-normaliser {@code log sum exp(y / tau)}
+     * @param baseArgmax the base's top class
+     * @param current the current float32 logits of the row, from index 0
+     * @param classes V
+     * @param temperature tau
+     * @param out receives {@link #COLUMNS} values from {@code at}: KL(P||Q), KL(Q||P),
+     *     {@code KL(Q||P) + sum m (lp - log m)}, {@code sum min(p, q)} (to be finished by {@link Divergences#finish}),
+     *     top-1 agreement (1 or 0), H(Q), 0; NaN where the row has a NaN or +Inf logit
+     * @param at where in {@code out}
+     * @param scratch at least {@code classes} doubles
+     * @return the current log-normaliser {@code log sum exp(x / tau)}
+     * @throws IllegalStateException when the vector path is not available
+     */
+    public static double compareRow(float[] base, double baseLse, int baseArgmax, float[] current, int classes,
+            double temperature, double[] out, int at, double[] scratch) {
+        if (!available()) {
+            throw new IllegalStateException("the JDK's vector API is not available: " + describe());
+        }
+        return KERNEL.compareRow(base, baseLse, baseArgmax, current, classes, temperature, out, at, scratch);
+    }
+}
