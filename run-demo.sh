@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 CLASSPATH_FILE=examples/target/demo-classpath.txt
 
-# The JVM's vector module makes the listener's exact comparisons on the CPU 4-5x cheaper (docs/metrics.md);
+# The JVM's vector module makes the listener's comparisons on the CPU several times cheaper (docs/metrics.md);
 # the JVM then prints one warning line, which --help and --version leave out.
 VECTOR_MODULE="--add-modules=jdk.incubator.vector"
 # --help and --version come from the demo's own command line (picocli); they need a build, not a new one

@@ -318,7 +318,8 @@ public final class DriftMeter implements AutoCloseable {
             if (!"exact".equals(base.approximation())) {
                 logger.info("driftwatch: base kept as {} ({} classes do not fit the {} byte budget)",
                         base.approximation(), base.classes(), settings.memoryBudgetBytes());
-            } else if (!onHost && !manager.getDevice().isGpu()) {
+            }
+            if (!onHost && !manager.getDevice().isGpu()) {
                 logger.info("driftwatch: {}", JvmVectors.describe());
             }
         } catch (RuntimeException | Error e) { // what the failed capture holds (a copy of the weights) is freed
@@ -878,8 +879,8 @@ public final class DriftMeter implements AutoCloseable {
     }
 
     /**
-     * Tells whether the last measurement compared the full distributions on the JVM's vector unit
-     * ({@link dev.driftwatch.plugin.math.JvmVectors}): an exact base on the CPU, with the JVM's vector module.
+     * Tells whether the last measurement compared with the base on the JVM's vector unit
+     * ({@link dev.driftwatch.plugin.math.JvmVectors}): on the CPU, with the JVM's vector module.
      *
      * @return true where it did; false for PyTorch's operations, the JVM's loop for small outputs, or before any
      */

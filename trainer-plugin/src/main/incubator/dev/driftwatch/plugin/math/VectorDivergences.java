@@ -11,11 +11,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The exact comparison of full distributions ({@link Divergences#full} and the current model's normaliser,
- * entropy and top-1 agreement) computed on the JVM with the JDK's vector API, in float64, in three passes
- * over each row of float32 logits: the row maximum, {@code exp(x - max)} and its sum, then every sum at once.
- * PyTorch's operations make two dozen passes over the vocabulary for the same numbers, each through memory;
- * here the float64 exponentials and logarithms run four (or eight) at a time and nothing but one row of
- * exponentials is stored.
+ * entropy and top-1 agreement) computed on the JVM with the JDK's vector API, in float64, in four passes over
+ * each row of float32 logits: the row maximum; {@code exp(x - max)} and its sum; every sum but one at once; the
+ * mixture's logarithm. For a sketched base, the current model's part: the maximum, the exponentials and two
+ * sums of them ({@link #exponentials(float[], int, double, double[], double[])}). PyTorch's operations make two
+ * dozen passes over the vocabulary for the same numbers, each through memory; here the float64 exponentials and
+ * logarithms run four (or eight) at a time and nothing but one row of exponentials is stored.
  *
  * <p>Only loaded when the JVM runs with {@code --add-modules jdk.incubator.vector}: {@link JvmVectors} loads it by
  * name; nothing else refers to it. The API is an incubating one; this class uses only the parts that
@@ -44,6 +45,19 @@ final class VectorDivergences implements JvmVectors.RowComparison {
     public double compareRow(float[] base, double baseLse, int baseArgmax, float[] current, int classes,
             double temperature, double[] out, int at, double[] scratch) {
         return compare(base, baseLse, baseArgmax, current, classes, temperature, out, at, scratch);
+    }
+
+    @Override
+    public void exponentials(float[] current, int classes, double temperature, double[] e, double[] out) {
+        float max = rowMax(current, classes);
+        out[0] = max;
+        if (!(max < Float.POSITIVE_INFINITY)) {
+            return;
+        }
+        double inverse = 1.0 / temperature;
+        double shift = max * inverse;
+        out[1] = exponentials(current, classes, inverse, shift, e);
+        out[2] = moment(current, classes, inverse, shift, e);
     }
 
     /**
@@ -121,6 +135,21 @@ final class VectorDivergences implements JvmVectors.RowComparison {
         for (; v < classes; v++) {
             e[v] = Math.exp(x[v] * inverse - shift);
             sum += e[v];
+        }
+        return sum;
+    }
+
+    /** {@code sum e (x / tau - shift)} of a row, with {@code e} from {@link #exponentials}. */
+    private static double moment(float[] x, int classes, double inverse, double shift, double[] e) {
+        int v = 0;
+        int bound = FLOATS.loopBound(classes);
+        DoubleVector sums = DoubleVector.zero(DOUBLES);
+        for (; v < bound; v += FLOATS.length()) {
+            sums = DoubleVector.fromArray(DOUBLES, e, v).fma(widened(x, v).mul(inverse).sub(shift), sums);
+        }
+        double sum = inOrder(sums);
+        for (; v < classes; v++) {
+            sum += e[v] * (x[v] * inverse - shift);
         }
         return sum;
     }

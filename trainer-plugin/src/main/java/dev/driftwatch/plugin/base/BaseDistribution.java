@@ -15,6 +15,7 @@ import dev.driftwatch.plugin.probe.ProbeGroup;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -384,29 +385,28 @@ public final class BaseDistribution implements AutoCloseable {
             NDArray a = slice(base.get(i), examples, whole, scoped);
             Shape s = a.getShape();
             a = flat(a, i == ARGMAX ? new Shape(positions) : new Shape(positions, s.get(s.dimension() - 1)), scoped);
-            kept.add(scored == null ? a : rowsAt(a, at));
+            kept.add(scored == null ? a : scoredRows(a, at));
         }
         NDArray logits = flat(current, new Shape(positions, shape.get(2)), scoped);
         if (scored != null) {
-            logits = rowsAt(logits, at);
+            logits = scoredRows(logits, at);
             if (rows == 0) {
                 NDArray none = logits.getManager().zeros(new Shape(shape.get(0), shape.get(1), COLUMNS),
                         DataType.FLOAT64, logits.getDevice());
                 return new NDList(none, none.get(":, :, 0"));
             }
         }
-        NDList together;
-        if (comparesOnJvm(logits)) {
-            together = compareOnJvm(kept, logits, Math.toIntExact(rows), helper, scoped);
-            // read: the views and copies of the rows made for it go now (the scored rows' copies hold memory)
-            kept.close();
-            logits.close();
-        } else {
-            together = compareInBlocks(kept, logits, rows, helper, scoped);
-        }
+        boolean onJvm = comparesOnJvm(logits);
+        NDList together = onJvm ? compareOnJvm(kept, logits, Math.toIntExact(rows), helper, scoped)
+                : compareInBlocks(kept, logits, rows, helper, scoped);
         NDArray all = topK == 0
                 ? Divergences.finish(together.get(0)) // once for all rows: each operation on a block costs a call
                 : compareKept(kept, together);
+        if (onJvm) {
+            // read: the views and copies of the rows made for it go now (the scored rows' copies hold memory)
+            kept.close();
+            logits.close();
+        }
         NDArray lse = together.get(topK == 0 ? 1 : VOCABULARY_LSE).reshape(rows, 1);
         if (scored != null) {
             all = spread(all, scored);
@@ -451,46 +451,144 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * {@link #compareRows} on the JVM's vector unit ({@link JvmVectors}): the same values, to rounding, from the
-     * float32 logits read in place (a view of PyTorch's memory, on the CPU), one row at a time into a copy in the
-     * Java heap, in blocks of rows shared with the helper. No PyTorch operation runs on the helper.
+     * {@link #compareRows} (an exact base) or {@link #vocabularyPass} (a sketched one) on the JVM's vector unit
+     * ({@link JvmVectors}): the same values, to rounding, from the float32 logits read in place (a view of PyTorch's
+     * memory, on the CPU), one row at a time into a copy in the Java heap, in blocks of rows shared with the helper.
+     * No PyTorch operation runs on the helper.
      *
-     * @return the unfinished per-row values {@code [rows, COLUMNS]} and the current log-normalisers
-     *     {@code [rows, 1]}, as {@link #compareInBlocks} gives them
+     * @return what {@link #compareInBlocks} gives for the same rows
      */
     private NDList compareOnJvm(NDList kept, NDArray logits, int rows, Executor helper, NDManager scoped) {
-        FloatBuffer base = floats(kept.get(LOGITS));
         FloatBuffer current = floats(logits);
-        double[] baseLse = kept.get(LOG_NORMALIZER).toDoubleArray();
         long[] argmax = kept.get(ARGMAX).toLongArray();
-        double[] values = new double[rows * COLUMNS];
-        double[] lse = new double[rows];
         int block = Math.max(1, JVM_BLOCK_ROWS);
-        SharedBlocks.run((rows + block - 1) / block, b -> {
-            RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
-            for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
-                base.get(r * classes, buffers.base, 0, classes);
-                current.get(r * classes, buffers.current, 0, classes);
-                lse[r] = JvmVectors.compareRow(buffers.base, baseLse[r], (int) argmax[r], buffers.current, classes,
-                        temperature, values, r * COLUMNS, buffers.scratch);
-            }
-        }, helper);
+        NDList out;
+        if (topK == 0) {
+            FloatBuffer base = floats(kept.get(LOGITS));
+            double[] baseLse = kept.get(LOG_NORMALIZER).toDoubleArray();
+            double[] values = new double[rows * COLUMNS];
+            double[] lse = new double[rows];
+            SharedBlocks.run((rows + block - 1) / block, b -> {
+                RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
+                for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
+                    base.get(r * classes, buffers.base, 0, classes);
+                    current.get(r * classes, buffers.current, 0, classes);
+                    lse[r] = JvmVectors.compareRow(buffers.base, baseLse[r], (int) argmax[r], buffers.current,
+                            classes, temperature, values, r * COLUMNS, buffers.scratch);
+                }
+            }, helper);
+            out = new NDList(scoped.create(values, new Shape(rows, COLUMNS)), scoped.create(lse, new Shape(rows, 1)));
+        } else {
+            long[] indices = kept.get(INDICES).toLongArray();
+            int width = Math.toIntExact(indices.length / Math.max(1, rows));
+            VocabularyRows v = new VocabularyRows(rows, width);
+            SharedBlocks.run((rows + block - 1) / block, b -> {
+                RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
+                for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
+                    current.get(r * classes, buffers.current, 0, classes);
+                    vocabularyRow(buffers, (int) argmax[r], indices, r, width, v);
+                }
+            }, helper);
+            out = new NDList(scoped.create(v.top1, new Shape(rows)), scoped.create(v.entropy, new Shape(rows)),
+                    scoped.create(v.lse, new Shape(rows, 1)), scoped.create(v.kept, new Shape(rows, width)),
+                    scoped.create(v.logTail, new Shape(rows, 1)));
+        }
         if (rowBuffers.size() > 4) { // threads come and go (a user's pool): keep the two a measurement uses
             rowBuffers.clear();
         }
-        return new NDList(scoped.create(values, new Shape(rows, COLUMNS)), scoped.create(lse, new Shape(rows, 1)));
+        return out;
+    }
+
+    /** {@link #vocabularyPass}'s values of the rows of {@link #compareOnJvm}, row by row. */
+    private static final class VocabularyRows {
+        final double[] top1;
+        final double[] entropy;
+        final double[] lse;
+        final double[] kept;
+        final double[] logTail;
+
+        VocabularyRows(int rows, int width) {
+            top1 = new double[rows];
+            entropy = new double[rows];
+            lse = new double[rows];
+            kept = new double[rows * width];
+            logTail = new double[rows];
+        }
     }
 
     /**
-     * Whether comparisons of these logits run on the JVM's vector unit ({@link JvmVectors}): an exact base, float32
-     * logits on the CPU, and the vector API available. They then make no temporaries over the vocabulary, so
+     * One row of {@link #vocabularyPass} on the JVM: the exponentials and their sums on the vector unit, then the
+     * kept classes and the tail outside the base's top k, as that method forms them (the cancelling and the tiny
+     * tail included, for this row alone).
+     */
+    private void vocabularyRow(RowBuffers buffers, int argmax, long[] indices, int r, int width, VocabularyRows v) {
+        float[] x = buffers.current;
+        double[] e = buffers.scratch;
+        double[] sums = new double[3];
+        JvmVectors.exponentials(x, classes, temperature, e, sums);
+        float max = (float) sums[0];
+        if (!(max < Float.POSITIVE_INFINITY)) { // a NaN or +Inf logit: no number of this row means anything
+            v.top1[r] = Double.NaN;
+            v.entropy[r] = Double.NaN;
+            v.lse[r] = Double.NaN;
+            Arrays.fill(v.kept, r * width, (r + 1) * width, Double.NaN);
+            v.logTail[r] = Double.NaN;
+            return;
+        }
+        double inverse = 1.0 / temperature;
+        double sum = sums[1];
+        double logSum = Math.log(sum);
+        double lseQ = max * inverse + logSum;
+        v.top1[r] = x[argmax] >= max ? 1 : 0;
+        v.entropy[r] = logSum - sums[2] / sum;
+        v.lse[r] = lseQ;
+        int at = r * width;
+        for (int j = 0; j < width; j++) {
+            v.kept[at + j] = x[(int) indices[at + j]] * inverse - lseQ;
+        }
+        double top = 0;
+        for (int j = 0; j < topK; j++) {
+            top += e[(int) indices[at + j]];
+        }
+        double tail = sum - top;
+        if (tail < sum * CANCELLATION) { // the top k hold nearly all of Q's mass: the tail summed on its own
+            for (int j = 0; j < topK; j++) {
+                e[(int) indices[at + j]] = 0;
+            }
+            tail = 0;
+            for (int c = 0; c < classes; c++) {
+                tail += e[c];
+            }
+        }
+        if (tail < TINY_TAIL) { // below what exp(x - max) resolves: the log-sum-exp of the logits outside the top k
+            boolean[] inTop = new boolean[classes];
+            for (int j = 0; j < topK; j++) {
+                inTop[(int) indices[at + j]] = true;
+            }
+            double outsideMax = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                outsideMax = inTop[c] ? outsideMax : Math.max(outsideMax, x[c] * inverse);
+            }
+            double outside = 0;
+            for (int c = 0; c < classes; c++) {
+                outside += inTop[c] ? 0 : Math.exp(x[c] * inverse - outsideMax);
+            }
+            v.logTail[r] = outsideMax + Math.log(outside) - lseQ;
+        } else {
+            v.logTail[r] = Math.log(tail / sum);
+        }
+    }
+
+    /**
+     * Whether comparisons of these logits run on the JVM's vector unit ({@link JvmVectors}): float32 logits on the
+     * CPU, and the vector API available. They then make no temporaries over the vocabulary, so
      * callers need not cut a group into cache-sized slices.
      *
      * @param logits the current model's logits
      * @return true where {@link #compareOnJvm} compares them
      */
     public boolean comparesOnJvm(NDArray logits) {
-        return topK == 0 && jvmVectors && JvmVectors.available() && logits.getDataType() == DataType.FLOAT32
+        return jvmVectors && JvmVectors.available() && logits.getDataType() == DataType.FLOAT32
                 && logits.getDevice().getDeviceType().equals(Device.Type.CPU);
     }
 
@@ -515,6 +613,16 @@ public final class BaseDistribution implements AutoCloseable {
             base = new float[classes];
             current = new float[classes];
             scratch = new double[classes];
+        }
+    }
+
+    /**
+     * The scored rows of a view made for them, in a copy of their own; the view goes (it holds no memory, but the
+     * meter's scratch accounting counts every array in its scopes).
+     */
+    private static NDArray scoredRows(NDArray view, NDArray at) {
+        try (view) {
+            return rowsAt(view, at);
         }
     }
 
@@ -595,7 +703,7 @@ public final class BaseDistribution implements AutoCloseable {
     }
 
     /**
-     * Keeps exact comparisons on the CPU off the JVM's vector unit (tests compare both ways).
+     * Keeps comparisons on the CPU off the JVM's vector unit (tests compare both ways).
      *
      * @param use false for PyTorch's operations only
      */

@@ -5,11 +5,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The exact comparison on the JVM's vector unit, where the JVM offers one: with
+ * The comparison with the base on the JVM's vector unit, where the JVM offers one: with
  * {@code --add-modules jdk.incubator.vector} among its options (JDK 17 or newer) and a vector unit of at least
  * two doubles. On the CPU it does the float64 work of PyTorch's two dozen passes over a language model's
- * vocabulary in three, several times faster (see docs/benchmarks.md); its numbers are the same to rounding
- * (both are within 1e-12 of a float64 reference). {@code -Ddriftwatch.vectorApi=false} turns it off.
+ * vocabulary in three or four, several times faster (see docs/benchmarks.md), for an exact base and for the
+ * current model's pass of a sketched one; its numbers are the same to rounding. {@code -Ddriftwatch.vectorApi=false}
+ * turns it off.
  */
 public final class JvmVectors {
 
@@ -22,7 +23,7 @@ public final class JvmVectors {
     public static final int COLUMNS = Divergences.BINNED_COLUMNS + 3;
 
     /** The comparison on the vector unit, or null where it cannot run. */
-    private static final RowComparison KERNEL = kernel();
+    private static final RowComparison KERNEL = load();
     private static final int LANES = KERNEL == null ? 0 : KERNEL.lanes();
 
     private JvmVectors() {}
@@ -39,9 +40,12 @@ public final class JvmVectors {
         /** See {@link JvmVectors#compareRow}. */
         double compareRow(float[] base, double baseLse, int baseArgmax, float[] current, int classes,
                 double temperature, double[] out, int at, double[] scratch);
+
+        /** See {@link JvmVectors#exponentials}. */
+        void exponentials(float[] current, int classes, double temperature, double[] e, double[] out);
     }
 
-    private static RowComparison kernel() {
+    private static RowComparison load() {
         if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").strip())
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return null;
@@ -72,11 +76,11 @@ public final class JvmVectors {
      */
     public static String describe() {
         if (available()) {
-            return String.format(Locale.ROOT, "exact comparisons on the CPU use the JDK's vector API (%d doubles at a"
-                    + " time)", LANES);
+            return String.format(Locale.ROOT, "comparisons with the base on the CPU use the JDK's vector API (%d"
+                    + " doubles at a time)", LANES);
         }
-        return "exact comparisons on the CPU use PyTorch's operations; add " + OPTION + " to the JVM's options to"
-                + " make them several times cheaper";
+        return "comparisons with the base on the CPU use PyTorch's operations; add " + OPTION + " to the JVM's"
+                + " options to make them several times cheaper";
     }
 
     /**
@@ -99,9 +103,30 @@ public final class JvmVectors {
      */
     public static double compareRow(float[] base, double baseLse, int baseArgmax, float[] current, int classes,
             double temperature, double[] out, int at, double[] scratch) {
+        return kernel().compareRow(base, baseLse, baseArgmax, current, classes, temperature, out, at, scratch);
+    }
+
+    /**
+     * What a sketched base's comparison needs from the current model's full distribution of one row: its maximum,
+     * {@code e = exp(x / tau - max / tau)} and two sums of them, in float64, on the vector unit. Callers check
+     * {@link #available()} first.
+     *
+     * @param current the current float32 logits of the row, from index 0
+     * @param classes V
+     * @param temperature tau
+     * @param e receives the {@code classes} exponentials
+     * @param out receives the row maximum (float32 logits, not divided by tau; NaN or +Inf where the row has such
+     *     a logit, and then nothing else is written), {@code S = sum e} and {@code sum e (x / tau - max / tau)}
+     * @throws IllegalStateException when the vector path is not available
+     */
+    public static void exponentials(float[] current, int classes, double temperature, double[] e, double[] out) {
+        kernel().exponentials(current, classes, temperature, e, out);
+    }
+
+    private static RowComparison kernel() {
         if (!available()) {
             throw new IllegalStateException("the JDK's vector API is not available: " + describe());
         }
-        return KERNEL.compareRow(base, baseLse, baseArgmax, current, classes, temperature, out, at, scratch);
+        return KERNEL;
     }
 }

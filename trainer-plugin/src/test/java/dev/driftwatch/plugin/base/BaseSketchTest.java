@@ -1,12 +1,14 @@
 package dev.driftwatch.plugin.base;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.driftwatch.plugin.math.Divergences;
+import dev.driftwatch.plugin.math.JvmVectors;
 import dev.driftwatch.plugin.probe.ProbeChunk;
 import dev.driftwatch.plugin.probe.ProbeGroup;
 import dev.driftwatch.plugin.testing.ReferenceDivergences;
@@ -50,8 +52,12 @@ class BaseSketchTest {
                     }
                 }
                 double[] exact = referenceMeans(base, ft, positions);
-                double[] approx = sketchMeans(m, base, ft, positions, k, 0)[0];
+                double[] approx = sketchMeans(m, base, ft, positions, k, 0, true)[0];
+                double[] inPyTorch = sketchMeans(m, base, ft, positions, k, 0, false)[0];
                 for (int j = 0; j < NAMES.length; j++) {
+                    // the JVM's vector unit and PyTorch's operations: the same numbers, to rounding
+                    assertThat(approx[j]).as("tail %.0e, %s, both paths", tail, NAMES[j])
+                            .isCloseTo(inPyTorch[j], within(1e-12 * Math.abs(inPyTorch[j]) + 1e-15));
                     // a lower bound, up to the rounding of double sums (the bug this guards against: +88%..+139%)
                     assertThat(approx[j]).as("tail %.0e, %s", tail, NAMES[j])
                             .isLessThanOrEqualTo(exact[j] * (1 + 1e-9) + 1e-15);
@@ -71,8 +77,15 @@ class BaseSketchTest {
             for (double exponent : new double[] {1.1, 1.5, 2.0}) {
                 float[][] pair = zipfPair(17, exponent, positions);
                 double[] exact = referenceMeans(pair[0], pair[1], positions);
-                double[][] top256 = sketchMeans(m, pair[0], pair[1], positions, 256, 0);
-                double[][] sampled = sketchMeans(m, pair[0], pair[1], positions, 64, 192);
+                double[][] top256 = sketchMeans(m, pair[0], pair[1], positions, 256, 0, true);
+                double[][] sampled = sketchMeans(m, pair[0], pair[1], positions, 64, 192, true);
+                double[][] sampledInPyTorch = sketchMeans(m, pair[0], pair[1], positions, 64, 192, false);
+                for (int j = 0; j < 2; j++) {
+                    for (int c = 0; c < sampled[j].length; c++) {
+                        assertThat(sampled[j][c]).as("s=%.1f, both paths", exponent)
+                                .isCloseTo(sampledInPyTorch[j][c], within(1e-12 * Math.abs(sampledInPyTorch[j][c]) + 1e-15));
+                    }
+                }
                 assertThat(top256[1][0]).as("the same memory").isEqualTo(sampled[1][0]);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "Zipf s=%.1f", exponent));
                 for (int j = 0; j < NAMES.length; j++) {
@@ -124,9 +137,12 @@ class BaseSketchTest {
 
     /**
      * The sketched base's mean over positions of the four divergences; second row: the kept bytes and the
-     * reported sampling standard error of the KL(base||ft) mean.
+     * reported sampling standard error of the KL(base||ft) mean. {@code jvmVectors}: the current model's pass over
+     * the vocabulary on the JVM's vector unit, else in PyTorch's operations.
      */
-    private static double[][] sketchMeans(NDManager m, float[] base, float[] ft, int positions, int k, int samples) {
+    private static double[][] sketchMeans(NDManager m, float[] base, float[] ft, int positions, int k, int samples,
+            boolean jvmVectors) {
+        assertThat(JvmVectors.available()).as("the tests run with " + JvmVectors.OPTION).isTrue();
         Shape shape = new Shape(positions, 1, VOCAB);
         ProbeGroup group = ProbeGroup.of(
                 List.of(new ProbeChunk(0, positions, new NDList(m.zeros(new Shape(positions))), null)), 1, m).get(0);
@@ -134,6 +150,7 @@ class BaseSketchTest {
                 positions, 1.0, new BaseDistribution.Budget(0, k, samples, 42));
                 NDManager scoped = m.newSubManager()) {
             assertThat(dist.approximation()).isEqualTo(samples == 0 ? "topk(" + k + ")" : "topk(" + k + ")+tail(" + samples + ")");
+            dist.useJvmVectors(jvmVectors);
             dist.tempAttach(scoped, group, 0);
             NDArray logits = scoped.create(ft, shape);
             double[] v = new double[positions * BaseDistribution.COLUMNS];
