@@ -380,24 +380,29 @@ public final class BaseDistribution implements AutoCloseable {
                 at = scored.nonzero();
             }
         }
+        if (rows == 0) {
+            NDArray none = current.getManager().zeros(new Shape(shape.get(0), shape.get(1), COLUMNS),
+                    DataType.FLOAT64, current.getDevice());
+            none.attach(scoped);
+            return new NDList(none, none.get(":, :, 0"));
+        }
+        // on the JVM's vector unit, the scored rows of the logits over the vocabulary (the current model's, an exact
+        // base's) are read where they are; elsewhere they are gathered into copies first
+        boolean onJvm = comparesOnJvm(current);
+        int[] positionOf = onJvm && scored != null ? positionsOf(at) : null;
         NDList kept = new NDList();
         for (int i = 0; i < base.size(); i++) {
             NDArray a = slice(base.get(i), examples, whole, scoped);
             Shape s = a.getShape();
             a = flat(a, i == ARGMAX ? new Shape(positions) : new Shape(positions, s.get(s.dimension() - 1)), scoped);
-            kept.add(scored == null ? a : scoredRows(a, at));
+            boolean inPlace = positionOf != null && i == LOGITS && topK == 0;
+            kept.add(scored == null || inPlace ? a : scoredRows(a, at));
         }
         NDArray logits = flat(current, new Shape(positions, shape.get(2)), scoped);
-        if (scored != null) {
+        if (scored != null && positionOf == null) {
             logits = scoredRows(logits, at);
-            if (rows == 0) {
-                NDArray none = logits.getManager().zeros(new Shape(shape.get(0), shape.get(1), COLUMNS),
-                        DataType.FLOAT64, logits.getDevice());
-                return new NDList(none, none.get(":, :, 0"));
-            }
         }
-        boolean onJvm = comparesOnJvm(logits);
-        NDList together = onJvm ? compareOnJvm(kept, logits, Math.toIntExact(rows), helper, scoped)
+        NDList together = onJvm ? compareOnJvm(kept, logits, Math.toIntExact(rows), positionOf, helper, scoped)
                 : compareInBlocks(kept, logits, rows, helper, scoped);
         NDArray all = topK == 0
                 ? Divergences.finish(together.get(0)) // once for all rows: each operation on a block costs a call
@@ -456,9 +461,14 @@ public final class BaseDistribution implements AutoCloseable {
      * memory, on the CPU), one row at a time into a copy in the Java heap, in blocks of rows shared with the helper.
      * No PyTorch operation runs on the helper.
      *
+     * @param kept the base's arrays of the rows compared; an exact base's logits of every position where
+     *     {@code positionOf} is given
+     * @param logits the current logits of the rows compared, or of every position where {@code positionOf} is given
+     * @param positionOf the position of each row compared (the scored ones), or null where they are all the rows
      * @return what {@link #compareInBlocks} gives for the same rows
      */
-    private NDList compareOnJvm(NDList kept, NDArray logits, int rows, Executor helper, NDManager scoped) {
+    private NDList compareOnJvm(NDList kept, NDArray logits, int rows, int[] positionOf, Executor helper,
+            NDManager scoped) {
         FloatBuffer current = floats(logits);
         long[] argmax = kept.get(ARGMAX).toLongArray();
         int block = Math.max(1, JVM_BLOCK_ROWS);
@@ -471,8 +481,9 @@ public final class BaseDistribution implements AutoCloseable {
             SharedBlocks.run((rows + block - 1) / block, b -> {
                 RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
                 for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
-                    base.get(r * classes, buffers.base, 0, classes);
-                    current.get(r * classes, buffers.current, 0, classes);
+                    int p = positionOf == null ? r : positionOf[r];
+                    base.get(p * classes, buffers.base, 0, classes);
+                    current.get(p * classes, buffers.current, 0, classes);
                     lse[r] = JvmVectors.compareRow(buffers.base, baseLse[r], (int) argmax[r], buffers.current,
                             classes, temperature, values, r * COLUMNS, buffers.scratch);
                 }
@@ -485,7 +496,7 @@ public final class BaseDistribution implements AutoCloseable {
             SharedBlocks.run((rows + block - 1) / block, b -> {
                 RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
                 for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
-                    current.get(r * classes, buffers.current, 0, classes);
+                    current.get((positionOf == null ? r : positionOf[r]) * classes, buffers.current, 0, classes);
                     vocabularyRow(buffers, (int) argmax[r], indices, r, width, v);
                 }
             }, helper);
@@ -614,6 +625,16 @@ public final class BaseDistribution implements AutoCloseable {
             current = new float[classes];
             scratch = new double[classes];
         }
+    }
+
+    /** The scored positions' indices ({@code [k, 1]}) as an array. */
+    private static int[] positionsOf(NDArray at) {
+        long[] indices = at.toLongArray();
+        int[] out = new int[indices.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.toIntExact(indices[i]);
+        }
+        return out;
     }
 
     /**
