@@ -178,16 +178,12 @@ class FormNumbersTest extends WebTestBase {
     @Test
     void aNumberTooSmallForADoubleIsSaidToBeOne() {
         UiSession ui = session();
-        String settings = "/projects/" + PROJECT + "/settings";
-        HttpResponse<String> a = ui.postForm(settings, settings, FORM, "name=numbers&trainableFractionThreshold=0.1"
-                + "&klThreshold=1e-400&driftFactor=3&lossTolerance=0.1");
-        assertThat(a.statusCode()).isEqualTo(400);
-        assertThat(a.body()).contains("klThreshold is too small for a double").doesNotContain("must be a decimal");
-        String rules = "/projects/" + PROJECT + "/rules";
-        HttpResponse<String> r = ui.postForm(rules, rules, FORM, "name=tiny&enabled=true&severity=warning"
-                + "&type=threshold&metric=kl_base_ft&aggregate=mean&op=above&forCheckpoints=1&threshold=1e-400");
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).contains("condition.threshold is too small for a double");
+        assertThat(refused(ui, "settings", "name=numbers&trainableFractionThreshold=0.1"
+                + "&klThreshold=1e-400&driftFactor=3&lossTolerance=0.1"))
+                .contains("klThreshold is too small for a double").doesNotContain("must be a decimal");
+        assertThat(refused(ui, "rules", "name=tiny&enabled=true&severity=warning"
+                + "&type=threshold&metric=kl_base_ft&aggregate=mean&op=above&forCheckpoints=1&threshold=1e-400"))
+                .contains("condition.threshold is too small for a double");
     }
 
     /**
@@ -211,34 +207,27 @@ class FormNumbersTest extends WebTestBase {
     @Test
     void aFormFieldSentTwiceIsA400() {
         UiSession ui = session();
-        String settings = "/projects/" + PROJECT + "/settings";
-        HttpResponse<String> a = ui.postForm(settings, settings, FORM, "name=first&name=second"
-                + "&trainableFractionThreshold=0.1&klThreshold=0.5&driftFactor=3&lossTolerance=0.1");
-        assertThat(a.statusCode()).isEqualTo(400);
-        assertThat(a.body()).contains("\"field\":\"name\"").contains("is sent 2 times");
-        assertThat(ui.page(settings)).doesNotContain("first,second");
-        String rules = "/projects/" + PROJECT + "/rules";
-        HttpResponse<String> twoChannels = ui.postForm(rules, rules, FORM, "name=two-channels&enabled=true"
+        assertThat(refused(ui, "settings", "name=first&name=second"
+                + "&trainableFractionThreshold=0.1&klThreshold=0.5&driftFactor=3&lossTolerance=0.1"))
+                .contains("\"field\":\"name\"").contains("is sent 2 times");
+        assertThat(ui.page("/projects/" + PROJECT + "/settings")).doesNotContain("first,second");
+        HttpResponse<String> twoChannels = submit(ui, "rules", "name=two-channels&enabled=true"
                 + "&severity=warning&type=flag&forCheckpoints=1&channelType=log&channelUrl=&channelSettings="
                 + "&channelType=log&channelUrl=&channelSettings=");
         assertThat(twoChannels.statusCode()).as(twoChannels.body()).isEqualTo(302);
         // a value the menu does not offer is no longer taken as "off"
-        HttpResponse<String> maybe = ui.postForm(rules, rules, FORM, "name=maybe&enabled=maybe&severity=warning"
-                + "&type=flag&forCheckpoints=1");
-        assertThat(maybe.statusCode()).isEqualTo(400);
-        assertThat(maybe.body()).contains("enabled must be true or false");
+        assertThat(refused(ui, "rules", "name=maybe&enabled=maybe&severity=warning&type=flag&forCheckpoints=1"))
+                .contains("enabled must be true or false");
     }
 
     /** A token name too long: the page again, a 400, saying why and holding the name as sent; no token issued. */
     @Test
     void aTokenNameTooLongIsA400ShowingTheNameAsSent() {
         UiSession ui = session();
-        String tokens = "/projects/" + PROJECT + "/tokens";
         String name = "n".repeat(201);
-        HttpResponse<String> a = ui.postForm(tokens, tokens, FORM, "name=" + name);
-        assertThat(a.statusCode()).isEqualTo(400);
-        assertThat(a.body()).contains("A token name has 1 to 200 characters.").contains("value=\"" + name + "\"");
-        assertThat(ui.page(tokens)).doesNotContain(name + "</td>");
+        assertThat(refused(ui, "tokens", "name=" + name))
+                .contains("A token name has 1 to 200 characters.").contains("value=\"" + name + "\"");
+        assertThat(ui.page("/projects/" + PROJECT + "/tokens")).doesNotContain(name + "</td>");
     }
 
     /**
@@ -283,5 +272,18 @@ class FormNumbersTest extends WebTestBase {
     private UiSession session() {
         newProject(PROJECT);
         return UiSession.loggedIn("http://localhost:" + port, USER, PASSWORD);
+    }
+
+    /** Posts a form of one of the project's pages, from that page, as its browser does. */
+    private static HttpResponse<String> submit(UiSession ui, String page, String form) {
+        String path = "/projects/" + PROJECT + "/" + page;
+        return ui.postForm(path, path, FORM, form);
+    }
+
+    /** Posts a form that must be refused: its 400's page. */
+    private static String refused(UiSession ui, String page, String form) {
+        HttpResponse<String> answer = submit(ui, page, form);
+        assertThat(answer.statusCode()).isEqualTo(400);
+        return answer.body();
     }
 }

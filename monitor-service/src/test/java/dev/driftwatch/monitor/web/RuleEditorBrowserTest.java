@@ -25,6 +25,8 @@ class RuleEditorBrowserTest extends WebTestBase {
 
     private static final String PROJECT = "rule-editor";
 
+    private static final String RULES = "/api/v1/projects/" + PROJECT + "/alert-rules";
+
     private ApiClient api;
 
     @BeforeAll
@@ -39,15 +41,13 @@ class RuleEditorBrowserTest extends WebTestBase {
 
     @Test
     void editingAMultiChannelRuleKeepsEveryChannel() {
-        String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
-        ApiClient.Answer created = api.json("POST", rules, """
+        ApiClient.Answer created = createRule("""
                 {"name": "three channels", "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above",
                  "threshold": 0.5},
                  "channels": [{"type": "webhook", "url": "https://hooks.example/one"},
                               {"type": "slack", "url": "https://hooks.example/slack", "settings": {"channel": "#ml"}},
                               {"type": "log"}]}
                 """);
-        assertThat(created.status()).as(created.text()).isEqualTo(201);
         long id = created.json().get("id").longValue();
         JsonNode channels = created.json().get("channels");
         assertThat(channels).hasSize(3);
@@ -67,10 +67,9 @@ class RuleEditorBrowserTest extends WebTestBase {
         name.clear();
         // non-ASCII, as typed: the browser posts the form in UTF-8 without declaring it (FormCharsetTest)
         name.sendKeys("three channels, renamed: café");
-        browser.clickToNewPage(By.id("save-rule"));
-        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
+        save();
 
-        JsonNode after = api.get(rules + "/" + id).json();
+        JsonNode after = rule(id);
         assertThat(after.get("name").stringValue()).isEqualTo("three channels, renamed: café");
         assertThat(after.get("channels")).as("every channel, settings included").isEqualTo(channels);
 
@@ -79,9 +78,8 @@ class RuleEditorBrowserTest extends WebTestBase {
         new Select(browser.driver().findElement(By.id("channel-type-3"))).selectByValue("webhook");
         WebElement url = browser.driver().findElement(By.id("channel-url-3"));
         url.sendKeys("https://hooks.example/four");
-        browser.clickToNewPage(By.id("save-rule"));
-        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
-        JsonNode four = api.get(rules + "/" + id).json().get("channels");
+        save();
+        JsonNode four = rule(id).get("channels");
         assertThat(four).hasSize(4);
         assertThat(four.get(3).get("url").stringValue()).isEqualTo("https://hooks.example/four");
         assertThat(four.get(1).get("settings").get("channel").stringValue()).isEqualTo("#ml");
@@ -89,13 +87,11 @@ class RuleEditorBrowserTest extends WebTestBase {
 
     @Test
     void editingKeepsLineBreaksTheFormCannotShowUnlessTheUserChangesTheField() {
-        String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
-        ApiClient.Answer created = api.json("POST", rules, """
+        ApiClient.Answer created = createRule("""
                 {"name": "two\\nlines", "scope": {"tag": "team\\r\\nvision"},
                  "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5,
                                "slice": "on\\ntask"}}
                 """);
-        assertThat(created.status()).as(created.text()).isEqualTo(201);
         long id = created.json().get("id").longValue();
 
         // a text field cannot hold a line break: the browser shows (and would post) them stripped
@@ -105,9 +101,8 @@ class RuleEditorBrowserTest extends WebTestBase {
         WebElement threshold = browser.driver().findElement(By.id("rule-threshold"));
         threshold.clear();
         threshold.sendKeys("0.7");
-        browser.clickToNewPage(By.id("save-rule"));
-        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
-        JsonNode after = api.get(rules + "/" + id).json();
+        save();
+        JsonNode after = rule(id);
         assertThat(after.get("condition").get("threshold").doubleValue()).isEqualTo(0.7);
         assertThat(after.get("name").stringValue()).isEqualTo("two\nlines");
         assertThat(after.get("scope").get("tag").stringValue()).isEqualTo("team\r\nvision");
@@ -118,9 +113,8 @@ class RuleEditorBrowserTest extends WebTestBase {
         name = browser.driver().findElement(By.id("rule-name"));
         name.clear();
         name.sendKeys("one line");
-        browser.clickToNewPage(By.id("save-rule"));
-        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
-        after = api.get(rules + "/" + id).json();
+        save();
+        after = rule(id);
         assertThat(after.get("name").stringValue()).isEqualTo("one line");
         assertThat(after.get("scope").get("tag").stringValue()).isEqualTo("team\r\nvision");
     }
@@ -132,25 +126,21 @@ class RuleEditorBrowserTest extends WebTestBase {
      */
     @Test
     void savingARuleUnchangedKeepsTheSpacesAroundItsTagAndSlice() {
-        String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
-        ApiClient.Answer created = api.json("POST", rules, """
+        ApiClient.Answer created = createRule("""
                 {"name": "spaced", "scope": {"tag": " nightly "},
                  "condition": {"type": "threshold", "metric": "kl_base_ft", "op": "above", "threshold": 0.5,
                                "slice": "  on task "}}
                 """);
-        assertThat(created.status()).as(created.text()).isEqualTo(201);
         long id = created.json().get("id").longValue();
         browser.open("/projects/" + PROJECT + "/rules/" + id);
-        browser.clickToNewPage(By.id("save-rule"));
-        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
-        JsonNode after = api.get(rules + "/" + id).json();
+        save();
+        JsonNode after = rule(id);
         assertThat(after.get("scope").get("tag").stringValue()).isEqualTo(" nightly ");
         assertThat(after.get("condition").get("slice").stringValue()).isEqualTo("  on task ");
     }
 
     @Test
     void theFormOffersTheForecastRuleWithItsBudgetAndQuantileOnly() {
-        String rules = "/api/v1/projects/" + PROJECT + "/alert-rules";
         browser.open("/projects/" + PROJECT + "/rules");
         new Select(browser.driver().findElement(By.id("rule-type"))).selectByValue("forecast");
         // the budget (threshold) and the quantile apply; metric, op and the CI choice do not
@@ -173,11 +163,10 @@ class RuleEditorBrowserTest extends WebTestBase {
         WebElement keep = browser.driver().findElement(By.id("rule-keep-firing"));
         assertThat(keep.getDomProperty("value")).as("blank: the server's default").isEmpty();
         assertThat(keep.getDomAttribute("placeholder")).isEqualTo("1; forecast: 3");
-        browser.clickToNewPage(By.id("save-rule"));
-        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
+        save();
 
         JsonNode created = null;
-        for (JsonNode r : api.get(rules).json()) {
+        for (JsonNode r : api.get(RULES).json()) {
             if (r.get("name").stringValue().equals("heading over the budget")) {
                 created = r;
             }
@@ -197,5 +186,23 @@ class RuleEditorBrowserTest extends WebTestBase {
         assertThat(browser.driver().findElement(By.id("rule-quantile")).getDomProperty("value")).isEqualTo("0.1");
         assertThat(browser.driver().findElement(By.id("rule-keep-firing")).getDomProperty("value")).isEqualTo("3");
         assertThat(browser.driver().findElement(By.id("rule-metric")).isDisplayed()).isFalse();
+    }
+
+    /** Creates a rule through the API; its 201 checked. */
+    private ApiClient.Answer createRule(String json) {
+        ApiClient.Answer created = api.json("POST", RULES, json);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        return created;
+    }
+
+    /** Saves the rule editor's form and waits for the rules page. */
+    private void save() {
+        browser.clickToNewPage(By.id("save-rule"));
+        browser.waitUntil(d -> d.getCurrentUrl().endsWith("/rules"));
+    }
+
+    /** The rule as the API has it now. */
+    private JsonNode rule(long id) {
+        return api.get(RULES + "/" + id).json();
     }
 }
