@@ -47,6 +47,37 @@ const DW = (() => {
   }
 
   /**
+   * Tick spacings: uPlot's own (1, 2, 2.5 and 5 times a power of ten, from 1e-16), on up to the largest
+   * double; uPlot's stop at 5e15, and an axis over larger values (steps or drift) had no ticks.
+   */
+  const INCRS = [];
+  for (let e = -16; e <= 308; e++) {
+    for (const m of [1, 2, 2.5, 5]) {
+      const incr = Number(m + 'e' + e);
+      if (isFinite(incr)) INCRS.push(incr);
+    }
+  }
+
+  /**
+   * uPlot's own y range (a tenth of padding, snapped), kept within the doubles: padding values near the
+   * largest double overflowed to Infinity, and the axis had no ticks and the line was not drawn.
+   */
+  function yRange(u, min, max) {
+    if (min === null || max === null) return [min, max];
+    let [lo, hi] = uPlot.rangeNum(min, max, 0.1, true);
+    lo = Math.max(lo, -Number.MAX_VALUE);
+    hi = Math.min(hi, Number.MAX_VALUE);
+    // ticks are spaced by the span: halve both ends where the span itself is beyond the doubles
+    return isFinite(hi - lo) ? [lo, hi] : [lo / 2, hi / 2];
+  }
+
+  /** An axis's tick labels, also kept on the chart's element (the canvas holds them only as pixels). */
+  function ticks(el, name, labels) {
+    el.dataset[name] = labels.join(' ');
+    return labels;
+  }
+
+  /**
    * Creates a line chart in a container. onZoom(from, to) is called with the selected step range
    * when the user drags over the chart; the caller re-queries the server for that range.
    */
@@ -55,8 +86,9 @@ const DW = (() => {
       title: title,
       width: Math.max(300, el.clientWidth),
       height: 280,
-      scales: { x: { time: false } },
-      axes: [{ label: 'step' }, { label: yLabel || '', size: 60, values: (u, vals) => vals.map(fmt) }],
+      scales: { x: { time: false }, y: { range: yRange } },
+      axes: [{ label: 'step', incrs: INCRS, values: (u, vals) => ticks(el, 'xTicks', vals.map(v => uPlot.fmtNum(v))) },
+        { label: yLabel || '', size: 60, incrs: INCRS, values: (u, vals) => ticks(el, 'yTicks', vals.map(fmt)) }],
       series: [{ label: 'step' }].concat(series),
       bands: bands || [],
       cursor: { drag: { x: true, y: false, setScale: false } },

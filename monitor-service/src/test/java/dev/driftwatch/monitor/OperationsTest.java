@@ -30,6 +30,18 @@ class OperationsTest extends ServiceTestBase {
         }
     }
 
+    /** A health group that does not exist is a 404 saying so, not an empty answer. */
+    @Test
+    void anUnknownHealthGroupIsANotFoundProblem() {
+        ApiClient anonymous = api().withToken(null);
+        for (String path : new String[] {"/actuator/health/x", "/actuator/health/liveness/x"}) {
+            ApiClient.Answer a = anonymous.get(path);
+            assertThat(a.status()).as(path).isEqualTo(404);
+            assertThat(a.isProblem()).as(path).isTrue();
+            assertThat(a.json().get("detail").stringValue()).as(path).isEqualTo("nothing is served at this path");
+        }
+    }
+
     /**
      * Keeps docs/api/openapi.json equal to the served document: when they differ the copy is
      * rewritten and the test fails, so the change shows up in the diff and is committed.

@@ -53,6 +53,7 @@ class ProblemErrorController extends BasicErrorController {
         problem.put("detail", switch (status) {
             case METHOD_NOT_ALLOWED -> "this method is not served here (the Allow header lists the ones that are)";
             case BAD_REQUEST -> REFUSED_BEFORE_API;
+            case NOT_FOUND -> "nothing is served at this path";
             default -> "the request was refused before it reached the API (HTTP " + status.value() + ")";
         });
         return problem;

@@ -61,7 +61,7 @@ class SettingsController {
             Model model, HttpServletResponse response) {
         Project p = access.require(project);
         SettingsForm sent = new SettingsForm(name, trainableFractionThreshold, klThreshold, driftFactor, lossTolerance);
-        String trimmed = name.strip();
+        String trimmed = asShown(p.getName()).equals(name) ? p.getName() : name.strip();
         String back = "redirect:/projects/" + p.getKey() + "/settings";
         if (trimmed.isEmpty() || trimmed.length() > 200) {
             return refused(p, sent, List.of("The name has 1 to 200 characters."), model, response);
@@ -84,6 +84,15 @@ class SettingsController {
         }
         redirect.addFlashAttribute("saved", "Saved; the flags of the project's runs were recomputed.");
         return back;
+    }
+
+    /**
+     * A name as the form's one-line field holds it: without line breaks, which the HTML standard has a
+     * browser strip from a text field's value. That name sent back is the stored one, not an edit (a name
+     * with a line break comes from the API; saving the thresholds must not rename the project).
+     */
+    private static String asShown(String name) {
+        return name.replace("\r", "").replace("\n", "");
     }
 
     /** The form again, as sent, with its errors: a 400 (nothing was saved). */

@@ -2,6 +2,7 @@ package dev.driftwatch.monitor.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftwatch.monitor.project.Project;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,6 +22,7 @@ class ManagementBrowserTest extends WebTestBase {
     @BeforeAll
     void start() throws IOException {
         newProject("manage");
+        projects.save(new Project("two-lines", "First line\r\nsecond line"));
         browser = loggedInBrowser();
     }
 
@@ -152,5 +154,33 @@ class ManagementBrowserTest extends WebTestBase {
         assertThat(projects.findByKey("manage").orElseThrow().getFlagSettings().klThreshold()).isEqualTo(0.25);
         // one user action, one transaction: the rename did not happen without the settings
         assertThat(projects.findByKey("manage").orElseThrow().getName()).isEqualTo("Managed project");
+    }
+
+    /**
+     * A name holding a line break (the API takes one) is kept by a save that does not touch it: a one-line
+     * field shows it without its line breaks, as the HTML standard has browsers do, and saving other settings
+     * stored that flattened name.
+     */
+    @Test
+    void savingSettingsKeepsANameWithALineBreakThatWasNotEdited() {
+        browser.open("/projects/two-lines/settings");
+        assertThat(browser.driver().findElement(By.name("name")).getDomProperty("value"))
+                .isEqualTo("First linesecond line");
+        WebElement kl = browser.driver().findElement(By.id("klThreshold"));
+        kl.clear();
+        kl.sendKeys("0.75");
+        browser.clickToNewPage(By.id("save-settings"));
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("p.notice")).isEmpty());
+        Project saved = projects.findByKey("two-lines").orElseThrow();
+        assertThat(saved.getFlagSettings().klThreshold()).isEqualTo(0.75);
+        assertThat(saved.getName()).isEqualTo("First line\r\nsecond line");
+
+        // an edit is an edit: the name typed is the name stored
+        WebElement name = browser.driver().findElement(By.name("name"));
+        name.clear();
+        name.sendKeys("One line now");
+        browser.clickToNewPage(By.id("save-settings"));
+        browser.waitUntil(d -> !d.findElements(By.cssSelector("p.notice")).isEmpty());
+        assertThat(projects.findByKey("two-lines").orElseThrow().getName()).isEqualTo("One line now");
     }
 }

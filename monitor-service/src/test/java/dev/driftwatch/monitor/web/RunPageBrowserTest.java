@@ -29,6 +29,9 @@ class RunPageBrowserTest extends WebTestBase {
         up.run("ended", "Ended run", "head", 4_000);
         up.checkpoints("ended", 0, 50, 10, 0.2, 0.4);
         up.finish("ended");
+        up.run("huge", "Huge run", "full", 4_000);
+        up.checkpointsWithKl("huge", new long[] {0, 3_000_000_000_000_000L, 6_000_000_000_000_000L, (1L << 53) - 1},
+                new double[] {0, 1e307, 1.7e308, Double.MAX_VALUE});
         browser = loggedInBrowser();
     }
 
@@ -127,6 +130,20 @@ class RunPageBrowserTest extends WebTestBase {
         browser.waitUntil(d -> "230".equals(attr("chart-main", "data-last-step")));
         assertThat(browser.driver().findElement(By.id("last-step")).getText()).isEqualTo("230");
         assertThat(browser.js("return window.__sameDocument === true;")).isEqualTo(true);
+    }
+
+    /**
+     * Drift up to the largest double at steps up to the largest the API takes (2^53 − 1) is drawn on axes with ticks: uPlot's tick
+     * spacings stop at 5e15 and its padding of the range overflowed to Infinity, so neither axis had a tick.
+     */
+    @Test
+    void valuesNearTheLargestDoubleAreDrawnOnAxesWithTicks() {
+        openRun("huge");
+        browser.waitUntil(d -> attr("chart-main", "data-y-ticks") != null && attr("chart-main", "data-x-ticks") != null);
+        assertThat(attr("chart-main", "data-y-ticks").split(" ")).hasSizeGreaterThan(2)
+                .noneMatch(t -> t.contains("Infinity") || t.contains("NaN")).contains("0", "1.000e+308");
+        assertThat(attr("chart-main", "data-x-ticks").split(" ")).hasSizeGreaterThan(2).contains("0");
+        assertThat(browser.drawnPixels("#chart-main")).isGreaterThan(1000);
     }
 
     @Test

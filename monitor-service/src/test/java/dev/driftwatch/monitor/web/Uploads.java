@@ -246,8 +246,9 @@ final class Uploads {
             case "entropy_ft" -> 1.2 + kl / 5;
             default -> kl;
         };
-        mean = Math.max(0, Math.min(metric.equals("js") ? 0.69 : 1e9, mean));
-        double hi = metric.equals("tv") || metric.equals("top1_agree") ? 1 : metric.equals("js") ? Math.log(2) : 1e9;
+        mean = Math.max(0, Math.min(metric.equals("js") ? 0.69 : Double.MAX_VALUE, mean));
+        double hi = metric.equals("tv") || metric.equals("top1_agree") ? 1
+                : metric.equals("js") ? Math.log(2) : Double.MAX_VALUE;
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("count", count);
         s.put("mean", mean);
