@@ -24,9 +24,8 @@ import java.util.Map;
 record ForgettingScatter(List<Point> points, Map<String, Integer> runs, int width, int height, double xMax,
         double yMin, double yMax, String line) {
 
-    static final int WIDTH = 640;
-    static final int HEIGHT = 360;
-    static final int MARGIN = 48;
+    static final int WIDTH = ScatterFrame.WIDTH;
+    static final int HEIGHT = ScatterFrame.HEIGHT;
     /** Colors of the runs, as in the charts' palette. */
     static final List<String> COLORS = List.of("#2b5fd9", "#d9482b", "#2e9d4f", "#9b4dca", "#d99a2b", "#1aa3a3",
             "#c2417f", "#6b7385");
@@ -90,11 +89,16 @@ record ForgettingScatter(List<Point> points, Map<String, Integer> runs, int widt
         return COLORS.get(runs.getOrDefault(runKey, 0) % COLORS.size());
     }
 
+    /** @return where the plot's left axis is */
+    public int left() {
+        return ScatterFrame.LEFT;
+    }
+
     private static double x(double drift, double xMax) {
-        return MARGIN + drift / xMax * (WIDTH - 2 * MARGIN);
+        return ScatterFrame.x(drift / xMax);
     }
 
     private static double y(double forgetting, double yMin, double yMax) {
-        return HEIGHT - MARGIN - (forgetting - yMin) / (yMax - yMin) * (HEIGHT - 2 * MARGIN);
+        return ScatterFrame.y((forgetting - yMin) / (yMax - yMin));
     }
 }

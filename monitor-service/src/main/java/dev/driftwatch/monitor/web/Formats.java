@@ -25,7 +25,8 @@ public class Formats {
     }
 
     /**
-     * Formats a measured value with four significant digits.
+     * Formats a measured value with four significant digits: whole numbers from 1000 to below a million, else
+     * {@code %.4g} (so {@code 1.798e+308}, not the 309 digits of the largest double).
      *
      * @param v the value, may be null
      * @return the text
@@ -34,7 +35,7 @@ public class Formats {
         if (v == null || v.isNaN()) {
             return NONE;
         }
-        return String.format(Locale.ROOT, Math.abs(v) >= 1000 ? "%.0f" : "%.4g", v);
+        return String.format(Locale.ROOT, Math.abs(v) >= 1000 && Math.abs(v) < 1e6 ? "%.0f" : "%.4g", v);
     }
 
     /**

@@ -21,9 +21,8 @@ import java.util.List;
 record LossDriftScatter(List<Point> points, int width, int height, double lossMin, double lossMax, double klMin,
         double klMax) {
 
-    static final int WIDTH = 640;
-    static final int HEIGHT = 360;
-    static final int MARGIN = 48;
+    static final int WIDTH = ScatterFrame.WIDTH;
+    static final int HEIGHT = ScatterFrame.HEIGHT;
 
     /**
      * A run in the scatter.
@@ -40,6 +39,11 @@ record LossDriftScatter(List<Point> points, int width, int height, double lossMi
      */
     record Point(String runKey, String name, String method, double loss, double kl, double trainableFraction,
             double x, double y, boolean frontier) {
+
+        /** @return whether the point's name goes to its left (see {@link ScatterFrame#labelLeft}) */
+        public boolean labelLeft() {
+            return ScatterFrame.labelLeft(x);
+        }
 
         /** @return the tooltip text */
         public String label() {
@@ -74,13 +78,18 @@ record LossDriftScatter(List<Point> points, int width, int height, double lossMi
             boolean dominated = usable.stream().anyMatch(o -> o != r
                     && o.latestTaskLoss() <= r.latestTaskLoss() && o.latestKlMean() <= r.latestKlMean()
                     && (o.latestTaskLoss() < r.latestTaskLoss() || o.latestKlMean() < r.latestKlMean()));
-            double x = MARGIN + (r.latestTaskLoss() - lossMin) / lossSpan * (WIDTH - 2 * MARGIN);
-            double y = HEIGHT - MARGIN - r.latestKlMean() / klSpan * (HEIGHT - 2 * MARGIN);
+            double x = ScatterFrame.x((r.latestTaskLoss() - lossMin) / lossSpan);
+            double y = ScatterFrame.y(r.latestKlMean() / klSpan);
             points.add(new Point(r.runKey(), r.name(), r.method(), r.latestTaskLoss(), r.latestKlMean(),
                     r.trainableFraction(), x, y, !dominated));
         }
         points.sort(Comparator.comparingDouble(Point::loss));
         return new LossDriftScatter(List.copyOf(points), WIDTH, HEIGHT, lossMin, lossMax, 0, klMax);
+    }
+
+    /** @return where the plot's left axis is */
+    public int left() {
+        return ScatterFrame.LEFT;
     }
 
     /** @return the frontier as an SVG polyline, by increasing loss */

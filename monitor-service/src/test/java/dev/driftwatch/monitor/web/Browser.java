@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -181,6 +182,29 @@ final class Browser implements AutoCloseable {
                 }
                 return n;""", cssSelector);
         return ((Number) n).longValue();
+    }
+
+    /**
+     * The texts of an SVG drawing that reach past its edges (its view box), each with its box: a label cut off
+     * where the drawing ends.
+     *
+     * @param svgSelector the drawing
+     * @return "text [x, y, width, height]" per text outside, none when all fit
+     */
+    @SuppressWarnings("unchecked")
+    List<String> textsOutside(String svgSelector) {
+        return (List<String>) js("""
+                const svg = document.querySelector(arguments[0]);
+                const box = svg.viewBox.baseVal;
+                const out = [];
+                for (const t of svg.querySelectorAll('text')) {
+                  const b = t.getBBox();
+                  if (b.x < box.x || b.y < box.y || b.x + b.width > box.x + box.width
+                      || b.y + b.height > box.y + box.height) {
+                    out.push(t.textContent + ' [' + [b.x, b.y, b.width, b.height].map(Math.round).join(', ') + ']');
+                  }
+                }
+                return out;""", svgSelector);
     }
 
     /**

@@ -65,6 +65,10 @@ class ForgettingBrowserTest extends WebTestBase {
         // 68 checkpoints, but of 3 runs: the page says what the intervals rest on
         assertThat(browser.driver().findElement(By.id("fit-few-runs")).getText())
                 .contains("count runs, not checkpoints", "from 3 runs");
+        // every label inside the drawings: the name of the run at the right edge ("Jumps, at step 20") ran past
+        // it, and a y tick such as 0.02020 reached the left edge
+        assertThat(browser.textsOutside("#scatter")).isEmpty();
+        assertThat(browser.textsOutside("#forgetting-scatter")).isEmpty();
         browser.screenshot("forgetting-compare");
     }
 
