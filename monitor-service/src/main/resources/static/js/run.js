@@ -226,17 +226,20 @@
         ctx.fillRect(j * cellW, i * cellH, Math.ceil(cellW), cellH);
       }
     }
-    // the steps under the columns: about one label per 90 px, the first and the last always
+    // the steps under the columns: about one label per 90 px, the first and the last always; a label closer
+    // than 60 px to the last one's column makes way for it (they overlapped: "180" and "200" read "18200")
     parts.axis.style.marginLeft = parts.labels.offsetWidth + 'px';
     parts.axis.style.width = width + 'px';
     const every = Math.max(1, Math.ceil(cols / Math.max(1, Math.floor(width / 90))));
+    const centre = j => (j + 0.5) * cellW;
     parts.axis.replaceChildren(...h.steps.flatMap((step, j) => {
-      if (j % every !== 0 && j !== cols - 1) {
+      const last = j === cols - 1;
+      if (!last && (j % every !== 0 || (j > 0 && centre(cols - 1) - centre(j) < 60))) {
         return [];
       }
       const t = document.createElement('span');
       t.textContent = step;
-      t.style.left = Math.min(width - 40, (j + 0.5) * cellW) + 'px';
+      t.style.left = Math.min(width - 20, centre(j)) + 'px';
       return [t];
     }));
     parts.high.textContent = DW.fmt(max);

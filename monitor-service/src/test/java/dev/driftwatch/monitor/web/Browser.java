@@ -185,6 +185,26 @@ final class Browser implements AutoCloseable {
     }
 
     /**
+     * The neighbours, left to right, among the elements a selector matches whose boxes overlap: labels drawn over
+     * one another.
+     *
+     * @param cssSelector the labels
+     * @return "left | right" per overlapping pair, none when every label stands apart
+     */
+    @SuppressWarnings("unchecked")
+    List<String> overlapping(String cssSelector) {
+        return (List<String>) js("""
+                const boxes = Array.from(document.querySelectorAll(arguments[0]))
+                    .map(e => ({ text: e.textContent, r: e.getBoundingClientRect() }))
+                    .sort((a, b) => a.r.left - b.r.left);
+                const out = [];
+                for (let i = 1; i < boxes.length; i++) {
+                  if (boxes[i].r.left < boxes[i - 1].r.right) out.push(boxes[i - 1].text + ' | ' + boxes[i].text);
+                }
+                return out;""", cssSelector);
+    }
+
+    /**
      * The texts of an SVG drawing that reach past its edges (its view box), each with its box: a label cut off
      * where the drawing ends.
      *

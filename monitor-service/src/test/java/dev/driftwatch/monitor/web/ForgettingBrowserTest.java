@@ -128,6 +128,11 @@ class ForgettingBrowserTest extends WebTestBase {
                 .startsWith("Forecast KL at the planned step 400");
         assertThat(Integer.parseInt(browser.driver().findElement(By.id("chart-forecast"))
                 .getDomAttribute("data-forecast-points"))).isGreaterThan(10);
+        // the heatmap's steps, in a half-width panel: the last two were drawn over each other ("18200")
+        browser.waitUntil(d -> d.findElement(By.id("heatmap")).getDomAttribute("data-rows") != null);
+        assertThat(browser.driver().findElements(By.cssSelector("#heatmap .heat-axis span"))).hasSizeGreaterThan(1)
+                .last().extracting(WebElement::getText).isEqualTo("200");
+        assertThat(browser.overlapping("#heatmap .heat-axis span")).isEmpty();
         browser.screenshot("forgetting-run");
     }
 }

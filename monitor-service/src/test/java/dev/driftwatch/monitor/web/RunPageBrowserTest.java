@@ -66,6 +66,7 @@ class RunPageBrowserTest extends WebTestBase {
         List<String> ticks = browser.driver().findElements(By.cssSelector("#heatmap .heat-axis span")).stream()
                 .map(WebElement::getText).toList();
         assertThat(ticks).hasSizeBetween(3, 12).last().isEqualTo(attr("heatmap", "data-last-step"));
+        assertThat(browser.overlapping("#heatmap .heat-axis span")).isEmpty();
         assertThat(browser.driver().findElement(By.cssSelector("#heatmap .heat-legend")).getText())
                 .contains("relative L2 drift");
         assertThat(browser.driver().findElement(By.id("run")).getText())
