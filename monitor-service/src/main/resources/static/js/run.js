@@ -141,10 +141,15 @@
         width: offTask ? 2 : 1.5, dash: offTask ? [6, 4] : undefined, spanGaps: true });
     });
     if (charts.slices) charts.slices.destroy();
+    charts.slices = null;
     el.querySelectorAll('.uplot').forEach(n => n.remove());
+    el.dataset.slices = String(s.slices.length);
+    if (s.slices.length === 0) { // (the sampled estimates are measured over all probes together)
+      DW.status(el, 'no per-slice values of ' + m);
+      return;
+    }
     charts.slices = DW.lineChart(el, '', series, [], zoom, '');
     charts.slices.setData(data);
-    el.dataset.slices = String(s.slices.length);
     DW.status(el, s.slices.length + ' slices; dashed = off-task');
   }
 

@@ -92,6 +92,10 @@ class TokenDriftBrowserTest extends WebTestBase {
             assertThat(note.getText()).as(sampled).contains("k1 and k3 disagree at 3 checkpoints (step 60, 80, 100)",
                     "trust k1");
             assertThat(note.getDomAttribute("data-steps")).isEqualTo("60,80,100");
+            // measured over all probes together: the per-slice panel says so instead of drawing empty axes
+            browser.waitUntil(d -> d.findElement(By.id("chart-slices")).getText().contains("no per-slice values of "
+                    + sampled));
+            assertThat(browser.driver().findElements(By.cssSelector("#chart-slices .uplot"))).isEmpty();
         }
         browser.screenshot("run-page-sampled-disagree");
         metric.selectByValue("kl_base_ft");
