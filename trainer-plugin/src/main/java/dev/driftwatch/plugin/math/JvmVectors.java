@@ -80,7 +80,8 @@ public final class JvmVectors {
                     + " doubles at a time)", LANES);
         }
         return "comparisons with the base on the CPU use PyTorch's operations; add " + OPTION + " to the JVM's"
-                + " options to make them several times cheaper";
+                + " options (or JDK_JAVA_OPTIONS=--add-modules=jdk.incubator.vector to the environment) to make them"
+                + " several times cheaper";
     }
 
     /**
