@@ -90,6 +90,28 @@
     }
   }
 
+  /** Rows of the front shown at most: in a run whose loss falls while its drift grows, every checkpoint is on it. */
+  const FRONT_ROWS = 12;
+
+  /**
+   * The indices of the front's rows to show: all of a short front; of a long one the first, the last, the
+   * recommended checkpoint and the one after it (the first beyond the budget), and evenly spaced others. A run of
+   * 5000 checkpoints listed them all, a page 90,000 pixels tall.
+   */
+  function shownFront(pareto, best) {
+    const n = pareto.length;
+    if (n <= FRONT_ROWS) return pareto.map((p, i) => i);
+    const keep = new Set([0, n - 1]);
+    const at = best ? pareto.findIndex(p => p.step === best.step) : -1;
+    if (at >= 0) {
+      keep.add(at);
+      if (at + 1 < n) keep.add(at + 1);
+    }
+    const slots = FRONT_ROWS - keep.size;
+    for (let k = 1; k <= slots; k++) keep.add(Math.round(k * (n - 1) / (slots + 1)));
+    return Array.from(keep).sort((a, b) => a - b);
+  }
+
   function recommendation(f) {
     const body = document.querySelector('#pareto tbody');
     body.innerHTML = '';
@@ -102,7 +124,17 @@
       ? `Recommended: step ${r.best.step}, ${r.lossMetric} ${fmt(r.best.loss)}, KL ${fmt(r.best.drift)} (CI high ${fmt(r.best.driftHigh)}`
         + ` within the project's budget ${fmt(r.budget)}).`
       : `No checkpoint stays within the project's drift budget ${fmt(r.budget)} at its KL CI upper bound.`);
-    for (const p of r.pareto) {
+    const shown = shownFront(r.pareto, r.best);
+    const note = document.getElementById('pareto-note');
+    note.replaceChildren();
+    if (shown.length < r.pareto.length) {
+      const all = document.createElement('a');
+      all.href = api;
+      all.textContent = 'the run\'s forgetting API';
+      note.append(`${shown.length} of the ${r.pareto.length} checkpoints on the front: the first, the last, the`
+        + ' recommended one and the one after it, and others evenly spaced; all of them in ', all, '.');
+    }
+    for (const p of shown.map(i => r.pareto[i])) {
       const tr = document.createElement('tr');
       if (r.best && p.step === r.best.step) tr.className = 'recommended';
       for (const v of [String(p.step), fmt(p.loss), fmt(p.drift), fmt(p.driftHigh)]) {

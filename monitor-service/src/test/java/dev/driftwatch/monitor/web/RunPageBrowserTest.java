@@ -78,6 +78,14 @@ class RunPageBrowserTest extends WebTestBase {
         browser.waitUntil(d -> !d.findElements(By.cssSelector("#probe-plan tbody tr")).isEmpty());
         assertThat(browser.driver().findElement(By.id("plan-step")).getText()).isEqualTo("kl_base_ft at step 49990");
         assertThat(browser.driver().findElement(By.cssSelector("#probe-plan tbody tr")).getText()).startsWith("all probes");
+        // the loss-vs-drift front: thousands of the 5000 checkpoints are on it (loss falls while drift grows); the
+        // table shows 12 of them, the recommended one among them, and says so (it listed them all)
+        browser.waitUntil(d -> !d.findElement(By.id("pareto-note")).getText().isEmpty());
+        assertThat(browser.driver().findElements(By.cssSelector("#pareto tbody tr"))).hasSize(12);
+        assertThat(browser.driver().findElements(By.cssSelector("#pareto tbody tr.recommended"))).hasSize(1);
+        assertThat(browser.driver().findElement(By.id("pareto-note")).getText())
+                .matches("12 of the [0-9]{3,4} checkpoints on the front: .*");
+        assertThat(((Number) browser.js("return document.body.scrollHeight;")).intValue()).isLessThan(6000);
         browser.screenshot("run-page");
     }
 
