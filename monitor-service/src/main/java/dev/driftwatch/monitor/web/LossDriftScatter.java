@@ -36,14 +36,11 @@ record LossDriftScatter(List<Point> points, int width, int height, double lossMi
      * @param x the SVG x
      * @param y the SVG y
      * @param frontier true when no other run has both lower-or-equal loss and lower-or-equal drift
+     * @param placement where its name is drawn, or null where it is not (see {@link #labelled}); every point has its
+     *     tooltip
      */
     record Point(String runKey, String name, String method, double loss, double kl, double trainableFraction,
-            double x, double y, boolean frontier) {
-
-        /** @return whether the point's name goes to its left (see {@link ScatterFrame#labelLeft}) */
-        public boolean labelLeft() {
-            return ScatterFrame.labelLeft(x);
-        }
+            double x, double y, boolean frontier, Placement placement) {
 
         /** @return the tooltip text */
         public String label() {
@@ -81,10 +78,59 @@ record LossDriftScatter(List<Point> points, int width, int height, double lossMi
             double x = ScatterFrame.x((r.latestTaskLoss() - lossMin) / lossSpan);
             double y = ScatterFrame.y(r.latestKlMean() / klSpan);
             points.add(new Point(r.runKey(), r.name(), r.method(), r.latestTaskLoss(), r.latestKlMean(),
-                    r.trainableFraction(), x, y, !dominated));
+                    r.trainableFraction(), x, y, !dominated, null));
         }
         points.sort(Comparator.comparingDouble(Point::loss));
-        return new LossDriftScatter(List.copyOf(points), WIDTH, HEIGHT, lossMin, lossMax, 0, klMax);
+        return new LossDriftScatter(labelled(points), WIDTH, HEIGHT, lossMin, lossMax, 0, klMax);
+    }
+
+    /**
+     * Where a point's name is drawn.
+     *
+     * @param x the text's x
+     * @param y its baseline
+     * @param end whether the text ends at x (to the point's left) rather than starts there
+     */
+    record Placement(double x, double y, boolean end) {}
+
+    /** Width of a character of a point's name, in the drawing's 11 px font (a little over the average). */
+    private static final double CHAR_WIDTH = 6.5;
+
+    /**
+     * Where names are drawn: the frontier's first, then the others by loss, each at the first of four places
+     * beside its point (above on the side away from the drawing's edge, above on the other side, then below) whose
+     * box stays inside the drawing and clear of every point and of every name placed before it. Runs close
+     * together had their names written over one another and under the next points; a name without a place is
+     * still the point's tooltip.
+     */
+    private static List<Point> labelled(List<Point> points) {
+        List<Point> order = new ArrayList<>(points);
+        order.sort(Comparator.comparing((Point p) -> !p.frontier()).thenComparingDouble(Point::loss));
+        List<double[]> taken = new ArrayList<>();
+        for (Point p : points) { // the points' circles (radius 6)
+            taken.add(new double[] {p.x() - 6, p.y() - 6, p.x() + 6, p.y() + 6});
+        }
+        java.util.Map<String, Placement> placed = new java.util.HashMap<>();
+        for (Point p : order) {
+            double width = CHAR_WIDTH * p.name().length();
+            boolean towardsLeft = ScatterFrame.labelLeft(p.x());
+            for (int k = 0; k < 4; k++) {
+                boolean left = towardsLeft ^ (k % 2 == 1);
+                boolean below = k >= 2;
+                double from = left ? p.x() - 8 - width : p.x() + 8;
+                double baseline = below ? p.y() + 16 : p.y() - 8;
+                double[] box = {from - 2, baseline - 12, from + width + 2, baseline + 4};
+                boolean inside = box[0] >= 0 && box[2] <= WIDTH && box[1] >= 0 && box[3] <= HEIGHT;
+                if (inside && taken.stream().noneMatch(t -> t[0] < box[2] && box[0] < t[2] && t[1] < box[3]
+                        && box[1] < t[3])) {
+                    taken.add(box);
+                    placed.put(p.runKey(), new Placement(left ? p.x() - 8 : p.x() + 8, baseline, left));
+                    break;
+                }
+            }
+        }
+        return points.stream().map(p -> new Point(p.runKey(), p.name(), p.method(), p.loss(), p.kl(),
+                p.trainableFraction(), p.x(), p.y(), p.frontier(), placed.get(p.runKey()))).toList();
     }
 
     /** @return where the plot's left axis is */

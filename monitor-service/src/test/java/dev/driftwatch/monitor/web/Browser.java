@@ -185,23 +185,37 @@ final class Browser implements AutoCloseable {
     }
 
     /**
-     * The neighbours, left to right, among the elements a selector matches whose boxes overlap: labels drawn over
-     * one another.
+     * The pairs among the elements a selector matches whose boxes overlap: labels drawn over one another.
      *
      * @param cssSelector the labels
-     * @return "left | right" per overlapping pair, none when every label stands apart
+     * @return "one | other" per overlapping pair, none when every label stands apart
+     */
+    List<String> overlapping(String cssSelector) {
+        return overlapping(cssSelector, null);
+    }
+
+    /**
+     * As {@link #overlapping(String)}, and also each of those elements against each of others (which may overlap
+     * one another): labels drawn over the marks they must leave visible.
+     *
+     * @param cssSelector the labels
+     * @param others the marks, or null
+     * @return "one | other" per overlapping pair
      */
     @SuppressWarnings("unchecked")
-    List<String> overlapping(String cssSelector) {
+    List<String> overlapping(String cssSelector, String others) {
         return (List<String>) js("""
-                const boxes = Array.from(document.querySelectorAll(arguments[0]))
-                    .map(e => ({ text: e.textContent, r: e.getBoundingClientRect() }))
-                    .sort((a, b) => a.r.left - b.r.left);
+                const box = e => ({ text: e.textContent || e.tagName, r: e.getBoundingClientRect() });
+                const boxes = Array.from(document.querySelectorAll(arguments[0])).map(box);
+                const marks = arguments[1] ? Array.from(document.querySelectorAll(arguments[1])).map(box) : [];
+                const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
                 const out = [];
-                for (let i = 1; i < boxes.length; i++) {
-                  if (boxes[i].r.left < boxes[i - 1].r.right) out.push(boxes[i - 1].text + ' | ' + boxes[i].text);
-                }
-                return out;""", cssSelector);
+                boxes.forEach((x, i) => {
+                  boxes.slice(i + 1).concat(marks).forEach(y => {
+                    if (meet(x.r, y.r)) out.push(x.text + ' | ' + y.text);
+                  });
+                });
+                return out;""", cssSelector, others);
     }
 
     /**

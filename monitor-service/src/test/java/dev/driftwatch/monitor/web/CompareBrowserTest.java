@@ -24,6 +24,12 @@ class CompareBrowserTest extends WebTestBase {
         up.checkpoints("head", 0, 400, 20, 0.3, 0.30);
         up.run("lora", "LoRA", "lora", 5_000);
         up.checkpoints("lora", 0, 400, 20, 0.8, 0.45);
+        // a crowd: fifteen runs of nearly the same loss and drift
+        Uploads crowd = newProject("crowded");
+        for (int i = 0; i < 15; i++) {
+            crowd.run("crowd-" + i, "Crowded run " + i, "lora", 5_000);
+            crowd.checkpoints("crowd-" + i, 0, 100, 20, 0.5 + 0.01 * i, 0.40 + 0.002 * i);
+        }
         browser = loggedInBrowser();
     }
 
@@ -53,5 +59,26 @@ class CompareBrowserTest extends WebTestBase {
         assertThat(frontier).contains("head").doesNotContain("full");
         browser.waitUntil(d -> "2".equals(d.findElement(By.id("chart-compare")).getDomAttribute("data-series")));
         assertThat(browser.drawnPixels("#chart-compare")).isGreaterThan(1000);
+    }
+
+    /**
+     * Runs close together on the scatter: every run is a point with its tooltip, and the names drawn cover neither
+     * one another nor a point (they were all drawn, over each other and under the next points) and stay inside
+     * the drawing.
+     */
+    @Test
+    void namesOfRunsCloseTogetherAreNotWrittenOverOneAnother() {
+        browser.open("/projects/crowded/compare");
+        assertThat(browser.driver().findElements(By.cssSelector("#scatter g.point title"))).hasSize(15);
+        List<WebElement> names = browser.driver().findElements(By.cssSelector("#scatter .point-label"));
+        assertThat(names).hasSizeBetween(2, 14);
+        assertThat(browser.overlapping("#scatter .point-label", "#scatter circle")).isEmpty();
+        assertThat(browser.textsOutside("#scatter")).isEmpty();
+        // the front's runs are named first
+        String frontier = browser.driver().findElement(By.cssSelector("#scatter g.on-frontier"))
+                .getDomAttribute("data-run-key");
+        assertThat(browser.driver().findElements(By.cssSelector("#scatter .point-label[data-run-key='" + frontier
+                + "']"))).hasSize(1);
+        browser.screenshot("compare-crowded");
     }
 }
