@@ -95,8 +95,9 @@
 
   /**
    * The indices of the front's rows to show: all of a short front; of a long one the first, the last, the
-   * recommended checkpoint and the one after it (the first beyond the budget), and evenly spaced others. A run of
-   * 5000 checkpoints listed them all, a page 90,000 pixels tall.
+   * recommended checkpoint and the one after it (the first beyond the budget), and others spread between them
+   * (each in the middle of the widest gap left). A run of 5000 checkpoints listed them all, a page 90,000 pixels
+   * tall.
    */
   function shownFront(pareto, best) {
     const n = pareto.length;
@@ -107,8 +108,15 @@
       keep.add(at);
       if (at + 1 < n) keep.add(at + 1);
     }
-    const slots = FRONT_ROWS - keep.size;
-    for (let k = 1; k <= slots; k++) keep.add(Math.round(k * (n - 1) / (slots + 1)));
+    // then the middle of the widest gap between the rows kept, until there are FRONT_ROWS of them
+    while (keep.size < FRONT_ROWS) {
+      const kept = Array.from(keep).sort((a, b) => a - b);
+      let widest = 0;
+      for (let i = 1; i < kept.length; i++) {
+        if (kept[i] - kept[i - 1] > kept[widest + 1] - kept[widest]) widest = i - 1;
+      }
+      keep.add(Math.floor((kept[widest] + kept[widest + 1]) / 2));
+    }
     return Array.from(keep).sort((a, b) => a - b);
   }
 
@@ -132,7 +140,7 @@
       all.href = api;
       all.textContent = 'the run\'s forgetting API';
       note.append(`${shown.length} of the ${r.pareto.length} checkpoints on the front: the first, the last, the`
-        + ' recommended one and the one after it, and others evenly spaced; all of them in ', all, '.');
+        + ' recommended one and the one after it, and others spread between them; all of them in ', all, '.');
     }
     for (const p of shown.map(i => r.pareto[i])) {
       const tr = document.createElement('tr');
