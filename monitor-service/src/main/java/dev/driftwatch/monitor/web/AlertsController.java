@@ -1,15 +1,20 @@
 package dev.driftwatch.monitor.web;
 
 import dev.driftwatch.monitor.alert.AlertQueryService;
+import dev.driftwatch.monitor.alert.AlertView;
 import dev.driftwatch.monitor.project.Project;
 import dev.driftwatch.monitor.security.ProjectAccess;
+import java.util.List;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 
-/** A project's alerts: the open ones (pending, firing) or the whole history, newest first. */
+/**
+ * A project's alerts: the open ones (pending, firing) or the whole history, newest first, at most {@link #LIMIT}
+ * of them (the page says when there are more).
+ */
 @Controller
 @UiPage
 class AlertsController {
@@ -33,7 +38,11 @@ class AlertsController {
         model.addAttribute("project", p);
         model.addAttribute("open", open);
         model.addAttribute("run", runKey);
-        model.addAttribute("alerts", alerts.list(p, new AlertQueryService.Filter(open, null, runKey, LIMIT)));
+        // one more than shown, to tell whether there are more
+        List<AlertView> found = alerts.list(p, new AlertQueryService.Filter(open, null, runKey, LIMIT + 1));
+        model.addAttribute("alerts", found.size() > LIMIT ? found.subList(0, LIMIT) : found);
+        model.addAttribute("more", found.size() > LIMIT);
+        model.addAttribute("limit", LIMIT);
         return "alerts";
     }
 }

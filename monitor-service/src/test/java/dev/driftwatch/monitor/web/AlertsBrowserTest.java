@@ -11,12 +11,16 @@ import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /** The rules editor and the alerts page in a real browser: a rule made in the editor fires on new data. */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class AlertsBrowserTest extends WebTestBase {
 
     private Uploads up;
+    @Autowired
+    JdbcTemplate jdbc;
 
     @BeforeAll
     void start() throws IOException {
@@ -107,5 +111,33 @@ class AlertsBrowserTest extends WebTestBase {
         assertThat(ruleRow("to edit")).isNull();
         browser.clickToNewPage(ruleRow("edited").findElement(By.cssSelector("button.danger")));
         browser.waitUntil(d -> ruleRow("edited") == null);
+    }
+
+    /**
+     * More alert episodes than the page lists (501, written straight into the tables): it lists the newest 500 and
+     * says there are more, where it said nothing; filtered by run, a run's own.
+     */
+    @Test
+    void aProjectWithMoreAlertsThanThePageListsSaysSo() throws IOException {
+        Uploads many = newProject("many-alerts");
+        many.run("noisy", "Noisy run", "full", 1_000);
+        many.run("quiet", "Quiet run", "head", 1_000);
+        long project = projects.findByKey("many-alerts").orElseThrow().getId();
+        Long rule = jdbc.queryForObject("INSERT INTO alert_rule (project_id, name, severity, for_count, condition)"
+                + " VALUES (?, 'noisy rule', 'info', 1, '{\"type\": \"threshold\"}'::jsonb) RETURNING id", Long.class,
+                project);
+        jdbc.update("INSERT INTO alert (rule_id, run_id, slice_key, state, consecutive, started_step, last_step, summary)"
+                + " SELECT ?, r.id, 'slice-' || g, 'resolved', 1, g, g, 'seeded episode ' || g"
+                + " FROM run r, generate_series(1, 501) g WHERE r.project_id = ? AND r.run_key = 'noisy'", rule, project);
+        jdbc.update("INSERT INTO alert (rule_id, run_id, slice_key, state, consecutive, started_step, last_step, summary)"
+                + " SELECT ?, r.id, '', 'resolved', 1, 1, 1, 'the quiet run''s one'"
+                + " FROM run r WHERE r.project_id = ? AND r.run_key = 'quiet'", rule, project);
+        browser.open("/projects/many-alerts/alerts");
+        assertThat(browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"))).hasSize(500);
+        assertThat(browser.driver().findElement(By.id("alerts-more")).getText())
+                .contains("Only the newest 500 are shown", "Filter by run");
+        browser.open("/projects/many-alerts/alerts?run=quiet");
+        assertThat(browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"))).hasSize(1);
+        assertThat(browser.driver().findElements(By.id("alerts-more"))).isEmpty();
     }
 }
