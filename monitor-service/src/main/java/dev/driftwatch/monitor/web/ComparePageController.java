@@ -74,23 +74,28 @@ class ComparePageController {
         if (truncated) {
             selected = selected.subList(0, MAX_RUNS);
         }
-        List<RunView> all = this.runs.list(p.getId(), new RunFilter(null, null, null, null, null, null, null, null),
-                Sort.started, null, 0, RunQueryService.MAX_PAGE_SIZE).runs();
+        RunQueryService.RunPage newest = this.runs.list(p.getId(),
+                new RunFilter(null, null, null, null, null, null, null, null), Sort.started, null, 0,
+                RunQueryService.MAX_PAGE_SIZE);
+        List<RunView> all = newest.runs();
         List<Group> groups = forgetting.comparableGroups(p.getId()).stream()
                 .map(g -> new Group(g.baseFingerprint(), g.probeFingerprint(), g.runs())).toList();
         Group chosen = chooseGroup(groups, group, selected, all);
-        List<RunView> comparable = chosen == null ? List.of() : this.runs.list(p.getId(),
-                new RunFilter(null, null, null, null, null, chosen.base(), chosen.probe(), null), Sort.latestDrift,
-                null, 0, RunQueryService.MAX_PAGE_SIZE).runs();
+        RunQueryService.RunPage comparable = chosen == null ? new RunQueryService.RunPage(List.of(), 0, 0, 0)
+                : this.runs.list(p.getId(), new RunFilter(null, null, null, null, null, chosen.base(), chosen.probe(),
+                        null), Sort.latestDrift, null, 0, RunQueryService.MAX_PAGE_SIZE);
         model.addAttribute("project", p);
         model.addAttribute("allRuns", all);
+        // the lists hold at most MAX_PAGE_SIZE runs: the page says when a project has more
+        model.addAttribute("runsTotal", newest.total());
+        model.addAttribute("comparableTotal", comparable.total());
         model.addAttribute("selected", selected);
         model.addAttribute("truncated", truncated);
         model.addAttribute("metric", metric);
         model.addAttribute("metrics", RunPageController.METRICS);
         model.addAttribute("groups", groups);
         model.addAttribute("group", chosen);
-        model.addAttribute("scatter", LossDriftScatter.of(comparable));
+        model.addAttribute("scatter", LossDriftScatter.of(comparable.runs()));
         ForgettingService.GroupFit fit = chosen == null ? null
                 : forgetting.fit(p.getId(), chosen.base(), chosen.probe());
         model.addAttribute("fit", fit);

@@ -81,4 +81,26 @@ class CompareBrowserTest extends WebTestBase {
                 + "']"))).hasSize(1);
         browser.screenshot("compare-crowded");
     }
+
+    /**
+     * A project of more runs than the page lists (201): it says how many it lists of how many, for the runs to
+     * pick and for the scatter, where it said nothing.
+     */
+    @Test
+    void aProjectOfMoreRunsThanThePageListsSaysSo() throws IOException {
+        Uploads many = newProject("many-runs");
+        for (int i = 0; i < 201; i++) {
+            many.run("run-" + i, "Run " + i, "lora", 5_000);
+            many.checkpoints("run-" + i, 0, 20, 10, 0.2 + 0.001 * i, 0.40);
+        }
+        browser.open("/projects/many-runs/compare");
+        assertThat(browser.driver().findElements(By.cssSelector("label.pick"))).hasSize(200);
+        assertThat(browser.driver().findElement(By.id("runs-more")).getText())
+                .isEqualTo("The 200 newest of the project's 201 runs are listed; select older ones on the runs page.");
+        assertThat(browser.driver().findElements(By.cssSelector("#scatter g.point"))).hasSize(200);
+        assertThat(browser.driver().findElement(By.id("scatter-more")).getText()).contains("of 201");
+        browser.open("/projects/compare/compare");
+        assertThat(browser.driver().findElements(By.id("runs-more"))).isEmpty();
+        assertThat(browser.driver().findElements(By.id("scatter-more"))).isEmpty();
+    }
 }
