@@ -27,18 +27,22 @@ class AlertController {
     }
 
     @GetMapping
-    @Operation(summary = "Alerts, newest first: state=open (pending and firing, the default) or state=all (history)")
+    @Operation(summary = "Alerts, newest first: state=open (pending and firing, the default) or state=all (history);"
+            + " before=<id> for the page after an answer whose last episode has that id")
     List<AlertView> list(@PathVariable String project, @RequestParam(defaultValue = "open") String state,
             @RequestParam(required = false) Long rule, @RequestParam(required = false) String run,
-            @RequestParam(defaultValue = "100") int limit) {
+            @RequestParam(defaultValue = "100") int limit, @RequestParam(required = false) Long before) {
         if (!state.equals("open") && !state.equals("all")) {
             throw ApiProblem.invalid("state", "must be open or all");
         }
         if (limit < 1 || limit > AlertQueryService.MAX_LIMIT) {
             throw ApiProblem.invalid("limit", "must be an integer in [1, " + AlertQueryService.MAX_LIMIT + "]");
         }
+        if (before != null && before < 1) {
+            throw ApiProblem.invalid("before", "must be an alert id (an integer of at least 1)");
+        }
         return alerts.list(access.require(project),
-                new AlertQueryService.Filter(state.equals("open"), rule, run, limit));
+                new AlertQueryService.Filter(state.equals("open"), rule, run, limit, before));
     }
 
     @GetMapping("/{alertId}")

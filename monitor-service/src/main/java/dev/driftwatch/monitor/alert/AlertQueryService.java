@@ -40,11 +40,12 @@ public class AlertQueryService {
      * @param ruleId only this rule's
      * @param runKey only this run's
      * @param limit at most this many, newest first (1 to {@value #MAX_LIMIT})
+     * @param before only episodes older than this one (a smaller id): the next page after an answer's last
      */
-    public record Filter(boolean openOnly, Long ruleId, String runKey, int limit) {
+    public record Filter(boolean openOnly, Long ruleId, String runKey, int limit, Long before) {
 
         /** The open alerts of a project, at most {@value #MAX_LIMIT}. */
-        public static final Filter OPEN = new Filter(true, null, null, MAX_LIMIT);
+        public static final Filter OPEN = new Filter(true, null, null, MAX_LIMIT, null);
     }
 
     /**
@@ -68,6 +69,10 @@ public class AlertQueryService {
         if (filter.runKey() != null) {
             sql.append(" AND r.run_key = ?");
             args.add(filter.runKey());
+        }
+        if (filter.before() != null) {
+            sql.append(" AND a.id < ?");
+            args.add(filter.before());
         }
         sql.append(" ORDER BY a.id DESC LIMIT ?");
         args.add(Math.max(1, Math.min(MAX_LIMIT, filter.limit())));

@@ -80,6 +80,27 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(detail.get("notifications").findValuesAsString("status")).containsExactly("delivered", "delivered");
     }
 
+    /** The history a page at a time: before=<the last id of a page> answers the episodes older than it. */
+    @Test
+    void theHistoryIsPagedByTheLastIdOfAPage() {
+        String run = unique("paged");
+        createRun(run, "t");
+        createRule(thresholdRule(run, "/paged", 0.5, 1));
+        ApiClient.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(Payloads.checkpoint(10, 0.9),
+                Payloads.checkpoint(20, 0.1), Payloads.checkpoint(30, 0.9), Payloads.checkpoint(40, 0.1),
+                Payloads.checkpoint(50, 0.9)));
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        JsonNode all = alerts("?state=all&run=" + run);
+        assertThat(all).hasSize(3);
+        JsonNode first = alerts("?state=all&limit=2&run=" + run);
+        assertThat(first.findValues("id")).extracting(JsonNode::longValue)
+                .containsExactly(all.get(0).get("id").longValue(), all.get(1).get("id").longValue());
+        JsonNode next = alerts("?state=all&limit=2&run=" + run + "&before=" + first.get(1).get("id").longValue());
+        assertThat(next.findValues("id")).extracting(JsonNode::longValue).containsExactly(all.get(2).get("id").longValue());
+        assertThat(next.get(0).get("startedStep").longValue()).isEqualTo(10);
+        assertThat(alerts("?state=all&run=" + run + "&before=" + all.get(2).get("id").longValue())).isEmpty();
+    }
+
     @Test
     void oneOutOfOrderBatchIsEvaluatedInStepOrder() {
         String run = unique("batch");

@@ -293,6 +293,10 @@ class GeneratedBadInputTest extends ServiceTestBase {
         for (String p : List.of("-1", "0", "2147483647", "-2147483648", "100001")) {
             out.add(new Case("GET alerts limit " + p, "GET", base + "/alerts?limit=" + p, null, false, "limit"));
         }
+        for (String p : List.of("-1", "0", "-9223372036854775808", "9223372036854775808", "abc", "1.5")) {
+            out.add(new Case("GET alerts before " + p, "GET", base + "/alerts?state=all&before=" + p, null, false,
+                    "before"));
+        }
         // ids in the path: the rule exists, and none of these may reach it (0x1 used to act on rule 1)
         String hex = Long.toHexString(ruleId);
         for (String id : List.of("0x" + hex, "0X" + hex, "%23" + hex, "%2B0x" + hex, ruleId + "%20",

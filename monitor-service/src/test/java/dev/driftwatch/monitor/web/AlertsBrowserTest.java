@@ -114,11 +114,11 @@ class AlertsBrowserTest extends WebTestBase {
     }
 
     /**
-     * More alert episodes than the page lists (501, written straight into the tables): it lists the newest 500 and
-     * says there are more, where it said nothing; filtered by run, a run's own.
+     * More alert episodes than a page lists (502, written straight into the tables): the newest 500, and a link to
+     * the older ones, where the page stopped at 500 without a word; filtered by run, a run's own.
      */
     @Test
-    void aProjectWithMoreAlertsThanThePageListsSaysSo() throws IOException {
+    void aProjectWithMoreAlertsThanAPageListsPagesThem() throws IOException {
         Uploads many = newProject("many-alerts");
         many.run("noisy", "Noisy run", "full", 1_000);
         many.run("quiet", "Quiet run", "head", 1_000);
@@ -134,10 +134,19 @@ class AlertsBrowserTest extends WebTestBase {
                 + " FROM run r WHERE r.project_id = ? AND r.run_key = 'quiet'", rule, project);
         browser.open("/projects/many-alerts/alerts");
         assertThat(browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"))).hasSize(500);
-        assertThat(browser.driver().findElement(By.id("alerts-more")).getText())
-                .contains("Only the newest 500 are shown", "Filter by run");
+        assertThat(browser.driver().findElement(By.id("alerts-pages")).getText()).contains("500 episodes a page");
+        assertThat(browser.driver().findElements(By.id("alerts-newest"))).isEmpty();
+        // the next page: the two oldest, the noisy run's first two (the quiet run's one, written last, is newest)
+        browser.clickToNewPage(By.id("alerts-older"));
+        List<WebElement> older = browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"));
+        assertThat(older).hasSize(2);
+        assertThat(older.get(0).getText()).contains("seeded episode 2");
+        assertThat(older.get(1).getText()).contains("seeded episode 1");
+        assertThat(browser.driver().findElements(By.id("alerts-older"))).isEmpty();
+        browser.clickToNewPage(By.id("alerts-newest"));
+        assertThat(browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"))).hasSize(500);
         browser.open("/projects/many-alerts/alerts?run=quiet");
         assertThat(browser.driver().findElements(By.cssSelector("#alerts tr.alert-row"))).hasSize(1);
-        assertThat(browser.driver().findElements(By.id("alerts-more"))).isEmpty();
+        assertThat(browser.driver().findElements(By.id("alerts-pages"))).isEmpty();
     }
 }
