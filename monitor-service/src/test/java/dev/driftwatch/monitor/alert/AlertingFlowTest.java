@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Rules through the API, evaluation on ingest, and notifications to a real HTTP receiver. */
 @Timeout(60)
@@ -80,16 +81,24 @@ class AlertingFlowTest extends AlertTestBase {
         assertThat(detail.get("notifications").findValuesAsString("status")).containsExactly("delivered", "delivered");
     }
 
+    /**
+     * A new run that a threshold rule watches (KL mean above 0.5 for {@code forCount} checkpoints, notifying
+     * {@code /name}), with one batch of checkpoints uploaded to it.
+     */
+    private String watchedRunWithBatch(String name, int forCount, ObjectNode... checkpoints) {
+        String run = unique(name);
+        createRun(run, "t");
+        createRule(thresholdRule(run, "/" + name, 0.5, forCount));
+        ApiClient.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(checkpoints));
+        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        return run;
+    }
+
     /** The history a page at a time: before=<the last id of a page> answers the episodes older than it. */
     @Test
     void theHistoryIsPagedByTheLastIdOfAPage() {
-        String run = unique("paged");
-        createRun(run, "t");
-        createRule(thresholdRule(run, "/paged", 0.5, 1));
-        ApiClient.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(Payloads.checkpoint(10, 0.9),
-                Payloads.checkpoint(20, 0.1), Payloads.checkpoint(30, 0.9), Payloads.checkpoint(40, 0.1),
-                Payloads.checkpoint(50, 0.9)));
-        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        String run = watchedRunWithBatch("paged", 1, Payloads.checkpoint(10, 0.9), Payloads.checkpoint(20, 0.1),
+                Payloads.checkpoint(30, 0.9), Payloads.checkpoint(40, 0.1), Payloads.checkpoint(50, 0.9));
         JsonNode all = alerts("?state=all&run=" + run);
         assertThat(all).hasSize(3);
         JsonNode first = alerts("?state=all&limit=2&run=" + run);
@@ -103,13 +112,8 @@ class AlertingFlowTest extends AlertTestBase {
 
     @Test
     void oneOutOfOrderBatchIsEvaluatedInStepOrder() {
-        String run = unique("batch");
-        createRun(run, "t");
-        createRule(thresholdRule(run, "/batch", 0.5, 3));
-        ApiClient.Answer a = api().postCheckpoints(AlertTest.PROJECT, run, Payloads.batch(Payloads.checkpoint(30, 0.9),
-                Payloads.checkpoint(10, 0.9), Payloads.checkpoint(20, 0.9), Payloads.checkpoint(50, 0.1),
-                Payloads.checkpoint(40, 0.9)));
-        assertThat(a.status()).as(a.text()).isEqualTo(200);
+        String run = watchedRunWithBatch("batch", 3, Payloads.checkpoint(30, 0.9), Payloads.checkpoint(10, 0.9),
+                Payloads.checkpoint(20, 0.9), Payloads.checkpoint(50, 0.1), Payloads.checkpoint(40, 0.9));
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.on("/batch").size() == 2);
         assertThat(kinds("/batch")).containsExactly("firing", "resolved");
         assertThat(receiver.on("/batch").stream().map(r -> ApiClient.JSON.readTree(r.body()).get("alert").get("step")

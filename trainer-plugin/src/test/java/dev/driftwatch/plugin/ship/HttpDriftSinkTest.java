@@ -589,10 +589,12 @@ class HttpDriftSinkTest {
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
                 java.net.InetAddress.getLoopbackAddress())) {
             List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
             Thread acceptor = new Thread(() -> {
                 try {
                     while (true) {
                         held.add(silent.accept()); // taken, never answered
+                        taken.countDown();
                     }
                 } catch (java.io.IOException e) {
                     // closed
@@ -603,10 +605,14 @@ class HttpDriftSinkTest {
             Process job = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                     System.getProperty("java.class.path"), UnclosedSinkMain.class.getName(), spoolDir.toString(),
                     "http://localhost:" + silent.getLocalPort(), "5").redirectErrorStream(true).start();
+            // the job exits once the silent service holds its request, not after a fixed time
+            assertThat(taken.await(60, TimeUnit.SECONDS)).as("the job's request reached the service").isTrue();
+            try (java.io.OutputStream in = job.getOutputStream()) {
+                in.write('\n');
+            }
             String output = new String(job.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(job.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(output).contains("exiting with the sink open");
-            assertThat(held).isNotEmpty();
             for (java.net.Socket s : held) {
                 s.close();
             }

@@ -12,7 +12,8 @@ public final class UnclosedSinkMain {
     private UnclosedSinkMain() {}
 
     /**
-     * Hands over the records, waits until the sender is sending, and returns (the JVM exits: the sender is a daemon).
+     * Hands over the records, waits for a line on standard input (the parent's word that the request is held), and
+     * returns (the JVM exits: the sender is a daemon).
      *
      * @param args the spool directory, the service's URL, how many checkpoints
      * @throws Exception never, in practice
@@ -25,7 +26,12 @@ public final class UnclosedSinkMain {
         for (long step = 0; step < Integer.parseInt(args[2]); step++) {
             sink.checkpoint(Records.checkpoint("unclosed", step));
         }
-        Thread.sleep(500); // the run's record is on its way, and waits for an answer
+        // the parent says when its silent service holds the request (a fixed sleep here was too short on a busy
+        // machine: the JVM exited before the request went out, and the test failed)
+        System.out.println("handed over");
+        System.out.flush();
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+                .readLine();
         System.out.println("exiting with the sink open");
     }
 }
