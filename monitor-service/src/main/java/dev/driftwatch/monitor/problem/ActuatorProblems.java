@@ -9,32 +9,26 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.ContentCachingResponseWrapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Gives the operations endpoints' error answers without a body the problem document every other error has.
  * A health group that does not exist ({@code GET /actuator/health/x}) was a bare 404: the endpoint sets the
- * status and flushes, so neither the error page nor the web server's error report ever sees it. Only under
- * {@code /actuator/}, whose answers are small (health, info, the metrics scrape): each is held until the
- * endpoint is done.
+ * status and flushes, which commits the answer before the error page ({@link ProblemErrorController}) can see
+ * it. Held here until the endpoint is done, such an answer is sent to the error page instead, as every other
+ * error is. Only under {@code /actuator/}, whose answers are small (health, info, the metrics scrape).
  */
 final class ActuatorProblems extends OncePerRequestFilter {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         ContentCachingResponseWrapper held = new ContentCachingResponseWrapper(response);
         chain.doFilter(request, held);
-        HttpStatus status = HttpStatus.resolve(held.getStatus());
-        if (status != null && status.isError() && held.getContentSize() == 0 && !response.isCommitted()) {
-            held.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            held.getOutputStream().write(JSON.writeValueAsBytes(ProblemErrorController.body(status)));
+        if (held.getStatus() >= 400 && held.getContentSize() == 0 && !response.isCommitted()) {
+            response.sendError(held.getStatus());
+            return;
         }
         held.copyBodyToResponse();
     }

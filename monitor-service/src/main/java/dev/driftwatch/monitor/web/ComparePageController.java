@@ -88,6 +88,7 @@ class ComparePageController {
         model.addAttribute("allRuns", all);
         // the lists hold at most MAX_PAGE_SIZE runs: the page says when a project has more
         model.addAttribute("runsTotal", newest.total());
+        model.addAttribute("comparableListed", comparable.runs().size());
         model.addAttribute("comparableTotal", comparable.total());
         model.addAttribute("selected", selected);
         model.addAttribute("truncated", truncated);

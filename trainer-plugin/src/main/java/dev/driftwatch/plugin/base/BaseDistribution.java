@@ -471,35 +471,24 @@ public final class BaseDistribution implements AutoCloseable {
             NDManager scoped) {
         FloatBuffer current = floats(logits);
         long[] argmax = kept.get(ARGMAX).toLongArray();
-        int block = Math.max(1, JVM_BLOCK_ROWS);
         NDList out;
         if (topK == 0) {
             FloatBuffer base = floats(kept.get(LOGITS));
             double[] baseLse = kept.get(LOG_NORMALIZER).toDoubleArray();
             double[] values = new double[rows * COLUMNS];
             double[] lse = new double[rows];
-            SharedBlocks.run((rows + block - 1) / block, b -> {
-                RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
-                for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
-                    int p = positionOf == null ? r : positionOf[r];
-                    base.get(p * classes, buffers.base, 0, classes);
-                    current.get(p * classes, buffers.current, 0, classes);
-                    lse[r] = JvmVectors.compareRow(buffers.base, baseLse[r], (int) argmax[r], buffers.current,
-                            classes, temperature, values, r * COLUMNS, buffers.scratch);
-                }
-            }, helper);
+            eachRow(rows, positionOf, current, helper, (buffers, r, p) -> {
+                base.get(p * classes, buffers.base, 0, classes);
+                lse[r] = JvmVectors.compareRow(buffers.base, baseLse[r], (int) argmax[r], buffers.current, classes,
+                        temperature, values, r * COLUMNS, buffers.scratch);
+            });
             out = new NDList(scoped.create(values, new Shape(rows, COLUMNS)), scoped.create(lse, new Shape(rows, 1)));
         } else {
             long[] indices = kept.get(INDICES).toLongArray();
             int width = Math.toIntExact(indices.length / Math.max(1, rows));
             VocabularyRows v = new VocabularyRows(rows, width);
-            SharedBlocks.run((rows + block - 1) / block, b -> {
-                RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
-                for (int r = b * block; r < Math.min(rows, (b + 1) * block); r++) {
-                    current.get((positionOf == null ? r : positionOf[r]) * classes, buffers.current, 0, classes);
-                    vocabularyRow(buffers, (int) argmax[r], indices, r, width, v);
-                }
-            }, helper);
+            eachRow(rows, positionOf, current, helper,
+                    (buffers, r, p) -> vocabularyRow(buffers, (int) argmax[r], indices, r, width, v));
             out = new NDList(scoped.create(v.top1, new Shape(rows)), scoped.create(v.entropy, new Shape(rows)),
                     scoped.create(v.lse, new Shape(rows, 1)), scoped.create(v.kept, new Shape(rows, width)),
                     scoped.create(v.logTail, new Shape(rows, 1)));
@@ -508,6 +497,27 @@ public final class BaseDistribution implements AutoCloseable {
             rowBuffers.clear();
         }
         return out;
+    }
+
+    /** What {@link #eachRow} does with one row, its current logits copied into the thread's buffers. */
+    @FunctionalInterface
+    private interface RowTask {
+        void run(RowBuffers buffers, int row, int position);
+    }
+
+    /**
+     * Runs a task on each row compared, in blocks of {@link #JVM_BLOCK_ROWS} that the helper may share, with the
+     * current logits of the row's position copied into the running thread's buffers first.
+     */
+    private void eachRow(int rows, int[] positionOf, FloatBuffer current, Executor helper, RowTask task) {
+        SharedBlocks.run((rows + JVM_BLOCK_ROWS - 1) / JVM_BLOCK_ROWS, b -> {
+            RowBuffers buffers = rowBuffers.computeIfAbsent(Thread.currentThread(), t -> new RowBuffers(classes));
+            for (int r = b * JVM_BLOCK_ROWS; r < Math.min(rows, (b + 1) * JVM_BLOCK_ROWS); r++) {
+                int p = positionOf == null ? r : positionOf[r];
+                current.get(p * classes, buffers.current, 0, classes);
+                task.run(buffers, r, p);
+            }
+        }, helper);
     }
 
     /** {@link #vocabularyPass}'s values of the rows of {@link #compareOnJvm}, row by row. */
@@ -535,7 +545,7 @@ public final class BaseDistribution implements AutoCloseable {
     private void vocabularyRow(RowBuffers buffers, int argmax, long[] indices, int r, int width, VocabularyRows v) {
         float[] x = buffers.current;
         double[] e = buffers.scratch;
-        double[] sums = new double[3];
+        double[] sums = buffers.sums;
         JvmVectors.exponentials(x, classes, temperature, e, sums);
         float max = (float) sums[0];
         if (!(max < Float.POSITIVE_INFINITY)) { // a NaN or +Inf logit: no number of this row means anything
@@ -614,11 +624,12 @@ public final class BaseDistribution implements AutoCloseable {
     /** Per thread that compares on the JVM, its copies of one row and a row of scratch. */
     private final Map<Thread, RowBuffers> rowBuffers = new ConcurrentHashMap<>();
 
-    /** One thread's copies of a row of the base's and the current logits, and a row of scratch. */
+    /** One thread's copies of a row of the base's and the current logits, a row of scratch and a row's sums. */
     private static final class RowBuffers {
         final float[] base;
         final float[] current;
         final double[] scratch;
+        final double[] sums = new double[3];
 
         RowBuffers(int classes) {
             base = new float[classes];
